@@ -1,0 +1,36 @@
+/** A `{value, unit}` quantity, as the Allotrope Simple Model writes it. */
+export interface Quantity {
+  value: number
+  unit: string
+}
+
+/** An engineered document: ASM-shaped JSON, numbers as JSON numbers. */
+export type EngineeredDocument = Record<string, unknown>
+
+/** What a converter gets: the file's name (basename) and its bytes. */
+export interface ConverterInput {
+  name: string
+  bytes: Buffer
+}
+
+/**
+ * One instrument family's converter. `detect` looks only at the name and the first bytes
+ * (up to DETECT_HEAD_BYTES) and returns a confidence from 0 (not mine) to 1 (certainly mine);
+ * the registry picks the most confident. `convert` throws a LabmeshError naming what was
+ * expected when the file is not a complete export of its kind.
+ */
+export interface Converter {
+  name: string
+  version: string
+  /** ASM technique, e.g. "plate reader", "qPCR", "cell counting", "spectrophotometry". */
+  technique: string
+  description: string
+  detect(name: string, head: Buffer): number | Promise<number>
+  convert(input: ConverterInput): EngineeredDocument | Promise<EngineeredDocument>
+}
+
+/** How many leading bytes `detect` sees: enough for every header we know, small enough to sniff fast. */
+export const DETECT_HEAD_BYTES = 256 * 1024
+
+/** Below this confidence a specific converter is not trusted and the generic one is used. */
+export const MIN_CONFIDENCE = 0.5

@@ -1,0 +1,69 @@
+/** Stable error codes and the exit code each maps to (PRODUCT.md, "Output and errors"). */
+export const ERROR_EXIT_CODES = {
+  UNEXPECTED: 1,
+  USAGE: 2,
+  NOT_FOUND: 3,
+  UNAUTHORIZED: 4,
+  FORBIDDEN: 4,
+  BACKEND: 5,
+  UNSUPPORTED: 5,
+  CONFLICT: 5,
+  INVALID_INPUT: 6,
+  INVALID_DATA: 6,
+  UNREADABLE: 6,
+  EMPTY_FILE: 6,
+  TEMPLATE_MISMATCH: 6,
+  CONVERSION_FAILED: 6,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_EXIT_CODES
+
+export interface LabmeshErrorOptions {
+  suggestions?: string[]
+  cause?: unknown
+  /** The file, table or object the error is about, when there is one. */
+  subject?: string
+}
+
+/** The one error type commands render: a stable code, a message that says what to do, an exit code. */
+export class LabmeshError extends Error {
+  readonly code: ErrorCode
+  readonly suggestions: string[]
+  readonly subject?: string
+
+  constructor(code: ErrorCode, message: string, options: LabmeshErrorOptions = {}) {
+    super(message, {cause: options.cause})
+    this.name = 'LabmeshError'
+    this.code = code
+    this.suggestions = options.suggestions ?? []
+    this.subject = options.subject
+  }
+
+  get exitCode(): number {
+    return ERROR_EXIT_CODES[this.code]
+  }
+
+  toJSON(): {code: ErrorCode; message: string; subject?: string; suggestions: string[]} {
+    return {code: this.code, message: this.message, subject: this.subject, suggestions: this.suggestions}
+  }
+}
+
+/** Any thrown value as a LabmeshError, keeping the original as `cause`. */
+export function toLabmeshError(error: unknown): LabmeshError {
+  if (error instanceof LabmeshError) return error
+  const nodeError = error as NodeJS.ErrnoException
+  const message = error instanceof Error ? error.message : String(error)
+  switch (nodeError?.code) {
+    case 'ENOENT':
+      return new LabmeshError('NOT_FOUND', message, {cause: error})
+    case 'EACCES':
+    case 'EPERM':
+      return new LabmeshError('UNREADABLE', `permission denied: ${message}`, {cause: error})
+    case 'ELOOP':
+      return new LabmeshError('UNREADABLE', `symbolic link loop: ${message}`, {cause: error})
+    case 'EISDIR':
+      return new LabmeshError('INVALID_INPUT', message, {cause: error})
+    default:
+      return new LabmeshError('UNEXPECTED', message, {cause: error})
+  }
+}

@@ -1,0 +1,54 @@
+import {expect} from 'chai'
+import {readFileSync} from 'node:fs'
+
+import {scoreDocument} from '../../src/converters/accuracy.js'
+import {ConverterRegistry, GENERIC_CONVERTER} from '../../src/converters/registry.js'
+import {converterNameFor, instrumentExports, PLATE_READER_FAMILIES} from '../support/testdata.js'
+
+// The accuracy bar of the convert stage: per family mean >= 0.98, every file >= 0.9,
+// each converter chosen by content detection; the generic converter alone >= 0.8 on plate readers.
+describe('converter accuracy on real instrument exports', () => {
+  const exports = instrumentExports()
+  const families = [...new Set(exports.map((e) => e.family))].sort()
+  let registry: ConverterRegistry
+  before(async () => {
+    registry = await ConverterRegistry.load()
+  })
+
+  for (const family of families) {
+    describe(family, () => {
+      const files = exports.filter((e) => e.family === family)
+      const scores: number[] = []
+      for (const file of files) {
+        it(`${file.name}: detected and converted with score >= 0.9`, async () => {
+          const bytes = readFileSync(file.path)
+          const chosen = await registry.choose(file.name, bytes)
+          expect(chosen.name, 'detected converter').to.equal(converterNameFor(family))
+          const {document} = await registry.convert({name: file.name, bytes})
+          const score = scoreDocument(document, file.expected)
+          scores.push(score.score)
+          expect(score.score, JSON.stringify({...score, missing: summarise(score.missing)})).to.be.at.least(0.9)
+        })
+      }
+      it('averages at least 0.98', () => {
+        expect(scores.length).to.equal(files.length)
+        const mean = scores.reduce((a, b) => a + b, 0) / scores.length
+        expect(mean).to.be.at.least(0.98)
+      })
+    })
+  }
+
+  it('generic converter alone averages at least 0.8 over the plate reader files', async () => {
+    const plateFiles = exports.filter((e) => PLATE_READER_FAMILIES.includes(e.family))
+    let total = 0
+    for (const file of plateFiles) {
+      const {document} = await registry.convert({name: file.name, bytes: readFileSync(file.path)}, GENERIC_CONVERTER)
+      total += scoreDocument(document, file.expected).score
+    }
+    expect(total / plateFiles.length).to.be.at.least(0.8)
+  })
+})
+
+function summarise(missing: Record<string, unknown[]>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(missing).map(([k, v]) => [k, v.length > 6 ? [...v.slice(0, 6), `…${v.length - 6} more`] : v]))
+}
