@@ -1,0 +1,53 @@
+import {mkdirSync, readdirSync, rmSync, statSync} from 'node:fs'
+import path from 'node:path'
+
+import type {Backend} from '../types.js'
+import {openDatabase} from './database.js'
+import {createSqliteMetadataStore} from './metadata-store.js'
+import {createLocalObjectStore} from './object-store.js'
+
+export interface LocalBackendOptions {
+  /** The workspace folder; created on first use. */
+  home: string
+}
+
+/** Where each part of the local workspace lives (README: "The local workspace"). */
+export function workspaceLayout(home: string) {
+  return {
+    home,
+    database: path.join(home, 'labmesh.db'),
+    objects: path.join(home, 'objects'),
+    temp: path.join(home, 'tmp'),
+    lake: path.join(home, 'lake'),
+  }
+}
+
+/** The embedded backend: files, SQLite and (for tables and queries) DuckDB, in one folder. */
+export function createLocalBackend(options: LocalBackendOptions): Backend {
+  const layout = workspaceLayout(path.resolve(options.home))
+  for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) mkdirSync(dir, {recursive: true})
+  sweepStaleTemp(layout.temp)
+  const db = openDatabase(layout.database)
+  return {
+    name: 'local',
+    capabilities: {location: layout.home, encryptionAtRest: 'none'},
+    objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
+    metadata: createSqliteMetadataStore(db),
+    async close() {
+      if (db.open) db.close()
+    },
+  }
+}
+
+/** Temp files older than a day are leftovers of crashed writers; newer ones may belong to a running one. */
+function sweepStaleTemp(dir: string): void {
+  const cutoff = Date.now() - 24 * 3600 * 1000
+  for (const entry of readdirSync(dir, {withFileTypes: true})) {
+    const full = path.join(dir, entry.name)
+    try {
+      if (statSync(full).mtimeMs < cutoff) rmSync(full, {force: true, recursive: true})
+    } catch {
+      // Another process removed it first.
+    }
+  }
+}

@@ -1,0 +1,163 @@
+import type {Database} from 'better-sqlite3'
+
+import {LabmeshError} from '../../errors.js'
+import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus} from '../types.js'
+
+interface FileRow {
+  file_id: string
+  category: FileRecord['category']
+  trace_id: string
+  raw_file_id: string | null
+  sha256: string
+  size: number
+  source_path: string
+  source_host: string
+  ingested_at: string
+  modified_at: string
+  version: number
+  metadata: string
+  status: StageStatus
+  error_code: string | null
+  error_message: string | null
+}
+
+const METADATA_KEY = /^[\w.\- ]+$/
+
+/** File records in the workspace's SQLite database. */
+export function createSqliteMetadataStore(db: Database): MetadataStore {
+  const statements = {
+    insert: db.prepare(`INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
+        ingested_at, modified_at, version, is_latest, metadata, status, error_code, error_message)
+      VALUES (@fileId, @category, @traceId, @rawFileId, @sha256, @size, @sourcePath, @sourceHost,
+        @ingestedAt, @modifiedAt, @version, 1, @metadata, @status, @errorCode, @errorMessage)`),
+    supersede: db.prepare(`UPDATE files SET is_latest = 0
+      WHERE category = ? AND source_host = ? AND source_path = ? AND is_latest = 1`),
+    insertLabel: db.prepare('INSERT OR IGNORE INTO labels (file_id, name, value) VALUES (?, ?, ?)'),
+    deleteLabel: db.prepare('DELETE FROM labels WHERE file_id = ? AND name = ? AND value = ?'),
+    labels: db.prepare<[string], Label>('SELECT name, value FROM labels WHERE file_id = ? ORDER BY name, value'),
+    get: db.prepare<[string], FileRow>('SELECT * FROM files WHERE file_id = ?'),
+    latest: db.prepare<[string, string, string], FileRow>(`SELECT * FROM files
+      WHERE category = ? AND source_host = ? AND source_path = ? ORDER BY version DESC LIMIT 1`),
+    versions: db.prepare<[string, string, string], FileRow>(`SELECT * FROM files
+      WHERE category = ? AND source_host = ? AND source_path = ? ORDER BY version`),
+    derived: db.prepare<[string], FileRow>('SELECT * FROM files WHERE raw_file_id = ? ORDER BY ingested_at, version'),
+    prefix: db.prepare<[string, number], {file_id: string}>("SELECT file_id FROM files WHERE file_id LIKE ? ESCAPE '\\' ORDER BY file_id LIMIT ?"),
+    setStatus: db.prepare('UPDATE files SET status = ?, error_code = ?, error_message = ? WHERE file_id = ?'),
+  }
+
+  const toRecord = (row: FileRow): FileRecord => ({
+    fileId: row.file_id,
+    category: row.category,
+    traceId: row.trace_id,
+    rawFileId: row.raw_file_id,
+    sha256: row.sha256,
+    size: row.size,
+    sourcePath: row.source_path,
+    sourceHost: row.source_host,
+    ingestedAt: row.ingested_at,
+    modifiedAt: row.modified_at,
+    version: row.version,
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    labels: statements.labels.all(row.file_id),
+    status: row.status,
+    error: row.error_code ? {code: row.error_code, message: row.error_message ?? ''} : null,
+  })
+
+  const mustGet = (fileId: string): FileRow => {
+    const row = statements.get.get(fileId)
+    if (!row) throw new LabmeshError('NOT_FOUND', `no file with id ${fileId}`, {subject: fileId, suggestions: ['list files with `labmesh files list`']})
+    return row
+  }
+
+  const insertFile = db.transaction((record: NewFileRecord) => {
+    statements.supersede.run(record.category, record.sourceHost, record.sourcePath)
+    statements.insert.run({
+      ...record,
+      metadata: JSON.stringify(record.metadata),
+      errorCode: record.error?.code ?? null,
+      errorMessage: record.error?.message ?? null,
+    })
+    for (const label of record.labels) statements.insertLabel.run(record.fileId, label.name, label.value)
+  })
+
+  const updateLabels = db.transaction((fileId: string, add: Label[], remove: Label[]) => {
+    mustGet(fileId)
+    for (const label of remove) statements.deleteLabel.run(fileId, label.name, label.value)
+    for (const label of add) statements.insertLabel.run(fileId, label.name, label.value)
+  })
+
+  return {
+    async insertFile(record) {
+      try {
+        insertFile(record)
+      } catch (error) {
+        if ((error as {code?: string}).code === 'SQLITE_CONSTRAINT_UNIQUE') {
+          throw new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
+            subject: record.sourcePath,
+            suggestions: ['run the ingest again: it picks up where the other left off'],
+            cause: error,
+          })
+        }
+        throw error
+      }
+    },
+
+    async getFile(fileId) {
+      const row = statements.get.get(fileId)
+      return row ? toRecord(row) : undefined
+    },
+
+    async matchFileIds(prefix, limit) {
+      const rows = statements.prefix.all(prefix.replace(/[%_\\]/g, '\\$&') + '%', limit)
+      return rows.map((r) => r.file_id)
+    },
+
+    async latestAtSource(sourceHost, sourcePath) {
+      const row = statements.latest.get('RAW', sourceHost, sourcePath)
+      return row ? toRecord(row) : undefined
+    },
+
+    async listFiles(filter: FileFilter) {
+      const where: string[] = []
+      const params: unknown[] = []
+      if (!filter.allVersions) where.push('f.is_latest = 1')
+      if (filter.category) where.push('f.category = ?') && params.push(filter.category)
+      if (filter.status) where.push('f.status = ?') && params.push(filter.status)
+      if (filter.since) where.push('f.ingested_at >= ?') && params.push(filter.since)
+      if (filter.until) where.push('f.ingested_at <= ?') && params.push(filter.until)
+      if (filter.sourcePath) where.push('f.source_path = ?') && params.push(filter.sourcePath)
+      for (const [key, value] of Object.entries(filter.metadata ?? {})) {
+        if (!METADATA_KEY.test(key)) throw new LabmeshError('INVALID_INPUT', `not a metadata key: "${key}" (letters, digits, _ . - and spaces)`)
+        where.push('json_extract(f.metadata, ?) = ?')
+        params.push(`$."${key}"`, value)
+      }
+      for (const label of filter.labels ?? []) {
+        where.push('EXISTS (SELECT 1 FROM labels l WHERE l.file_id = f.file_id AND l.name = ? AND l.value = ?)')
+        params.push(label.name, label.value)
+      }
+      const sql = `SELECT f.* FROM files f ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
+        ORDER BY f.ingested_at, f.source_path, f.version LIMIT ? OFFSET ?`
+      params.push(filter.limit ?? -1, filter.offset ?? 0)
+      return (db.prepare(sql).all(...params) as FileRow[]).map(toRecord)
+    },
+
+    async versionsOf(fileId) {
+      const row = mustGet(fileId)
+      return statements.versions.all(row.category, row.source_host, row.source_path).map(toRecord)
+    },
+
+    async derivedFrom(fileId) {
+      return statements.derived.all(fileId).map(toRecord)
+    },
+
+    async updateLabels(fileId, add, remove) {
+      updateLabels(fileId, add, remove)
+      return toRecord(mustGet(fileId))
+    },
+
+    async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {
+      mustGet(fileId)
+      statements.setStatus.run(status, error?.code ?? null, error?.message ?? null, fileId)
+    },
+  }
+}

@@ -1,0 +1,118 @@
+import {createHash, randomUUID} from 'node:crypto'
+import {createReadStream, createWriteStream} from 'node:fs'
+import {access, mkdir, open, rename, rm} from 'node:fs/promises'
+import path from 'node:path'
+import type {Readable} from 'node:stream'
+import {pipeline} from 'node:stream/promises'
+
+import {LabmeshError} from '../../errors.js'
+import type {ObjectStore, PutOptions, StoredObject} from '../types.js'
+
+const SHA256 = /^[0-9a-f]{64}$/
+/** Large reads make the single hash-and-copy pass run near disk speed. */
+const CHUNK = 1024 * 1024
+
+export interface LocalObjectStoreOptions {
+  /** Folder of objects: `<root>/<aa>/<sha256>`. */
+  root: string
+  /** Folder for in-flight writes, on the same filesystem so the final rename is atomic. */
+  tempDir: string
+}
+
+/**
+ * Content-addressed objects on the filesystem. Each write streams into a temp file while
+ * hashing, is fsynced, then renamed to `<aa>/<sha256>`: a crash leaves at most a stray temp
+ * file (swept on open), never a partial object under its final name.
+ */
+export function createLocalObjectStore(options: LocalObjectStoreOptions): ObjectStore {
+  const objectPath = (sha256: string): string => {
+    if (!SHA256.test(sha256)) throw new LabmeshError('INVALID_INPUT', `not a sha256 digest: ${sha256}`)
+    return path.join(options.root, sha256.slice(0, 2), sha256)
+  }
+
+  const exists = async (file: string): Promise<boolean> => {
+    try {
+      await access(file)
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  /** Moves a finished temp file into place, or drops it when the object is already stored. */
+  const commit = async (temp: string, sha256: string, size: number): Promise<StoredObject> => {
+    const final = objectPath(sha256)
+    if (await exists(final)) {
+      await rm(temp, {force: true})
+      return {sha256, size, created: false}
+    }
+    await mkdir(path.dirname(final), {recursive: true})
+    await rename(temp, final)
+    return {sha256, size, created: true}
+  }
+
+  const tempFile = (): string => path.join(options.tempDir, `${randomUUID()}.part`)
+
+  return {
+    async putFile(sourcePath: string, putOptions: PutOptions = {}): Promise<StoredObject> {
+      const temp = tempFile()
+      const hash = createHash('sha256')
+      let size = 0
+      try {
+        const handle = await open(temp, 'wx', 0o444)
+        try {
+          await pipeline(
+            createReadStream(sourcePath, {highWaterMark: CHUNK}),
+            async function* (source: AsyncIterable<Buffer>) {
+              for await (const chunk of source) {
+                hash.update(chunk)
+                size += chunk.length
+                putOptions.onBytes?.(chunk.length)
+                yield chunk
+              }
+            },
+            createWriteStream('', {fd: handle.fd, autoClose: false}),
+          )
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        return await commit(temp, hash.digest('hex'), size)
+      } catch (error) {
+        await rm(temp, {force: true})
+        throw error
+      }
+    },
+
+    async putBytes(bytes: Buffer): Promise<StoredObject> {
+      const sha256 = createHash('sha256').update(bytes).digest('hex')
+      if (await exists(objectPath(sha256))) return {sha256, size: bytes.length, created: false}
+      const temp = tempFile()
+      try {
+        const handle = await open(temp, 'wx', 0o444)
+        try {
+          await handle.writeFile(bytes)
+          await handle.sync()
+        } finally {
+          await handle.close()
+        }
+        return await commit(temp, sha256, bytes.length)
+      } catch (error) {
+        await rm(temp, {force: true})
+        throw error
+      }
+    },
+
+    async has(sha256: string): Promise<boolean> {
+      return exists(objectPath(sha256))
+    },
+
+    async openRead(sha256: string): Promise<Readable> {
+      const file = objectPath(sha256)
+      if (!(await exists(file))) {
+        throw new LabmeshError('NOT_FOUND', `object ${sha256} is missing from the workspace (${options.root})`, {subject: sha256})
+      }
+      return createReadStream(file, {highWaterMark: CHUNK})
+    },
+  }
+}

@@ -1,0 +1,115 @@
+import type {Readable} from 'node:stream'
+
+/**
+ * The parts every backend provides. The local backend implements them with files, SQLite and
+ * DuckDB; the AWS backend with S3 (SSE-KMS), Glue, Athena, Lake Formation and OpenSearch.
+ * Commands only see these interfaces.
+ */
+
+export type Category = 'RAW' | 'ENGINEERED'
+export type StageStatus = 'ingested' | 'converted' | 'failed'
+
+export interface Label {
+  name: string
+  value: string
+}
+
+export interface StageError {
+  code: string
+  message: string
+}
+
+/** One stored file version (PRODUCT.md, "File model"). */
+export interface FileRecord {
+  fileId: string
+  category: Category
+  /** Shared by a raw file and everything derived from it. */
+  traceId: string
+  /** For derived files: the raw file they came from. */
+  rawFileId: string | null
+  sha256: string
+  size: number
+  sourcePath: string
+  sourceHost: string
+  ingestedAt: string
+  /** The source file's modification time (ISO 8601). */
+  modifiedAt: string
+  /** 1 for the first content seen at a source path, +1 for each new content there. */
+  version: number
+  metadata: Record<string, string>
+  labels: Label[]
+  status: StageStatus
+  error: StageError | null
+}
+
+export interface StoredObject {
+  sha256: string
+  size: number
+  /** False when identical bytes were already stored (content addressing stores them once). */
+  created: boolean
+}
+
+export interface PutOptions {
+  /** Called with each chunk's byte count as the object streams in. */
+  onBytes?: (bytes: number) => void
+}
+
+/** Content-addressed bytes: raw files and engineered documents, keyed by sha256. */
+export interface ObjectStore {
+  /** Streams a file in, hashing as it goes; never leaves a partial object behind. */
+  putFile(sourcePath: string, options?: PutOptions): Promise<StoredObject>
+  putBytes(bytes: Buffer): Promise<StoredObject>
+  has(sha256: string): Promise<boolean>
+  openRead(sha256: string): Promise<Readable>
+}
+
+export interface FileFilter {
+  category?: Category
+  labels?: Label[]
+  metadata?: Record<string, string>
+  status?: StageStatus
+  /** ISO 8601 bounds on ingestedAt. */
+  since?: string
+  until?: string
+  sourcePath?: string
+  /** Include superseded versions too (default: only each source's latest). */
+  allVersions?: boolean
+  limit?: number
+  offset?: number
+}
+
+/** A new record for MetadataStore.insertFile; the store assigns nothing, the caller decides. */
+export type NewFileRecord = FileRecord
+
+/** File records, versions, lineage and labels. */
+export interface MetadataStore {
+  insertFile(record: NewFileRecord): Promise<void>
+  getFile(fileId: string): Promise<FileRecord | undefined>
+  /** Ids starting with a prefix, at most `limit` of them. */
+  matchFileIds(prefix: string, limit: number): Promise<string[]>
+  /** The newest version stored for a source path on a host. */
+  latestAtSource(sourceHost: string, sourcePath: string): Promise<FileRecord | undefined>
+  listFiles(filter: FileFilter): Promise<FileRecord[]>
+  /** Every version stored for the same source as this file, oldest first. */
+  versionsOf(fileId: string): Promise<FileRecord[]>
+  /** Files derived from a raw file (same trace). */
+  derivedFrom(fileId: string): Promise<FileRecord[]>
+  /** Adds labels (and removes `remove`), returning the record as it now is. */
+  updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
+  setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+}
+
+/** What a backend can do; commands check these instead of guessing from the backend's name. */
+export interface BackendCapabilities {
+  /** Where bytes live, for messages: a folder or an s3:// URL. */
+  location: string
+  encryptionAtRest: 'none' | 'sse-kms'
+}
+
+export interface Backend {
+  readonly name: 'local' | 'aws'
+  readonly capabilities: BackendCapabilities
+  readonly objects: ObjectStore
+  readonly metadata: MetadataStore
+  close(): Promise<void>
+}

@@ -1,0 +1,92 @@
+import {Command, Flags, Interfaces} from '@oclif/core'
+
+import path from 'node:path'
+
+import type {Backend} from './backends/types.js'
+import {openBackend} from './backends/open.js'
+import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
+import {ConverterRegistry} from './converters/registry.js'
+import {LabmeshError, toLabmeshError} from './errors.js'
+
+export type LabmeshFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LabmeshCommand)['baseFlags'] & T['flags']>
+export type LabmeshArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
+
+/**
+ * Every labmesh command: `--json` and `--profile`, the backend opened on first use and closed
+ * at the end, and errors rendered with their stable code and exit code.
+ */
+export abstract class LabmeshCommand<T extends typeof Command> extends Command {
+  static override enableJsonFlag = true
+  static override baseFlags = {
+    profile: Flags.string({
+      description: 'Profile that selects the backend and its settings (default: LABMESH_PROFILE, then the config file, then "local").',
+      helpGroup: 'GLOBAL',
+    }),
+  }
+
+  protected flags!: LabmeshFlags<T>
+  protected args!: LabmeshArgs<T>
+  /** Positional arguments, for commands that take a variable number (`static strict = false`). */
+  protected positionals: string[] = []
+  private opened?: Backend
+
+  public override async init(): Promise<void> {
+    await super.init()
+    const {args, argv, flags} = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (this.ctor as typeof LabmeshCommand).baseFlags,
+      enableJsonFlag: this.ctor.enableJsonFlag,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    })
+    this.flags = flags as LabmeshFlags<T>
+    this.args = args as LabmeshArgs<T>
+    this.positionals = argv as string[]
+  }
+
+  protected profile(): ResolvedProfile {
+    return resolveProfile(this.flags.profile)
+  }
+
+  /** The profile's backend, opened once per command (the first call creates a local workspace). */
+  protected async backend(): Promise<Backend> {
+    this.opened ??= await openBackend(this.profile())
+    return this.opened
+  }
+
+  /** The converters: built-in ones, the profile's modules, and any named on the command line. */
+  protected async converters(extraModules: string[] = []): Promise<ConverterRegistry> {
+    const profile = this.profile()
+    const fromProfile = profile.settings.converters ?? []
+    return ConverterRegistry.load([...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)), ...extraModules])
+  }
+
+  /** True when humans are watching: stdout is a terminal and --json is off. */
+  protected get interactive(): boolean {
+    return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
+  }
+
+  public override async finally(error: Error | undefined): Promise<void> {
+    await this.opened?.close()
+    await super.finally(error)
+  }
+
+  public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
+    // oclif's own errors (bad flags, --help, exit) keep oclif's rendering and exit codes.
+    if (error.oclif !== undefined || !(error instanceof Error)) return super.catch(error)
+    const labmeshError = toLabmeshError(error)
+    process.exitCode = labmeshError.exitCode
+    if (this.jsonEnabled()) {
+      this.logJson({error: labmeshError.toJSON()})
+      return
+    }
+    const lines = [`Error [${labmeshError.code}]: ${labmeshError.message}`, ...labmeshError.suggestions.map((s) => `  try: ${s}`)]
+    if (labmeshError.code === 'UNEXPECTED' && process.env.DEBUG) lines.push(String(error.stack))
+    process.stderr.write(lines.join('\n') + '\n')
+  }
+
+  /** Sets a non-zero exit code for a batch that partly failed, after its result is printed. */
+  protected failBatch(code: LabmeshError['code'] = 'INVALID_DATA'): void {
+    process.exitCode = new LabmeshError(code, '').exitCode
+  }
+}

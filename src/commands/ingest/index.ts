@@ -1,0 +1,73 @@
+import {Args, Flags} from '@oclif/core'
+
+import {LabmeshCommand} from '../../base-command.js'
+import {type IngestResult, ingestFiles} from '../../ingest/ingest.js'
+import {parseKeyValues, toRecord} from '../../ingest/key-value.js'
+import {parsePathTemplate} from '../../ingest/path-template.js'
+import {countFiles} from '../../ingest/count.js'
+import {renderIngestResult} from '../../ingest/render.js'
+import {createProgress} from '../../output/progress.js'
+
+export default class Ingest extends LabmeshCommand<typeof Ingest> {
+  static override summary = 'Store raw instrument files and their metadata in the workspace.'
+  static override description = `Takes files and folders (recursively). Each file is hashed and stored once by content; its metadata comes from
+the path template, --metadata, its modification time and, when a converter recognises the content, the instrument.
+Re-ingesting unchanged files stores nothing; new bytes at the same path become a new version that keeps its labels.
+A file that cannot be stored is reported with the reason and the rest go on; the exit code is then non-zero.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> ./exports',
+    '<%= config.bin %> <%= command.id %> ./drop --template "{project}/{instrument}/{sample}_{date:YYYY-MM-DD}.csv" --label site=boston',
+    '<%= config.bin %> <%= command.id %> ./exports --include "**/*.csv" --exclude "**/tmp/**" --dry-run',
+  ]
+  static override strict = false
+  static override args = {
+    path: Args.string({description: 'Files or folders to ingest (one or more).', required: true}),
+  }
+  static override flags = {
+    template: Flags.string({char: 't', description: 'Path template naming metadata in the path relative to each folder given, e.g. {project}/{sample}_{date:YYYY-MM-DD}.csv.'}),
+    label: Flags.string({char: 'l', description: 'Label name=value for every file (repeatable).', multiple: true}),
+    metadata: Flags.string({char: 'm', description: 'Metadata key=value for every file (repeatable).', multiple: true}),
+    include: Flags.string({description: 'Only files whose relative path matches this glob (repeatable).', multiple: true}),
+    exclude: Flags.string({description: 'Skip files whose relative path matches this glob (repeatable).', multiple: true}),
+    'dry-run': Flags.boolean({description: 'Show what would be stored and the metadata extracted; store nothing.'}),
+    concurrency: Flags.integer({description: 'Files handled at once.', default: 8, min: 1, max: 256}),
+    checksum: Flags.boolean({description: 'Re-read files whose size and modification time are unchanged, instead of trusting them.'}),
+  }
+
+  public async run(): Promise<IngestResult> {
+    const template = this.flags.template ? parsePathTemplate(this.flags.template) : undefined
+    const labels = parseKeyValues(this.flags.label, 'label')
+    const metadata = toRecord(parseKeyValues(this.flags.metadata, 'metadata'))
+    const paths = this.positionals
+    const backend = await this.backend()
+    const registry = await this.converters()
+    const filters = {include: this.flags.include, exclude: this.flags.exclude}
+
+    const progress = createProgress(this.interactive, 'ingest')
+    if (this.interactive) {
+      const total = await countFiles(paths, filters)
+      progress.setTotal(total.files, total.bytes)
+    }
+    let result: IngestResult
+    try {
+      result = await ingestFiles(backend, {
+        paths,
+        template,
+        labels,
+        metadata,
+        ...filters,
+        dryRun: this.flags['dry-run'],
+        concurrency: this.flags.concurrency,
+        checksum: this.flags.checksum,
+        registry,
+        collectFiles: this.jsonEnabled() || this.flags['dry-run'] || this.interactive,
+        onFile: (_outcome, bytes) => progress.advance(1, bytes),
+      })
+    } finally {
+      progress.stop()
+    }
+    if (!this.jsonEnabled()) this.log(renderIngestResult(result))
+    if (result.failed.length > 0) this.failBatch()
+    return result
+  }
+}

@@ -1,0 +1,115 @@
+import envPaths from 'env-paths'
+import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {LabmeshError} from '../errors.js'
+
+/** The embedded backend: a workspace folder, SQLite and DuckDB; needs no account and no server. */
+export interface LocalProfileSettings {
+  backend: 'local'
+  /** Workspace folder; LABMESH_HOME overrides it; default the platform's data dir. */
+  home?: string
+  /** User converter modules (paths relative to the config file's folder). */
+  converters?: string[]
+}
+
+/** The distributed backend: S3 with SSE-KMS, Glue, Athena, Lake Formation, OpenSearch. */
+export interface AwsProfileSettings {
+  backend: 'aws'
+  region?: string
+  bucket?: string
+  kmsKeyId?: string
+  glueDatabasePrefix?: string
+  athenaWorkgroup?: string
+  openSearchEndpoint?: string
+  converters?: string[]
+}
+
+export type ProfileSettings = LocalProfileSettings | AwsProfileSettings
+
+export interface LabmeshConfig {
+  defaultProfile?: string
+  profiles: Record<string, ProfileSettings>
+}
+
+export interface ResolvedProfile {
+  name: string
+  settings: ProfileSettings
+  /** Where the name came from: the flag, LABMESH_PROFILE, the config file, or the built-in default. */
+  source: 'flag' | 'env' | 'config' | 'default'
+  /** The local workspace folder (local backend only). */
+  home?: string
+  configFile: string
+}
+
+export const DEFAULT_PROFILE = 'local'
+const BUILTIN_LOCAL: LocalProfileSettings = {backend: 'local'}
+
+/** The config folder: LABMESH_CONFIG_DIR, else the platform's config dir. */
+export function configDir(): string {
+  return process.env.LABMESH_CONFIG_DIR || envPaths('labmesh', {suffix: ''}).config
+}
+
+export function configFile(): string {
+  return path.join(configDir(), 'config.json')
+}
+
+/** The workspace folder when neither LABMESH_HOME nor the profile names one. */
+export function defaultHome(): string {
+  return envPaths('labmesh', {suffix: ''}).data
+}
+
+export function readConfig(): LabmeshConfig {
+  const file = configFile()
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {profiles: {}}
+    throw new LabmeshError('INVALID_INPUT', `cannot read the config file ${file}: ${(error as Error).message}`, {subject: file})
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<LabmeshConfig>
+    return {defaultProfile: parsed.defaultProfile, profiles: parsed.profiles ?? {}}
+  } catch (error) {
+    throw new LabmeshError('INVALID_INPUT', `the config file ${file} is not valid JSON: ${(error as Error).message}`, {
+      subject: file,
+      suggestions: ['fix the file by hand, or remove it and run `labmesh init` again'],
+    })
+  }
+}
+
+/** Writes the config atomically (temp file + rename) so a crash never leaves it half-written. */
+export function writeConfig(config: LabmeshConfig): void {
+  const file = configFile()
+  mkdirSync(path.dirname(file), {recursive: true})
+  const temp = `${file}.${process.pid}.tmp`
+  writeFileSync(temp, JSON.stringify(config, null, 2) + '\n', {mode: 0o600})
+  renameSync(temp, file)
+}
+
+/** Every profile: those in the config file, plus the built-in `local` one when not overridden. */
+export function listProfiles(config = readConfig()): Record<string, ProfileSettings> {
+  return {[DEFAULT_PROFILE]: BUILTIN_LOCAL, ...config.profiles}
+}
+
+/** Picks the profile: --profile, then LABMESH_PROFILE, then the config's default, then `local`. */
+export function resolveProfile(flag?: string): ResolvedProfile {
+  const config = readConfig()
+  const profiles = listProfiles(config)
+  const [name, source]: [string, ResolvedProfile['source']] = flag
+    ? [flag, 'flag']
+    : process.env.LABMESH_PROFILE
+      ? [process.env.LABMESH_PROFILE, 'env']
+      : config.defaultProfile
+        ? [config.defaultProfile, 'config']
+        : [DEFAULT_PROFILE, 'default']
+  const settings = profiles[name]
+  if (!settings) {
+    throw new LabmeshError('NOT_FOUND', `no profile named "${name}" (from ${source === 'flag' ? '--profile' : source === 'env' ? 'LABMESH_PROFILE' : 'the config file'})`, {
+      suggestions: [`known profiles: ${Object.keys(profiles).join(', ')}`, 'create one with `labmesh init --profile NAME`'],
+    })
+  }
+  const home = settings.backend === 'local' ? path.resolve(process.env.LABMESH_HOME || settings.home || defaultHome()) : undefined
+  return {name, settings, source, home, configFile: configFile()}
+}

@@ -1,0 +1,14 @@
+import type {Backend, FileRecord} from '../backends/types.js'
+import {LabmeshError} from '../errors.js'
+
+/** A file by its id or a unique prefix of it (tables show the first 8 characters). */
+export async function findFile(backend: Backend, idOrPrefix: string): Promise<FileRecord> {
+  const exact = await backend.metadata.getFile(idOrPrefix)
+  if (exact) return exact
+  const candidates = /^[0-9a-f-]{4,}$/i.test(idOrPrefix) ? await backend.metadata.matchFileIds(idOrPrefix.toLowerCase(), 2) : []
+  if (candidates.length === 1) return (await backend.metadata.getFile(candidates[0]))!
+  if (candidates.length > 1) {
+    throw new LabmeshError('INVALID_INPUT', `"${idOrPrefix}" matches more than one file`, {subject: idOrPrefix, suggestions: ['give more characters of the id']})
+  }
+  throw new LabmeshError('NOT_FOUND', `no file with id ${idOrPrefix}`, {subject: idOrPrefix, suggestions: ['list files with `labmesh files list`']})
+}

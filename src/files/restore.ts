@@ -1,0 +1,62 @@
+import {createHash, randomUUID} from 'node:crypto'
+import {createWriteStream} from 'node:fs'
+import {access, mkdir, rename, rm} from 'node:fs/promises'
+import path from 'node:path'
+import {pipeline} from 'node:stream/promises'
+
+import type {Backend, FileRecord} from '../backends/types.js'
+import {LabmeshError} from '../errors.js'
+
+export interface RestoredFile {
+  fileId: string
+  path: string
+  sha256: string
+  size: number
+  verified: true
+}
+
+/**
+ * Writes a stored file's bytes into a folder under its source file name, checking them against
+ * the recorded sha256 before the file appears (temp file, then rename).
+ */
+export async function restoreFile(backend: Backend, record: FileRecord, outDir: string, options: {overwrite?: boolean; name?: string} = {}): Promise<RestoredFile> {
+  const name = safeName(options.name ?? path.basename(record.sourcePath))
+  const target = path.join(path.resolve(outDir), name)
+  if (!options.overwrite && (await access(target).then(() => true, () => false))) {
+    throw new LabmeshError('CONFLICT', `${target} already exists`, {subject: target, suggestions: ['pass --force to overwrite it, or choose another --out folder']})
+  }
+  await mkdir(path.dirname(target), {recursive: true})
+  const temp = path.join(path.dirname(target), `.${name}.${randomUUID()}.part`)
+  const hash = createHash('sha256')
+  let size = 0
+  try {
+    await pipeline(
+      await backend.objects.openRead(record.sha256),
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          hash.update(chunk)
+          size += chunk.length
+          yield chunk
+        }
+      },
+      createWriteStream(temp),
+    )
+    const sha256 = hash.digest('hex')
+    if (sha256 !== record.sha256 || size !== record.size) {
+      throw new LabmeshError('INVALID_DATA', `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256}, expected ${record.sha256}): the workspace object is damaged`, {
+        subject: record.fileId,
+      })
+    }
+    await rename(temp, target)
+    return {fileId: record.fileId, path: target, sha256, size, verified: true}
+  } catch (error) {
+    await rm(temp, {force: true})
+    throw error
+  }
+}
+
+/** A file name that cannot climb out of the output folder. */
+function safeName(name: string): string {
+  const cleaned = name.replace(/[/\\]/g, '_').replace(/^\.+$/, '_')
+  return cleaned === '' ? 'file' : cleaned
+}

@@ -1,0 +1,13 @@
+import {createHash} from 'node:crypto'
+import {createReadStream} from 'node:fs'
+
+/** sha256 and size of a file, streamed (for dry runs, which store nothing). */
+export async function hashFile(file: string): Promise<{sha256: string; size: number}> {
+  const hash = createHash('sha256')
+  let size = 0
+  for await (const chunk of createReadStream(file, {highWaterMark: 1024 * 1024})) {
+    hash.update(chunk as Buffer)
+    size += (chunk as Buffer).length
+  }
+  return {sha256: hash.digest('hex'), size}
+}

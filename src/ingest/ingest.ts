@@ -1,0 +1,191 @@
+import {randomUUID} from 'node:crypto'
+import {hostname} from 'node:os'
+import path from 'node:path'
+
+import type {Backend, FileRecord, Label} from '../backends/types.js'
+import type {ConverterRegistry} from '../converters/registry.js'
+import {type ErrorCode, toLabmeshError} from '../errors.js'
+import {hashFile} from './hash.js'
+import type {PathTemplate} from './path-template.js'
+import {readHead, sniffInstrument} from './sniff.js'
+import {type FoundFile, walkFiles} from './walk.js'
+
+export interface IngestOptions {
+  paths: string[]
+  template?: PathTemplate
+  labels?: Label[]
+  metadata?: Record<string, string>
+  include?: string[]
+  exclude?: string[]
+  dryRun?: boolean
+  concurrency?: number
+  /** Re-read files whose size and time are unchanged instead of trusting them (like rsync -c). */
+  checksum?: boolean
+  registry: ConverterRegistry
+  /** Keep every file's entry in the result (for --json); off, memory stays flat on huge trees. */
+  collectFiles?: boolean
+  /** Progress, per file handled (stored, unchanged or failed). */
+  onFile?: (outcome: FileOutcome, bytes: number) => void
+}
+
+export type FileStatus = 'new' | 'version' | 'unchanged'
+
+export interface IngestedFile {
+  /** Null in a dry run: nothing was stored. */
+  fileId: string | null
+  sourcePath: string
+  sha256: string
+  size: number
+  version: number
+  status: FileStatus
+  metadata: Record<string, string>
+  labels: Label[]
+}
+
+export interface IngestProblem {
+  path: string
+  code: ErrorCode
+  message: string
+}
+
+export type FileOutcome = {kind: 'file'; file: IngestedFile; warning?: IngestProblem} | {kind: 'failed'; problem: IngestProblem}
+
+export interface IngestResult {
+  dryRun: boolean
+  ingested: number
+  unchanged: number
+  /** Files that could not be stored, each with the reason; the rest of the batch went on. */
+  failed: IngestProblem[]
+  /** Files stored, but with something to say (e.g. the path template did not match). */
+  warnings: IngestProblem[]
+  files: IngestedFile[]
+  bytesStored: number
+}
+
+/**
+ * Stores files and their metadata. Each file is independent: one that fails is reported and the
+ * rest go on; nothing stored earlier is changed. Re-running over the same files stores nothing.
+ */
+export async function ingestFiles(backend: Backend, options: IngestOptions): Promise<IngestResult> {
+  const result: IngestResult = {dryRun: Boolean(options.dryRun), ingested: 0, unchanged: 0, failed: [], warnings: [], files: [], bytesStored: 0}
+  const collect = options.collectFiles ?? true
+  const host = hostname()
+  const entries = walkFiles(options.paths, {include: options.include, exclude: options.exclude})
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const next = await entries.next()
+      if (next.done) return
+      const entry = next.value
+      let outcome: FileOutcome
+      if (entry.kind === 'problem') {
+        outcome = {kind: 'failed', problem: {path: entry.path, code: entry.code, message: entry.message}}
+      } else {
+        try {
+          outcome = await ingestOne(backend, entry, host, options)
+        } catch (error) {
+          const e = toLabmeshError(error)
+          outcome = {kind: 'failed', problem: {path: entry.path, code: e.code, message: e.message}}
+        }
+      }
+      record(result, outcome, collect)
+      options.onFile?.(outcome, entry.kind === 'file' ? entry.size : 0)
+    }
+  }
+  await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? 8)}, worker))
+  result.files.sort((a, b) => a.sourcePath.localeCompare(b.sourcePath))
+  result.failed.sort((a, b) => a.path.localeCompare(b.path))
+  return result
+}
+
+function record(result: IngestResult, outcome: FileOutcome, collect: boolean): void {
+  if (outcome.kind === 'failed') {
+    result.failed.push(outcome.problem)
+    return
+  }
+  if (collect) result.files.push(outcome.file)
+  if (outcome.warning) result.warnings.push(outcome.warning)
+  if (outcome.file.status === 'unchanged') result.unchanged++
+  else {
+    result.ingested++
+    result.bytesStored += outcome.file.size
+  }
+}
+
+async function ingestOne(backend: Backend, entry: FoundFile, host: string, options: IngestOptions): Promise<FileOutcome> {
+  if (entry.size === 0) {
+    return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
+  }
+  const modifiedAt = new Date(entry.mtimeMs).toISOString()
+  const latest = await backend.metadata.latestAtSource(host, entry.path)
+  if (latest && !options.checksum && latest.size === entry.size && latest.modifiedAt === modifiedAt) {
+    return {kind: 'file', file: describe(latest, 'unchanged')}
+  }
+
+  let warning: IngestProblem | undefined
+  let templateFields: Record<string, string> = {}
+  if (options.template) {
+    const matched = options.template.match(entry.relativePath)
+    if (matched) templateFields = matched
+    else warning = {path: entry.path, code: 'TEMPLATE_MISMATCH', message: `"${entry.relativePath}" does not match the path template ${options.template.source}; stored without its fields`}
+  }
+
+  const head = await readHead(entry.path)
+  const sniffed = await sniffInstrument(options.registry, path.basename(entry.path), head)
+  const stored = options.dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path)
+  if (latest && latest.sha256 === stored.sha256) {
+    return {kind: 'file', file: describe(latest, 'unchanged')}
+  }
+
+  const metadata: Record<string, string> = {
+    time: modifiedAt,
+    ...(sniffed.instrument ? {instrument: sniffed.instrument, technique: sniffed.technique!} : {}),
+    ...templateFields,
+    ...options.metadata,
+  }
+  const labels = mergeLabels(latest?.labels ?? [], options.labels ?? [])
+  const fileRecord: FileRecord = {
+    fileId: randomUUID(),
+    category: 'RAW',
+    traceId: randomUUID(),
+    rawFileId: null,
+    sha256: stored.sha256,
+    size: stored.size,
+    sourcePath: entry.path,
+    sourceHost: host,
+    ingestedAt: new Date().toISOString(),
+    modifiedAt,
+    version: (latest?.version ?? 0) + 1,
+    metadata,
+    labels,
+    status: 'ingested',
+    error: null,
+  }
+  if (options.dryRun) return {kind: 'file', file: {...describe(fileRecord, latest ? 'version' : 'new'), fileId: null}, warning}
+  await backend.metadata.insertFile(fileRecord)
+  return {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}
+}
+
+function describe(file: FileRecord, status: FileStatus): IngestedFile {
+  return {
+    fileId: file.fileId,
+    sourcePath: file.sourcePath,
+    sha256: file.sha256,
+    size: file.size,
+    version: file.version,
+    status,
+    metadata: file.metadata,
+    labels: file.labels,
+  }
+}
+
+/** Labels are kept across versions: the new version has the old ones plus those given now. */
+function mergeLabels(kept: Label[], added: Label[]): Label[] {
+  const seen = new Set<string>()
+  return [...kept, ...added].filter((l) => {
+    const key = `${l.name}\u0000${l.value}`
+    if (seen.has(key)) return false
+    seen.add(key)
+    return true
+  })
+}
