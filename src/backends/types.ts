@@ -87,8 +87,8 @@ export interface MetadataStore {
   getFile(fileId: string): Promise<FileRecord | undefined>
   /** Ids starting with a prefix, at most `limit` of them. */
   matchFileIds(prefix: string, limit: number): Promise<string[]>
-  /** The newest version stored for a source path on a host. */
-  latestAtSource(sourceHost: string, sourcePath: string): Promise<FileRecord | undefined>
+  /** The newest version stored for a source path on a host (raw files unless a category is given). */
+  latestAtSource(sourceHost: string, sourcePath: string, category?: Category): Promise<FileRecord | undefined>
   listFiles(filter: FileFilter): Promise<FileRecord[]>
   /** Every version stored for the same source as this file, oldest first. */
   versionsOf(fileId: string): Promise<FileRecord[]>
@@ -97,6 +97,82 @@ export interface MetadataStore {
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+}
+
+/*
+ * The later stages' parts, declared now so that every backend shapes itself around them:
+ * Catalog (local catalog / Glue), QueryEngine (DuckDB / Athena), SearchIndex (FTS5 /
+ * OpenSearch), KeyStore (SQLite / the metadata bucket). Each backend implements them as the
+ * stage that needs them lands; Backend gains the matching optional member then.
+ */
+
+export interface TableRef {
+  database: string
+  table: string
+}
+
+export interface CatalogTable extends TableRef {
+  /** Where the Delta table lives: a folder or an s3:// URL. */
+  location: string
+  format: 'delta'
+  version: number
+  columns: {name: string; type: string; nullable: boolean}[]
+  partitionColumns: string[]
+}
+
+export interface Catalog {
+  listTables(database?: string): Promise<CatalogTable[]>
+  getTable(ref: TableRef): Promise<CatalogTable | undefined>
+  registerTable(table: CatalogTable): Promise<void>
+}
+
+export interface QueryOptions {
+  /** Bound as prepared-statement parameters (`$name`), never pasted into the SQL. */
+  params?: Record<string, string | number | boolean | null>
+  /** Time travel per table: `db.table` -> version number or ISO timestamp. */
+  asOf?: Record<string, number | string>
+  signal?: AbortSignal
+}
+
+export interface QueryColumn {
+  name: string
+  type: string
+}
+
+export interface QueryEngine {
+  /** Streams result rows in batches; the engine refuses anything but read-only queries. */
+  query(sql: string, options?: QueryOptions): AsyncIterable<{columns: QueryColumn[]; rows: unknown[][]}>
+  /** Writes the full result to a file (`csv` or `parquet`) without holding it in memory. */
+  export(sql: string, target: string, format: 'csv' | 'parquet', options?: QueryOptions): Promise<{rows: number}>
+}
+
+export interface SearchHit {
+  fileId: string
+  score: number
+  snippet?: string
+}
+
+export interface SearchIndex {
+  index(record: FileRecord, engineeredText?: string): Promise<void>
+  remove(fileId: string): Promise<void>
+  search(query: string, options?: {limit?: number; offset?: number}): Promise<{total: number; hits: SearchHit[]}>
+}
+
+export interface ApiKey {
+  keyId: string
+  name: string
+  scopes: string[]
+  createdAt: string
+  expiresAt: string | null
+  revokedAt: string | null
+}
+
+export interface KeyStore {
+  /** Stores only a salted scrypt hash; the secret is returned once, here. */
+  create(name: string, scopes: string[], expiresAt: string | null): Promise<{key: ApiKey; secret: string}>
+  verify(secret: string): Promise<ApiKey | undefined>
+  list(): Promise<ApiKey[]>
+  revoke(keyId: string): Promise<void>
 }
 
 /** What a backend can do; commands check these instead of guessing from the backend's name. */

@@ -41,13 +41,16 @@ export function scoreDocument(doc: unknown, expected: ExpectedDocument): Accurac
   const values = new Set<string>()
   const quantities = new Set<string>()
   const wellNumbers = new Map<string, Set<string>>()
+  // A well name is any plate well (A1..AF48) or a position the reference names (e.g. NanoDrop's "A").
+  const expectedWells = new Set(expected.wellValues.map(([well]) => well))
+  const isWell = (s: string): boolean => WELL.test(s) || expectedWells.has(s)
 
   const walk = (node: unknown): Walked => {
     if (typeof node === 'number') {
       values.add(numberKey(node))
       return {wells: new Set(), numbers: [node]}
     }
-    if (typeof node === 'string') return {wells: WELL.test(node.trim()) ? new Set([node.trim()]) : new Set(), numbers: []}
+    if (typeof node === 'string') return {wells: isWell(node.trim()) ? new Set([node.trim()]) : new Set(), numbers: []}
     if (node === null || typeof node !== 'object') return {wells: new Set(), numbers: []}
     const children = Array.isArray(node) ? node : Object.values(node)
     const wells = new Set<string>()

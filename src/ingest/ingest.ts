@@ -1,4 +1,5 @@
-import {randomUUID} from 'node:crypto'
+import {createHash, randomUUID} from 'node:crypto'
+import {readFile} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
@@ -92,7 +93,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
       options.onFile?.(outcome, entry.kind === 'file' ? entry.size : 0)
     }
   }
-  await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? 8)}, worker))
+  await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? 16)}, worker))
   result.files.sort((a, b) => a.sourcePath.localeCompare(b.sourcePath))
   result.failed.sort((a, b) => a.path.localeCompare(b.path))
   return result
@@ -116,7 +117,7 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
   if (entry.size === 0) {
     return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
   }
-  const modifiedAt = new Date(entry.mtimeMs).toISOString()
+  const modifiedAt = entry.mtime.toISOString()
   const latest = await backend.metadata.latestAtSource(host, entry.path)
   if (latest && !options.checksum && latest.size === entry.size && latest.modifiedAt === modifiedAt) {
     return {kind: 'file', file: describe(latest, 'unchanged')}
@@ -130,9 +131,8 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
     else warning = {path: entry.path, code: 'TEMPLATE_MISMATCH', message: `"${entry.relativePath}" does not match the path template ${options.template.source}; stored without its fields`}
   }
 
-  const head = await readHead(entry.path)
+  const {head, stored} = await readAndStore(backend, entry, Boolean(options.dryRun))
   const sniffed = await sniffInstrument(options.registry, path.basename(entry.path), head)
-  const stored = options.dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path)
   if (latest && latest.sha256 === stored.sha256) {
     return {kind: 'file', file: describe(latest, 'unchanged')}
   }
@@ -164,6 +164,18 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
   if (options.dryRun) return {kind: 'file', file: {...describe(fileRecord, latest ? 'version' : 'new'), fileId: null}, warning}
   await backend.metadata.insertFile(fileRecord)
   return {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}
+}
+
+/** Files up to this size are read once into memory: one read serves the sniffer, the hash and the store. */
+const SMALL_FILE_BYTES = 4 * 1024 * 1024
+
+async function readAndStore(backend: Backend, entry: FoundFile, dryRun: boolean): Promise<{head: Buffer; stored: {sha256: string; size: number}}> {
+  if (entry.size <= SMALL_FILE_BYTES) {
+    const bytes = await readFile(entry.path)
+    return {head: bytes, stored: dryRun ? {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length} : await backend.objects.putBytes(bytes)}
+  }
+  const head = await readHead(entry.path)
+  return {head, stored: dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path)}
 }
 
 function describe(file: FileRecord, status: FileStatus): IngestedFile {

@@ -12,7 +12,7 @@ export interface FoundFile {
   /** Path relative to the folder argument it was found under (the file name for a file argument). */
   relativePath: string
   size: number
-  mtimeMs: number
+  mtime: Date
 }
 
 export interface WalkProblem {
@@ -53,7 +53,7 @@ export async function* walkFiles(inputs: string[], options: WalkOptions = {}): A
       yield* walkDirectory(input, '', [`${info.dev}:${info.ino}`], wanted)
     } else if (info.isFile()) {
       const relativePath = path.basename(input)
-      if (wanted(relativePath)) yield {kind: 'file', path: input, relativePath, size: info.size, mtimeMs: info.mtimeMs}
+      if (wanted(relativePath)) yield {kind: 'file', path: input, relativePath, size: info.size, mtime: info.mtime}
     } else {
       yield notRegular(input)
     }
@@ -96,7 +96,7 @@ async function* walkDirectory(dir: string, relativeDir: string, ancestors: strin
       }
       yield* walkDirectory(full, relativePath, [...ancestors, id], wanted)
     } else if (info.isFile()) {
-      if (wanted(relativePath)) yield {kind: 'file', path: full, relativePath, size: info.size, mtimeMs: info.mtimeMs}
+      if (wanted(relativePath)) yield {kind: 'file', path: full, relativePath, size: info.size, mtime: info.mtime}
     } else if (wanted(relativePath)) {
       yield notRegular(full)
     }

@@ -112,8 +112,8 @@ export function createSqliteMetadataStore(db: Database): MetadataStore {
       return rows.map((r) => r.file_id)
     },
 
-    async latestAtSource(sourceHost, sourcePath) {
-      const row = statements.latest.get('RAW', sourceHost, sourcePath)
+    async latestAtSource(sourceHost, sourcePath, category = 'RAW') {
+      const row = statements.latest.get(category, sourceHost, sourcePath)
       return row ? toRecord(row) : undefined
     },
 

@@ -1,0 +1,79 @@
+import Table from 'cli-table3'
+import {randomBytes} from 'node:crypto'
+import {mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {MB, MiB, run, runCli, timed} from './support/measure.js'
+
+const SMALL_FILES = Number(process.env.LABMESH_BENCH_SMALL_FILES ?? 10_000)
+const LARGE_BYTES = Number(process.env.LABMESH_BENCH_LARGE_MIB ?? 1024) * MiB
+
+/**
+ * Ingest throughput next to `cp` of the same data in the same run: 10,000 small generated
+ * exports, then one 1 GiB file. Targets: >= 1,000 small files/s, >= half of cp's MB/s on the
+ * large file, peak RSS under 300 MB.
+ */
+export default async function benchIngest(): Promise<void> {
+  const root = mkdtempSync(path.join(tmpdir(), 'labmesh-bench-ingest-'))
+  try {
+    const small = path.join(root, 'small')
+    const large = path.join(root, 'large')
+    const smallBytes = generateSmallFiles(small, SMALL_FILES)
+    generateLargeFile(path.join(large, 'big.bin'), LARGE_BYTES)
+
+    const rows: (string | number)[][] = []
+    for (const [name, source, bytes, files] of [
+      ['small files', small, smallBytes, SMALL_FILES],
+      ['large file', large, LARGE_BYTES, 1],
+    ] as const) {
+      const cp = await timed(() => run('cp', ['-r', source, path.join(root, `cp-${name.replace(' ', '-')}`)]))
+      const home = path.join(root, `home-${name.replace(' ', '-')}`)
+      const ingest = await runCli(['ingest', source, '--json'], {LABMESH_HOME: home, LABMESH_CONFIG_DIR: path.join(root, 'config')})
+      const result = JSON.parse(ingest.stdout) as {ingested: number; failed: unknown[]}
+      if (result.ingested !== files || result.failed.length > 0) throw new Error(`ingest stored ${result.ingested} of ${files} files`)
+      rows.push([
+        name,
+        files,
+        (bytes / MB).toFixed(0),
+        (files / ingest.seconds).toFixed(0),
+        (bytes / MB / ingest.seconds).toFixed(0),
+        (files / cp.seconds).toFixed(0),
+        (bytes / MB / cp.seconds).toFixed(0),
+        (cp.seconds / ingest.seconds).toFixed(2),
+        (ingest.peakRss / MB).toFixed(0),
+      ])
+      rmSync(home, {recursive: true, force: true})
+    }
+    const table = new Table({head: ['data', 'files', 'MB', 'ingest files/s', 'ingest MB/s', 'cp files/s', 'cp MB/s', 'ingest / cp', 'peak RSS MB']})
+    table.push(...rows)
+    console.log(table.toString())
+    console.log('Targets: small files >= 1000 files/s; large file ingest/cp >= 0.5; peak RSS < 300 MB.')
+  } finally {
+    rmSync(root, {recursive: true, force: true})
+  }
+}
+
+/** Plate-reader-like CSV exports of 1-4 KB in 100 folders. */
+function generateSmallFiles(dir: string, count: number): number {
+  let bytes = 0
+  for (let i = 0; i < count; i++) {
+    const folder = path.join(dir, `run-${String(i % 100).padStart(3, '0')}`)
+    if (i < 100) mkdirSync(folder, {recursive: true})
+    const lines = ['Plate,Well,Value', ...Array.from({length: 40 + (i % 80)}, (_, w) => `P${i},${String.fromCharCode(65 + (w % 8))}${(w % 12) + 1},${(Math.sin(i + w) + 1.5).toFixed(4)}`)]
+    const text = lines.join('\n') + '\n'
+    const fd = openSync(path.join(folder, `sample-${i}.csv`), 'w')
+    writeSync(fd, text)
+    closeSync(fd)
+    bytes += Buffer.byteLength(text)
+  }
+  return bytes
+}
+
+function generateLargeFile(file: string, size: number): void {
+  mkdirSync(path.dirname(file), {recursive: true})
+  const fd = openSync(file, 'w')
+  const chunk = randomBytes(8 * MiB)
+  for (let written = 0; written < size; written += chunk.length) writeSync(fd, chunk, 0, Math.min(chunk.length, size - written))
+  closeSync(fd)
+}

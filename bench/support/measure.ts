@@ -1,0 +1,54 @@
+import {execFile, spawn} from 'node:child_process'
+import {mkdtempSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+export const CLI = path.join(PROJECT, 'bin', 'run.js')
+
+/** Seconds a function takes. */
+export async function timed<T>(fn: () => Promise<T>): Promise<{seconds: number; value: T}> {
+  const start = process.hrtime.bigint()
+  const value = await fn()
+  return {seconds: Number(process.hrtime.bigint() - start) / 1e9, value}
+}
+
+/** Runs a command to completion; rejects on a non-zero exit. */
+export function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{stdout: string; stderr: string}> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, {env, maxBuffer: 512 * 1024 * 1024}, (error, stdout, stderr) => {
+      if (error && !(typeof error.code === 'number' && env.LABMESH_BENCH_ALLOW_FAIL)) reject(Object.assign(error, {stderr}))
+      else resolve({stdout, stderr})
+    })
+  })
+}
+
+let rssProbe: string | undefined
+/** A preload that prints the process's peak RSS (bytes) on exit, so a CLI run can be measured whole. */
+function peakRssProbe(): string {
+  if (!rssProbe) {
+    rssProbe = path.join(mkdtempSync(path.join(tmpdir(), 'labmesh-bench-')), 'peak-rss.mjs')
+    writeFileSync(rssProbe, "process.on('exit', () => process.stderr.write(`\\nLABMESH_PEAK_RSS=${process.resourceUsage().maxRSS * 1024}\\n`))\n")
+  }
+  return rssProbe
+}
+
+/** Runs the labmesh CLI as a user would, returning wall time, stdout and peak RSS. */
+export async function runCli(args: string[], env: Record<string, string>): Promise<{seconds: number; stdout: string; peakRss: number}> {
+  const start = process.hrtime.bigint()
+  const {stdout, stderr} = await new Promise<{stdout: string; stderr: string}>((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', peakRssProbe(), CLI, ...args], {env: {...process.env, ...env}})
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (d) => (out += d))
+    child.stderr.on('data', (d) => (err += d))
+    child.on('close', (code) => (code === 0 ? resolve({stdout: out, stderr: err}) : reject(new Error(`labmesh ${args.join(' ')} exited ${code}: ${err}`))))
+  })
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  const peak = /LABMESH_PEAK_RSS=(\d+)/.exec(stderr)
+  return {seconds, stdout, peakRss: peak ? Number(peak[1]) : Number.NaN}
+}
+
+export const MB = 1e6
+export const MiB = 1024 * 1024

@@ -1,0 +1,45 @@
+import {Args, Flags} from '@oclif/core'
+import {readFile, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import {LabmeshCommand} from '../../base-command.js'
+import type {EngineeredDocument} from '../../converters/types.js'
+
+export interface ConvertedDocument {
+  file: string
+  converter: {name: string; version: string; technique: string}
+  document: EngineeredDocument
+}
+
+export default class ConvertFile extends LabmeshCommand<typeof ConvertFile> {
+  static override summary = 'Print the engineered document of one file, without touching a workspace.'
+  static override description = 'The way to try a converter: detection picks one from the content unless --converter names it.'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> ./plate.csv',
+    '<%= config.bin %> <%= command.id %> ./plate.csv --converter generic --out plate.json',
+    '<%= config.bin %> <%= command.id %> ./export.txt --converter-module ./my-converter.js',
+  ]
+  static override args = {
+    path: Args.string({description: 'The raw file.', required: true}),
+  }
+  static override flags = {
+    converter: Flags.string({char: 'c', description: 'Use this converter instead of detecting one (see `labmesh convert list`).'}),
+    'converter-module': Flags.string({description: 'Load converters from this JS module too (repeatable).', multiple: true}),
+    out: Flags.string({char: 'o', description: 'Write the document to this file instead of stdout.'}),
+  }
+
+  public async run(): Promise<ConvertedDocument> {
+    const registry = await this.converters(this.flags['converter-module'])
+    const bytes = await readFile(this.args.path).catch((error: Error) => {
+      throw Object.assign(error, {message: `${this.args.path}: ${error.message}`})
+    })
+    const {converter, document} = await registry.convert({name: path.basename(this.args.path), bytes}, this.flags.converter)
+    const result = {file: path.resolve(this.args.path), converter: {name: converter.name, version: converter.version, technique: converter.technique}, document}
+    if (this.flags.out) await writeFile(this.flags.out, JSON.stringify(document, null, 2) + '\n')
+    if (!this.jsonEnabled()) {
+      if (this.flags.out) this.log(`Wrote ${this.flags.out} (converter ${converter.name} ${converter.version}).`)
+      else this.log(JSON.stringify(document, null, 2))
+    }
+    return result
+  }
+}

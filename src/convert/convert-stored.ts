@@ -1,0 +1,154 @@
+import {randomUUID} from 'node:crypto'
+
+import type {Backend, FileRecord} from '../backends/types.js'
+import type {ConverterRegistry} from '../converters/registry.js'
+import {type ErrorCode, toLabmeshError} from '../errors.js'
+import {readObject} from '../files/read-object.js'
+
+export interface ConvertOptions {
+  registry: ConverterRegistry
+  /** Only these raw files (any status). */
+  fileIds?: string[]
+  /** Convert files already converted again (their engineered document gets a new version). */
+  reconvert?: boolean
+  /** Force a converter by name instead of detecting one. */
+  converter?: string
+  concurrency?: number
+  onFile?: (outcome: ConvertOutcome) => void
+}
+
+export interface ConvertedFile {
+  rawFileId: string
+  engineeredFileId: string
+  sourcePath: string
+  converter: string
+  converterVersion: string
+  technique: string
+  sha256: string
+  size: number
+}
+
+export interface ConvertProblem {
+  rawFileId: string
+  sourcePath: string
+  code: ErrorCode
+  message: string
+}
+
+export type ConvertOutcome = {kind: 'converted'; file: ConvertedFile} | {kind: 'failed'; problem: ConvertProblem}
+
+export interface ConvertResult {
+  converted: number
+  failed: ConvertProblem[]
+  files: ConvertedFile[]
+}
+
+const PAGE = 200
+
+/**
+ * Converts raw files into engineered documents, stored as ENGINEERED files on the raw file's
+ * trace. A file that fails is marked failed with its error; the batch goes on.
+ */
+export async function convertStoredFiles(backend: Backend, options: ConvertOptions): Promise<ConvertResult> {
+  const result: ConvertResult = {converted: 0, failed: [], files: []}
+  const pages = selectRawFiles(backend, options)
+  let queue: FileRecord[] = []
+  const take = async (): Promise<FileRecord | undefined> => {
+    if (queue.length === 0) {
+      const next = await pages.next()
+      if (next.done) return undefined
+      queue = next.value
+    }
+    return queue.shift()
+  }
+  const worker = async (): Promise<void> => {
+    for (let raw = await take(); raw; raw = await take()) {
+      const outcome = await convertOne(backend, raw, options)
+      if (outcome.kind === 'converted') {
+        result.converted++
+        result.files.push(outcome.file)
+      } else {
+        result.failed.push(outcome.problem)
+      }
+      options.onFile?.(outcome)
+    }
+  }
+  await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? 4)}, worker))
+  return result
+}
+
+/** Pages of raw files to convert. Without --reconvert, converted and failed files leave the set as we go. */
+async function* selectRawFiles(backend: Backend, options: ConvertOptions): AsyncGenerator<FileRecord[]> {
+  if (options.fileIds) {
+    const files: FileRecord[] = []
+    for (const id of options.fileIds) {
+      const file = await backend.metadata.getFile(id)
+      if (!file) throw toLabmeshError(Object.assign(new Error(`no file with id ${id}`), {code: 'ENOENT'}))
+      if (file.category !== 'RAW') throw toLabmeshError(new Error(`${id} is an engineered file; convert takes raw files`))
+      files.push(file)
+    }
+    yield files
+    return
+  }
+  if (options.reconvert) {
+    for (let offset = 0; ; offset += PAGE) {
+      const page = await backend.metadata.listFiles({category: 'RAW', limit: PAGE, offset})
+      if (page.length === 0) return
+      yield page
+    }
+  }
+  const seen = new Set<string>()
+  for (;;) {
+    const page = (await backend.metadata.listFiles({category: 'RAW', status: 'ingested', limit: PAGE})).filter((f) => !seen.has(f.fileId))
+    if (page.length === 0) return
+    for (const f of page) seen.add(f.fileId)
+    yield page
+  }
+}
+
+async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<ConvertOutcome> {
+  const name = raw.sourcePath.split(/[/\\]/).pop() ?? raw.sourcePath
+  try {
+    const bytes = await readObject(backend, raw.sha256)
+    const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
+    const json = Buffer.from(JSON.stringify(document))
+    const stored = await backend.objects.putBytes(json)
+    const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
+    const engineered: FileRecord = {
+      fileId: randomUUID(),
+      category: 'ENGINEERED',
+      traceId: raw.traceId,
+      rawFileId: raw.fileId,
+      sha256: stored.sha256,
+      size: stored.size,
+      sourcePath: raw.sourcePath,
+      sourceHost: raw.sourceHost,
+      ingestedAt: new Date().toISOString(),
+      modifiedAt: raw.modifiedAt,
+      version: (previous?.version ?? 0) + 1,
+      metadata: {...raw.metadata, converter: converter.name, 'converter version': converter.version, technique: converter.technique},
+      labels: raw.labels,
+      status: 'converted',
+      error: null,
+    }
+    await backend.metadata.insertFile(engineered)
+    await backend.metadata.setStatus(raw.fileId, 'converted')
+    return {
+      kind: 'converted',
+      file: {
+        rawFileId: raw.fileId,
+        engineeredFileId: engineered.fileId,
+        sourcePath: raw.sourcePath,
+        converter: converter.name,
+        converterVersion: converter.version,
+        technique: converter.technique,
+        sha256: stored.sha256,
+        size: stored.size,
+      },
+    }
+  } catch (error) {
+    const e = toLabmeshError(error)
+    await backend.metadata.setStatus(raw.fileId, 'failed', {code: e.code, message: e.message})
+    return {kind: 'failed', problem: {rawFileId: raw.fileId, sourcePath: raw.sourcePath, code: e.code, message: e.message}}
+  }
+}

@@ -1,0 +1,76 @@
+import {expect} from 'chai'
+import {createHash} from 'node:crypto'
+import {readdirSync, readFileSync, writeFileSync, chmodSync} from 'node:fs'
+import path from 'node:path'
+
+import {TestWorkspace} from '../../support/cli.js'
+import {INSTRUMENTS} from '../../support/testdata.js'
+
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex')
+
+describe('labmesh files', function () {
+  this.timeout(120_000)
+  let ws: TestWorkspace
+  let files: any[]
+  before(async () => {
+    ws = new TestWorkspace()
+    const result = await ws.run(['ingest', path.join(INSTRUMENTS, 'appbio_quantstudio'), path.join(INSTRUMENTS, 'beckman_vi_cell_blu'), '--exclude', '*.json', '--json'])
+    files = result.json.files
+  })
+  after(() => ws.remove())
+
+  it('get restores the exact raw bytes of text and binary (xlsx) files', async () => {
+    for (const name of ['appbio_quantstudio_example08.xlsx', 'Beckman_Vi-Cell-BLU_example01_utf16.csv']) {
+      const record = files.find((f) => f.sourcePath.endsWith(name))
+      const out = ws.path('restored')
+      const result = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+      expect(result.code, result.stderr).to.equal(0)
+      expect(result.json).to.include({verified: true, sha256: record.sha256})
+      const original = readFileSync(record.sourcePath)
+      expect(sha256(readFileSync(path.join(out, name)))).to.equal(sha256(original))
+    }
+  })
+
+  it('get refuses to overwrite without --force and leaves no partial file', async () => {
+    const record = files[0]
+    const out = ws.path('again')
+    await ws.run(['files', 'get', record.fileId, '--out', out])
+    const second = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    expect(second.json.error.code).to.equal('CONFLICT')
+    expect(second.code).to.equal(5)
+    const forced = await ws.run(['files', 'get', record.fileId, '--out', out, '--force', '--json'])
+    expect(forced.code).to.equal(0)
+    expect(readdirSync(out)).to.deep.equal([path.basename(record.sourcePath)])
+  })
+
+  it('get detects a damaged object instead of restoring wrong bytes', async () => {
+    const record = files.find((f) => f.sourcePath.endsWith('Beckman_Vi-Cell-BLU_example02.csv'))
+    const object = path.join(ws.home, 'objects', record.sha256.slice(0, 2), record.sha256)
+    chmodSync(object, 0o644)
+    writeFileSync(object, 'tampered')
+    const out = ws.path('damaged')
+    const result = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    expect(result.code).to.equal(6)
+    expect(result.json.error.code).to.equal('INVALID_DATA')
+    expect(readdirSync(out)).to.deep.equal([])
+  })
+
+  it('label adds and removes labels; list filters by them', async () => {
+    const record = files[1]
+    const added = await ws.run(['files', 'label', record.fileId, 'site=boston', 'assay=qpcr', '--json'])
+    expect(added.json.labels).to.deep.equal([{name: 'assay', value: 'qpcr'}, {name: 'site', value: 'boston'}])
+    const removed = await ws.run(['files', 'label', record.fileId, '--remove', 'assay=qpcr', '--json'])
+    expect(removed.json.labels).to.deep.equal([{name: 'site', value: 'boston'}])
+    const listed = await ws.run(['files', 'list', '--label', 'site=boston', '--json'])
+    expect(listed.json.files.map((f: any) => f.fileId)).to.deep.equal([record.fileId])
+  })
+
+  it('unknown ids exit 3 with NOT_FOUND; human output names the code', async () => {
+    const json = await ws.run(['files', 'show', '00000000-0000-0000-0000-000000000000', '--json'])
+    expect(json.code).to.equal(3)
+    expect(json.json.error.code).to.equal('NOT_FOUND')
+    const human = await ws.run(['files', 'show', 'nope'])
+    expect(human.code).to.equal(3)
+    expect(human.stderr).to.match(/Error \[NOT_FOUND\]/)
+  })
+})
