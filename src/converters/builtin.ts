@@ -1,5 +1,21 @@
+import {agilentGen5} from './agilent-gen5/index.js'
+import {appbioQuantstudio} from './appbio-quantstudio/index.js'
+import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
+import {bmgMars} from './bmg-mars.js'
+import {moldevSoftmaxPro} from './moldev-softmax-pro/index.js'
+import {perkinElmerEnvision} from './perkin-elmer-envision/index.js'
+import {rocheCedexBioht} from './roche-cedex-bioht.js'
+import {thermoFisherNanodropEight} from './thermo-fisher-nanodrop-eight.js'
 import type {Converter} from './types.js'
 
 /** The converters shipped with labmesh. Order breaks ties in detection confidence. */
 export const BUILTIN_CONVERTERS: Converter[] = [
+  agilentGen5,
+  moldevSoftmaxPro,
+  bmgMars,
+  perkinElmerEnvision,
+  thermoFisherNanodropEight,
+  appbioQuantstudio,
+  beckmanViCellBlu,
+  rocheCedexBioht,
 ]

@@ -1,0 +1,203 @@
+import {LabmeshError} from '../errors.js'
+import {compact, dataSystemDocument, quantity} from './asm.js'
+import {parseNumber} from './numbers.js'
+import {decodeText, looksBinary} from './text.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+
+/**
+ * Beckman Coulter Vi-CELL BLU cell viability analyzer: the CSV sample-results export, one row per
+ * analysed sample, one column per result or analysis setting (UTF-8 or UTF-16, quoted or not).
+ */
+
+type Place = 'result' | 'setting'
+
+interface ColumnSpec {
+  key: string
+  unit?: string
+  place: Place
+}
+
+const DENSITY_UNIT = '10^6 cells/mL'
+
+/** Known columns, by header with micro signs folded to "u" and case folded; ASM names where ASM has one. */
+const KNOWN_COLUMNS: Record<string, ColumnSpec> = {
+  'cell count': {key: 'total cell count', unit: 'cell', place: 'result'},
+  'viable cells': {key: 'viable cell count', unit: 'cell', place: 'result'},
+  'total (x10^6) cells/ml': {key: 'total cell density (cell counter)', unit: DENSITY_UNIT, place: 'result'},
+  'viable (x10^6) cells/ml': {key: 'viable cell density (cell counter)', unit: DENSITY_UNIT, place: 'result'},
+  'viability (%)': {key: 'viability (cell counter)', unit: '%', place: 'result'},
+  'average diameter (um)': {key: 'average total cell diameter', unit: 'µm', place: 'result'},
+  'average viable diameter (um)': {key: 'average live cell diameter (cell counter)', unit: 'µm', place: 'result'},
+  'average circularity': {key: 'average total cell circularity', unit: '(unitless)', place: 'result'},
+  'average viable circularity': {key: 'average viable cell circularity', unit: '(unitless)', place: 'result'},
+  'average cells per image': {key: 'average cells per image', unit: 'cell', place: 'result'},
+  'average background intensity': {key: 'average background intensity', unit: '(unitless)', place: 'result'},
+  'bubble count': {key: 'bubble count', unit: '#', place: 'result'},
+  'cluster count': {key: 'cluster count', unit: '#', place: 'result'},
+  'images for analysis': {key: 'images used for analysis', unit: '#', place: 'result'},
+  'cell type': {key: 'cell type processing method', place: 'setting'},
+  'minimum diameter (um)': {key: 'minimum cell diameter setting', unit: 'µm', place: 'setting'},
+  'maximum diameter (um)': {key: 'maximum cell diameter setting', unit: 'µm', place: 'setting'},
+  images: {key: 'image count setting', unit: '#', place: 'setting'},
+  'cell sharpness': {key: 'cell sharpness setting', unit: '(unitless)', place: 'setting'},
+  'minimum circularity': {key: 'minimum circularity setting', unit: '(unitless)', place: 'setting'},
+  'decluster degree': {key: 'decluster degree setting', place: 'setting'},
+  'aspiration cycles': {key: 'aspiration cycle count setting', unit: '#', place: 'setting'},
+  'viable spot brightness (%)': {key: 'viable spot brightness setting', unit: '%', place: 'setting'},
+  'viable spot area (%)': {key: 'viable spot area setting', unit: '%', place: 'setting'},
+  'mixing cycles': {key: 'mixing cycle count setting', unit: '#', place: 'setting'},
+  dilution: {key: 'sample dilution factor setting', unit: '(unitless)', place: 'setting'},
+  wash: {key: 'wash type setting', place: 'setting'},
+}
+
+/** Columns that identify or describe the measurement rather than carry a value. */
+const SAMPLE_ID = 'sample id'
+const DESCRIPTIVE: Record<string, string> = {
+  'analysis date/time': 'measurement time',
+  'reanalysis date/time': 'reanalysis time',
+  'analysis by': 'analyst',
+  'reanalysis by': 'reanalyst',
+  tag: 'tag',
+}
+
+/** Headers only the Vi-CELL BLU writes (the older Vi-CELL XR spells its columns differently). */
+const BLU_MARKERS = ['viable (x10^6) cells/ml', 'total (x10^6) cells/ml', 'average viable circularity', 'viable spot brightness (%)', 'decluster degree', 'analysis date/time']
+
+export const beckmanViCellBlu: Converter = {
+  name: 'beckman-vi-cell-blu',
+  version: '1.0.0',
+  technique: 'cell counting',
+  description: 'Beckman Coulter Vi-CELL BLU cell counter sample results (CSV)',
+
+  detect(_name: string, head: Buffer): number {
+    if (head.length === 0 || looksBinary(head)) return 0
+    const firstLine = decodeText(head).split('\n', 1)[0]
+    const headers = splitCsvLine(firstLine).map(normaliseHeader)
+    if (!headers.includes(SAMPLE_ID)) return 0
+    const markers = BLU_MARKERS.filter((m) => headers.includes(m)).length
+    if (markers >= 4) return 1
+    return markers >= 2 ? 0.6 : 0
+  },
+
+  convert(input: ConverterInput): EngineeredDocument {
+    const lines = decodeText(input.bytes)
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+    if (lines.length === 0) invalid(input.name, 'a Vi-CELL BLU CSV export, but the file is empty')
+    const headers = splitCsvLine(lines[0]).map((h) => h.trim())
+    const keys = headers.map(normaliseHeader)
+    const idColumn = keys.indexOf(SAMPLE_ID)
+    if (idColumn < 0 || BLU_MARKERS.filter((m) => keys.includes(m)).length < 2) {
+      invalid(input.name, 'a Vi-CELL BLU header row ("Sample ID", "Viable (x10^6) cells/mL", ...) and found none')
+    }
+    if (lines.length < 2) invalid(input.name, 'at least one sample row below the Vi-CELL BLU header and found none')
+
+    const documents = lines.slice(1).map((line, index) => {
+      const cells = splitCsvLine(line)
+      // A row cut short means a truncated export: refuse it rather than invent empty results.
+      if (cells.length < idColumn + 1 || cells.length < headers.length - 1) {
+        invalid(input.name, `${headers.length} columns in row ${index + 2} and found ${cells.length} (truncated file?)`)
+      }
+      return measurementFor(input.name, index, headers, keys, cells)
+    })
+
+    return {
+      '$asm.manifest': 'http://purl.allotrope.org/manifests/cell-counting/REC/2024/09/cell-counting.manifest',
+      'cell counting aggregate document': {
+        'device system document': {
+          'model number': 'Vi-CELL BLU',
+          'product manufacturer': 'Beckman Coulter',
+          'device type': 'brightfield imager (cell counter)',
+        },
+        'data system document': dataSystemDocument(input, beckmanViCellBlu, {name: 'Vi-CELL BLU'}),
+        'cell counting document': documents,
+      },
+    }
+  },
+}
+
+function measurementFor(file: string, index: number, headers: string[], keys: string[], cells: string[]): Record<string, unknown> {
+  const results: Record<string, unknown> = {}
+  const settings: Record<string, unknown> = {}
+  const described: Record<string, string> = {}
+  const errors: {error: string; 'error feature': string}[] = []
+  let sampleId = ''
+
+  for (let c = 0; c < headers.length; c++) {
+    const raw = (cells[c] ?? '').trim()
+    const key = keys[c]
+    if (key === SAMPLE_ID) {
+      sampleId = raw
+      continue
+    }
+    if (raw === '') continue
+    if (key in DESCRIPTIVE) {
+      described[DESCRIPTIVE[key]] = raw
+      continue
+    }
+    const known = KNOWN_COLUMNS[key]
+    const spec = known ?? inferColumn(headers[c])
+    const target = spec.place === 'result' ? results : settings
+    const value = spec.unit === undefined ? undefined : parseNumber(raw)
+    if (value !== undefined && spec.unit !== undefined) target[spec.key] = quantity(value, spec.unit) satisfies Quantity
+    // "ERROR" in a numeric column is kept as the instrument wrote it, never as a number.
+    else if (known?.unit !== undefined) errors.push({error: raw, 'error feature': spec.key})
+    else target[spec.key] = raw
+  }
+
+  return {
+    ...compact({analyst: described.analyst, reanalyst: described.reanalyst}),
+    'measurement aggregate document': {
+      'measurement document': [
+        compact({
+          'measurement identifier': `${file}_${index + 1}`,
+          'measurement time': described['measurement time'],
+          'reanalysis time': described['reanalysis time'],
+          'sample document': compact({'sample identifier': sampleId, tag: described.tag}),
+          'device control aggregate document': {
+            'device control document': [{'device type': 'brightfield imager (cell counter)', ...settings}],
+          },
+          'processed data aggregate document': {'processed data document': [results]},
+          'error aggregate document': errors.length > 0 ? {'error document': errors} : undefined,
+        }),
+      ],
+    },
+  }
+}
+
+/** A column this converter does not know: its unit from "(...)" in the header, else unitless; text stays text. */
+function inferColumn(header: string): ColumnSpec {
+  const unit = /\(([^)]*)\)\s*$/.exec(header)?.[1]
+  return {key: header.toLowerCase(), unit: unit ? unit.replace(/[μ]/g, 'µ') : '(unitless)', place: 'result'}
+}
+
+function normaliseHeader(header: string): string {
+  return header.trim().replace(/^"|"$/g, '').toLowerCase().replace(/[µμ]/g, 'u')
+}
+
+/** One CSV record: commas outside double quotes separate fields, "" inside quotes is a quote. */
+export function splitCsvLine(line: string, separator = ','): string[] {
+  const fields: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else field += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === separator) {
+      fields.push(field)
+      field = ''
+    } else field += ch
+  }
+  fields.push(field)
+  return fields
+}
+
+function invalid(file: string, expected: string): never {
+  throw new LabmeshError('INVALID_DATA', `${file}: expected ${expected}`, {subject: file})
+}

@@ -1,0 +1,230 @@
+import {LabmeshError} from '../errors.js'
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity, rowName} from './asm.js'
+import {parseNumber} from './numbers.js'
+import {decodeText, looksBinary} from './text.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+
+/**
+ * BMG LABTECH MARS CSV exports (PHERAstar, CLARIOstar, ...): "Key: value" header cells
+ * (User, Path, Test run no., Test name, Date, Time, ID1-ID3), a read-mode line ("Absorbance",
+ * "Fluorescence (FI)", "Luminescence"), then one or more titled grids, e.g. "Raw Data (580/620)"
+ * followed by a ",1,2,3,..." column header and one line per plate row.
+ */
+export const bmgMars: Converter = {
+  name: 'bmg-mars',
+  version: '1.0.0',
+  technique: 'plate reader',
+  description: 'BMG LABTECH MARS plate reader CSV exports (absorbance, fluorescence, luminescence grids) as ASM plate reader',
+  detect(_name, head) {
+    if (head.length === 0 || looksBinary(head)) return 0
+    const text = decodeText(head)
+    const markers = [/^User: /m, /^Test name: /m, /(^|,)Test run no\.: /m, /(^|,)Date: /m, /^ID1: /m].filter((re) => re.test(text)).length
+    const grid = /^,1,2,3/m.test(text)
+    if (markers >= 3 && grid) return 0.95
+    return markers >= 3 ? 0.6 : 0
+  },
+  convert(input) {
+    return convertMars(input)
+  },
+}
+
+type ReadType = 'absorbance' | 'fluorescence' | 'luminescence'
+const UNITS: Record<ReadType, string> = {absorbance: 'mAU', fluorescence: 'RFU', luminescence: 'RLU'}
+
+interface Grid {
+  title: string
+  /** Numbered columns in the header, and row lines read. */
+  columns: number
+  rows: number
+  cells: {row: string; column: number; raw: string}[]
+}
+
+function invalid(input: ConverterInput, what: string): LabmeshError {
+  return new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
+}
+
+/** Splits one CSV line; MARS quotes cells that hold commas (paths, test names). */
+function splitCsv(line: string): string[] {
+  if (!line.includes('"')) return line.split(',')
+  const cells: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') (cell += '"'), i++
+      else if (ch === '"') quoted = false
+      else cell += ch
+    } else if (ch === '"' && cell === '') quoted = true
+    else if (ch === ',') cells.push(cell), (cell = '')
+    else cell += ch
+  }
+  cells.push(cell)
+  return cells
+}
+
+/** "A".."Z" are rows 1-26; 1536-well plates continue with "a".."f" (or "AA".."AF") for rows 27-32. */
+function rowIndex(label: string): number | undefined {
+  if (/^[A-Z]$/.test(label)) return label.charCodeAt(0) - 65
+  if (/^[a-f]$/.test(label)) return 26 + label.charCodeAt(0) - 97
+  if (/^A[A-F]$/.test(label)) return 26 + label.charCodeAt(1) - 65
+  return undefined
+}
+
+function isColumnHeader(cells: string[]): boolean {
+  return cells[0].trim() === '' && cells[1]?.trim() === '1' && (cells[2] === undefined || cells[2].trim() === '2' || cells[2].trim() === '')
+}
+
+function convertMars(input: ConverterInput): EngineeredDocument {
+  if (input.bytes.length === 0 || looksBinary(input.bytes)) {
+    throw invalid(input, 'expected a BMG MARS CSV export, found empty or binary content')
+  }
+  const text = decodeText(input.bytes)
+  const lines = text.split('\n')
+  if (lines.at(-1) === '') lines.pop()
+
+  const header: Record<string, string> = {}
+  const modes: string[] = []
+  const grids: Grid[] = []
+  const otherLines: string[] = []
+  let title: string | undefined
+  for (let i = 0; i < lines.length; i++) {
+    const cells = splitCsv(lines[i])
+    const filled = cells.map((c) => c.trim()).filter((c) => c !== '')
+    if (filled.length === 0) continue
+    if (isColumnHeader(cells)) {
+      const grid = readGrid(input, lines, i, title ?? 'Data')
+      grids.push(grid)
+      i += grid.rows
+      title = undefined
+      continue
+    }
+    const pairs = filled.map((c) => /^([^:()]+?):\s*(.*)$/.exec(c))
+    if (pairs.every((p) => p !== null)) {
+      for (const pair of pairs) header[pair![1].trim()] = pair![2].trim()
+    } else if (filled.length === 1 && grids.length === 0 && title === undefined && /^(absorbance|fluorescence|luminescence|time.resolved|alphascreen)/i.test(filled[0])) {
+      modes.push(filled[0])
+    } else if (filled.length === 1) {
+      title = filled[0]
+    } else {
+      // Kept verbatim: a layout this converter does not know yet must not vanish from the document.
+      otherLines.push(filled.join(','))
+    }
+  }
+  if (grids.length === 0) throw invalid(input, 'no plate grid (a ",1,2,3,..." column header followed by row lines) found')
+  for (const grid of grids) if (grid.rows === 0) throw invalid(input, `the grid "${grid.title}" has a column header but no rows`)
+  // A file cut off mid-grid ends without a line break on a row shorter than its header.
+  const last = lines.at(-1) ?? ''
+  if (!/\n$/.test(text) && rowIndex(splitCsv(last)[0].trim()) !== undefined && splitCsv(last).length < grids.at(-1)!.columns + 1) {
+    throw invalid(input, 'the last grid row is incomplete: the file looks truncated')
+  }
+  return buildDocument(input, header, modes, grids, otherLines)
+}
+
+function readGrid(input: ConverterInput, lines: string[], headerLine: number, title: string): Grid {
+  const headerCells = splitCsv(lines[headerLine]).map((c) => c.trim())
+  const columnNumbers = headerCells.slice(1).map((c) => (c === '' ? undefined : Number(c)))
+  const columns = columnNumbers.filter((c) => c !== undefined).length
+  const cells: Grid['cells'] = []
+  let rows = 0
+  for (let i = headerLine + 1; i < lines.length; i++, rows++) {
+    const rowCells = splitCsv(lines[i])
+    const index = rowIndex(rowCells[0].trim())
+    if (index === undefined) break
+    const row = rowName(index)
+    rowCells.slice(1).forEach((raw, j) => {
+      if (raw.trim() === '') return
+      const column = columnNumbers[j]
+      if (column === undefined) throw invalid(input, `line ${i + 1} has a value beyond the ${columns} numbered columns of its grid`)
+      cells.push({row, column, raw: raw.trim()})
+    })
+  }
+  return {title, columns, rows, cells}
+}
+
+/** Standard plate formats by column count; anything else is reported as rows x columns read. */
+const PLATE_BY_COLUMNS: Record<number, number> = {3: 6, 4: 12, 6: 24, 8: 48, 12: 96, 24: 384, 48: 1536}
+
+function readTypeOf(modes: string[], title: string): ReadType {
+  const text = `${modes.join(' ')} ${title}`
+  if (/absorbance/i.test(text)) return 'absorbance'
+  if (/luminescence/i.test(text)) return 'luminescence'
+  return 'fluorescence'
+}
+
+/** "Raw Data (580/620)" is excitation/emission; "Raw Data (484)" or "(450 1)" a single wavelength; "(No filter)" none. */
+function wavelengths(title: string): {excitation?: Quantity; detector?: Quantity; excitationBandwidth?: Quantity; detectorBandwidth?: Quantity} {
+  const inner = /\(([^)]*)\)/.exec(title)?.[1]
+  if (!inner) return {}
+  const parts = inner.split('/').map((part) => /^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?/.exec(part))
+  if (parts.some((p) => p === null)) return {}
+  const wl = (m: RegExpExecArray | null, group: number) => (m?.[group] ? quantity(Number(m[group]), 'nm') : undefined)
+  if (parts.length === 1) return {detector: wl(parts[0], 1), detectorBandwidth: wl(parts[0], 2)}
+  return {excitation: wl(parts[0], 1), excitationBandwidth: wl(parts[0], 2), detector: wl(parts.at(-1)!, 1), detectorBandwidth: wl(parts.at(-1)!, 2)}
+}
+
+function buildDocument(input: ConverterInput, header: Record<string, string>, modes: string[], grids: Grid[], otherLines: string[]): EngineeredDocument {
+  const plateId = header.ID1 || undefined
+  const wellCount = Math.max(...grids.map((g) => PLATE_BY_COLUMNS[g.columns] ?? g.columns * g.rows))
+  const time = [header.Date, header.Time].filter(Boolean).join(' ') || undefined
+  let counter = 0
+  const byWell = new Map<string, Record<string, unknown>[]>()
+  for (const grid of grids) {
+    const readType = readTypeOf(modes, grid.title)
+    const unit = UNITS[readType]
+    const {excitation, detector, excitationBandwidth, detectorBandwidth} = wavelengths(grid.title)
+    const deviceControl = compact({
+      'device type': `${readType} detector`,
+      'detection type': readType,
+      'detector wavelength setting': detector,
+      'detector bandwidth setting': detectorBandwidth,
+      'excitation wavelength setting': excitation,
+      'excitation bandwidth setting': excitationBandwidth,
+    })
+    for (const cell of grid.cells) {
+      const well = `${cell.row}${cell.column}`
+      const value = parseNumber(cell.raw)
+      const measurement = compact({
+        'measurement identifier': `${input.name}_${++counter}`,
+        'data label': grid.title,
+        'sample document': compact({
+          'sample identifier': plateId ? `${plateId} ${well}` : well,
+          'location identifier': well,
+          'well plate identifier': plateId,
+        }),
+        'device control aggregate document': {'device control document': [deviceControl]},
+        [readType]: value === undefined ? undefined : quantity(value, unit),
+        // Overflow and masked wells ("OVRFLW", "-") are kept as written, never as a number.
+        'error document': value === undefined ? [{'error': cell.raw, 'error feature': readType}] : undefined,
+      })
+      const list = byWell.get(well)
+      if (list) list.push(measurement)
+      else byWell.set(well, [measurement])
+    }
+  }
+  return {
+    '$asm.manifest': `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`,
+    'plate reader aggregate document': {
+      'device system document': compact({
+        'product manufacturer': 'BMG LABTECH',
+        'model number': /BMG\\([^\\]+)\\/i.exec(header.Path ?? '')?.[1],
+      }),
+      'data system document': dataSystemDocument(input, bmgMars, {name: 'BMG MARS'}),
+      'plate reader document': [...byWell.values()].map((measurements) => ({
+        'measurement aggregate document': compact({
+          'measurement time': time,
+          'analyst': header.User,
+          'experiment type': header['Test name'],
+          'experimental data identifier': header.ID2 || undefined,
+          'plate well count': quantity(wellCount, '#'),
+          'measurement document': measurements,
+        }),
+      })),
+      'custom information document': compact({
+        'read mode': modes.join('; '),
+        'unparsed lines': otherLines.length > 0 ? otherLines : undefined,
+        ...Object.fromEntries(Object.entries(header).map(([key, value]) => [key, parseNumber(value) ?? value])),
+      }),
+    },
+  }
+}

@@ -1,0 +1,214 @@
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from '../asm.js'
+import {parseNumber} from '../numbers.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import {typedValue, unwrap} from './csv.js'
+import type {PlateBlock} from './plates.js'
+import type {NamedEntry, Protocol, Setting} from './protocol.js'
+
+type ReadType = 'absorbance' | 'fluorescence' | 'luminescence'
+const UNITS: Record<ReadType, string> = {absorbance: 'mAU', fluorescence: 'RFU', luminescence: 'RLU'}
+
+/** Plate-map codes (EnVision's legend) -> ASM sample roles. */
+const ROLES: [RegExp, string][] = [
+  [/^(BL|LB)/, 'blank role'],
+  [/^STD/, 'standard sample role'],
+  [/^(CTL|LC|LH|ZH|ZL)/, 'control sample role'],
+  [/^S/, 'sample role'],
+  [/^(-|UNK)/, 'unknown sample role'],
+]
+
+/** Plate information columns carry their unit in their meaning, not in the cell. */
+function infoValue(column: string, raw: string): Setting {
+  const value = typedValue(raw)
+  if (typeof value !== 'number') return value
+  if (/temperature/i.test(column)) return quantity(value, 'degC')
+  if (/humidity/i.test(column)) return quantity(value, '%')
+  if (/height/i.test(column)) return quantity(value, 'mm')
+  return value
+}
+
+/** A setting as a quantity in `unit`: bare numbers take the unit, quantities must already have it. */
+function asQuantity(value: Setting | undefined, unit: string): Quantity | undefined {
+  if (typeof value === 'number') return quantity(value, unit)
+  return typeof value === 'object' && value.unit === unit ? value : undefined
+}
+
+function labelName(plate: PlateBlock): string {
+  return (plate.info.Label ?? '').replace(/\(\d+\)\s*$/, '').trim()
+}
+
+/** The label's name says the technology ("BCA Absorbance @ 562", "US LUM 384"); the MeasInfo detector confirms it. */
+function readTypeOf(plate: PlateBlock): ReadType {
+  const text = `${labelName(plate)} ${plate.info.Measinfo ?? plate.info.MeasInfo ?? ''}`
+  // A result title ends with the grid's unit: "(A)" absorbance, "(CPS)" luminescence counts, "(Counts)" otherwise.
+  const unit = /\(([^()]*)\)\s*$/.exec(plate.title ?? '')?.[1] ?? ''
+  if (/\bABS(orbance)?\b|De=Abs/i.test(text) || /^(A|OD|Abs)$/i.test(unit)) return 'absorbance'
+  if (/\bLUM(inescence)?\b|De=\w*Lum/i.test(text) || /^(CPS|RLU)$/i.test(unit)) return 'luminescence'
+  return 'fluorescence'
+}
+
+function deviceControl(plate: PlateBlock, readType: ReadType, label: NamedEntry | undefined, protocol: Protocol) {
+  const measinfo = plate.info.Measinfo ?? plate.info.MeasInfo ?? ''
+  const settings = label?.settings ?? {}
+  const filter = (key: string) => protocol.filters.find((f) => f.name === settings[key])
+  // "De=1st"/"De=2nd" picks which of the label's emission filters fed this result grid.
+  const emission = /De=2nd/i.test(measinfo) ? filter('2nd ems. filter') : filter('Ems. filter')
+  const excitation = filter('Exc. filter')
+  const emWavelength = /Em=(\d+(?:\.\d+)?)\s*nm/i.exec(measinfo)
+  const measured = emWavelength ? quantity(Number(emWavelength[1]), 'nm') : undefined
+  const absorbance = readType === 'absorbance'
+  const position = /Em=(Top|Btm|Bottom)/i.exec(measinfo)?.[1] ?? String(settings['Using of emission filter'] ?? '')
+  return compact({
+    'device type': `${readType} detector`,
+    'detection type': readType,
+    'detector distance setting (plate reader)': asQuantity(infoValue('height', plate.info['Measured height'] ?? ''), 'mm'),
+    'number of averages': asQuantity(settings['Number of flashes'], '#'),
+    'detector gain setting': settings['Reference AD gain'] === undefined ? undefined : String(settings['Reference AD gain']),
+    'scan position setting (plate reader)': /^top$/i.test(position) ? 'top scan position (plate reader)' : /^(btm|bottom)$/i.test(position) ? 'bottom scan position (plate reader)' : undefined,
+    // Absorbance is read at the label's wavelength, else the MeasInfo's "Em=450 nm", else its filter's centre.
+    'detector wavelength setting': absorbance
+      ? (asQuantity(settings['Excitation wavelength'], 'nm') ?? measured ?? (excitation?.bandwidth ? excitation.wavelength : undefined))
+      : (emission?.wavelength ?? measured),
+    'detector bandwidth setting': absorbance ? (settings['Excitation wavelength'] || measured ? undefined : excitation?.bandwidth) : emission?.bandwidth,
+    'excitation wavelength setting': absorbance ? undefined : excitation?.wavelength,
+    'excitation bandwidth setting': absorbance ? undefined : excitation?.bandwidth,
+  })
+}
+
+function barcodeOf(plate: PlateBlock): string {
+  return unwrap(plate.info.Barcode ?? '') || `Plate ${plate.info.Plate}`
+}
+
+/** parseNumber with a fast path for the plain decimals grids are made of (a 384-well plate has many). */
+function toNumber(raw: string): number | undefined {
+  return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseNumber(raw)
+}
+
+/** Puts the reading on `target`, or the word the instrument wrote instead ("OVRFLW", "N/A"), never a made-up number. */
+function putReading(target: Record<string, unknown>, key: string, raw: string, unit: string, feature: string): void {
+  const value = toNumber(raw)
+  if (value === undefined) target['error document'] = [{error: raw, 'error feature': feature}]
+  else target[key] = {value, unit}
+}
+
+export function buildDocument(input: ConverterInput, plates: PlateBlock[], protocol: Protocol, converter: Pick<Converter, 'name' | 'version'>): EngineeredDocument {
+  let counter = 0
+  const nextId = () => `${input.name}_${++counter}`
+  const plateType = protocol.sections['Plate type'] ?? {}
+  const maxColumns = Math.max(...plates.map((p) => p.grid.columns))
+  const wellCount = asQuantity(plateType['Number of the wells in the plate'], '#') ?? quantity(({12: 96, 24: 384, 48: 1536} as Record<number, number>)[maxColumns] ?? maxColumns, '#')
+  const assayId = protocol.assay['Assay ID']
+  const protocolId = protocol.assay['Protocol ID']
+
+  // With plate repeats (kinetic reads) one well has several reads; each says which repeat it is.
+  const repeated = new Set(plates.map((p) => p.info.Repeat)).size > 1
+  const groups = new Map<string, {time?: string; measurements: Record<string, unknown>[]}>()
+  const idsByPlate = new Map<PlateBlock, Map<string, string>>()
+  for (const plate of plates.filter((p) => !p.calculated)) {
+    const readType = readTypeOf(plate)
+    const label = protocol.labels.find((l) => l.name === labelName(plate))
+    const control = deviceControl(plate, readType, label, protocol)
+    const barcode = barcodeOf(plate)
+    const codes = protocol.plateMaps.find((m) => m.plate === plate.info.Plate)?.codes ?? {}
+    const chamber = Object.keys(plate.info).find((k) => /temperature at start/i.test(k) && !/ambient/i.test(k))
+    const ids = new Map<string, string>()
+    idsByPlate.set(plate, ids)
+    const temperature = chamber ? asQuantity(infoValue(chamber, plate.info[chamber]), 'degC') : undefined
+    const deviceControls = {'device control document': [control]}
+    for (const cell of plate.grid.cells) {
+      const id = nextId()
+      ids.set(cell.well, id)
+      const code = codes[cell.well]
+      const sample: Record<string, unknown> = {'sample identifier': `${barcode} ${cell.well}`, 'location identifier': cell.well, 'well plate identifier': barcode}
+      const role = code === undefined ? undefined : ROLES.find(([re]) => re.test(code))?.[1]
+      if (role) sample['sample role type'] = role
+      // Built field by field rather than through compact(): this loop runs once per well and read.
+      const measurement: Record<string, unknown> = {'measurement identifier': id, 'sample document': sample, 'device control aggregate document': deviceControls}
+      if (temperature) measurement['compartment temperature'] = temperature
+      if (plate.info.Label) measurement['measurement label'] = plate.info.Label
+      if (plate.title) measurement['result title'] = plate.title
+      if (repeated) measurement['plate repeat'] = typedValue(plate.info.Repeat ?? '')
+      putReading(measurement, readType, cell.raw, UNITS[readType], readType)
+      const key = `${plate.info.Plate}|${cell.well}`
+      const group = groups.get(key)
+      if (group) group.measurements.push(measurement)
+      else groups.set(key, {time: plate.info['Measurement date'], measurements: [measurement]})
+    }
+  }
+
+  const calculated = plates
+    .filter((p) => p.calculated)
+    .flatMap((plate) => {
+      const formula = plate.info.Formula ?? ''
+      const index = /^(Calc \d+)/i.exec(formula)?.[1]
+      const named = protocol.calculations.find((c) => String(c.Plate) === plate.info.Plate && c['Formula index'] === index)?.['Formula name']
+      const name = named === undefined ? (formula.split('=')[0] ?? formula).trim() : String(named)
+      const sources = sourcePlates(plate, plates).map((source) => ({ids: idsByPlate.get(source), feature: readTypeOf(source)}))
+      const barcode = barcodeOf(plate)
+      return plate.grid.cells.map((cell) => {
+        const doc: Record<string, unknown> = {'calculated data identifier': nextId(), 'calculated data name': name, 'calculated data description': formula}
+        putReading(doc, 'calculated result', cell.raw, '(unitless)', name)
+        doc['sample document'] = {'location identifier': cell.well, 'well plate identifier': barcode}
+        doc['data source aggregate document'] = {
+          'data source document': sources.flatMap(({ids, feature}) => {
+            const id = ids?.get(cell.well)
+            return id ? [{'data source identifier': id, 'data source feature': feature}] : []
+          }),
+        }
+        return doc
+      })
+    })
+
+  const instrument = protocol.sections.Instrument ?? {}
+  const serial = instrument['Serial number'] ?? protocol.assay['Serial#']
+  return {
+    '$asm.manifest': `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`,
+    'plate reader aggregate document': compact({
+      'device system document': compact({
+        'model number': 'EnVision',
+        'product manufacturer': 'PerkinElmer',
+        'equipment serial number': serial === undefined ? undefined : String(serial),
+        'device identifier': instrument.Nickname === undefined ? undefined : String(instrument.Nickname),
+      }),
+      'data system document': dataSystemDocument(input, converter, protocol.software),
+      'plate reader document': [...groups.values()].map((group) => {
+        const aggregate: Record<string, unknown> = {}
+        if (group.time) aggregate['measurement time'] = group.time
+        if (protocolId) aggregate['analytical method identifier'] = protocolId
+        if (assayId) aggregate['experimental data identifier'] = assayId
+        aggregate['plate well count'] = wellCount
+        aggregate['measurement document'] = group.measurements
+        return {'measurement aggregate document': aggregate}
+      }),
+      'calculated data aggregate document': calculated.length > 0 ? {'calculated data document': calculated} : undefined,
+      'plate information document': plates.map((plate) =>
+        compact({
+          ...Object.fromEntries(Object.entries(plate.info).map(([column, raw]) => [column, infoValue(column, raw)])),
+          Barcode: barcodeOf(plate),
+          'result title': plate.title,
+          notes: plate.notes.length > 0 ? plate.notes : undefined,
+          'background information': plate.background.length > 0 ? plate.background.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typedValue(v)]))) : undefined,
+        }),
+      ),
+      'protocol information document': compact({
+        'basic assay information': Object.keys(protocol.assay).length > 0 ? protocol.assay : undefined,
+        ...protocol.sections,
+        labels: protocol.labels,
+        filters: protocol.filters,
+        ...protocol.modules,
+        calculations: protocol.calculations,
+        'plate maps': protocol.plateMaps,
+        ...protocol.text,
+      }),
+    }),
+  }
+}
+
+/** The measured plates a calculation used: those its background information names, else every read of that plate. */
+function sourcePlates(calc: PlateBlock, plates: PlateBlock[]): PlateBlock[] {
+  const candidates = plates.filter((p) => !p.calculated && p.info.Plate === calc.info.Plate && p.info.Repeat === calc.info.Repeat)
+  const named = candidates.filter((p) =>
+    calc.background.some((bg) => bg.Label === labelName(p) && (bg.MeasInfo ?? '') === (p.info.Measinfo ?? p.info.MeasInfo ?? '')),
+  )
+  return named.length > 0 ? named : candidates
+}
