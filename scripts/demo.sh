@@ -14,3 +14,9 @@ step ingest samples/exports --template '{project}/{device}/{sample}_{date:YYYY-M
 step ingest samples/exports
 step files list
 step files list --metadata project=alpha
+step convert
+step files list --category ENGINEERED
+step convert file samples/exports/alpha/nanodrop/RNA-S002_2026-03-03.txt --out "$demo/RNA-S002.json"
+printf '\nThe workspace is in %s; look next at:\n' "$LABMESH_HOME"
+printf '  node bin/run.js files show <file id>    (with LABMESH_HOME=%s LABMESH_CONFIG_DIR=%s)\n' "$LABMESH_HOME" "$LABMESH_CONFIG_DIR"
+printf '  %s/RNA-S002.json                         (an engineered document)\n' "$demo"

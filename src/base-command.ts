@@ -5,7 +5,7 @@ import path from 'node:path'
 import type {Backend} from './backends/types.js'
 import {openBackend} from './backends/open.js'
 import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
-import {ConverterRegistry} from './converters/registry.js'
+import type {ConverterRegistry} from './converters/registry.js'
 import {LabmeshError, toLabmeshError} from './errors.js'
 
 export type LabmeshFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LabmeshCommand)['baseFlags'] & T['flags']>
@@ -56,6 +56,8 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
 
   /** The converters: built-in ones, the profile's modules, and any named on the command line. */
   protected async converters(extraModules: string[] = []): Promise<ConverterRegistry> {
+    // Loaded here, not at the top: the converters (and exceljs) would slow every command's start.
+    const {ConverterRegistry} = await import('./converters/registry.js')
     const profile = this.profile()
     const fromProfile = profile.settings.converters ?? []
     return ConverterRegistry.load([...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)), ...extraModules])

@@ -1,5 +1,8 @@
 import type {Readable} from 'node:stream'
 
+import type {LakeStorage} from '../lake/delta/storage.js'
+import type {SearchNode} from '../search/ast.js'
+
 /**
  * The parts every backend provides. The local backend implements them with files, SQLite and
  * DuckDB; the AWS backend with S3 (SSE-KMS), Glue, Athena, Lake Formation and OpenSearch.
@@ -79,7 +82,10 @@ export interface FileFilter {
 }
 
 /** A new record for MetadataStore.insertFile; the store assigns nothing, the caller decides. */
-export type NewFileRecord = FileRecord
+export interface NewFileRecord extends FileRecord {
+  /** Words of the file's engineered document (src/search/document-text.ts), indexed with the record, not stored on it. */
+  searchText?: string
+}
 
 /** File records, versions, lineage and labels. */
 export interface MetadataStore {
@@ -111,19 +117,25 @@ export interface TableRef {
   table: string
 }
 
-export interface CatalogTable extends TableRef {
-  /** Where the Delta table lives: a folder or an s3:// URL. */
+/** A table in the catalog: where its Delta log lives. Its schema and version are read from the log. */
+export interface CatalogEntry extends TableRef {
+  /** A folder or an s3:// URL. */
   location: string
-  format: 'delta'
-  version: number
-  columns: {name: string; type: string; nullable: boolean}[]
-  partitionColumns: string[]
+  /** True for tables labmesh writes (convert); false for tables registered from elsewhere. */
+  managed: boolean
+  registeredAt: string
 }
 
+/** The catalog of Delta tables (the local catalog in SQLite; Glue on AWS). */
 export interface Catalog {
-  listTables(database?: string): Promise<CatalogTable[]>
-  getTable(ref: TableRef): Promise<CatalogTable | undefined>
-  registerTable(table: CatalogTable): Promise<void>
+  list(database?: string): Promise<CatalogEntry[]>
+  get(ref: TableRef): Promise<CatalogEntry | undefined>
+  /** Adds (or with `replace`, updates) a table; CONFLICT when it exists otherwise. */
+  register(entry: Omit<CatalogEntry, 'registeredAt'>, options?: {replace?: boolean}): Promise<CatalogEntry>
+  /** Where labmesh keeps a managed table. */
+  managedLocation(ref: TableRef): string
+  /** The Delta storage of a table location. */
+  storage(location: string): LakeStorage
 }
 
 export interface QueryOptions {
@@ -146,16 +158,68 @@ export interface QueryEngine {
   export(sql: string, target: string, format: 'csv' | 'parquet', options?: QueryOptions): Promise<{rows: number}>
 }
 
-export interface SearchHit {
-  fileId: string
-  score: number
-  snippet?: string
+export type SearchSort = 'score' | 'time' | 'path'
+
+/** Which files a query looks at; the query itself is a parsed tree (src/search/parser.ts). */
+export interface SearchScope {
+  category?: Category
+  /** Include superseded versions too (default: only each source's latest). */
+  allVersions?: boolean
 }
 
+export interface SearchOptions extends SearchScope {
+  limit?: number
+  offset?: number
+  /** score: best match first; time: newest first (the `time` metadata); path: by source path. */
+  sort?: SearchSort
+}
+
+export interface SearchHit {
+  file: FileRecord
+  /** Relevance (bm25 on the local backend): higher is better, 0 when the query has no words. */
+  score: number
+  /** Where the words matched, each match between « and » (src/search/highlight.ts); null without words to show. */
+  snippet: string | null
+}
+
+export interface FacetCount {
+  value: string
+  count: number
+}
+
+/**
+ * Search over files: words of paths, names, metadata, labels and engineered documents, with
+ * fields and comparisons. Entries are written by the metadata store as records change, in the
+ * same transaction (local); `rebuild` recreates them all from the records.
+ */
 export interface SearchIndex {
-  index(record: FileRecord, engineeredText?: string): Promise<void>
-  remove(fileId: string): Promise<void>
-  search(query: string, options?: {limit?: number; offset?: number}): Promise<{total: number; hits: SearchHit[]}>
+  /** A page of hits and the total; a null query matches every file in scope. */
+  search(query: SearchNode | null, options?: SearchOptions): Promise<{total: number; hits: SearchHit[]}>
+  count(query: SearchNode | null, scope?: SearchScope): Promise<number>
+  /** How many hits have each value of a field (metadata key, `label.<name>`, `label`, category, status), most first. */
+  facets(query: SearchNode | null, field: string, scope?: SearchScope & {limit?: number}): Promise<FacetCount[]>
+  /** Files stored, and files with an index entry (fewer after an upgrade, until a rebuild). */
+  coverage(): Promise<{files: number; indexed: number}>
+  /**
+   * Replaces every file's entry from its record and `searchText(record)`, a page at a time (each
+   * file's entry is swapped whole, so searches stay right during a rebuild), then removes
+   * entries of files that are gone.
+   */
+  rebuild(options: {searchText(record: FileRecord): Promise<string | undefined>; onProgress?(done: number, total: number): void}): Promise<{indexed: number; removed: number}>
+}
+
+export interface SavedSearch {
+  name: string
+  query: string
+  savedAt: string
+}
+
+/** Named queries, kept with the workspace (local) so a team reruns the same search. */
+export interface SavedSearchStore {
+  /** CONFLICT when the name is taken, unless `replace`. */
+  save(name: string, query: string, options?: {replace?: boolean}): Promise<SavedSearch>
+  get(name: string): Promise<SavedSearch | undefined>
+  list(): Promise<SavedSearch[]>
 }
 
 export interface ApiKey {
@@ -187,5 +251,8 @@ export interface Backend {
   readonly capabilities: BackendCapabilities
   readonly objects: ObjectStore
   readonly metadata: MetadataStore
+  readonly catalog: Catalog
+  readonly search?: SearchIndex
+  readonly savedSearches?: SavedSearchStore
   close(): Promise<void>
 }

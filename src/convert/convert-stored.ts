@@ -4,6 +4,8 @@ import type {Backend, FileRecord} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, toLabmeshError} from '../errors.js'
 import {readObject} from '../files/read-object.js'
+import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
+import {documentText} from '../search/document-text.js'
 
 export interface ConvertOptions {
   registry: ConverterRegistry
@@ -14,6 +16,8 @@ export interface ConvertOptions {
   /** Force a converter by name instead of detecting one. */
   converter?: string
   concurrency?: number
+  /** Files per lake write (one commit per table per batch). */
+  batchSize?: number
   onFile?: (outcome: ConvertOutcome) => void
 }
 
@@ -44,10 +48,12 @@ export interface ConvertResult {
 }
 
 const PAGE = 200
+const DEFAULT_BATCH = 500
 
 /**
  * Converts raw files into engineered documents, stored as ENGINEERED files on the raw file's
- * trace. A file that fails is marked failed with its error; the batch goes on.
+ * trace, and writes their rows into the lake tables of database `lab`, a batch at a time.
+ * A file that fails is marked failed with its error; the batch goes on.
  */
 export async function convertStoredFiles(backend: Backend, options: ConvertOptions): Promise<ConvertResult> {
   const result: ConvertResult = {converted: 0, failed: [], files: []}
@@ -61,20 +67,61 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
     }
     return queue.shift()
   }
+  const report = (outcome: ConvertOutcome): void => {
+    if (outcome.kind === 'converted') {
+      result.converted++
+      result.files.push(outcome.file)
+    } else {
+      result.failed.push(outcome.problem)
+    }
+    options.onFile?.(outcome)
+  }
+  let pending: Converted[] = []
+  // Batches are written one at a time: each is one commit per table.
+  let writing = Promise.resolve()
+  const flush = (): Promise<void> => {
+    const batch = pending
+    pending = []
+    writing = writing.then(async () => {
+      for (const outcome of await writeBatch(backend, batch, Boolean(options.reconvert))) report(outcome)
+    })
+    return writing
+  }
   const worker = async (): Promise<void> => {
     for (let raw = await take(); raw; raw = await take()) {
-      const outcome = await convertOne(backend, raw, options)
-      if (outcome.kind === 'converted') {
-        result.converted++
-        result.files.push(outcome.file)
-      } else {
-        result.failed.push(outcome.problem)
+      const converted = await convertOne(backend, raw, options)
+      if ('kind' in converted) {
+        report(converted)
+        continue
       }
-      options.onFile?.(outcome)
+      pending.push(converted)
+      if (pending.length >= (options.batchSize ?? DEFAULT_BATCH)) await flush()
     }
   }
   await Promise.all(Array.from({length: Math.max(1, options.concurrency ?? 4)}, worker))
+  await flush()
   return result
+}
+
+/** Writes a batch's rows into the lake tables, then marks its raw files converted (or failed, with why). */
+async function writeBatch(backend: Backend, batch: Converted[], reconvert: boolean): Promise<ConvertOutcome[]> {
+  if (batch.length === 0) return []
+  const fail = async (item: Converted, error: unknown): Promise<ConvertOutcome> => {
+    const e = toLabmeshError(error)
+    await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
+    return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
+  }
+  try {
+    await writeConvertedBatch(backend.catalog, batch, {reconvert})
+  } catch (error) {
+    return Promise.all(batch.map((item) => fail(item, error)))
+  }
+  return Promise.all(
+    batch.map(async (item): Promise<ConvertOutcome> => {
+      await backend.metadata.setStatus(item.raw.fileId, 'converted')
+      return {kind: 'converted', file: item.file}
+    }),
+  )
 }
 
 /** Pages of raw files to convert. Without --reconvert, converted and failed files leave the set as we go. */
@@ -106,7 +153,12 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
   }
 }
 
-async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<ConvertOutcome> {
+interface Converted extends ConvertedDocument {
+  file: ConvertedFile
+}
+
+/** Converts one file and stores its document; the raw file's status is set once its rows are in the lake. */
+async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<Converted | ConvertOutcome> {
   const name = raw.sourcePath.split(/[/\\]/).pop() ?? raw.sourcePath
   try {
     const bytes = await readObject(backend, raw.sha256)
@@ -131,10 +183,12 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
       status: 'converted',
       error: null,
     }
-    await backend.metadata.insertFile(engineered)
-    await backend.metadata.setStatus(raw.fileId, 'converted')
+    await backend.metadata.insertFile({...engineered, searchText: documentText(document)})
     return {
-      kind: 'converted',
+      raw,
+      engineeredFileId: engineered.fileId,
+      technique: converter.technique,
+      document,
       file: {
         rawFileId: raw.fileId,
         engineeredFileId: engineered.fileId,

@@ -2,6 +2,7 @@ import {agilentGen5} from './agilent-gen5/index.js'
 import {appbioQuantstudio} from './appbio-quantstudio/index.js'
 import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
 import {bmgMars} from './bmg-mars.js'
+import {genericConverter} from './generic/index.js'
 import {moldevSoftmaxPro} from './moldev-softmax-pro/index.js'
 import {perkinElmerEnvision} from './perkin-elmer-envision/index.js'
 import {rocheCedexBioht} from './roche-cedex-bioht.js'
@@ -18,4 +19,5 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   appbioQuantstudio,
   beckmanViCellBlu,
   rocheCedexBioht,
+  genericConverter,
 ]

@@ -63,7 +63,7 @@ const ANALYTES: [string, string][] = [
 ]
 
 interface ResultRecord {
-  line: number
+  record: number
   time: string
   /** `time` as milliseconds, for ordering and run splitting; 0 when unreadable. */
   epoch: number
@@ -127,7 +127,7 @@ export const rocheCedexBioht: Converter = {
     const otherRecords: string[][] = []
     for (let i = 1; i < records.length; i++) {
       const cells = records[i]
-      if (cells[0].trim() === RESULT_RECORD) results.push(readResult(input.name, cells, i + 1))
+      if (cells[0].trim() === RESULT_RECORD) results.push(readResult(input.name, cells, i))
       else otherRecords.push(cells.map((c) => c.trim()))
     }
     if (results.length === 0) invalid(input.name, `result records (type ${RESULT_RECORD}) after the title record and found none`)
@@ -165,10 +165,11 @@ export const rocheCedexBioht: Converter = {
   },
 }
 
-function readResult(file: string, cells: string[], line: number): ResultRecord {
+/** `record`: the record's position after the title, for messages and stable ordering. */
+function readResult(file: string, cells: string[], record: number): ResultRecord {
   const layout = looksLikeUnit(cells[8]) ? LAYOUT_V6 : looksLikeUnit(cells[7]) ? LAYOUT_V5 : undefined
   if (!layout || cells.length <= layout.value) {
-    invalid(file, `a result record with a unit and a value on line ${line} and found "${cells.join(' | ').slice(0, 120)}" (truncated file?)`)
+    invalid(file, `a unit and a value in result record ${record} and found "${cells.join(' | ').slice(0, 120)}" (truncated file?)`)
   }
   const at = (i: number | undefined) => (i === undefined ? '' : (cells[i] ?? '').trim())
   const known = KNOWN_COLUMNS.get(layout)!
@@ -179,7 +180,7 @@ function readResult(file: string, cells: string[], line: number): ResultRecord {
   }
   const time = at(1)
   return {
-    line,
+    record,
     time,
     epoch: epochOf(time),
     sample: at(layout.sample),
@@ -216,7 +217,7 @@ function groupBySample(results: ResultRecord[]): ResultRecord[][] {
 
 /** A sample's results split into runs: a new run after a long pause or when a test repeats. */
 function splitIntoRuns(results: ResultRecord[]): ResultRecord[][] {
-  const sorted = [...results].sort((a, b) => a.epoch - b.epoch || a.line - b.line)
+  const sorted = [...results].sort((a, b) => a.epoch - b.epoch || a.record - b.record)
   const runs: ResultRecord[][] = []
   let current: ResultRecord[] = []
   let codes = new Set<string>()

@@ -3,8 +3,12 @@ import path from 'node:path'
 
 import type {Backend} from '../types.js'
 import {openDatabase} from './database.js'
-import {createSqliteMetadataStore} from './metadata-store.js'
+import {createLocalCatalog} from './catalog.js'
+import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createLocalObjectStore} from './object-store.js'
+import {createSqliteSavedSearches} from './saved-searches.js'
+import {createFts5SearchIndex} from './search-index.js'
+import {createSearchWriter} from './search-writer.js'
 
 export interface LocalBackendOptions {
   /** The workspace folder; created on first use. */
@@ -28,11 +32,15 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) mkdirSync(dir, {recursive: true})
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
+  const searchWriter = createSearchWriter(db)
   return {
     name: 'local',
     capabilities: {location: layout.home, encryptionAtRest: 'none'},
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
-    metadata: createSqliteMetadataStore(db),
+    metadata: createSqliteMetadataStore(db, searchWriter),
+    catalog: createLocalCatalog(db, layout.lake),
+    search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
+    savedSearches: createSqliteSavedSearches(db),
     async close() {
       if (db.open) db.close()
     },

@@ -2,8 +2,9 @@ import type {Database} from 'better-sqlite3'
 
 import {LabmeshError} from '../../errors.js'
 import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus} from '../types.js'
+import type {SearchWriter} from './search-writer.js'
 
-interface FileRow {
+export interface FileRow {
   file_id: string
   category: FileRecord['category']
   trace_id: string
@@ -23,28 +24,16 @@ interface FileRow {
 
 const METADATA_KEY = /^[\w.\- ]+$/
 
-/** File records in the workspace's SQLite database. */
-export function createSqliteMetadataStore(db: Database): MetadataStore {
-  const statements = {
-    insert: db.prepare(`INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
-        ingested_at, modified_at, version, is_latest, metadata, status, error_code, error_message)
-      VALUES (@fileId, @category, @traceId, @rawFileId, @sha256, @size, @sourcePath, @sourceHost,
-        @ingestedAt, @modifiedAt, @version, 1, @metadata, @status, @errorCode, @errorMessage)`),
-    supersede: db.prepare(`UPDATE files SET is_latest = 0
-      WHERE category = ? AND source_host = ? AND source_path = ? AND is_latest = 1`),
-    insertLabel: db.prepare('INSERT OR IGNORE INTO labels (file_id, name, value) VALUES (?, ?, ?)'),
-    deleteLabel: db.prepare('DELETE FROM labels WHERE file_id = ? AND name = ? AND value = ?'),
-    labels: db.prepare<[string], Label>('SELECT name, value FROM labels WHERE file_id = ? ORDER BY name, value'),
-    get: db.prepare<[string], FileRow>('SELECT * FROM files WHERE file_id = ?'),
-    latest: db.prepare<[string, string, string], FileRow>(`SELECT * FROM files
-      WHERE category = ? AND source_host = ? AND source_path = ? ORDER BY version DESC LIMIT 1`),
-    versions: db.prepare<[string, string, string], FileRow>(`SELECT * FROM files
-      WHERE category = ? AND source_host = ? AND source_path = ? ORDER BY version`),
-    derived: db.prepare<[string], FileRow>('SELECT * FROM files WHERE raw_file_id = ? ORDER BY ingested_at, version'),
-    prefix: db.prepare<[string, number], {file_id: string}>("SELECT file_id FROM files WHERE file_id LIKE ? ESCAPE '\\' ORDER BY file_id LIMIT ?"),
-    setStatus: db.prepare('UPDATE files SET status = ?, error_code = ?, error_message = ? WHERE file_id = ?'),
-  }
+/** Reads file records synchronously, so that code inside a transaction sees them as they are. */
+export interface RecordReader {
+  get(fileId: string): FileRecord | undefined
+  toRecord(row: FileRow): FileRecord
+  labels(fileId: string): Label[]
+}
 
+export function createRecordReader(db: Database): RecordReader {
+  const labels = db.prepare<[string], Label>('SELECT name, value FROM labels WHERE file_id = ? ORDER BY name, value')
+  const get = db.prepare<[string], FileRow>('SELECT * FROM files WHERE file_id = ?')
   const toRecord = (row: FileRow): FileRecord => ({
     fileId: row.file_id,
     category: row.category,
@@ -58,10 +47,46 @@ export function createSqliteMetadataStore(db: Database): MetadataStore {
     modifiedAt: row.modified_at,
     version: row.version,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
-    labels: statements.labels.all(row.file_id),
+    labels: labels.all(row.file_id),
     status: row.status,
     error: row.error_code ? {code: row.error_code, message: row.error_message ?? ''} : null,
   })
+  return {
+    get(fileId) {
+      const row = get.get(fileId)
+      return row ? toRecord(row) : undefined
+    },
+    toRecord,
+    labels: (fileId) => labels.all(fileId),
+  }
+}
+
+/**
+ * File records in the workspace's SQLite database. Every change is indexed for search in the
+ * same transaction as the record, so the index never disagrees with the records.
+ */
+export function createSqliteMetadataStore(db: Database, search: SearchWriter): MetadataStore {
+  const reader = createRecordReader(db)
+  const statements = {
+    insert: db.prepare(`INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
+        ingested_at, modified_at, version, is_latest, metadata, status, error_code, error_message)
+      VALUES (@fileId, @category, @traceId, @rawFileId, @sha256, @size, @sourcePath, @sourceHost,
+        @ingestedAt, @modifiedAt, @version, 1, @metadata, @status, @errorCode, @errorMessage)`),
+    supersede: db.prepare(`UPDATE files SET is_latest = 0
+      WHERE category = ? AND source_host = ? AND source_path = ? AND is_latest = 1`),
+    insertLabel: db.prepare('INSERT OR IGNORE INTO labels (file_id, name, value) VALUES (?, ?, ?)'),
+    deleteLabel: db.prepare('DELETE FROM labels WHERE file_id = ? AND name = ? AND value = ?'),
+    get: db.prepare<[string], FileRow>('SELECT * FROM files WHERE file_id = ?'),
+    latest: db.prepare<[string, string, string], FileRow>(`SELECT * FROM files
+      WHERE category = ? AND source_host = ? AND source_path = ? ORDER BY version DESC LIMIT 1`),
+    versions: db.prepare<[string, string, string], FileRow>(`SELECT * FROM files
+      WHERE category = ? AND source_host = ? AND source_path = ? ORDER BY version`),
+    derived: db.prepare<[string], FileRow>('SELECT * FROM files WHERE raw_file_id = ? ORDER BY ingested_at, version'),
+    prefix: db.prepare<[string, number], {file_id: string}>("SELECT file_id FROM files WHERE file_id LIKE ? ESCAPE '\\' ORDER BY file_id LIMIT ?"),
+    setStatus: db.prepare('UPDATE files SET status = ?, error_code = ?, error_message = ? WHERE file_id = ?'),
+  }
+
+  const toRecord = reader.toRecord
 
   const mustGet = (fileId: string): FileRow => {
     const row = statements.get.get(fileId)
@@ -78,12 +103,14 @@ export function createSqliteMetadataStore(db: Database): MetadataStore {
       errorMessage: record.error?.message ?? null,
     })
     for (const label of record.labels) statements.insertLabel.run(record.fileId, label.name, label.value)
+    search.index(record, record.searchText)
   })
 
   const updateLabels = db.transaction((fileId: string, add: Label[], remove: Label[]) => {
     mustGet(fileId)
     for (const label of remove) statements.deleteLabel.run(fileId, label.name, label.value)
     for (const label of add) statements.insertLabel.run(fileId, label.name, label.value)
+    search.refreshLabels(fileId, reader.labels(fileId))
   })
 
   return {

@@ -41,8 +41,8 @@ export const IDENTITY_COLUMNS = new Set([
 /** ASM names for the results QuantStudio writes; the cycle threshold is Ct, Crt or Cq by analysis method. */
 const RESULT_NAMES: [RegExp, string][] = [
   [/^(ct|crt|cq|cт)$/i, 'cycle threshold result'],
-  [/^automatic (ct|crt|cq) threshold$/i, 'automatic cycle threshold enabled setting'],
-  [/^(ct|crt|cq) threshold$/i, 'cycle threshold value setting'],
+  [/^automatic (ct|crt|cq|cт) threshold$/i, 'automatic cycle threshold enabled setting'],
+  [/^(ct|crt|cq|cт) threshold$/i, 'cycle threshold value setting'],
   [/^automatic baseline$/i, 'automatic baseline determination enabled setting'],
   [/^baseline start$/i, 'baseline determination start cycle setting'],
   [/^baseline end$/i, 'baseline determination end cycle setting'],
@@ -57,7 +57,7 @@ const RESULT_NAMES: [RegExp, string][] = [
 ]
 
 /** Statistics over replicate groups or the standard curve, not readings of one well. */
-const CALCULATED = /\b(mean|sd|se|standard error)\b|^rq\b|^delta (ct|crt|cq)|^delta delta|^ΔΔ|slope|y-intercept|r\(superscript 2\)|^r2$|efficiency|normalized quantity|f factor|fsigma/i
+const CALCULATED = /\b(mean|sd|se|standard error)\b|^rq\b|^delta (ct|crt|cq|cт)|^delta delta|^ΔΔ|slope|y-intercept|r\(superscript 2\)|^r2$|efficiency|normalized quantity|f factor|fsigma/i
 
 export function resultName(column: string): string {
   for (const [pattern, name] of RESULT_NAMES) if (pattern.test(column)) return column.replace(pattern, name).trim()

@@ -1,0 +1,34 @@
+import {Flags} from '@oclif/core'
+
+import {LabmeshCommand} from '../../base-command.js'
+import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
+import {DeltaTable} from '../../lake/delta/table.js'
+import {formatBytes} from '../../output/format.js'
+import {renderTable} from '../../output/table.js'
+
+export default class CatalogList extends LabmeshCommand<typeof CatalogList> {
+  static override summary = 'List the tables in the catalog: version, rows, size and location.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --database lab --json']
+  static override flags = {
+    database: Flags.string({char: 'd', description: 'Only tables of this database.'}),
+  }
+
+  public async run(): Promise<{tables: TableSummary[]}> {
+    const {catalog} = await this.backend()
+    const tables: TableSummary[] = []
+    for (const entry of await catalog.list(this.flags.database)) {
+      tables.push(await summarizeTable(entry, new DeltaTable(catalog.storage(entry.location))))
+    }
+    if (!this.jsonEnabled()) {
+      this.log(
+        tables.length === 0
+          ? 'The catalog is empty: `labmesh convert` fills database lab, `labmesh catalog register` adds tables written elsewhere.'
+          : renderTable(
+              ['table', 'version', 'rows', 'files', 'size', 'columns', 'location'],
+              tables.map((t) => [`${t.database}.${t.table}`, t.version, t.rows ?? '?', t.files, formatBytes(t.bytes), t.columns.length, t.managed ? '(managed)' : t.location]),
+            ),
+      )
+    }
+    return {tables}
+  }
+}

@@ -1,0 +1,27 @@
+import {Args} from '@oclif/core'
+
+import {searchFlags, SYNTAX_HELP} from '../../search/flags.js'
+import type {SearchResult} from '../../search/run-search.js'
+import {SearchingCommand} from '../../search/search-command.js'
+
+export default class Search extends SearchingCommand<typeof Search> {
+  static override summary = 'Find files by metadata, labels, path and content.'
+  static override description = `Searches every stored file: its path and name, metadata, labels, category, and the words of its engineered document. Hits come best match first, with the words that matched.
+
+${SYNTAX_HELP}`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> "sample:S-001"',
+    '<%= config.bin %> <%= command.id %> "instrument:envision time>=2024-01-01 -label.status:rejected" --sort time',
+    '<%= config.bin %> <%= command.id %> "glucose OR lactate" --category ENGINEERED --facets instrument',
+    '<%= config.bin %> <%= command.id %> "project:alpha assay:elisa" --download ./alpha-elisa',
+    '<%= config.bin %> <%= command.id %> "" --count',
+  ]
+  static override args = {
+    query: Args.string({description: 'The query (quote it for the shell); "" matches every file.', required: true}),
+  }
+  static override flags = searchFlags
+
+  public async run(): Promise<SearchResult> {
+    return this.searchAndShow(this.args.query, this.flags)
+  }
+}

@@ -1,0 +1,137 @@
+import ExcelJS from 'exceljs'
+
+import {parseNumber} from '../numbers.js'
+import {decodeText} from '../text.js'
+
+/**
+ * The generic converter reads every input as sheets of rows of trimmed text cells: a delimited
+ * text file is one sheet, a workbook one sheet per worksheet. Numbers are parsed later, per cell,
+ * so a cell keeps its original spelling for error strings ("OVRFLW") and labels.
+ */
+export interface Sheet {
+  name?: string
+  rows: string[][]
+  /** Decimal commas ("0,125") in a file whose delimiter is not a comma. */
+  decimalComma: boolean
+}
+
+const DELIMITERS = ['\t', ';', ','] as const
+
+/** Splits decoded text into rows, picking the delimiter that separates the most lines. */
+export function readTextSheet(bytes: Buffer): Sheet {
+  const lines = decodeText(bytes).split('\n')
+  const delimiter = pickDelimiter(lines)
+  const rows = lines.map((line) => splitLine(line, delimiter))
+  return {rows, decimalComma: delimiter !== ',' && usesDecimalComma(rows)}
+}
+
+function pickDelimiter(lines: string[]): string {
+  const counts = [0, 0, 0]
+  let seen = 0
+  for (const line of lines) {
+    if (line.trim() === '') continue
+    for (let d = 0; d < DELIMITERS.length; d++) if (line.includes(DELIMITERS[d])) counts[d]++
+    if (++seen >= 400) break
+  }
+  // Ties go to tab, then semicolon: commas also appear inside text and decimal numbers.
+  let best = 0
+  for (let d = 1; d < DELIMITERS.length; d++) if (counts[d] > counts[best]) best = d
+  return DELIMITERS[best]
+}
+
+/** One CSV/TSV line into trimmed cells; quotes are honoured only when the line has any. */
+export function splitLine(line: string, delimiter: string): string[] {
+  if (!line.includes('"')) return line.split(delimiter).map(cleanCell)
+  const cells: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cell += '"'
+        i++
+      } else if (ch === '"') quoted = false
+      else cell += ch
+    } else if (ch === '"' && cell.trim() === '') {
+      quoted = true
+      cell = ''
+    } else if (ch === delimiter) {
+      cells.push(cleanCell(cell))
+      cell = ''
+    } else cell += ch
+  }
+  cells.push(cleanCell(cell))
+  return cells
+}
+
+/** Trims, and unwraps Excel's text-forcing `="1050209"` that some exports write. */
+function cleanCell(cell: string): string {
+  const trimmed = cell.trim()
+  if (trimmed.startsWith('="') && trimmed.endsWith('"')) return trimmed.slice(2, -1).trim()
+  return trimmed
+}
+
+function usesDecimalComma(rows: string[][]): boolean {
+  let commas = 0
+  for (const row of rows) {
+    for (const cell of row) {
+      if (/^[+-]?\d+\.\d+$/.test(cell)) return false
+      if (/^[+-]?\d*,\d+$/.test(cell)) commas++
+    }
+  }
+  return commas > 0
+}
+
+const PLAIN = /^-?\d+(\.\d+)?$/
+
+/** A cell's number: "0,125" is 0.125 where the file writes decimal commas, else parseNumber's rules. */
+export function cellNumber(cell: string, decimalComma: boolean): number | undefined {
+  if (cell === '') return undefined
+  if (decimalComma && /^[+-]?\d*,\d+([eE][+-]?\d+)?$/.test(cell)) return Number(cell.replace(',', '.'))
+  // Plain decimals are most cells of a plate: one test instead of parseNumber's several.
+  if (PLAIN.test(cell)) return Number(cell)
+  const c = cell.charCodeAt(0)
+  // Most cells are plain numbers or words: skip parseNumber's regexes for words.
+  if (!(c >= 48 && c <= 57) && c !== 45 && c !== 43 && c !== 46 && c !== 34) return undefined
+  return parseNumber(cell)
+}
+
+/** "0:04:22" -> 262 s, "0:30" (m:ss) -> 30 s, "0:00.20" -> 0.2 s, "00:00:00.000" -> 0: elapsed times as seconds. */
+export function durationSeconds(cell: string): number | undefined {
+  const m = /^(\d{1,3}):(\d{2}(?:\.\d+)?)(?::(\d{2}(?:\.\d+)?))?$/.exec(cell)
+  if (!m) return undefined
+  return m[3] === undefined ? Number(m[1]) * 60 + Number(m[2]) : Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])
+}
+
+/** Every worksheet of an .xlsx workbook as a sheet of text cells, positions kept. */
+export async function readWorkbookSheets(bytes: Buffer): Promise<Sheet[]> {
+  const workbook = new ExcelJS.Workbook()
+  await workbook.xlsx.load(bytes as unknown as ExcelJS.Buffer)
+  const sheets: Sheet[] = []
+  workbook.eachSheet((worksheet) => {
+    const rows: string[][] = []
+    worksheet.eachRow({includeEmpty: true}, (row, rowNumber) => {
+      const cells: string[] = []
+      row.eachCell({includeEmpty: true}, (cell, col) => {
+        cells[col - 1] = cellText(cell.value)
+      })
+      rows[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
+    })
+    sheets.push({name: worksheet.name, rows: Array.from(rows, (r) => r ?? []), decimalComma: false})
+  })
+  return sheets
+}
+
+function cellText(value: ExcelJS.CellValue): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
+  if (typeof value === 'string') return cleanCell(value)
+  if (typeof value === 'boolean') return String(value)
+  if (value instanceof Date) return value.toISOString()
+  if ('richText' in value) return value.richText.map((r) => r.text).join('').trim()
+  if ('result' in value) return cellText(value.result as ExcelJS.CellValue)
+  if ('text' in value) return String(value.text).trim()
+  if ('error' in value) return String(value.error)
+  return ''
+}

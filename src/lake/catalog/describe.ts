@@ -1,0 +1,55 @@
+import {withConnection} from '../../backends/local/duckdb.js'
+import type {CatalogEntry} from '../../backends/types.js'
+import {readerFeatures} from '../delta/protocol.js'
+import {typeName} from '../delta/schema.js'
+import type {DeltaTable} from '../delta/table.js'
+
+export interface TableSummary {
+  database: string
+  table: string
+  location: string
+  managed: boolean
+  version: number
+  /** When the current version was committed (ISO 8601). */
+  updatedAt: string
+  files: number
+  bytes: number
+  /** From the files' statistics; null when a file has none (count with `labmesh query`). */
+  rows: number | null
+  columns: {name: string; type: string; nullable: boolean}[]
+  partitionColumns: string[]
+  readerFeatures: string[]
+}
+
+/** What a table holds at its current version, from the Delta log alone (no data is read). */
+export async function summarizeTable(entry: CatalogEntry, table: DeltaTable): Promise<TableSummary> {
+  const snapshot = await table.snapshot()
+  let rows: number | null = 0
+  for (const file of snapshot.files) {
+    const count = file.stats ? (JSON.parse(file.stats) as {numRecords?: number}).numRecords : undefined
+    rows = count === undefined || rows === null ? null : rows + count
+  }
+  return {
+    database: entry.database,
+    table: entry.table,
+    location: entry.location,
+    managed: entry.managed,
+    version: snapshot.version,
+    updatedAt: new Date(snapshot.timestamp).toISOString(),
+    files: snapshot.files.length,
+    bytes: snapshot.files.reduce((sum, f) => sum + f.size, 0),
+    rows,
+    columns: snapshot.schema.fields.map((f) => ({name: f.name, type: typeName(f.type), nullable: f.nullable})),
+    partitionColumns: snapshot.partitionColumns,
+    readerFeatures: readerFeatures(snapshot.protocol),
+  }
+}
+
+/** The first rows of a table, JSON-safe (integers as numbers or strings, dates as text). */
+export async function sampleRows(table: DeltaTable, limit: number): Promise<Record<string, unknown>[]> {
+  const sql = await table.scanSql()
+  return withConnection(async (connection) => {
+    const reader = await connection.runAndReadAll(`SELECT * FROM (${sql}) LIMIT $limit`, {limit})
+    return reader.getRowObjectsJson() as Record<string, unknown>[]
+  })
+}

@@ -1,0 +1,111 @@
+import {createHash} from 'node:crypto'
+
+import type {Row} from '../delta/rows.js'
+import {memberName, techniqueTable} from './names.js'
+
+export interface FlattenContext {
+  technique: string
+  fileId: string
+  traceId: string
+  /** Extra columns on the root row (e.g. the engineered document's own file id). */
+  rootColumns?: Row
+}
+
+/** Rows per table name, in document order. */
+export type FlatTables = Map<string, Row[]>
+
+/** Columns every row carries. */
+export const ROW_KEYS = ['uuid', 'parent_uuid', 'file_id', 'trace_id'] as const
+
+/**
+ * Flattens an engineered document into rows, deterministically (PRODUCT.md, "Engineered
+ * documents and tables"): the document root is one row of `<technique>`; nested objects fold
+ * into their row with prefixed column names; every array of objects becomes rows of
+ * `<technique>_<child>` linked by `parent_uuid`; a `{value, unit}` quantity becomes `<name>`
+ * and `<name>_unit`; arrays of scalars (and datacube arrays) stay one column, as JSON text.
+ */
+export function flattenDocument(document: Record<string, unknown>, context: FlattenContext): FlatTables {
+  const tables: FlatTables = new Map()
+  const root = techniqueTable(context.technique)
+  const rootRow = newRow(context, 'root', null)
+  Object.assign(rootRow, context.rootColumns)
+  push(tables, root, rootRow)
+  flattenInto(unwrapAggregate(document), rootRow, '', '$', root, tables, context)
+  return tables
+}
+
+/** `{"$asm.manifest", "<technique> aggregate document": {...}}`: the aggregate's members belong on the root row. */
+function unwrapAggregate(document: Record<string, unknown>): Record<string, unknown> {
+  const keys = Object.keys(document)
+  const aggregates = keys.filter((k) => / aggregate document$/.test(k) && isPlainObject(document[k]))
+  if (aggregates.length !== 1) return document
+  const [aggregate] = aggregates
+  const rest = Object.fromEntries(keys.filter((k) => k !== aggregate).map((k) => [k, document[k]]))
+  return {...rest, ...(document[aggregate] as Record<string, unknown>)}
+}
+
+function flattenInto(object: Record<string, unknown>, row: Row, prefix: string, path: string, root: string, tables: FlatTables, context: FlattenContext): void {
+  for (const [key, value] of Object.entries(object)) {
+    if (value === null || value === undefined) continue
+    const name = memberName(key)
+    // "sample document"/"sample identifier" reads better as sample_identifier than sample_sample_identifier.
+    const column = !prefix || name.startsWith(`${prefix}_`) ? name : `${prefix}_${name}`
+    const childPath = `${path}/${key}`
+    if (Array.isArray(value)) {
+      if (value.some(isPlainObject)) {
+        const table = name === root ? `${root}_document` : `${root}_${name}`
+        value.forEach((item, index) => {
+          if (!isPlainObject(item)) return
+          const child = newRow(context, `${childPath}/${index}`, row.uuid as string)
+          push(tables, table, child)
+          flattenInto(item, child, '', `${childPath}/${index}`, root, tables, context)
+        })
+      } else {
+        setColumn(row, column, JSON.stringify(value))
+      }
+    } else if (isQuantity(value)) {
+      setColumn(row, column, value.value)
+      setColumn(row, `${column}_unit`, value.unit)
+    } else if (isPlainObject(value)) {
+      flattenInto(value, row, column, childPath, root, tables, context)
+    } else if (typeof value === 'number') {
+      // NaN and infinities have no JSON or Parquet-statistics form that every reader agrees on.
+      setColumn(row, column, Number.isFinite(value) ? value : null)
+    } else if (typeof value === 'string' || typeof value === 'boolean') {
+      setColumn(row, column, value)
+    }
+  }
+}
+
+/** A second member with the same column name (after snake_case) gets _2, _3: nothing is overwritten. */
+function setColumn(row: Row, column: string, value: Row[string]): void {
+  let name = column
+  for (let n = 2; name in row; n++) name = `${column}_${n}`
+  row[name] = value
+}
+
+function newRow(context: FlattenContext, path: string, parent: string | null): Row {
+  return {uuid: rowUuid(context.fileId, path), parent_uuid: parent, file_id: context.fileId, trace_id: context.traceId}
+}
+
+/** Stable row ids: the same file converted again gives the same ids. */
+function rowUuid(fileId: string, path: string): string {
+  const h = createHash('sha256').update(fileId).update('\u0000').update(path).digest('hex')
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+}
+
+function push(tables: FlatTables, table: string, row: Row): void {
+  let rows = tables.get(table)
+  if (!rows) tables.set(table, (rows = []))
+  rows.push(row)
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function isQuantity(value: unknown): value is {value: number; unit: string} {
+  if (!isPlainObject(value)) return false
+  const keys = Object.keys(value)
+  return keys.length === 2 && typeof value.value === 'number' && typeof value.unit === 'string'
+}

@@ -1,0 +1,48 @@
+import {Flags, type Interfaces} from '@oclif/core'
+
+import type {Category, SearchSort} from '../backends/types.js'
+import type {SearchRequest} from './run-search.js'
+
+/** The flags of `search` and `search run`: one meaning for both. */
+export const searchFlags = {
+  limit: Flags.integer({char: 'n', description: 'Hits to show (0: only the total and facets).', default: 20, min: 0}),
+  offset: Flags.integer({description: 'Skip this many hits first.', default: 0, min: 0}),
+  sort: Flags.string({description: 'Order of hits: best match, newest (the time metadata), or source path.', options: ['score', 'time', 'path'], default: 'score'}),
+  category: Flags.string({description: 'Only files of this category.', options: ['RAW', 'ENGINEERED']}),
+  'all-versions': Flags.boolean({description: 'Search superseded versions too.'}),
+  count: Flags.boolean({description: 'Print only the number of hits.', exclusive: ['facets', 'download']}),
+  facets: Flags.string({description: 'Count hits per value of this field (repeatable): instrument, technique, category, label.site...', multiple: true}),
+  download: Flags.string({description: 'Restore the raw file of every hit (all pages, not only those shown) into this folder, sha256 verified.'}),
+}
+
+export type SearchFlagValues = Interfaces.InferredFlags<typeof searchFlags>
+
+export function searchRequest(query: string, flags: SearchFlagValues): SearchRequest {
+  return {
+    query,
+    limit: flags.limit,
+    offset: flags.offset,
+    sort: flags.sort as SearchSort,
+    category: flags.category as Category | undefined,
+    allVersions: flags['all-versions'],
+    countOnly: flags.count,
+    facets: flags.facets,
+    download: flags.download,
+  }
+}
+
+/** How the query syntax reads, for the commands' help. */
+export const SYNTAX_HELP = `Query syntax (the same on every backend):
+  glucose "plate reader"        words and phrases, all must match (case and accents ignored)
+  abs*                          a word starting with "abs"
+  sample:S-001                  a field: any metadata key, label.<name>, label, name, path,
+  label.site:boston             category, status, id, trace (metadata.<key> for a key a built-in name hides)
+  time>=2024-01-01 size<1MB     comparisons (< <= > >=) on times (time, ingested, modified) and numbers
+  time:2024-03                  a time names a span: here all of March 2024 (UTC)
+  envision OR mars              either; terms side by side must all match (AND is optional)
+  -failed  NOT failed           exclude
+  (a OR b) -c                   parentheses group
+Sizes take B, KB, MB, GB (x1000) or KiB, MiB, GiB (x1024). Field names ignore case; spaces in
+metadata keys become _ ("converter version" is converter_version). Raw files are found by their
+path, name, metadata and labels; the words inside a file come from its engineered document
+(same trace), so run \`labmesh convert\` to make them searchable.`
