@@ -62,7 +62,18 @@ export function stageRows(rows: Row[]): string {
   const replacer = function (this: Record<string, unknown>, key: string): unknown {
     return toJson(this[key])
   }
-  return rows.map((row) => JSON.stringify(row, replacer)).join('\n') + '\n'
+  const lines = new Array<string>(rows.length)
+  // Rows of plain strings, finite numbers and booleans (nearly all) skip the replacer, which costs more than the rest.
+  for (let i = 0; i < rows.length; i++) lines[i] = isPlainRow(rows[i]) ? JSON.stringify(rows[i]) : JSON.stringify(rows[i], replacer)
+  return lines.join('\n') + '\n'
+}
+
+function isPlainRow(row: Row): boolean {
+  for (const key in row) {
+    const value = row[key]
+    if (typeof value === 'object' ? value !== null : typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) return false
+  }
+  return true
 }
 
 /** read_json's `columns` types and the SELECT list that turns the staged JSON into table columns. */
