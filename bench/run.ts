@@ -4,6 +4,7 @@
  */
 const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   convert: () => import('./convert.js'),
+  lake: () => import('./lake.js'),
   ingest: () => import('./ingest.js'),
 }
 

@@ -73,6 +73,10 @@ describe('generic converter', () => {
       expect(genericConverter.detect('a.bin', Buffer.from([0, 1, 2, 3, 0, 0, 255, 0]))).to.equal(0)
       expect(genericConverter.detect('a.csv', Buffer.alloc(0))).to.equal(0)
     })
+
+    it('never claims a file from a specific converter (stays below the registry threshold)', () => {
+      for (const file of instrumentExports()) expect(genericConverter.detect(file.name, readFileSync(file.path)), file.name).to.be.at.most(0.1)
+    })
   })
 
   describe('header blocks', () => {
@@ -187,6 +191,17 @@ describe('generic converter', () => {
       expect(calc[0]['data source aggregate document']['data source document'][0]['data source identifier']).to.equal(measurements(doc, 'B1')[0]['measurement identifier'])
     })
 
+    it('reads grids offset to the right, under "<>", keeping numbers right of the plate per row', async () => {
+      const header = ['', '<>', ...Array.from({length: 12}, (_, c) => String(c + 1)), 'Mean'].join(',')
+      const rows = Array.from({length: 8}, (_, r) => ['', letter(r), ...Array.from({length: 12}, (_, c) => String(r + c)), String(r + 5.5)].join(','))
+      const doc = await convert('offset.csv', ['Absorbance', header, ...rows].join('\n'))
+      expect(measurements(doc)).to.have.length(96)
+      expect(measurements(doc, 'C4')[0].absorbance.value).to.equal(5)
+      const means = aggregate(doc)['custom information aggregate document']['custom information document'].filter((d: Doc) => d.Mean)
+      expect(means[2]).to.include({row: 'C'})
+      expect(means[2].Mean).to.deep.equal({value: 7.5, unit: '(unitless)'})
+    })
+
     it('reads a bare matrix of numbers by its plate shape', async () => {
       const rows = Array.from({length: 8}, (_, r) => Array.from({length: 12}, (_, c) => String(r * 12 + c)).join(','))
       const doc = await convert('bare.csv', ['Absorbance', ...rows].join('\n'))
@@ -232,6 +247,37 @@ describe('generic converter', () => {
     })
   })
 
+  describe('wells down', () => {
+    it('reads Tecan-style kinetic sheets: one line per well, axis lines for cycle, time and temperature', async () => {
+      const text = [
+        'Mode;Fluorescence Top Reading',
+        'Excitation Wavelength;485;nm',
+        'Cycle Nr.;1;2;3',
+        'Time [s];0;60,1;120,2',
+        'Temp. [°C];25,1;25,2;25,2',
+        'A1;1000;1100;1200',
+        'B12;2000;2100;2200',
+      ].join('\n')
+      const doc = await convert('tecan.csv', text)
+      const cube = measurements(doc, 'B12')[0]['fluorescence profile data cube']
+      expect(cube['cube-structure'].dimensions[0]).to.include({concept: 'Time [s]', unit: 's'})
+      expect(cube.data).to.deep.equal({dimensions: [[0, 60.1, 120.2]], measures: [[2000, 2100, 2200]]})
+      expect(settings(doc)['Excitation Wavelength']).to.deep.equal({value: 485, unit: 'nm'})
+      const shared = aggregate(doc)['custom information aggregate document']['custom information document'][0]['data cube']
+      expect(shared.data.measures).to.deep.equal([
+        [1, 2, 3],
+        [25.1, 25.2, 25.2],
+      ])
+    })
+
+    it('reads a plain list of wells and values', async () => {
+      const doc = await convert('list.txt', ['Luminescence', 'A1\t1500', 'A2\t1600', 'H12\tMasked'].join('\n'))
+      expect(measurements(doc, 'A2')[0].luminescence).to.deep.equal({value: 1600, unit: 'RLU'})
+      expect(measurements(doc, 'H12')[0]['error aggregate document']['error document'][0].error).to.equal('Masked')
+      expect(wellCount(doc)).to.equal(96)
+    })
+  })
+
   describe('workbooks', () => {
     it('reads plate grids and header values from every worksheet of an .xlsx file', async () => {
       const workbook = new ExcelJS.Workbook()
@@ -260,11 +306,12 @@ describe('generic converter', () => {
       await expectInvalid('broken.xlsx', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.from('xl/ truncated')]))
     })
 
-    it('converts a truncated export as far as it goes', async () => {
+    it('converts a truncated export as far as it goes, and refuses one cut before any number', async () => {
       const text = ['Absorbance', ...grid(8, 12, ',')].join('\n')
       const doc = await convert('cut.csv', text.slice(0, Math.floor(text.length * 0.6)))
       expect(measurements(doc, 'A1')[0].absorbance.value).to.equal(0.5)
       expect(measurements(doc, 'H12')).to.have.length(0)
+      await expectInvalid('cut-early.csv', Buffer.from('Plate reader export\nOperator,someone\nWell,Val'))
     })
   })
 

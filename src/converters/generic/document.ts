@@ -1,5 +1,6 @@
 import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import {onlyQuantities} from './header-block.js'
 import type {HeaderEntry, Parsed, PlateRead, ReadSetting, WellSeries} from './model.js'
 import {UNITLESS} from './units.js'
 
@@ -58,6 +59,7 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
   }
 
   const wellCount = plateWellCount(parsed.maxRow + 1, parsed.maxColumn)
+  // One device control aggregate per read, shared by its wells' documents (the JSON is the same).
   const controls = new Map<PlateRead, Record<string, unknown>>()
   const seriesControls = new Map<WellSeries, Record<string, unknown>>()
   const seriesControl = (series: WellSeries): Record<string, unknown> => {
@@ -75,14 +77,14 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
     const measurements: Record<string, unknown>[] = []
     for (const {read, value} of b.measurements) {
       let control = controls.get(read)
-      if (!control) controls.set(read, (control = deviceControl(read.technique, read.settings)))
+      if (!control) controls.set(read, (control = {'device control document': [deviceControl(read.technique, read.settings)]}))
       const feature = read.technique ?? 'measurement'
       // Built field by field rather than through compact(): this runs once per well per read.
       const measurement: Record<string, unknown> = {'measurement identifier': `${input.name}_${++measurementCount}`}
       const label = read.label || read.title
       if (label) measurement['measurement label'] = label
       measurement['sample document'] = sample
-      measurement['device control aggregate document'] = {'device control document': [control]}
+      measurement['device control aggregate document'] = control
       if (typeof value === 'number') measurement[feature] = {value, unit: read.unit}
       else measurement['error aggregate document'] = {'error document': [{error: value, 'error feature': feature}]}
       measurements.push(measurement)
@@ -212,8 +214,11 @@ function headerDocuments(entries: HeaderEntry[]) {
     }
     if (quantities.length > 0) {
       if (key) addField(control, key, quantities.length === 1 ? quantities[0] : quantities)
-      else notes.push({text: value, values: quantities as Quantity[]})
-    } else if (key) addField(system, key, value)
+      else notes.push({text: value, values: quantities})
+    }
+    // Text beyond the numbers ("472 ABS 384 QC", "96 WELL PLATE") is kept as written.
+    if (quantities.length > 0 && onlyQuantities(value)) continue
+    if (key) addField(system, key, value)
     else if (value) lines.push(value)
   }
   if (lines.length > 0) notes.push({'text lines': lines})

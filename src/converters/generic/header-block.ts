@@ -90,7 +90,7 @@ const CLOCK_KEY = /^(time|date|timestamp|clock)$|\b(start|end|finish|stop|export
 const PATH = /^[A-Za-z]:\\|^\\\\|^\/\w|\.(xpt|prt|csv|txt|xlsx?|pda|spa)$/i
 const DATE = /\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b/g
 const CLOCK = /\b\d{1,2}:\d{2}(:\d{2})?\s*[AP]M\b/gi
-const DURATION = /(?<![\d.:])\d{1,3}:\d{2}(?:\.\d+|:\d{2}(?:\.\d+)?)?(?![\d:])/g
+const DURATION = /(?<![\d.:T])\d{1,3}:\d{2}(?:\.\d+|:\d{2}(?:\.\d+)?)?(?![\d:])/g
 const NUMBER = /(?<![A-Za-z0-9_.])[-+]?(?:\d+(?:[.,]\d+)?|\.\d+)(?:[eE][-+]?\d+)?/g
 /** A unit after a number, in the same cell ("7 mm", "320nm") or the next one ("450 | nm"). */
 const UNIT_AFTER = /^(\s?|\s\|\s)([A-Za-zµμ°º∞¡�%#][A-Za-zµμ°º∞¡�%/#]*)/
@@ -135,4 +135,14 @@ export function scanQuantities(text: string, key: string, decimalComma: boolean)
     out.push({value, unit: unit ?? implied})
   }
   return out
+}
+
+/** True when a value is nothing but numbers and units ("7 mm", "360/40", "0:30:00"): its quantities say it all. */
+export function onlyQuantities(text: string): boolean {
+  for (const token of text.split(/[\s|,;/()[\]=]+/)) {
+    if (token === '' || durationSeconds(token) !== undefined || unitWord(token)) continue
+    const m = /^[-+]?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?(.*)$/.exec(token)
+    if (!m || (m[4] !== '' && !unitWord(m[4]))) return false
+  }
+  return true
 }

@@ -1,5 +1,6 @@
 import {rowName} from '../asm.js'
-import type {PlateRead, ReadSetting, SeriesColumn, WellSeries} from './model.js'
+import type {Quantity} from '../types.js'
+import type {PlateRead, ReadSetting, SeriesColumn, TableRow, WellSeries} from './model.js'
 import {cellNumber, durationSeconds} from './rows.js'
 import {classifyRead, type ReadContext, settingFor} from './reads.js'
 import {isBlank} from './wells.js'
@@ -54,7 +55,8 @@ export function rowIndex(letter: string, wide: boolean): number | undefined {
   if (!ROW_LETTER.test(letter)) return undefined
   if (letter.length === 2) {
     const upper = letter.toUpperCase()
-    if (upper[0] !== 'A') return undefined
+    // Two letters only past Z on a 1536-well plate: AA..AF.
+    if (upper[0] !== 'A' || upper[1] > 'F') return undefined
     return 26 + upper.charCodeAt(1) - 65
   }
   const code = letter.charCodeAt(0)
@@ -66,6 +68,8 @@ export interface GridResult {
   end: number
   reads: PlateRead[]
   series: WellSeries[]
+  /** Numbers right of the plate (a row's "Mean" column), one table row per plate row. */
+  rows?: TableRow[]
   maxRow: number
   maxColumn: number
 }
@@ -112,6 +116,7 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
   let block = 0
   let positional = 0
   let blockSettings: ReadSetting[] = []
+  const extras: TableRow[] = []
   for (; i < rows.length; i++) {
     const row = rows[i]
     if (isBlank(row) && (lettered || !emptyRow(row))) {
@@ -127,7 +132,7 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
       continue
     }
     const label = labelAt >= 0 ? (row[labelAt] ?? '') : ''
-    const trailing = firstNonEmpty(row, trailingFrom)
+    const trailing = trailingLabel(row, trailingFrom, decimalComma)
     if (lettered) {
       const index = rowIndex(label, wide)
       if (index !== undefined) {
@@ -142,6 +147,8 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
       currentRow = positional++
     }
     maxRow = Math.max(maxRow, currentRow)
+    const extra = rowExtras(header, row, trailingFrom, decimalComma)
+    if (extra) extras.push({table: ctx.title, index: i - at, fields: {row: rowName(currentRow), ...extra}})
     for (let r = 0; r < runs.length; r++) {
       const run = runs[r]
       const key = `${r}|${lettered ? sub : 0}|${lettered ? trailing : ''}|${block}`
@@ -160,7 +167,7 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
   const groups = [...collected.values()]
   const blocks = block + 1
   const timed = blocks > 1 && groups.every((g) => g.settings.some((s) => s.quantity.unit === 's'))
-  const result: GridResult = {end: i, reads: [], series: [], maxRow, maxColumn}
+  const result: GridResult = {end: i, reads: [], series: [], rows: extras, maxRow, maxColumn}
   if (timed) {
     for (let r = 0; r < runs.length; r++) result.series.push(toSeries(groups.filter((g) => g.run === r), runs.length > 1 ? `${ctx.title} #${r + 1}` : ctx.title, ctx))
     return result
@@ -236,9 +243,20 @@ function numericWidth(row: string[], decimalComma: boolean): number {
   return width
 }
 
-function firstNonEmpty(row: string[], from: number): string {
-  for (let k = from; k < row.length; k++) if (row[k] !== '') return row[k]
+/** The name of a sub-row's read: the first text cell right of the plate ("abs:450", "Ratio"). */
+function trailingLabel(row: string[], from: number, decimalComma: boolean): string {
+  for (let k = from; k < row.length; k++) if (row[k] !== '' && cellNumber(row[k], decimalComma) === undefined) return row[k]
   return ''
+}
+
+/** Numbers right of the plate, under their header cells. */
+function rowExtras(header: string[], row: string[], from: number, decimalComma: boolean): Record<string, Quantity> | undefined {
+  let extras: Record<string, Quantity> | undefined
+  for (let k = from; k < row.length; k++) {
+    const setting = row[k] === '' ? undefined : settingFor(header[k] ?? '', row[k], decimalComma)
+    if (setting) (extras ??= {})[header[k] || `column ${k + 1}`] = setting.quantity
+  }
+  return extras
 }
 
 function leadsWithNumbers(row: string[], before: number, decimalComma: boolean): boolean {

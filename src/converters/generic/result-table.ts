@@ -43,7 +43,6 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
   const plateColumn = named.find((k) => k !== wellColumn && PLATE_HEADER.test(header[k]))
   const sampleColumn = named.find((k) => SAMPLE_HEADER.test(header[k]))
   const width = Math.max(header.length, ...data.map((r) => r.length))
-  const title = ctx.title
   const result = emptyResult(i)
   if (data.length === 1 && plateColumn !== undefined && data[0][plateColumn]) result.plate = data[0][plateColumn]
 
@@ -52,7 +51,8 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
     let read = reads.get(k)
     if (!read) {
       const name = header[k] || `column ${k + 1}`
-      read = classifyRead({...ctx, title}, name)
+      // A table's columns are named by its header, not derived from the plate above it.
+      read = classifyRead({...ctx, derived: false}, name)
       if (k === sampleColumn || ID_HEADER.test(name) || WELL_HEADER.test(name)) read.kind = 'annotation'
       read.fromTable = true
       reads.set(k, read)
@@ -79,7 +79,7 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
       const name = header[k] || `column ${k + 1}`
       fields[fields[name] === undefined ? name : `${name} (${k + 1})`] = fieldQuantity(header[k] ?? '', cell, decimalComma) ?? cell
     }
-    result.rows.push({table: title, index: index + 1, fields})
+    result.rows.push({table: ctx.title, index: index + 1, fields})
   })
   result.reads.push(...reads.values())
   return result

@@ -27,7 +27,7 @@ export function scanSheets(sheets: Sheet[]): Parsed {
     const add = (found: TableResult | GridResult): void => {
       for (const read of found.reads) parsed.reads.push(settleRead(read))
       parsed.series.push(...found.series)
-      if ('rows' in found) parsed.rows.push(...found.rows)
+      if (found.rows) parsed.rows.push(...found.rows)
       parsed.maxRow = Math.max(parsed.maxRow, found.maxRow)
       parsed.maxColumn = Math.max(parsed.maxColumn, found.maxColumn)
     }

@@ -8,7 +8,6 @@ import {coverWell, emptyResult, isBlank, isValue, seriesColumn, type TableResult
  * per time point or wavelength (SoftMax Pro's TimeFormat, Gen5's kinetic and spectrum tables).
  * Lines of one block are a series per well; blocks after blank lines, or single lines, are reads.
  */
-/** A header whose cells name wells, e.g. SoftMax Pro's TimeFormat and Gen5's kinetic tables. */
 export function parseWellColumns(rows: string[][], at: number, ctx: ReadContext, decimalComma: boolean): TableResult | undefined {
   const header = rows[at]
   const wellColumns: {index: number; well: string}[] = []

@@ -16,8 +16,12 @@ export function parseWellRows(rows: string[][], at: number, ctx: ReadContext, de
   while (end < rows.length && !isBlank(rows[end])) {
     const row = rows[end]
     const first = row.findIndex((c) => c !== '')
-    if (first < 0 || isValue(row[first], decimalComma) || !row.some((c, k) => k > first && isValue(c, decimalComma))) break
-    if (wellName(row[first])) wellLines++
+    if (first < 0 || isValue(row[first], decimalComma)) break
+    if (wellName(row[first])) {
+      // A well's cells may all be reading errors ("Masked"); an axis line needs numbers.
+      if (!row.some((c, k) => k > first && c !== '')) break
+      wellLines++
+    } else if (!row.some((c, k) => k > first && isValue(c, decimalComma))) break
     // More than four axis lines, or none of the first five naming a well: not this shape (and linear time).
     else if (end - at - wellLines >= MAX_AXES) return undefined
     end++
@@ -30,6 +34,10 @@ export function parseWellRows(rows: string[][], at: number, ctx: ReadContext, de
     return {label: row[first], well: wellName(row[first]), cells: row.slice(first + 1)}
   })
   const width = Math.max(...labelled.map((l) => l.cells.length))
+  // A header line just above ("Wavelength;485;nm") is no axis: it has far fewer values than the wells.
+  const values = (cells: string[]): number => cells.filter((c) => isValue(c, decimalComma)).length
+  const widest = Math.max(...labelled.filter((l) => l.well).map((l) => l.cells.filter((c) => c !== '').length))
+  if (!labelled[0].well && values(labelled[0].cells) * 2 < widest) return undefined
   const pad = (cells: string[]): string[] => Array.from({length: width}, (_, k) => cells[k] ?? '')
   const wells = labelled.filter((l) => l.well !== undefined).map((l): [string, string[]] => [l.well!, pad(l.cells)])
   const axes = labelled.filter((l) => l.well === undefined)
@@ -46,7 +54,7 @@ export function parseWellRows(rows: string[][], at: number, ctx: ReadContext, de
     })
     return result
   }
-  const dimension = axes.find((a) => namesDuration(a.label) || /wavelength/i.test(a.label)) ?? axes[0]
+  const dimension = axes.find((a) => namesDuration(a.label)) ?? axes.find((a) => /wavelength/i.test(a.label)) ?? axes[0]
   const shared = axes.filter((a) => a !== dimension).map((a) => seriesColumn(a.label, pad(a.cells), decimalComma))
   result.series.push(wellSeries(ctx, '', seriesColumn(dimension.label, pad(dimension.cells), decimalComma), shared, wells, decimalComma))
   return result

@@ -1,0 +1,156 @@
+import Table from 'cli-table3'
+import {mkdtempSync, rmSync, statSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+
+import {openDatabase} from '../src/backends/local/database.js'
+import {createLocalBackend} from '../src/backends/local/index.js'
+import {createSqliteMetadataStore} from '../src/backends/local/metadata-store.js'
+import type {NewFileRecord, SearchOptions} from '../src/backends/types.js'
+import {parseQuery} from '../src/search/parser.js'
+import {DAYS, FIRST_DAY, INSTRUMENTS, labRecords, pick, PROJECTS, random, SAMPLE_POOL, sampleId, SITES, USERS} from './support/lab-records.js'
+import {MB, runCli} from './support/measure.js'
+
+const RECORDS = Number(process.env.LABMESH_BENCH_SEARCH_RECORDS ?? 100_000)
+const QUERIES = 200
+const CLI_RUNS = 20
+const P95_TARGET_MS = 50
+const CLI_TARGET_MS = 400
+
+/**
+ * The search stage's benchmark: 100,000 generated file records (half raw, half engineered with
+ * their documents' words) stored through the metadata store, which indexes each in the record's
+ * transaction; the same records without the index, for the index's cost; a full rebuild; then
+ * latency over a fixed mix of 200 queries in the process (parse, count, page of 20 with
+ * snippets and records) and of `labmesh search` as a whole process, CLI start included.
+ * Targets: p95 under 50 ms in the process, the whole command under 400 ms.
+ */
+export default async function benchSearch(): Promise<void> {
+  const root = mkdtempSync(path.join(tmpdir(), 'labmesh-bench-search-'))
+  try {
+    const records = [...labRecords(RECORDS)]
+    const indexing = new Table({head: ['indexing', 'records', 'seconds', 'records/s']})
+    const plain = storeWithoutIndex(path.join(root, 'plain.db'), records)
+    indexing.push(['records only (no search index)', RECORDS, plain.toFixed(1), (RECORDS / plain).toFixed(0)])
+
+    const home = path.join(root, 'home')
+    const backend = createLocalBackend({home})
+    const stored = await timedSeconds(async () => {
+      for (const record of records) await backend.metadata.insertFile(record)
+    })
+    indexing.push(['records + index, one transaction each (ingest, convert)', RECORDS, stored.toFixed(1), (RECORDS / stored).toFixed(0)])
+    const texts = new Map(records.map((r) => [r.fileId, r.searchText]))
+    const rebuilt = await timedSeconds(() => backend.search!.rebuild({searchText: async (r) => texts.get(r.fileId)}))
+    indexing.push(['rebuild (search reindex, documents in memory)', RECORDS, rebuilt.toFixed(1), (RECORDS / rebuilt).toFixed(0)])
+    console.log(indexing.toString())
+    console.log(`Workspace database: ${(statSync(path.join(home, 'labmesh.db')).size / MB).toFixed(0)} MB\n`)
+
+    const mix = queryMix(QUERIES)
+    const search = backend.search!
+    for (const q of mix.slice(0, 20)) await search.search(parseQuery(q.query), q.options)
+    const latencies = new Table({head: ['kind', 'queries', 'p50 ms', 'p95 ms', 'max ms', 'mean hits']})
+    const byKind = new Map<string, {ms: number[]; hits: number[]}>()
+    const all: number[] = []
+    for (const q of mix) {
+      const start = process.hrtime.bigint()
+      const {total} = await search.search(parseQuery(q.query), {limit: 20, ...q.options})
+      const ms = Number(process.hrtime.bigint() - start) / 1e6
+      all.push(ms)
+      const kind = byKind.get(q.kind) ?? {ms: [], hits: []}
+      kind.ms.push(ms)
+      kind.hits.push(total)
+      byKind.set(q.kind, kind)
+    }
+    for (const [kind, {ms, hits}] of byKind) latencies.push([kind, ms.length, ...stats(ms), (hits.reduce((a, b) => a + b, 0) / hits.length).toFixed(0)])
+    latencies.push(['all (in process)', all.length, ...stats(all), ''])
+    const facetMs: number[] = []
+    for (const q of mix.slice(0, 50)) {
+      const start = process.hrtime.bigint()
+      await search.facets(parseQuery(q.query), 'instrument')
+      facetMs.push(Number(process.hrtime.bigint() - start) / 1e6)
+    }
+    latencies.push(['--facets instrument', facetMs.length, ...stats(facetMs), ''])
+    await backend.close()
+
+    const env = {LABMESH_HOME: home, LABMESH_CONFIG_DIR: path.join(root, 'config')}
+    const cliMs: number[] = []
+    let peakRss = 0
+    for (const q of mix.slice(0, CLI_RUNS)) {
+      const run = await runCli(['search', q.query, '--json', ...(q.options.sort ? ['--sort', q.options.sort] : [])], env)
+      JSON.parse(run.stdout)
+      cliMs.push(run.seconds * 1000)
+      peakRss = Math.max(peakRss, run.peakRss)
+    }
+    latencies.push(['labmesh search (whole process)', cliMs.length, ...stats(cliMs), ''])
+    const version = await runCli(['--version'], env)
+    console.log(latencies.toString())
+    console.log(`labmesh --version (CLI start alone): ${(version.seconds * 1000).toFixed(0)} ms; peak RSS of labmesh search: ${(peakRss / MB).toFixed(0)} MB`)
+    console.log(`Targets: p95 < ${P95_TARGET_MS} ms in the process (${p(all, 0.95) < P95_TARGET_MS ? 'met' : 'MISSED'}); whole command < ${CLI_TARGET_MS} ms (p95 ${p(cliMs, 0.95) < CLI_TARGET_MS ? 'met' : 'MISSED'}).`)
+  } finally {
+    rmSync(root, {recursive: true, force: true})
+  }
+}
+
+/** The same records through the metadata store with a writer that indexes nothing. */
+function storeWithoutIndex(file: string, records: NewFileRecord[]): number {
+  const db = openDatabase(file)
+  const store = createSqliteMetadataStore(db, {index() {}, refreshLabels() {}})
+  const start = process.hrtime.bigint()
+  for (const record of records) void store.insertFile(record)
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  db.close()
+  return seconds
+}
+
+async function timedSeconds(fn: () => Promise<unknown>): Promise<number> {
+  const start = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - start) / 1e9
+}
+
+interface MixedQuery {
+  kind: string
+  query: string
+  options: SearchOptions
+}
+
+/** A fixed mix of what people ask: ids, fields, labels, dates, sizes, words in documents, prefixes, groups. */
+function queryMix(count: number): MixedQuery[] {
+  const rnd = random(11)
+  const day = (offset = 0): string => new Date(FIRST_DAY + (Math.floor(rnd() * (DAYS - 60)) + offset) * 86_400_000).toISOString().slice(0, 10)
+  const sample = (): string => sampleId(Math.floor(rnd() * SAMPLE_POOL))
+  const templates: [string, () => string, SearchOptions?][] = [
+    ['sample id (free word)', sample],
+    ['sample:<id>', () => `sample:${sample()}`],
+    ['prefix sample:S-01*', () => `sample:${sample().slice(0, 5)}*`],
+    ['instrument:<name>', () => `instrument:${pick(rnd, INSTRUMENTS).short}`],
+    ['project + assay', () => `project:${pick(rnd, PROJECTS)} assay:${pick(rnd, pick(rnd, INSTRUMENTS).assays)}`],
+    ['label, NOT label', () => `label.site:${pick(rnd, SITES)} -label.status:rejected`],
+    ['time range', () => {
+      const from = day()
+      return `time>=${from} time<${new Date(Date.parse(from) + 30 * 86_400_000).toISOString().slice(0, 10)}`
+    }],
+    ['document word', () => pick(rnd, pick(rnd, INSTRUMENTS).analytes).split(' ')[0]],
+    ['"phrase"', () => `"${pick(rnd, INSTRUMENTS).device}"`],
+    ['word OR word', () => `${pick(rnd, ['glucose', 'lactate', 'GAPDH', 'viability'])} OR ${pick(rnd, ['glutamine', 'IL6', 'dsDNA', 'OD600'])}`],
+    ['(a OR b) + month', () => `(instrument:${pick(rnd, INSTRUMENTS).short} OR instrument:${pick(rnd, INSTRUMENTS).short}) time:${day().slice(0, 7)}`],
+    ['size + category', () => `size<${pick(rnd, ['10KB', '100KB', '1MB'])} category:RAW`],
+    ['prefix word*', () => `${pick(rnd, ['gluc', 'viab', 'abs', 'lum', 'spectra'])}*`],
+    ['plate barcode', () => `PLT${String(Math.floor(rnd() * 1e7)).padStart(7, '0').slice(0, 4)}*`],
+    ['user, -category', () => `user:${pick(rnd, USERS)} -category:RAW`],
+    ['project, newest first', () => `project:${pick(rnd, PROJECTS)}`, {sort: 'time'}],
+  ]
+  return Array.from({length: count}, (_, i) => {
+    const [kind, make, options] = templates[i % templates.length]
+    return {kind, query: make(), options: options ?? {}}
+  })
+}
+
+function p(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]
+}
+
+function stats(ms: number[]): string[] {
+  return [p(ms, 0.5).toFixed(1), p(ms, 0.95).toFixed(1), Math.max(...ms).toFixed(1)]
+}
