@@ -19,17 +19,22 @@ export function parseTableRef(text: string): TableRef {
 export async function findTable(catalog: Catalog, ref: TableRef): Promise<{entry: CatalogEntry; table: DeltaTable}> {
   const entry = await catalog.get(ref)
   if (entry) return {entry, table: new DeltaTable(catalog.storage(entry.location))}
-  const names = (await catalog.list()).map((e) => `${e.database}.${e.table}`)
   const wanted = `${ref.database}.${ref.table}`
+  throw new LabmeshError('NOT_FOUND', `no table ${wanted} in the catalog`, {
+    subject: wanted,
+    suggestions: tableSuggestions((await catalog.list()).map((e) => `${e.database}.${e.table}`), wanted),
+  })
+}
+
+/** "did you mean" the closest of `names` (`database.table`) to `wanted`, which may be a bare table name. */
+export function tableSuggestions(names: string[], wanted: string): string[] {
+  const distance = (name: string): number => (wanted.includes('.') ? editDistance(name, wanted) : editDistance(name.slice(name.indexOf('.') + 1), wanted))
   const closest = names
-    .map((name) => ({name, distance: editDistance(name, wanted)}))
+    .map((name) => ({name, distance: distance(name)}))
     .sort((a, b) => a.distance - b.distance)
     .slice(0, 3)
     .filter((c) => c.distance <= Math.max(3, wanted.length / 3))
-  throw new LabmeshError('NOT_FOUND', `no table ${wanted} in the catalog`, {
-    subject: wanted,
-    suggestions: closest.length > 0 ? [`did you mean ${closest.map((c) => c.name).join(', ')}?`] : ['see `labmesh catalog list`'],
-  })
+  return closest.length > 0 ? [`did you mean ${closest.map((c) => c.name).join(', ')}?`] : ['see `labmesh catalog list`']
 }
 
 /** Levenshtein distance, for "did you mean". */

@@ -27,10 +27,11 @@ export const ROW_KEYS = ['uuid', 'parent_uuid', 'file_id', 'trace_id'] as const
 export function flattenDocument(document: Record<string, unknown>, context: FlattenContext): FlatTables {
   const tables: FlatTables = new Map()
   const root = techniqueTable(context.technique)
-  const rootRow = newRow(context, 'root', null)
+  const newRow = rowFactory(context)
+  const rootRow = newRow(null)
   Object.assign(rootRow, context.rootColumns)
   push(tables, root, rootRow)
-  flattenInto(unwrapAggregate(document), rootRow, '', '$', root, tables, context)
+  flattenInto(unwrapAggregate(document), rootRow, '', root, tables, newRow)
   return tables
 }
 
@@ -44,22 +45,23 @@ function unwrapAggregate(document: Record<string, unknown>): Record<string, unkn
   return {...rest, ...(document[aggregate] as Record<string, unknown>)}
 }
 
-function flattenInto(object: Record<string, unknown>, row: Row, prefix: string, path: string, root: string, tables: FlatTables, context: FlattenContext): void {
+type NewRow = (parent: string | null) => Row
+
+function flattenInto(object: Record<string, unknown>, row: Row, prefix: string, root: string, tables: FlatTables, newRow: NewRow): void {
   for (const [key, value] of Object.entries(object)) {
     if (value === null || value === undefined) continue
     const name = memberName(key)
     // "sample document"/"sample identifier" reads better as sample_identifier than sample_sample_identifier.
     const column = !prefix || name.startsWith(`${prefix}_`) ? name : `${prefix}_${name}`
-    const childPath = `${path}/${key}`
     if (Array.isArray(value)) {
       if (value.some(isPlainObject)) {
         const table = name === root ? `${root}_document` : `${root}_${name}`
-        value.forEach((item, index) => {
-          if (!isPlainObject(item)) return
-          const child = newRow(context, `${childPath}/${index}`, row.uuid as string)
+        for (const item of value) {
+          if (!isPlainObject(item)) continue
+          const child = newRow(row.uuid as string)
           push(tables, table, child)
-          flattenInto(item, child, '', `${childPath}/${index}`, root, tables, context)
-        })
+          flattenInto(item, child, '', root, tables, newRow)
+        }
       } else {
         setColumn(row, column, JSON.stringify(value))
       }
@@ -67,7 +69,7 @@ function flattenInto(object: Record<string, unknown>, row: Row, prefix: string, 
       setColumn(row, column, value.value)
       setColumn(row, `${column}_unit`, value.unit)
     } else if (isPlainObject(value)) {
-      flattenInto(value, row, column, childPath, root, tables, context)
+      flattenInto(value, row, column, root, tables, newRow)
     } else if (typeof value === 'number') {
       // NaN and infinities have no JSON or Parquet-statistics form that every reader agrees on.
       setColumn(row, column, Number.isFinite(value) ? value : null)
@@ -84,14 +86,15 @@ function setColumn(row: Row, column: string, value: Row[string]): void {
   row[name] = value
 }
 
-function newRow(context: FlattenContext, path: string, parent: string | null): Row {
-  return {uuid: rowUuid(context.fileId, path), parent_uuid: parent, file_id: context.fileId, trace_id: context.traceId}
-}
-
-/** Stable row ids: the same file converted again gives the same ids. */
-function rowUuid(fileId: string, path: string): string {
-  const h = createHash('sha256').update(fileId).update('\u0000').update(path).digest('hex')
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`
+/**
+ * Rows with stable ids: a hash of the file id, then the row's position in document order, so
+ * the same file converted again gives the same ids (one hash per document, not per row).
+ */
+function rowFactory(context: FlattenContext): NewRow {
+  const h = createHash('sha256').update(context.fileId).digest('hex')
+  const prefix = `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-`
+  let ordinal = 0
+  return (parent) => ({uuid: prefix + (ordinal++).toString(16).padStart(12, '0'), parent_uuid: parent, file_id: context.fileId, trace_id: context.traceId})
 }
 
 function push(tables: FlatTables, table: string, row: Row): void {

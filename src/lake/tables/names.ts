@@ -13,10 +13,18 @@ export function snakeCase(text: string): string {
   return /^[0-9]/.test(snake) ? `_${snake}` : snake
 }
 
+const memberNames = new Map<string, string>()
+
 /** "measurement aggregate document" -> "measurement", "sample document" -> "sample": the ASM nesting words add nothing to a column name. */
 export function memberName(key: string): string {
-  const stripped = key.replace(/\s+(aggregate\s+)?document$/i, '')
-  return snakeCase(stripped === '' ? key : stripped)
+  // Documents repeat the same few hundred keys millions of times: compute each name once.
+  let name = memberNames.get(key)
+  if (name === undefined) {
+    const stripped = key.replace(/\s+(aggregate\s+)?document$/i, '')
+    name = snakeCase(stripped === '' ? key : stripped)
+    if (memberNames.size < 100_000) memberNames.set(key, name)
+  }
+  return name
 }
 
 /** The root table of a technique: "plate reader" -> "plate_reader", "qPCR" -> "qpcr". */
