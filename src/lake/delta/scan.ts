@@ -1,4 +1,4 @@
-import {quoteIdentifier, quoteLiteral} from '../../backends/local/duckdb.js'
+import {quoteIdentifier, quoteLiteral, withConnection} from '../../backends/local/duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import type {AddAction} from './actions.js'
 import {decodeDataPath} from './paths.js'
@@ -48,15 +48,24 @@ export async function scanSql(storage: LakeStorage, snapshot: Snapshot, options:
   }
 
   const paths = await Promise.all(files.map((f) => storage.localPath(decodeDataPath(f.path, snapshot.location))))
-  // An empty, typed frame unioned by name gives every data column its schema type, even when no file has it yet.
-  const frame = [
-    ...dataFields.map((f) => `CAST(NULL AS ${duckdbType(f.type, nameOf)}) AS ${quoteIdentifier(nameOf(f))}`),
-    `CAST(NULL AS VARCHAR) AS ${quoteIdentifier(FILE)}`,
-  ]
+  const needsFile = partitionFields.length > 0 || options.fileColumn !== undefined
   // Hive partitioning off: `k=v` folders (of the table's location, or left by earlier partitionings) must not
   // override data columns; partition values come from the log only.
-  const read = `read_parquet([${paths.map(quoteLiteral).join(', ')}], union_by_name = true, hive_partitioning = false, filename = ${quoteLiteral(FILE)})`
-  let from = `(SELECT ${frame.join(', ')} WHERE false UNION ALL BY NAME SELECT * FROM ${read}) AS data`
+  const read = `read_parquet([${paths.map(quoteLiteral).join(', ')}], union_by_name = true, hive_partitioning = false${needsFile ? `, filename = ${quoteLiteral(FILE)}` : ''})`
+  // The files' own columns (footers only): a column no file has yet reads as a typed null, one stored
+  // with another type is cast. Selecting straight from read_parquet keeps the scan as fast as DuckDB's own.
+  const stored = await withConnection(async (connection) => {
+    const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${read}`)
+    return new Map(reader.getRowObjectsJson().map((row) => [String(row.column_name), String(row.column_type)]))
+  })
+  const dataSql = (f: StructField): string => {
+    const type = duckdbType(f.type, nameOf)
+    const found = stored.get(nameOf(f))
+    if (found === undefined) return `CAST(NULL AS ${type})`
+    const column = `data.${quoteIdentifier(nameOf(f))}`
+    return sameDuckdbType(found, type) ? column : `CAST(${column} AS ${type})`
+  }
+  let from = `${read} AS data`
   if (partitionFields.length > 0) {
     const rows = files.map((file, i) => {
       const values = partitionFields.map((f) => {
@@ -70,10 +79,16 @@ export async function scanSql(storage: LakeStorage, snapshot: Snapshot, options:
   }
   const columns = fields.map((f) => {
     const index = partitionFields.indexOf(f)
-    const expression = index >= 0 ? partitionValueSql(`partitions.p${index}`, f.type) : logicalSql(`data.${quoteIdentifier(nameOf(f))}`, f.type, mapped, 1)
+    const expression = index >= 0 ? partitionValueSql(`partitions.p${index}`, f.type) : logicalSql(dataSql(f), f.type, mapped, 1)
     return `${expression} AS ${quoteIdentifier(f.name)}`
   })
   return `SELECT ${[...columns, ...fileColumn].join(', ')} FROM ${from}`
+}
+
+/** DuckDB spells some types two ways (TIMESTAMPTZ, TIMESTAMP WITH TIME ZONE); compare them alike. */
+function sameDuckdbType(a: string, b: string): boolean {
+  const normal = (t: string): string => t.toUpperCase().replace(/\s+/g, ' ').replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ').replace(/"/g, '')
+  return normal(a) === normal(b)
 }
 
 /** A column's name in the data files: its physical name under column mapping. */
