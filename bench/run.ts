@@ -5,6 +5,7 @@
 const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   convert: () => import('./convert.js'),
   lake: () => import('./lake.js'),
+  query: () => import('./query.js'),
   ingest: () => import('./ingest.js'),
 }
 

@@ -14,6 +14,8 @@ export const ERROR_EXIT_CODES = {
   EMPTY_FILE: 6,
   TEMPLATE_MISMATCH: 6,
   CONVERSION_FAILED: 6,
+  /** Stopped by the user (Ctrl-C): the shell's code for SIGINT. */
+  CANCELLED: 130,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_EXIT_CODES

@@ -1,5 +1,6 @@
 import type {Readable} from 'node:stream'
 
+import type {LabmeshError} from '../errors.js'
 import type {LakeStorage} from '../lake/delta/storage.js'
 import type {SearchNode} from '../search/ast.js'
 
@@ -90,6 +91,8 @@ export interface NewFileRecord extends FileRecord {
 /** File records, versions, lineage and labels. */
 export interface MetadataStore {
   insertFile(record: NewFileRecord): Promise<void>
+  /** Stores many records at once (one transaction where the backend has them); an error per record that was not stored. */
+  insertFiles(records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]>
   getFile(fileId: string): Promise<FileRecord | undefined>
   /** Ids starting with a prefix, at most `limit` of them. */
   matchFileIds(prefix: string, limit: number): Promise<string[]>
@@ -138,24 +141,71 @@ export interface Catalog {
   storage(location: string): LakeStorage
 }
 
-export interface QueryOptions {
+/** A value bound to a query parameter; the engine casts a string to the type the statement needs there. */
+export type QueryParamValue = string | number | boolean | null
+
+/** The version of a table a query reads: a version number, or the latest one committed at or before a time. */
+export type TableVersion = {version: number} | {timestamp: Date}
+
+export interface QueryRequest {
+  sql: string
   /** Bound as prepared-statement parameters (`$name`), never pasted into the SQL. */
-  params?: Record<string, string | number | boolean | null>
-  /** Time travel per table: `db.table` -> version number or ISO timestamp. */
-  asOf?: Record<string, number | string>
+  params?: Record<string, QueryParamValue>
+  /** Time travel: `database.table` -> the version to read instead of the latest. */
+  asOf?: Record<string, TableVersion>
+  /** Aborting cancels the running statement. */
   signal?: AbortSignal
+  /** Called every few hundred milliseconds while the statement runs. */
+  onProgress?(progress: QueryProgress): void
+}
+
+export interface QueryProgress {
+  /** 0-100, when the engine can tell. */
+  percent?: number
+  /** Rows the engine has read from the tables so far, when it can tell. */
+  rowsRead?: number
 }
 
 export interface QueryColumn {
   name: string
+  /** The engine's SQL type: DuckDB's BIGINT, VARCHAR[], STRUCT(...); Athena's bigint, array(varchar)... */
   type: string
 }
 
+/**
+ * A result value, JSON-safe: numbers (integers beyond 2^53 as strings), strings, booleans, null,
+ * timestamps as ISO 8601 strings, bytes as base64, lists as arrays, structs and maps as objects.
+ */
+export type QueryValue = null | boolean | number | string | QueryValue[] | {[key: string]: QueryValue}
+
+/** A running statement's result: iterate for pages of rows (DuckDB chunks; Athena GetQueryResults pages). */
+export interface QueryRows extends AsyncIterable<QueryValue[][]> {
+  readonly columns: QueryColumn[]
+  /** `plan` for EXPLAIN, whose rows hold the plan as text in the last column. */
+  readonly kind: 'rows' | 'plan'
+}
+
+export type ExportFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet'
+
+export interface ExportTarget {
+  /** A local file; it appears complete or not at all. */
+  path: string
+  format: ExportFormat
+}
+
+/**
+ * Read-only SQL over the catalog: every table is `database.table` at its current version (or the
+ * one in `asOf`). Only queries run (SELECT/WITH/VALUES, DESCRIBE/SHOW, EXPLAIN), and they read
+ * nothing but the lake's tables. DuckDB locally; on AWS, Athena (results paged from
+ * GetQueryResults, UNLOAD for Parquet, parameters bound as ExecutionParameters).
+ */
 export interface QueryEngine {
-  /** Streams result rows in batches; the engine refuses anything but read-only queries. */
-  query(sql: string, options?: QueryOptions): AsyncIterable<{columns: QueryColumn[]; rows: unknown[][]}>
-  /** Writes the full result to a file (`csv` or `parquet`) without holding it in memory. */
-  export(sql: string, target: string, format: 'csv' | 'parquet', options?: QueryOptions): Promise<{rows: number}>
+  /** The engine and its version, recorded with results (`DuckDB v1.5.6`). */
+  readonly engine: string
+  /** Runs the statement and hands its result to `consume`; the statement and its session end when `consume` settles. */
+  query<T>(request: QueryRequest, consume: (rows: QueryRows) => Promise<T>): Promise<T>
+  /** Writes the whole result to a local file without holding it in memory; `columns` are named as in the file (a repeated name gets _1, _2 ...). */
+  export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number}>
 }
 
 export type SearchSort = 'score' | 'time' | 'path'
@@ -176,7 +226,7 @@ export interface SearchOptions extends SearchScope {
 
 export interface SearchHit {
   file: FileRecord
-  /** Relevance (bm25 on the local backend): higher is better, 0 when the query has no words. */
+  /** Relevance, higher is better: bm25 on the local backend, plus a boost when a metadata value or label equals a searched term whole; 0 without words. */
   score: number
   /** Where the words matched, each match between « and » (src/search/highlight.ts); null without words to show. */
   snippet: string | null
@@ -254,5 +304,7 @@ export interface Backend {
   readonly catalog: Catalog
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
+  /** SQL over the catalog's tables (the query stage). */
+  readonly query?: QueryEngine
   close(): Promise<void>
 }

@@ -1,42 +1,85 @@
 import type {RangeNode, SearchNode, TextNode} from './ast.js'
 import {leaves} from './ast.js'
 import {type FieldSpec, fieldSpec} from './fields.js'
+import {fieldWords, wholeValue} from './keyed-words.js'
 
 /**
- * Compiles a query tree to SQL over the local search schema (migration 2):
- * `search_entries e` (one row per file, `doc` its key) joined to `files f`, the FTS5 table
- * `search_text` (columns name, path, fields, labels, content; rowid = doc), and the
- * per-value table `search_values` with its FTS5 word index `search_value_words`.
+ * Compiles a query tree to SQL over the local search schema (migrations.ts):
+ * `search_entries e` (one row per file, `doc` its key, with the file's latest flag, category,
+ * size, path, version and time), `files f` for the other file columns, the FTS5 table
+ * `search_text` (rowid = doc; columns name, path, fields, labels and content hold the words
+ * people see, field_keys and label_keys the field-scoped tokens of keyed-words.ts), and
+ * `search_values` (each metadata value and label as a number or time, for comparisons).
  *
  * Every value is a bound parameter. FTS5 MATCH strings are built here from the tree with each
  * term written as an FTS5 string ("..." with quotes doubled), so user text is only ever
  * words to the tokenizer, never FTS5 syntax (NEAR, column filters, ^, *, AND/OR/NOT).
  */
 export interface CompiledQuery {
-  /** A condition on `e` and `f`. */
+  /**
+   * An FTS5 expression every hit matches, to start the search from (streaming FTS5's matches is
+   * far cheaper than testing each entry against them): the whole query when FTS5 answers it
+   * all, else the part of a top-level AND it answers. Null when there is none (an OR with a
+   * comparison in it, a comparison alone).
+   */
+  driver: string | null
+  /** What else a hit must satisfy: a condition on `e` (and `f` when `usesFiles`), '1' for nothing. */
   where: string
   params: SqlValue[]
+  /** Whether `where` reads columns of `files f` that the entry does not repeat. */
+  usesFiles: boolean
   /**
-   * The query's wanted words as one FTS5 expression on search_text (OR of every term not
-   * under a NOT), for bm25 ranking and snippets; null when the query has no words.
+   * What ranks hits (bm25): the OR of the wanted free words and name:/path: terms (not under a
+   * NOT); null when there are none. Field values select files but do not score them, as
+   * filters do in OpenSearch: every hit of `label.site:boston` has it alike.
    */
   rank: string | null
+  /** Whether the driver holds every ranked term, so bm25 of the driver is the score (keyed columns weigh 0). */
+  rankInDriver: boolean
+  /** Whether every hit matches `rank`, so a ranked search without a driver can start from the rank matches. */
+  rankCoversHits: boolean
+  /** The FTS5 expression whose matches snippets show: every wanted term, in the columns people read. */
+  highlight: string | null
+  /**
+   * Files with a metadata value or label that equals a wanted term whole: a file whose `sample`
+   * is exactly "S-001" is a better hit for S-001 than one with it in its path.
+   */
+  exact: string | null
 }
 
 export type SqlValue = string | number
 
 /** FTS5 columns of search_text, in order: bm25() takes one weight per column. */
-export const TEXT_COLUMNS = ['name', 'path', 'fields', 'labels', 'content'] as const
+export const TEXT_COLUMNS = ['name', 'path', 'fields', 'labels', 'content', 'field_keys', 'label_keys'] as const
+
+/** Parameters in the order their `?` appear, and whether `files f` is read. */
+interface Sql {
+  params: SqlValue[]
+  usesFiles: boolean
+}
 
 export function compileSqlite(node: SearchNode): CompiledQuery {
-  const params: SqlValue[] = []
-  const where = condition(node, params)
-  const wanted = [...leaves(node)].flatMap(({leaf, negated}) => {
-    if (negated || leaf.type !== 'text') return []
-    const scope = textScope(leaf, true)
-    return scope === undefined ? [] : [scope + ftsString(leaf.text, leaf.prefix)]
-  })
-  return {where, params, rank: wanted.length === 0 ? null : [...new Set(wanted)].join(' OR ')}
+  const sql: Sql = {params: [], usesFiles: false}
+  const {driver, rest} = splitDriver(node)
+  const where = rest.length === 0 ? '1' : rest.map((child) => condition(child, sql)).join(' AND ')
+  const wanted = (nodes: SearchNode[]): TextNode[] => nodes.flatMap((n) => [...leaves(n)].flatMap(({leaf, negated}) => (negated || leaf.type !== 'text' ? [] : [leaf])))
+  const all = wanted([node])
+  const or = (terms: (string | undefined)[]): string | null => {
+    const kept = [...new Set(terms.filter((t) => t !== undefined))]
+    return kept.length === 0 ? null : kept.join(' OR ')
+  }
+  return {
+    driver: driver ?? null,
+    where,
+    params: sql.params,
+    usesFiles: sql.usesFiles,
+    rank: or(all.filter(isScored).map(ftsTerm)),
+    // bm25 sums over every phrase of an expression whatever its operators, so the driver ranks as the OR of its words would.
+    rankInDriver: driver !== undefined && !wanted(rest).some(isScored),
+    rankCoversHits: coveredByRank(node),
+    highlight: or(all.map(shownTerm)),
+    exact: or(all.filter((leaf) => !leaf.prefix && (leaf.field === null || isValueField(fieldSpec(leaf.field)))).map((leaf) => `{field_keys label_keys} : ${ftsString(wholeValue(leaf.text))}`)),
+  }
 }
 
 /** An FTS5 string: the tokenizer splits it into words; nothing in it is syntax. */
@@ -44,75 +87,115 @@ export function ftsString(text: string, prefix = false): string {
   return `"${text.replaceAll('"', '""')}"${prefix ? ' *' : ''}`
 }
 
-const MATCH_TEXT = 'e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH ?)'
+type ValueSpec = Extract<FieldSpec, {kind: 'label' | 'metadata'}>
+const isValueField = (spec: FieldSpec): spec is ValueSpec => spec.kind === 'label' || spec.kind === 'metadata'
 
-function condition(node: SearchNode, params: SqlValue[]): string {
-  const whole = textExpression(node)
-  if (whole !== undefined) {
-    params.push(whole)
-    return MATCH_TEXT
-  }
+/** Free words and name:/path: terms score; field values only select. */
+function isScored(leaf: TextNode): boolean {
+  return leaf.field === null || fieldSpec(leaf.field).kind === 'words'
+}
+
+/** A term as FTS5 finds it exactly; undefined for category:, status:, id:, trace: (SQL). */
+function ftsTerm(leaf: TextNode): string | undefined {
+  // Free words are looked for in what people read, not in the keyed tokens.
+  if (leaf.field === null) return `-{field_keys label_keys} : ${ftsString(leaf.text, leaf.prefix)}`
+  const spec = fieldSpec(leaf.field)
+  if (spec.kind === 'words') return `{${spec.property === 'name' ? 'name' : 'path'}} : ${ftsString(leaf.text, leaf.prefix)}`
+  if (!isValueField(spec)) return undefined
+  const field = spec.kind === 'metadata' ? spec.key : spec.name === null ? 'label' : `label.${spec.name}`
+  return `{${spec.kind === 'metadata' ? 'field_keys' : 'label_keys'}} : ${ftsString(fieldWords(field, leaf.text).join(' '), leaf.prefix)}`
+}
+
+/** A term in the columns people read, for snippets: field values where the fields and labels show them. */
+function shownTerm(leaf: TextNode): string | undefined {
+  const spec = leaf.field === null ? undefined : fieldSpec(leaf.field)
+  if (spec?.kind === 'label' || spec?.kind === 'metadata') return `{${spec.kind === 'label' ? 'labels' : 'fields'}} : ${ftsString(leaf.text, leaf.prefix)}`
+  return ftsTerm(leaf)
+}
+
+/** Whether every file a node matches also matches one of its scored terms. */
+function coveredByRank(node: SearchNode): boolean {
   switch (node.type) {
-    case 'and':
-      return conjunction(node.children, params)
-    case 'or': {
-      // The children FTS5 can answer become one MATCH; the others are SQL conditions.
-      const inText = node.children.map(textExpression)
-      const parts: string[] = []
-      const grouped = inText.filter((e) => e !== undefined)
-      if (grouped.length > 0) {
-        params.push(grouped.join(' OR '))
-        parts.push(MATCH_TEXT)
-      }
-      node.children.forEach((child, i) => inText[i] === undefined && parts.push(condition(child, params)))
-      return `(${parts.join(' OR ')})`
-    }
-    case 'not':
-      return `NOT ${condition(node.child, params)}`
     case 'text':
-      return textCondition(node, params)
-    case 'range':
-      return rangeCondition(node, params)
+      return isScored(node)
+    case 'and':
+      return node.children.some(coveredByRank)
+    case 'or':
+      return node.children.every(coveredByRank)
+    default:
+      return false
   }
 }
 
-/** AND: the words FTS5 can answer (and words to exclude from them) become one MATCH. */
-function conjunction(children: SearchNode[], params: SqlValue[]): string {
+/**
+ * The FTS5 part of a query and the rest: the whole query when FTS5 answers it, else in a
+ * top-level AND the children it answers, with the excluded terms subtracted (FTS5's NOT is
+ * binary: it needs something to subtract from).
+ */
+function splitDriver(node: SearchNode): {driver?: string; rest: SearchNode[]} {
+  const whole = textExpression(node)
+  if (whole !== undefined) return {driver: whole, rest: []}
+  if (node.type !== 'and') return {rest: [node]}
   const wanted: string[] = []
+  const unwanted: string[] = []
   const rest: SearchNode[] = []
-  for (const child of children) {
+  for (const child of node.children) {
     const expression = child.type === 'not' ? undefined : textExpression(child)
     if (expression === undefined) rest.push(child)
     else wanted.push(expression)
   }
-  // FTS5's NOT subtracts from a match, so excluded words join the MATCH only when there is one.
-  const unwanted: string[] = []
-  const others: SearchNode[] = []
+  if (wanted.length === 0) return {rest}
+  const kept: SearchNode[] = []
   for (const child of rest) {
-    const excluded = wanted.length > 0 && child.type === 'not' ? textExpression(child.child) : undefined
-    if (excluded === undefined) others.push(child)
+    const excluded = child.type === 'not' ? textExpression(child.child) : undefined
+    if (excluded === undefined) kept.push(child)
     else unwanted.push(excluded)
   }
+  return {driver: `(${wanted.join(' AND ')})${unwanted.length > 0 ? ` NOT (${unwanted.join(' OR ')})` : ''}`, rest: kept}
+}
+
+const MATCH_TEXT = 'e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH ?)'
+
+/** A nested part of the query as an SQL condition; FTS5 answers what it can, one MATCH per group. */
+function condition(node: SearchNode, sql: Sql): string {
+  const {driver, rest} = splitDriver(node)
   const parts: string[] = []
-  if (wanted.length > 0) {
-    params.push(`(${wanted.join(' AND ')})${unwanted.length > 0 ? ` NOT (${unwanted.join(' OR ')})` : ''}`)
+  if (driver !== undefined) {
+    sql.params.push(driver)
     parts.push(MATCH_TEXT)
   }
-  for (const child of others) parts.push(condition(child, params))
-  return `(${parts.join(' AND ')})`
+  if (rest.length === 1 && rest[0] === node) {
+    switch (node.type) {
+      case 'or': {
+        const inText = node.children.map(textExpression)
+        const grouped = inText.filter((e) => e !== undefined)
+        if (grouped.length > 0) {
+          sql.params.push(grouped.join(' OR '))
+          parts.push(MATCH_TEXT)
+        }
+        node.children.forEach((child, i) => inText[i] === undefined && parts.push(condition(child, sql)))
+        return `(${parts.join(' OR ')})`
+      }
+      case 'not':
+        return `NOT ${condition(node.child, sql)}`
+      case 'text':
+        return textCondition(node, sql)
+      case 'range':
+        return rangeCondition(node, sql)
+    }
+  }
+  for (const child of rest) parts.push(condition(child, sql))
+  return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`
 }
 
 /**
- * The FTS5 expression on search_text for a subtree made only of free words and name:/path:
- * terms; undefined when some part needs SQL (fields, comparisons, a NOT with nothing to
- * subtract from, since FTS5's NOT is binary).
+ * The FTS5 expression for a subtree FTS5 answers exactly; undefined when some part needs SQL
+ * (category:, status:, id:, trace:, comparisons, or a NOT with nothing to subtract from).
  */
 function textExpression(node: SearchNode): string | undefined {
   switch (node.type) {
-    case 'text': {
-      const scope = textScope(node, false)
-      return scope === undefined ? undefined : scope + ftsString(node.text, node.prefix)
-    }
+    case 'text':
+      return ftsTerm(node)
     case 'and': {
       const wanted: string[] = []
       const unwanted: string[] = []
@@ -133,88 +216,68 @@ function textExpression(node: SearchNode): string | undefined {
   }
 }
 
-const FILE_COLUMNS = {
-  category: 'f.category',
+/** Where each file property is read: the entry holds those every search filters or sorts on. */
+export const FILE_COLUMNS = {
+  category: 'e.category',
   status: 'f.status',
-  fileId: 'f.file_id',
+  fileId: 'e.file_id',
   traceId: 'f.trace_id',
-  size: 'f.size',
-  version: 'f.version',
+  size: 'e.size',
+  version: 'e.version',
   ingestedAt: 'f.ingested_at',
   modifiedAt: 'f.modified_at',
 } as const
 
-function textCondition(node: TextNode, params: SqlValue[]): string {
+function column(property: keyof typeof FILE_COLUMNS, sql: Sql): string {
+  const name = FILE_COLUMNS[property]
+  if (name.startsWith('f.')) sql.usesFiles = true
+  return name
+}
+
+function textCondition(node: TextNode, sql: Sql): string {
   const spec = fieldSpec(node.field!)
   switch (spec.kind) {
     case 'keyword':
       // LIKE: case-insensitive, and `category:RA*` works as a prefix.
-      params.push(escapeLike(node.text) + (node.prefix ? '%' : ''))
-      return `${FILE_COLUMNS[spec.property]} LIKE ? ESCAPE '\\'`
+      sql.params.push(escapeLike(node.text) + (node.prefix ? '%' : ''))
+      return `${column(spec.property, sql)} LIKE ? ESCAPE '\\'`
     case 'id': {
       // A range on the indexed column: ids are lower-case UUIDs, tables show their first characters.
       const prefix = node.text.toLowerCase()
-      params.push(prefix, prefix + '\uffff')
-      return `(${FILE_COLUMNS[spec.property]} >= ? AND ${FILE_COLUMNS[spec.property]} < ?)`
+      sql.params.push(prefix, prefix + '\uffff')
+      const name = column(spec.property, sql)
+      return `(${name} >= ? AND ${name} < ?)`
     }
-    case 'label':
-    case 'metadata':
-      params.push(ftsString(node.text, node.prefix))
-      return `e.doc IN (SELECT v.doc FROM search_value_words JOIN search_values v ON v.id = search_value_words.rowid
-        WHERE search_value_words MATCH ? AND ${valueField(spec, params)})`
     default:
-      throw new Error(`a ${spec.kind} field cannot hold words: the parser makes ranges of it`)
+      throw new Error(`a ${spec.kind} field is not compared in SQL: FTS5 answers it, or the parser makes a range of it`)
   }
 }
 
-/** The search_values rows of a label or metadata field (`label` alone: every label). */
-function valueField(spec: Extract<FieldSpec, {kind: 'label' | 'metadata'}>, params: SqlValue[]): string {
-  if (spec.kind === 'label' && spec.name === null) return "v.field >= 'label.' AND v.field < 'label/'"
-  params.push(spec.kind === 'label' ? `label.${spec.name}` : spec.key)
-  return 'v.field = ?'
-}
-
-function rangeCondition(node: RangeNode, params: SqlValue[]): string {
+function rangeCondition(node: RangeNode, sql: Sql): string {
   const spec = fieldSpec(node.field)
   if (spec.kind === 'number' || spec.kind === 'time') {
     // Times of file columns are ISO strings written by toISOString(): they sort as text.
     const encode = spec.kind === 'time' ? (ms: number) => new Date(ms).toISOString() : (n: number) => n
-    return bounds(FILE_COLUMNS[spec.property], node, encode, params)
+    return bounds(column(spec.property, sql), node, encode, sql)
   }
   if (spec.kind !== 'metadata') throw new Error(`a ${spec.kind} field cannot be compared: the parser refuses it`)
-  params.push(spec.key)
-  const column = node.kind === 'time' ? 'time' : 'number'
-  return `e.doc IN (SELECT doc FROM search_values WHERE field = ? AND ${bounds(column, node, (n) => n, params)})`
+  sql.params.push(spec.key)
+  return `e.doc IN (SELECT doc FROM search_values WHERE field = ? AND ${bounds(node.kind === 'time' ? 'time' : 'number', node, (n) => n, sql)})`
 }
 
-function bounds(column: string, node: RangeNode, encode: (n: number) => SqlValue, params: SqlValue[]): string {
+function bounds(name: string, node: RangeNode, encode: (n: number) => SqlValue, sql: Sql): string {
   const parts: string[] = []
   if (node.min) {
-    parts.push(`${column} ${node.min.inclusive ? '>=' : '>'} ?`)
-    params.push(encode(node.min.value))
+    parts.push(`${name} ${node.min.inclusive ? '>=' : '>'} ?`)
+    sql.params.push(encode(node.min.value))
   }
   if (node.max) {
-    parts.push(`${column} ${node.max.inclusive ? '<=' : '<'} ?`)
-    params.push(encode(node.max.value))
+    parts.push(`${name} ${node.max.inclusive ? '<=' : '<'} ?`)
+    sql.params.push(encode(node.max.value))
   }
   return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`
 }
 
 function escapeLike(text: string): string {
   return text.replace(/[%_\\]/g, '\\$&')
-}
-
-/**
- * The FTS5 column filter under which a term's words are found in search_text ('' for every
- * column), undefined when they are not. Field values are matched exactly in search_values; for
- * ranking and snippets they also count in the column that shows them (fields, labels).
- */
-function textScope(node: TextNode, forRanking: boolean): string | undefined {
-  if (node.field === null) return ''
-  const spec = fieldSpec(node.field)
-  if (spec.kind === 'words') return spec.property === 'name' ? '{name} : ' : '{path} : '
-  if (!forRanking) return undefined
-  if (spec.kind === 'label') return '{labels} : '
-  if (spec.kind === 'metadata') return '{fields} : '
-  return undefined
 }

@@ -31,18 +31,21 @@ export function searchRequest(query: string, flags: SearchFlagValues): SearchReq
   }
 }
 
-/** How the query syntax reads, for the commands' help. */
-export const SYNTAX_HELP = `Query syntax (the same on every backend):
-  glucose "plate reader"        words and phrases, all must match (case and accents ignored)
-  abs*                          a word starting with "abs"
-  sample:S-001                  a field: any metadata key, label.<name>, label, name, path,
-  label.site:boston             category, status, id, trace (metadata.<key> for a key a built-in name hides)
-  time>=2024-01-01 size<1MB     comparisons (< <= > >=) on times (time, ingested, modified) and numbers
-  time:2024-03                  a time names a span: here all of March 2024 (UTC)
-  envision OR mars              either; terms side by side must all match (AND is optional)
-  -failed  NOT failed           exclude
-  (a OR b) -c                   parentheses group
-Sizes take B, KB, MB, GB (x1000) or KiB, MiB, GiB (x1024). Field names ignore case; spaces in
-metadata keys become _ ("converter version" is converter_version). Raw files are found by their
-path, name, metadata and labels; the words inside a file come from its engineered document
-(same trace), so run \`labmesh convert\` to make them searchable.`
+/** How the query syntax reads, for the commands' help (lines short enough not to be re-wrapped). */
+export const SYNTAX_HELP = `Query syntax, the same on every backend:
+  glucose "plate reader"     words and phrases: all must match
+  abs*                       a word starting with abs
+  sample:S-001               a metadata field (any key)
+  label.site:boston          a label (label:boston: any label)
+  name:plate path:2024       words of the file name or the source path
+  category:RAW status:failed id:3f2a9c1e trace:9b1c...
+  time>=2024-01-01 size<1MB  compare times (time, ingested, modified), numbers
+  time:2024-03               a time is a span: all of March 2024 (UTC)
+  envision OR mars           either (terms side by side must all match)
+  -failed  NOT failed        exclude
+  (a OR b) -c                group
+Case and accents are ignored. Sizes take KB, MB, GB (x1000), KiB, MiB, GiB.
+Spaces in metadata keys become _ (converter_version); metadata.<key> reaches
+a key that a built-in name hides. Raw files are found by path, name, metadata
+and labels; the words inside a file come from its engineered document (same
+trace): run \`labmesh convert\` to make them searchable.`

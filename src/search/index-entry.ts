@@ -1,5 +1,6 @@
 import type {FileRecord, Label} from '../backends/types.js'
 import {normaliseFieldName, TIME_KEY} from './fields.js'
+import {keyedText} from './keyed-words.js'
 import {parseNumber, parseTimeSpan} from './values.js'
 
 /** One metadata value or label as the index keeps it, for `field:value`, comparisons and facets. */
@@ -24,6 +25,10 @@ export interface IndexEntry {
   labels: string
   /** The engineered document's words (document-text.ts); empty for raw files. */
   content: string
+  /** Field-scoped tokens of every metadata value (keyed-words.ts). */
+  fieldKeys: string
+  /** Field-scoped tokens of every label, under `label.<name>` and `label`. */
+  labelKeys: string
   /** For sorting by time: the `time` metadata, else the file's modification time (epoch ms). */
   time: number
   values: IndexedValue[]
@@ -35,9 +40,12 @@ export function indexEntry(record: FileRecord, searchText = ''): IndexEntry {
     fileId: record.fileId,
     name: record.sourcePath.split(/[/\\]/).pop() ?? record.sourcePath,
     path: record.sourcePath,
-    fields: [`category: ${record.category}`, ...metadata.map(([key, value]) => `${key}: ${value}`)].join('\n'),
+    // The time goes last: its digits would otherwise open most snippets of metadata matches.
+    fields: [`category: ${record.category}`, ...[...metadata].sort(([a], [b]) => Number(a === TIME_KEY) - Number(b === TIME_KEY)).map(([key, value]) => `${key}: ${value}`)].join('\n'),
     labels: labelsText(record.labels),
     content: searchText,
+    fieldKeys: keyedText(metadata.map(([key, value]) => ({fields: [normaliseFieldName(key)], value}))),
+    labelKeys: labelKeys(record.labels),
     time: parseTimeSpan(record.metadata[TIME_KEY] ?? '', {yearAlone: true})?.start ?? Date.parse(record.modifiedAt),
     values: [...metadata.map(([key, value]) => indexedValue(normaliseFieldName(key), value)), ...labelValues(record.labels)],
   }
@@ -48,8 +56,14 @@ export function labelsText(labels: Label[]): string {
 }
 
 export function labelValues(labels: Label[]): IndexedValue[] {
-  return distinctLabels(labels).map((l) => indexedValue(`label.${normaliseFieldName(l.name)}`, l.value))
+  return distinctLabels(labels).map((l) => indexedValue(labelField(l.name), l.value))
 }
+
+export function labelKeys(labels: Label[]): string {
+  return keyedText(distinctLabels(labels).map((l) => ({fields: [labelField(l.name), 'label'], value: l.value})))
+}
+
+const labelField = (name: string): string => `label.${normaliseFieldName(name)}`
 
 /** Labels in one order (the store's: by name, then value) whichever way they came, so entries compare equal. */
 function distinctLabels(labels: Label[]): Label[] {

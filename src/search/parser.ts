@@ -87,11 +87,35 @@ export function parseQuery(query: string): SearchNode | null {
   return tree
 }
 
-/** Flattens nested groups of the same kind and drops terms that were left out. */
+/**
+ * Flattens nested groups of the same kind, drops terms that were left out, and joins the
+ * comparisons an AND makes on one field into one range (`time>=2024-01 time<2024-04`).
+ */
 function combine(type: 'and' | 'or', children: (SearchNode | null)[]): SearchNode | null {
-  const kept = children.flatMap((child) => (child === null ? [] : child.type === type ? child.children : [child]))
+  let kept = children.flatMap((child) => (child === null ? [] : child.type === type ? child.children : [child]))
+  if (type === 'and') kept = joinRanges(kept)
   if (kept.length === 0) return null
   return kept.length === 1 ? kept[0] : {type, children: kept}
+}
+
+function joinRanges(nodes: SearchNode[]): SearchNode[] {
+  const joined: SearchNode[] = []
+  for (const node of nodes) {
+    const same = node.type === 'range' ? joined.find((j): j is RangeNode => j.type === 'range' && j.field === node.field && j.kind === node.kind) : undefined
+    if (!same || node.type !== 'range') {
+      joined.push(node)
+      continue
+    }
+    joined[joined.indexOf(same)] = {...same, min: tighter(same.min, node.min, 1), max: tighter(same.max, node.max, -1)}
+  }
+  return joined
+}
+
+/** The bound that lets fewer values through: the higher minimum (direction 1) or the lower maximum (-1). */
+function tighter(a: Bound | undefined, b: Bound | undefined, direction: 1 | -1): Bound | undefined {
+  if (!a || !b) return a ?? b
+  if (a.value !== b.value) return (a.value - b.value) * direction > 0 ? a : b
+  return a.inclusive ? b : a
 }
 
 function hasWords(text: string): boolean {

@@ -6,6 +6,7 @@ import {openDatabase} from './database.js'
 import {createLocalCatalog} from './catalog.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createLocalObjectStore} from './object-store.js'
+import {createDuckDbQueryEngine} from './query-engine.js'
 import {createSqliteSavedSearches} from './saved-searches.js'
 import {createFts5SearchIndex} from './search-index.js'
 import {createSearchWriter} from './search-writer.js'
@@ -33,14 +34,16 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
+  const catalog = createLocalCatalog(db, layout.lake)
   return {
     name: 'local',
     capabilities: {location: layout.home, encryptionAtRest: 'none'},
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
-    catalog: createLocalCatalog(db, layout.lake),
+    catalog,
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
+    query: createDuckDbQueryEngine({catalog, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
     async close() {
       if (db.open) db.close()
     },

@@ -1,6 +1,6 @@
 import type {Database} from 'better-sqlite3'
 
-import {LabmeshError} from '../../errors.js'
+import {LabmeshError, toLabmeshError} from '../../errors.js'
 import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus} from '../types.js'
 import type {SearchWriter} from './search-writer.js'
 
@@ -65,6 +65,15 @@ export function createRecordReader(db: Database): RecordReader {
  * File records in the workspace's SQLite database. Every change is indexed for search in the
  * same transaction as the record, so the index never disagrees with the records.
  */
+function describeInsertError(record: NewFileRecord, error: unknown): LabmeshError {
+  if ((error as {code?: string}).code !== 'SQLITE_CONSTRAINT_UNIQUE') return toLabmeshError(error)
+  return new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
+    subject: record.sourcePath,
+    suggestions: ['run the ingest again: it picks up where the other left off'],
+    cause: error,
+  })
+}
+
 export function createSqliteMetadataStore(db: Database, search: SearchWriter): MetadataStore {
   const reader = createRecordReader(db)
   const statements = {
@@ -106,6 +115,22 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     search.index(record, record.searchText)
   })
 
+  /**
+   * Records written together share one transaction: SQLite then writes each changed page once
+   * per batch instead of once per file. Each record is its own savepoint, so one that fails
+   * (a version stored meanwhile by another run) leaves the others in.
+   */
+  const insertBatch = db.transaction((records: NewFileRecord[]) =>
+    records.map((record) => {
+      try {
+        insertFile(record)
+        return undefined
+      } catch (error) {
+        return describeInsertError(record, error)
+      }
+    }),
+  )
+
   const updateLabels = db.transaction((fileId: string, add: Label[], remove: Label[]) => {
     mustGet(fileId)
     for (const label of remove) statements.deleteLabel.run(fileId, label.name, label.value)
@@ -115,18 +140,12 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
 
   return {
     async insertFile(record) {
-      try {
-        insertFile(record)
-      } catch (error) {
-        if ((error as {code?: string}).code === 'SQLITE_CONSTRAINT_UNIQUE') {
-          throw new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
-            subject: record.sourcePath,
-            suggestions: ['run the ingest again: it picks up where the other left off'],
-            cause: error,
-          })
-        }
-        throw error
-      }
+      const [error] = insertBatch([record])
+      if (error) throw error
+    },
+
+    async insertFiles(records) {
+      return insertBatch(records)
     },
 
     async getFile(fileId) {

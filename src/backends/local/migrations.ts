@@ -45,17 +45,23 @@ export const MIGRATIONS: string[] = [
      PRIMARY KEY (database, name)
    );`,
   // Search (search-index.ts). Entries are written in the same transaction as the file record;
-  // the triggers make removing an entry (or its file) remove all its words and values, so the
-  // index cannot drift from the records. Status and latest-version come from `files` at query time.
+  // the triggers make removing an entry (or its file) remove all its words and values, and a
+  // new version's superseding reach the entries, so the index cannot drift from the records.
+  // search_entries repeats the few file columns every query filters or sorts on, so that
+  // searching never joins files for them.
   `CREATE TABLE search_entries (
-     doc     INTEGER PRIMARY KEY,
-     file_id TEXT NOT NULL UNIQUE,
-     time    INTEGER NOT NULL
+     doc      INTEGER PRIMARY KEY,
+     file_id  TEXT NOT NULL UNIQUE,
+     latest   INTEGER NOT NULL,
+     category TEXT NOT NULL,
+     size     INTEGER NOT NULL,
+     path     TEXT NOT NULL,
+     version  INTEGER NOT NULL,
+     time     INTEGER NOT NULL
    );
    CREATE VIRTUAL TABLE search_text USING fts5 (
-     name, path, fields, labels, content,
-     tokenize = 'unicode61 remove_diacritics 2',
-     prefix = '2 3'
+     name, path, fields, labels, content, field_keys, label_keys,
+     tokenize = 'unicode61 remove_diacritics 2'
    );
    CREATE TABLE search_values (
      id     INTEGER PRIMARY KEY,
@@ -66,30 +72,17 @@ export const MIGRATIONS: string[] = [
      time   INTEGER
    );
    CREATE INDEX search_values_by_doc ON search_values (doc, field);
-   CREATE INDEX search_values_by_field ON search_values (field, value);
-   CREATE INDEX search_values_by_number ON search_values (field, number) WHERE number IS NOT NULL;
-   CREATE INDEX search_values_by_time ON search_values (field, time) WHERE time IS NOT NULL;
-   CREATE VIRTUAL TABLE search_value_words USING fts5 (
-     value,
-     content = 'search_values', content_rowid = 'id',
-     tokenize = 'unicode61 remove_diacritics 2'
-   );
-   CREATE TRIGGER search_values_insert AFTER INSERT ON search_values BEGIN
-     INSERT INTO search_value_words (rowid, value) VALUES (new.id, new.value);
-   END;
-   CREATE TRIGGER search_values_delete AFTER DELETE ON search_values BEGIN
-     INSERT INTO search_value_words (search_value_words, rowid, value) VALUES ('delete', old.id, old.value);
-   END;
-   CREATE TRIGGER search_values_update AFTER UPDATE OF value ON search_values BEGIN
-     INSERT INTO search_value_words (search_value_words, rowid, value) VALUES ('delete', old.id, old.value);
-     INSERT INTO search_value_words (rowid, value) VALUES (new.id, new.value);
-   END;
+   CREATE INDEX search_values_by_number ON search_values (field, number, doc) WHERE number IS NOT NULL;
+   CREATE INDEX search_values_by_time ON search_values (field, time, doc) WHERE time IS NOT NULL;
    CREATE TRIGGER search_entries_delete AFTER DELETE ON search_entries BEGIN
      DELETE FROM search_text WHERE rowid = old.doc;
      DELETE FROM search_values WHERE doc = old.doc;
    END;
    CREATE TRIGGER files_delete_search AFTER DELETE ON files BEGIN
      DELETE FROM search_entries WHERE file_id = old.file_id;
+   END;
+   CREATE TRIGGER files_latest_search AFTER UPDATE OF is_latest ON files BEGIN
+     UPDATE search_entries SET latest = new.is_latest WHERE file_id = new.file_id;
    END;
    CREATE TABLE saved_searches (
      name     TEXT PRIMARY KEY,

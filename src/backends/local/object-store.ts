@@ -39,14 +39,20 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
     }
   }
 
-  /** Moves a finished temp file into place, or drops it when the object is already stored. */
+  // The 256 fan-out folders, once made, stay: remembering them saves a mkdir per object.
+  const madeFolders = new Set<string>()
+
+  /**
+   * Moves a finished temp file into place. Replacing an object that appeared meanwhile is
+   * harmless: same name, same bytes.
+   */
   const commit = async (temp: string, sha256: string, size: number): Promise<StoredObject> => {
     const final = objectPath(sha256)
-    if (await exists(final)) {
-      await rm(temp, {force: true})
-      return {sha256, size, created: false}
+    const folder = path.dirname(final)
+    if (!madeFolders.has(folder)) {
+      await mkdir(folder, {recursive: true})
+      madeFolders.add(folder)
     }
-    await mkdir(path.dirname(final), {recursive: true})
     await rename(temp, final)
     return {sha256, size, created: true}
   }
@@ -77,7 +83,12 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
         } finally {
           await handle.close()
         }
-        return await commit(temp, hash.digest('hex'), size)
+        const sha256 = hash.digest('hex')
+        if (await exists(objectPath(sha256))) {
+          await rm(temp, {force: true})
+          return {sha256, size, created: false}
+        }
+        return await commit(temp, sha256, size)
       } catch (error) {
         await rm(temp, {force: true})
         throw error
@@ -89,6 +100,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
       if (await exists(objectPath(sha256))) return {sha256, size: bytes.length, created: false}
       const temp = tempFile()
       try {
+        // Creating, renaming and fsyncing wait on the filesystem journal: done in the thread pool, they never block the event loop.
         const handle = await open(temp, 'wx', 0o444)
         try {
           await handle.writeFile(bytes)

@@ -3,10 +3,10 @@ import pLimit from 'p-limit'
 
 import {LabmeshError} from '../../errors.js'
 import type {SearchNode} from '../../search/ast.js'
-import {compileSqlite, type SqlValue, TEXT_COLUMNS} from '../../search/compile-sqlite.js'
+import {type CompiledQuery, compileSqlite, FILE_COLUMNS, type SqlValue, TEXT_COLUMNS} from '../../search/compile-sqlite.js'
 import {fieldSpec, isFacetable, normaliseFieldName} from '../../search/fields.js'
 import {SNIPPET_MARKS} from '../../search/highlight.js'
-import type {SearchHit, SearchIndex, SearchScope, SearchSort} from '../types.js'
+import type {FacetCount, SearchHit, SearchIndex, SearchScope} from '../types.js'
 import type {FileRow, RecordReader} from './metadata-store.js'
 import type {SearchWriter} from './search-writer.js'
 
@@ -14,15 +14,56 @@ import type {SearchWriter} from './search-writer.js'
  * bm25 weight of each search_text column (TEXT_COLUMNS order): a value a person gave the file
  * (metadata, labels) says more than a word somewhere in its path or document.
  */
-const WEIGHTS: Record<(typeof TEXT_COLUMNS)[number], number> = {name: 4, path: 1.5, fields: 8, labels: 6, content: 1}
+const WEIGHTS: Record<(typeof TEXT_COLUMNS)[number], number> = {name: 4, path: 1.5, fields: 8, labels: 6, content: 1, field_keys: 0, label_keys: 0}
 const BM25 = `bm25(search_text, ${TEXT_COLUMNS.map((c) => WEIGHTS[c]).join(', ')})`
 const SNIPPET = `snippet(search_text, -1, '${SNIPPET_MARKS.open}', '${SNIPPET_MARKS.close}', '…', 12)`
-const FROM = 'search_entries e JOIN files f ON f.file_id = e.file_id'
 
-const ORDER: Record<SearchSort, string> = {
-  score: 'coalesce(r.score, 0), e.time DESC, f.source_path, f.version DESC',
-  time: 'e.time DESC, f.source_path, f.version DESC',
-  path: 'f.source_path, f.version DESC',
+/** What a file whose metadata value or label equals a wanted term whole gains over bm25 (see CompiledQuery.exact). */
+const EXACT_VALUE_BOOST = 10
+
+const PATH_ORDER = 'e.path, e.version DESC, e.category DESC, e.file_id'
+const TIME_ORDER = `e.time DESC, ${PATH_ORDER}`
+
+/** How a query runs: the SQL before SELECT (a WITH), the FROM, the WHERE, their parameters in that order, and the bm25 to order by. */
+interface Plan {
+  with: string
+  from: string
+  where: string
+  params: SqlValue[]
+  /** bm25 of the hit (lower is better) or 0. */
+  bm25: string
+}
+
+const matches = (bm25: boolean): string => `(SELECT rowid AS doc${bm25 ? `, ${BM25} AS bm25` : ''} FROM search_text WHERE search_text MATCH ?)`
+
+/**
+ * Starts from FTS5's matches when every hit is among them (the driver, or the ranked words),
+ * scoring them on the way; else from the entries. Files are joined only when a condition reads
+ * a column the entry does not repeat. When ranking needs words the start does not hold, their
+ * scores are read once into a table of their own.
+ */
+function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolean, withFiles = false): Plan {
+  const where: string[] = []
+  const params: SqlValue[] = []
+  if (!scope.allVersions) where.push('e.latest = 1')
+  if (scope.category) where.push('e.category = ?') && params.push(scope.category)
+  if (compiled) where.push(compiled.where) && params.push(...compiled.params)
+  const whereSql = where.length > 0 ? where.join(' AND ') : '1'
+  const files = withFiles || compiled?.usesFiles ? ' LEFT JOIN files f ON f.file_id = e.file_id' : ''
+  const rank = ranked ? (compiled?.rank ?? null) : null
+  const scoresApart = {with: `WITH s AS MATERIALIZED ${matches(true)}`, join: ' LEFT JOIN s ON s.doc = e.doc', bm25: 'coalesce(s.bm25, 0)'}
+  if (compiled?.driver) {
+    const start = (bm25: boolean): string => `${matches(bm25)} r JOIN search_entries e ON e.doc = r.doc`
+    if (rank === null || compiled.rankInDriver) {
+      return {with: '', from: start(rank !== null) + files, where: whereSql, params: [compiled.driver, ...params], bm25: rank === null ? '0' : 'r.bm25'}
+    }
+    return {with: scoresApart.with, from: start(false) + scoresApart.join + files, where: whereSql, params: [rank, compiled.driver, ...params], bm25: scoresApart.bm25}
+  }
+  if (rank !== null && compiled!.rankCoversHits) {
+    return {with: '', from: `${matches(true)} r JOIN search_entries e ON e.doc = r.doc${files}`, where: whereSql, params: [rank, ...params], bm25: 'r.bm25'}
+  }
+  if (rank !== null) return {with: scoresApart.with, from: `search_entries e${scoresApart.join}${files}`, where: whereSql, params: [rank, ...params], bm25: scoresApart.bm25}
+  return {with: '', from: `search_entries e${files}`, where: whereSql, params, bm25: '0'}
 }
 
 /** Files per rebuild transaction: small enough that searches and writers never wait long. */
@@ -35,48 +76,47 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
     files: db.prepare<[], {n: number}>('SELECT count(*) AS n FROM files'),
     entries: db.prepare<[], {n: number}>('SELECT count(*) AS n FROM search_entries'),
     orphans: db.prepare('DELETE FROM search_entries WHERE file_id NOT IN (SELECT file_id FROM files)'),
-    marked: db.prepare<[string, number], {score: number; snippet: string}>(
-      `SELECT ${BM25} AS score, ${SNIPPET} AS snippet FROM search_text WHERE search_text MATCH ? AND rowid = ?`,
-    ),
+    // better-sqlite3 binds JS numbers as REAL, and FTS5 ignores a REAL rowid beside MATCH: hence the CASTs.
+    bm25: db.prepare<[string, number], {bm25: number}>(`SELECT ${BM25} AS bm25 FROM search_text WHERE search_text MATCH ? AND rowid = CAST(? AS INTEGER)`),
+    snippet: db.prepare<[string, number], {snippet: string}>(`SELECT ${SNIPPET} AS snippet FROM search_text WHERE search_text MATCH ? AND rowid = CAST(? AS INTEGER)`),
+    matches: db.prepare<[string, number], {doc: number}>('SELECT rowid AS doc FROM search_text WHERE search_text MATCH ? AND rowid = CAST(? AS INTEGER)'),
   }
 
-  /** The WHERE clause of a query in a scope, over `e` and `f`, with its parameters. */
-  const filter = (query: SearchNode | null, scope: SearchScope = {}) => {
-    const compiled = query === null ? null : compileSqlite(query)
-    const where: string[] = []
-    const params: SqlValue[] = []
-    if (!scope.allVersions) where.push('f.is_latest = 1')
-    if (scope.category) where.push('f.category = ?') && params.push(scope.category)
-    if (compiled) where.push(compiled.where) && params.push(...compiled.params)
-    return {where: where.length > 0 ? where.join(' AND ') : '1', params, rank: compiled?.rank ?? null}
-  }
-
-  const count = (where: string, params: SqlValue[]): number => (db.prepare(`SELECT count(*) AS n FROM ${FROM} WHERE ${where}`).get(...params) as {n: number}).n
+  const count = (p: Plan): number => (db.prepare(`${p.with} SELECT count(*) AS n FROM ${p.from} WHERE ${p.where}`).get(...p.params) as {n: number}).n
+  const compile = (query: SearchNode | null): CompiledQuery | null => (query === null ? null : compileSqlite(query))
 
   return {
     async search(query, options = {}) {
-      const {where, params, rank} = filter(query, options)
-      const sort = options.sort ?? 'score'
+      const compiled = compile(query)
+      const exact = compiled?.exact ?? null
       // Ranking needs every hit's score; other orders score only the page shown.
-      const ranked = sort === 'score' && rank !== null
-      const sql = `SELECT e.doc, f.file_id FROM ${FROM}
-        ${ranked ? `LEFT JOIN (SELECT rowid AS doc, ${BM25} AS score FROM search_text WHERE search_text MATCH ?) r ON r.doc = e.doc` : ''}
-        WHERE ${where} ORDER BY ${ranked ? ORDER.score : ORDER[sort === 'score' ? 'time' : sort]} LIMIT ? OFFSET ?`
-      const rows = db.prepare(sql).all(...(ranked ? [rank] : []), ...params, options.limit ?? 20, options.offset ?? 0) as {doc: number; file_id: string}[]
+      const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || exact !== null)
+      const p = plan(compiled, options, ranked)
+      const boost = exact === null ? '0' : `CASE WHEN e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH ?) THEN ${EXACT_VALUE_BOOST} ELSE 0 END`
+      // Ties end on the file id: the order must not depend on doc numbers, which a rebuild changes.
+      const order = ranked ? `${boost} - ${p.bm25} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
+      const limit = options.limit ?? 20
+      const offset = options.offset ?? 0
+      const rows = db
+        .prepare(`${p.with} SELECT e.doc, e.file_id FROM ${p.from} WHERE ${p.where} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .all(...p.params, ...(ranked && exact !== null ? [exact] : []), limit, offset) as {doc: number; file_id: string}[]
       const hits = rows.map((row): SearchHit => {
-        const marked = rank === null ? undefined : statements.marked.get(rank, row.doc)
+        const bm25 = compiled?.rank ? (statements.bm25.get(compiled.rank, row.doc)?.bm25 ?? 0) : 0
+        const snippet = compiled?.highlight ? statements.snippet.get(compiled.highlight, row.doc)?.snippet : undefined
+        const exactBoost = exact !== null && statements.matches.get(exact, row.doc) ? EXACT_VALUE_BOOST : 0
         return {
           file: reader.get(row.file_id)!,
-          score: marked ? Math.round(-marked.score * 1000) / 1000 : 0,
-          snippet: marked ? marked.snippet.replace(/\s+/g, ' ').trim() : null,
+          score: Math.round((exactBoost - bm25) * 1000) / 1000,
+          snippet: snippet === undefined ? null : snippet.replace(/\s+/g, ' ').trim(),
         }
       })
-      return {total: count(where, params), hits}
+      // A short page tells the total; else count apart, which is cheaper than a window over every
+      // hit (that would stop SQLite keeping only the top of the sort).
+      return {total: rows.length > 0 && rows.length < limit ? offset + rows.length : count(plan(compiled, options, false)), hits}
     },
 
-    async count(query, scope) {
-      const {where, params} = filter(query, scope)
-      return count(where, params)
+    async count(query, scope = {}) {
+      return count(plan(compile(query), scope, false))
     },
 
     async facets(query, field, scope = {}) {
@@ -88,23 +128,23 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
           suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
         })
       }
-      const {where, params} = filter(query, scope)
+      const p = plan(compile(query), scope, false, spec.kind === 'keyword' && FILE_COLUMNS[spec.property].startsWith('f.'))
       const limit = scope.limit ?? 50
-      let sql: string
-      const facetParams: SqlValue[] = []
       if (spec.kind === 'keyword') {
-        sql = `SELECT f.${spec.property} AS value, count(*) AS count FROM ${FROM} WHERE ${where} GROUP BY value`
-        facetParams.push(...params)
-      } else {
-        const anyLabel = spec.kind === 'label' && spec.name === null
-        const value = anyLabel ? "substr(v.field, 7) || '=' || v.value" : 'v.value'
-        const fieldCondition = anyLabel ? "v.field >= 'label.' AND v.field < 'label/'" : 'v.field = ?'
-        if (!anyLabel) facetParams.push(spec.kind === 'label' ? `label.${spec.name}` : spec.key)
-        sql = `SELECT ${value} AS value, count(*) AS count FROM search_values v
-          WHERE ${fieldCondition} AND v.doc IN (SELECT e.doc FROM ${FROM} WHERE ${where}) GROUP BY 1`
-        facetParams.push(...params)
+        return db
+          .prepare(`SELECT ${FILE_COLUMNS[spec.property]} AS value, count(*) AS count FROM ${p.from} WHERE ${p.where} GROUP BY value ORDER BY count DESC, value LIMIT ?`)
+          .all(...p.params, limit) as FacetCount[]
       }
-      return db.prepare(`${sql} ORDER BY count DESC, value LIMIT ?`).all(...facetParams, limit) as {value: string; count: number}[]
+      const anyLabel = spec.kind === 'label' && spec.name === null
+      const value = anyLabel ? "substr(v.field, 7) || '=' || v.value" : 'v.value'
+      const fieldCondition = anyLabel ? "v.field >= 'label.' AND v.field < 'label/'" : 'v.field = ?'
+      const fieldParams = anyLabel ? [] : [spec.kind === 'label' ? `label.${spec.name}` : spec.key]
+      return db
+        .prepare(
+          `SELECT ${value} AS value, count(*) AS count FROM search_values v
+          WHERE ${fieldCondition} AND v.doc IN (SELECT e.doc FROM ${p.from} WHERE ${p.where}) GROUP BY 1 ORDER BY count DESC, value LIMIT ?`,
+        )
+        .all(...fieldParams, ...p.params, limit) as FacetCount[]
     },
 
     async coverage() {
@@ -133,8 +173,8 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
         onProgress?.(done, total)
       }
       const removed = statements.orphans.run().changes
-      // Merge the FTS5 segments a rebuild leaves behind: queries then read one b-tree per table.
-      db.exec("INSERT INTO search_text (search_text) VALUES ('optimize'); INSERT INTO search_value_words (search_value_words) VALUES ('optimize')")
+      // Merge the FTS5 segments a rebuild leaves behind: queries then read one b-tree.
+      db.exec("INSERT INTO search_text (search_text) VALUES ('optimize')")
       return {indexed: done, removed}
     },
   }

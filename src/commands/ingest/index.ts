@@ -30,7 +30,7 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     include: Flags.string({description: 'Only files whose relative path matches this glob (repeatable).', multiple: true}),
     exclude: Flags.string({description: 'Skip files whose relative path matches this glob (repeatable).', multiple: true}),
     'dry-run': Flags.boolean({description: 'Show what would be stored and the metadata extracted; store nothing.'}),
-    concurrency: Flags.integer({description: 'Files handled at once.', default: 16, min: 1, max: 256}),
+    concurrency: Flags.integer({description: 'Files handled at once.', default: 64, min: 1, max: 256}),
     checksum: Flags.boolean({description: 'Re-read files whose size and modification time are unchanged, instead of trusting them.'}),
   }
 

@@ -1,0 +1,237 @@
+import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from '@duckdb/node-api'
+import {randomUUID} from 'node:crypto'
+import {rename, rm} from 'node:fs/promises'
+import path from 'node:path'
+
+import {LabmeshError} from '../../errors.js'
+import {tableSuggestions} from '../../lake/catalog/table-ref.js'
+import type {ExportFormat, ExportTarget, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
+import {quoteLiteral} from './duckdb.js'
+import type {DuckDbQueryEngineOptions} from './query-engine.js'
+import {openQuerySession, type QuerySession} from './query-session.js'
+import {leadingToken, withoutTerminator} from './query-sql.js'
+import {encodedSelect, queryValueConverter} from './query-values.js'
+
+/**
+ * How the local query engine runs statements: each in its own locked-down DuckDB session
+ * (query-session.ts), after DuckDB's parser says it is a query. Results stream a chunk at a
+ * time; exports are a DuckDB COPY into a partial file, the only file the session may write,
+ * renamed into place once complete.
+ */
+
+interface CheckedStatement {
+  prepared: DuckDBPreparedStatement
+  kind: QueryRows['kind']
+  columns: QueryColumn[]
+}
+
+const COPY_OPTIONS: Record<ExportFormat, string> = {
+  csv: 'FORMAT csv, HEADER true',
+  // A literal tab: COPY options take constants only.
+  tsv: "FORMAT csv, HEADER true, DELIMITER '\t'",
+  json: 'FORMAT json, ARRAY true',
+  jsonl: 'FORMAT json',
+  parquet: 'FORMAT parquet, COMPRESSION zstd',
+}
+
+const PROGRESS_INTERVAL_MS = 250
+
+function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable?: string): Promise<QuerySession> {
+  if (request.signal?.aborted) return Promise.reject(cancelled())
+  return openQuerySession({catalog: options.catalog, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
+}
+
+export async function runStatement<T>(options: DuckDbQueryEngineOptions, request: QueryRequest, consume: (rows: QueryRows) => Promise<T>): Promise<T> {
+  const session = await open(options, request)
+  const stopWatching = watch(session.connection, request)
+  try {
+    const statement = await checkStatement(session, request)
+    const result = await sqlStep(session, request, () => statement.prepared.stream())
+    const rows: QueryRows = {
+      columns: statement.columns,
+      kind: statement.kind,
+      async *[Symbol.asyncIterator]() {
+        for (;;) {
+          const chunk = await sqlStep(session, request, () => result.fetchChunk())
+          if (!chunk || chunk.rowCount === 0) return
+          yield chunk.convertRows(queryValueConverter)
+        }
+      },
+    }
+    return await consume(rows)
+  } finally {
+    stopWatching()
+    session.close()
+  }
+}
+
+export async function exportStatement(options: DuckDbQueryEngineOptions, request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number}> {
+  const partial = path.join(path.dirname(target.path), `.${path.basename(target.path)}.${randomUUID()}.partial`)
+  const session = await open(options, request, partial)
+  const stopWatching = watch(session.connection, request)
+  try {
+    const statement = await checkStatement(session, request)
+    if (statement.kind === 'plan') throw new LabmeshError('USAGE', 'EXPLAIN shows a plan on screen; it cannot be written to a file')
+    const typeIds = statement.columns.map((c, i) => ({name: c.name, typeId: statement.prepared.columnTypeId(i)}))
+    statement.prepared.destroySync()
+    const query = withoutTerminator(request.sql)
+    const encoded = encodedSelect(query, typeIds, target.format)
+    const copy = await prepareCopy(session, request, `COPY (\n${encoded.sql}\n) TO ${quoteLiteral(partial)} (${COPY_OPTIONS[target.format]})`)
+    const reader = await sqlStep(session, request, () => copy.runAndReadAll())
+    await rename(partial, target.path)
+    return {columns: statement.columns.map((c, i) => ({...c, name: encoded.names[i]})), rows: Number(reader.getRows()[0][0])}
+  } catch (error) {
+    await rm(partial, {force: true})
+    throw error
+  } finally {
+    stopWatching()
+    session.close()
+  }
+}
+
+/** Parses, prepares and binds the request's one statement, refusing anything but a query. */
+async function checkStatement(session: QuerySession, request: QueryRequest): Promise<CheckedStatement> {
+  if (withoutTerminator(request.sql) === '') throw new LabmeshError('USAGE', 'there is no SQL statement to run')
+  const {connection} = session
+  // Parsing has no effects, and syntax errors read best as DuckDB reports them.
+  const extracted = await sqlStep(session, request, () => connection.extractStatements(request.sql))
+  if (extracted.count > 1) throw new LabmeshError('INVALID_INPUT', `run one statement at a time; this SQL has ${extracted.count}`)
+  const explained = explainedStatement(request.sql)
+  screen(explained ?? request.sql, explained !== undefined)
+  const prepared = await sqlStep(session, request, () => extracted.prepare(0))
+  const kind = await statementKind(session, prepared.statementType, explained)
+  bindParameters(prepared, request.params ?? {})
+  const columns = Array.from({length: prepared.columnCount}, (_, i) => ({name: prepared.columnName(i), type: prepared.columnType(i).toString()}))
+  return {prepared, kind, columns}
+}
+
+const ALLOWED = 'only queries run here (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN)'
+const REFUSED_SUGGESTION = 'labmesh query only reads; tables change through `labmesh convert` and the `catalog` and `lake` commands'
+
+// The words a query starts with. Preparing a statement binds it, and binding some statements
+// already writes (EXPORT DATABASE creates its folder), so a statement that cannot be a query is
+// refused before DuckDB prepares it. Whether it is a query stays DuckDB's call (statementKind).
+const QUERY_WORDS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'TABLE', 'DESCRIBE', 'DESC', 'SHOW', 'SUMMARIZE', 'PIVOT', 'UNPIVOT', 'PIVOT_WIDER', 'PIVOT_LONGER'])
+
+/** The statement under EXPLAIN [ANALYZE], or undefined when `sql` is no EXPLAIN. */
+function explainedStatement(sql: string): string | undefined {
+  const explain = leadingToken(sql)
+  if (explain?.text !== 'EXPLAIN') return undefined
+  const next = leadingToken(sql, explain.rest)
+  return sql.slice(next?.text === 'ANALYZE' || next?.text === 'ANALYSE' ? next.rest : explain.rest)
+}
+
+/** Refuses a statement whose first word no query starts with; a parenthesised query is fine, except under EXPLAIN. */
+function screen(sql: string, explained: boolean): void {
+  const first = leadingToken(sql)
+  if (first && (first.word ? QUERY_WORDS.has(first.text) : first.text === '(' && !explained)) return
+  const what = explained ? 'EXPLAIN is allowed over a query only, written EXPLAIN [ANALYZE] SELECT ...' : `a statement starting with ${first?.text ?? 'this'} is refused`
+  throw new LabmeshError('FORBIDDEN', `${ALLOWED}; ${what}`, {suggestions: [REFUSED_SUGGESTION]})
+}
+
+/**
+ * What DuckDB's parser says the statement is. DESCRIBE, SHOW, SUMMARIZE and VALUES parse as
+ * SELECT. EXPLAIN ANALYZE executes the statement it explains, so EXPLAIN passes only when the
+ * statement under it is itself a SELECT.
+ */
+async function statementKind(session: QuerySession, type: StatementType, explained: string | undefined): Promise<QueryRows['kind']> {
+  const refused = (what: string): LabmeshError => new LabmeshError('FORBIDDEN', `${ALLOWED}; ${what}`, {suggestions: [REFUSED_SUGGESTION]})
+  if (type === StatementType.SELECT && explained === undefined) return 'rows'
+  if (type !== StatementType.EXPLAIN || explained === undefined) throw refused(`${StatementType[type] ?? 'this kind of'} statements are refused`)
+  let innerType: StatementType | undefined
+  try {
+    const extracted = await session.connection.extractStatements(explained)
+    const inner = extracted.count === 1 ? await extracted.prepare(0) : undefined
+    innerType = inner?.statementType
+    inner?.destroySync()
+  } catch {
+    innerType = undefined
+  }
+  if (innerType !== StatementType.SELECT) throw refused('EXPLAIN is allowed over a query only, written EXPLAIN [ANALYZE] SELECT ...')
+  return 'plan'
+}
+
+/** Binds every `$name` of the statement from `params`; a missing or an unused parameter is an error (a typo otherwise goes unseen). */
+function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string, QueryParamValue>): void {
+  const names = Array.from({length: prepared.parameterCount}, (_, i) => prepared.parameterName(i + 1))
+  const missing = names.filter((name) => !(name in params))
+  if (missing.length > 0) {
+    throw new LabmeshError('INVALID_INPUT', `the query uses ${missing.map((n) => `$${n}`).join(', ')} but no value was given`, {
+      suggestions: missing.map((n) => `--param ${n}=VALUE`),
+    })
+  }
+  const unused = Object.keys(params).filter((name) => !names.includes(name))
+  if (unused.length > 0) {
+    throw new LabmeshError('INVALID_INPUT', `parameter ${unused.join(', ')} is not used by the query${names.length > 0 ? ` (it uses ${names.map((n) => `$${n}`).join(', ')})` : ''}`, {
+      suggestions: ['write $NAME in the SQL where the value goes'],
+    })
+  }
+  // Strings are bound as VARCHAR and cast by DuckDB to the type the statement needs at that place.
+  if (names.length > 0) prepared.bind(Object.fromEntries(names.map((name) => [name, params[name]])))
+}
+
+/**
+ * Prepares the COPY that writes an export. The user's statement is nested as text, so the whole
+ * must still parse as exactly one COPY; it can only write the session's one writable file anyway.
+ */
+async function prepareCopy(session: QuerySession, request: QueryRequest, sql: string): Promise<DuckDBPreparedStatement> {
+  const extracted = await sqlStep(session, request, () => session.connection.extractStatements(sql))
+  const prepared = extracted.count === 1 ? await sqlStep(session, request, () => extracted.prepare(0)) : undefined
+  if (prepared?.statementType !== StatementType.COPY) {
+    throw new LabmeshError('INVALID_INPUT', 'this statement cannot be written to a file as it is')
+  }
+  bindParameters(prepared, request.params ?? {})
+  return prepared
+}
+
+/** Interrupts the statement when the request is aborted, and reports progress while it runs. */
+function watch(connection: DuckDBConnection, request: QueryRequest): () => void {
+  const interrupt = (): void => connection.interrupt()
+  request.signal?.addEventListener('abort', interrupt)
+  const report = request.onProgress
+  const timer = report
+    ? setInterval(() => {
+        const progress = connection.progress
+        report({percent: progress.percentage >= 0 ? progress.percentage : undefined, rowsRead: progress.rows_processed > 0 ? Number(progress.rows_processed) : undefined})
+      }, PROGRESS_INTERVAL_MS)
+    : undefined
+  return () => {
+    request.signal?.removeEventListener('abort', interrupt)
+    clearInterval(timer)
+  }
+}
+
+/** Runs one DuckDB call, turning its errors into LabmeshErrors that keep DuckDB's message (and the position it shows). */
+async function sqlStep<T>(session: QuerySession, request: QueryRequest, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (error) {
+    throw queryError(error, session, request)
+  }
+}
+
+function cancelled(): LabmeshError {
+  return new LabmeshError('CANCELLED', 'the query was cancelled; nothing was written')
+}
+
+function queryError(error: unknown, session: QuerySession, request: QueryRequest): LabmeshError {
+  if (error instanceof LabmeshError) return error
+  // The client prefixes parse errors with its own words; DuckDB's message follows.
+  const message = (error instanceof Error ? error.message : String(error)).replace(/^Failed to extract statements: /, '')
+  if (request.signal?.aborted || message.startsWith('INTERRUPT Error')) return cancelled()
+  if (message.startsWith('Permission Error')) {
+    return new LabmeshError('FORBIDDEN', `a query reads the lake's tables and nothing else: ${message}`, {
+      cause: error,
+      suggestions: ['name tables as database.table (`labmesh catalog list`); add Delta tables kept elsewhere with `labmesh catalog register`'],
+    })
+  }
+  const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message)
+  if (missing) {
+    const name = missing[1]
+    const broken = [...session.unreadable].find(([table]) => table === name || table.endsWith(`.${name}`))
+    if (broken) return broken[1]
+    return new LabmeshError('NOT_FOUND', message, {cause: error, subject: name, suggestions: tableSuggestions(session.tables, name)})
+  }
+  if (/^(IO|Out of Memory|FATAL|INTERNAL) Error/.test(message)) return new LabmeshError('BACKEND', message, {cause: error})
+  return new LabmeshError('INVALID_INPUT', message, {cause: error})
+}

@@ -1,0 +1,59 @@
+import {Args, Flags} from '@oclif/core'
+
+import {LabmeshCommand} from '../../base-command.js'
+import {LabmeshError} from '../../errors.js'
+import {formatBytes} from '../../output/format.js'
+import {pullTable} from '../../package/pull.js'
+import type {PackageSummary} from '../../package/write.js'
+import {PACKAGE_FORMATS} from '../../query/formats.js'
+import {withQueryHooks} from '../../query/interactive.js'
+import {parseParams, parseTableVersion} from '../../query/options.js'
+
+export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
+  static override summary = 'Pull a table, or part of it, into a Frictionless data package (CSV or Parquet with datapackage.json).'
+  static override description =
+    'The package records the SQL it ran, its parameters, the table version, the engine and the profile, with the size and sha256 of the data file (check them with `labmesh package verify`).'
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement --out ./plates',
+    `<%= config.bin %> <%= command.id %> lab.files --out ./boston --columns file_id,source_path,labels --where "list_contains(labels, 'site=boston')"`,
+    '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement --out ./high --where "absorbance > $min" --param min=0.5 --format parquet',
+  ]
+  static override args = {
+    table: Args.string({description: 'database.table (a bare name is in database lab).', required: true}),
+  }
+  static override flags = {
+    out: Flags.string({char: 'o', required: true, description: 'The package folder: new or empty.'}),
+    where: Flags.string({description: 'Only rows matching this SQL condition (values as $name with --param).'}),
+    columns: Flags.string({description: 'Only these columns, comma-separated, in this order.'}),
+    param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in --where, as name=value.'}),
+    'as-of': Flags.string({description: 'Read the table at a version number or a time (ISO 8601).'}),
+    format: Flags.option({options: PACKAGE_FORMATS, default: 'csv' as const, description: "The package's data file format."})(),
+  }
+
+  public async run(): Promise<PackageSummary & {table: string}> {
+    const columns = this.flags.columns?.split(',').map((c) => c.trim()).filter((c) => c !== '')
+    const params = parseParams(this.flags.param ?? [])
+    const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
+    const backend = await this.backend()
+    const engine = backend.query
+    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
+    const summary = await withQueryHooks(this.interactive, (hooks) =>
+      pullTable(backend.catalog, engine, {
+        table: this.args.table,
+        dir: this.flags.out,
+        format: this.flags.format,
+        columns,
+        where: this.flags.where,
+        params,
+        asOf,
+        origin,
+        signal: hooks.signal,
+        onProgress: hooks.onProgress,
+      }),
+    )
+    const resource = summary.resources[0]
+    this.log(`Pulled ${summary.rows.toLocaleString('en-US')} rows of ${summary.table} into ${summary.dir}: datapackage.json and ${resource.path} (${formatBytes(resource.bytes)}).`)
+    return summary
+  }
+}

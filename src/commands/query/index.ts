@@ -1,0 +1,75 @@
+import {Args, Flags} from '@oclif/core'
+import {readFile} from 'node:fs/promises'
+import {text} from 'node:stream/consumers'
+
+import {LabmeshCommand} from '../../base-command.js'
+import {LabmeshError} from '../../errors.js'
+import {OUTPUT_FORMATS, PACKAGE_FORMATS, resolveOutput} from '../../query/formats.js'
+import {withQueryHooks} from '../../query/interactive.js'
+import {parseAsOf, parseParams} from '../../query/options.js'
+import {renderOutcome} from '../../query/render.js'
+import {type QueryOutcome, runQuery} from '../../query/run.js'
+
+export default class Query extends LabmeshCommand<typeof Query> {
+  static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
+  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file.`
+  static override examples = [
+    `<%= config.bin %> <%= command.id %> "SELECT instrument, count(*) AS n FROM lab.plate_reader_measurement JOIN lab.files USING (file_id) GROUP BY ALL"`,
+    `<%= config.bin %> <%= command.id %> "SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min" --param min=0.5 --out high.parquet`,
+    '<%= config.bin %> <%= command.id %> --file report.sql --as-of lab.plate_reader=3 --package ./report',
+  ]
+  static override args = {
+    sql: Args.string({description: 'The SQL; or give --file, or pipe it on stdin.'}),
+  }
+  static override flags = {
+    file: Flags.string({char: 'f', description: 'Read the SQL from this file.'}),
+    param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in the SQL, as name=value.'}),
+    'as-of': Flags.string({multiple: true, description: 'Read a table at a version or time: database.table=3, database.table=2024-05-01T12:00:00Z.'}),
+    format: Flags.option({options: OUTPUT_FORMATS, description: 'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension).'})(),
+    out: Flags.string({char: 'o', description: 'Write the whole result to this file.'}),
+    limit: Flags.integer({default: 100, min: 1, description: 'Rows to show in the table view, and to return with --json.'}),
+    package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
+    'package-format': Flags.option({options: PACKAGE_FORMATS, description: "The package's data file format (default csv)."})(),
+  }
+
+  public async run(): Promise<QueryOutcome & {sql: string}> {
+    const sql = await this.sql()
+    const output = resolveOutput({
+      format: this.flags.format,
+      out: this.flags.out,
+      package: this.flags.package,
+      packageFormat: this.flags['package-format'],
+      json: this.jsonEnabled(),
+      terminal: Boolean(process.stdout.isTTY),
+    })
+    const params = parseParams(this.flags.param ?? [])
+    const asOf = parseAsOf(this.flags['as-of'] ?? [])
+    const backend = await this.backend()
+    const engine = backend.query
+    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const profile = this.profile()
+    // No spinner over rows streaming to the same terminal.
+    const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
+      runQuery(engine, {
+        request: {sql, params, asOf, signal: hooks.signal, onProgress: hooks.onProgress},
+        output,
+        limit: this.flags.limit,
+        stdout: process.stdout,
+        origin: {backend: backend.name, profile: profile.name, generator: `labmesh ${this.config.version}`},
+        onRows: hooks.onRows,
+      }),
+    )
+    const rendered = this.jsonEnabled() ? undefined : renderOutcome(outcome, this.flags.limit)
+    if (rendered !== undefined) this.log(rendered)
+    return {sql, ...outcome}
+  }
+
+  /** The SQL from the argument, --file, or stdin, exactly one of them. */
+  private async sql(): Promise<string> {
+    if (this.args.sql !== undefined && this.flags.file !== undefined) throw new LabmeshError('USAGE', 'give the SQL as an argument or with --file, not both')
+    if (this.args.sql !== undefined) return this.args.sql
+    if (this.flags.file !== undefined) return readFile(this.flags.file, 'utf8')
+    if (process.stdin.isTTY) throw new LabmeshError('USAGE', 'no SQL given', {suggestions: ['labmesh query "SELECT ..."', 'labmesh query --file query.sql', 'labmesh query < query.sql']})
+    return text(process.stdin)
+  }
+}

@@ -1,0 +1,113 @@
+import {randomUUID} from 'node:crypto'
+import {mkdir, readdir, rename, rm, rmdir, writeFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import type {QueryColumn, QueryEngine, QueryRequest} from '../backends/types.js'
+import {LabmeshError, toLabmeshError} from '../errors.js'
+import {MEDIA_TYPES, type PackageFormat} from '../query/formats.js'
+import {formatTableVersion} from '../query/options.js'
+import {DATAPACKAGE_PROFILE, type DataPackage, type DataResource, DESCRIPTOR, digestFiles, type PackageProvenance, TABLE_DIALECT_PROFILE} from './descriptor.js'
+import {tableSchemaFor} from './table-schema.js'
+
+export interface WritePackageOptions {
+  /** The package folder: created, or an empty one. */
+  dir: string
+  format: PackageFormat
+  /** The resource's name and its file's base name (lowercase letters, digits, `-`, `_`, `.`). */
+  resource: string
+  title?: string
+  request: QueryRequest
+  /** Where the query ran, recorded in the descriptor. */
+  origin: Pick<PackageProvenance, 'backend' | 'profile' | 'generator'>
+}
+
+export interface PackageSummary {
+  dir: string
+  descriptor: string
+  columns: QueryColumn[]
+  rows: number
+  resources: {name: string; path: string; format: string; bytes: number; hash: string}[]
+}
+
+/**
+ * Runs the query into a Frictionless Data Package v2: the result as one CSV or Parquet resource
+ * with its Table Schema, size and sha256, and the query that made it. The package is built in a
+ * sibling folder and renamed into place, so `dir` holds a whole package or nothing.
+ */
+export async function writeDataPackage(engine: QueryEngine, options: WritePackageOptions): Promise<PackageSummary> {
+  const dir = path.resolve(options.dir)
+  const existed = await assertEmptyOrAbsent(dir)
+  const staging = path.join(path.dirname(dir), `.${path.basename(dir)}.${randomUUID()}.partial`)
+  await mkdir(staging, {recursive: true})
+  try {
+    const file = `${options.resource}.${options.format}`
+    const started = process.hrtime.bigint()
+    const result = await engine.export(options.request, {path: path.join(staging, file), format: options.format})
+    const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9
+    const {bytes, hex} = await digestFiles([path.join(staging, file)], 'sha256')
+    const resource: DataResource = {
+      name: options.resource,
+      type: 'table',
+      path: file,
+      format: options.format,
+      mediatype: MEDIA_TYPES[options.format],
+      ...(options.format === 'csv' ? {encoding: 'utf-8'} : {}),
+      bytes,
+      hash: `sha256:${hex}`,
+      ...(options.format === 'csv'
+        ? {dialect: {$schema: TABLE_DIALECT_PROFILE, header: true, delimiter: ',', lineTerminator: '\n', quoteChar: '"', doubleQuote: true}}
+        : {}),
+      schema: tableSchemaFor(result.columns),
+    }
+    const descriptor: DataPackage = {
+      $schema: DATAPACKAGE_PROFILE,
+      name: descriptorName(path.basename(dir), 'query-result'),
+      id: `urn:uuid:${randomUUID()}`,
+      ...(options.title ? {title: options.title} : {}),
+      created: new Date().toISOString(),
+      resources: [resource],
+      labmesh: {
+        sql: options.request.sql,
+        parameters: options.request.params ?? {},
+        asOf: Object.fromEntries(Object.entries(options.request.asOf ?? {}).map(([table, version]) => [table, formatTableVersion(version)])),
+        engine: engine.engine,
+        ...options.origin,
+        rows: result.rows,
+        elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
+      },
+    }
+    await writeFile(path.join(staging, DESCRIPTOR), JSON.stringify(descriptor, null, 2) + '\n')
+    if (existed) await rmdir(dir)
+    await rename(staging, dir)
+    return {dir, descriptor: path.join(dir, DESCRIPTOR), columns: result.columns, rows: result.rows, resources: [{name: resource.name, path: file, format: options.format, bytes, hash: resource.hash!}]}
+  } catch (error) {
+    await rm(staging, {recursive: true, force: true})
+    throw error
+  }
+}
+
+/** True when `dir` is an empty folder, false when nothing is there; CONFLICT otherwise (a package never overwrites files). */
+async function assertEmptyOrAbsent(dir: string): Promise<boolean> {
+  let entries: string[]
+  try {
+    entries = await readdir(dir)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return false
+    if (code === 'ENOTDIR') throw new LabmeshError('CONFLICT', `${dir} is a file; a package is a folder`, {subject: dir})
+    throw toLabmeshError(error)
+  }
+  if (entries.length > 0) {
+    throw new LabmeshError('CONFLICT', `${dir} is not empty; a package goes into a new or empty folder`, {subject: dir, suggestions: ['choose another folder, or remove this one first']})
+  }
+  return true
+}
+
+/** A name for a package or resource: lowercase letters, digits, `-`, `_` and `.` (the spec's recommendation). */
+export function descriptorName(text: string, fallback: string): string {
+  const name = text
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9._-]+/g, '-')
+    .replaceAll(/^[-.]+|[-.]+$/g, '')
+  return name === '' ? fallback : name
+}

@@ -1,0 +1,53 @@
+import type {TableVersion} from '../backends/types.js'
+import {LabmeshError} from '../errors.js'
+import {parseTableRef} from '../lake/catalog/table-ref.js'
+
+const PARAM_NAME = /^([A-Za-z_]\w*|\d+)$/
+// A date, optionally with a time and a zone: what `--as-of` accepts besides a version number.
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/
+
+/** `--param name=value` flags as parameter values; values stay strings, which the engine casts where the SQL needs another type. */
+export function parseParams(values: string[]): Record<string, string> {
+  const params: Record<string, string> = {}
+  for (const text of values) {
+    const eq = text.indexOf('=')
+    const name = eq === -1 ? text : text.slice(0, eq)
+    if (eq === -1 || !PARAM_NAME.test(name)) {
+      throw new LabmeshError('USAGE', `--param "${text}" is not name=value`, {suggestions: ['--param min_od=0.5 for $min_od in the SQL']})
+    }
+    if (name in params) throw new LabmeshError('USAGE', `--param ${name} is given twice`)
+    params[name] = text.slice(eq + 1)
+  }
+  return params
+}
+
+/** A version number or a time (ISO 8601, UTC unless it names a zone) as the version of a table to read. */
+export function parseTableVersion(text: string): TableVersion {
+  if (/^\d+$/.test(text)) return {version: Number(text)}
+  const match = ISO_TIME.exec(text)
+  // Date.parse reads a time without a zone as local time; labmesh's times are UTC.
+  const time = match ? Date.parse(text.replace(' ', 'T') + (match[1] && !match[3] ? 'Z' : '')) : Number.NaN
+  if (Number.isNaN(time)) {
+    throw new LabmeshError('USAGE', `"${text}" is neither a version number nor a time`, {suggestions: ['a version: 3', 'a time: 2024-05-01T12:00:00Z (UTC unless a zone is given)']})
+  }
+  return {timestamp: new Date(time)}
+}
+
+/** `--as-of table=version|time` flags, keyed by `database.table` (a bare name is in lab). */
+export function parseAsOf(values: string[]): Record<string, TableVersion> {
+  const asOf: Record<string, TableVersion> = {}
+  for (const text of values) {
+    const eq = text.indexOf('=')
+    if (eq === -1) throw new LabmeshError('USAGE', `--as-of "${text}" names no table`, {suggestions: ['--as-of lab.plate_reader=3', '--as-of lab.files=2024-05-01T12:00:00Z']})
+    const ref = parseTableRef(text.slice(0, eq))
+    const name = `${ref.database}.${ref.table}`
+    if (name in asOf) throw new LabmeshError('USAGE', `--as-of ${name} is given twice`)
+    asOf[name] = parseTableVersion(text.slice(eq + 1))
+  }
+  return asOf
+}
+
+/** How a table version reads back in messages and data packages: the number, or the time in ISO 8601. */
+export function formatTableVersion(version: TableVersion): number | string {
+  return 'version' in version ? version.version : version.timestamp.toISOString()
+}

@@ -1,0 +1,135 @@
+import {expect} from 'chai'
+import {parse} from 'csv-parse/sync'
+import {appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {withConnection} from '../../../src/backends/local/duckdb.js'
+import type {TestWorkspace} from '../../support/cli.js'
+import {convertedWorkspace} from '../../support/converted-workspace.js'
+import {dataPackageErrors} from '../../support/datapackage.js'
+import {queryTable} from '../../support/lake.js'
+
+describe('labmesh package pull and verify', function () {
+  this.timeout(300_000)
+  let ws: TestWorkspace
+  let fileIds: Map<string, string>
+  const measurements = (): string => path.join(ws.home, 'lake', 'lab', 'plate_reader_measurement')
+
+  before(async () => {
+    ;({ws, fileIds} = await convertedWorkspace())
+  })
+  after(() => ws.remove())
+
+  it('pulls a whole table as a CSV data package that validates and verifies', async () => {
+    const dir = ws.path('all')
+    const pulled = await ws.run(['package', 'pull', 'lab.plate_reader_measurement', '--out', dir, '--json'])
+    expect(pulled.code, pulled.stderr).to.equal(0)
+    const [{n}] = await queryTable(measurements(), (t) => `SELECT count(*)::INTEGER AS n FROM ${t}`)
+    expect(pulled.json).to.include({table: 'lab.plate_reader_measurement', rows: n, dir})
+    const descriptor = JSON.parse(readFileSync(path.join(dir, 'datapackage.json'), 'utf8'))
+    expect(dataPackageErrors(descriptor)).to.deep.equal([])
+    expect(descriptor.title).to.equal('lab.plate_reader_measurement')
+    expect(descriptor.resources[0]).to.include({name: 'plate_reader_measurement', path: 'plate_reader_measurement.csv'})
+    expect(descriptor.labmesh.sql).to.equal('SELECT * FROM "lab"."plate_reader_measurement"')
+    const rows = parse(readFileSync(path.join(dir, 'plate_reader_measurement.csv')), {columns: true}) as Record<string, string>[]
+    expect(rows).to.have.length(n as number)
+    expect(Object.keys(rows[0])).to.deep.equal(descriptor.resources[0].schema.fields.map((f: {name: string}) => f.name))
+    const verified = await ws.run(['package', 'verify', dir])
+    expect(verified.code).to.equal(0)
+    expect(verified.stdout).to.include('every resource matches datapackage.json')
+  })
+
+  it('pulls chosen columns of the rows matching --where, with bound parameters, as Parquet', async () => {
+    const dir = ws.path('bmg')
+    const bmg = fileIds.get('BMG Labtech format.CSV')!
+    const pulled = await ws.run([
+      'package',
+      'pull',
+      'plate_reader_measurement',
+      '--out',
+      dir,
+      '--columns',
+      'sample_location_identifier, absorbance',
+      '--where',
+      'file_id = $file AND absorbance > $min',
+      '--param',
+      `file=${bmg}`,
+      '--param',
+      'min=0.1',
+      '--format',
+      'parquet',
+      '--json',
+    ])
+    expect(pulled.code, pulled.stderr).to.equal(0)
+    const expected = await queryTable(measurements(), (t) => `SELECT sample_location_identifier, absorbance FROM ${t} WHERE file_id = '${bmg}' AND absorbance > 0.1 ORDER BY 1`)
+    expect(expected.length).to.be.greaterThan(0)
+    const file = path.join(dir, 'plate_reader_measurement.parquet')
+    const back = await withConnection(async (c) => (await c.runAndReadAll('SELECT * FROM read_parquet($file) ORDER BY 1', {file})).getRowObjectsJson())
+    expect(back).to.deep.equal(expected)
+    const descriptor = JSON.parse(readFileSync(path.join(dir, 'datapackage.json'), 'utf8'))
+    expect(dataPackageErrors(descriptor)).to.deep.equal([])
+    expect(descriptor.resources[0].schema.fields).to.deep.equal([
+      {name: 'sample_location_identifier', type: 'string'},
+      {name: 'absorbance', type: 'number'},
+    ])
+    expect(descriptor.labmesh.parameters).to.deep.equal({file: bmg, min: '0.1'})
+    expect((await ws.run(['package', 'verify', dir])).code).to.equal(0)
+  })
+
+  it('pulls a table as it was at an earlier version', async () => {
+    const dir = ws.path('first-version')
+    const pulled = await ws.run(['package', 'pull', 'lab.files', '--out', dir, '--as-of', '0', '--json'])
+    expect(pulled.code, pulled.stderr).to.equal(0)
+    expect(pulled.json.rows).to.equal(0)
+    const descriptor = JSON.parse(readFileSync(path.join(dir, 'datapackage.json'), 'utf8'))
+    expect(descriptor.labmesh.asOf).to.deep.equal({'lab.files': 0})
+  })
+
+  it('finds changed, missing and escaping files (exit 6) and passes an untouched package', async () => {
+    const dir = ws.path('tampered')
+    expect((await ws.run(['package', 'pull', 'lab.files', '--out', dir])).code).to.equal(0)
+    const data = path.join(dir, 'files.csv')
+    const original = readFileSync(data)
+    appendFileSync(data, 'one more line\n')
+    const changed = await ws.run(['package', 'verify', dir, '--json'])
+    expect(changed.code).to.equal(6)
+    expect(changed.json.valid).to.equal(false)
+    expect(changed.json.resources[0].problems.join('; ')).to.match(/bytes recorded.*hash differs/)
+
+    writeFileSync(data, Buffer.from(original.toString('utf8').replace('boston', 'bostoN')))
+    const sameSize = await ws.run(['package', 'verify', dir, '--json'])
+    expect(sameSize.code).to.equal(6)
+    expect(sameSize.json.resources[0].problems).to.deep.equal(['the sha256 hash differs from the recorded one'])
+
+    rmSync(data)
+    expect((await ws.run(['package', 'verify', dir, '--json'])).json.resources[0].problems).to.deep.equal(['files.csv is missing'])
+
+    writeFileSync(data, original)
+    expect((await ws.run(['package', 'verify', dir])).code).to.equal(0)
+    const descriptorFile = path.join(dir, 'datapackage.json')
+    const descriptor = JSON.parse(readFileSync(descriptorFile, 'utf8'))
+    descriptor.resources[0].path = '../../home/labmesh.db'
+    writeFileSync(descriptorFile, JSON.stringify(descriptor))
+    const escaping = await ws.run(['package', 'verify', dir, '--json'])
+    expect(escaping.code).to.equal(6)
+    expect(escaping.json.resources[0].problems).to.deep.equal(['../../home/labmesh.db is not a path inside the package'])
+    expect(dataPackageErrors(descriptor).length, 'the schema refuses such a path too').to.be.greaterThan(0)
+  })
+
+  it('refuses a folder that is not empty, an unknown table or column, and a folder that is no package', async () => {
+    const busy = ws.path('busy')
+    mkdirSync(busy)
+    writeFileSync(path.join(busy, 'notes.txt'), 'mine')
+    const conflict = await ws.run(['package', 'pull', 'lab.files', '--out', busy, '--json'])
+    expect(conflict.code).to.equal(5)
+    expect(readFileSync(path.join(busy, 'notes.txt'), 'utf8')).to.equal('mine')
+    const table = await ws.run(['package', 'pull', 'lab.file', '--out', ws.path('x'), '--json'])
+    expect(table.code).to.equal(3)
+    expect(table.json.error.suggestions[0]).to.include('lab.files')
+    const column = await ws.run(['package', 'pull', 'lab.files', '--out', ws.path('x'), '--columns', 'file_id,sourcepath', '--json'])
+    expect(column.code).to.equal(6)
+    expect(column.json.error.suggestions).to.deep.equal(['did you mean source_path?'])
+    const notPackage = await ws.run(['package', 'verify', busy, '--json'])
+    expect(notPackage.code).to.equal(3)
+  })
+})
