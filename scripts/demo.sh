@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: the whole pipeline so far, on the sample exports shipped
-# in samples/, into a fresh workspace under .labmesh-demo/ (your own workspace is not touched).
+# The main job on the embedded default: the whole pipeline, on the sample exports shipped in
+# samples/, into a fresh workspace under .labmesh-demo/ (your own workspace is not touched).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 demo="$PWD/.labmesh-demo"
@@ -10,13 +10,29 @@ labmesh() { node "$PWD/bin/run.js" "$@"; }
 
 step() { printf '\n\033[1m$ labmesh %s\033[0m\n' "$*"; labmesh "$@"; }
 
+# 1. ingest: raw files with the metadata their paths carry; a second run stores nothing.
 step ingest samples/exports --template '{project}/{device}/{sample}_{date:YYYY-MM-DD}.*' --label source=demo
 step ingest samples/exports
-step files list
 step files list --metadata project=alpha
+
+# 2. convert: engineered documents, then rows of the lab Delta tables.
 step convert
-step files list --category ENGINEERED
 step convert file samples/exports/alpha/nanodrop/RNA-S002_2026-03-03.txt --out "$demo/RNA-S002.json"
-printf '\nThe workspace is in %s; look next at:\n' "$LABMESH_HOME"
-printf '  node bin/run.js files show <file id>    (with LABMESH_HOME=%s LABMESH_CONFIG_DIR=%s)\n' "$LABMESH_HOME" "$LABMESH_CONFIG_DIR"
-printf '  %s/RNA-S002.json                         (an engineered document)\n' "$demo"
+step catalog list
+step catalog describe lab.plate_reader_measurement
+
+# 3. search: by metadata, label and content.
+step search 'project:alpha OR label.source:demo' --limit 5
+
+# 4. query: SQL over the tables, then a data package a scientist takes home.
+step query "SELECT f.metadata['sample'] AS sample, count(*) AS wells, round(avg(m.absorbance), 3) AS mean_absorbance
+            FROM lab.plate_reader_measurement m JOIN lab.files f USING (file_id)
+            WHERE m.absorbance IS NOT NULL GROUP BY ALL ORDER BY sample"
+step query "SELECT sample_identifier, mass_concentration, mass_concentration_unit FROM lab.spectrophotometry_measurement ORDER BY 1" \
+  --package "$demo/rna-package" --package-format csv
+step package verify "$demo/rna-package"
+
+printf '\nThe workspace is in %s. Look next at:\n' "$LABMESH_HOME"
+printf '  %s/RNA-S002.json        an engineered document\n' "$demo"
+printf '  %s/rna-package/         a data package (datapackage.json + CSV)\n' "$demo"
+printf '  LABMESH_HOME=%s LABMESH_CONFIG_DIR=%s node bin/run.js query "SELECT * FROM lab.files"\n' "$LABMESH_HOME" "$LABMESH_CONFIG_DIR"
