@@ -25,11 +25,24 @@ export function run(command: string, args: string[], env: NodeJS.ProcessEnv = pr
 }
 
 let rssProbe: string | undefined
-/** A preload that prints the process's peak RSS (bytes) on exit, so a CLI run can be measured whole. */
+/**
+ * A preload that prints the process's peak RSS (bytes) on exit, so a CLI run can be measured whole.
+ * It reads VmHWM, the peak of this program's own memory: getrusage's maxRSS would also count the
+ * memory of the parent it was forked from.
+ */
 function peakRssProbe(): string {
   if (!rssProbe) {
     rssProbe = path.join(mkdtempSync(path.join(tmpdir(), 'labmesh-bench-')), 'peak-rss.mjs')
-    writeFileSync(rssProbe, "process.on('exit', () => process.stderr.write(`\\nLABMESH_PEAK_RSS=${process.resourceUsage().maxRSS * 1024}\\n`))\n")
+    writeFileSync(
+      rssProbe,
+      [
+        "import {readFileSync} from 'node:fs'",
+        'const peak = () => {',
+        "  try { return Number(/VmHWM:\\s+(\\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))[1]) * 1024 } catch { return process.resourceUsage().maxRSS * 1024 }",
+        '}',
+        "process.on('exit', () => process.stderr.write(`\\nLABMESH_PEAK_RSS=${peak()}\\n`))",
+      ].join('\n') + '\n',
+    )
   }
   return rssProbe
 }
