@@ -1,0 +1,59 @@
+import {expect} from 'chai'
+import {existsSync, readFileSync} from 'node:fs'
+import path from 'node:path'
+
+import {TestWorkspace} from '../../support/cli.js'
+
+describe('labmesh init and profile', function () {
+  this.timeout(120_000)
+  let ws: TestWorkspace
+  beforeEach(() => {
+    ws = new TestWorkspace()
+  })
+  afterEach(() => ws.remove())
+
+  it('works with no set-up: the built-in local profile creates its workspace on first use', async () => {
+    const shown = await ws.run(['profile', 'show', '--json'])
+    expect(shown.code, shown.stderr).to.equal(0)
+    expect(shown.json).to.include({name: 'local', source: 'default', home: ws.home})
+    expect(existsSync(path.join(ws.home, 'labmesh.db'))).to.equal(false)
+    await ws.run(['files', 'list'])
+    expect(existsSync(path.join(ws.home, 'labmesh.db'))).to.equal(true)
+  })
+
+  it('init creates a profile and its workspace; flags, env and config pick the profile in that order', async () => {
+    const home = ws.path('lab-home')
+    const created = await ws.run(['init', '--profile', 'lab', '--backend', 'local', '--home', home, '--default', '--json'], {env: {LABMESH_HOME: ''}})
+    expect(created.code, created.stderr).to.equal(0)
+    expect(created.json.isDefault).to.equal(true)
+    expect(existsSync(path.join(home, 'labmesh.db'))).to.equal(true)
+    const config = JSON.parse(readFileSync(path.join(ws.configDir, 'config.json'), 'utf8'))
+    expect(config).to.deep.equal({defaultProfile: 'lab', profiles: {lab: {backend: 'local', home}}})
+
+    const list = await ws.run(['profile', 'list', '--json'])
+    expect(list.json.profiles).to.deep.include({name: 'lab', backend: 'local', isDefault: true, location: home})
+    expect(list.json.profiles.map((p: any) => p.name)).to.include('local')
+
+    expect((await ws.run(['profile', 'show', '--json'], {env: {LABMESH_HOME: ''}})).json).to.include({name: 'lab', source: 'config', home})
+    expect((await ws.run(['profile', 'show', '--json'], {env: {LABMESH_PROFILE: 'local'}})).json).to.include({name: 'local', source: 'env'})
+    expect((await ws.run(['profile', 'show', '--profile', 'lab', '--json'], {env: {LABMESH_PROFILE: 'local', LABMESH_HOME: ''}})).json).to.include({name: 'lab', source: 'flag'})
+
+    const again = await ws.run(['init', '--profile', 'lab', '--backend', 'local', '--json'])
+    expect(again.code).to.equal(5)
+    expect(again.json.error.code).to.equal('CONFLICT')
+  })
+
+  it('names unknown profiles and the backend a command cannot use', async () => {
+    const unknown = await ws.run(['files', 'list', '--profile', 'nope', '--json'])
+    expect(unknown.code).to.equal(3)
+    expect(unknown.json.error.message).to.match(/no profile named "nope"/)
+
+    const noBucket = await ws.run(['init', '--profile', 'prod', '--backend', 'aws', '--json'])
+    expect(noBucket.code).to.equal(2)
+    const aws = await ws.run(['init', '--profile', 'prod', '--backend', 'aws', '--bucket', 'acme-lake', '--region', 'eu-west-1', '--json'])
+    expect(aws.code, aws.stderr).to.equal(0)
+    const refused = await ws.run(['files', 'list', '--profile', 'prod', '--json'])
+    expect(refused.json.error.code).to.equal('UNSUPPORTED')
+    expect(refused.json.error.message).to.match(/aws backend/)
+  })
+})
