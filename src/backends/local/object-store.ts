@@ -1,9 +1,8 @@
 import {createHash, randomUUID} from 'node:crypto'
-import {createReadStream, createWriteStream} from 'node:fs'
-import {access, mkdir, open, rename, rm} from 'node:fs/promises'
+import {constants, createReadStream} from 'node:fs'
+import {access, copyFile, mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 import type {Readable} from 'node:stream'
-import {pipeline} from 'node:stream/promises'
 
 import {LabmeshError} from '../../errors.js'
 import type {ObjectStore, PutOptions, StoredObject} from '../types.js'
@@ -62,23 +61,20 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
   return {
     async putFile(sourcePath: string, putOptions: PutOptions = {}): Promise<StoredObject> {
       const temp = tempFile()
-      const hash = createHash('sha256')
-      let size = 0
       try {
-        const handle = await open(temp, 'wx', 0o444)
+        // The kernel copies (copy_file_range, no bytes through JS); the hash is then taken of the copy,
+        // so the name always matches the stored bytes even if the source changes meanwhile.
+        await copyFile(sourcePath, temp, constants.COPYFILE_EXCL)
+        const hash = createHash('sha256')
+        let size = 0
+        const handle = await open(temp, 'r')
         try {
-          await pipeline(
-            createReadStream(sourcePath, {highWaterMark: CHUNK}),
-            async function* (source: AsyncIterable<Buffer>) {
-              for await (const chunk of source) {
-                hash.update(chunk)
-                size += chunk.length
-                putOptions.onBytes?.(chunk.length)
-                yield chunk
-              }
-            },
-            createWriteStream('', {fd: handle.fd, autoClose: false}),
-          )
+          for await (const chunk of handle.createReadStream({highWaterMark: CHUNK, autoClose: false})) {
+            hash.update(chunk as Buffer)
+            size += (chunk as Buffer).length
+            putOptions.onBytes?.((chunk as Buffer).length)
+          }
+          await handle.chmod(0o444)
           await handle.sync()
         } finally {
           await handle.close()

@@ -1,6 +1,6 @@
 import {expect} from 'chai'
-import {createHash} from 'node:crypto'
-import {readdirSync, readFileSync, writeFileSync, chmodSync} from 'node:fs'
+import {createHash, randomBytes} from 'node:crypto'
+import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {TestWorkspace} from '../../support/cli.js'
@@ -53,6 +53,24 @@ describe('labmesh files', function () {
     expect(result.code).to.equal(6)
     expect(result.json.error.code).to.equal('INVALID_DATA')
     expect(readdirSync(out)).to.deep.equal([])
+  })
+
+  it('streams files too large to read at once, and restores them byte for byte', async () => {
+    const big = ws.path('big-run', 'plate-stack.bin')
+    mkdirSync(path.dirname(big), {recursive: true})
+    writeFileSync(big, randomBytes(9 * 1024 * 1024 + 7))
+    const ingested = await ws.run(['ingest', path.dirname(big), '--json'])
+    expect(ingested.code, ingested.stderr).to.equal(0)
+    const [record] = ingested.json.files
+    expect(record.sha256).to.equal(sha256(readFileSync(big)))
+    expect(record.size).to.equal(9 * 1024 * 1024 + 7)
+    const object = path.join(ws.home, 'objects', record.sha256.slice(0, 2), record.sha256)
+    expect(statSync(object).mode & 0o777, 'objects are read-only').to.equal(0o444)
+    const out = ws.path('big-restored')
+    const restored = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    expect(restored.json.verified).to.equal(true)
+    expect(sha256(readFileSync(path.join(out, 'plate-stack.bin')))).to.equal(record.sha256)
+    expect(readdirSync(path.join(ws.home, 'tmp')), 'no temp file left').to.deep.equal([])
   })
 
   it('label adds and removes labels; list filters by them', async () => {
