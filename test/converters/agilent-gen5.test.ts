@@ -3,8 +3,8 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {agilentGen5} from '../../src/converters/agilent-gen5/index.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -47,19 +47,7 @@ function calculated(doc: Doc, name: string, well?: string): Doc {
   return found
 }
 
-function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): void {
-  let caught: unknown
-  try {
-    agilentGen5.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(agilentGen5, name, bytes, fragment)
 
 /** A small Gen5 export built here: header, procedure, then the given data blocks. */
 function gen5(plate: string, procedure: string, data: string): string {
@@ -227,16 +215,16 @@ describe('agilent-gen5 converter', () => {
     }
   })
 
-  it('rejects empty, truncated, binary and foreign files, naming the file', () => {
-    expectInvalid('empty.txt', Buffer.alloc(0), /empty/)
+  it('rejects empty, truncated, binary and foreign files, naming the file', async () => {
+    await expectInvalid('empty.txt', Buffer.alloc(0), /empty/)
     const full = readFileSync(path.join(FAMILY, 'absorbance/endpoint_stdcurve_singleplate.txt'), 'utf8')
     // Cut inside a Results row.
     const results = full.indexOf('\nResults\n')
-    expectInvalid('cut-row.txt', Buffer.from(full.slice(0, full.indexOf('\n', results + 200) - 30)), /truncated/)
+    await expectInvalid('cut-row.txt', Buffer.from(full.slice(0, full.indexOf('\n', results + 200) - 30)), /truncated/)
     // Cut before any result.
-    expectInvalid('cut-header.txt', Buffer.from(full.slice(0, results)), /no results/)
-    expectInvalid('binary.txt', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0x14, 0, 1, 2, 3]), /binary/)
+    await expectInvalid('cut-header.txt', Buffer.from(full.slice(0, results)), /no results/)
+    await expectInvalid('binary.txt', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0, 0, 0x14, 0, 1, 2, 3]), /binary/)
     const foreign = instrumentExports().find((e) => e.family === 'bmg_mars')!
-    expectInvalid(foreign.name, readFileSync(foreign.path), /not a Gen5 text export/)
+    await expectInvalid(foreign.name, readFileSync(foreign.path), /not a Gen5 text export/)
   })
 })

@@ -5,8 +5,8 @@ import path from 'node:path'
 
 import {appbioQuantstudio} from '../../src/converters/appbio-quantstudio/index.js'
 import {DETECT_HEAD_BYTES} from '../../src/converters/types.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -47,19 +47,7 @@ function calculated(doc: Doc, name: string, target: string): Doc[] {
   )
 }
 
-async function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): Promise<void> {
-  let caught: unknown
-  try {
-    await appbioQuantstudio.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(appbioQuantstudio, name, bytes, fragment)
 
 describe('appbio-quantstudio converter', () => {
   it('reads a comparative Ct text export: results, settings, amplification and replicate statistics', async () => {

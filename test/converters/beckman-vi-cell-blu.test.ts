@@ -3,8 +3,8 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {beckmanViCellBlu} from '../../src/converters/beckman-vi-cell-blu.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -36,19 +36,7 @@ function settings(measurement: Doc): Doc {
   return measurement['device control aggregate document']['device control document'][0]
 }
 
-function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): void {
-  let caught: unknown
-  try {
-    beckmanViCellBlu.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(beckmanViCellBlu, name, bytes, fragment)
 
 describe('beckman-vi-cell-blu converter', () => {
   it('reads each sample row with densities, viability, counts and settings', () => {
@@ -93,14 +81,14 @@ describe('beckman-vi-cell-blu converter', () => {
     expect(ids(convert('Beckman_Vi-Cell-BLU_example02.csv'))[0]).to.equal('Beckman_Vi-Cell-BLU_example02.csv_1')
   })
 
-  it('refuses empty, header-only and truncated files, naming them', () => {
+  it('refuses empty, header-only and truncated files, naming them', async () => {
     const full = bytesOf('Beckman_Vi-Cell-BLU_example01.csv')
-    expectInvalid('empty.csv', Buffer.alloc(0), /empty/)
+    await expectInvalid('empty.csv', Buffer.alloc(0), /empty/)
     const headerOnly = full.subarray(0, full.indexOf('\n') + 1)
-    expectInvalid('header-only.csv', headerOnly, /sample row/)
+    await expectInvalid('header-only.csv', headerOnly, /sample row/)
     const cut = full.subarray(0, full.indexOf('CLB002') + 20)
-    expectInvalid('cut.csv', cut, /truncated/)
-    expectInvalid('other.csv', Buffer.from('Well,Value\nA1,3\n'), /Vi-CELL BLU header/)
+    await expectInvalid('cut.csv', cut, /truncated/)
+    await expectInvalid('other.csv', Buffer.from('Well,Value\nA1,3\n'), /Vi-CELL BLU header/)
   })
 
   it('detects its exports by content and claims no other family', () => {

@@ -3,8 +3,8 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {bmgMars} from '../../src/converters/bmg-mars.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -34,19 +34,7 @@ function control(measurement: Doc): Doc {
   return measurement['device control aggregate document']['device control document'][0]
 }
 
-function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): void {
-  let caught: unknown
-  try {
-    bmgMars.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(bmgMars, name, bytes, fragment)
 
 describe('bmg-mars converter', () => {
   it('reads a 384-well fluorescence grid with excitation/emission from the data title', () => {
@@ -94,12 +82,12 @@ describe('bmg-mars converter', () => {
     expect(a1['error document']).to.deep.equal([{error: 'OVRFLW', 'error feature': 'absorbance'}])
   })
 
-  it('rejects empty, binary and truncated files, naming the file', () => {
-    expectInvalid('empty.csv', Buffer.alloc(0), /empty or binary/)
-    expectInvalid('binary.csv', Buffer.from([0, 1, 2, 3, 0, 0, 7]), /empty or binary/)
+  it('rejects empty, binary and truncated files, naming the file', async () => {
+    await expectInvalid('empty.csv', Buffer.alloc(0), /empty or binary/)
+    await expectInvalid('binary.csv', Buffer.from([0, 1, 2, 3, 0, 0, 7]), /empty or binary/)
     const bytes = bytesOf('16-03-03 16-54-03 472 ABS 384 QC.csv')
-    expectInvalid('header-only.csv', bytes.subarray(0, bytes.indexOf('Raw Data')), /no plate grid/)
-    expectInvalid('cut.csv', bytes.subarray(0, bytes.indexOf('0.069')), /truncated/)
+    await expectInvalid('header-only.csv', bytes.subarray(0, bytes.indexOf('Raw Data')), /no plate grid/)
+    await expectInvalid('cut.csv', bytes.subarray(0, bytes.indexOf('0.069')), /truncated/)
   })
 
   it('claims every BMG MARS export and no other family', () => {

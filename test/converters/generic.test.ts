@@ -5,8 +5,8 @@ import path from 'node:path'
 
 import {scoreDocument} from '../../src/converters/accuracy.js'
 import {genericConverter} from '../../src/converters/generic/index.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports, PLATE_READER_FAMILIES} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -39,19 +39,7 @@ function wellCount(doc: Doc): number {
   return aggregate(doc)['plate reader document'][0]['measurement aggregate document']['plate well count'].value
 }
 
-async function expectInvalid(name: string, bytes: Buffer): Promise<LabmeshError> {
-  let caught: unknown
-  try {
-    await genericConverter.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  return error
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(genericConverter, name, bytes, fragment)
 
 const letter = (r: number): string => (r < 26 ? String.fromCharCode(65 + r) : `A${String.fromCharCode(65 + r - 26)}`)
 

@@ -4,8 +4,8 @@ import path from 'node:path'
 
 import {moldevSoftmaxPro} from '../../src/converters/moldev-softmax-pro/index.js'
 import {decodeText} from '../../src/converters/text.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -30,19 +30,7 @@ function calculated(doc: Doc): Doc[] {
   return aggregate(doc)['calculated data aggregate document']['calculated data document']
 }
 
-function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): void {
-  let caught: unknown
-  try {
-    moldevSoftmaxPro.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(moldevSoftmaxPro, name, bytes, fragment)
 
 describe('moldev-softmax-pro converter', () => {
   it('reads a UTF-16 TimeFormat endpoint export with two plates and links group samples to wells', () => {
@@ -137,17 +125,17 @@ describe('moldev-softmax-pro converter', () => {
     expect(convert('softmaxpro_no_calc_docs.txt')).to.deep.equal(convert('softmaxpro_no_calc_docs.txt'))
   })
 
-  it('refuses empty, truncated and foreign files, naming the file', () => {
-    expectInvalid('empty.txt', Buffer.alloc(0), /empty/)
-    expectInvalid('other.txt', Buffer.from('Well\tValue\nA1\t0.5\n'), /##BLOCKS/)
+  it('refuses empty, truncated and foreign files, naming the file', async () => {
+    await expectInvalid('empty.txt', Buffer.alloc(0), /empty/)
+    await expectInvalid('other.txt', Buffer.from('Well\tValue\nA1\t0.5\n'), /##BLOCKS/)
     const lines = decodeText(readFileSync(path.join(FAMILY, 'softmaxpro_no_calc_docs.txt'))).split('\n')
-    expectInvalid('cut-in-grid.txt', Buffer.from(lines.slice(0, 6).join('\n')), /truncated/)
+    await expectInvalid('cut-in-grid.txt', Buffer.from(lines.slice(0, 6).join('\n')), /truncated/)
     const firstEnd = lines.findIndex((l) => l.trim() === '~End')
-    expectInvalid('cut-after-block.txt', Buffer.from(lines.slice(0, firstEnd + 1).join('\n')), /3 blocks but only 1/)
+    await expectInvalid('cut-after-block.txt', Buffer.from(lines.slice(0, firstEnd + 1).join('\n')), /3 blocks but only 1/)
     // A one-block file may end without "~End", but not before its plate data.
     const single = decodeText(readFileSync(path.join(FAMILY, 'no_measurements.txt'))).split('\n')
-    expectInvalid('cut-after-header.txt', Buffer.from(single.slice(0, 3).join('\n')), /truncated/)
-    expectInvalid('cut-in-last-row.txt', Buffer.from(single.slice(0, 4).join('\n')), /truncated/)
+    await expectInvalid('cut-after-header.txt', Buffer.from(single.slice(0, 3).join('\n')), /truncated/)
+    await expectInvalid('cut-in-last-row.txt', Buffer.from(single.slice(0, 4).join('\n')), /truncated/)
   })
 
   it('detects its own exports and no other family', () => {

@@ -3,8 +3,8 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {perkinElmerEnvision} from '../../src/converters/perkin-elmer-envision/index.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -33,19 +33,7 @@ function control(measurement: Doc): Doc {
   return measurement['device control aggregate document']['device control document'][0]
 }
 
-function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): void {
-  let caught: unknown
-  try {
-    perkinElmerEnvision.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(perkinElmerEnvision, name, bytes, fragment)
 
 describe('perkin-elmer-envision converter', () => {
   it('reads both HTRF channels with their filters and links the ratio to them', () => {
@@ -108,16 +96,16 @@ describe('perkin-elmer-envision converter', () => {
     expect(a1['error document']).to.deep.equal([{error: 'OVRFLW', 'error feature': 'fluorescence'}])
   })
 
-  it('rejects empty, foreign and truncated files, naming the file', () => {
-    expectInvalid('empty.csv', Buffer.alloc(0), /empty or binary/)
-    expectInvalid('other.csv', Buffer.from('Sample ID,Cell count\nS1,12\n'), /Plate information/)
+  it('rejects empty, foreign and truncated files, naming the file', async () => {
+    await expectInvalid('empty.csv', Buffer.alloc(0), /empty or binary/)
+    await expectInvalid('other.csv', Buffer.from('Sample ID,Cell count\nS1,12\n'), /Plate information/)
     const bytes = bytesOf('PE_Envision_fluorescence_example01.csv')
-    expectInvalid('cut.csv', bytes.subarray(0, bytes.indexOf('Labels:') + 20), /truncated/)
-    expectInvalid('no-grid.csv', bytes.subarray(0, bytes.indexOf('Calculated results')), /no result grid/)
+    await expectInvalid('cut.csv', bytes.subarray(0, bytes.indexOf('Labels:') + 20), /truncated/)
+    await expectInvalid('no-grid.csv', bytes.subarray(0, bytes.indexOf('Calculated results')), /no result grid/)
     // A plate block whose "Plate information" title is missing must not be skipped silently.
     const second = bytes.indexOf('Plate information', 10)
     const untitled = Buffer.concat([bytes.subarray(0, second), bytes.subarray(bytes.indexOf('\n', second) + 1)])
-    expectInvalid('untitled.csv', untitled, /line \d+ "Plate,Repeat,Barcode/)
+    await expectInvalid('untitled.csv', untitled, /line \d+ "Plate,Repeat,Barcode/)
   })
 
   it('claims every EnVision export and no other family', () => {

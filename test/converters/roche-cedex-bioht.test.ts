@@ -3,8 +3,8 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {rocheCedexBioht} from '../../src/converters/roche-cedex-bioht.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -30,19 +30,7 @@ function analyte(measurement: Doc, code: string): Doc {
   return found[0]
 }
 
-function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): void {
-  let caught: unknown
-  try {
-    rocheCedexBioht.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(rocheCedexBioht, name, bytes, fragment)
 
 describe('roche-cedex-bioht converter', () => {
   it('reads the title record and each sample run with its analytes in ASM units', () => {
@@ -100,13 +88,13 @@ describe('roche-cedex-bioht converter', () => {
     expect(analyte(plate, 'GLC3B')['dilution factor setting']).to.deep.equal({value: 4, unit: '(unitless)'})
   })
 
-  it('refuses empty, title-only, truncated and foreign files, naming them', () => {
+  it('refuses empty, title-only, truncated and foreign files, naming them', async () => {
     const full = bytesOf('roche_cedex_bioht_example01.txt')
-    expectInvalid('empty.txt', Buffer.alloc(0), /#ARC-FILE#/)
-    expectInvalid('title-only.txt', full.subarray(0, full.indexOf('\n') + 1), /result records/)
+    await expectInvalid('empty.txt', Buffer.alloc(0), /#ARC-FILE#/)
+    await expectInvalid('title-only.txt', full.subarray(0, full.indexOf('\n') + 1), /result records/)
     const secondRow = full.indexOf('\n40', full.indexOf('\n') + 1)
-    expectInvalid('cut.txt', full.subarray(0, secondRow + 30), /truncated/)
-    expectInvalid('other.txt', Buffer.from('Well\tValue\nA1\t3\n'), /#ARC-FILE#/)
+    await expectInvalid('cut.txt', full.subarray(0, secondRow + 30), /truncated/)
+    await expectInvalid('other.txt', Buffer.from('Well\tValue\nA1\t3\n'), /#ARC-FILE#/)
   })
 
   it('detects its exports by content and claims no other family', () => {

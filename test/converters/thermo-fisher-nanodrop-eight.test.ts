@@ -3,8 +3,8 @@ import {readFileSync} from 'node:fs'
 import path from 'node:path'
 
 import {thermoFisherNanodropEight} from '../../src/converters/thermo-fisher-nanodrop-eight.js'
-import {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
+import {expectRefused} from '../support/converter-errors.js'
 
 type Doc = Record<string, any>
 
@@ -32,19 +32,7 @@ function atWavelength(sample: Doc, nm: number): Doc {
   )!
 }
 
-function expectInvalid(name: string, bytes: Buffer, fragment: RegExp): void {
-  let caught: unknown
-  try {
-    thermoFisherNanodropEight.convert({name, bytes})
-  } catch (error) {
-    caught = error
-  }
-  expect(caught).to.be.instanceOf(LabmeshError)
-  const error = caught as LabmeshError
-  expect(error.code).to.equal('INVALID_DATA')
-  expect(error.message).to.include(name)
-  expect(error.message).to.match(fragment)
-}
+const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expectRefused(thermoFisherNanodropEight, name, bytes, fragment)
 
 describe('thermo-fisher-nanodrop-eight converter', () => {
   it('reads decimal-comma RNA rows: concentration on A260, ratios as calculated data, extra columns kept', () => {
@@ -79,12 +67,12 @@ describe('thermo-fisher-nanodrop-eight converter', () => {
     expect(spectrum['cube-structure'].measures[0].unit).to.equal('mAU')
   })
 
-  it('rejects empty, foreign and truncated files, naming the file', () => {
-    expectInvalid('empty.txt', Buffer.alloc(0), /empty or binary/)
-    expectInvalid('other.txt', Buffer.from('Sample ID\tCell count\nS1\t12\n'), /no sample table header/)
+  it('rejects empty, foreign and truncated files, naming the file', async () => {
+    await expectInvalid('empty.txt', Buffer.alloc(0), /empty or binary/)
+    await expectInvalid('other.txt', Buffer.from('Sample ID\tCell count\nS1\t12\n'), /no sample table header/)
     const bytes = bytesOf('thermo_nanodrop_eight_RNA.txt')
-    expectInvalid('cut.txt', bytes.subarray(0, bytes.indexOf('2,07')), /truncated/)
-    expectInvalid('header-only.txt', bytes.subarray(0, bytes.indexOf('11/09/2023')), /no sample rows/)
+    await expectInvalid('cut.txt', bytes.subarray(0, bytes.indexOf('2,07')), /truncated/)
+    await expectInvalid('header-only.txt', bytes.subarray(0, bytes.indexOf('11/09/2023')), /no sample rows/)
   })
 
   it('claims every NanoDrop Eight export and no other family', () => {
