@@ -3,6 +3,7 @@ import {compact, dataSystemDocument, quantity} from './asm.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import {splitDelimited} from './delimited.js'
 
 /**
  * Beckman Coulter Vi-CELL BLU cell viability analyzer: the CSV sample-results export, one row per
@@ -72,7 +73,7 @@ export const beckmanViCellBlu: Converter = {
   detect(_name: string, head: Buffer): number {
     if (head.length === 0 || looksBinary(head)) return 0
     const firstLine = decodeText(head).split('\n', 1)[0]
-    const headers = splitCsvLine(firstLine).map(normaliseHeader)
+    const headers = splitDelimited(firstLine).map(normaliseHeader)
     if (!headers.includes(SAMPLE_ID)) return 0
     const markers = BLU_MARKERS.filter((m) => headers.includes(m)).length
     if (markers >= 4) return 1
@@ -84,7 +85,7 @@ export const beckmanViCellBlu: Converter = {
       .split('\n')
       .filter((line) => line.trim() !== '')
     if (lines.length === 0) invalid(input.name, 'a Vi-CELL BLU CSV export, but the file is empty')
-    const headers = splitCsvLine(lines[0]).map((h) => h.trim())
+    const headers = splitDelimited(lines[0]).map((h) => h.trim())
     const keys = headers.map(normaliseHeader)
     const idColumn = keys.indexOf(SAMPLE_ID)
     if (idColumn < 0 || BLU_MARKERS.filter((m) => keys.includes(m)).length < 2) {
@@ -93,7 +94,7 @@ export const beckmanViCellBlu: Converter = {
     if (lines.length < 2) invalid(input.name, 'at least one sample row below the Vi-CELL BLU header and found none')
 
     const documents = lines.slice(1).map((line, index) => {
-      const cells = splitCsvLine(line)
+      const cells = splitDelimited(line)
       // A row cut short means a truncated export: refuse it rather than invent empty results.
       if (cells.length < idColumn + 1 || cells.length < headers.length - 1) {
         invalid(input.name, `${headers.length} columns in row ${index + 2} and found ${cells.length} (truncated file?)`)
@@ -175,28 +176,6 @@ function normaliseHeader(header: string): string {
   return header.trim().replace(/^"|"$/g, '').toLowerCase().replace(/[µμ]/g, 'u')
 }
 
-/** One CSV record: commas outside double quotes separate fields, "" inside quotes is a quote. */
-export function splitCsvLine(line: string, separator = ','): string[] {
-  const fields: string[] = []
-  let field = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        field += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else field += ch
-    } else if (ch === '"') quoted = true
-    else if (ch === separator) {
-      fields.push(field)
-      field = ''
-    } else field += ch
-  }
-  fields.push(field)
-  return fields
-}
 
 function invalid(file: string, expected: string): never {
   throw new LabmeshError('INVALID_DATA', `${file}: expected ${expected}`, {subject: file})

@@ -3,6 +3,7 @@ import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity, rowName} from 
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import {splitDelimited} from './delimited.js'
 
 /**
  * BMG LABTECH MARS CSV exports (PHERAstar, CLARIOstar, ...): "Key: value" header cells
@@ -43,25 +44,6 @@ function invalid(input: ConverterInput, what: string): LabmeshError {
   return new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
 }
 
-/** Splits one CSV line; MARS quotes cells that hold commas (paths, test names). */
-function splitCsv(line: string): string[] {
-  if (!line.includes('"')) return line.split(',')
-  const cells: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') (cell += '"'), i++
-      else if (ch === '"') quoted = false
-      else cell += ch
-    } else if (ch === '"' && cell === '') quoted = true
-    else if (ch === ',') cells.push(cell), (cell = '')
-    else cell += ch
-  }
-  cells.push(cell)
-  return cells
-}
 
 /** "A".."Z" are rows 1-26; 1536-well plates continue with "a".."f" (or "AA".."AF") for rows 27-32. */
 function rowIndex(label: string): number | undefined {
@@ -89,7 +71,7 @@ function convertMars(input: ConverterInput): EngineeredDocument {
   const otherLines: string[] = []
   let title: string | undefined
   for (let i = 0; i < lines.length; i++) {
-    const cells = splitCsv(lines[i])
+    const cells = splitDelimited(lines[i])
     const filled = cells.map((c) => c.trim()).filter((c) => c !== '')
     if (filled.length === 0) continue
     if (isColumnHeader(cells)) {
@@ -115,20 +97,20 @@ function convertMars(input: ConverterInput): EngineeredDocument {
   for (const grid of grids) if (grid.rows === 0) throw invalid(input, `the grid "${grid.title}" has a column header but no rows`)
   // A file cut off mid-grid ends without a line break on a row shorter than its header.
   const last = lines.at(-1) ?? ''
-  if (!/\n$/.test(text) && rowIndex(splitCsv(last)[0].trim()) !== undefined && splitCsv(last).length < grids.at(-1)!.columns + 1) {
+  if (!/\n$/.test(text) && rowIndex(splitDelimited(last)[0].trim()) !== undefined && splitDelimited(last).length < grids.at(-1)!.columns + 1) {
     throw invalid(input, 'the last grid row is incomplete: the file looks truncated')
   }
   return buildDocument(input, header, modes, grids, otherLines)
 }
 
 function readGrid(input: ConverterInput, lines: string[], headerLine: number, title: string): Grid {
-  const headerCells = splitCsv(lines[headerLine]).map((c) => c.trim())
+  const headerCells = splitDelimited(lines[headerLine]).map((c) => c.trim())
   const columnNumbers = headerCells.slice(1).map((c) => (c === '' ? undefined : Number(c)))
   const columns = columnNumbers.filter((c) => c !== undefined).length
   const cells: Grid['cells'] = []
   let rows = 0
   for (let i = headerLine + 1; i < lines.length; i++, rows++) {
-    const rowCells = splitCsv(lines[i])
+    const rowCells = splitDelimited(lines[i])
     const index = rowIndex(rowCells[0].trim())
     if (index === undefined) break
     const row = rowName(index)

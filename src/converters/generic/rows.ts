@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs'
+import {splitDelimited} from '../delimited.js'
 
 import {parseNumber} from '../numbers.js'
 import {decodeText} from '../text.js'
@@ -39,30 +40,9 @@ function pickDelimiter(lines: string[]): string {
   return DELIMITERS[best]
 }
 
-/** One CSV/TSV line into trimmed cells; quotes are honoured only when the line has any. */
+/** One CSV/TSV line into trimmed cells. */
 export function splitLine(line: string, delimiter: string): string[] {
-  if (!line.includes('"')) return line.split(delimiter).map(cleanCell)
-  const cells: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else cell += ch
-    } else if (ch === '"' && cell.trim() === '') {
-      quoted = true
-      cell = ''
-    } else if (ch === delimiter) {
-      cells.push(cleanCell(cell))
-      cell = ''
-    } else cell += ch
-  }
-  cells.push(cleanCell(cell))
-  return cells
+  return splitDelimited(line, delimiter).map(cleanCell)
 }
 
 /** Trims, and unwraps Excel's text-forcing `="1050209"` that some exports write. */

@@ -1,30 +1,9 @@
 import {quantity} from '../asm.js'
+import {splitDelimited} from '../delimited.js'
 import {parseNumber} from '../numbers.js'
 import type {Quantity} from '../types.js'
 
-/** Splits one CSV line; a quote opens a quoted cell only at the cell's start (EnVision writes `=""` bare or `"=""..."""` quoted). */
-export function splitCsv(line: string): string[] {
-  if (!line.includes('"')) return line.split(',')
-  const cells: string[] = []
-  let cell = ''
-  let quoted = false
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cell += '"'
-        i++
-      } else if (ch === '"') quoted = false
-      else cell += ch
-    } else if (ch === '"' && cell === '') quoted = true
-    else if (ch === ',') {
-      cells.push(cell)
-      cell = ''
-    } else cell += ch
-  }
-  cells.push(cell)
-  return cells
-}
+export const splitCsv = (line: string): string[] => splitDelimited(line, ',')
 
 /** `="1050209"` is Excel's keep-as-text wrapper (`=""` when empty); the value is what is inside. */
 export function unwrap(raw: string): string {
