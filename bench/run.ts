@@ -6,6 +6,7 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   convert: () => import('./convert.js'),
   lake: () => import('./lake.js'),
   query: () => import('./query.js'),
+  search: () => import('./search.js'),
   ingest: () => import('./ingest.js'),
 }
 

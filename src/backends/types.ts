@@ -226,7 +226,11 @@ export interface SearchOptions extends SearchScope {
 
 export interface SearchHit {
   file: FileRecord
-  /** Relevance, higher is better: bm25 on the local backend, plus a boost when a metadata value or label equals a searched term whole; 0 without words. */
+  /**
+   * Relevance, higher is better: bm25 of the free words and name:/path: terms (field values and
+   * prefixes select without scoring), plus 10 when a metadata value or label equals a searched
+   * term whole; 0 when nothing scores.
+   */
   score: number
   /** Where the words matched, each match between « and » (src/search/highlight.ts); null without words to show. */
   snippet: string | null
@@ -248,12 +252,12 @@ export interface SearchIndex {
   count(query: SearchNode | null, scope?: SearchScope): Promise<number>
   /** How many hits have each value of a field (metadata key, `label.<name>`, `label`, category, status), most first. */
   facets(query: SearchNode | null, field: string, scope?: SearchScope & {limit?: number}): Promise<FacetCount[]>
-  /** Files stored, and files with an index entry (fewer after an upgrade, until a rebuild). */
-  coverage(): Promise<{files: number; indexed: number}>
+  /** Files stored before the index existed (an upgrade) and not indexed since: 0 once rebuilt. */
+  unindexed(): Promise<number>
   /**
    * Replaces every file's entry from its record and `searchText(record)`, a page at a time (each
    * file's entry is swapped whole, so searches stay right during a rebuild), then removes
-   * entries of files that are gone.
+   * entries of files that are gone and clears the backlog of `unindexed()`.
    */
   rebuild(options: {searchText(record: FileRecord): Promise<string | undefined>; onProgress?(done: number, total: number): void}): Promise<{indexed: number; removed: number}>
 }

@@ -30,8 +30,8 @@ export interface CompiledQuery {
   usesFiles: boolean
   /**
    * What ranks hits (bm25): the OR of the wanted free words and name:/path: terms (not under a
-   * NOT); null when there are none. Field values select files but do not score them, as
-   * filters do in OpenSearch: every hit of `label.site:boston` has it alike.
+   * NOT, not prefixes); null when there are none. Field values select files but do not score
+   * them, as filters do in OpenSearch: every hit of `label.site:boston` has it alike.
    */
   rank: string | null
   /** Whether the driver holds every ranked term, so bm25 of the driver is the score (keyed columns weigh 0). */
@@ -60,7 +60,7 @@ interface Sql {
 
 export function compileSqlite(node: SearchNode): CompiledQuery {
   const sql: Sql = {params: [], usesFiles: false}
-  const {driver, rest} = splitDriver(node)
+  const {driver, inDriver, rest} = splitDriver(node)
   const where = rest.length === 0 ? '1' : rest.map((child) => condition(child, sql)).join(' AND ')
   const wanted = (nodes: SearchNode[]): TextNode[] => nodes.flatMap((n) => [...leaves(n)].flatMap(({leaf, negated}) => (negated || leaf.type !== 'text' ? [] : [leaf])))
   const all = wanted([node])
@@ -74,11 +74,12 @@ export function compileSqlite(node: SearchNode): CompiledQuery {
     params: sql.params,
     usesFiles: sql.usesFiles,
     rank: or(all.filter(isScored).map(ftsTerm)),
-    // bm25 sums over every phrase of an expression whatever its operators, so the driver ranks as the OR of its words would.
-    rankInDriver: driver !== undefined && !wanted(rest).some(isScored),
+    // bm25 sums over every phrase of an expression whatever its operators (field values weigh 0):
+    // the driver ranks as `rank` would when it holds all the scored words and no prefix.
+    rankInDriver: driver !== undefined && !wanted(rest).some(isScored) && !wanted(inDriver).some((leaf) => leaf.prefix && isWeighted(leaf)),
     rankCoversHits: coveredByRank(node),
     highlight: or(all.map(shownTerm)),
-    exact: or(all.filter((leaf) => !leaf.prefix && (leaf.field === null || isValueField(fieldSpec(leaf.field)))).map((leaf) => `{field_keys label_keys} : ${ftsString(wholeValue(leaf.text))}`)),
+    exact: or(all.filter((leaf) => !leaf.prefix && (leaf.field === null || isValueField(fieldSpec(leaf.field)))).map(exactTerm)),
   }
 }
 
@@ -90,8 +91,17 @@ export function ftsString(text: string, prefix = false): string {
 type ValueSpec = Extract<FieldSpec, {kind: 'label' | 'metadata'}>
 const isValueField = (spec: FieldSpec): spec is ValueSpec => spec.kind === 'label' || spec.kind === 'metadata'
 
-/** Free words and name:/path: terms score; field values only select. */
+/**
+ * Free words and name:/path: terms score; field values and prefixes only select. A prefix
+ * stands for many words (`pl*`: plate, every PLT barcode...): scoring each hit by all of them
+ * costs seconds on a large lake and says little, so, as in Lucene, every hit scores alike.
+ */
 function isScored(leaf: TextNode): boolean {
+  return !leaf.prefix && isWeighted(leaf)
+}
+
+/** Whether a term is looked for in the columns bm25 weighs (field values are in the keyed ones, weighted 0). */
+function isWeighted(leaf: TextNode): boolean {
   return leaf.field === null || fieldSpec(leaf.field).kind === 'words'
 }
 
@@ -104,6 +114,12 @@ function ftsTerm(leaf: TextNode): string | undefined {
   if (!isValueField(spec)) return undefined
   const field = spec.kind === 'metadata' ? spec.key : spec.name === null ? 'label' : `label.${spec.name}`
   return `{${spec.kind === 'metadata' ? 'field_keys' : 'label_keys'}} : ${ftsString(fieldWords(field, leaf.text).join(' '), leaf.prefix)}`
+}
+
+/** The value token of a term (keyed-words.ts); undefined for one too long to be a value. */
+function exactTerm(leaf: TextNode): string | undefined {
+  const token = wholeValue(leaf.text)
+  return token === '' ? undefined : `{field_keys label_keys} : ${ftsString(token)}`
 }
 
 /** A term in the columns people read, for snippets: field values where the fields and labels show them. */
@@ -132,26 +148,27 @@ function coveredByRank(node: SearchNode): boolean {
  * top-level AND the children it answers, with the excluded terms subtracted (FTS5's NOT is
  * binary: it needs something to subtract from).
  */
-function splitDriver(node: SearchNode): {driver?: string; rest: SearchNode[]} {
+function splitDriver(node: SearchNode): {driver?: string; inDriver: SearchNode[]; rest: SearchNode[]} {
   const whole = textExpression(node)
-  if (whole !== undefined) return {driver: whole, rest: []}
-  if (node.type !== 'and') return {rest: [node]}
+  if (whole !== undefined) return {driver: whole, inDriver: [node], rest: []}
+  if (node.type !== 'and') return {inDriver: [], rest: [node]}
   const wanted: string[] = []
   const unwanted: string[] = []
+  const inDriver: SearchNode[] = []
   const rest: SearchNode[] = []
   for (const child of node.children) {
     const expression = child.type === 'not' ? undefined : textExpression(child)
     if (expression === undefined) rest.push(child)
-    else wanted.push(expression)
+    else wanted.push(expression) && inDriver.push(child)
   }
-  if (wanted.length === 0) return {rest}
+  if (wanted.length === 0) return {inDriver: [], rest}
   const kept: SearchNode[] = []
   for (const child of rest) {
     const excluded = child.type === 'not' ? textExpression(child.child) : undefined
     if (excluded === undefined) kept.push(child)
     else unwanted.push(excluded)
   }
-  return {driver: `(${wanted.join(' AND ')})${unwanted.length > 0 ? ` NOT (${unwanted.join(' OR ')})` : ''}`, rest: kept}
+  return {driver: `(${wanted.join(' AND ')})${unwanted.length > 0 ? ` NOT (${unwanted.join(' OR ')})` : ''}`, inDriver, rest: kept}
 }
 
 const MATCH_TEXT = 'e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH ?)'

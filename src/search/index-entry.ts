@@ -3,7 +3,7 @@ import {normaliseFieldName, TIME_KEY} from './fields.js'
 import {keyedText} from './keyed-words.js'
 import {parseNumber, parseTimeSpan} from './values.js'
 
-/** One metadata value or label as the index keeps it, for `field:value`, comparisons and facets. */
+/** One metadata value or label as the index keeps it, for comparisons and facets. */
 export interface IndexedValue {
   /** Normalised metadata key, or `label.<name>`. */
   field: string
@@ -14,7 +14,7 @@ export interface IndexedValue {
   time: number | null
 }
 
-/** What a search index holds for one file: texts for words and ranking, values for fields. */
+/** What a search index holds for one file: texts for words, ranking and snippets; values for comparisons and facets. */
 export interface IndexEntry {
   fileId: string
   name: string
@@ -36,12 +36,13 @@ export interface IndexEntry {
 
 export function indexEntry(record: FileRecord, searchText = ''): IndexEntry {
   const metadata = Object.entries(record.metadata)
+  // The time goes last: its digits would otherwise open most snippets of metadata matches.
+  const shown = [...metadata].sort(([a], [b]) => Number(a === TIME_KEY) - Number(b === TIME_KEY))
   return {
     fileId: record.fileId,
     name: record.sourcePath.split(/[/\\]/).pop() ?? record.sourcePath,
     path: record.sourcePath,
-    // The time goes last: its digits would otherwise open most snippets of metadata matches.
-    fields: [`category: ${record.category}`, ...[...metadata].sort(([a], [b]) => Number(a === TIME_KEY) - Number(b === TIME_KEY)).map(([key, value]) => `${key}: ${value}`)].join('\n'),
+    fields: [`category: ${record.category}`, ...shown.map(([key, value]) => `${key}: ${value}`)].join('\n'),
     labels: labelsText(record.labels),
     content: searchText,
     fieldKeys: keyedText(metadata.map(([key, value]) => ({fields: [normaliseFieldName(key)], value}))),

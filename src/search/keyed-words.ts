@@ -11,7 +11,7 @@ import {words} from './words.js'
 const JOIN = 'ǂ'
 const EDGE = 'ǃ'
 
-/** A field's name as part of a token: "label.site" -> "label_site" in letters only. */
+/** A field's name as part of a token, letters and digits only: "label.site" -> "labelǁsite". */
 function fieldToken(field: string): string {
   return field.replace(/[^\p{L}\p{N}]+/gu, 'ǁ')
 }

@@ -13,8 +13,8 @@ import {parseNumber, parseTimeSpan} from './values.js'
  *   unary   := ("-" | "NOT") unary | primary
  *   primary := "(" or ")" | FIELD value | WORD | PHRASE
  *
- * Returns null for a query with nothing to search for (every file matches). Words without a
- * letter or digit (`-`, `+`, `&`) carry nothing to find and are left out, as an analyzer would.
+ * Returns null for a blank query (every file matches). Words without a letter or digit (`-`,
+ * `+`, `&`) carry nothing to find and are left out, as an analyzer would.
  */
 export function parseQuery(query: string): SearchNode | null {
   const tokens = tokenize(query)

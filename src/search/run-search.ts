@@ -37,8 +37,7 @@ export async function runSearch(backend: Backend, request: SearchRequest): Promi
   const tree = parseQuery(request.query)
   const search = searchIndexOf(backend)
   const scope = {category: request.category, allVersions: request.allVersions}
-  const coverage = await search.coverage()
-  const result: SearchResult = {query: request.query, total: 0, unindexed: coverage.files - coverage.indexed}
+  const result: SearchResult = {query: request.query, total: 0, unindexed: await search.unindexed()}
   if (request.countOnly) {
     result.total = await search.count(tree, scope)
     return result

@@ -76,6 +76,10 @@ describe('search: compiling to SQLite FTS5', () => {
     expect(compiled.highlight).to.equal(`${free('S-001')} OR {fields} : "envision" OR {labels} : "bos" *`)
     expect(compiled.exact).to.equal('{field_keys label_keys} : "ǃsǃ001ǃ" OR {field_keys label_keys} : "ǃenvisionǃ"')
     expect(compile('glucose label:x').rankCoversHits).to.equal(true)
+    // A prefix selects without scoring: it stands for too many words.
+    expect(compile('gluc* label:x').rank).to.equal(null)
+    expect(compile('glucose gluc*')).to.deep.include({rank: free('glucose'), rankInDriver: false})
+    expect(compile('glucose label:x*')).to.deep.include({rank: free('glucose'), rankInDriver: true})
     expect(compile('size<1MB').rank).to.equal(null)
     expect(compile('size<1MB').exact).to.equal(null)
   })

@@ -61,10 +61,6 @@ export function createRecordReader(db: Database): RecordReader {
   }
 }
 
-/**
- * File records in the workspace's SQLite database. Every change is indexed for search in the
- * same transaction as the record, so the index never disagrees with the records.
- */
 function describeInsertError(record: NewFileRecord, error: unknown): LabmeshError {
   if ((error as {code?: string}).code !== 'SQLITE_CONSTRAINT_UNIQUE') return toLabmeshError(error)
   return new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
@@ -74,6 +70,10 @@ function describeInsertError(record: NewFileRecord, error: unknown): LabmeshErro
   })
 }
 
+/**
+ * File records in the workspace's SQLite database. Every change is indexed for search in the
+ * same transaction as the record, so the index never disagrees with the records.
+ */
 export function createSqliteMetadataStore(db: Database, search: SearchWriter): MetadataStore {
   const reader = createRecordReader(db)
   const statements = {

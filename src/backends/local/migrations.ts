@@ -45,10 +45,12 @@ export const MIGRATIONS: string[] = [
      PRIMARY KEY (database, name)
    );`,
   // Search (search-index.ts). Entries are written in the same transaction as the file record;
-  // the triggers make removing an entry (or its file) remove all its words and values, and a
-  // new version's superseding reach the entries, so the index cannot drift from the records.
-  // search_entries repeats the few file columns every query filters or sorts on, so that
-  // searching never joins files for them.
+  // the triggers make removing an entry (or its file) remove all its words and values, and pass
+  // a new version's superseding on to the entries, so the index cannot drift from the records.
+  // search_entries repeats the few file columns every query filters or sorts on, so searching
+  // never joins files for them; search_text holds the words people read and, in field_keys and
+  // label_keys, the field-scoped tokens of src/search/keyed-words.ts; search_values holds each
+  // metadata value and label as a number or time, for comparisons and facets.
   `CREATE TABLE search_entries (
      doc      INTEGER PRIMARY KEY,
      file_id  TEXT NOT NULL UNIQUE,
@@ -88,7 +90,10 @@ export const MIGRATIONS: string[] = [
      name     TEXT PRIMARY KEY,
      query    TEXT NOT NULL,
      saved_at TEXT NOT NULL
-   );`,
+   );
+   -- Files stored before search existed have no entry until a rebuild (search reindex) zeroes this.
+   CREATE TABLE search_backlog (files INTEGER NOT NULL);
+   INSERT INTO search_backlog SELECT count(*) FROM files;`,
 ]
 
 export function migrate(db: Database): void {

@@ -1,4 +1,4 @@
-import type {Database} from 'better-sqlite3'
+import type {Database, Statement} from 'better-sqlite3'
 import pLimit from 'p-limit'
 
 import {LabmeshError} from '../../errors.js'
@@ -33,6 +33,17 @@ interface Plan {
   /** bm25 of the hit (lower is better) or 0. */
   bm25: string
 }
+
+type PageArgs = [expression: string, first: number, last: number, docs: string]
+
+/**
+ * `value` for the docs of a page that match an FTS5 expression, in one scan of the rowid range
+ * they span: asked one rowid at a time, FTS5 would expand a prefix (`pl*`: thousands of words)
+ * again for every row. `rowid + 0` keeps the list from being handed to FTS5 as rowid lookups;
+ * the CASTs because better-sqlite3 binds numbers as REAL, which FTS5 ignores as a rowid bound.
+ */
+const pageOf = (value: string): string => `SELECT rowid AS doc, ${value} AS value FROM search_text
+  WHERE search_text MATCH ? AND rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER) AND (rowid + 0) IN (SELECT value FROM json_each(?))`
 
 const matches = (bm25: boolean): string => `(SELECT rowid AS doc${bm25 ? `, ${BM25} AS bm25` : ''} FROM search_text WHERE search_text MATCH ?)`
 
@@ -74,13 +85,18 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
   const statements = {
     page: db.prepare<[string, number], FileRow>('SELECT * FROM files WHERE file_id > ? ORDER BY file_id LIMIT ?'),
     files: db.prepare<[], {n: number}>('SELECT count(*) AS n FROM files'),
-    entries: db.prepare<[], {n: number}>('SELECT count(*) AS n FROM search_entries'),
+    backlog: db.prepare<[], {files: number}>('SELECT files FROM search_backlog'),
     orphans: db.prepare('DELETE FROM search_entries WHERE file_id NOT IN (SELECT file_id FROM files)'),
-    // better-sqlite3 binds JS numbers as REAL, and FTS5 ignores a REAL rowid beside MATCH: hence the CASTs.
-    bm25: db.prepare<[string, number], {bm25: number}>(`SELECT ${BM25} AS bm25 FROM search_text WHERE search_text MATCH ? AND rowid = CAST(? AS INTEGER)`),
-    snippet: db.prepare<[string, number], {snippet: string}>(`SELECT ${SNIPPET} AS snippet FROM search_text WHERE search_text MATCH ? AND rowid = CAST(? AS INTEGER)`),
-    matches: db.prepare<[string, number], {doc: number}>('SELECT rowid AS doc FROM search_text WHERE search_text MATCH ? AND rowid = CAST(? AS INTEGER)'),
+    clearBacklog: db.prepare('UPDATE search_backlog SET files = 0'),
+    bm25: db.prepare<PageArgs, {doc: number; value: number}>(pageOf(BM25)),
+    snippet: db.prepare<PageArgs, {doc: number; value: string}>(pageOf(SNIPPET)),
+    matches: db.prepare<PageArgs, {doc: number; value: number}>(pageOf('1')),
   }
+  /** A value per page doc that matches an FTS5 expression. */
+  const forPage = <T>(statement: Statement<PageArgs, {doc: number; value: T}>, expression: string | null, docs: number[]): Map<number, T> =>
+    expression === null || docs.length === 0
+      ? new Map()
+      : new Map(statement.all(expression, Math.min(...docs), Math.max(...docs), JSON.stringify(docs)).map((r) => [r.doc, r.value]))
 
   const count = (p: Plan): number => (db.prepare(`${p.with} SELECT count(*) AS n FROM ${p.from} WHERE ${p.where}`).get(...p.params) as {n: number}).n
   const compile = (query: SearchNode | null): CompiledQuery | null => (query === null ? null : compileSqlite(query))
@@ -100,16 +116,17 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       const rows = db
         .prepare(`${p.with} SELECT e.doc, e.file_id FROM ${p.from} WHERE ${p.where} ORDER BY ${order} LIMIT ? OFFSET ?`)
         .all(...p.params, ...(ranked && exact !== null ? [exact] : []), limit, offset) as {doc: number; file_id: string}[]
-      const hits = rows.map((row): SearchHit => {
-        const bm25 = compiled?.rank ? (statements.bm25.get(compiled.rank, row.doc)?.bm25 ?? 0) : 0
-        const snippet = compiled?.highlight ? statements.snippet.get(compiled.highlight, row.doc)?.snippet : undefined
-        const exactBoost = exact !== null && statements.matches.get(exact, row.doc) ? EXACT_VALUE_BOOST : 0
-        return {
+      const docs = rows.map((row) => row.doc)
+      const bm25 = forPage(statements.bm25, compiled?.rank ?? null, docs)
+      const snippets = forPage(statements.snippet, compiled?.highlight ?? null, docs)
+      const exactDocs = forPage(statements.matches, exact, docs)
+      const hits = rows.map(
+        (row): SearchHit => ({
           file: reader.get(row.file_id)!,
-          score: Math.round((exactBoost - bm25) * 1000) / 1000,
-          snippet: snippet === undefined ? null : snippet.replace(/\s+/g, ' ').trim(),
-        }
-      })
+          score: Math.round(((exactDocs.has(row.doc) ? EXACT_VALUE_BOOST : 0) - (bm25.get(row.doc) ?? 0)) * 1000) / 1000,
+          snippet: snippets.get(row.doc)?.replace(/\s+/g, ' ').trim() ?? null,
+        }),
+      )
       // A short page tells the total; else count apart, which is cheaper than a window over every
       // hit (that would stop SQLite keeping only the top of the sort).
       return {total: rows.length > 0 && rows.length < limit ? offset + rows.length : count(plan(compiled, options, false)), hits}
@@ -139,16 +156,18 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       const value = anyLabel ? "substr(v.field, 7) || '=' || v.value" : 'v.value'
       const fieldCondition = anyLabel ? "v.field >= 'label.' AND v.field < 'label/'" : 'v.field = ?'
       const fieldParams = anyLabel ? [] : [spec.kind === 'label' ? `label.${spec.name}` : spec.key]
+      // Joined from the hits, not `v.doc IN (hits)`: SQLite would first copy every hit into a temporary index.
       return db
         .prepare(
-          `SELECT ${value} AS value, count(*) AS count FROM search_values v
-          WHERE ${fieldCondition} AND v.doc IN (SELECT e.doc FROM ${p.from} WHERE ${p.where}) GROUP BY 1 ORDER BY count DESC, value LIMIT ?`,
+          `SELECT ${value} AS value, count(*) AS count FROM (SELECT e.doc FROM ${p.from} WHERE ${p.where}) h
+          JOIN search_values v ON v.doc = h.doc AND ${fieldCondition} GROUP BY 1 ORDER BY count DESC, value LIMIT ?`,
         )
-        .all(...fieldParams, ...p.params, limit) as FacetCount[]
+        .all(...p.params, ...fieldParams, limit) as FacetCount[]
     },
 
-    async coverage() {
-      return {files: statements.files.get()!.n, indexed: statements.entries.get()!.n}
+    // A stored number, not a count of files without an entry: counting 100,000 files costs a search's time.
+    async unindexed() {
+      return statements.backlog.get()!.files
     },
 
     async rebuild({searchText, onProgress}) {
@@ -172,7 +191,10 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
         done += rows.length
         onProgress?.(done, total)
       }
-      const removed = statements.orphans.run().changes
+      const removed = db.transaction(() => {
+        statements.clearBacklog.run()
+        return statements.orphans.run().changes
+      })()
       // Merge the FTS5 segments a rebuild leaves behind: queries then read one b-tree.
       db.exec("INSERT INTO search_text (search_text) VALUES ('optimize')")
       return {indexed: done, removed}

@@ -4,6 +4,7 @@ import {createHash} from 'node:crypto'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 
+import {MIGRATIONS} from '../../../src/backends/local/migrations.js'
 import {TestWorkspace} from '../../support/cli.js'
 import {INSTRUMENTS} from '../../support/testdata.js'
 
@@ -160,18 +161,24 @@ describe('labmesh search', function () {
   })
 
   describe('reindex', () => {
-    it('rebuilds the index to the same results, and indexes files the index is missing', async () => {
+    it('after an upgrade, says the files stored before search are not indexed, and reindex finds them again', async () => {
       const before = await ws.run(['search', 'glutamine OR envision', '--limit', '100', '--json'])
+      // The workspace as labmesh left it before search existed: the schema one migration back.
       const db = new Database(path.join(ws.home, 'labmesh.db'))
-      db.prepare("DELETE FROM search_entries WHERE doc IN (SELECT doc FROM search_entries LIMIT 3)").run()
+      db.exec(`DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
+        DROP TABLE search_entries; DROP TABLE search_text; DROP TABLE search_values; DROP TABLE saved_searches; DROP TABLE search_backlog;
+        PRAGMA user_version = ${MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))}`)
       db.close()
-      const warned = await ws.run(['search', 'glutamine OR envision'])
-      expect(warned.stderr).to.contain('Warning: 3 stored files are not in the search index yet: run `labmesh search reindex`.')
+      const warned = await ws.run(['search', 'glutamine OR envision', '--json'])
+      expect(warned.json).to.include({total: 0, unindexed: 30})
+      const warnedHuman = await ws.run(['search', 'glutamine'])
+      expect(warnedHuman.stderr).to.contain('Warning: 30 stored files are not in the search index yet: run `labmesh search reindex`.')
       const reindexed = await ws.run(['search', 'reindex', '--json'])
       expect(reindexed.code, reindexed.stderr).to.equal(0)
       expect(reindexed.json).to.deep.equal({indexed: 30, removed: 0, failed: []})
       const after = await ws.run(['search', 'glutamine OR envision', '--limit', '100', '--json'])
       expect(after.json).to.deep.equal(before.json)
+      expect((await ws.run(['search', 'glutamine'])).stderr).not.to.contain('Warning')
       const human = await ws.run(['search', 'reindex'])
       expect(human.stdout).to.equal('Indexed 30 files; removed 0 entries of files no longer stored.\n')
     })
