@@ -45,3 +45,14 @@ export function normaliseWell(raw: string): string | undefined {
 export function rowName(index: number): string {
   return index < 26 ? String.fromCharCode(65 + index) : 'A' + String.fromCharCode(65 + index - 26)
 }
+
+/** The standard plate formats as [rows, columns, wells], smallest first. */
+export const STANDARD_PLATES: ReadonlyArray<readonly [rows: number, columns: number, wells: number]> = [
+  [2, 3, 6],
+  [3, 4, 12],
+  [4, 6, 24],
+  [6, 8, 48],
+  [8, 12, 96],
+  [16, 24, 384],
+  [32, 48, 1536],
+]

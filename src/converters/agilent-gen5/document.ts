@@ -1,5 +1,5 @@
 import {LabmeshError} from '../../errors.js'
-import {compact, dataSystemDocument} from '../asm.js'
+import {compact, dataSystemDocument, STANDARD_PLATES} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
 import {type Doc, Identifiers, PlateBuilder, wellColumnOf} from './plate.js'
 import {parseProcedure, type Procedure} from './procedure.js'
@@ -139,20 +139,11 @@ function temperatureOf(values: number[]) {
   return distinct.length === 1 ? {value: distinct[0], unit: 'degC'} : values.map((value) => ({value, unit: 'degC'}))
 }
 
-const PLATE_SIZES: Array<[rows: number, columns: number, wells: number]> = [
-  [2, 3, 6],
-  [3, 4, 12],
-  [4, 6, 24],
-  [6, 8, 48],
-  [8, 12, 96],
-  [16, 24, 384],
-  [32, 48, 1536],
-]
 
 /** From the plate type ("96 WELL PLATE", "Corning 384 well"), else the smallest standard plate holding every well seen. */
 function plateWellCount(procedure: Procedure, rows: number, columns: number): number | undefined {
   const named = /(?<!\d)(6|12|24|48|96|384|1536)(?!\d)/.exec(procedure.plateType ?? '')
   if (named) return Number(named[1])
   if (rows === 0) return undefined
-  return PLATE_SIZES.find(([r, c]) => r >= rows && c >= columns)?.[2]
+  return STANDARD_PLATES.find(([r, c]) => r >= rows && c >= columns)?.[2]
 }

@@ -1,4 +1,4 @@
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument, STANDARD_PLATES} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
 import {onlyQuantities} from './header-block.js'
 import type {HeaderEntry, Parsed, PlateRead, ReadSetting, WellSeries} from './model.js'
@@ -7,19 +7,10 @@ import {UNITLESS} from './units.js'
 export const PLATE_READER_MANIFEST = `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`
 
 /** Plate sizes by rows x columns, smallest first: a file's plate is the smallest that holds its wells. */
-const PLATES: [number, number, number][] = [
-  [2, 3, 6],
-  [3, 4, 12],
-  [4, 6, 24],
-  [6, 8, 48],
-  [8, 12, 96],
-  [16, 24, 384],
-  [32, 48, 1536],
-]
 
 export function plateWellCount(rows: number, columns: number): number | undefined {
   if (rows <= 0 || columns <= 0) return undefined
-  return PLATES.find(([r, c]) => rows <= r && columns <= c)?.[2]
+  return STANDARD_PLATES.find(([r, c]) => rows <= r && columns <= c)?.[2]
 }
 
 interface WellBucket {
