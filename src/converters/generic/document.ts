@@ -6,8 +6,7 @@ import {UNITLESS} from './units.js'
 
 export const PLATE_READER_MANIFEST = `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`
 
-/** Plate sizes by rows x columns, smallest first: a file's plate is the smallest that holds its wells. */
-
+/** A file's plate is the smallest standard plate that holds its wells. */
 export function plateWellCount(rows: number, columns: number): number | undefined {
   if (rows <= 0 || columns <= 0) return undefined
   return STANDARD_PLATES.find(([r, c]) => rows <= r && columns <= c)?.[2]
