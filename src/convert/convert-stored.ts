@@ -2,7 +2,8 @@ import {randomUUID} from 'node:crypto'
 
 import type {Backend, FileRecord} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
-import {type ErrorCode, toLabmeshError} from '../errors.js'
+import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
+import {findFile} from '../files/find.js'
 import {readObject} from '../files/read-object.js'
 import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
@@ -129,9 +130,10 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
   if (options.fileIds) {
     const files: FileRecord[] = []
     for (const id of options.fileIds) {
-      const file = await backend.metadata.getFile(id)
-      if (!file) throw toLabmeshError(Object.assign(new Error(`no file with id ${id}`), {code: 'ENOENT'}))
-      if (file.category !== 'RAW') throw toLabmeshError(new Error(`${id} is an engineered file; convert takes raw files`))
+      const file = await findFile(backend, id)
+      if (file.category !== 'RAW') {
+        throw new LabmeshError('INVALID_INPUT', `${file.fileId} is an engineered file; convert takes raw files`, {subject: file.fileId, suggestions: [`convert its raw file, ${file.rawFileId}`]})
+      }
       files.push(file)
     }
     yield files

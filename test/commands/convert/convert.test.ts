@@ -108,6 +108,13 @@ describe('labmesh convert', function () {
     expect(failed.json.files).to.have.length(1)
     expect(failed.json.files[0].error.code).to.be.a('string')
 
+    const engineeredId = engineered.json.files[0].fileId
+    const refused = await ws.run(['convert', '--file-id', engineeredId, '--json'])
+    expect(refused.code, 'an engineered file is not convert input').to.equal(6)
+    expect(refused.json.error.code).to.equal('INVALID_INPUT')
+    const unknown = await ws.run(['convert', '--file-id', '00000000-0000-0000-0000-000000000000', '--json'])
+    expect(unknown.code).to.equal(3)
+
     const again = await ws.run(['convert', '--json'])
     expect(again.json).to.deep.include({converted: 0, failed: []})
 
