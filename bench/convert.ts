@@ -1,12 +1,12 @@
-import Table from 'cli-table3'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import Table from 'cli-table3'
 
 import {scoreDocument} from '../src/converters/accuracy.js'
 import {ConverterRegistry, GENERIC_CONVERTER} from '../src/converters/registry.js'
-import {bmgLikePlate, envisionLikePlate, genericPlate} from './support/plates.js'
 import {correctedReference} from '../test/support/reference-errata.js'
 import {converterNameFor, INSTRUMENTS, instrumentExports, type InstrumentExport, PLATE_READER_FAMILIES} from '../test/support/testdata.js'
+import {bmgLikePlate, envisionLikePlate, genericPlate} from './support/plates.js'
 
 const MIN_SECONDS = 2
 const PLATE_FILES = 1000
@@ -23,7 +23,12 @@ const MB = 1e6
 export default async function benchConvert(): Promise<void> {
   const registry = await ConverterRegistry.load()
   const exports = instrumentExports().map((e) => ({...e, bytes: readFileSync(e.path)}))
-  console.log(`Converters: ${registry.list().map((c) => c.name).join(', ')}\n`)
+  console.log(
+    `Converters: ${registry
+      .list()
+      .map((c) => c.name)
+      .join(', ')}\n`,
+  )
   await accuracy(registry, exports)
   await folderThroughput(registry, exports)
   await plateThroughput(registry)
@@ -48,7 +53,11 @@ async function accuracy(registry: ConverterRegistry, exports: Loaded[]): Promise
   const generic: number[] = []
   for (const file of exports) {
     let tally = families.get(file.family)
-    if (!tally) families.set(file.family, (tally = {files: 0, detected: 0, failed: 0, values: [], quantities: [], wells: [], scores: [], corrected: []}))
+    if (!tally)
+      families.set(
+        file.family,
+        (tally = {files: 0, detected: 0, failed: 0, values: [], quantities: [], wells: [], scores: [], corrected: []}),
+      )
     tally.files++
     const chosen = await registry.choose(file.name, file.bytes)
     if (chosen.name === converterNameFor(file.family)) tally.detected++
@@ -74,20 +83,62 @@ async function accuracy(registry: ConverterRegistry, exports: Loaded[]): Promise
       }
     }
   }
-  const table = new Table({style: {head: [], border: []}, head: ['family', 'files', 'detected', 'failed', 'values', 'quantities', 'wells', 'score', 'min file', 'score (errata)', 'min file (errata)']})
+  const table = new Table({
+    style: {head: [], border: []},
+    head: [
+      'family',
+      'files',
+      'detected',
+      'failed',
+      'values',
+      'quantities',
+      'wells',
+      'score',
+      'min file',
+      'score (errata)',
+      'min file (errata)',
+    ],
+  })
   for (const [family, t] of [...families].sort(([a], [b]) => a.localeCompare(b))) {
-    table.push([family, t.files, `${t.detected}/${t.files}`, t.failed, mean(t.values), mean(t.quantities), mean(t.wells), mean(t.scores), Math.min(...t.scores).toFixed(3), mean(t.corrected), Math.min(...t.corrected).toFixed(3)])
+    table.push([
+      family,
+      t.files,
+      `${t.detected}/${t.files}`,
+      t.failed,
+      mean(t.values),
+      mean(t.quantities),
+      mean(t.wells),
+      mean(t.scores),
+      Math.min(...t.scores).toFixed(3),
+      mean(t.corrected),
+      Math.min(...t.corrected).toFixed(3),
+    ])
   }
   const all = [...families.values()].flatMap((t) => t.scores)
   const allCorrected = [...families.values()].flatMap((t) => t.corrected)
-  table.push(['all files', all.length, '', '', '', '', '', mean(all), Math.min(...all).toFixed(3), mean(allCorrected), Math.min(...allCorrected).toFixed(3)])
+  table.push([
+    'all files',
+    all.length,
+    '',
+    '',
+    '',
+    '',
+    '',
+    mean(all),
+    Math.min(...all).toFixed(3),
+    mean(allCorrected),
+    Math.min(...allCorrected).toFixed(3),
+  ])
   console.log('Accuracy per family (mean recalls; score = mean of the recalls that apply; targets: >= 0.98 per family, >= 0.9 per file)')
   console.log(table.toString())
   console.log(`Generic converter alone over the plate reader files (${generic.length}): ${mean(generic)} (target >= 0.8)\n`)
 }
 
 async function folderThroughput(registry: ConverterRegistry, exports: Loaded[]): Promise<void> {
-  const table = new Table({style: {head: [], border: []}, head: ['files', 'converter', 'count', 'MB', 'passes', 'seconds', 'files/s', 'MB/s', 'CPU ms/file', 'failed']})
+  const table = new Table({
+    style: {head: [], border: []},
+    head: ['files', 'converter', 'count', 'MB', 'passes', 'seconds', 'files/s', 'MB/s', 'CPU ms/file', 'failed'],
+  })
   const plateFiles = exports.filter((e) => PLATE_READER_FAMILIES.includes(e.family))
   for (const [label, files, forced] of [
     ['all instrument exports', exports, undefined],
@@ -112,7 +163,18 @@ async function folderThroughput(registry: ConverterRegistry, exports: Loaded[]):
     }
     const seconds = (performance.now() - start) / 1000
     const cpuMs = process.cpuUsage(cpu).user / 1000 / converted
-    table.push([label, forced ?? 'detected', files.length, (bytes / MB).toFixed(2), passes, seconds.toFixed(2), (converted / seconds).toFixed(0), ((bytes * passes) / MB / seconds).toFixed(1), cpuMs.toFixed(2), failed])
+    table.push([
+      label,
+      forced ?? 'detected',
+      files.length,
+      (bytes / MB).toFixed(2),
+      passes,
+      seconds.toFixed(2),
+      (converted / seconds).toFixed(0),
+      ((bytes * passes) / MB / seconds).toFixed(1),
+      cpuMs.toFixed(2),
+      failed,
+    ])
   }
   console.log('Throughput over the instruments folder (bytes in memory; repeated for at least 2 s)')
   console.log(table.toString())
@@ -131,7 +193,10 @@ const PLATE_FORMATS: PlateFormat[] = [
 ]
 
 async function plateThroughput(registry: ConverterRegistry): Promise<void> {
-  const table = new Table({style: {head: [], border: []}, head: ['format', 'converter', 'files', 'MB', 'seconds', 'files/s', 'CPU ms/file', 'target']})
+  const table = new Table({
+    style: {head: [], border: []},
+    head: ['format', 'converter', 'files', 'MB', 'seconds', 'files/s', 'CPU ms/file', 'target'],
+  })
   for (const format of PLATE_FORMATS) {
     const files = Array.from({length: PLATE_FILES}, (_, n) => ({name: `bench-plate-${n}.csv`, bytes: format.make(n)}))
     const detected = await registry.choose(files[0].name, files[0].bytes)
@@ -147,7 +212,16 @@ async function plateThroughput(registry: ConverterRegistry): Promise<void> {
       const cpuMs = process.cpuUsage(cpu).user / 1000 / files.length
       const rate = files.length / seconds
       const name = converter === detected ? `${converter.name} (detected)` : converter.name
-      table.push([format.name, name, files.length, (bytes / MB).toFixed(2), seconds.toFixed(2), rate.toFixed(0), cpuMs.toFixed(2), rate >= PLATE_TARGET ? `>= ${PLATE_TARGET} ok` : `< ${PLATE_TARGET} LOW`])
+      table.push([
+        format.name,
+        name,
+        files.length,
+        (bytes / MB).toFixed(2),
+        seconds.toFixed(2),
+        rate.toFixed(0),
+        cpuMs.toFixed(2),
+        rate >= PLATE_TARGET ? `>= ${PLATE_TARGET} ok` : `< ${PLATE_TARGET} LOW`,
+      ])
     }
   }
   console.log('Generated 384-well plate exports on one core (the detected converter, and the generic one forced)')

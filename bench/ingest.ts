@@ -1,8 +1,8 @@
-import Table from 'cli-table3'
 import {randomBytes} from 'node:crypto'
 import {mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import Table from 'cli-table3'
 
 import {MB, MiB, run, runCli, timed} from './support/measure.js'
 
@@ -53,10 +53,26 @@ export default async function benchIngest(): Promise<void> {
       ])
       rmSync(home, {recursive: true, force: true})
     }
-    const table = new Table({head: ['data', 'files', 'MB', 'ingest files/s', 'ingest MB/s', 'cp files/s', 'cp MB/s', 'ingest / cp', 'cp+sync MB/s', 'ingest / cp+sync', 'peak RSS MB']})
+    const table = new Table({
+      head: [
+        'data',
+        'files',
+        'MB',
+        'ingest files/s',
+        'ingest MB/s',
+        'cp files/s',
+        'cp MB/s',
+        'ingest / cp',
+        'cp+sync MB/s',
+        'ingest / cp+sync',
+        'peak RSS MB',
+      ],
+    })
     table.push(...rows)
     console.log(table.toString())
-    console.log('Targets: small files >= 1000 files/s; large file ingest/cp >= 0.5; peak RSS < 300 MB. Ingest fsyncs what it stores; cp does not (cp+sync does).')
+    console.log(
+      'Targets: small files >= 1000 files/s; large file ingest/cp >= 0.5; peak RSS < 300 MB. Ingest fsyncs what it stores; cp does not (cp+sync does).',
+    )
   } finally {
     rmSync(root, {recursive: true, force: true})
   }
@@ -68,7 +84,13 @@ function generateSmallFiles(dir: string, count: number): number {
   for (let i = 0; i < count; i++) {
     const folder = path.join(dir, `run-${String(i % 100).padStart(3, '0')}`)
     if (i < 100) mkdirSync(folder, {recursive: true})
-    const lines = ['Plate,Well,Value', ...Array.from({length: 40 + (i % 80)}, (_, w) => `P${i},${String.fromCharCode(65 + (w % 8))}${(w % 12) + 1},${(Math.sin(i + w) + 1.5).toFixed(4)}`)]
+    const lines = [
+      'Plate,Well,Value',
+      ...Array.from(
+        {length: 40 + (i % 80)},
+        (_, w) => `P${i},${String.fromCharCode(65 + (w % 8))}${(w % 12) + 1},${(Math.sin(i + w) + 1.5).toFixed(4)}`,
+      ),
+    ]
     const text = lines.join('\n') + '\n'
     const fd = openSync(path.join(folder, `sample-${i}.csv`), 'w')
     writeSync(fd, text)

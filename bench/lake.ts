@@ -1,10 +1,10 @@
-import Table from 'cli-table3'
 import {randomUUID} from 'node:crypto'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import Table from 'cli-table3'
 
-import {quoteLiteral, withConnection} from '../src/backends/local/duckdb.js'
+import {quoteLiteral, withConnection} from '../src/lake/duckdb.js'
 import {createLocalBackend} from '../src/backends/local/index.js'
 import type {FileRecord} from '../src/backends/types.js'
 import {ConverterRegistry} from '../src/converters/registry.js'
@@ -53,13 +53,36 @@ export default async function benchLake(): Promise<void> {
     const paths = snapshot.files.map((f) => path.join(entry.location, decodeDataPath(f.path, snapshot.location)))
     const viaDelta = await table.scanSql()
     const direct = `read_parquet([${paths.map(quoteLiteral).join(', ')}])`
-    const aggregate = (from: string): string => `SELECT count(*) AS n, avg(fluorescence) AS mean, count(DISTINCT sample_location_identifier) AS wells FROM ${from}`
+    const aggregate = (from: string): string =>
+      `SELECT count(*) AS n, avg(fluorescence) AS mean, count(DISTINCT sample_location_identifier) AS wells FROM ${from}`
     const lakeScan = await bestOf(() => scan(aggregate(`(${viaDelta})`)))
     const duckScan = await bestOf(() => scan(aggregate(direct)))
     if (lakeScan.rows !== duckScan.rows) throw new Error(`the scans disagree: ${lakeScan.rows} vs ${duckScan.rows}`)
 
-    const summary = new Table({head: ['files', 'convert s', 'lake commit s', 'commits', 'measurement rows', 'data files', 'scan via Delta s', 'DuckDB direct s', 'ratio']})
-    summary.push([FILES, convertSeconds.toFixed(1), commitSeconds.toFixed(1), commits, lakeScan.rows, snapshot.files.length, lakeScan.seconds.toFixed(3), duckScan.seconds.toFixed(3), (lakeScan.seconds / duckScan.seconds).toFixed(2)])
+    const summary = new Table({
+      head: [
+        'files',
+        'convert s',
+        'lake commit s',
+        'commits',
+        'measurement rows',
+        'data files',
+        'scan via Delta s',
+        'DuckDB direct s',
+        'ratio',
+      ],
+    })
+    summary.push([
+      FILES,
+      convertSeconds.toFixed(1),
+      commitSeconds.toFixed(1),
+      commits,
+      lakeScan.rows,
+      snapshot.files.length,
+      lakeScan.seconds.toFixed(3),
+      duckScan.seconds.toFixed(3),
+      (lakeScan.seconds / duckScan.seconds).toFixed(2),
+    ])
     console.log(summary.toString())
     console.log(`Lake commit rate: ${(FILES / commitSeconds).toFixed(0)} files/s. Target: scan ratio <= 1.2.`)
   } finally {

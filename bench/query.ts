@@ -1,10 +1,10 @@
-import Table from 'cli-table3'
 import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import Table from 'cli-table3'
 
-import {withConnection} from '../src/backends/local/duckdb.js'
+import {withConnection} from '../src/lake/duckdb.js'
 import {writeDataFiles} from '../src/lake/delta/data-files.js'
 import {LocalLakeStorage} from '../src/lake/delta/local-storage.js'
 import {decodeDataPath} from '../src/lake/delta/paths.js'
@@ -41,7 +41,9 @@ export default async function benchQuery(): Promise<void> {
   try {
     const location = path.join(root, 'plate_reader_measurement')
     const generated = await timed(() => generateInChild(location, ROWS))
-    console.log(`Generated ${ROWS.toLocaleString('en-US')} rows in ${generated.value.length} Parquet files in ${generated.seconds.toFixed(1)} s.`)
+    console.log(
+      `Generated ${ROWS.toLocaleString('en-US')} rows in ${generated.value.length} Parquet files in ${generated.seconds.toFixed(1)} s.`,
+    )
     const env = {LABMESH_HOME: path.join(root, 'home'), LABMESH_CONFIG_DIR: path.join(root, 'config'), LABMESH_PROFILE: ''}
     await runCli(['catalog', 'register', TABLE, location], env)
     // What a DuckDB user writes for the same files: partition values from the k=v folders.
@@ -50,20 +52,49 @@ export default async function benchQuery(): Promise<void> {
 
     const cases: {name: string; labmesh: string[]; duckdb: string; out?: string}[] = [
       {name: 'filtered aggregate', labmesh: ['query', AGGREGATE(TABLE), '--json'], duckdb: AGGREGATE(files)},
-      {name: 'all rows to Parquet', labmesh: ['query', `SELECT * FROM ${TABLE}`, '--out'], duckdb: `COPY (SELECT * FROM ${files}) TO $out (FORMAT parquet, COMPRESSION zstd)`, out: 'parquet'},
-      {name: 'all rows to CSV', labmesh: ['query', `SELECT * FROM ${TABLE}`, '--out'], duckdb: `COPY (SELECT * FROM ${files}) TO $out (FORMAT csv, HEADER true)`, out: 'csv'},
+      {
+        name: 'all rows to Parquet',
+        labmesh: ['query', `SELECT * FROM ${TABLE}`, '--out'],
+        duckdb: `COPY (SELECT * FROM ${files}) TO $out (FORMAT parquet, COMPRESSION zstd)`,
+        out: 'parquet',
+      },
+      {
+        name: 'all rows to CSV',
+        labmesh: ['query', `SELECT * FROM ${TABLE}`, '--out'],
+        duckdb: `COPY (SELECT * FROM ${files}) TO $out (FORMAT csv, HEADER true)`,
+        out: 'csv',
+      },
     ]
-    const table = new Table({head: ['case', 'labmesh s', 'duckdb s', 'ratio', 'labmesh query s', 'duckdb query s', 'query ratio', 'labmesh peak RSS MiB', 'duckdb peak RSS MiB', 'output MiB']})
+    const table = new Table({
+      head: [
+        'case',
+        'labmesh s',
+        'duckdb s',
+        'ratio',
+        'labmesh query s',
+        'duckdb query s',
+        'query ratio',
+        'labmesh peak RSS MiB',
+        'duckdb peak RSS MiB',
+        'output MiB',
+      ],
+    })
     for (const c of cases) {
       const out = c.out ? path.join(root, `result.${c.out}`) : undefined
       const labmesh = await best(async () => {
         const run = await runCli(out ? [...c.labmesh, out, '--json'] : c.labmesh, env)
         const json = JSON.parse(run.stdout) as {rowCount: number; rows?: unknown[]; elapsedSeconds: number}
-        return {seconds: run.seconds, querySeconds: json.elapsedSeconds, peakRss: run.peakRss, result: out ? String(json.rowCount) : JSON.stringify(json.rows)}
+        return {
+          seconds: run.seconds,
+          querySeconds: json.elapsedSeconds,
+          peakRss: run.peakRss,
+          result: out ? String(json.rowCount) : JSON.stringify(json.rows),
+        }
       })
       const outBytes = out ? statSync(out).size : 0
       const duckdb = await best(() => runBaseline(baseline, c.duckdb, out ?? ''))
-      if (labmesh.result !== duckdb.result) throw new Error(`${c.name}: labmesh gave ${labmesh.result.slice(0, 200)}, DuckDB ${duckdb.result.slice(0, 200)}`)
+      if (labmesh.result !== duckdb.result)
+        throw new Error(`${c.name}: labmesh gave ${labmesh.result.slice(0, 200)}, DuckDB ${duckdb.result.slice(0, 200)}`)
       table.push([
         c.name,
         labmesh.seconds.toFixed(2),
@@ -136,7 +167,14 @@ export async function generateTable(location: string, rows: number): Promise<str
       '${instrument}' AS instrument FROM range(${first}, ${last}) AS r(i)`
     const read = await table.snapshot()
     const adds = await withConnection((connection) =>
-      writeDataFiles(connection, {storage, schema: read.schema, partitionColumns: read.partitionColumns, configuration: read.configuration, source, dataChange: true}),
+      writeDataFiles(connection, {
+        storage,
+        schema: read.schema,
+        partitionColumns: read.partitionColumns,
+        configuration: read.configuration,
+        source,
+        dataChange: true,
+      }),
     )
     const transaction = new Transaction(storage, read)
     transaction.addFiles(adds)
@@ -177,5 +215,10 @@ async function runBaseline(script: string, sql: string, out: string): Promise<Me
     child.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`DuckDB baseline exited ${code}: ${errors}`))))
   })
   const report = JSON.parse(stdout) as {seconds: number; result: string; peakRss: number}
-  return {seconds: Number(process.hrtime.bigint() - started) / 1e9, querySeconds: report.seconds, peakRss: report.peakRss, result: report.result}
+  return {
+    seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    querySeconds: report.seconds,
+    peakRss: report.peakRss,
+    result: report.result,
+  }
 }

@@ -13,7 +13,9 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
 const name = process.argv[2]
 const stage = name === undefined ? undefined : STAGES[name]
 if (!stage) {
-  console.error(`${name === undefined ? 'name a benchmark' : `unknown benchmark "${name}"`}: npm run bench -- <${Object.keys(STAGES).join('|')}>`)
+  console.error(
+    `${name === undefined ? 'name a benchmark' : `unknown benchmark "${name}"`}: npm run bench -- <${Object.keys(STAGES).join('|')}>`,
+  )
   process.exitCode = 2
 } else {
   await (await stage()).default()

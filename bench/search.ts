@@ -1,7 +1,7 @@
-import Table from 'cli-table3'
 import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import Table from 'cli-table3'
 
 import {openDatabase} from '../src/backends/local/database.js'
 import {createLocalBackend} from '../src/backends/local/index.js'
@@ -9,7 +9,19 @@ import {createSqliteMetadataStore} from '../src/backends/local/metadata-store.js
 import {createSearchWriter} from '../src/backends/local/search-writer.js'
 import type {NewFileRecord, SearchOptions} from '../src/backends/types.js'
 import {parseQuery} from '../src/search/parser.js'
-import {DAYS, FIRST_DAY, INSTRUMENTS, labRecords, pick, PROJECTS, random, SAMPLE_POOL, sampleId, SITES, USERS} from './support/lab-records.js'
+import {
+  DAYS,
+  FIRST_DAY,
+  INSTRUMENTS,
+  labRecords,
+  pick,
+  PROJECTS,
+  random,
+  SAMPLE_POOL,
+  sampleId,
+  SITES,
+  USERS,
+} from './support/lab-records.js'
 import {MB, runCli} from './support/measure.js'
 
 const RECORDS = Number(process.env.LABMESH_BENCH_SEARCH_RECORDS ?? 100_000)
@@ -35,7 +47,8 @@ export default async function benchSearch(): Promise<void> {
   try {
     const records = [...labRecords(RECORDS)]
     const indexing = new Table({head: ['indexing', 'records', 'seconds', 'records/s']})
-    const row = (what: string, seconds: number): void => void indexing.push([what, RECORDS, seconds.toFixed(1), (RECORDS / seconds).toFixed(0)])
+    const row = (what: string, seconds: number): void =>
+      void indexing.push([what, RECORDS, seconds.toFixed(1), (RECORDS / seconds).toFixed(0)])
     for (const [batch, index, what] of [
       [INGEST_BATCH, false, `records only, no search index, ${INGEST_BATCH} per transaction`],
       [1, false, 'records only, no search index, one per transaction'],
@@ -50,7 +63,10 @@ export default async function benchSearch(): Promise<void> {
     row('records + index, one per transaction (convert)', await storeRecords(home, records, 1, true))
     const backend = createLocalBackend({home})
     const texts = new Map(records.map((r) => [r.fileId, r.searchText]))
-    row('rebuild (search reindex, documents in memory)', await timedSeconds(() => backend.search!.rebuild({searchText: async (r) => texts.get(r.fileId)})))
+    row(
+      'rebuild (search reindex, documents in memory)',
+      await timedSeconds(() => backend.search!.rebuild({searchText: async (r) => texts.get(r.fileId)})),
+    )
     console.log(indexing.toString())
     console.log(`Workspace database: ${(statSync(path.join(home, 'labmesh.db')).size / MB).toFixed(0)} MB\n`)
 
@@ -70,7 +86,8 @@ export default async function benchSearch(): Promise<void> {
       kind.hits.push(total)
       byKind.set(q.kind, kind)
     }
-    for (const [kind, {ms, hits}] of byKind) latencies.push([kind, ms.length, ...stats(ms), (hits.reduce((a, b) => a + b, 0) / hits.length).toFixed(0)])
+    for (const [kind, {ms, hits}] of byKind)
+      latencies.push([kind, ms.length, ...stats(ms), (hits.reduce((a, b) => a + b, 0) / hits.length).toFixed(0)])
     latencies.push(['all (in process)', all.length, ...stats(all), ''])
     const facetMs: number[] = []
     for (const q of mix.slice(0, 50)) {
@@ -93,8 +110,12 @@ export default async function benchSearch(): Promise<void> {
     latencies.push(['labmesh search (whole process)', cliMs.length, ...stats(cliMs), ''])
     const version = await runCli(['--version'], env)
     console.log(latencies.toString())
-    console.log(`labmesh --version (CLI start alone): ${(version.seconds * 1000).toFixed(0)} ms; peak RSS of labmesh search: ${(peakRss / MB).toFixed(0)} MB`)
-    console.log(`Targets: p95 < ${P95_TARGET_MS} ms in the process (${p(all, 0.95) < P95_TARGET_MS ? 'met' : 'MISSED'}); whole command < ${CLI_TARGET_MS} ms (p95 ${p(cliMs, 0.95) < CLI_TARGET_MS ? 'met' : 'MISSED'}).`)
+    console.log(
+      `labmesh --version (CLI start alone): ${(version.seconds * 1000).toFixed(0)} ms; peak RSS of labmesh search: ${(peakRss / MB).toFixed(0)} MB`,
+    )
+    console.log(
+      `Targets: p95 < ${P95_TARGET_MS} ms in the process (${p(all, 0.95) < P95_TARGET_MS ? 'met' : 'MISSED'}); whole command < ${CLI_TARGET_MS} ms (p95 ${p(cliMs, 0.95) < CLI_TARGET_MS ? 'met' : 'MISSED'}).`,
+    )
   } finally {
     rmSync(root, {recursive: true, force: true})
   }
@@ -129,7 +150,8 @@ interface MixedQuery {
 /** A fixed mix of what people ask: ids, fields, labels, dates, sizes, words in documents, prefixes, groups. */
 function queryMix(count: number): MixedQuery[] {
   const rnd = random(11)
-  const day = (offset = 0): string => new Date(FIRST_DAY + (Math.floor(rnd() * (DAYS - 60)) + offset) * 86_400_000).toISOString().slice(0, 10)
+  const day = (offset = 0): string =>
+    new Date(FIRST_DAY + (Math.floor(rnd() * (DAYS - 60)) + offset) * 86_400_000).toISOString().slice(0, 10)
   const sample = (): string => sampleId(Math.floor(rnd() * SAMPLE_POOL))
   const templates: [string, () => string, SearchOptions?][] = [
     ['sample id (free word)', sample],
@@ -138,17 +160,32 @@ function queryMix(count: number): MixedQuery[] {
     ['instrument:<name>', () => `instrument:${pick(rnd, INSTRUMENTS).short}`],
     ['project + assay', () => `project:${pick(rnd, PROJECTS)} assay:${pick(rnd, pick(rnd, INSTRUMENTS).assays)}`],
     ['label, NOT label', () => `label.site:${pick(rnd, SITES)} -label.status:rejected`],
-    ['time range', () => {
-      const from = day()
-      return `time>=${from} time<${new Date(Date.parse(from) + 30 * 86_400_000).toISOString().slice(0, 10)}`
-    }],
+    [
+      'time range',
+      () => {
+        const from = day()
+        return `time>=${from} time<${new Date(Date.parse(from) + 30 * 86_400_000).toISOString().slice(0, 10)}`
+      },
+    ],
     ['document word', () => pick(rnd, pick(rnd, INSTRUMENTS).analytes).split(' ')[0]],
     ['"phrase"', () => `"${pick(rnd, INSTRUMENTS).device}"`],
-    ['word OR word', () => `${pick(rnd, ['glucose', 'lactate', 'GAPDH', 'viability'])} OR ${pick(rnd, ['glutamine', 'IL6', 'dsDNA', 'OD600'])}`],
-    ['(a OR b) + month', () => `(instrument:${pick(rnd, INSTRUMENTS).short} OR instrument:${pick(rnd, INSTRUMENTS).short}) time:${day().slice(0, 7)}`],
+    [
+      'word OR word',
+      () => `${pick(rnd, ['glucose', 'lactate', 'GAPDH', 'viability'])} OR ${pick(rnd, ['glutamine', 'IL6', 'dsDNA', 'OD600'])}`,
+    ],
+    [
+      '(a OR b) + month',
+      () => `(instrument:${pick(rnd, INSTRUMENTS).short} OR instrument:${pick(rnd, INSTRUMENTS).short}) time:${day().slice(0, 7)}`,
+    ],
     ['size + category', () => `size<${pick(rnd, ['10KB', '100KB', '1MB'])} category:RAW`],
     ['prefix word*', () => `${pick(rnd, ['gluc', 'viab', 'abs', 'lum', 'spectra'])}*`],
-    ['plate barcode', () => `PLT${String(Math.floor(rnd() * 1e7)).padStart(7, '0').slice(0, 4)}*`],
+    [
+      'plate barcode',
+      () =>
+        `PLT${String(Math.floor(rnd() * 1e7))
+          .padStart(7, '0')
+          .slice(0, 4)}*`,
+    ],
     ['user, -category', () => `user:${pick(rnd, USERS)} -category:RAW`],
     ['project, newest first', () => `project:${pick(rnd, PROJECTS)}`, {sort: 'time'}],
   ]

@@ -1,6 +1,5 @@
-import {Command, Flags, Interfaces} from '@oclif/core'
-
 import path from 'node:path'
+import {Command, Flags, Interfaces} from '@oclif/core'
 
 import type {Backend} from './backends/types.js'
 import {openBackend} from './backends/open.js'
@@ -29,6 +28,8 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   /** Positional arguments, for commands that take a variable number (`static strict = false`). */
   protected positionals: string[] = []
   private opened?: Backend
+  /** Warnings of this run: printed on stderr as they come, and listed in the --json result. */
+  private readonly warnings: {message: string}[] = []
 
   public override async init(): Promise<void> {
     await super.init()
@@ -66,6 +67,20 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   /** True when humans are watching: stdout is a terminal and --json is off. */
   protected get interactive(): boolean {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
+  }
+
+  /** A warning on stderr, which under --json goes into the result's `warnings` instead. */
+  public override warn(input: string | Error): string | Error {
+    const message = input instanceof Error ? input.message : input
+    this.warnings.push({message})
+    if (!this.jsonEnabled()) process.stderr.write(`Warning: ${message}\n`)
+    return input
+  }
+
+  protected override toSuccessJson(result: unknown): unknown {
+    if (this.warnings.length === 0 || result === null || typeof result !== 'object' || Array.isArray(result)) return result
+    const own = (result as {warnings?: unknown}).warnings
+    return {...result, warnings: [...(Array.isArray(own) ? own : []), ...this.warnings]}
   }
 
   public override async finally(error: Error | undefined): Promise<void> {

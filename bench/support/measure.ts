@@ -56,7 +56,9 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
     let err = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (err += d))
-    child.on('close', (code) => (code === 0 ? resolve({stdout: out, stderr: err}) : reject(new Error(`labmesh ${args.join(' ')} exited ${code}: ${err}`))))
+    child.on('close', (code) =>
+      code === 0 ? resolve({stdout: out, stderr: err}) : reject(new Error(`labmesh ${args.join(' ')} exited ${code}: ${err}`)),
+    )
   })
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   const peak = /LABMESH_PEAK_RSS=(\d+)/.exec(stderr)

@@ -23,7 +23,8 @@ export function genericPlate(n: number): Buffer {
     'Absorbance 450',
     ['', ...Array.from({length: COLUMNS}, (_, c) => String(c + 1))].join('\t'),
   ]
-  for (let r = 0; r < ROWS; r++) lines.push([letter(r), ...Array.from({length: COLUMNS}, (_, c) => reading(n, r * COLUMNS + c, 3).toFixed(3))].join('\t'))
+  for (let r = 0; r < ROWS; r++)
+    lines.push([letter(r), ...Array.from({length: COLUMNS}, (_, c) => reading(n, r * COLUMNS + c, 3).toFixed(3))].join('\t'))
   return Buffer.from(lines.join('\r\n') + '\r\n')
 }
 
@@ -40,7 +41,8 @@ export function bmgLikePlate(n: number): Buffer {
     ','.repeat(COLUMNS),
     ['', ...Array.from({length: COLUMNS}, (_, c) => String(c + 1))].join(','),
   ]
-  for (let r = 0; r < ROWS; r++) lines.push([letter(r), ...Array.from({length: COLUMNS}, (_, c) => String(Math.round(reading(n, r * COLUMNS + c, 60000))))].join(','))
+  for (let r = 0; r < ROWS; r++)
+    lines.push([letter(r), ...Array.from({length: COLUMNS}, (_, c) => String(Math.round(reading(n, r * COLUMNS + c, 60000))))].join(','))
   return Buffer.from(lines.join('\r\n') + '\r\n')
 }
 
@@ -57,7 +59,19 @@ export function envisionLikePlate(n: number): Buffer {
     'Results for Lum 384(1) - channel 0 (CPS)',
     ['', ...Array.from({length: COLUMNS}, (_, c) => String(c + 1).padStart(2, '0')), ''].join(','),
   ]
-  for (let r = 0; r < ROWS; r++) lines.push([letter(r), ...Array.from({length: COLUMNS}, (_, c) => String(Math.round(reading(n, r * COLUMNS + c, 90000)))), ''].join(','))
-  lines.push('', '', 'Basic assay information ', 'Assay ID: ,,,,3134', `Protocol Name: ,,,,Bench ${n}`, 'Serial#: ,,,,="1050209"', '', 'Exported with EnVision Workstation version 1.14.3049.1193')
+  for (let r = 0; r < ROWS; r++)
+    lines.push(
+      [letter(r), ...Array.from({length: COLUMNS}, (_, c) => String(Math.round(reading(n, r * COLUMNS + c, 90000)))), ''].join(','),
+    )
+  lines.push(
+    '',
+    '',
+    'Basic assay information ',
+    'Assay ID: ,,,,3134',
+    `Protocol Name: ,,,,Bench ${n}`,
+    'Serial#: ,,,,="1050209"',
+    '',
+    'Exported with EnVision Workstation version 1.14.3049.1193',
+  )
   return Buffer.from(lines.join('\n') + '\n')
 }

@@ -10,13 +10,21 @@ export async function openBackend(profile: ResolvedProfile): Promise<Backend> {
       return createLocalBackend({home: profile.home!})
     }
     case 'aws':
-      throw new LabmeshError('UNSUPPORTED', `profile "${profile.name}" uses the aws backend, which this version of labmesh cannot open yet`, {
-        suggestions: ['use a local profile (the default) until the aws backend ships'],
-      })
+      throw new LabmeshError(
+        'UNSUPPORTED',
+        `profile "${profile.name}" uses the aws backend, which this version of labmesh cannot open yet`,
+        {
+          suggestions: ['use a local profile (the default) until the aws backend ships'],
+        },
+      )
     default:
-      throw new LabmeshError('INVALID_INPUT', `profile "${profile.name}" names an unknown backend "${(profile.settings as {backend: string}).backend}"`, {
-        subject: profile.configFile,
-        suggestions: ['backend must be "local" or "aws"'],
-      })
+      throw new LabmeshError(
+        'INVALID_INPUT',
+        `profile "${profile.name}" names an unknown backend "${(profile.settings as {backend: string}).backend}"`,
+        {
+          subject: profile.configFile,
+          suggestions: ['backend must be "local" or "aws"'],
+        },
+      )
   }
 }

@@ -259,7 +259,10 @@ export interface SearchIndex {
    * file's entry is swapped whole, so searches stay right during a rebuild), then removes
    * entries of files that are gone and clears the backlog of `unindexed()`.
    */
-  rebuild(options: {searchText(record: FileRecord): Promise<string | undefined>; onProgress?(done: number, total: number): void}): Promise<{indexed: number; removed: number}>
+  rebuild(options: {
+    searchText(record: FileRecord): Promise<string | undefined>
+    onProgress?(done: number, total: number): void
+  }): Promise<{indexed: number; removed: number}>
 }
 
 export interface SavedSearch {

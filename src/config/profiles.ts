@@ -1,6 +1,6 @@
-import envPaths from 'env-paths'
 import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import envPaths from 'env-paths'
 
 import {LabmeshError} from '../errors.js'
 
@@ -106,9 +106,13 @@ export function resolveProfile(flag?: string): ResolvedProfile {
         : [DEFAULT_PROFILE, 'default']
   const settings = profiles[name]
   if (!settings) {
-    throw new LabmeshError('NOT_FOUND', `no profile named "${name}" (from ${source === 'flag' ? '--profile' : source === 'env' ? 'LABMESH_PROFILE' : 'the config file'})`, {
-      suggestions: [`known profiles: ${Object.keys(profiles).join(', ')}`, 'create one with `labmesh init --profile NAME`'],
-    })
+    throw new LabmeshError(
+      'NOT_FOUND',
+      `no profile named "${name}" (from ${source === 'flag' ? '--profile' : source === 'env' ? 'LABMESH_PROFILE' : 'the config file'})`,
+      {
+        suggestions: [`known profiles: ${Object.keys(profiles).join(', ')}`, 'create one with `labmesh init --profile NAME`'],
+      },
+    )
   }
   const home = settings.backend === 'local' ? path.resolve(process.env.LABMESH_HOME || settings.home || defaultHome()) : undefined
   return {name, settings, source, home, configFile: configFile()}

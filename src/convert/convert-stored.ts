@@ -132,7 +132,10 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
     for (const id of options.fileIds) {
       const file = await findFile(backend, id)
       if (file.category !== 'RAW') {
-        throw new LabmeshError('INVALID_INPUT', `${file.fileId} is an engineered file; convert takes raw files`, {subject: file.fileId, suggestions: [`convert its raw file, ${file.rawFileId}`]})
+        throw new LabmeshError('INVALID_INPUT', `${file.fileId} is an engineered file; convert takes raw files`, {
+          subject: file.fileId,
+          suggestions: [`convert its raw file, ${file.rawFileId}`],
+        })
       }
       files.push(file)
     }

@@ -29,7 +29,11 @@ export function numberKey(n: number): string {
 
 /** Units compare case-insensitively, micro signs as u, spaces, parentheses and "unitless" ignored. */
 export function unitKey(unit: string): string {
-  return unit.toLowerCase().replace(/[µμ]/g, 'u').replace(/unitless/g, '').replace(/[\s()]/g, '')
+  return unit
+    .toLowerCase()
+    .replace(/[µμ]/g, 'u')
+    .replace(/unitless/g, '')
+    .replace(/[\s()]/g, '')
 }
 
 interface Walked {

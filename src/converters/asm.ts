@@ -13,7 +13,11 @@ export function optionalQuantity(value: number | undefined, unit: string): Quant
 }
 
 /** The `data system document` every engineered document carries: source file and converter. */
-export function dataSystemDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, software?: {name?: string; version?: string}) {
+export function dataSystemDocument(
+  input: ConverterInput,
+  converter: Pick<Converter, 'name' | 'version'>,
+  software?: {name?: string; version?: string},
+) {
   return compact({
     'file name': input.name,
     'UNC path': undefined,

@@ -62,7 +62,14 @@ const DESCRIPTIVE: Record<string, string> = {
 }
 
 /** Headers only the Vi-CELL BLU writes (the older Vi-CELL XR spells its columns differently). */
-const BLU_MARKERS = ['viable (x10^6) cells/ml', 'total (x10^6) cells/ml', 'average viable circularity', 'viable spot brightness (%)', 'decluster degree', 'analysis date/time']
+const BLU_MARKERS = [
+  'viable (x10^6) cells/ml',
+  'total (x10^6) cells/ml',
+  'average viable circularity',
+  'viable spot brightness (%)',
+  'decluster degree',
+  'analysis date/time',
+]
 
 export const beckmanViCellBlu: Converter = {
   name: 'beckman-vi-cell-blu',
@@ -175,7 +182,6 @@ function inferColumn(header: string): ColumnSpec {
 function normaliseHeader(header: string): string {
   return header.trim().replace(/^"|"$/g, '').toLowerCase().replace(/[µμ]/g, 'u')
 }
-
 
 function invalid(file: string, expected: string): never {
   throw new LabmeshError('INVALID_DATA', `${file}: expected ${expected}`, {subject: file})

@@ -44,7 +44,6 @@ function invalid(input: ConverterInput, what: string): LabmeshError {
   return new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
 }
 
-
 /** "A".."Z" are rows 1-26; 1536-well plates continue with "a".."f" (or "AA".."AF") for rows 27-32. */
 function rowIndex(label: string): number | undefined {
   if (/^[A-Z]$/.test(label)) return label.charCodeAt(0) - 65
@@ -84,7 +83,12 @@ function convertMars(input: ConverterInput): EngineeredDocument {
     const pairs = filled.map((c) => /^([^:()]+?):\s*(.*)$/.exec(c))
     if (pairs.every((p) => p !== null)) {
       for (const pair of pairs) header[pair![1].trim()] = pair![2].trim()
-    } else if (filled.length === 1 && grids.length === 0 && title === undefined && /^(absorbance|fluorescence|luminescence|time.resolved|alphascreen)/i.test(filled[0])) {
+    } else if (
+      filled.length === 1 &&
+      grids.length === 0 &&
+      title === undefined &&
+      /^(absorbance|fluorescence|luminescence|time.resolved|alphascreen)/i.test(filled[0])
+    ) {
       modes.push(filled[0])
     } else if (filled.length === 1) {
       title = filled[0]
@@ -97,7 +101,11 @@ function convertMars(input: ConverterInput): EngineeredDocument {
   for (const grid of grids) if (grid.rows === 0) throw invalid(input, `the grid "${grid.title}" has a column header but no rows`)
   // A file cut off mid-grid ends without a line break on a row shorter than its header.
   const last = lines.at(-1) ?? ''
-  if (!/\n$/.test(text) && rowIndex(splitDelimited(last)[0].trim()) !== undefined && splitDelimited(last).length < grids.at(-1)!.columns + 1) {
+  if (
+    !/\n$/.test(text) &&
+    rowIndex(splitDelimited(last)[0].trim()) !== undefined &&
+    splitDelimited(last).length < grids.at(-1)!.columns + 1
+  ) {
     throw invalid(input, 'the last grid row is incomplete: the file looks truncated')
   }
   return buildDocument(input, header, modes, grids, otherLines)
@@ -135,17 +143,33 @@ function readTypeOf(modes: string[], title: string): ReadType {
 }
 
 /** "Raw Data (580/620)" is excitation/emission; "Raw Data (484)" or "(450 1)" a single wavelength; "(No filter)" none. */
-function wavelengths(title: string): {excitation?: Quantity; detector?: Quantity; excitationBandwidth?: Quantity; detectorBandwidth?: Quantity} {
+function wavelengths(title: string): {
+  excitation?: Quantity
+  detector?: Quantity
+  excitationBandwidth?: Quantity
+  detectorBandwidth?: Quantity
+} {
   const inner = /\(([^)]*)\)/.exec(title)?.[1]
   if (!inner) return {}
   const parts = inner.split('/').map((part) => /^\s*(\d+(?:\.\d+)?)(?:\s*-\s*(\d+(?:\.\d+)?))?/.exec(part))
   if (parts.some((p) => p === null)) return {}
   const wl = (m: RegExpExecArray | null, group: number) => (m?.[group] ? quantity(Number(m[group]), 'nm') : undefined)
   if (parts.length === 1) return {detector: wl(parts[0], 1), detectorBandwidth: wl(parts[0], 2)}
-  return {excitation: wl(parts[0], 1), excitationBandwidth: wl(parts[0], 2), detector: wl(parts.at(-1)!, 1), detectorBandwidth: wl(parts.at(-1)!, 2)}
+  return {
+    excitation: wl(parts[0], 1),
+    excitationBandwidth: wl(parts[0], 2),
+    detector: wl(parts.at(-1)!, 1),
+    detectorBandwidth: wl(parts.at(-1)!, 2),
+  }
 }
 
-function buildDocument(input: ConverterInput, header: Record<string, string>, modes: string[], grids: Grid[], otherLines: string[]): EngineeredDocument {
+function buildDocument(
+  input: ConverterInput,
+  header: Record<string, string>,
+  modes: string[],
+  grids: Grid[],
+  otherLines: string[],
+): EngineeredDocument {
   const plateId = header.ID1 || undefined
   const wellCount = Math.max(...grids.map((g) => PLATE_BY_COLUMNS[g.columns] ?? g.columns * g.rows))
   const time = [header.Date, header.Time].filter(Boolean).join(' ') || undefined
@@ -177,7 +201,7 @@ function buildDocument(input: ConverterInput, header: Record<string, string>, mo
         'device control aggregate document': {'device control document': [deviceControl]},
         [readType]: value === undefined ? undefined : quantity(value, unit),
         // Overflow and masked wells ("OVRFLW", "-") are kept as written, never as a number.
-        'error document': value === undefined ? [{'error': cell.raw, 'error feature': readType}] : undefined,
+        'error document': value === undefined ? [{error: cell.raw, 'error feature': readType}] : undefined,
       })
       const list = byWell.get(well)
       if (list) list.push(measurement)
@@ -195,7 +219,7 @@ function buildDocument(input: ConverterInput, header: Record<string, string>, mo
       'plate reader document': [...byWell.values()].map((measurements) => ({
         'measurement aggregate document': compact({
           'measurement time': time,
-          'analyst': header.User,
+          analyst: header.User,
           'experiment type': header['Test name'],
           'experimental data identifier': header.ID2 || undefined,
           'plate well count': quantity(wellCount, '#'),

@@ -6,7 +6,10 @@
 export function parseNumber(raw: string | number | null | undefined): number | undefined {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : undefined
   if (raw === null || raw === undefined) return undefined
-  let s = raw.trim().replace(/^"(.*)"$/, '$1').trim()
+  let s = raw
+    .trim()
+    .replace(/^"(.*)"$/, '$1')
+    .trim()
   if (s === '') return undefined
   s = s.replace(/[\u00a0\u202f ](?=\d{3}\b)/g, '')
   if (/^[+-]?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(s) || /^[+-]?\.\d+([eE][+-]?\d+)?$/.test(s)) return Number(s)

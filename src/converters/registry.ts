@@ -84,9 +84,13 @@ export class ConverterRegistry {
     }
     const converter = await this.choose(input.name, input.bytes, forced)
     if (converter.name === GENERIC_CONVERTER && looksBinary(input.bytes) && !isZip(input.bytes)) {
-      throw new LabmeshError('INVALID_DATA', `${input.name} holds binary data that no converter recognises; expected a text (CSV, TSV, TXT) or XLSX instrument export`, {
-        subject: input.name,
-      })
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `${input.name} holds binary data that no converter recognises; expected a text (CSV, TSV, TXT) or XLSX instrument export`,
+        {
+          subject: input.name,
+        },
+      )
     }
     try {
       const document = await converter.convert(input)
@@ -111,14 +115,21 @@ async function loadConverterModule(file: string): Promise<Converter[]> {
   try {
     loaded = await import(pathToFileURL(file).href)
   } catch (error) {
-    throw new LabmeshError('INVALID_INPUT', `cannot load converter module ${file}: ${(error as Error).message}`, {subject: file, cause: error})
+    throw new LabmeshError('INVALID_INPUT', `cannot load converter module ${file}: ${(error as Error).message}`, {
+      subject: file,
+      cause: error,
+    })
   }
   const exported = loaded.default ?? loaded.converter ?? loaded.converters
   const list = Array.isArray(exported) ? exported : [exported]
   for (const candidate of list) {
     const c = candidate as Partial<Converter> | undefined
     if (!c || typeof c.name !== 'string' || typeof c.detect !== 'function' || typeof c.convert !== 'function') {
-      throw new LabmeshError('INVALID_INPUT', `${file} does not export a converter (an object with name, version, technique, detect and convert)`, {subject: file})
+      throw new LabmeshError(
+        'INVALID_INPUT',
+        `${file} does not export a converter (an object with name, version, technique, detect and convert)`,
+        {subject: file},
+      )
     }
   }
   return list as Converter[]

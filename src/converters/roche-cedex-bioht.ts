@@ -98,7 +98,19 @@ interface Layout {
   status: number
 }
 
-const LAYOUT_V6: Layout = {sample: 2, batch: 3, role: 4, dilution: 5, code: 6, testDilution: 7, unit: 8, flag: 9, value: 10, raw: 11, status: 12}
+const LAYOUT_V6: Layout = {
+  sample: 2,
+  batch: 3,
+  role: 4,
+  dilution: 5,
+  code: 6,
+  testDilution: 7,
+  unit: 8,
+  flag: 9,
+  value: 10,
+  raw: 11,
+  status: 12,
+}
 const LAYOUT_V5: Layout = {code: 2, sample: 5, role: 6, unit: 7, flag: 8, value: 9, raw: 10, status: 11}
 const KNOWN_COLUMNS = new Map<Layout, Set<number>>([LAYOUT_V6, LAYOUT_V5].map((l) => [l, new Set([0, 1, ...Object.values(l)])]))
 

@@ -68,7 +68,8 @@ function convertNanodrop(input: ConverterInput): EngineeredDocument {
   }
   const lines = decodeText(input.bytes).split('\n')
   const headerIndex = lines.findIndex(isSampleHeader)
-  if (headerIndex < 0) throw invalid(input, 'no sample table header (a tab-separated line naming Sample and A260/A280 or concentration columns) found')
+  if (headerIndex < 0)
+    throw invalid(input, 'no sample table header (a tab-separated line naming Sample and A260/A280 or concentration columns) found')
 
   // "Application:<tab>RNA", "Serial number:<tab><tab>1234": the value is the first filled cell after the key.
   const preamble: Record<string, string> = {}
@@ -88,7 +89,8 @@ function convertNanodrop(input: ConverterInput): EngineeredDocument {
   const columns = names.map((name) => classify(name, decimalComma))
   const rows = body.map((cells, index) => {
     // A row shorter than the header is a file cut off mid-row, not an export NanoDrop writes.
-    if (cells.length < names.length) throw invalid(input, `sample row ${index + 1} has ${cells.length} of ${names.length} columns: the file looks truncated`)
+    if (cells.length < names.length)
+      throw invalid(input, `sample row ${index + 1} has ${cells.length} of ${names.length} columns: the file looks truncated`)
     return readRow(names, columns, cells, decimalComma)
   })
   return buildDocument(input, preamble, rows)
@@ -193,15 +195,23 @@ function buildDocument(input: ConverterInput, preamble: Record<string, string>, 
         'measurement identifier': nextId(),
         'sample document': sample,
         'device control aggregate document': {
-          'device control document': [{'device type': 'spectrophotometer', 'detector wavelength setting': quantity(absorbance.wavelength, 'nm')}],
+          'device control document': [
+            {'device type': 'spectrophotometer', 'detector wavelength setting': quantity(absorbance.wavelength, 'nm')},
+          ],
         },
         absorbance: reading(absorbance.value, 'mAU'),
         'mass concentration':
-          row.concentration && absorbance.wavelength === captureWavelength ? reading(row.concentration.value, row.concentration.unit) : undefined,
+          row.concentration && absorbance.wavelength === captureWavelength
+            ? reading(row.concentration.value, row.concentration.unit)
+            : undefined,
       }),
     )
     if (row.concentration && !row.absorbances.some((a) => a.wavelength === captureWavelength)) {
-      measurements.push({'measurement identifier': nextId(), 'sample document': sample, 'mass concentration': reading(row.concentration.value, row.concentration.unit)})
+      measurements.push({
+        'measurement identifier': nextId(),
+        'sample document': sample,
+        'mass concentration': reading(row.concentration.value, row.concentration.unit),
+      })
     }
     if (row.spectrum.wavelengths.length > 0) {
       measurements.push({
@@ -229,7 +239,7 @@ function buildDocument(input: ConverterInput, preamble: Record<string, string>, 
       'measurement aggregate document': compact({
         'measurement time': first(row, 'date & time', 'date'),
         'experiment type': application,
-        'analyst': first(row, 'username', 'user name', 'user id') ?? setting('user name'),
+        analyst: first(row, 'username', 'user name', 'user id') ?? setting('user name'),
         'measurement document': measurements,
       }),
       'calculated data aggregate document':

@@ -8,7 +8,13 @@ export async function findFile(backend: Backend, idOrPrefix: string): Promise<Fi
   const candidates = /^[0-9a-f-]{4,}$/i.test(idOrPrefix) ? await backend.metadata.matchFileIds(idOrPrefix.toLowerCase(), 2) : []
   if (candidates.length === 1) return (await backend.metadata.getFile(candidates[0]))!
   if (candidates.length > 1) {
-    throw new LabmeshError('INVALID_INPUT', `"${idOrPrefix}" matches more than one file`, {subject: idOrPrefix, suggestions: ['give more characters of the id']})
+    throw new LabmeshError('INVALID_INPUT', `"${idOrPrefix}" matches more than one file`, {
+      subject: idOrPrefix,
+      suggestions: ['give more characters of the id'],
+    })
   }
-  throw new LabmeshError('NOT_FOUND', `no file with id ${idOrPrefix}`, {subject: idOrPrefix, suggestions: ['list files with `labmesh files list`']})
+  throw new LabmeshError('NOT_FOUND', `no file with id ${idOrPrefix}`, {
+    subject: idOrPrefix,
+    suggestions: ['list files with `labmesh files list`'],
+  })
 }

@@ -6,7 +6,16 @@ export function renderFileList(files: FileRecord[]): string {
   if (files.length === 0) return 'No files match.'
   return renderTable(
     ['file', 'category', 'v', 'status', 'size', 'source', 'metadata', 'labels'],
-    files.map((f) => [shortId(f.fileId), f.category, f.version, f.status, formatBytes(f.size), f.sourcePath, formatMetadata(f.metadata, ['time']), formatLabels(f.labels)]),
+    files.map((f) => [
+      shortId(f.fileId),
+      f.category,
+      f.version,
+      f.status,
+      formatBytes(f.size),
+      f.sourcePath,
+      formatMetadata(f.metadata, ['time']),
+      formatLabels(f.labels),
+    ]),
   )
 }
 
@@ -29,10 +38,22 @@ export function renderFileDetail(file: FileRecord, versions: FileRecord[], deriv
     ]),
   ]
   if (versions.length > 1) {
-    parts.push('Versions:', renderTable(['v', 'file', 'sha256', 'size', 'ingested'], versions.map((v) => [v.version, v.fileId, v.sha256.slice(0, 12), formatBytes(v.size), v.ingestedAt])))
+    parts.push(
+      'Versions:',
+      renderTable(
+        ['v', 'file', 'sha256', 'size', 'ingested'],
+        versions.map((v) => [v.version, v.fileId, v.sha256.slice(0, 12), formatBytes(v.size), v.ingestedAt]),
+      ),
+    )
   }
   if (derived.length > 0) {
-    parts.push('Derived files:', renderTable(['file', 'category', 'status', 'size'], derived.map((d) => [d.fileId, d.category, d.status, formatBytes(d.size)])))
+    parts.push(
+      'Derived files:',
+      renderTable(
+        ['file', 'category', 'status', 'size'],
+        derived.map((d) => [d.fileId, d.category, d.status, formatBytes(d.size)]),
+      ),
+    )
   }
   return parts.join('\n')
 }

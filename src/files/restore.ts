@@ -19,11 +19,25 @@ export interface RestoredFile {
  * Writes a stored file's bytes into a folder under its source file name, checking them against
  * the recorded sha256 before the file appears (temp file, then rename).
  */
-export async function restoreFile(backend: Backend, record: FileRecord, outDir: string, options: {overwrite?: boolean; name?: string} = {}): Promise<RestoredFile> {
+export async function restoreFile(
+  backend: Backend,
+  record: FileRecord,
+  outDir: string,
+  options: {overwrite?: boolean; name?: string} = {},
+): Promise<RestoredFile> {
   const name = safeName(options.name ?? path.basename(record.sourcePath))
   const target = path.join(path.resolve(outDir), name)
-  if (!options.overwrite && (await access(target).then(() => true, () => false))) {
-    throw new LabmeshError('CONFLICT', `${target} already exists`, {subject: target, suggestions: ['pass --force to overwrite it, or choose another --out folder']})
+  if (
+    !options.overwrite &&
+    (await access(target).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    throw new LabmeshError('CONFLICT', `${target} already exists`, {
+      subject: target,
+      suggestions: ['pass --force to overwrite it, or choose another --out folder'],
+    })
   }
   await mkdir(path.dirname(target), {recursive: true})
   const temp = path.join(path.dirname(target), `.${name}.${randomUUID()}.part`)
@@ -43,9 +57,13 @@ export async function restoreFile(backend: Backend, record: FileRecord, outDir: 
     )
     const sha256 = hash.digest('hex')
     if (sha256 !== record.sha256 || size !== record.size) {
-      throw new LabmeshError('INVALID_DATA', `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256}, expected ${record.sha256}): the workspace object is damaged`, {
-        subject: record.fileId,
-      })
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256}, expected ${record.sha256}): the workspace object is damaged`,
+        {
+          subject: record.fileId,
+        },
+      )
     }
     await rename(temp, target)
     return {fileId: record.fileId, path: target, sha256, size, verified: true}

@@ -68,7 +68,15 @@ export interface IngestResult {
  * rest go on; nothing stored earlier is changed. Re-running over the same files stores nothing.
  */
 export async function ingestFiles(backend: Backend, options: IngestOptions): Promise<IngestResult> {
-  const result: IngestResult = {dryRun: Boolean(options.dryRun), ingested: 0, unchanged: 0, failed: [], warnings: [], files: [], bytesStored: 0}
+  const result: IngestResult = {
+    dryRun: Boolean(options.dryRun),
+    ingested: 0,
+    unchanged: 0,
+    failed: [],
+    warnings: [],
+    files: [],
+    bytesStored: 0,
+  }
   const collect = options.collectFiles ?? true
   const host = hostname()
   const entries = walkFiles(options.paths, {include: options.include, exclude: options.exclude})
@@ -138,7 +146,12 @@ function record(result: IngestResult, outcome: FileOutcome, collect: boolean): v
 const RECORD_BATCH = 256
 
 /** A file's outcome, or, for a file to store, its record still to be written (with the outcome it will have). */
-async function ingestOne(backend: Backend, entry: FoundFile, host: string, options: IngestOptions): Promise<FileOutcome | {record: FileRecord; outcome: FileOutcome & {kind: 'file'}}> {
+async function ingestOne(
+  backend: Backend,
+  entry: FoundFile,
+  host: string,
+  options: IngestOptions,
+): Promise<FileOutcome | {record: FileRecord; outcome: FileOutcome & {kind: 'file'}}> {
   if (entry.size === 0) {
     return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
   }
@@ -153,7 +166,12 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
   if (options.template) {
     const matched = options.template.match(entry.relativePath)
     if (matched) templateFields = matched
-    else warning = {path: entry.path, code: 'TEMPLATE_MISMATCH', message: `"${entry.relativePath}" does not match the path template ${options.template.source}; stored without its fields`}
+    else
+      warning = {
+        path: entry.path,
+        code: 'TEMPLATE_MISMATCH',
+        message: `"${entry.relativePath}" does not match the path template ${options.template.source}; stored without its fields`,
+      }
   }
 
   const {head, stored} = await readAndStore(backend, entry, Boolean(options.dryRun))
@@ -193,11 +211,20 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
 /** Files up to this size are read once into memory: one read serves the sniffer, the hash and the store. */
 const SMALL_FILE_BYTES = 4 * 1024 * 1024
 
-async function readAndStore(backend: Backend, entry: FoundFile, dryRun: boolean): Promise<{head: Buffer; stored: {sha256: string; size: number}}> {
+async function readAndStore(
+  backend: Backend,
+  entry: FoundFile,
+  dryRun: boolean,
+): Promise<{head: Buffer; stored: {sha256: string; size: number}}> {
   if (entry.size <= SMALL_FILE_BYTES) {
     // Read in place: for small files a synchronous read beats four thread-pool round trips.
     const bytes = readFileSync(entry.path)
-    return {head: bytes, stored: dryRun ? {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length} : await backend.objects.putBytes(bytes)}
+    return {
+      head: bytes,
+      stored: dryRun
+        ? {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length}
+        : await backend.objects.putBytes(bytes),
+    }
   }
   const head = await readHead(entry.path)
   return {head, stored: dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path)}

@@ -113,7 +113,8 @@ function toIso(format: string, raw: string): string | undefined {
   const day = parts.DD ?? 1
   if (year === undefined) return undefined
   const date = new Date(Date.UTC(year, month - 1, day, parts.HH ?? 0, parts.mm ?? 0, parts.ss ?? 0))
-  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || (parts.HH ?? 0) > 23 || (parts.mm ?? 0) > 59 || (parts.ss ?? 0) > 59) return undefined
+  if (date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day || (parts.HH ?? 0) > 23 || (parts.mm ?? 0) > 59 || (parts.ss ?? 0) > 59)
+    return undefined
   const iso = date.toISOString()
   return parts.HH === undefined ? iso.slice(0, 10) : iso.replace('.000Z', 'Z')
 }

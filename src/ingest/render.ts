@@ -12,18 +12,39 @@ export function renderIngestResult(result: IngestResult): string {
     parts.push(
       renderTable(
         ['file', 'status', 'v', 'size', 'source', 'metadata', 'labels'],
-        changed.map((f) => [f.fileId ? shortId(f.fileId) : '(dry run)', f.status, f.version, formatBytes(f.size), f.sourcePath, formatMetadata(f.metadata, ['time']), formatLabels(f.labels)]),
+        changed.map((f) => [
+          f.fileId ? shortId(f.fileId) : '(dry run)',
+          f.status,
+          f.version,
+          formatBytes(f.size),
+          f.sourcePath,
+          formatMetadata(f.metadata, ['time']),
+          formatLabels(f.labels),
+        ]),
       ),
     )
   }
   if (result.warnings.length > 0) {
-    parts.push(renderTable(['stored with a warning', 'reason'], result.warnings.slice(0, LIST_AT_MOST).map((w) => [w.path, w.message])))
+    parts.push(
+      renderTable(
+        ['stored with a warning', 'reason'],
+        result.warnings.slice(0, LIST_AT_MOST).map((w) => [w.path, w.message]),
+      ),
+    )
   }
   if (result.failed.length > 0) {
-    parts.push(renderTable(['not stored', 'code', 'reason'], result.failed.slice(0, LIST_AT_MOST).map((f) => [f.path, f.code, f.message])))
+    parts.push(
+      renderTable(
+        ['not stored', 'code', 'reason'],
+        result.failed.slice(0, LIST_AT_MOST).map((f) => [f.path, f.code, f.message]),
+      ),
+    )
   }
   const verb = result.dryRun ? 'Would store' : 'Stored'
-  const summary = [`${verb} ${result.ingested} file${result.ingested === 1 ? '' : 's'} (${formatBytes(result.bytesStored)})`, `${result.unchanged} unchanged`]
+  const summary = [
+    `${verb} ${result.ingested} file${result.ingested === 1 ? '' : 's'} (${formatBytes(result.bytesStored)})`,
+    `${result.unchanged} unchanged`,
+  ]
   if (result.warnings.length > 0) summary.push(`${result.warnings.length} with warnings`)
   summary.push(`${result.failed.length} failed`)
   parts.push(summary.join(', ') + '.')

@@ -60,13 +60,23 @@ export async function* walkFiles(inputs: string[], options: WalkOptions = {}): A
   }
 }
 
-async function* walkDirectory(dir: string, relativeDir: string, ancestors: string[], wanted: (p: string) => boolean): AsyncGenerator<WalkEntry> {
+async function* walkDirectory(
+  dir: string,
+  relativeDir: string,
+  ancestors: string[],
+  wanted: (p: string) => boolean,
+): AsyncGenerator<WalkEntry> {
   let entries: Dirent<Buffer>[]
   try {
     entries = await readdir(dir, {withFileTypes: true, encoding: 'buffer'})
   } catch (error) {
     const problem = toLabmeshError(error)
-    yield {kind: 'problem', path: dir, code: problem.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UNREADABLE', message: `cannot list folder: ${reason(error)}`}
+    yield {
+      kind: 'problem',
+      path: dir,
+      code: problem.code === 'NOT_FOUND' ? 'NOT_FOUND' : 'UNREADABLE',
+      message: `cannot list folder: ${reason(error)}`,
+    }
     return
   }
   entries.sort((a, b) => Buffer.compare(a.name, b.name))
@@ -76,7 +86,12 @@ async function* walkDirectory(dir: string, relativeDir: string, ancestors: strin
       name = utf8.decode(entry.name)
     } catch {
       const shown = path.join(dir, entry.name.toString('latin1'))
-      yield {kind: 'problem', path: shown, code: 'INVALID_INPUT', message: `file name is not valid UTF-8 (bytes ${entry.name.toString('hex')}); rename it to ingest it`}
+      yield {
+        kind: 'problem',
+        path: shown,
+        code: 'INVALID_INPUT',
+        message: `file name is not valid UTF-8 (bytes ${entry.name.toString('hex')}); rename it to ingest it`,
+      }
       continue
     }
     const full = path.join(dir, name)
@@ -112,7 +127,10 @@ function withoutNested(inputs: string[]): string[] {
 async function describeStatError(file: string, error: unknown): Promise<WalkProblem> {
   const code = (error as NodeJS.ErrnoException).code
   if (code === 'ENOENT') {
-    const isLink = await lstat(file).then((s) => s.isSymbolicLink(), () => false)
+    const isLink = await lstat(file).then(
+      (s) => s.isSymbolicLink(),
+      () => false,
+    )
     return isLink
       ? {kind: 'problem', path: file, code: 'NOT_FOUND', message: 'broken symbolic link: its target does not exist'}
       : {kind: 'problem', path: file, code: 'NOT_FOUND', message: 'no such file or folder'}
@@ -123,7 +141,12 @@ async function describeStatError(file: string, error: unknown): Promise<WalkProb
 }
 
 function notRegular(file: string): WalkProblem {
-  return {kind: 'problem', path: file, code: 'INVALID_INPUT', message: 'not a regular file (device, socket or pipe): only files are ingested'}
+  return {
+    kind: 'problem',
+    path: file,
+    code: 'INVALID_INPUT',
+    message: 'not a regular file (device, socket or pipe): only files are ingested',
+  }
 }
 
 function reason(error: unknown): string {

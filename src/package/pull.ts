@@ -1,8 +1,8 @@
-import {quoteIdentifier} from '../backends/local/duckdb.js'
+import {quoteIdentifier} from '../lake/duckdb.js'
 import type {Catalog, QueryEngine, QueryRequest, TableVersion} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {editDistance, findTable, parseTableRef} from '../lake/catalog/table-ref.js'
-import type {PackageFormat} from '../query/formats.js'
+import type {PackageFormat} from './formats.js'
 import {descriptorName, type PackageSummary, writeDataPackage, type WritePackageOptions} from './write.js'
 
 export interface PullOptions {
@@ -33,7 +33,10 @@ export async function pullTable(catalog: Catalog, engine: QueryEngine, options: 
   for (const column of options.columns ?? []) {
     if (!known.includes(column)) {
       const closest = [...known].sort((a, b) => editDistance(a, column) - editDistance(b, column))[0]
-      throw new LabmeshError('INVALID_INPUT', `${name} has no column "${column}"`, {subject: column, suggestions: closest ? [`did you mean ${closest}?`] : []})
+      throw new LabmeshError('INVALID_INPUT', `${name} has no column "${column}"`, {
+        subject: column,
+        suggestions: closest ? [`did you mean ${closest}?`] : [],
+      })
     }
   }
   const select = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
@@ -45,7 +48,13 @@ export async function pullTable(catalog: Catalog, engine: QueryEngine, options: 
     format: options.format,
     resource: descriptorName(ref.table, 'table'),
     title: options.where?.trim() ? `${name} where ${options.where.trim()}` : name,
-    request: {sql, params: options.params, asOf: options.asOf ? {[name]: options.asOf} : undefined, signal: options.signal, onProgress: options.onProgress},
+    request: {
+      sql,
+      params: options.params,
+      asOf: options.asOf ? {[name]: options.asOf} : undefined,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    },
     origin: options.origin,
   })
   return {table: name, ...summary}

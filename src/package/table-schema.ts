@@ -20,7 +20,8 @@ export interface TableSchema {
 }
 
 // Integer type names of DuckDB and Athena (Trino).
-const INTEGER = /^(tinyint|smallint|integer|int|bigint|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint|int1|int2|int4|int8|long|short|byte|bignum)$/
+const INTEGER =
+  /^(tinyint|smallint|integer|int|bigint|hugeint|utinyint|usmallint|uinteger|ubigint|uhugeint|int1|int2|int4|int8|long|short|byte|bignum)$/
 const NUMBER = /^(float|float4|float8|real|double|double precision|decimal|numeric)\b/
 
 /**
@@ -30,7 +31,11 @@ const NUMBER = /^(float|float4|float8|real|double|double precision|decimal|numer
  */
 export function fieldFor(column: QueryColumn): TableSchemaField {
   const type = column.type.trim().toLowerCase()
-  const field = (fieldType: FieldType, format?: TableSchemaField['format']): TableSchemaField => ({name: column.name, type: fieldType, ...(format ? {format} : {})})
+  const field = (fieldType: FieldType, format?: TableSchemaField['format']): TableSchemaField => ({
+    name: column.name,
+    type: fieldType,
+    ...(format ? {format} : {}),
+  })
   // Lists and arrays: INTEGER[], VARCHAR[3], array(varchar), array<string>.
   if (type.endsWith(']') || /^(array|list)\b/.test(type)) return field('array')
   if (/^(struct|map|row|json|union)\b/.test(type)) return field('object')

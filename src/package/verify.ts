@@ -42,7 +42,8 @@ async function readDescriptor(root: string): Promise<DataPackage> {
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LabmeshError('NOT_FOUND', `${root} holds no ${DESCRIPTOR}; it is not a data package`, {subject: file})
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new LabmeshError('NOT_FOUND', `${root} holds no ${DESCRIPTOR}; it is not a data package`, {subject: file})
     throw error
   }
   let parsed: unknown
@@ -52,7 +53,11 @@ async function readDescriptor(root: string): Promise<DataPackage> {
     throw new LabmeshError('INVALID_DATA', `${file} is not JSON: ${(error as Error).message}`, {subject: file, cause: error})
   }
   const resources = (parsed as {resources?: unknown})?.resources
-  if (!Array.isArray(resources) || resources.length === 0 || !resources.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))) {
+  if (
+    !Array.isArray(resources) ||
+    resources.length === 0 ||
+    !resources.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r))
+  ) {
     throw new LabmeshError('INVALID_DATA', `${file} has no resources: a data package lists at least one`, {subject: file})
   }
   return parsed as DataPackage
@@ -73,7 +78,8 @@ async function checkResource(root: string, resource: DataResource, index: number
     check.problems.push(resource.data === undefined ? 'the resource has no path' : 'inline data: no file to check')
     return check
   }
-  if (check.bytes.expected === null && check.hash.expected === null) check.problems.push('the descriptor records neither bytes nor hash for it')
+  if (check.bytes.expected === null && check.hash.expected === null)
+    check.problems.push('the descriptor records neither bytes nor hash for it')
   const files: string[] = []
   for (const relative of paths) {
     if (REMOTE.test(relative)) check.problems.push(`${relative} is remote: only files in the package are checked`)
@@ -92,8 +98,10 @@ async function checkResource(root: string, resource: DataResource, index: number
   const digest = await digestFiles(files, algorithm)
   check.bytes.actual = digest.bytes
   check.hash.actual = `${algorithm}:${digest.hex}`
-  if (check.bytes.expected !== null && check.bytes.expected !== digest.bytes) check.problems.push(`${check.bytes.expected} bytes recorded, ${digest.bytes} found`)
-  if (typeof expected === 'object' && expected.hex !== digest.hex) check.problems.push(`the ${algorithm} hash differs from the recorded one`)
+  if (check.bytes.expected !== null && check.bytes.expected !== digest.bytes)
+    check.problems.push(`${check.bytes.expected} bytes recorded, ${digest.bytes} found`)
+  if (typeof expected === 'object' && expected.hex !== digest.hex)
+    check.problems.push(`the ${algorithm} hash differs from the recorded one`)
   check.ok = check.problems.length === 0
   return check
 }

@@ -4,9 +4,16 @@ import path from 'node:path'
 
 import type {QueryColumn, QueryEngine, QueryRequest} from '../backends/types.js'
 import {LabmeshError, toLabmeshError} from '../errors.js'
-import {MEDIA_TYPES, type PackageFormat} from '../query/formats.js'
-import {formatTableVersion} from '../query/options.js'
-import {DATAPACKAGE_PROFILE, type DataPackage, type DataResource, DESCRIPTOR, digestFiles, type PackageProvenance, TABLE_DIALECT_PROFILE} from './descriptor.js'
+import {formatTableVersion, MEDIA_TYPES, type PackageFormat} from './formats.js'
+import {
+  DATAPACKAGE_PROFILE,
+  type DataPackage,
+  type DataResource,
+  DESCRIPTOR,
+  digestFiles,
+  type PackageProvenance,
+  TABLE_DIALECT_PROFILE,
+} from './descriptor.js'
 import {tableSchemaFor} from './table-schema.js'
 
 export interface WritePackageOptions {
@@ -69,7 +76,9 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
       labmesh: {
         sql: options.request.sql,
         parameters: options.request.params ?? {},
-        asOf: Object.fromEntries(Object.entries(options.request.asOf ?? {}).map(([table, version]) => [table, formatTableVersion(version)])),
+        asOf: Object.fromEntries(
+          Object.entries(options.request.asOf ?? {}).map(([table, version]) => [table, formatTableVersion(version)]),
+        ),
         engine: engine.engine,
         ...options.origin,
         rows: result.rows,
@@ -79,7 +88,13 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
     await writeFile(path.join(staging, DESCRIPTOR), JSON.stringify(descriptor, null, 2) + '\n')
     if (existed) await rmdir(dir)
     await rename(staging, dir)
-    return {dir, descriptor: path.join(dir, DESCRIPTOR), columns: result.columns, rows: result.rows, resources: [{name: resource.name, path: file, format: options.format, bytes, hash: resource.hash!}]}
+    return {
+      dir,
+      descriptor: path.join(dir, DESCRIPTOR),
+      columns: result.columns,
+      rows: result.rows,
+      resources: [{name: resource.name, path: file, format: options.format, bytes, hash: resource.hash!}],
+    }
   } catch (error) {
     await rm(staging, {recursive: true, force: true})
     throw error
@@ -98,7 +113,10 @@ async function assertEmptyOrAbsent(dir: string): Promise<boolean> {
     throw toLabmeshError(error)
   }
   if (entries.length > 0) {
-    throw new LabmeshError('CONFLICT', `${dir} is not empty; a package goes into a new or empty folder`, {subject: dir, suggestions: ['choose another folder, or remove this one first']})
+    throw new LabmeshError('CONFLICT', `${dir} is not empty; a package goes into a new or empty folder`, {
+      subject: dir,
+      suggestions: ['choose another folder, or remove this one first'],
+    })
   }
   return true
 }

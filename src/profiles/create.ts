@@ -22,7 +22,9 @@ export function createProfile(request: NewProfile): CreatedProfile {
   if (!/^[\w.-]+$/.test(request.name)) throw new LabmeshError('USAGE', `"${request.name}" is not a profile name (letters, digits, _ . -)`)
   const config = readConfig()
   if (config.profiles[request.name] && !request.force) {
-    throw new LabmeshError('CONFLICT', `profile "${request.name}" exists already`, {suggestions: ['pass --force to replace it', '`labmesh profile show ' + request.name + '` to see it']})
+    throw new LabmeshError('CONFLICT', `profile "${request.name}" exists already`, {
+      suggestions: ['pass --force to replace it', '`labmesh profile show ' + request.name + '` to see it'],
+    })
   }
   let settings: ProfileSettings
   if (request.backend === 'aws') {

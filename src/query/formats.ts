@@ -2,14 +2,11 @@ import path from 'node:path'
 
 import type {ExportFormat} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
+import type {PackageFormat} from '../package/formats.js'
 
 /** `--format`: a table for people, or one of the formats written to stdout or a file. */
 export const OUTPUT_FORMATS = ['table', 'csv', 'tsv', 'json', 'jsonl', 'parquet'] as const
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number]
-
-/** Formats a data package holds its result in. */
-export const PACKAGE_FORMATS = ['csv', 'parquet'] as const
-export type PackageFormat = (typeof PACKAGE_FORMATS)[number]
 
 export type TextFormat = Exclude<ExportFormat, 'parquet'>
 
@@ -22,14 +19,6 @@ const BY_EXTENSION: Record<string, ExportFormat> = {
   '.ndjson': 'jsonl',
   '.parquet': 'parquet',
   '.pq': 'parquet',
-}
-
-export const MEDIA_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv',
-  tsv: 'text/tab-separated-values',
-  json: 'application/json',
-  jsonl: 'application/jsonl',
-  parquet: 'application/vnd.apache.parquet',
 }
 
 /** The format a file name implies by its extension, if any. */
@@ -59,21 +48,25 @@ export interface OutputFlags {
 export function resolveOutput(flags: OutputFlags): QueryOutput {
   if (flags.package !== undefined) {
     if (flags.out !== undefined) throw new LabmeshError('USAGE', '--out and --package both say where the result goes: give one')
-    if (flags.format !== undefined) throw new LabmeshError('USAGE', '--format does not apply to a package', {suggestions: ['--package-format csv|parquet']})
+    if (flags.format !== undefined)
+      throw new LabmeshError('USAGE', '--format does not apply to a package', {suggestions: ['--package-format csv|parquet']})
     return {kind: 'package', dir: path.resolve(flags.package), format: flags.packageFormat ?? 'csv'}
   }
   if (flags.packageFormat !== undefined) throw new LabmeshError('USAGE', '--package-format needs --package DIR')
   if (flags.out !== undefined) {
     const format = flags.format ?? formatFromPath(flags.out)
     if (format === undefined) {
-      throw new LabmeshError('USAGE', `cannot tell the format of ${flags.out} from its extension`, {suggestions: ['--format csv|tsv|json|jsonl|parquet']})
+      throw new LabmeshError('USAGE', `cannot tell the format of ${flags.out} from its extension`, {
+        suggestions: ['--format csv|tsv|json|jsonl|parquet'],
+      })
     }
     if (format === 'table') throw new LabmeshError('USAGE', 'a table is for the screen; write a file as csv, tsv, json, jsonl or parquet')
     return {kind: 'file', path: path.resolve(flags.out), format}
   }
   const format = flags.format ?? (flags.terminal || flags.json ? 'table' : 'csv')
   if (format === 'table') return {kind: 'table'}
-  if (format === 'parquet') throw new LabmeshError('USAGE', 'Parquet is binary: write it to a file', {suggestions: ['--out result.parquet']})
+  if (format === 'parquet')
+    throw new LabmeshError('USAGE', 'Parquet is binary: write it to a file', {suggestions: ['--out result.parquet']})
   if (flags.json) throw new LabmeshError('USAGE', `--json prints the command's result on stdout, so --format ${format} needs --out FILE`)
   return {kind: 'stdout', format}
 }

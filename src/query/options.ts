@@ -28,7 +28,9 @@ export function parseTableVersion(text: string): TableVersion {
   // Date.parse reads a time without a zone as local time; labmesh's times are UTC.
   const time = match ? Date.parse(text.replace(' ', 'T') + (match[1] && !match[3] ? 'Z' : '')) : Number.NaN
   if (Number.isNaN(time)) {
-    throw new LabmeshError('USAGE', `"${text}" is neither a version number nor a time`, {suggestions: ['a version: 3', 'a time: 2024-05-01T12:00:00Z (UTC unless a zone is given)']})
+    throw new LabmeshError('USAGE', `"${text}" is neither a version number nor a time`, {
+      suggestions: ['a version: 3', 'a time: 2024-05-01T12:00:00Z (UTC unless a zone is given)'],
+    })
   }
   return {timestamp: new Date(time)}
 }
@@ -38,16 +40,14 @@ export function parseAsOf(values: string[]): Record<string, TableVersion> {
   const asOf: Record<string, TableVersion> = {}
   for (const text of values) {
     const eq = text.indexOf('=')
-    if (eq === -1) throw new LabmeshError('USAGE', `--as-of "${text}" names no table`, {suggestions: ['--as-of lab.plate_reader=3', '--as-of lab.files=2024-05-01T12:00:00Z']})
+    if (eq === -1)
+      throw new LabmeshError('USAGE', `--as-of "${text}" names no table`, {
+        suggestions: ['--as-of lab.plate_reader=3', '--as-of lab.files=2024-05-01T12:00:00Z'],
+      })
     const ref = parseTableRef(text.slice(0, eq))
     const name = `${ref.database}.${ref.table}`
     if (name in asOf) throw new LabmeshError('USAGE', `--as-of ${name} is given twice`)
     asOf[name] = parseTableVersion(text.slice(eq + 1))
   }
   return asOf
-}
-
-/** How a table version reads back in messages and data packages: the number, or the time in ISO 8601. */
-export function formatTableVersion(version: TableVersion): number | string {
-  return 'version' in version ? version.version : version.timestamp.toISOString()
 }

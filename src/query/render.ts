@@ -9,13 +9,19 @@ export function renderOutcome(outcome: QueryOutcome, limit: number): string | un
   if (outcome.rows) {
     if (outcome.rows.length === 0) return `(no rows; columns: ${outcome.columns.map((c) => c.name).join(', ')})`
     const keys = Object.keys(outcome.rows[0])
-    const table = renderTable(keys, outcome.rows.map((row) => keys.map((key) => (typeof row[key] === 'object' && row[key] !== null ? JSON.stringify(row[key]) : row[key]))))
+    const table = renderTable(
+      keys,
+      outcome.rows.map((row) =>
+        keys.map((key) => (typeof row[key] === 'object' && row[key] !== null ? JSON.stringify(row[key]) : row[key])),
+      ),
+    )
     const note = outcome.truncated
       ? `The first ${limit} rows; the result has more: raise --limit, or write them all with --out FILE.`
       : `${count(outcome.rowCount, 'row')} (${outcome.elapsedSeconds.toFixed(2)} s).`
     return `${table}\n${note}`
   }
-  if (outcome.file) return `Wrote ${count(outcome.rowCount, 'row')} to ${outcome.file.path} (${outcome.file.format}, ${formatBytes(outcome.file.bytes)}).`
+  if (outcome.file)
+    return `Wrote ${count(outcome.rowCount, 'row')} to ${outcome.file.path} (${outcome.file.format}, ${formatBytes(outcome.file.bytes)}).`
   if (outcome.package) {
     const resource = outcome.package.resources[0]
     return [

@@ -4,8 +4,9 @@ import type {Writable} from 'node:stream'
 import type {ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryValue} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {type PackageSummary, writeDataPackage, type WritePackageOptions} from '../package/write.js'
+import {uniqueNames} from '../output/unique-names.js'
 import type {QueryOutput, TextFormat} from './formats.js'
-import {createRowWriter, uniqueNames} from './writers.js'
+import {createRowWriter} from './writers.js'
 
 export interface RunQueryOptions {
   request: QueryRequest
@@ -56,14 +57,24 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
       return {columns, rowCount: rows, file: {path: output.path, format: output.format, bytes}, complete: true, elapsedSeconds: elapsed()}
     }
     case 'package': {
-      const summary = await writeDataPackage(engine, {dir: output.dir, format: output.format, resource: 'result', request, origin: options.origin})
+      const summary = await writeDataPackage(engine, {
+        dir: output.dir,
+        format: output.format,
+        resource: 'result',
+        request,
+        origin: options.origin,
+      })
       return {columns: summary.columns, rowCount: summary.rows, package: summary, complete: true, elapsedSeconds: elapsed()}
     }
   }
 }
 
 /** The first `limit` rows (reading one more to know whether there are more), or EXPLAIN's plan. */
-async function collectRows(engine: QueryEngine, request: QueryRequest, limit: number): Promise<Omit<QueryOutcome, 'complete' | 'elapsedSeconds'>> {
+async function collectRows(
+  engine: QueryEngine,
+  request: QueryRequest,
+  limit: number,
+): Promise<Omit<QueryOutcome, 'complete' | 'elapsedSeconds'>> {
   return engine.query(request, async (result) => {
     const kept: QueryValue[][] = []
     let more = false
@@ -74,7 +85,8 @@ async function collectRows(engine: QueryEngine, request: QueryRequest, limit: nu
         break
       }
     }
-    if (result.kind === 'plan') return {columns: result.columns, rowCount: kept.length, plan: kept.map((row) => String(row.at(-1))).join('\n')}
+    if (result.kind === 'plan')
+      return {columns: result.columns, rowCount: kept.length, plan: kept.map((row) => String(row.at(-1))).join('\n')}
     const rows = kept.slice(0, limit)
     const keys = uniqueNames(result.columns.map((c) => c.name))
     return {
@@ -87,7 +99,11 @@ async function collectRows(engine: QueryEngine, request: QueryRequest, limit: nu
 }
 
 /** Every row to stdout as text; a reader that goes away (`| head`) ends the query quietly. */
-async function streamRows(engine: QueryEngine, options: RunQueryOptions, format: TextFormat): Promise<Omit<QueryOutcome, 'elapsedSeconds'>> {
+async function streamRows(
+  engine: QueryEngine,
+  options: RunQueryOptions,
+  format: TextFormat,
+): Promise<Omit<QueryOutcome, 'elapsedSeconds'>> {
   return engine.query(options.request, async (result) => {
     if (result.kind === 'plan') throw new LabmeshError('USAGE', 'EXPLAIN shows a plan: run it with the table view (no --format)')
     const writer = createRowWriter(format, result.columns, options.stdout)

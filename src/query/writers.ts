@@ -2,6 +2,7 @@ import {once} from 'node:events'
 import type {Writable} from 'node:stream'
 
 import type {QueryColumn, QueryValue} from '../backends/types.js'
+import {uniqueNames} from '../output/unique-names.js'
 import type {TextFormat} from './formats.js'
 
 /** Writes result pages as text, a page per write, waiting whenever the stream is full. */
@@ -9,17 +10,6 @@ export interface RowWriter {
   write(rows: QueryValue[][]): Promise<void>
   /** Finishes the document (JSON's closing bracket); the stream itself stays open. */
   end(): Promise<void>
-}
-
-/** Column names made unique as DuckDB does for a subquery: a, a_1, a_2 ... (keys of JSON objects must differ). */
-export function uniqueNames(names: string[]): string[] {
-  const taken = new Set<string>()
-  return names.map((name) => {
-    let unique = name
-    for (let n = 1; taken.has(unique); n++) unique = `${name}_${n}`
-    taken.add(unique)
-    return unique
-  })
 }
 
 /**

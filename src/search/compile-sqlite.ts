@@ -62,7 +62,8 @@ export function compileSqlite(node: SearchNode): CompiledQuery {
   const sql: Sql = {params: [], usesFiles: false}
   const {driver, inDriver, rest} = splitDriver(node)
   const where = rest.length === 0 ? '1' : rest.map((child) => condition(child, sql)).join(' AND ')
-  const wanted = (nodes: SearchNode[]): TextNode[] => nodes.flatMap((n) => [...leaves(n)].flatMap(({leaf, negated}) => (negated || leaf.type !== 'text' ? [] : [leaf])))
+  const wanted = (nodes: SearchNode[]): TextNode[] =>
+    nodes.flatMap((n) => [...leaves(n)].flatMap(({leaf, negated}) => (negated || leaf.type !== 'text' ? [] : [leaf])))
   const all = wanted([node])
   const or = (terms: (string | undefined)[]): string | null => {
     const kept = [...new Set(terms.filter((t) => t !== undefined))]
@@ -125,7 +126,8 @@ function exactTerm(leaf: TextNode): string | undefined {
 /** A term in the columns people read, for snippets: field values where the fields and labels show them. */
 function shownTerm(leaf: TextNode): string | undefined {
   const spec = leaf.field === null ? undefined : fieldSpec(leaf.field)
-  if (spec?.kind === 'label' || spec?.kind === 'metadata') return `{${spec.kind === 'label' ? 'labels' : 'fields'}} : ${ftsString(leaf.text, leaf.prefix)}`
+  if (spec?.kind === 'label' || spec?.kind === 'metadata')
+    return `{${spec.kind === 'label' ? 'labels' : 'fields'}} : ${ftsString(leaf.text, leaf.prefix)}`
   return ftsTerm(leaf)
 }
 
@@ -159,7 +161,10 @@ function splitDriver(node: SearchNode): {driver?: string; inDriver: SearchNode[]
   for (const child of node.children) {
     const expression = child.type === 'not' ? undefined : textExpression(child)
     if (expression === undefined) rest.push(child)
-    else wanted.push(expression) && inDriver.push(child)
+    else {
+      wanted.push(expression)
+      inDriver.push(child)
+    }
   }
   if (wanted.length === 0) return {inDriver: [], rest}
   const kept: SearchNode[] = []

@@ -5,7 +5,14 @@
  */
 
 /** Fields whose values are made up by the converter or repeat what the record already holds. */
-const SKIPPED_KEYS = new Set(['$asm.manifest', 'measurement identifier', 'file name', 'UNC path', 'ASM converter name', 'ASM converter version'])
+const SKIPPED_KEYS = new Set([
+  '$asm.manifest',
+  'measurement identifier',
+  'file name',
+  'UNC path',
+  'ASM converter name',
+  'ASM converter version',
+])
 
 /** Enough for every identifier of a 1536-well plate; beyond it a document adds little to find. */
 export const MAX_DOCUMENT_TEXT = 64 * 1024

@@ -30,7 +30,14 @@ const PAGE = 500
  * front. A file already there with the same sha256 counts as done, so a download can be re-run.
  * One file that fails is reported and the rest go on.
  */
-export async function downloadHits(backend: Backend, search: SearchIndex, query: SearchNode | null, scope: SearchScope, folder: string, onFile?: (done: number) => void): Promise<DownloadResult> {
+export async function downloadHits(
+  backend: Backend,
+  search: SearchIndex,
+  query: SearchNode | null,
+  scope: SearchScope,
+  folder: string,
+  onFile?: (done: number) => void,
+): Promise<DownloadResult> {
   const result: DownloadResult = {folder: path.resolve(folder), files: [], failed: []}
   const seen = new Set<string>()
   const names = new Set<string>()
@@ -57,7 +64,12 @@ async function restoreOnce(backend: Backend, raw: FileRecord, folder: string, na
   const name = names.has(base) ? `${shortId(raw.fileId)}-${base}` : base
   names.add(name)
   const target = path.join(folder, name)
-  if (await access(target).then(() => true, () => false)) {
+  if (
+    await access(target).then(
+      () => true,
+      () => false,
+    )
+  ) {
     const existing = await hashFile(target)
     if (existing.sha256 === raw.sha256) return {fileId: raw.fileId, path: target, sha256: raw.sha256, size: existing.size, verified: true}
   }

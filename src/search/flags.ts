@@ -7,12 +7,21 @@ import type {SearchRequest} from './run-search.js'
 export const searchFlags = {
   limit: Flags.integer({char: 'n', description: 'Hits to show (0: only the total and facets).', default: 20, min: 0}),
   offset: Flags.integer({description: 'Skip this many hits first.', default: 0, min: 0}),
-  sort: Flags.string({description: 'Order of hits: best match, newest (the time metadata), or source path.', options: ['score', 'time', 'path'], default: 'score'}),
+  sort: Flags.string({
+    description: 'Order of hits: best match, newest (the time metadata), or source path.',
+    options: ['score', 'time', 'path'],
+    default: 'score',
+  }),
   category: Flags.string({description: 'Only files of this category.', options: ['RAW', 'ENGINEERED']}),
   'all-versions': Flags.boolean({description: 'Search superseded versions too.'}),
   count: Flags.boolean({description: 'Print only the number of hits.', exclusive: ['facets', 'download']}),
-  facets: Flags.string({description: 'Count hits per value of this field (repeatable): instrument, technique, category, label.site...', multiple: true}),
-  download: Flags.string({description: 'Restore the raw file of every hit (all pages, not only those shown) into this folder, sha256 verified.'}),
+  facets: Flags.string({
+    description: 'Count hits per value of this field (repeatable): instrument, technique, category, label.site...',
+    multiple: true,
+  }),
+  download: Flags.string({
+    description: 'Restore the raw file of every hit (all pages, not only those shown) into this folder, sha256 verified.',
+  }),
 }
 
 export type SearchFlagValues = Interfaces.InferredFlags<typeof searchFlags>

@@ -53,7 +53,9 @@ export function indexEntry(record: FileRecord, searchText = ''): IndexEntry {
 }
 
 export function labelsText(labels: Label[]): string {
-  return distinctLabels(labels).map((l) => `${l.name}: ${l.value}`).join('\n')
+  return distinctLabels(labels)
+    .map((l) => `${l.name}: ${l.value}`)
+    .join('\n')
 }
 
 export function labelValues(labels: Label[]): IndexedValue[] {

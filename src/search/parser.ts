@@ -101,7 +101,10 @@ function combine(type: 'and' | 'or', children: (SearchNode | null)[]): SearchNod
 function joinRanges(nodes: SearchNode[]): SearchNode[] {
   const joined: SearchNode[] = []
   for (const node of nodes) {
-    const same = node.type === 'range' ? joined.find((j): j is RangeNode => j.type === 'range' && j.field === node.field && j.kind === node.kind) : undefined
+    const same =
+      node.type === 'range'
+        ? joined.find((j): j is RangeNode => j.type === 'range' && j.field === node.field && j.kind === node.kind)
+        : undefined
     if (!same || node.type !== 'range') {
       joined.push(node)
       continue
@@ -122,11 +125,21 @@ function hasWords(text: string): boolean {
   return /[\p{L}\p{N}]/u.test(text)
 }
 
-function fieldNode(query: string, field: string, operator: ComparisonOperator, value: Token & {kind: 'text'}, position: number): SearchNode | null {
+function fieldNode(
+  query: string,
+  field: string,
+  operator: ComparisonOperator,
+  value: Token & {kind: 'text'},
+  position: number,
+): SearchNode | null {
   const spec = fieldSpec(field)
   const comparable = spec.kind === 'number' || spec.kind === 'time' || spec.kind === 'metadata'
   if (operator !== ':' && !comparable) {
-    throw new SearchSyntaxError(query, position, `"${field}" cannot be compared with ${operator}: only numbers and times can (size, version, time, ingested, modified, metadata)`)
+    throw new SearchSyntaxError(
+      query,
+      position,
+      `"${field}" cannot be compared with ${operator}: only numbers and times can (size, version, time, ingested, modified, metadata)`,
+    )
   }
   const alwaysRange = spec.kind === 'number' || spec.kind === 'time' || (spec.kind === 'metadata' && spec.time)
   if (operator === ':' && !alwaysRange) {
@@ -162,7 +175,9 @@ function bounds(operator: ComparisonOperator, start: number, end: number): {min?
   const exact = start === end
   switch (operator) {
     case ':':
-      return exact ? {min: {value: start, inclusive: true}, max: {value: start, inclusive: true}} : {min: {value: start, inclusive: true}, max: {value: end, inclusive: false}}
+      return exact
+        ? {min: {value: start, inclusive: true}, max: {value: start, inclusive: true}}
+        : {min: {value: start, inclusive: true}, max: {value: end, inclusive: false}}
     case '>=':
       return {min: {value: start, inclusive: true}}
     case '>':

@@ -16,7 +16,14 @@ export function renderSearchResult(result: SearchResult, colour: boolean): strin
     parts.push(
       renderTable(
         ['file', 'name', 'category', 'metadata', 'match', 'score'],
-        hits.map((h) => [shortId(h.file.fileId), h.file.sourcePath.split(/[/\\]/).pop(), h.file.category, keyMetadata(h.file), h.snippet ? highlightForTerminal(h.snippet, colour) : '', h.score]),
+        hits.map((h) => [
+          shortId(h.file.fileId),
+          h.file.sourcePath.split(/[/\\]/).pop(),
+          h.file.category,
+          keyMetadata(h.file),
+          h.snippet ? highlightForTerminal(h.snippet, colour) : '',
+          h.score,
+        ]),
       ),
     )
   }
@@ -29,14 +36,28 @@ export function renderSearchResult(result: SearchResult, colour: boolean): strin
         : `Showing ${first}-${first + hits.length - 1} of ${result.total} file${result.total === 1 ? '' : 's'}.`,
   )
   for (const [field, counts] of Object.entries(result.facets ?? {})) {
-    parts.push(counts.length === 0 ? `No hit has a ${field}.` : renderTable([field, 'files'], counts.map((c) => [c.value, c.count])))
+    parts.push(
+      counts.length === 0
+        ? `No hit has a ${field}.`
+        : renderTable(
+            [field, 'files'],
+            counts.map((c) => [c.value, c.count]),
+          ),
+    )
   }
   if (result.download) {
     const {download} = result
     if (download.failed.length > 0) {
-      parts.push(renderTable(['not downloaded', 'code', 'reason'], download.failed.slice(0, LIST_FAILED_AT_MOST).map((f) => [f.sourcePath, f.code, f.message])))
+      parts.push(
+        renderTable(
+          ['not downloaded', 'code', 'reason'],
+          download.failed.slice(0, LIST_FAILED_AT_MOST).map((f) => [f.sourcePath, f.code, f.message]),
+        ),
+      )
     }
-    parts.push(`Downloaded ${download.files.length} raw file${download.files.length === 1 ? '' : 's'} into ${download.folder} (sha256 verified), ${download.failed.length} failed.`)
+    parts.push(
+      `Downloaded ${download.files.length} raw file${download.files.length === 1 ? '' : 's'} into ${download.folder} (sha256 verified), ${download.failed.length} failed.`,
+    )
   }
   return parts.join('\n')
 }
@@ -50,10 +71,15 @@ function keyMetadata(file: FileRecord): string {
 
 export function renderSavedSearches(saved: SavedSearch[]): string {
   if (saved.length === 0) return 'No saved searches. Save one with `labmesh search save <name> "<query>"`.'
-  return renderTable(['name', 'query', 'saved'], saved.map((s) => [s.name, s.query, s.savedAt]))
+  return renderTable(
+    ['name', 'query', 'saved'],
+    saved.map((s) => [s.name, s.query, s.savedAt]),
+  )
 }
 
 /** A note for stderr when files are missing from the index; empty when none are. */
 export function unindexedWarning(unindexed: number): string {
-  return unindexed > 0 ? `Warning: ${unindexed} stored file${unindexed === 1 ? ' is' : 's are'} not in the search index yet: run \`labmesh search reindex\`.` : ''
+  return unindexed > 0
+    ? `${unindexed} stored file${unindexed === 1 ? ' is' : 's are'} not in the search index yet: run \`labmesh search reindex\`.`
+    : ''
 }

@@ -61,5 +61,7 @@ export function searchIndexOf(backend: Backend): SearchIndex {
 
 export function savedSearchesOf(backend: Backend): SavedSearchStore {
   if (backend.savedSearches) return backend.savedSearches
-  throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot keep saved searches yet`, {suggestions: ['save searches in a local profile']})
+  throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot keep saved searches yet`, {
+    suggestions: ['save searches in a local profile'],
+  })
 }

@@ -10,7 +10,8 @@ export abstract class SearchingCommand<T extends typeof Command> extends Labmesh
     const backend = await this.backend()
     // Loaded only when used: a search should answer as fast as the CLI starts, and ora and
     // cli-table3 take longer to load than most searches take to run.
-    const spinner = this.interactive && flags.download ? (await import('../output/spinner.js')).createSpinner(true, 'downloading') : undefined
+    const spinner =
+      this.interactive && flags.download ? (await import('../output/spinner.js')).createSpinner(true, 'downloading') : undefined
     let result: SearchResult
     try {
       result = await runSearch(backend, {...searchRequest(query, flags), onDownload: (n) => spinner?.update(`downloading: ${n} files`)})
@@ -19,7 +20,7 @@ export abstract class SearchingCommand<T extends typeof Command> extends Labmesh
     }
     if (!this.jsonEnabled()) {
       const {renderSearchResult, unindexedWarning} = await import('./render.js')
-      if (result.unindexed > 0) this.logToStderr(unindexedWarning(result.unindexed))
+      if (result.unindexed > 0) this.warn(unindexedWarning(result.unindexed))
       this.log(flags.count ? String(result.total) : renderSearchResult(result, this.interactive))
     }
     if (result.download && result.download.failed.length > 0) this.failBatch()

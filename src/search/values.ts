@@ -31,7 +31,8 @@ export function parseTimeSpan(text: string, options: {yearAlone?: boolean} = {})
   const ms = fraction === undefined ? 0 : Math.floor(Number(fraction) * 1000)
   const local = Date.UTC(y, mo - 1, d, h, mi, s, ms)
   const check = new Date(local)
-  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59) return undefined
+  if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    return undefined
   const start = local - zoneOffsetMs(zone)
   let end: number
   if (month === undefined) end = Date.UTC(y + 1, 0, 1)

@@ -15,6 +15,7 @@ export function words(text: string): string[] {
   return folded.split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '')
 }
 
+// eslint-disable-next-line no-control-regex -- the whole ASCII range, control characters included
 const ASCII = /^[\x00-\x7f]*$/
 
 function withoutMarks(text: string): string {

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {scoreDocument} from '../../src/converters/accuracy.js'
 import {ConverterRegistry, GENERIC_CONVERTER} from '../../src/converters/registry.js'

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {agilentGen5} from '../../src/converters/agilent-gen5/index.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
@@ -26,7 +26,10 @@ function plates(doc: Doc): Doc[] {
 function readings(doc: Doc, well: string, plate?: string): Doc[] {
   return plates(doc)
     .flatMap((p) => p['measurement document'])
-    .filter((m: Doc) => m['sample document']['location identifier'] === well && (!plate || m['sample document']['well plate identifier'] === plate))
+    .filter(
+      (m: Doc) =>
+        m['sample document']['location identifier'] === well && (!plate || m['sample document']['well plate identifier'] === plate),
+    )
 }
 
 function reading(doc: Doc, well: string, label: string): Doc {
@@ -74,7 +77,14 @@ function gen5(plate: string, procedure: string, data: string): string {
   ].join('\n')
 }
 
-const LUMINESCENCE = ['Plate Type\t6 WELL PLATE', 'Read\tLUM', '\tLuminescence Endpoint', '\tFilter Set 1', '\t    Emission: Full light', '\t    Optics: Top,  Gain: 135'].join('\n')
+const LUMINESCENCE = [
+  'Plate Type\t6 WELL PLATE',
+  'Read\tLUM',
+  '\tLuminescence Endpoint',
+  '\tFilter Set 1',
+  '\t    Emission: Full light',
+  '\t    Optics: Top,  Gain: 135',
+].join('\n')
 
 describe('agilent-gen5 converter', () => {
   it('reads an absorbance endpoint with layout, blanked values, concentrations and a curve fit', () => {
@@ -90,7 +100,10 @@ describe('agilent-gen5 converter', () => {
     expect(blank['calculated result']).to.deep.equal({value: 1.131, unit: '(unitless)'})
     // The blanked value quotes its reading's label, so it names that reading as its source.
     expect(blank['data source aggregate document']['data source document']).to.deep.equal([
-      {'data source identifier': reading(doc, 'B2', '630nmAbsRead:630')['measurement identifier'], 'data source feature': '630nmAbsRead:630'},
+      {
+        'data source identifier': reading(doc, 'B2', '630nmAbsRead:630')['measurement identifier'],
+        'data source feature': '630nmAbsRead:630',
+      },
     ])
     expect(calculated(doc, '[Concentration]', 'A1')['calculated result'].value).to.equal(1980.423)
     expect(calculated(doc, 'StdCurve A')['calculated result']).to.deep.equal({value: 0.00168, unit: '(unitless)'})
@@ -176,7 +189,8 @@ describe('agilent-gen5 converter', () => {
   })
 
   it('splits multi-plate exports into one plate document each', () => {
-    const grid = (a1: string) => ['Results', '\t1\t2\t3', `A\t${a1}\t2\t3\tLUM:Lum`, '\t0.5\t0.6\t?????\tNormLum', 'B\t4\t5\t6\tLUM:Lum'].join('\n')
+    const grid = (a1: string) =>
+      ['Results', '\t1\t2\t3', `A\t${a1}\t2\t3\tLUM:Lum`, '\t0.5\t0.6\t?????\tNormLum', 'B\t4\t5\t6\tLUM:Lum'].join('\n')
     const text = gen5('Plate 1', LUMINESCENCE, grid('101')) + gen5('Plate 2', LUMINESCENCE, grid('102'))
     const doc = convertBytes('two-plates.txt', Buffer.from(text))
     expect(plates(doc).map((p) => p['well plate identifier'])).to.deep.equal(['Plate 1', 'Plate 2'])
@@ -197,7 +211,13 @@ describe('agilent-gen5 converter', () => {
       '\tFilter Set 1',
       '\t    Excitation: 295,  Emission: 350',
     ].join('\n')
-    const data = ['Results', '', 'Well\tWell ID\tRead 1:450,490\tRead 2:295,350\tRatio', 'A1\tSPL1\t100\t200\t0.5', 'B1\tBLK\t120\tOVRFLW\t?????'].join('\n')
+    const data = [
+      'Results',
+      '',
+      'Well\tWell ID\tRead 1:450,490\tRead 2:295,350\tRatio',
+      'A1\tSPL1\t100\t200\t0.5',
+      'B1\tBLK\t120\tOVRFLW\t?????',
+    ].join('\n')
     const doc = convertBytes('columns.txt', Buffer.from(gen5('Plate 1', procedure, data)))
     const second = reading(doc, 'A1', 'Read 2:295,350')
     expect(second.fluorescence).to.deep.equal({value: 200, unit: 'RFU'})

@@ -1,7 +1,7 @@
-import {expect} from 'chai'
-import ExcelJS from 'exceljs'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
+import ExcelJS from 'exceljs'
 
 import {appbioQuantstudio} from '../../src/converters/appbio-quantstudio/index.js'
 import {DETECT_HEAD_BYTES} from '../../src/converters/types.js'
@@ -25,8 +25,8 @@ function aggregate(doc: Doc): Doc {
 }
 
 function measurementsOf(doc: Doc, well: string): Doc[] {
-  return aggregate(doc)['qPCR document']
-    .flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
+  return aggregate(doc)
+    ['qPCR document'].flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
     .filter((m: Doc) => m['sample document']['location identifier'] === well)
 }
 
@@ -52,7 +52,10 @@ const expectInvalid = (name: string, bytes: Buffer, fragment?: RegExp) => expect
 describe('appbio-quantstudio converter', () => {
   it('reads a comparative Ct text export: results, settings, amplification and replicate statistics', async () => {
     const doc = await convert('appbio_quantstudio_example06.txt')
-    expect(aggregate(doc)['device system document']).to.include({'model number': 'QuantStudio(TM) 7 Flex System', 'device serial number': '1'})
+    expect(aggregate(doc)['device system document']).to.include({
+      'model number': 'QuantStudio(TM) 7 Flex System',
+      'device serial number': '1',
+    })
     const d1 = measurementOf(doc, 'D1', 'TGF-B')
     expect(d1['sample document']).to.include({'sample identifier': 'Lung', 'sample role type': 'UNKNOWN'})
     expect(processed(d1)['cycle threshold result']).to.deep.equal({value: 30.155, unit: '(unitless)'})
@@ -101,7 +104,10 @@ describe('appbio-quantstudio converter', () => {
     const doc = await convert('appbio_quantstudio_minimal_missing_results.txt')
     const a1 = measurementOf(doc, 'A1', 'CYP19_2-Allele 1')
     expect(processed(a1)).to.not.have.property('cycle threshold result')
-    expect(a1['error aggregate document']['error document']).to.deep.include({error: 'Undetermined', 'error feature': 'cycle threshold result'})
+    expect(a1['error aggregate document']['error document']).to.deep.include({
+      error: 'Undetermined',
+      'error feature': 'cycle threshold result',
+    })
     const pa = measurementOf(await convert('appbio_quantstudio_example02.txt'), 'A1', 'IPC')
     expect(pa['error aggregate document']['error document'][0].error).to.equal('Undetermined')
     const multicomponent = pa['multicomponent data cube']
@@ -115,7 +121,10 @@ describe('appbio-quantstudio converter', () => {
     expect(processed(b1)['cycle threshold result']).to.deep.equal({value: 20, unit: '(unitless)'})
     expect(processed(b1)['amplification data cube'].data.dimensions[0]).to.have.length(40)
     const [rq] = calculated(doc, 'RQ', 'GeneA').filter((c) => c['calculated result'].value === 0.8)
-    expect(rq['data source aggregate document']['data source document'].map((s: Doc) => s['location identifier'])).to.deep.equal(['A3', 'A4'])
+    expect(rq['data source aggregate document']['data source document'].map((s: Doc) => s['location identifier'])).to.deep.equal([
+      'A3',
+      'A4',
+    ])
     expect(aggregate(doc)['calculated data aggregate document']['reference DNA description']).to.equal('RefGene')
     const big = await convert('appbio_quantstudio_example08.xlsx')
     const a1 = measurementOf(big, 'A1', 'TJP-1 Rhesus')
@@ -153,8 +162,22 @@ describe('appbio-quantstudio converter', () => {
       book.addWorksheet('Results').addRows(rows)
       return Buffer.from(await book.xlsx.writeBuffer())
     }
-    expect(await appbioQuantstudio.detect('data.xlsx', await workbook([['Well', 'Value'], [1, 3]]))).to.equal(0)
-    const lookalike = await workbook([['Block Type', '96-Well Block (0.2mL)'], ['Experiment Type', 'Standard Curve'], [], ['Well', 'Well Position', 'CT'], [1, 'A1', 20]])
+    expect(
+      await appbioQuantstudio.detect(
+        'data.xlsx',
+        await workbook([
+          ['Well', 'Value'],
+          [1, 3],
+        ]),
+      ),
+    ).to.equal(0)
+    const lookalike = await workbook([
+      ['Block Type', '96-Well Block (0.2mL)'],
+      ['Experiment Type', 'Standard Curve'],
+      [],
+      ['Well', 'Well Position', 'CT'],
+      [1, 'A1', 20],
+    ])
     expect(await appbioQuantstudio.detect('data.xlsx', lookalike)).to.be.at.least(0.9)
     const converted = await convert('lookalike.xlsx', lookalike)
     expect(processed(measurementOf(converted, 'A1'))['cycle threshold result']).to.deep.equal({value: 20, unit: '(unitless)'})

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {beckmanViCellBlu} from '../../src/converters/beckman-vi-cell-blu.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
@@ -19,7 +19,9 @@ function convert(file: string, bytes = bytesOf(file)): Doc {
 }
 
 function measurements(doc: Doc): Doc[] {
-  return doc['cell counting aggregate document']['cell counting document'].flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
+  return doc['cell counting aggregate document']['cell counting document'].flatMap(
+    (d: Doc) => d['measurement aggregate document']['measurement document'],
+  )
 }
 
 function sample(doc: Doc, id: string): Doc {

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {bmgMars} from '../../src/converters/bmg-mars.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
@@ -23,8 +23,8 @@ function aggregate(doc: Doc): Doc {
 }
 
 function measurementOf(doc: Doc, well: string): Doc {
-  const found = aggregate(doc)['plate reader document']
-    .flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
+  const found = aggregate(doc)
+    ['plate reader document'].flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
     .filter((m: Doc) => m['sample document']['location identifier'] === well)
   expect(found, `measurements of ${well}`).to.have.length(1)
   return found[0]

@@ -1,7 +1,7 @@
-import {expect} from 'chai'
-import ExcelJS from 'exceljs'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
+import ExcelJS from 'exceljs'
 
 import {scoreDocument} from '../../src/converters/accuracy.js'
 import {genericConverter} from '../../src/converters/generic/index.js'
@@ -19,12 +19,16 @@ function aggregate(doc: Doc): Doc {
 }
 
 function measurements(doc: Doc, well?: string): Doc[] {
-  const all: Doc[] = aggregate(doc)['plate reader document'].flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
+  const all: Doc[] = aggregate(doc)['plate reader document'].flatMap(
+    (d: Doc) => d['measurement aggregate document']['measurement document'],
+  )
   return well === undefined ? all : all.filter((m) => m['sample document']['location identifier'] === well)
 }
 
 function calculated(doc: Doc, well: string): Doc[] {
-  return (aggregate(doc)['calculated data aggregate document']?.['calculated data document'] ?? []).filter((c: Doc) => c['location identifier'] === well)
+  return (aggregate(doc)['calculated data aggregate document']?.['calculated data document'] ?? []).filter(
+    (c: Doc) => c['location identifier'] === well,
+  )
 }
 
 function control(measurement: Doc): Doc {
@@ -57,13 +61,16 @@ describe('generic converter', () => {
     it('answers 0.1 for text and workbooks, 0 for binary or empty input', () => {
       expect(genericConverter.detect('a.csv', Buffer.from('Well,Value\nA1,1\n'))).to.equal(0.1)
       expect(genericConverter.detect('a.txt', Buffer.from('\ufeffPlate\t1\n', 'utf16le'))).to.equal(0.1)
-      expect(genericConverter.detect('a.xlsx', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.from('....xl/workbook.xml')]))).to.equal(0.1)
+      expect(genericConverter.detect('a.xlsx', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.from('....xl/workbook.xml')]))).to.equal(
+        0.1,
+      )
       expect(genericConverter.detect('a.bin', Buffer.from([0, 1, 2, 3, 0, 0, 255, 0]))).to.equal(0)
       expect(genericConverter.detect('a.csv', Buffer.alloc(0))).to.equal(0)
     })
 
     it('never claims a file from a specific converter (stays below the registry threshold)', () => {
-      for (const file of instrumentExports()) expect(genericConverter.detect(file.name, readFileSync(file.path)), file.name).to.be.at.most(0.1)
+      for (const file of instrumentExports())
+        expect(genericConverter.detect(file.name, readFileSync(file.path)), file.name).to.be.at.most(0.1)
     })
   })
 
@@ -176,12 +183,16 @@ describe('generic converter', () => {
         ['Blank abs:450', {value: 0.6, unit: '(unitless)'}],
         ['Conc. (ng/µL)', {value: 1.6, unit: 'ng/µL'}],
       ])
-      expect(calc[0]['data source aggregate document']['data source document'][0]['data source identifier']).to.equal(measurements(doc, 'B1')[0]['measurement identifier'])
+      expect(calc[0]['data source aggregate document']['data source document'][0]['data source identifier']).to.equal(
+        measurements(doc, 'B1')[0]['measurement identifier'],
+      )
     })
 
     it('reads grids offset to the right, under "<>", keeping numbers right of the plate per row', async () => {
       const header = ['', '<>', ...Array.from({length: 12}, (_, c) => String(c + 1)), 'Mean'].join(',')
-      const rows = Array.from({length: 8}, (_, r) => ['', letter(r), ...Array.from({length: 12}, (_, c) => String(r + c)), String(r + 5.5)].join(','))
+      const rows = Array.from({length: 8}, (_, r) =>
+        ['', letter(r), ...Array.from({length: 12}, (_, c) => String(r + c)), String(r + 5.5)].join(','),
+      )
       const doc = await convert('offset.csv', ['Absorbance', header, ...rows].join('\n'))
       expect(measurements(doc)).to.have.length(96)
       expect(measurements(doc, 'C4')[0].absorbance.value).to.equal(5)
@@ -213,7 +224,14 @@ describe('generic converter', () => {
     })
 
     it('reads "Well Position" and tab-delimited tables, keeping rows without a well as table rows', async () => {
-      const text = ['Well\tWell Position\tCt\tTm (°C)', '1\tA1\t18.717\t78.1', '2\tA2\t20.806\t78.3', '', 'Target\tEfficiency\tSlope', 'GAPDH\t98.5\t-3.36'].join('\n')
+      const text = [
+        'Well\tWell Position\tCt\tTm (°C)',
+        '1\tA1\t18.717\t78.1',
+        '2\tA2\t20.806\t78.3',
+        '',
+        'Target\tEfficiency\tSlope',
+        'GAPDH\t98.5\t-3.36',
+      ].join('\n')
       const doc = await convert('qpcr.txt', text)
       expect(measurements(doc, 'A2')[0].measurement).to.deep.equal({value: 20.806, unit: '(unitless)'})
       expect(measurements(doc, 'A2')[0]['sample document'].Well).to.deep.equal({value: 2, unit: '(unitless)'})
@@ -223,7 +241,13 @@ describe('generic converter', () => {
     })
 
     it('turns wells-across kinetic tables into one datacube per well, times in seconds', async () => {
-      const text = ['Absorbance kinetic', 'Time\tTemperature (°C)\tA1\tA2\tB1', '0:00:00\t25.0\t0.1\t0.2\t0.3', '0:00:30\t25.1\t0.15\t0.25\tOVRFLW', '0:01:00\t25.2\t0.2\t0.3\t0.4'].join('\n')
+      const text = [
+        'Absorbance kinetic',
+        'Time\tTemperature (°C)\tA1\tA2\tB1',
+        '0:00:00\t25.0\t0.1\t0.2\t0.3',
+        '0:00:30\t25.1\t0.15\t0.25\tOVRFLW',
+        '0:01:00\t25.2\t0.2\t0.3\t0.4',
+      ].join('\n')
       const doc = await convert('kinetic.txt', text)
       const b1 = measurements(doc, 'B1')[0]
       const cube = b1['absorbance profile data cube']

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {moldevSoftmaxPro} from '../../src/converters/moldev-softmax-pro/index.js'
 import {decodeText} from '../../src/converters/text.js'
@@ -21,8 +21,8 @@ function aggregate(doc: Doc): Doc {
 
 /** Every measurement document of a plate well. */
 function measurementsOf(doc: Doc, plate: string, well: string): Doc[] {
-  return aggregate(doc)['plate reader document']
-    .flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
+  return aggregate(doc)
+    ['plate reader document'].flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
     .filter((m: Doc) => m['sample document']['well plate identifier'] === plate && m['sample document']['location identifier'] === well)
 }
 
@@ -39,7 +39,10 @@ describe('moldev-softmax-pro converter', () => {
     const [plate1] = measurementsOf(doc, 'Plate01', 'A1')
     expect(plate1.absorbance).to.deep.equal({value: 3.41797666666667, unit: 'mAU'})
     expect(plate1['sample document']['sample identifier']).to.equal('01')
-    expect(plate1['device control aggregate document']['device control document'][0]['detector wavelength setting']).to.deep.equal({value: 450, unit: 'nm'})
+    expect(plate1['device control aggregate document']['device control document'][0]['detector wavelength setting']).to.deep.equal({
+      value: 450,
+      unit: 'nm',
+    })
     const [plate2] = measurementsOf(doc, 'Plate02', 'H12')
     expect(plate2.absorbance.value).to.equal(1.79018796133333)
     // AvgOD is written once per sample and averages the sample's six wells over both plates.
@@ -55,7 +58,9 @@ describe('moldev-softmax-pro converter', () => {
     const doc = convert('MD_SMP_absorbance_endpoint_partial_plate_example02.txt')
     const b2 = measurementsOf(doc, 'AssayPlate_09875', 'B2')
     expect(b2.map((m) => m.absorbance.value)).to.deep.equal([3.701, 3.92, 0.405])
-    expect(b2.map((m) => m['device control aggregate document']['device control document'][0]['detector wavelength setting'].value)).to.deep.equal([260, 280, 340])
+    expect(
+      b2.map((m) => m['device control aggregate document']['device control document'][0]['detector wavelength setting'].value),
+    ).to.deep.equal([260, 280, 340])
   })
 
   it('keeps a cell without a number as an error, with the ASM -0 placeholder reading', () => {
@@ -94,7 +99,9 @@ describe('moldev-softmax-pro converter', () => {
     const [a1] = measurementsOf(doc, 'Plate#1', 'A1')
     expect(a1['profile data cube'].data.measures).to.deep.equal([[null, null, null]])
     const value = calculated(doc).find((c) => c['calculated data name'] === 'Value' && c['calculated result']?.value === 100.5)!
-    expect(value['data source aggregate document']['data source document'][0]['data source identifier']).to.equal(b2['measurement identifier'])
+    expect(value['data source aggregate document']['data source document'][0]['data source identifier']).to.equal(
+      b2['measurement identifier'],
+    )
     const r = calculated(doc).find((c) => c['calculated data name'] === 'R')!
     expect(r['calculated text result']).to.equal('R')
     expect(r).not.to.have.property('calculated result')

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {perkinElmerEnvision} from '../../src/converters/perkin-elmer-envision/index.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'
@@ -24,8 +24,8 @@ function aggregate(doc: Doc): Doc {
 
 /** Every measurement document of a plate well, in file order. */
 function measurementsOf(doc: Doc, plate: string, well: string): Doc[] {
-  return aggregate(doc)['plate reader document']
-    .flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
+  return aggregate(doc)
+    ['plate reader document'].flatMap((d: Doc) => d['measurement aggregate document']['measurement document'])
     .filter((m: Doc) => m['sample document']['well plate identifier'] === plate && m['sample document']['location identifier'] === well)
 }
 

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {rocheCedexBioht} from '../../src/converters/roche-cedex-bioht.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'

@@ -38,10 +38,24 @@ describe('decodeText', () => {
 })
 
 describe('scoreDocument', () => {
-  const expected = {family: 'x', file: 'f', distinctValues: [1.5, 2], quantities: [[1.5, 'µg/mL']] as [number, string][], wellValues: [['A1', 1.5], ['B2', 2]] as [string, number][]}
+  const expected = {
+    family: 'x',
+    file: 'f',
+    distinctValues: [1.5, 2],
+    quantities: [[1.5, 'µg/mL']] as [number, string][],
+    wellValues: [
+      ['A1', 1.5],
+      ['B2', 2],
+    ] as [string, number][],
+  }
 
   it('finds values, quantities with normalised units, and values in single-well objects', () => {
-    const document = {measurements: [{well: 'A1', reading: {value: 1.5, unit: 'ug/ml'}}, {well: 'B2', reading: {value: 2.0000001, unit: 'RFU'}}]}
+    const document = {
+      measurements: [
+        {well: 'A1', reading: {value: 1.5, unit: 'ug/ml'}},
+        {well: 'B2', reading: {value: 2.0000001, unit: 'RFU'}},
+      ],
+    }
     const score = scoreDocument(document, expected)
     expect(score).to.include({values: 1, quantities: 1, wells: 1, score: 1})
     expect(unitKey('(unitless)')).to.equal('')

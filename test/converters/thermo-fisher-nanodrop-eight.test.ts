@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {thermoFisherNanodropEight} from '../../src/converters/thermo-fisher-nanodrop-eight.js'
 import {INSTRUMENTS, instrumentExports} from '../support/testdata.js'

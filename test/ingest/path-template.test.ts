@@ -7,7 +7,12 @@ describe('parsePathTemplate', () => {
 
   it('names the fields of a matching path, dates in ISO form', () => {
     expect(template.fields).to.deep.equal(['project', 'instrument', 'sample', 'date'])
-    expect(template.match('alpha/envision/S-001_2024-03-05.csv')).to.deep.equal({project: 'alpha', instrument: 'envision', sample: 'S-001', date: '2024-03-05'})
+    expect(template.match('alpha/envision/S-001_2024-03-05.csv')).to.deep.equal({
+      project: 'alpha',
+      instrument: 'envision',
+      sample: 'S-001',
+      date: '2024-03-05',
+    })
     expect(template.match('alpha\\envision\\S_1_2024-03-05.csv'), 'Windows separators, underscores in a field').to.deep.equal({
       project: 'alpha',
       instrument: 'envision',
@@ -24,7 +29,10 @@ describe('parsePathTemplate', () => {
   })
 
   it('reads other date formats and times, and wildcards', () => {
-    expect(parsePathTemplate('{run}_{at:YYYYMMDD-HHmmss}.txt').match('r7_20240305-141516.txt')).to.deep.equal({run: 'r7', at: '2024-03-05T14:15:16Z'})
+    expect(parsePathTemplate('{run}_{at:YYYYMMDD-HHmmss}.txt').match('r7_20240305-141516.txt')).to.deep.equal({
+      run: 'r7',
+      at: '2024-03-05T14:15:16Z',
+    })
     expect(parsePathTemplate('{day:DD.MM.YY}/*.csv').match('05.03.24/plate 1.csv')).to.deep.equal({day: '2024-03-05'})
     expect(parsePathTemplate('**/{sample}.txt').match('a/b/c/S1.txt')).to.deep.equal({sample: 'S1'})
     expect(parsePathTemplate('**/{sample}.txt').match('S1.txt')).to.deep.equal({sample: 'S1'})

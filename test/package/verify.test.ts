@@ -1,8 +1,8 @@
-import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {LabmeshError} from '../../src/errors.js'
 import {verifyDataPackage} from '../../src/package/verify.js'

@@ -1,10 +1,10 @@
-import {expect} from 'chai'
-import {parse} from 'csv-parse/sync'
 import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {parse} from 'csv-parse/sync'
+import {expect} from 'chai'
 
-import {withConnection} from '../../src/backends/local/duckdb.js'
+import {withConnection} from '../../src/lake/duckdb.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
 import {queryValueConverter} from '../../src/backends/local/query-values.js'
 import type {Backend, ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryValue} from '../../src/backends/types.js'
@@ -37,17 +37,29 @@ async function failure(promise: Promise<unknown>): Promise<LabmeshError> {
 /** A file written by export, read back into QueryValues: text through its Table Schema types, Parquet through DuckDB. */
 async function readBack(file: string, format: ExportFormat, columns: QueryColumn[]): Promise<QueryValue[][]> {
   if (format === 'parquet') {
-    return withConnection(async (connection) => (await connection.runAndReadAll('SELECT * FROM read_parquet($file)', {file})).convertRows(queryValueConverter))
+    return withConnection(async (connection) =>
+      (await connection.runAndReadAll('SELECT * FROM read_parquet($file)', {file})).convertRows(queryValueConverter),
+    )
   }
   const text = readFileSync(file, 'utf8')
   const names = columns.map((c) => c.name)
   if (format === 'json' || format === 'jsonl') {
-    const objects = (format === 'json' ? JSON.parse(text) : text.trimEnd().split('\n').map((line) => JSON.parse(line))) as Record<string, QueryValue>[]
+    const objects = (
+      format === 'json'
+        ? JSON.parse(text)
+        : text
+            .trimEnd()
+            .split('\n')
+            .map((line) => JSON.parse(line))
+    ) as Record<string, QueryValue>[]
     return objects.map((object) => names.map((name) => object[name]))
   }
   const fields = tableSchemaFor(columns).fields
   // An unquoted empty field is a missing value; a quoted one is the empty string.
-  const records = parse(text, {delimiter: format === 'csv' ? ',' : '\t', cast: (value, context) => (value === '' && !context.quoting ? null : value)}) as (string | null)[][]
+  const records = parse(text, {
+    delimiter: format === 'csv' ? ',' : '\t',
+    cast: (value, context) => (value === '' && !context.quoting ? null : value),
+  }) as (string | null)[][]
   expect(records[0]).to.deep.equal(names)
   return records.slice(1).map((record) =>
     record.map((cell, i) => {
@@ -118,12 +130,48 @@ describe('the DuckDB query engine', function () {
     firstVersionTime = new Date((await table.snapshot()).timestamp)
     await new Promise((resolve) => setTimeout(resolve, 20))
     await table.append([
-      {sample: '', reading: Number.NaN, count: 9007199254740993n, ok: false, day: null, measured_at: null, local_time: null, raw: null, price: null, tags: [], meta: {}, site: 'basel'},
-      {sample: 'S3\nline two', reading: -1e-7, count: null, ok: null, day: '1999-12-31', measured_at: null, local_time: null, raw: null, price: -2.25, tags: null, meta: null, site: null},
+      {
+        sample: '',
+        reading: Number.NaN,
+        count: 9007199254740993n,
+        ok: false,
+        day: null,
+        measured_at: null,
+        local_time: null,
+        raw: null,
+        price: null,
+        tags: [],
+        meta: {},
+        site: 'basel',
+      },
+      {
+        sample: 'S3\nline two',
+        reading: -1e-7,
+        count: null,
+        ok: null,
+        day: '1999-12-31',
+        measured_at: null,
+        local_time: null,
+        raw: null,
+        price: -2.25,
+        tags: null,
+        meta: null,
+        site: null,
+      },
     ])
     await backend.catalog.register({...ref, location, managed: true})
-    await backend.catalog.register({database: 'shared', table: 'partitioned', location: path.join(DELTA_TABLES, 'delta-0.8.0-partitioned'), managed: false})
-    await backend.catalog.register({database: 'shared', table: 'with_dv', location: path.join(DELTA_TABLES, 'table-with-dv-small'), managed: false})
+    await backend.catalog.register({
+      database: 'shared',
+      table: 'partitioned',
+      location: path.join(DELTA_TABLES, 'delta-0.8.0-partitioned'),
+      managed: false,
+    })
+    await backend.catalog.register({
+      database: 'shared',
+      table: 'with_dv',
+      location: path.join(DELTA_TABLES, 'table-with-dv-small'),
+      managed: false,
+    })
   })
   after(async () => {
     await backend.close()
@@ -148,7 +196,20 @@ describe('the DuckDB query engine', function () {
     ])
     expect(rows).to.deep.equal([
       ['', null, '9007199254740993', false, null, null, null, null, null, [], {}, 'basel'],
-      ['S1, "quoted"', 0.25, 3, true, '2024-05-01', '2024-05-01T12:00:00.500000Z', '2024-05-01T08:00:00.000000', 'AP8Q', 1.5, ['a', 'b'], {instrument: 'bmg-mars'}, 'boston'],
+      [
+        'S1, "quoted"',
+        0.25,
+        3,
+        true,
+        '2024-05-01',
+        '2024-05-01T12:00:00.500000Z',
+        '2024-05-01T08:00:00.000000',
+        'AP8Q',
+        1.5,
+        ['a', 'b'],
+        {instrument: 'bmg-mars'},
+        'boston',
+      ],
       ['S3\nline two', -1e-7, null, null, '1999-12-31', null, null, null, -2.25, null, null, null],
     ])
   })
@@ -164,7 +225,8 @@ describe('the DuckDB query engine', function () {
       const back = await readBack(file, format, written.columns)
       // JSON numbers hold any integer; JavaScript reads 2^53 + 1 as 2^53.
       if (format === 'json' || format === 'jsonl') expect(readFileSync(file, 'utf8')).to.include('9007199254740993')
-      const comparable = (rows: QueryValue[][]): QueryValue[][] => rows.map((row) => row.map((v, i) => (i === 2 && (format === 'json' || format === 'jsonl') && v !== null ? Number(v) : v)))
+      const comparable = (rows: QueryValue[][]): QueryValue[][] =>
+        rows.map((row) => row.map((v, i) => (i === 2 && (format === 'json' || format === 'jsonl') && v !== null ? Number(v) : v)))
       expect(comparable(back), format).to.deep.equal(comparable(streamed.rows))
     }
     expect(readdirSync(root).filter((name) => name.includes('.partial'))).to.deep.equal([])
@@ -174,28 +236,40 @@ describe('the DuckDB query engine', function () {
     for (const format of ['csv', 'tsv', 'json', 'jsonl', 'parquet'] as const) {
       const file = path.join(root, `repeated.${format}`)
       const written = await engine.export({sql: 'SELECT s.sample AS id, s.count AS id FROM lab.samples s ORDER BY 1'}, {path: file, format})
-      expect(written.columns.map((c) => c.name), format).to.deep.equal(['id', 'id_1'])
-      expect((await readBack(file, format, written.columns))[0], format).to.deep.equal(['', '9007199254740993'].map((v, i) => (i === 1 && format !== 'parquet' && format !== 'csv' && format !== 'tsv' ? Number(v) : v)))
+      expect(
+        written.columns.map((c) => c.name),
+        format,
+      ).to.deep.equal(['id', 'id_1'])
+      expect((await readBack(file, format, written.columns))[0], format).to.deep.equal(
+        ['', '9007199254740993'].map((v, i) => (i === 1 && format !== 'parquet' && format !== 'csv' && format !== 'tsv' ? Number(v) : v)),
+      )
     }
   })
 
   it('binds parameters as values, with their types taken from where they stand', async () => {
-    const count = async (sql: string, params: Record<string, string>): Promise<QueryValue> => (await rowsOf(engine, {sql, params})).rows[0][0]
+    const count = async (sql: string, params: Record<string, string>): Promise<QueryValue> =>
+      (await rowsOf(engine, {sql, params})).rows[0][0]
     expect(await count('SELECT count(*) FROM lab.samples WHERE reading BETWEEN $min AND $max', {min: '0', max: '1'})).to.equal(1)
     expect(await count('SELECT count(*) FROM lab.samples WHERE day >= $since', {since: '2000-01-01'})).to.equal(1)
-    expect(await count("SELECT count(*) FROM lab.samples WHERE sample = $name", {name: "S1' OR '1'='1"})).to.equal(0)
+    expect(await count('SELECT count(*) FROM lab.samples WHERE sample = $name', {name: "S1' OR '1'='1"})).to.equal(0)
     expect(await count('SELECT $x::INTEGER + 1', {x: '41'})).to.equal(42)
-    expect((await failure(rowsOf(engine, {sql: 'SELECT count(*) FROM lab.samples WHERE reading > $min'}))).suggestions).to.deep.equal(['--param min=VALUE'])
+    expect((await failure(rowsOf(engine, {sql: 'SELECT count(*) FROM lab.samples WHERE reading > $min'}))).suggestions).to.deep.equal([
+      '--param min=VALUE',
+    ])
     expect((await failure(rowsOf(engine, {sql: 'SELECT 1', params: {min: '1'}}))).message).to.match(/parameter min is not used/)
     const badValue = await failure(rowsOf(engine, {sql: 'SELECT count(*) FROM lab.samples WHERE count > $n', params: {n: 'many'}}))
     expect(badValue.code).to.equal('INVALID_INPUT')
     expect(badValue.message).to.match(/Conversion Error/)
-    const exported = await engine.export({sql: 'SELECT sample FROM lab.samples WHERE site = $site', params: {site: 'boston'}}, {path: path.join(root, 'param.csv'), format: 'csv'})
+    const exported = await engine.export(
+      {sql: 'SELECT sample FROM lab.samples WHERE site = $site', params: {site: 'boston'}},
+      {path: path.join(root, 'param.csv'), format: 'csv'},
+    )
     expect(exported.rows).to.equal(1)
   })
 
   it('reads a table as it was at a version or a time', async () => {
-    const count = async (asOf: QueryRequest['asOf']): Promise<QueryValue> => (await rowsOf(engine, {sql: 'SELECT count(*) FROM samples', asOf})).rows[0][0]
+    const count = async (asOf: QueryRequest['asOf']): Promise<QueryValue> =>
+      (await rowsOf(engine, {sql: 'SELECT count(*) FROM samples', asOf})).rows[0][0]
     expect(await count(undefined)).to.equal(3)
     expect(await count({'lab.samples': {version: 1}})).to.equal(1)
     expect(await count({'lab.samples': {timestamp: firstVersionTime}})).to.equal(1)
@@ -208,7 +282,9 @@ describe('the DuckDB query engine', function () {
 
   it('reads tables registered from elsewhere, and reports an unreadable one only when a statement names it', async () => {
     const partitioned = await rowsOf(engine, {sql: 'SELECT count(*), count(DISTINCT year) FROM shared.partitioned'})
-    expect(partitioned.rows[0][0]).to.equal(JSON.parse(readFileSync(path.join(DELTA_TABLES, 'EXPECTED.json'), 'utf8'))['delta-0.8.0-partitioned'].rows)
+    expect(partitioned.rows[0][0]).to.equal(
+      JSON.parse(readFileSync(path.join(DELTA_TABLES, 'EXPECTED.json'), 'utf8'))['delta-0.8.0-partitioned'].rows,
+    )
     const withVectors = await failure(rowsOf(engine, {sql: 'SELECT * FROM shared.with_dv'}))
     expect(withVectors.code).to.equal('UNSUPPORTED')
     expect(withVectors.message).to.match(/deletionVectors/)
@@ -233,8 +309,16 @@ describe('the DuckDB query engine', function () {
     expect((await rowsOf(engine, {sql: 'WITH s AS (SELECT * FROM samples) SELECT count(*) FROM s'})).rows).to.deep.equal([[3]])
     expect((await rowsOf(engine, {sql: 'VALUES (1, 2)'})).rows).to.deep.equal([[1, 2]])
     expect((await rowsOf(engine, {sql: 'DESCRIBE lab.samples'})).rows.map((r) => r[0])).to.include('measured_at')
-    expect((await rowsOf(engine, {sql: 'SHOW ALL TABLES'})).rows.map((r) => `${r[1]}.${r[2]}`)).to.include.members(['lab.samples', 'shared.partitioned'])
-    expect((await rowsOf(engine, {sql: 'SUMMARIZE shared.partitioned'})).rows.map((r) => r[0])).to.deep.equal(['value', 'year', 'month', 'day'])
+    expect((await rowsOf(engine, {sql: 'SHOW ALL TABLES'})).rows.map((r) => `${r[1]}.${r[2]}`)).to.include.members([
+      'lab.samples',
+      'shared.partitioned',
+    ])
+    expect((await rowsOf(engine, {sql: 'SUMMARIZE shared.partitioned'})).rows.map((r) => r[0])).to.deep.equal([
+      'value',
+      'year',
+      'month',
+      'day',
+    ])
     for (const sql of ['EXPLAIN SELECT * FROM lab.samples', '/* why */ explain analyze SELECT count(*) FROM lab.samples']) {
       const plan = await engine.query({sql}, async (result) => {
         const rows: QueryValue[][] = []
@@ -255,7 +339,10 @@ describe('the DuckDB query engine', function () {
       [`SELECT * FROM read_csv('/etc/passwd')`, 'FORBIDDEN'],
       [`SELECT * FROM read_text('/etc/hostname')`, 'FORBIDDEN'],
       [`SELECT * FROM glob('/etc/*')`, 'FORBIDDEN'],
-      [`SELECT * FROM read_parquet('${path.join(DELTA_TABLES, '..', 'delta', 'delta-0.8.0', '*.parquet')}') UNION ALL SELECT * FROM read_csv('/etc/passwd')`, 'FORBIDDEN'],
+      [
+        `SELECT * FROM read_parquet('${path.join(DELTA_TABLES, '..', 'delta', 'delta-0.8.0', '*.parquet')}') UNION ALL SELECT * FROM read_csv('/etc/passwd')`,
+        'FORBIDDEN',
+      ],
       [`SELECT * FROM read_blob('${path.join(root, 'home', 'labmesh.db')}')`, 'FORBIDDEN'],
       [`COPY (SELECT 1) TO '${outside}'`, 'FORBIDDEN'],
       [`COPY (SELECT 1) TO '${inLake}'`, 'FORBIDDEN'],
@@ -287,9 +374,12 @@ describe('the DuckDB query engine', function () {
       const error = await failure(rowsOf(engine, {sql}))
       expect(error.code, `${sql}: ${error.message}`).to.equal(code)
     }
-    const exported = await failure(engine.export({sql: `SELECT * FROM read_csv('/etc/passwd')`}, {path: path.join(root, 'stolen.csv'), format: 'csv'}))
+    const exported = await failure(
+      engine.export({sql: `SELECT * FROM read_csv('/etc/passwd')`}, {path: path.join(root, 'stolen.csv'), format: 'csv'}),
+    )
     expect(exported.code).to.equal('FORBIDDEN')
-    for (const file of [outside, inLake, path.join(lake, 'export'), path.join(root, 'other.duckdb'), path.join(root, 'stolen.csv')]) expect(existsSync(file), file).to.equal(false)
+    for (const file of [outside, inLake, path.join(lake, 'export'), path.join(root, 'other.duckdb'), path.join(root, 'stolen.csv')])
+      expect(existsSync(file), file).to.equal(false)
     expect(readdirSync(root).filter((name) => name.includes('.partial'))).to.deep.equal([])
     expect((await rowsOf(engine, {sql: 'SELECT count(*) FROM lab.samples'})).rows).to.deep.equal([[3]])
   })
@@ -304,7 +394,12 @@ describe('the DuckDB query engine', function () {
     const progress: unknown[] = []
     const target = path.join(root, 'cancelled.parquet')
     setTimeout(() => exporting.abort(), 1500)
-    const error = await failure(engine.export({sql: 'SELECT range AS i, range * 2 AS j FROM range(100000000000)', signal: exporting.signal, onProgress: (p) => progress.push(p)}, {path: target, format: 'parquet'}))
+    const error = await failure(
+      engine.export(
+        {sql: 'SELECT range AS i, range * 2 AS j FROM range(100000000000)', signal: exporting.signal, onProgress: (p) => progress.push(p)},
+        {path: target, format: 'parquet'},
+      ),
+    )
     expect(error.code).to.equal('CANCELLED')
     expect(existsSync(target)).to.equal(false)
     expect(readdirSync(root).filter((name) => name.includes('cancelled'))).to.deep.equal([])

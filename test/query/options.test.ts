@@ -1,9 +1,10 @@
-import {expect} from 'chai'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {LabmeshError} from '../../src/errors.js'
 import {formatFromPath, resolveOutput} from '../../src/query/formats.js'
-import {formatTableVersion, parseAsOf, parseParams, parseTableVersion} from '../../src/query/options.js'
+import {formatTableVersion} from '../../src/package/formats.js'
+import {parseAsOf, parseParams, parseTableVersion} from '../../src/query/options.js'
 
 function usage(fn: () => unknown): LabmeshError {
   try {
@@ -41,19 +42,9 @@ describe('query options', () => {
   })
 
   it('takes the format from the extension of --out', () => {
-    expect(['a.csv', 'A.CSV', 'b.tsv', 'b.tab', 'c.json', 'd.jsonl', 'd.ndjson', 'e.parquet', 'e.pq', 'f.txt', 'g'].map(formatFromPath)).to.deep.equal([
-      'csv',
-      'csv',
-      'tsv',
-      'tsv',
-      'json',
-      'jsonl',
-      'jsonl',
-      'parquet',
-      'parquet',
-      undefined,
-      undefined,
-    ])
+    expect(
+      ['a.csv', 'A.CSV', 'b.tsv', 'b.tab', 'c.json', 'd.jsonl', 'd.ndjson', 'e.parquet', 'e.pq', 'f.txt', 'g'].map(formatFromPath),
+    ).to.deep.equal(['csv', 'csv', 'tsv', 'tsv', 'json', 'jsonl', 'jsonl', 'parquet', 'parquet', undefined, undefined])
   })
 
   it('resolves where a result goes, refusing combinations that mean nothing', () => {
@@ -65,7 +56,11 @@ describe('query options', () => {
     expect(resolveOutput({...base, out: 'r.parquet'})).to.deep.equal({kind: 'file', path: path.resolve('r.parquet'), format: 'parquet'})
     expect(resolveOutput({...base, out: 'r.txt', format: 'tsv'})).to.deep.equal({kind: 'file', path: path.resolve('r.txt'), format: 'tsv'})
     expect(resolveOutput({...base, package: 'pkg'})).to.deep.equal({kind: 'package', dir: path.resolve('pkg'), format: 'csv'})
-    expect(resolveOutput({...base, package: 'pkg', packageFormat: 'parquet'})).to.deep.equal({kind: 'package', dir: path.resolve('pkg'), format: 'parquet'})
+    expect(resolveOutput({...base, package: 'pkg', packageFormat: 'parquet'})).to.deep.equal({
+      kind: 'package',
+      dir: path.resolve('pkg'),
+      format: 'parquet',
+    })
     usage(() => resolveOutput({...base, out: 'r.txt'}))
     usage(() => resolveOutput({...base, out: 'r.csv', format: 'table'}))
     usage(() => resolveOutput({...base, format: 'parquet'}))

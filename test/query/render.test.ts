@@ -12,9 +12,15 @@ describe('query output for people', () => {
 
   it('says when the table view was cut at --limit', () => {
     const outcome: QueryOutcome = {
-      columns: [{name: 'n', type: 'INTEGER'}, {name: 'tags', type: 'VARCHAR[]'}],
+      columns: [
+        {name: 'n', type: 'INTEGER'},
+        {name: 'tags', type: 'VARCHAR[]'},
+      ],
       rowCount: 2,
-      rows: [{n: 1, tags: ['a']}, {n: 2, tags: null}],
+      rows: [
+        {n: 1, tags: ['a']},
+        {n: 2, tags: null},
+      ],
       truncated: true,
       complete: true,
       elapsedSeconds: 0.5,
@@ -22,7 +28,11 @@ describe('query output for people', () => {
     const cut = renderOutcome(outcome, 2)!
     expect(cut).to.include('["a"]')
     expect(cut.split('\n').at(-1)).to.equal('The first 2 rows; the result has more: raise --limit, or write them all with --out FILE.')
-    expect(renderOutcome({...outcome, truncated: false}, 2)!.split('\n').at(-1)).to.equal('2 rows (0.50 s).')
+    expect(
+      renderOutcome({...outcome, truncated: false}, 2)!
+        .split('\n')
+        .at(-1),
+    ).to.equal('2 rows (0.50 s).')
     expect(renderOutcome({...outcome, rows: [], rowCount: 0, truncated: false}, 2)).to.equal('(no rows; columns: n, tags)')
     expect(renderOutcome({...outcome, rows: undefined}, 2), 'rows streamed to stdout need no words').to.equal(undefined)
   })

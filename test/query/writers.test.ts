@@ -1,9 +1,10 @@
+import {Writable} from 'node:stream'
 import {expect} from 'chai'
 import {parse} from 'csv-parse/sync'
-import {Writable} from 'node:stream'
 
 import type {QueryColumn, QueryValue} from '../../src/backends/types.js'
-import {createRowWriter, csvField, uniqueNames} from '../../src/query/writers.js'
+import {uniqueNames} from '../../src/output/unique-names.js'
+import {createRowWriter, csvField} from '../../src/query/writers.js'
 
 const COLUMNS: QueryColumn[] = [
   {name: 'id', type: 'BIGINT'},
@@ -64,7 +65,10 @@ describe('result writers', () => {
   })
 
   it('writes CSV and TSV that a CSV parser reads back value for value, waiting for a slow reader', async () => {
-    for (const [format, delimiter] of [['csv', ','], ['tsv', '\t']] as const) {
+    for (const [format, delimiter] of [
+      ['csv', ','],
+      ['tsv', '\t'],
+    ] as const) {
       const {text, waits} = await write(format, [ROWS.slice(0, 2), ROWS.slice(2)])
       expect(waits, 'the writer waited for drain').to.be.greaterThan(0)
       const records = parse(text, {delimiter, relax_quotes: false}) as string[][]

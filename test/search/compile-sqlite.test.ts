@@ -48,13 +48,17 @@ describe('search: compiling to SQLite FTS5', () => {
     expect(compile('sample:S-001 label.site:"North Boston" label:x*').driver).to.equal(
       '({field_keys} : "sampleǂs sampleǂ001" AND {label_keys} : "labelǁsiteǂnorth labelǁsiteǂboston" AND {label_keys} : "labelǂx" *)',
     )
-    expect(compile('metadata.name:plate converter_version:1.0').driver).to.equal('({field_keys} : "nameǂplate" AND {field_keys} : "converterǁversionǂ1 converterǁversionǂ0")')
+    expect(compile('metadata.name:plate converter_version:1.0').driver).to.equal(
+      '({field_keys} : "nameǂplate" AND {field_keys} : "converterǁversionǂ1 converterǁversionǂ0")',
+    )
   })
 
   it('starts from the words of a top-level AND and compares file columns and metadata in SQL; binds each value', () => {
     const compiled = compile('sample:S-001 label.site:boston size<1MB -category:RAW time>=2024-01-01')
     expect(compiled.driver).to.equal('({field_keys} : "sampleǂs sampleǂ001" AND {label_keys} : "labelǁsiteǂboston")')
-    expect(compiled.where).to.equal("e.size < ? AND NOT e.category LIKE ? ESCAPE '\\' AND e.doc IN (SELECT doc FROM search_values WHERE field = ? AND time >= ?)")
+    expect(compiled.where).to.equal(
+      "e.size < ? AND NOT e.category LIKE ? ESCAPE '\\' AND e.doc IN (SELECT doc FROM search_values WHERE field = ? AND time >= ?)",
+    )
     expect(compiled.params).to.deep.equal([1e6, 'RAW', 'time', Date.parse('2024-01-01T00:00:00Z')])
     expect(compiled.usesFiles).to.equal(false)
   })
@@ -86,7 +90,11 @@ describe('search: compiling to SQLite FTS5', () => {
 
   it('compares file times as ISO text and metadata times as epoch milliseconds', () => {
     expect(compile('ingested>=2024-03').params).to.deep.equal(['2024-03-01T00:00:00.000Z'])
-    expect(compile('time:2024-03-01').params).to.deep.equal(['time', Date.parse('2024-03-01T00:00:00Z'), Date.parse('2024-03-02T00:00:00Z')])
+    expect(compile('time:2024-03-01').params).to.deep.equal([
+      'time',
+      Date.parse('2024-03-01T00:00:00Z'),
+      Date.parse('2024-03-02T00:00:00Z'),
+    ])
   })
 
   it('escapes LIKE wildcards in keyword values and turns ids into an indexed range', () => {

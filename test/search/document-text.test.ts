@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {ConverterRegistry} from '../../src/converters/registry.js'
 import {documentText, MAX_DOCUMENT_TEXT} from '../../src/search/document-text.js'
@@ -28,7 +28,11 @@ describe('search: words of engineered documents', () => {
   it('leaves out readings (JSON numbers), made-up ids, the file name and the manifest', async () => {
     const lines = await convertedText('roche_cedex_bioht/roche_cedex_bioht_example01.txt')
     expect(lines).not.to.include('2.45')
-    expect(lines.some((l) => l.startsWith('http://purl.allotrope.org') || l.includes('roche_cedex_bioht_example01.txt') || l.startsWith('labmesh/'))).to.equal(false)
+    expect(
+      lines.some(
+        (l) => l.startsWith('http://purl.allotrope.org') || l.includes('roche_cedex_bioht_example01.txt') || l.startsWith('labmesh/'),
+      ),
+    ).to.equal(false)
   })
 
   it('stops at MAX_DOCUMENT_TEXT without cutting a value', () => {

@@ -103,21 +103,69 @@ describe('search query syntax', () => {
     it('turns comparisons into bounds: numbers, sizes with units, times at their precision', () => {
       expect(parse('size<1MB')).to.deep.equal({range: 'size', kind: 'number', min: undefined, max: {value: 1e6, inclusive: false}})
       expect(parse('size>=2KiB')).to.deep.equal({range: 'size', kind: 'number', min: {value: 2048, inclusive: true}, max: undefined})
-      expect(parse('version:2')).to.deep.equal({range: 'version', kind: 'number', min: {value: 2, inclusive: true}, max: {value: 2, inclusive: true}})
-      expect(parse('time>=2024-01-01')).to.deep.equal({range: 'time', kind: 'time', min: {value: day('2024-01-01'), inclusive: true}, max: undefined})
+      expect(parse('version:2')).to.deep.equal({
+        range: 'version',
+        kind: 'number',
+        min: {value: 2, inclusive: true},
+        max: {value: 2, inclusive: true},
+      })
+      expect(parse('time>=2024-01-01')).to.deep.equal({
+        range: 'time',
+        kind: 'time',
+        min: {value: day('2024-01-01'), inclusive: true},
+        max: undefined,
+      })
       // A day is a span: <= and > include or skip the whole day.
-      expect(parse('time<=2024-01-31')).to.deep.equal({range: 'time', kind: 'time', min: undefined, max: {value: day('2024-02-01'), inclusive: false}})
-      expect(parse('ingested>2024-01-31')).to.deep.equal({range: 'ingested', kind: 'time', min: {value: day('2024-02-01'), inclusive: true}, max: undefined})
-      expect(parse('time:2024-03')).to.deep.equal({range: 'time', kind: 'time', min: {value: day('2024-03-01'), inclusive: true}, max: {value: day('2024-04-01'), inclusive: false}})
-      expect(parse('time:2024')).to.deep.equal({range: 'time', kind: 'time', min: {value: day('2024-01-01'), inclusive: true}, max: {value: day('2025-01-01'), inclusive: false}})
+      expect(parse('time<=2024-01-31')).to.deep.equal({
+        range: 'time',
+        kind: 'time',
+        min: undefined,
+        max: {value: day('2024-02-01'), inclusive: false},
+      })
+      expect(parse('ingested>2024-01-31')).to.deep.equal({
+        range: 'ingested',
+        kind: 'time',
+        min: {value: day('2024-02-01'), inclusive: true},
+        max: undefined,
+      })
+      expect(parse('time:2024-03')).to.deep.equal({
+        range: 'time',
+        kind: 'time',
+        min: {value: day('2024-03-01'), inclusive: true},
+        max: {value: day('2024-04-01'), inclusive: false},
+      })
+      expect(parse('time:2024')).to.deep.equal({
+        range: 'time',
+        kind: 'time',
+        min: {value: day('2024-01-01'), inclusive: true},
+        max: {value: day('2025-01-01'), inclusive: false},
+      })
     })
 
     it('joins the comparisons an AND makes on one field into one range, the tighter bound winning', () => {
       expect(parse('time>=2024-01-01 glucose time<2024-04')).to.deep.equal({
-        and: [{range: 'time', kind: 'time', min: {value: day('2024-01-01'), inclusive: true}, max: {value: day('2024-04-01'), inclusive: false}}, 'glucose'],
+        and: [
+          {
+            range: 'time',
+            kind: 'time',
+            min: {value: day('2024-01-01'), inclusive: true},
+            max: {value: day('2024-04-01'), inclusive: false},
+          },
+          'glucose',
+        ],
       })
-      expect(parse('size>1KB size>=2KB size<=5KB size<5KB')).to.deep.equal({range: 'size', kind: 'number', min: {value: 2000, inclusive: true}, max: {value: 5000, inclusive: false}})
-      expect(parse('size>1KB OR size<5')).to.deep.equal({or: [{range: 'size', kind: 'number', min: {value: 1000, inclusive: false}, max: undefined}, {range: 'size', kind: 'number', min: undefined, max: {value: 5, inclusive: false}}]})
+      expect(parse('size>1KB size>=2KB size<=5KB size<5KB')).to.deep.equal({
+        range: 'size',
+        kind: 'number',
+        min: {value: 2000, inclusive: true},
+        max: {value: 5000, inclusive: false},
+      })
+      expect(parse('size>1KB OR size<5')).to.deep.equal({
+        or: [
+          {range: 'size', kind: 'number', min: {value: 1000, inclusive: false}, max: undefined},
+          {range: 'size', kind: 'number', min: undefined, max: {value: 5, inclusive: false}},
+        ],
+      })
     })
 
     it('compares other metadata as a date when it reads as one, else as a number; `:` on them matches words', () => {

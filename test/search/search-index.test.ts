@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3'
-import {expect} from 'chai'
 import {appendFileSync, copyFileSync, mkdirSync, mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {expect} from 'chai'
+import Database from 'better-sqlite3'
 
 import {createLocalBackend} from '../../src/backends/local/index.js'
 import type {Backend, FileRecord, SearchIndex, SearchOptions} from '../../src/backends/types.js'
@@ -43,8 +43,19 @@ describe('search index (local FTS5) on the real instrument files', function () {
     backend = createLocalBackend({home: path.join(root, 'home')})
     search = backend.search!
     const registry = await ConverterRegistry.load()
-    await ingestFiles(backend, {paths: [BMG], registry, metadata: {sample: 'BNCH654563', project: 'alpha', time: '2024-03-05T10:00:00Z', plates: '3'}, labels: [{name: 'site', value: 'boston'}]})
-    await ingestFiles(backend, {paths: [CEDEX], registry, metadata: {project: 'beta', time: '2023-11-20T08:00:00Z', plates: '12'}, labels: [{name: 'site', value: 'cambridge'}], exclude: ['**/*.json']})
+    await ingestFiles(backend, {
+      paths: [BMG],
+      registry,
+      metadata: {sample: 'BNCH654563', project: 'alpha', time: '2024-03-05T10:00:00Z', plates: '3'},
+      labels: [{name: 'site', value: 'boston'}],
+    })
+    await ingestFiles(backend, {
+      paths: [CEDEX],
+      registry,
+      metadata: {project: 'beta', time: '2023-11-20T08:00:00Z', plates: '12'},
+      labels: [{name: 'site', value: 'cambridge'}],
+      exclude: ['**/*.json'],
+    })
     await ingestFiles(backend, {paths: [INSTRUMENTS], registry, exclude: ['**/*.json']})
     const converted = await convertStoredFiles(backend, {registry})
     expect(converted.failed).to.deep.equal([])
@@ -93,7 +104,9 @@ describe('search index (local FTS5) on the real instrument files', function () {
     })
 
     it('label.<name>:value and label:value match labels', async () => {
-      expect(await found('label.site:boston')).to.deep.equal(expected((f) => f.labels.some((l) => l.name === 'site' && l.value === 'boston')))
+      expect(await found('label.site:boston')).to.deep.equal(
+        expected((f) => f.labels.some((l) => l.name === 'site' && l.value === 'boston')),
+      )
       expect(await found('label:cambridge')).to.have.length(16)
       expect(await found('label.other:cambridge')).to.deep.equal([])
     })
@@ -126,7 +139,9 @@ describe('search index (local FTS5) on the real instrument files', function () {
         expected((f) => /envision|nanodrop/.test(f.metadata.instrument ?? '')),
       )
       const withGlutamine = new Set(await found('glutamine'))
-      expect(await found('label:cambridge -glutamine')).to.deep.equal(expected((f) => f.metadata.project === 'beta' && !withGlutamine.has(f.fileId)))
+      expect(await found('label:cambridge -glutamine')).to.deep.equal(
+        expected((f) => f.metadata.project === 'beta' && !withGlutamine.has(f.fileId)),
+      )
       expect(await found('label:cambridge NOT glutamine')).to.deep.equal(await found('label:cambridge -glutamine'))
       expect(await found('(instrument:envision OR project:alpha) category:ENGINEERED')).to.deep.equal(
         expected((f) => f.category === 'ENGINEERED' && (/envision/.test(f.metadata.instrument ?? '') || f.metadata.project === 'alpha')),
@@ -216,7 +231,9 @@ describe('search index (local FTS5) on the real instrument files', function () {
         {value: 'cambridge', count: 16},
         {value: 'boston', count: 2},
       ])
-      expect(await search.facets(parseQuery('glutamine'), 'category')).to.deep.equal([{value: 'ENGINEERED', count: (await found('glutamine')).length}])
+      expect(await search.facets(parseQuery('glutamine'), 'category')).to.deep.equal([
+        {value: 'ENGINEERED', count: (await found('glutamine')).length},
+      ])
       expect(await search.facets(parseQuery('project:alpha'), 'label')).to.deep.equal([{value: 'site=boston', count: 2}])
       expect(await search.facets(parseQuery('project:beta'), 'status')).to.deep.equal([{value: 'converted', count: 16}])
     })
@@ -301,7 +318,9 @@ describe('search index (local FTS5) on the real instrument files', function () {
       expect(db.prepare('SELECT count(*) AS n FROM search_entries WHERE file_id = ?').get(victim.fileId)).to.deep.equal({n: 0})
       expect(db.prepare('SELECT count(*) AS n FROM search_text WHERE rowid = ?').get(doc)).to.deep.equal({n: 0})
       expect(db.prepare('SELECT count(*) AS n FROM search_values WHERE doc = ?').get(doc)).to.deep.equal({n: 0})
-      expect(db.prepare('SELECT count(*) AS n FROM search_text').get()).to.deep.equal(db.prepare('SELECT count(*) AS n FROM search_entries').get())
+      expect(db.prepare('SELECT count(*) AS n FROM search_text').get()).to.deep.equal(
+        db.prepare('SELECT count(*) AS n FROM search_entries').get(),
+      )
     })
   })
 
@@ -309,10 +328,14 @@ describe('search index (local FTS5) on the real instrument files', function () {
     /** Everything the index holds, by file id (doc numbers change on a rebuild). */
     const snapshot = () => ({
       text: db
-        .prepare('SELECT e.file_id, e.time, t.name, t.path, t.fields, t.labels, t.content FROM search_entries e JOIN search_text t ON t.rowid = e.doc ORDER BY e.file_id')
+        .prepare(
+          'SELECT e.file_id, e.time, t.name, t.path, t.fields, t.labels, t.content FROM search_entries e JOIN search_text t ON t.rowid = e.doc ORDER BY e.file_id',
+        )
         .all(),
       values: db
-        .prepare('SELECT e.file_id, v.field, v.value, v.number, v.time FROM search_values v JOIN search_entries e ON e.doc = v.doc ORDER BY e.file_id, v.field, v.value')
+        .prepare(
+          'SELECT e.file_id, v.field, v.value, v.number, v.time FROM search_values v JOIN search_entries e ON e.doc = v.doc ORDER BY e.file_id, v.field, v.value',
+        )
         .all(),
     })
     const QUERIES = ['glutamine', 'BNCH654563', 'label.site:cambridge -glucose', 'instrument:envision OR plate*', 'time<2024', '']
@@ -332,7 +355,9 @@ describe('search index (local FTS5) on the real instrument files', function () {
       // What an upgrade leaves: a file without an entry, counted in the backlog the migration records.
       db.prepare('DELETE FROM search_entries WHERE file_id = ?').run(missing.fileId)
       db.prepare('UPDATE search_backlog SET files = 1').run()
-      db.prepare("INSERT INTO search_entries (file_id, latest, category, size, path, version, time) VALUES ('gone', 1, 'RAW', 1, '/gone', 1, 0)").run()
+      db.prepare(
+        "INSERT INTO search_entries (file_id, latest, category, size, path, version, time) VALUES ('gone', 1, 'RAW', 1, '/gone', 1, 0)",
+      ).run()
       expect(await found('glutamine')).to.have.length(contentBefore.length - 1)
       expect(await search.unindexed()).to.equal(1)
       const progress: [number, number][] = []

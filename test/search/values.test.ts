@@ -11,7 +11,10 @@ describe('search values: times and numbers', () => {
     expect(parseTimeSpan('2024-02-29')).to.deep.equal({start: utc('2024-02-29T00:00:00Z'), end: utc('2024-03-01T00:00:00Z')})
     expect(parseTimeSpan('2024-03-01T09:30')).to.deep.equal({start: utc('2024-03-01T09:30:00Z'), end: utc('2024-03-01T09:31:00Z')})
     expect(parseTimeSpan('2024-03-01 09:30:15')).to.deep.equal({start: utc('2024-03-01T09:30:15Z'), end: utc('2024-03-01T09:30:16Z')})
-    expect(parseTimeSpan('2024-03-01T09:30:15.250Z')).to.deep.equal({start: utc('2024-03-01T09:30:15.250Z'), end: utc('2024-03-01T09:30:15.251Z')})
+    expect(parseTimeSpan('2024-03-01T09:30:15.250Z')).to.deep.equal({
+      start: utc('2024-03-01T09:30:15.250Z'),
+      end: utc('2024-03-01T09:30:15.251Z'),
+    })
   })
 
   it('applies a zone offset; without one the time is UTC', () => {
@@ -26,7 +29,16 @@ describe('search values: times and numbers', () => {
   })
 
   it('refuses impossible and non-ISO times', () => {
-    for (const text of ['2023-02-29', '2024-13', '2024-04-31', '2024-03-01T24:00', '2024-03-01T10:60', '03/01/2024', 'yesterday', '2024-3-1']) {
+    for (const text of [
+      '2023-02-29',
+      '2024-13',
+      '2024-04-31',
+      '2024-03-01T24:00',
+      '2024-03-01T10:60',
+      '03/01/2024',
+      'yesterday',
+      '2024-3-1',
+    ]) {
       expect(parseTimeSpan(text), text).to.equal(undefined)
     }
   })

@@ -19,9 +19,13 @@ describe('search: words as FTS5 sees them', () => {
     expect(wholeValue('Boston')).to.equal('ǃbostonǃ')
     expect(wholeValue('--')).to.equal('')
     expect(wholeValue('a b c d e f g h i j k l m')).to.equal('')
-    expect(keyedText([{fields: ['sample'], value: 'S-001'}, {fields: ['x'], value: '--'}, {fields: ['label.site', 'label'], value: 'Boston'}])).to.equal(
-      'ǃsǃ001ǃ sampleǂs sampleǂ001 ǃ ǃbostonǃ labelǁsiteǂboston labelǂboston',
-    )
+    expect(
+      keyedText([
+        {fields: ['sample'], value: 'S-001'},
+        {fields: ['x'], value: '--'},
+        {fields: ['label.site', 'label'], value: 'Boston'},
+      ]),
+    ).to.equal('ǃsǃ001ǃ sampleǂs sampleǂ001 ǃ ǃbostonǃ labelǁsiteǂboston labelǂboston')
     // A value cannot smuggle in the joining letters.
     expect(fieldWords('user', 'aǂb')).to.deep.equal(['userǂa', 'userǂb'])
   })
@@ -37,7 +41,8 @@ describe('search: words as FTS5 sees them', () => {
         {fields: ['user'], value: 'n o'},
       ]),
     )
-    const found = (phrase: string): number => (db.prepare('SELECT count(*) AS n FROM t WHERE t MATCH ?').get(`"${phrase}"`) as {n: number}).n
+    const found = (phrase: string): number =>
+      (db.prepare('SELECT count(*) AS n FROM t WHERE t MATCH ?').get(`"${phrase}"`) as {n: number}).n
     expect(found(fieldWords('instrument', 'elmer envision').join(' '))).to.equal(1)
     expect(found(fieldWords('project', 'envision cafe').join(' '))).to.equal(1)
     // The last word of one field and the first of the next are not a phrase of either.
@@ -51,7 +56,9 @@ describe('search: words as FTS5 sees them', () => {
 
   it('agrees with the unicode61 tokenizer on lab text', () => {
     const db = new Database(':memory:')
-    db.exec("CREATE VIRTUAL TABLE t USING fts5 (a, tokenize = 'unicode61 remove_diacritics 2'); CREATE VIRTUAL TABLE v USING fts5vocab (t, 'instance')")
+    db.exec(
+      "CREATE VIRTUAL TABLE t USING fts5 (a, tokenize = 'unicode61 remove_diacritics 2'); CREATE VIRTUAL TABLE v USING fts5vocab (t, 'instance')",
+    )
     const text = 'PE_Envision 8/22/2023 10:50:28 AM A1 Müller ng/µL Straße ﬁle Ångström x·y 2024-03-01T09:30:00.000Z CEDEX BIO HT'
     db.prepare('INSERT INTO t (rowid, a) VALUES (1, ?)').run(text)
     const tokens = (db.prepare('SELECT term FROM v ORDER BY offset').all() as {term: string}[]).map((r) => r.term)

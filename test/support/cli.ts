@@ -27,16 +27,21 @@ export class TestWorkspace {
   /** Runs the built CLI (bin/run.js over dist/) as a user would, and captures everything. */
   run(args: string[], options: {env?: Record<string, string>; cwd?: string} = {}): Promise<CliResult> {
     return new Promise((resolve) => {
-      execFile(process.execPath, [BIN, ...args], {env: this.env(options.env), cwd: options.cwd ?? this.root, maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-        let json: unknown
-        try {
-          json = JSON.parse(stdout)
-        } catch {
-          json = undefined
-        }
-        resolve({code, stdout, stderr, json})
-      })
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        {env: this.env(options.env), cwd: options.cwd ?? this.root, maxBuffer: 64 * 1024 * 1024},
+        (error, stdout, stderr) => {
+          const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+          let json: unknown
+          try {
+            json = JSON.parse(stdout)
+          } catch {
+            json = undefined
+          }
+          resolve({code, stdout, stderr, json})
+        },
+      )
     })
   }
 

@@ -1,5 +1,5 @@
-import {expect} from 'chai'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {TestWorkspace} from './cli.js'
 import {INSTRUMENTS} from './testdata.js'
@@ -21,5 +21,8 @@ export async function convertedWorkspace(exports = CONVERTED_EXPORTS): Promise<{
   const converted = await ws.run(['convert', '--json'])
   expect(converted.code, converted.stderr).to.equal(0)
   expect(converted.json.converted).to.equal(exports.length)
-  return {ws, fileIds: new Map(ingested.json.files.map((f: {sourcePath: string; fileId: string}) => [path.basename(f.sourcePath), f.fileId]))}
+  return {
+    ws,
+    fileIds: new Map(ingested.json.files.map((f: {sourcePath: string; fileId: string}) => [path.basename(f.sourcePath), f.fileId])),
+  }
 }

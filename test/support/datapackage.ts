@@ -1,8 +1,8 @@
-import {Ajv, type ErrorObject} from 'ajv'
-import addFormats from 'ajv-formats'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import addFormats from 'ajv-formats'
+import {Ajv, type ErrorObject} from 'ajv'
 
 const SCHEMA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/datapackage-v2.schema.json')
 

@@ -15,7 +15,8 @@ export interface ReferenceErratum {
 export const REFERENCE_ERRATA: ReferenceErratum[] = [
   {
     file: 'agilent_gen5/luminescence/spectral_scan.txt',
-    reason: 'the reference has an excitation of 480 nm with a 20 nm bandwidth; the file has no excitation setting and no 480 or 20 anywhere (it reads emission 300-700 nm)',
+    reason:
+      'the reference has an excitation of 480 nm with a 20 nm bandwidth; the file has no excitation setting and no 480 or 20 anywhere (it reads emission 300-700 nm)',
     correct: (expected) => ({
       ...expected,
       distinctValues: expected.distinctValues.filter((v) => v !== 480 && v !== 20),
@@ -24,7 +25,8 @@ export const REFERENCE_ERRATA: ReferenceErratum[] = [
   },
   {
     file: 'perkin_elmer_envision/PE_Envision_luminescence_example01.csv',
-    reason: 'the grids label their rows A, E, I and M (every fourth row of a 384-well plate); the reference renames them A, B, C, D by position, moving readings to wells that were not measured',
+    reason:
+      'the grids label their rows A, E, I and M (every fourth row of a 384-well plate); the reference renames them A, B, C, D by position, moving readings to wells that were not measured',
     correct: (expected) => {
       const rows: Record<string, string> = {B: 'E', C: 'I', D: 'M'}
       return {...expected, wellValues: expected.wellValues.map(([well, value]) => [well.replace(/^[BCD]/, (r) => rows[r]), value])}

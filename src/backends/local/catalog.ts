@@ -1,5 +1,5 @@
-import type {Database} from 'better-sqlite3'
 import path from 'node:path'
+import type {Database} from 'better-sqlite3'
 
 import {LabmeshError} from '../../errors.js'
 import {LocalLakeStorage} from '../../lake/delta/local-storage.js'

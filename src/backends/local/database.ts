@@ -1,6 +1,6 @@
-import Database from 'better-sqlite3'
 import {mkdirSync} from 'node:fs'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 
 import {LabmeshError} from '../../errors.js'
 import {migrate} from './migrations.js'

@@ -91,7 +91,9 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     versions: db.prepare<[string, string, string], FileRow>(`SELECT * FROM files
       WHERE category = ? AND source_host = ? AND source_path = ? ORDER BY version`),
     derived: db.prepare<[string], FileRow>('SELECT * FROM files WHERE raw_file_id = ? ORDER BY ingested_at, version'),
-    prefix: db.prepare<[string, number], {file_id: string}>("SELECT file_id FROM files WHERE file_id LIKE ? ESCAPE '\\' ORDER BY file_id LIMIT ?"),
+    prefix: db.prepare<[string, number], {file_id: string}>(
+      "SELECT file_id FROM files WHERE file_id LIKE ? ESCAPE '\\' ORDER BY file_id LIMIT ?",
+    ),
     setStatus: db.prepare('UPDATE files SET status = ?, error_code = ?, error_message = ? WHERE file_id = ?'),
   }
 
@@ -99,7 +101,11 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
 
   const mustGet = (fileId: string): FileRow => {
     const row = statements.get.get(fileId)
-    if (!row) throw new LabmeshError('NOT_FOUND', `no file with id ${fileId}`, {subject: fileId, suggestions: ['list files with `labmesh files list`']})
+    if (!row)
+      throw new LabmeshError('NOT_FOUND', `no file with id ${fileId}`, {
+        subject: fileId,
+        suggestions: ['list files with `labmesh files list`'],
+      })
     return row
   }
 
@@ -167,13 +173,29 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       const where: string[] = []
       const params: unknown[] = []
       if (!filter.allVersions) where.push('f.is_latest = 1')
-      if (filter.category) where.push('f.category = ?') && params.push(filter.category)
-      if (filter.status) where.push('f.status = ?') && params.push(filter.status)
-      if (filter.since) where.push('f.ingested_at >= ?') && params.push(filter.since)
-      if (filter.until) where.push('f.ingested_at <= ?') && params.push(filter.until)
-      if (filter.sourcePath) where.push('f.source_path = ?') && params.push(filter.sourcePath)
+      if (filter.category) {
+        where.push('f.category = ?')
+        params.push(filter.category)
+      }
+      if (filter.status) {
+        where.push('f.status = ?')
+        params.push(filter.status)
+      }
+      if (filter.since) {
+        where.push('f.ingested_at >= ?')
+        params.push(filter.since)
+      }
+      if (filter.until) {
+        where.push('f.ingested_at <= ?')
+        params.push(filter.until)
+      }
+      if (filter.sourcePath) {
+        where.push('f.source_path = ?')
+        params.push(filter.sourcePath)
+      }
       for (const [key, value] of Object.entries(filter.metadata ?? {})) {
-        if (!METADATA_KEY.test(key)) throw new LabmeshError('INVALID_INPUT', `not a metadata key: "${key}" (letters, digits, _ . - and spaces)`)
+        if (!METADATA_KEY.test(key))
+          throw new LabmeshError('INVALID_INPUT', `not a metadata key: "${key}" (letters, digits, _ . - and spaces)`)
         where.push('json_extract(f.metadata, ?) = ?')
         params.push(`$."${key}"`, value)
       }

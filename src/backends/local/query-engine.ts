@@ -1,14 +1,9 @@
 import {createRequire} from 'node:module'
 
-import type {Catalog, QueryEngine} from '../types.js'
+import type {QueryEngine} from '../types.js'
+import type {DuckDbQueryEngineOptions} from './query-execution.js'
 
-export interface DuckDbQueryEngineOptions {
-  catalog: Catalog
-  /** The workspace's lake folder. */
-  lakeRoot: string
-  /** Where DuckDB spills what does not fit in memory. */
-  tempDir: string
-}
+export type {DuckDbQueryEngineOptions}
 
 /**
  * The local backend's QueryEngine: DuckDB over the catalog's Delta tables (query-execution.ts).

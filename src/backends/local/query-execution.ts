@@ -1,13 +1,12 @@
-import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from '@duckdb/node-api'
 import {randomUUID} from 'node:crypto'
 import {rename, rm} from 'node:fs/promises'
 import path from 'node:path'
+import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from '@duckdb/node-api'
 
 import {LabmeshError} from '../../errors.js'
 import {tableSuggestions} from '../../lake/catalog/table-ref.js'
-import type {ExportFormat, ExportTarget, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
-import {quoteLiteral} from './duckdb.js'
-import type {DuckDbQueryEngineOptions} from './query-engine.js'
+import type {Catalog, ExportFormat, ExportTarget, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
+import {quoteLiteral} from '../../lake/duckdb.js'
 import {openQuerySession, type QuerySession} from './query-session.js'
 import {leadingToken, withoutTerminator} from './query-sql.js'
 import {encodedSelect, queryValueConverter} from './query-values.js'
@@ -18,6 +17,14 @@ import {encodedSelect, queryValueConverter} from './query-values.js'
  * time; exports are a DuckDB COPY into a partial file, the only file the session may write,
  * renamed into place once complete.
  */
+
+export interface DuckDbQueryEngineOptions {
+  catalog: Catalog
+  /** The workspace's lake folder. */
+  lakeRoot: string
+  /** Where DuckDB spills what does not fit in memory. */
+  tempDir: string
+}
 
 interface CheckedStatement {
   prepared: DuckDBPreparedStatement
@@ -41,7 +48,11 @@ function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable
   return openQuerySession({catalog: options.catalog, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
 }
 
-export async function runStatement<T>(options: DuckDbQueryEngineOptions, request: QueryRequest, consume: (rows: QueryRows) => Promise<T>): Promise<T> {
+export async function runStatement<T>(
+  options: DuckDbQueryEngineOptions,
+  request: QueryRequest,
+  consume: (rows: QueryRows) => Promise<T>,
+): Promise<T> {
   const session = await open(options, request)
   const stopWatching = watch(session.connection, request)
   try {
@@ -65,7 +76,11 @@ export async function runStatement<T>(options: DuckDbQueryEngineOptions, request
   }
 }
 
-export async function exportStatement(options: DuckDbQueryEngineOptions, request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number}> {
+export async function exportStatement(
+  options: DuckDbQueryEngineOptions,
+  request: QueryRequest,
+  target: ExportTarget,
+): Promise<{columns: QueryColumn[]; rows: number}> {
   const partial = path.join(path.dirname(target.path), `.${path.basename(target.path)}.${randomUUID()}.partial`)
   const session = await open(options, request, partial)
   const stopWatching = watch(session.connection, request)
@@ -76,7 +91,11 @@ export async function exportStatement(options: DuckDbQueryEngineOptions, request
     statement.prepared.destroySync()
     const query = withoutTerminator(request.sql)
     const encoded = encodedSelect(query, typeIds, target.format)
-    const copy = await prepareCopy(session, request, `COPY (\n${encoded.sql}\n) TO ${quoteLiteral(partial)} (${COPY_OPTIONS[target.format]})`)
+    const copy = await prepareCopy(
+      session,
+      request,
+      `COPY (\n${encoded.sql}\n) TO ${quoteLiteral(partial)} (${COPY_OPTIONS[target.format]})`,
+    )
     const reader = await sqlStep(session, request, () => copy.runAndReadAll())
     await rename(partial, target.path)
     return {columns: statement.columns.map((c, i) => ({...c, name: encoded.names[i]})), rows: Number(reader.getRows()[0][0])}
@@ -101,7 +120,10 @@ async function checkStatement(session: QuerySession, request: QueryRequest): Pro
   const prepared = await sqlStep(session, request, () => extracted.prepare(0))
   const kind = await statementKind(session, prepared.statementType, explained)
   bindParameters(prepared, request.params ?? {})
-  const columns = Array.from({length: prepared.columnCount}, (_, i) => ({name: prepared.columnName(i), type: prepared.columnType(i).toString()}))
+  const columns = Array.from({length: prepared.columnCount}, (_, i) => ({
+    name: prepared.columnName(i),
+    type: prepared.columnType(i).toString(),
+  }))
   return {prepared, kind, columns}
 }
 
@@ -111,7 +133,21 @@ const REFUSED_SUGGESTION = 'labmesh query only reads; tables change through `lab
 // The words a query starts with. Preparing a statement binds it, and binding some statements
 // already writes (EXPORT DATABASE creates its folder), so a statement that cannot be a query is
 // refused before DuckDB prepares it. Whether it is a query stays DuckDB's call (statementKind).
-const QUERY_WORDS = new Set(['SELECT', 'WITH', 'VALUES', 'FROM', 'TABLE', 'DESCRIBE', 'DESC', 'SHOW', 'SUMMARIZE', 'PIVOT', 'UNPIVOT', 'PIVOT_WIDER', 'PIVOT_LONGER'])
+const QUERY_WORDS = new Set([
+  'SELECT',
+  'WITH',
+  'VALUES',
+  'FROM',
+  'TABLE',
+  'DESCRIBE',
+  'DESC',
+  'SHOW',
+  'SUMMARIZE',
+  'PIVOT',
+  'UNPIVOT',
+  'PIVOT_WIDER',
+  'PIVOT_LONGER',
+])
 
 /** The statement under EXPLAIN [ANALYZE], or undefined when `sql` is no EXPLAIN. */
 function explainedStatement(sql: string): string | undefined {
@@ -125,7 +161,9 @@ function explainedStatement(sql: string): string | undefined {
 function screen(sql: string, explained: boolean): void {
   const first = leadingToken(sql)
   if (first && (first.word ? QUERY_WORDS.has(first.text) : first.text === '(' && !explained)) return
-  const what = explained ? 'EXPLAIN is allowed over a query only, written EXPLAIN [ANALYZE] SELECT ...' : `a statement starting with ${first?.text ?? 'this'} is refused`
+  const what = explained
+    ? 'EXPLAIN is allowed over a query only, written EXPLAIN [ANALYZE] SELECT ...'
+    : `a statement starting with ${first?.text ?? 'this'} is refused`
   throw new LabmeshError('FORBIDDEN', `${ALLOWED}; ${what}`, {suggestions: [REFUSED_SUGGESTION]})
 }
 
@@ -137,7 +175,8 @@ function screen(sql: string, explained: boolean): void {
 async function statementKind(session: QuerySession, type: StatementType, explained: string | undefined): Promise<QueryRows['kind']> {
   const refused = (what: string): LabmeshError => new LabmeshError('FORBIDDEN', `${ALLOWED}; ${what}`, {suggestions: [REFUSED_SUGGESTION]})
   if (type === StatementType.SELECT && explained === undefined) return 'rows'
-  if (type !== StatementType.EXPLAIN || explained === undefined) throw refused(`${StatementType[type] ?? 'this kind of'} statements are refused`)
+  if (type !== StatementType.EXPLAIN || explained === undefined)
+    throw refused(`${StatementType[type] ?? 'this kind of'} statements are refused`)
   let innerType: StatementType | undefined
   try {
     const extracted = await session.connection.extractStatements(explained)
@@ -162,9 +201,13 @@ function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string
   }
   const unused = Object.keys(params).filter((name) => !names.includes(name))
   if (unused.length > 0) {
-    throw new LabmeshError('INVALID_INPUT', `parameter ${unused.join(', ')} is not used by the query${names.length > 0 ? ` (it uses ${names.map((n) => `$${n}`).join(', ')})` : ''}`, {
-      suggestions: ['write $NAME in the SQL where the value goes'],
-    })
+    throw new LabmeshError(
+      'INVALID_INPUT',
+      `parameter ${unused.join(', ')} is not used by the query${names.length > 0 ? ` (it uses ${names.map((n) => `$${n}`).join(', ')})` : ''}`,
+      {
+        suggestions: ['write $NAME in the SQL where the value goes'],
+      },
+    )
   }
   // Strings are bound as VARCHAR and cast by DuckDB to the type the statement needs at that place.
   if (names.length > 0) prepared.bind(Object.fromEntries(names.map((name) => [name, params[name]])))
@@ -192,7 +235,10 @@ function watch(connection: DuckDBConnection, request: QueryRequest): () => void 
   const timer = report
     ? setInterval(() => {
         const progress = connection.progress
-        report({percent: progress.percentage >= 0 ? progress.percentage : undefined, rowsRead: progress.rows_processed > 0 ? Number(progress.rows_processed) : undefined})
+        report({
+          percent: progress.percentage >= 0 ? progress.percentage : undefined,
+          rowsRead: progress.rows_processed > 0 ? Number(progress.rows_processed) : undefined,
+        })
       }, PROGRESS_INTERVAL_MS)
     : undefined
   return () => {
@@ -222,7 +268,9 @@ function queryError(error: unknown, session: QuerySession, request: QueryRequest
   if (message.startsWith('Permission Error')) {
     return new LabmeshError('FORBIDDEN', `a query reads the lake's tables and nothing else: ${message}`, {
       cause: error,
-      suggestions: ['name tables as database.table (`labmesh catalog list`); add Delta tables kept elsewhere with `labmesh catalog register`'],
+      suggestions: [
+        'name tables as database.table (`labmesh catalog list`); add Delta tables kept elsewhere with `labmesh catalog register`',
+      ],
     })
   }
   const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message)

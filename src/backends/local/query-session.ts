@@ -1,11 +1,11 @@
-import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import path from 'node:path'
+import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 import type {Catalog, TableVersion} from '../types.js'
-import {quoteIdentifier, quoteLiteral} from './duckdb.js'
+import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
 
 export interface QuerySessionOptions {
   catalog: Catalog

@@ -11,9 +11,9 @@ import {
   objectFromStructValue,
 } from '@duckdb/node-api'
 
-import {uniqueNames} from '../../query/writers.js'
+import {uniqueNames} from '../../output/unique-names.js'
 import type {ExportFormat, QueryValue} from '../types.js'
-import {quoteIdentifier} from './duckdb.js'
+import {quoteIdentifier} from '../../lake/duckdb.js'
 
 /**
  * How DuckDB values become QueryValues (types.ts), and the same encoding done by DuckDB itself
@@ -72,7 +72,9 @@ const CONVERTERS: Partial<Record<DuckDBTypeId, DuckDBValueConverter<QueryValue>>
   [DuckDBTypeId.MAP]: (value, type, converter) => {
     const {entries} = value as unknown as {entries: {key: DuckDBValue; value: DuckDBValue}[]}
     const mapType = type as unknown as {keyType: DuckDBType; valueType: DuckDBType}
-    return Object.fromEntries(entries.map((e) => [String(converter(e.key, mapType.keyType, converter)), converter(e.value, mapType.valueType, converter)]))
+    return Object.fromEntries(
+      entries.map((e) => [String(converter(e.key, mapType.keyType, converter)), converter(e.value, mapType.valueType, converter)]),
+    )
   },
   [DuckDBTypeId.UNION]: (value, type, converter) => {
     const union = value as unknown as {tag: string; value: DuckDBValue}
@@ -114,7 +116,11 @@ function encodedColumnSql(position: number, typeId: DuckDBTypeId, format: Export
  * (a JSON object cannot hold two `a`s). Nesting also lets COPY write what it cannot take as it
  * is (DESCRIBE, SHOW, SUMMARIZE).
  */
-export function encodedSelect(inner: string, columns: {name: string; typeId: DuckDBTypeId}[], format: ExportFormat): {sql: string; names: string[]} {
+export function encodedSelect(
+  inner: string,
+  columns: {name: string; typeId: DuckDBTypeId}[],
+  format: ExportFormat,
+): {sql: string; names: string[]} {
   const names = uniqueNames(columns.map((c) => c.name))
   const list = names.map((name, i) => `${encodedColumnSql(i + 1, columns[i].typeId, format) ?? `#${i + 1}`} AS ${quoteIdentifier(name)}`)
   return {sql: `SELECT ${list.join(', ')} FROM (\n${inner}\n)`, names}

@@ -14,7 +14,15 @@ import type {SearchWriter} from './search-writer.js'
  * bm25 weight of each search_text column (TEXT_COLUMNS order): a value a person gave the file
  * (metadata, labels) says more than a word somewhere in its path or document.
  */
-const WEIGHTS: Record<(typeof TEXT_COLUMNS)[number], number> = {name: 4, path: 1.5, fields: 8, labels: 6, content: 1, field_keys: 0, label_keys: 0}
+const WEIGHTS: Record<(typeof TEXT_COLUMNS)[number], number> = {
+  name: 4,
+  path: 1.5,
+  fields: 8,
+  labels: 6,
+  content: 1,
+  field_keys: 0,
+  label_keys: 0,
+}
 const BM25 = `bm25(search_text, ${TEXT_COLUMNS.map((c) => WEIGHTS[c]).join(', ')})`
 const SNIPPET = `snippet(search_text, -1, '${SNIPPET_MARKS.open}', '${SNIPPET_MARKS.close}', '…', 12)`
 
@@ -45,7 +53,8 @@ type PageArgs = [expression: string, first: number, last: number, docs: string]
 const pageOf = (value: string): string => `SELECT rowid AS doc, ${value} AS value FROM search_text
   WHERE search_text MATCH ? AND rowid BETWEEN CAST(? AS INTEGER) AND CAST(? AS INTEGER) AND (rowid + 0) IN (SELECT value FROM json_each(?))`
 
-const matches = (bm25: boolean): string => `(SELECT rowid AS doc${bm25 ? `, ${BM25} AS bm25` : ''} FROM search_text WHERE search_text MATCH ?)`
+const matches = (bm25: boolean): string =>
+  `(SELECT rowid AS doc${bm25 ? `, ${BM25} AS bm25` : ''} FROM search_text WHERE search_text MATCH ?)`
 
 /**
  * Starts from FTS5's matches when every hit is among them (the driver, or the ranked words),
@@ -57,8 +66,14 @@ function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolea
   const where: string[] = []
   const params: SqlValue[] = []
   if (!scope.allVersions) where.push('e.latest = 1')
-  if (scope.category) where.push('e.category = ?') && params.push(scope.category)
-  if (compiled) where.push(compiled.where) && params.push(...compiled.params)
+  if (scope.category) {
+    where.push('e.category = ?')
+    params.push(scope.category)
+  }
+  if (compiled) {
+    where.push(compiled.where)
+    params.push(...compiled.params)
+  }
   const whereSql = where.length > 0 ? where.join(' AND ') : '1'
   const files = withFiles || compiled?.usesFiles ? ' LEFT JOIN files f ON f.file_id = e.file_id' : ''
   const rank = ranked ? (compiled?.rank ?? null) : null
@@ -66,14 +81,39 @@ function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolea
   if (compiled?.driver) {
     const start = (bm25: boolean): string => `${matches(bm25)} r JOIN search_entries e ON e.doc = r.doc`
     if (rank === null || compiled.rankInDriver) {
-      return {with: '', from: start(rank !== null) + files, where: whereSql, params: [compiled.driver, ...params], bm25: rank === null ? '0' : 'r.bm25'}
+      return {
+        with: '',
+        from: start(rank !== null) + files,
+        where: whereSql,
+        params: [compiled.driver, ...params],
+        bm25: rank === null ? '0' : 'r.bm25',
+      }
     }
-    return {with: scoresApart.with, from: start(false) + scoresApart.join + files, where: whereSql, params: [rank, compiled.driver, ...params], bm25: scoresApart.bm25}
+    return {
+      with: scoresApart.with,
+      from: start(false) + scoresApart.join + files,
+      where: whereSql,
+      params: [rank, compiled.driver, ...params],
+      bm25: scoresApart.bm25,
+    }
   }
   if (rank !== null && compiled!.rankCoversHits) {
-    return {with: '', from: `${matches(true)} r JOIN search_entries e ON e.doc = r.doc${files}`, where: whereSql, params: [rank, ...params], bm25: 'r.bm25'}
+    return {
+      with: '',
+      from: `${matches(true)} r JOIN search_entries e ON e.doc = r.doc${files}`,
+      where: whereSql,
+      params: [rank, ...params],
+      bm25: 'r.bm25',
+    }
   }
-  if (rank !== null) return {with: scoresApart.with, from: `search_entries e${scoresApart.join}${files}`, where: whereSql, params: [rank, ...params], bm25: scoresApart.bm25}
+  if (rank !== null)
+    return {
+      with: scoresApart.with,
+      from: `search_entries e${scoresApart.join}${files}`,
+      where: whereSql,
+      params: [rank, ...params],
+      bm25: scoresApart.bm25,
+    }
   return {with: '', from: `search_entries e${files}`, where: whereSql, params, bm25: '0'}
 }
 
@@ -93,12 +133,17 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
     matches: db.prepare<PageArgs, {doc: number; value: number}>(pageOf('1')),
   }
   /** A value per page doc that matches an FTS5 expression. */
-  const forPage = <T>(statement: Statement<PageArgs, {doc: number; value: T}>, expression: string | null, docs: number[]): Map<number, T> =>
+  const forPage = <T>(
+    statement: Statement<PageArgs, {doc: number; value: T}>,
+    expression: string | null,
+    docs: number[],
+  ): Map<number, T> =>
     expression === null || docs.length === 0
       ? new Map()
       : new Map(statement.all(expression, Math.min(...docs), Math.max(...docs), JSON.stringify(docs)).map((r) => [r.doc, r.value]))
 
-  const count = (p: Plan): number => (db.prepare(`${p.with} SELECT count(*) AS n FROM ${p.from} WHERE ${p.where}`).get(...p.params) as {n: number}).n
+  const count = (p: Plan): number =>
+    (db.prepare(`${p.with} SELECT count(*) AS n FROM ${p.from} WHERE ${p.where}`).get(...p.params) as {n: number}).n
   const compile = (query: SearchNode | null): CompiledQuery | null => (query === null ? null : compileSqlite(query))
 
   return {
@@ -108,7 +153,10 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       // Ranking needs every hit's score; other orders score only the page shown.
       const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || exact !== null)
       const p = plan(compiled, options, ranked)
-      const boost = exact === null ? '0' : `CASE WHEN e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH ?) THEN ${EXACT_VALUE_BOOST} ELSE 0 END`
+      const boost =
+        exact === null
+          ? '0'
+          : `CASE WHEN e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH ?) THEN ${EXACT_VALUE_BOOST} ELSE 0 END`
       // Ties end on the file id: the order must not depend on doc numbers, which a rebuild changes.
       const order = ranked ? `${boost} - ${p.bm25} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
       const limit = options.limit ?? 20
@@ -120,13 +168,11 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       const bm25 = forPage(statements.bm25, compiled?.rank ?? null, docs)
       const snippets = forPage(statements.snippet, compiled?.highlight ?? null, docs)
       const exactDocs = forPage(statements.matches, exact, docs)
-      const hits = rows.map(
-        (row): SearchHit => ({
-          file: reader.get(row.file_id)!,
-          score: Math.round(((exactDocs.has(row.doc) ? EXACT_VALUE_BOOST : 0) - (bm25.get(row.doc) ?? 0)) * 1000) / 1000,
-          snippet: snippets.get(row.doc)?.replace(/\s+/g, ' ').trim() ?? null,
-        }),
-      )
+      const hits = rows.map((row): SearchHit => ({
+        file: reader.get(row.file_id)!,
+        score: Math.round(((exactDocs.has(row.doc) ? EXACT_VALUE_BOOST : 0) - (bm25.get(row.doc) ?? 0)) * 1000) / 1000,
+        snippet: snippets.get(row.doc)?.replace(/\s+/g, ' ').trim() ?? null,
+      }))
       // A short page tells the total; else count apart, which is cheaper than a window over every
       // hit (that would stop SQLite keeping only the top of the sort).
       return {total: rows.length > 0 && rows.length < limit ? offset + rows.length : count(plan(compiled, options, false)), hits}
@@ -149,7 +195,9 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       const limit = scope.limit ?? 50
       if (spec.kind === 'keyword') {
         return db
-          .prepare(`SELECT ${FILE_COLUMNS[spec.property]} AS value, count(*) AS count FROM ${p.from} WHERE ${p.where} GROUP BY value ORDER BY count DESC, value LIMIT ?`)
+          .prepare(
+            `SELECT ${FILE_COLUMNS[spec.property]} AS value, count(*) AS count FROM ${p.from} WHERE ${p.where} GROUP BY value ORDER BY count DESC, value LIMIT ?`,
+          )
           .all(...p.params, limit) as FacetCount[]
       }
       const anyLabel = spec.kind === 'label' && spec.name === null
@@ -181,7 +229,7 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       })
       const limit = pLimit(8)
       let done = 0
-      for (let after = ''; ; ) {
+      for (let after = ''; ;) {
         const rows = statements.page.all(after, REBUILD_PAGE)
         if (rows.length === 0) break
         after = rows.at(-1)!.file_id

@@ -21,7 +21,9 @@ export function createSearchWriter(db: Database): SearchWriter {
     // Read from the files row written in this same transaction, is_latest included.
     insertEntry: db.prepare(`INSERT INTO search_entries (file_id, latest, category, size, path, version, time)
       SELECT file_id, is_latest, category, size, source_path, version, ? FROM files WHERE file_id = ?`),
-    insertText: db.prepare('INSERT INTO search_text (rowid, name, path, fields, labels, content, field_keys, label_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    insertText: db.prepare(
+      'INSERT INTO search_text (rowid, name, path, fields, labels, content, field_keys, label_keys) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+    ),
     insertValue: db.prepare('INSERT INTO search_values (doc, field, value, number, time) VALUES (?, ?, ?, ?, ?)'),
     doc: db.prepare<[string], {doc: number}>('SELECT doc FROM search_entries WHERE file_id = ?'),
     removeLabels: db.prepare("DELETE FROM search_values WHERE doc = ? AND field >= 'label.' AND field < 'label/'"),

@@ -8,7 +8,10 @@ import {renderRecord, renderTable} from '../../output/table.js'
 
 export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescribe> {
   static override summary = 'Describe a table: columns and types, partition columns, location, version; --sample shows rows.'
-  static override examples = ['<%= config.bin %> <%= command.id %> lab.plate_reader_measurement', '<%= config.bin %> <%= command.id %> lab.files --sample 5']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement',
+    '<%= config.bin %> <%= command.id %> lab.files --sample 5',
+  ]
   static override args = {
     table: Args.string({description: 'database.table (a bare name is in database lab).', required: true}),
   }
@@ -33,10 +36,20 @@ export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescri
           ...(summary.readerFeatures.length > 0 ? [['reader features', summary.readerFeatures.join(', ')] as [string, string]] : []),
         ]),
       )
-      this.log(renderTable(['column', 'type', 'nullable'], summary.columns.map((c) => [c.name, c.type, c.nullable ? 'yes' : 'no'])))
+      this.log(
+        renderTable(
+          ['column', 'type', 'nullable'],
+          summary.columns.map((c) => [c.name, c.type, c.nullable ? 'yes' : 'no']),
+        ),
+      )
       if (sample && sample.length > 0) {
         const columns = Object.keys(sample[0])
-        this.log(renderTable(columns, sample.map((row) => columns.map((c) => (typeof row[c] === 'object' ? JSON.stringify(row[c]) : row[c])))))
+        this.log(
+          renderTable(
+            columns,
+            sample.map((row) => columns.map((c) => (typeof row[c] === 'object' ? JSON.stringify(row[c]) : row[c]))),
+          ),
+        )
       }
     }
     return {...summary, ...(sample ? {sample} : {})}

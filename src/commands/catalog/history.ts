@@ -28,7 +28,12 @@ export default class CatalogHistory extends LabmeshCommand<typeof CatalogHistory
       parameters: (record.commitInfo?.operationParameters as Record<string, unknown> | undefined) ?? null,
     }))
     if (!this.jsonEnabled()) {
-      this.log(renderTable(['version', 'time', 'operation', 'parameters'], versions.map((v) => [v.version, v.timestamp, v.operation, v.parameters ? JSON.stringify(v.parameters) : ''])))
+      this.log(
+        renderTable(
+          ['version', 'time', 'operation', 'parameters'],
+          versions.map((v) => [v.version, v.timestamp, v.operation, v.parameters ? JSON.stringify(v.parameters) : '']),
+        ),
+      )
     }
     return {table: `${entry.database}.${entry.table}`, versions}
   }

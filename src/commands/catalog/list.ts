@@ -25,7 +25,15 @@ export default class CatalogList extends LabmeshCommand<typeof CatalogList> {
           ? 'The catalog is empty: `labmesh convert` fills database lab, `labmesh catalog register` adds tables written elsewhere.'
           : renderTable(
               ['table', 'version', 'rows', 'files', 'size', 'columns', 'location'],
-              tables.map((t) => [`${t.database}.${t.table}`, t.version, t.rows ?? '?', t.files, formatBytes(t.bytes), t.columns.length, t.managed ? '(managed)' : t.location]),
+              tables.map((t) => [
+                `${t.database}.${t.table}`,
+                t.version,
+                t.rows ?? '?',
+                t.files,
+                formatBytes(t.bytes),
+                t.columns.length,
+                t.managed ? '(managed)' : t.location,
+              ]),
             ),
       )
     }

@@ -1,5 +1,5 @@
-import {Args, Flags} from '@oclif/core'
 import path from 'node:path'
+import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
@@ -26,7 +26,8 @@ export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegist
     await table.snapshot()
     const entry = await catalog.register({...ref, location, managed: false}, {replace: this.flags.replace})
     const summary = await summarizeTable(entry, table)
-    if (!this.jsonEnabled()) this.log(`Registered ${ref.database}.${ref.table} (version ${summary.version}, ${summary.columns.length} columns) at ${location}.`)
+    if (!this.jsonEnabled())
+      this.log(`Registered ${ref.database}.${ref.table} (version ${summary.version}, ${summary.columns.length} columns) at ${location}.`)
     return summary
   }
 }

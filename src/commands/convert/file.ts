@@ -1,6 +1,6 @@
-import {Args, Flags} from '@oclif/core'
 import {readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import type {EngineeredDocument} from '../../converters/types.js'
@@ -34,7 +34,11 @@ export default class ConvertFile extends LabmeshCommand<typeof ConvertFile> {
       throw Object.assign(error, {message: `${this.args.path}: ${error.message}`})
     })
     const {converter, document} = await registry.convert({name: path.basename(this.args.path), bytes}, this.flags.converter)
-    const result = {file: path.resolve(this.args.path), converter: {name: converter.name, version: converter.version, technique: converter.technique}, document}
+    const result = {
+      file: path.resolve(this.args.path),
+      converter: {name: converter.name, version: converter.version, technique: converter.technique},
+      document,
+    }
     if (this.flags.out) await writeFile(this.flags.out, JSON.stringify(document, null, 2) + '\n')
     if (!this.jsonEnabled()) {
       if (this.flags.out) this.log(`Wrote ${this.flags.out} (converter ${converter.name} ${converter.version}).`)

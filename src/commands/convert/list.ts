@@ -12,7 +12,10 @@ export interface ConverterSummary {
 
 export default class ConvertList extends LabmeshCommand<typeof ConvertList> {
   static override summary = 'List the converters: built-in, from the profile, and from --converter-module.'
-  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --converter-module ./my-converter.js --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --converter-module ./my-converter.js --json',
+  ]
   static override flags = {
     'converter-module': Flags.string({description: 'Load converters from this JS module too (repeatable).', multiple: true}),
   }
@@ -20,7 +23,13 @@ export default class ConvertList extends LabmeshCommand<typeof ConvertList> {
   public async run(): Promise<{converters: ConverterSummary[]}> {
     const registry = await this.converters(this.flags['converter-module'])
     const converters = registry.list().map(({name, version, technique, description}) => ({name, version, technique, description}))
-    if (!this.jsonEnabled()) this.log(renderTable(['converter', 'version', 'technique', 'description'], converters.map((c) => [c.name, c.version, c.technique, c.description])))
+    if (!this.jsonEnabled())
+      this.log(
+        renderTable(
+          ['converter', 'version', 'technique', 'description'],
+          converters.map((c) => [c.name, c.version, c.technique, c.description]),
+        ),
+      )
     return {converters}
   }
 }

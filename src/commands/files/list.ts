@@ -14,7 +14,11 @@ export default class FilesList extends LabmeshCommand<typeof FilesList> {
   ]
   static override flags = {
     label: Flags.string({char: 'l', description: 'Only files with this label name=value (repeatable, all must match).', multiple: true}),
-    metadata: Flags.string({char: 'm', description: 'Only files with this metadata key=value (repeatable, all must match).', multiple: true}),
+    metadata: Flags.string({
+      char: 'm',
+      description: 'Only files with this metadata key=value (repeatable, all must match).',
+      multiple: true,
+    }),
     category: Flags.string({description: 'Only files of this category.', options: ['RAW', 'ENGINEERED']}),
     status: Flags.string({description: 'Only files at this stage.', options: ['ingested', 'converted', 'failed']}),
     since: Flags.string({description: 'Only files ingested at or after this time (ISO 8601).'}),

@@ -24,7 +24,11 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     path: Args.string({description: 'Files or folders to ingest (one or more).', required: true}),
   }
   static override flags = {
-    template: Flags.string({char: 't', description: 'Path template naming metadata in the path relative to each folder given, e.g. {project}/{sample}_{date:YYYY-MM-DD}.csv.'}),
+    template: Flags.string({
+      char: 't',
+      description:
+        'Path template naming metadata in the path relative to each folder given, e.g. {project}/{sample}_{date:YYYY-MM-DD}.csv.',
+    }),
     label: Flags.string({char: 'l', description: 'Label name=value for every file (repeatable).', multiple: true}),
     metadata: Flags.string({char: 'm', description: 'Metadata key=value for every file (repeatable).', multiple: true}),
     include: Flags.string({description: 'Only files whose relative path matches this glob (repeatable).', multiple: true}),

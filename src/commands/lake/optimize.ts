@@ -25,9 +25,18 @@ export default class LakeOptimize extends LabmeshCommand<typeof LakeOptimize> {
     const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
     const target = this.flags['target-size']
     const result = await table.optimize(target ? {targetFileSize: target * 1024 * 1024} : {})
-    const summary = {table: `${entry.database}.${entry.table}`, version: result.commit?.version ?? null, filesRemoved: result.filesRemoved, filesAdded: result.filesAdded}
+    const summary = {
+      table: `${entry.database}.${entry.table}`,
+      version: result.commit?.version ?? null,
+      filesRemoved: result.filesRemoved,
+      filesAdded: result.filesAdded,
+    }
     if (!this.jsonEnabled()) {
-      this.log(result.commit ? `Compacted ${result.filesRemoved} files into ${result.filesAdded} (version ${result.commit.version}).` : 'Nothing to compact.')
+      this.log(
+        result.commit
+          ? `Compacted ${result.filesRemoved} files into ${result.filesAdded} (version ${result.commit.version}).`
+          : 'Nothing to compact.',
+      )
     }
     return summary
   }

@@ -3,17 +3,23 @@ import {Args, Flags} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import type {VacuumResult} from '../../lake/delta/vacuum.js'
-import {LabmeshError} from '../../errors.js'
+import {durationFlag} from '../../flags/duration.js'
 import {formatBytes} from '../../output/format.js'
 
 export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
   static override summary = 'Delete data files a table no longer references (and files of writers that crashed) once past the retention.'
-  static override examples = ['<%= config.bin %> <%= command.id %> lab.plate_reader --dry-run', '<%= config.bin %> <%= command.id %> lab.plate_reader --retention 168h']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> lab.plate_reader --dry-run',
+    '<%= config.bin %> <%= command.id %> lab.plate_reader --retention 168h',
+  ]
   static override args = {
     table: Args.string({description: 'database.table (a bare name is in database lab).', required: true}),
   }
   static override flags = {
-    retention: Flags.string({description: 'Keep files unreferenced for less than this (e.g. 168h, 7d); default the table property, else 7 days.'}),
+    retention: durationFlag({
+      bareUnit: 'h',
+      description: 'Keep files unreferenced for less than this (e.g. 168h, 7d); default the table property, else 7 days.',
+    }),
     'dry-run': Flags.boolean({description: 'List what would be deleted; delete nothing.'}),
     force: Flags.boolean({description: 'Allow a retention shorter than the table property (time travel to older versions may then fail).'}),
   }
@@ -22,7 +28,7 @@ export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
     const {catalog} = await this.backend()
     const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
     const result = await table.vacuum({
-      retentionHours: this.flags.retention ? parseHours(this.flags.retention) : undefined,
+      retentionHours: this.flags.retention === undefined ? undefined : this.flags.retention / 3_600_000,
       dryRun: this.flags['dry-run'],
       allowShortRetention: this.flags.force,
     })
@@ -33,13 +39,4 @@ export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
     }
     return {table: `${entry.database}.${entry.table}`, ...result}
   }
-}
-
-/** "168h", "7d", "90m", "2.5h" -> hours. */
-function parseHours(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(h|d|m)?$/i.exec(text.trim())
-  if (!m) throw new LabmeshError('USAGE', `--retention "${text}" is not a duration like 168h, 7d or 90m`)
-  const value = Number(m[1])
-  const unit = (m[2] ?? 'h').toLowerCase()
-  return unit === 'd' ? value * 24 : unit === 'm' ? value / 60 : value
 }

@@ -5,7 +5,7 @@ import {LabmeshError} from '../../errors.js'
 import {formatBytes} from '../../output/format.js'
 import {pullTable} from '../../package/pull.js'
 import type {PackageSummary} from '../../package/write.js'
-import {PACKAGE_FORMATS} from '../../query/formats.js'
+import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseParams, parseTableVersion} from '../../query/options.js'
 
@@ -31,7 +31,10 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
   }
 
   public async run(): Promise<PackageSummary & {table: string}> {
-    const columns = this.flags.columns?.split(',').map((c) => c.trim()).filter((c) => c !== '')
+    const columns = this.flags.columns
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter((c) => c !== '')
     const params = parseParams(this.flags.param ?? [])
     const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
     const backend = await this.backend()
@@ -53,7 +56,9 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
       }),
     )
     const resource = summary.resources[0]
-    this.log(`Pulled ${summary.rows.toLocaleString('en-US')} rows of ${summary.table} into ${summary.dir}: datapackage.json and ${resource.path} (${formatBytes(resource.bytes)}).`)
+    this.log(
+      `Pulled ${summary.rows.toLocaleString('en-US')} rows of ${summary.table} into ${summary.dir}: datapackage.json and ${resource.path} (${formatBytes(resource.bytes)}).`,
+    )
     return summary
   }
 }

@@ -6,7 +6,8 @@ import {renderTable} from '../../output/table.js'
 
 export default class PackageVerify extends LabmeshCommand<typeof PackageVerify> {
   static override summary = "Check a data package's files against its datapackage.json: each resource's size and hash."
-  static override description = 'Exits with 6 (invalid data) when a file is missing, outside the package folder, or differs from what the descriptor records.'
+  static override description =
+    'Exits with 6 (invalid data) when a file is missing, outside the package folder, or differs from what the descriptor records.'
   static override examples = ['<%= config.bin %> <%= command.id %> ./plates']
   static override args = {
     dir: Args.string({description: 'The package folder (holding datapackage.json).', required: true}),
@@ -18,10 +19,20 @@ export default class PackageVerify extends LabmeshCommand<typeof PackageVerify> 
       this.log(
         renderTable(
           ['resource', 'path', 'bytes', 'hash', 'result'],
-          check.resources.map((r) => [r.name, r.paths.join(', '), r.bytes.actual ?? '', r.hash.actual ?? '', r.ok ? 'ok' : r.problems.join('; ')]),
+          check.resources.map((r) => [
+            r.name,
+            r.paths.join(', '),
+            r.bytes.actual ?? '',
+            r.hash.actual ?? '',
+            r.ok ? 'ok' : r.problems.join('; '),
+          ]),
         ),
       )
-      this.log(check.valid ? `${check.dir}: every resource matches datapackage.json.` : `${check.dir}: some resources do not match datapackage.json.`)
+      this.log(
+        check.valid
+          ? `${check.dir}: every resource matches datapackage.json.`
+          : `${check.dir}: some resources do not match datapackage.json.`,
+      )
     }
     if (!check.valid) this.failBatch('INVALID_DATA')
     return check

@@ -20,9 +20,16 @@ export default class ProfileList extends LabmeshCommand<typeof ProfileList> {
       name,
       backend: s.backend,
       isDefault: name === defaultName,
-      location: s.backend === 'local' ? (s.home ?? '(default workspace)') : `s3://${s.bucket ?? '?'} (${s.region ?? 'region from AWS config'})`,
+      location:
+        s.backend === 'local' ? (s.home ?? '(default workspace)') : `s3://${s.bucket ?? '?'} (${s.region ?? 'region from AWS config'})`,
     }))
-    if (!this.jsonEnabled()) this.log(renderTable(['profile', 'backend', 'default', 'location'], profiles.map((p) => [p.name, p.backend, p.isDefault ? '*' : '', p.location])))
+    if (!this.jsonEnabled())
+      this.log(
+        renderTable(
+          ['profile', 'backend', 'default', 'location'],
+          profiles.map((p) => [p.name, p.backend, p.isDefault ? '*' : '', p.location]),
+        ),
+      )
     return {profiles}
   }
 }

@@ -20,7 +20,9 @@ export default class ProfileShow extends LabmeshCommand<typeof ProfileShow> {
           ['chosen by', profile.source],
           ['backend', profile.settings.backend],
           ...(profile.home ? [['workspace', profile.home] as [string, string]] : []),
-          ...Object.entries(profile.settings).filter(([k]) => k !== 'backend').map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+          ...Object.entries(profile.settings)
+            .filter(([k]) => k !== 'backend')
+            .map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
           ['config file', profile.configFile],
         ]),
       )

@@ -1,10 +1,11 @@
-import {Args, Flags} from '@oclif/core'
 import {readFile} from 'node:fs/promises'
 import {text} from 'node:stream/consumers'
+import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {LabmeshError} from '../../errors.js'
-import {OUTPUT_FORMATS, PACKAGE_FORMATS, resolveOutput} from '../../query/formats.js'
+import {PACKAGE_FORMATS} from '../../package/formats.js'
+import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseAsOf, parseParams} from '../../query/options.js'
 import {renderOutcome} from '../../query/render.js'
@@ -24,8 +25,14 @@ export default class Query extends LabmeshCommand<typeof Query> {
   static override flags = {
     file: Flags.string({char: 'f', description: 'Read the SQL from this file.'}),
     param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in the SQL, as name=value.'}),
-    'as-of': Flags.string({multiple: true, description: 'Read a table at a version or time: database.table=3, database.table=2024-05-01T12:00:00Z.'}),
-    format: Flags.option({options: OUTPUT_FORMATS, description: 'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension).'})(),
+    'as-of': Flags.string({
+      multiple: true,
+      description: 'Read a table at a version or time: database.table=3, database.table=2024-05-01T12:00:00Z.',
+    }),
+    format: Flags.option({
+      options: OUTPUT_FORMATS,
+      description: 'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension).',
+    })(),
     out: Flags.string({char: 'o', description: 'Write the whole result to this file.'}),
     limit: Flags.integer({default: 100, min: 1, description: 'Rows to show in the table view, and to return with --json.'}),
     package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
@@ -66,10 +73,14 @@ export default class Query extends LabmeshCommand<typeof Query> {
 
   /** The SQL from the argument, --file, or stdin, exactly one of them. */
   private async sql(): Promise<string> {
-    if (this.args.sql !== undefined && this.flags.file !== undefined) throw new LabmeshError('USAGE', 'give the SQL as an argument or with --file, not both')
+    if (this.args.sql !== undefined && this.flags.file !== undefined)
+      throw new LabmeshError('USAGE', 'give the SQL as an argument or with --file, not both')
     if (this.args.sql !== undefined) return this.args.sql
     if (this.flags.file !== undefined) return readFile(this.flags.file, 'utf8')
-    if (process.stdin.isTTY) throw new LabmeshError('USAGE', 'no SQL given', {suggestions: ['labmesh query "SELECT ..."', 'labmesh query --file query.sql', 'labmesh query < query.sql']})
+    if (process.stdin.isTTY)
+      throw new LabmeshError('USAGE', 'no SQL given', {
+        suggestions: ['labmesh query "SELECT ..."', 'labmesh query --file query.sql', 'labmesh query < query.sql'],
+      })
     return text(process.stdin)
   }
 }

@@ -19,8 +19,11 @@ Searches keep working during the rebuild: each file's entry is replaced whole.`
       spinner.stop()
     }
     if (!this.jsonEnabled()) {
-      for (const f of result.failed) this.logToStderr(`Warning: ${f.sourcePath} (${f.fileId}): [${f.code}] ${f.message}; indexed without its document's words`)
-      this.log(`Indexed ${result.indexed} file${result.indexed === 1 ? '' : 's'}; removed ${result.removed} entr${result.removed === 1 ? 'y' : 'ies'} of files no longer stored.`)
+      for (const f of result.failed)
+        this.warn(`${f.sourcePath} (${f.fileId}): [${f.code}] ${f.message}; indexed without its document's words`)
+      this.log(
+        `Indexed ${result.indexed} file${result.indexed === 1 ? '' : 's'}; removed ${result.removed} entr${result.removed === 1 ? 'y' : 'ies'} of files no longer stored.`,
+      )
     }
     if (result.failed.length > 0) this.failBatch()
     return result

@@ -24,7 +24,9 @@ export default class SearchSave extends LabmeshCommand<typeof SearchSave> {
 
   public async run(): Promise<SavedSearch> {
     if (!NAME.test(this.args.name)) {
-      throw new LabmeshError('INVALID_INPUT', `"${this.args.name}" is not a saved search name`, {suggestions: ['use letters, digits, _ . - (up to 64), starting with a letter or digit']})
+      throw new LabmeshError('INVALID_INPUT', `"${this.args.name}" is not a saved search name`, {
+        suggestions: ['use letters, digits, _ . - (up to 64), starting with a letter or digit'],
+      })
     }
     // A query that does not parse is refused now, not when it is run.
     parseQuery(this.args.query)

@@ -21,7 +21,11 @@ const KNOWN_META = new Set([
   'Reading Type',
 ])
 
-export function buildDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, sections: PlateSection[]): EngineeredDocument {
+export function buildDocument(
+  input: ConverterInput,
+  converter: Pick<Converter, 'name' | 'version'>,
+  sections: PlateSection[],
+): EngineeredDocument {
   const ids = new Identifiers(input.name)
   const calculated: Doc[] = []
   let measured = 0
@@ -32,9 +36,13 @@ export function buildDocument(input: ConverterInput, converter: Pick<Converter, 
     return plate.document
   })
   if (measured === 0 && calculated.length === 0) {
-    throw new LabmeshError('INVALID_DATA', `${input.name}: no results found: expected a "Results" plate grid or a kinetic/spectrum table of well readings`, {
-      subject: input.name,
-    })
+    throw new LabmeshError(
+      'INVALID_DATA',
+      `${input.name}: no results found: expected a "Results" plate grid or a kinetic/spectrum table of well readings`,
+      {
+        subject: input.name,
+      },
+    )
   }
   const first = sections[0].meta
   return {
@@ -138,7 +146,6 @@ function temperatureOf(values: number[]) {
   const distinct = [...new Set(values)]
   return distinct.length === 1 ? {value: distinct[0], unit: 'degC'} : values.map((value) => ({value, unit: 'degC'}))
 }
-
 
 /** From the plate type ("96 WELL PLATE", "Corning 384 well"), else the smallest standard plate holding every well seen. */
 function plateWellCount(procedure: Procedure, rows: number, columns: number): number | undefined {

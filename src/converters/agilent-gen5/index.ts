@@ -16,7 +16,8 @@ export const agilentGen5: Converter = {
   name: 'agilent-gen5',
   version: '1.0.0',
   technique: 'plate reader',
-  description: 'Agilent BioTek Gen5 text exports: endpoint, kinetic, spectrum and area-scan reads of absorbance, fluorescence and luminescence, with calculated values',
+  description:
+    'Agilent BioTek Gen5 text exports: endpoint, kinetic, spectrum and area-scan reads of absorbance, fluorescence and luminescence, with calculated values',
 
   detect(_name: string, head: Buffer): number {
     if (head.length === 0 || looksBinary(head)) return 0
@@ -36,15 +37,19 @@ export const agilentGen5: Converter = {
     }
     const text = decodeText(bytes)
     // Control characters other than tab and line ends mean binary data (checked on the decoded head: cheaper than byte by byte).
+    // eslint-disable-next-line no-control-regex -- looking for control characters is the point
     if (/[\x00-\x08\x0e-\x1f]/.test(text.slice(0, 8192))) {
       throw new LabmeshError('INVALID_DATA', `${name}: binary data; expected a Gen5 text export (tab-separated text)`, {subject: name})
     }
     if (!SOFTWARE_VERSION.test(text) || !(PROCEDURE_DETAILS.test(text) || PLATE_HEADER.test(text))) {
-      throw new LabmeshError('INVALID_DATA', `${name}: not a Gen5 text export: expected "Software Version" and "Procedure Details" header lines`, {
-        subject: name,
-      })
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `${name}: not a Gen5 text export: expected "Software Version" and "Procedure Details" header lines`,
+        {
+          subject: name,
+        },
+      )
     }
     return buildDocument(input, agilentGen5, readSections(text, name))
   },
 }
-

@@ -29,7 +29,8 @@ export class LabelMatcher {
     const colon = base.lastIndexOf(':')
     if (colon > 0) {
       const prefix = base.slice(0, colon).trim()
-      const step = this.reads.find((r) => r.label === prefix) ?? this.reads.find((r) => r.label === undefined && `Read ${r.index}` === prefix)
+      const step =
+        this.reads.find((r) => r.label === prefix) ?? this.reads.find((r) => r.label === undefined && `Read ${r.index}` === prefix)
       if (step) return this.inStep(step, base.slice(colon + 1).trim(), qualifier)
     }
     for (const step of this.reads) {
@@ -41,7 +42,9 @@ export class LabelMatcher {
 
   private inStep(step: ReadStep, key: string, qualifier: string | undefined): ChannelMatch | undefined {
     const compact = key.replace(/\s+/g, '')
-    const hits = step.channels.filter((channel) => channel.keys.some((k) => (k === 'Spectrum' ? /Spectrum$/i.test(key) : k === key || k === compact)))
+    const hits = step.channels.filter((channel) =>
+      channel.keys.some((k) => (k === 'Spectrum' ? /Spectrum$/i.test(key) : k === key || k === compact)),
+    )
     if (hits.length <= 1 || qualifier === undefined) return hits.length > 0 ? {step, channel: hits[0]} : undefined
     // Filter sets with the same wavelengths (fluorescence polarization: [Parallel], [Perpendicular]) are told apart
     // by their qualifier, in the order the qualifiers first appear.

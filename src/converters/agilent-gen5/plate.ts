@@ -75,7 +75,12 @@ export class PlateBuilder {
         this.addMeasurement(well, title, match, content)
       } else {
         this.seeWell(well)
-        this.calculated.push({'calculated data identifier': this.ids.calculation(), 'calculated data name': title, 'sample document': this.sample(well), ...content})
+        this.calculated.push({
+          'calculated data identifier': this.ids.calculation(),
+          'calculated data name': title,
+          'sample document': this.sample(well),
+          ...content,
+        })
       }
     }
   }

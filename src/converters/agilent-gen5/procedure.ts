@@ -184,7 +184,12 @@ function addReadParts(read: OpenRead, filterSet: FilterSet | undefined, text: st
       read.wavelengths.push(...value.split(/[,\s]+/).filter((w) => w !== ''))
     } else if (/^Pathlength Correction$/i.test(key)) {
       // "977 / 900": the test and reference wavelengths.
-      read.pathlength.push(...value.split('/').map((w) => w.trim()).filter((w) => w !== ''))
+      read.pathlength.push(
+        ...value
+          .split('/')
+          .map((w) => w.trim())
+          .filter((w) => w !== ''),
+      )
       read.settings['pathlength correction wavelength setting'] = quantitiesIn(value).map((q) => ({value: q.value, unit: 'nm'}))
     } else if (/^(Fixed )?Excitation$/i.test(key) || /^(Fixed )?Emission$/i.test(key)) {
       const excitation = /Excitation/i.test(key)

@@ -103,7 +103,8 @@ export function isoDateTime(date: string | undefined, time: string | undefined):
   if (!date) return undefined
   const d = /^(\d{1,4})[/.-](\d{1,2})[/.-](\d{1,4})$/.exec(date.trim())
   if (!d) return time ? `${date} ${time}` : date
-  let [year, month, day] = d[1].length === 4 ? [d[1], d[2], d[3]] : [d[3], d[1], d[2]]
+  const year = d[1].length === 4 ? d[1] : d[3]
+  let [month, day] = d[1].length === 4 ? [d[2], d[3]] : [d[1], d[2]]
   if (d[1].length !== 4 && Number(month) > 12) [month, day] = [day, month]
   const iso = `${year.padStart(4, '20')}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`
   const t = time ? /^(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?$/.exec(time.trim()) : null

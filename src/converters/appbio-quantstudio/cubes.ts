@@ -48,7 +48,9 @@ export function dataCube(label: string, table: Table, rows: Cell[][], defaultUni
   const columns = new Columns(table.columns)
   const dimension = DIMENSIONS.find((d) => columns.has(d))
   if (!dimension || rows.length === 0) return undefined
-  const measureColumns = table.columns.filter((c) => c !== '' && c.toLowerCase() !== dimension.toLowerCase() && !LOCATING.has(c.toLowerCase()))
+  const measureColumns = table.columns.filter(
+    (c) => c !== '' && c.toLowerCase() !== dimension.toLowerCase() && !LOCATING.has(c.toLowerCase()),
+  )
   const positions = measureColumns.map((c) => table.columns.indexOf(c))
   const dims: number[] = []
   const measures: (number | null)[][] = measureColumns.map(() => [])

@@ -30,7 +30,11 @@ interface CalculatedGroup {
   sources: {'data source identifier': string; 'location identifier'?: string}[]
 }
 
-export function buildDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, exported: QuantStudioExport): EngineeredDocument {
+export function buildDocument(
+  input: ConverterInput,
+  converter: Pick<Converter, 'name' | 'version'>,
+  exported: QuantStudioExport,
+): EngineeredDocument {
   const {header, tables} = exported
   const meta = (...keys: string[]): string | undefined => {
     for (const key of keys) {
@@ -43,9 +47,13 @@ export function buildDocument(input: ConverterInput, converter: Pick<Converter, 
   const results = tables.get(SECTION.results)
   const amplification = tables.get(SECTION.amplification)
   if (!results?.rows.length && !amplification?.rows.length) {
-    throw new LabmeshError('INVALID_DATA', `${input.name}: expected a QuantStudio [Results] or [Amplification Data] table with rows and found none (truncated file?)`, {
-      subject: input.name,
-    })
+    throw new LabmeshError(
+      'INVALID_DATA',
+      `${input.name}: expected a QuantStudio [Results] or [Amplification Data] table with rows and found none (truncated file?)`,
+      {
+        subject: input.name,
+      },
+    )
   }
 
   const blockType = meta('Block Type')
@@ -62,7 +70,12 @@ export function buildDocument(input: ConverterInput, converter: Pick<Converter, 
   for (const [, table] of wellSeries) if (table) registry.addSeries(table, false)
 
   const ampGroups = amplification ? groupByWell(amplification, registry, true) : new Map<string, Cell[][]>()
-  const seriesGroups = wellSeries.map(([label, table, unit]) => ({label, table, unit, groups: table ? groupByWell(table, registry, false) : new Map<string, Cell[][]>()}))
+  const seriesGroups = wellSeries.map(([label, table, unit]) => ({
+    label,
+    table,
+    unit,
+    groups: table ? groupByWell(table, registry, false) : new Map<string, Cell[][]>(),
+  }))
 
   const numeric = results ? numericColumns(results) : new Set<number>()
   const genotyping = results ? new Columns(results.columns).has('SNP Assay Name') : false
@@ -110,7 +123,9 @@ export function buildDocument(input: ConverterInput, converter: Pick<Converter, 
         ],
       },
       'processed data aggregate document':
-        read || ampCube ? {'processed data document': [{...read?.processed, ...(ampCube ? {'amplification data cube': ampCube} : {})}]} : undefined,
+        read || ampCube
+          ? {'processed data document': [{...read?.processed, ...(ampCube ? {'amplification data cube': ampCube} : {})}]}
+          : undefined,
       ...cubes,
       'error aggregate document': read?.errors.length ? {'error document': read.errors} : undefined,
     })
@@ -200,14 +215,24 @@ function alleleText(entry: TargetEntry, column: string): string | undefined {
   return optionalText(source.columns.get(source.row, `Allele${source.allele} ${column}`))
 }
 
-function addCalculated(groups: Map<string, CalculatedGroup>, value: CalculatedValue, target: string | undefined, source: string, location?: string): void {
+function addCalculated(
+  groups: Map<string, CalculatedGroup>,
+  value: CalculatedValue,
+  target: string | undefined,
+  source: string,
+  location?: string,
+): void {
   const key = `${value.name}\u0000${target ?? ''}\u0000${value.value}`
   let group = groups.get(key)
   if (!group) groups.set(key, (group = {name: value.name, value: value.value, target, sources: []}))
   group.sources.push(compact({'data source identifier': source, 'location identifier': location}) as CalculatedGroup['sources'][number])
 }
 
-function calculatedAggregate(file: string, groups: Map<string, CalculatedGroup>, results: Table | undefined): Record<string, unknown> | undefined {
+function calculatedAggregate(
+  file: string,
+  groups: Map<string, CalculatedGroup>,
+  results: Table | undefined,
+): Record<string, unknown> | undefined {
   const notes = results?.notes ?? new Map<string, string>()
   if (groups.size === 0 && notes.size === 0) return undefined
   const analysis: Record<string, unknown> = {}
@@ -241,7 +266,9 @@ function additionalTables(tables: Map<string, Table>): Record<string, unknown> |
     if (known && strayNotes.size === 0) continue
     extra[name] = compact({
       columns: known ? undefined : table.columns,
-      rows: known ? undefined : table.rows.map((row) => row.map((cell) => cellNumber(cell) ?? (cell === undefined ? null : cellText(cell)))),
+      rows: known
+        ? undefined
+        : table.rows.map((row) => row.map((cell) => cellNumber(cell) ?? (cell === undefined ? null : cellText(cell)))),
       notes: strayNotes.size > 0 ? Object.fromEntries(strayNotes) : undefined,
     })
   }

@@ -14,7 +14,15 @@ import {isZip, zipHeadEntries} from './zip-head.js'
 
 const SECTIONS: string[] = Object.values(SECTION)
 /** Experiment header keys the software writes in every export. */
-const HEADER_KEYS = ['Block Type', 'Experiment Type', 'Instrument Type', 'Quantification Cycle Method', 'Passive Reference', 'Chemistry', 'Experiment Run End Time']
+const HEADER_KEYS = [
+  'Block Type',
+  'Experiment Type',
+  'Instrument Type',
+  'Quantification Cycle Method',
+  'Passive Reference',
+  'Chemistry',
+  'Experiment Run End Time',
+]
 
 export const appbioQuantstudio: Converter = {
   name: 'appbio-quantstudio',
@@ -45,7 +53,10 @@ function detectText(head: Buffer): number {
 }
 
 function detectWorkbook(head: Buffer): number {
-  const entries = zipHeadEntries(head, (name) => name === 'xl/workbook.xml' || name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/sheet\d+\.xml$/.test(name))
+  const entries = zipHeadEntries(
+    head,
+    (name) => name === 'xl/workbook.xml' || name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/sheet\d+\.xml$/.test(name),
+  )
   const sheetNames = [...(entries.get('xl/workbook.xml') ?? '').matchAll(/<sheet\b[^>]*\bname="([^"]*)"/g)].map((m) => m[1].trim())
   const strings = [...entries.values()].join('\n')
   const keys = HEADER_KEYS.filter((key) => new RegExp(`>\\s*${key}\\s*<`).test(strings)).length
@@ -60,7 +71,8 @@ function readText(input: ConverterInput): QuantStudioExport {
     invalid(input.name, 'a QuantStudio text export ("* Block Type = ..." header and [Results] section) and found no text')
   }
   const exported = readTextExport(decodeText(input.bytes))
-  if (exported.tables.size === 0) invalid(input.name, 'QuantStudio sections such as [Sample Setup] or [Results] and found none (truncated file?)')
+  if (exported.tables.size === 0)
+    invalid(input.name, 'QuantStudio sections such as [Sample Setup] or [Results] and found none (truncated file?)')
   return exported
 }
 
@@ -69,7 +81,10 @@ async function readWorkbook(input: ConverterInput): Promise<QuantStudioExport> {
   try {
     exported = await readWorkbookExport(input.bytes)
   } catch (error) {
-    throw new LabmeshError('INVALID_DATA', `${input.name}: expected a readable QuantStudio .xlsx workbook: ${(error as Error).message}`, {subject: input.name, cause: error})
+    throw new LabmeshError('INVALID_DATA', `${input.name}: expected a readable QuantStudio .xlsx workbook: ${(error as Error).message}`, {
+      subject: input.name,
+      cause: error,
+    })
   }
   if (exported.tables.size === 0) invalid(input.name, 'QuantStudio sheets such as "Results" with a "Well" table and found none')
   return exported

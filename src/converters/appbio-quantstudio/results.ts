@@ -57,7 +57,8 @@ const RESULT_NAMES: [RegExp, string][] = [
 ]
 
 /** Statistics over replicate groups or the standard curve, not readings of one well. */
-const CALCULATED = /\b(mean|sd|se|standard error)\b|^rq\b|^delta (ct|crt|cq|cт)|^delta delta|^ΔΔ|slope|y-intercept|r\(superscript 2\)|^r2$|efficiency|normalized quantity|f factor|fsigma/i
+const CALCULATED =
+  /\b(mean|sd|se|standard error)\b|^rq\b|^delta (ct|crt|cq|cт)|^delta delta|^ΔΔ|slope|y-intercept|r\(superscript 2\)|^r2$|efficiency|normalized quantity|f factor|fsigma/i
 
 export function resultName(column: string): string {
   for (const [pattern, name] of RESULT_NAMES) if (pattern.test(column)) return column.replace(pattern, name).trim()

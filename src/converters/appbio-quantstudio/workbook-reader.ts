@@ -40,7 +40,13 @@ export async function readWorkbookExport(bytes: Buffer): Promise<QuantStudioExpo
     for (; r < rows.length; r++) {
       if (isEmpty(rows[r])) continue
       const [key, ...rest] = rows[r]
-      table.notes.set(String(key ?? `row ${r + 1}`).trim(), rest.filter((c) => c !== undefined).map(String).join(' '))
+      table.notes.set(
+        String(key ?? `row ${r + 1}`).trim(),
+        rest
+          .filter((c) => c !== undefined)
+          .map(String)
+          .join(' '),
+      )
     }
     tables.set(sheet.name.trim(), table)
   }

@@ -86,7 +86,8 @@ function isKey(text: string): boolean {
 }
 
 /** Keys of clock times and dates ("Time", "Start Time", "Assay Finished"), not of durations ("Settle Time"). */
-const CLOCK_KEY = /^(time|date|timestamp|clock)$|\b(start|end|finish|stop|export|save|creat|modif|edit|measurement|analysis|acquisition|run)\w*\s*(time|date)|(started|finished|exported|saved|edited|created|modified)$|date/i
+const CLOCK_KEY =
+  /^(time|date|timestamp|clock)$|\b(start|end|finish|stop|export|save|creat|modif|edit|measurement|analysis|acquisition|run)\w*\s*(time|date)|(started|finished|exported|saved|edited|created|modified)$|date/i
 const PATH = /^[A-Za-z]:\\|^\\\\|^\/\w|\.(xpt|prt|csv|txt|xlsx?|pda|spa)$/i
 const DATE = /\b\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}\b/g
 const CLOCK = /\b\d{1,2}:\d{2}(:\d{2})?\s*[AP]M\b/gi

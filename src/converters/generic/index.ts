@@ -38,20 +38,30 @@ export const genericConverter: Converter = {
 
   async convert(input: ConverterInput): Promise<EngineeredDocument> {
     const {name, bytes} = input
-    if (bytes.length === 0) throw new LabmeshError('INVALID_DATA', `${name}: the file is empty; expected a text or Excel instrument export`, {subject: name})
+    if (bytes.length === 0)
+      throw new LabmeshError('INVALID_DATA', `${name}: the file is empty; expected a text or Excel instrument export`, {subject: name})
     let sheets: Sheet[]
     if (isWorkbook(bytes.subarray(0, 64 * 1024))) {
       try {
         sheets = await readWorkbookSheets(bytes)
       } catch (error) {
-        throw new LabmeshError('INVALID_DATA', `${name}: not a readable Excel workbook (${(error as Error).message})`, {subject: name, cause: error})
+        throw new LabmeshError('INVALID_DATA', `${name}: not a readable Excel workbook (${(error as Error).message})`, {
+          subject: name,
+          cause: error,
+        })
       }
     } else if (looksBinary(bytes.subarray(0, 8192))) {
-      throw new LabmeshError('INVALID_DATA', `${name}: binary data; expected a text (CSV, TSV, TXT) or Excel instrument export`, {subject: name})
+      throw new LabmeshError('INVALID_DATA', `${name}: binary data; expected a text (CSV, TSV, TXT) or Excel instrument export`, {
+        subject: name,
+      })
     } else sheets = [readTextSheet(bytes)]
     const parsed = scanSheets(sheets)
     if (!holdsNumbers(parsed)) {
-      throw new LabmeshError('INVALID_DATA', `${name}: no numbers found; expected readings in a plate grid, a result table or header values`, {subject: name})
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `${name}: no numbers found; expected readings in a plate grid, a result table or header values`,
+        {subject: name},
+      )
     }
     return buildDocument(input, parsed, genericConverter)
   },

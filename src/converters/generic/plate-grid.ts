@@ -125,7 +125,13 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
       let next = i + 1
       while (next < rows.length && isBlank(rows[next])) next++
       const candidate = rows[next]
-      if (!candidate || columnRuns(candidate).length > 0 || !hasCellIn(candidate, runs) || !leadsWithNumbers(candidate, runs[0].start, decimalComma)) break
+      if (
+        !candidate ||
+        columnRuns(candidate).length > 0 ||
+        !hasCellIn(candidate, runs) ||
+        !leadsWithNumbers(candidate, runs[0].start, decimalComma)
+      )
+        break
       i = next - 1
       block++
       positional = 0
@@ -159,7 +165,8 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
         target ??= collect(key, () => ({label: lettered ? trailing : '', run: r, block, settings: blockSettings, values: []}))
         target.values.push({row: currentRow, column: k + 1, value: cellNumber(cell, decimalComma) ?? cell})
       }
-      if (!target && lettered && trailing !== '') collect(key, () => ({label: trailing, run: r, block, settings: blockSettings, values: []}))
+      if (!target && lettered && trailing !== '')
+        collect(key, () => ({label: trailing, run: r, block, settings: blockSettings, values: []}))
     }
   }
   if (i === at + 1) return undefined
@@ -169,7 +176,14 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
   const timed = blocks > 1 && groups.every((g) => g.settings.some((s) => s.quantity.unit === 's'))
   const result: GridResult = {end: i, reads: [], series: [], rows: extras, maxRow, maxColumn}
   if (timed) {
-    for (let r = 0; r < runs.length; r++) result.series.push(toSeries(groups.filter((g) => g.run === r), runs.length > 1 ? `${ctx.title} #${r + 1}` : ctx.title, ctx))
+    for (let r = 0; r < runs.length; r++)
+      result.series.push(
+        toSeries(
+          groups.filter((g) => g.run === r),
+          runs.length > 1 ? `${ctx.title} #${r + 1}` : ctx.title,
+          ctx,
+        ),
+      )
     return result
   }
   for (const g of groups) {

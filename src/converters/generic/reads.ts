@@ -37,7 +37,8 @@ export function classifyRead(ctx: ReadContext, label: string, subRow = false): P
 }
 
 /** What instruments print instead of a number for a failed or out-of-range reading. */
-const READING_ERROR = /^(nan|n\/?a|ovrflw|overflow|over|under|masked|err(or)?|invalid|sat(urated)?|\?+|[<>].*|missed|out of range|range\??|[+-]?inf(inity)?|#.*|undetermined|no ?data|empty)$/i
+const READING_ERROR =
+  /^(nan|n\/?a|ovrflw|overflow|over|under|masked|err(or)?|invalid|sat(urated)?|\?+|[<>].*|missed|out of range|range\??|[+-]?inf(inity)?|#.*|undetermined|no ?data|empty)$/i
 
 /** Reads with no number in any well, and no reading errors either, are plate maps. */
 export function settleRead(read: PlateRead): PlateRead {

@@ -24,7 +24,8 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
     named.push(k)
     if (isValue(header[k], decimalComma)) numeric++
   }
-  if (named.length < 2 || numeric * 5 > named.length || /:$/.test(header[named[0]]) || /^[^:]{1,60}:\s/.test(header[named[0]])) return undefined
+  if (named.length < 2 || numeric * 5 > named.length || /:$/.test(header[named[0]]) || /^[^:]{1,60}:\s/.test(header[named[0]]))
+    return undefined
   let wellColumn = named.find((k) => WELL_HEADER.test(header[k]))
   if (named.length < 3 && wellColumn === undefined) return undefined
   const first = rows[at + 1]

@@ -17,7 +17,7 @@ const UNIT_WORDS: Record<string, string> = {
   µm: 'µm',
   um: 'µm',
   '°c': 'degC',
-  'ºc': 'degC',
+  ºc: 'degC',
   '∞c': 'degC',
   '¡c': 'degC',
   '�c': 'degC',

@@ -31,7 +31,13 @@ export function parseWellColumns(rows: string[][], at: number, ctx: ReadContext,
       let next = i + 1
       while (next < rows.length && isBlank(rows[next])) next++
       const candidate = rows[next]
-      if (segment.length === 0 || !candidate || !holdsWellValues(candidate, wellColumns, decimalComma) || candidate.some((c) => wellName(c))) break
+      if (
+        segment.length === 0 ||
+        !candidate ||
+        !holdsWellValues(candidate, wellColumns, decimalComma) ||
+        candidate.some((c) => wellName(c))
+      )
+        break
       segments.push(segment)
       segment = []
       i = next - 1
@@ -54,9 +60,18 @@ export function parseWellColumns(rows: string[][], at: number, ctx: ReadContext,
     const label = segments.length > 1 ? `#${n + 1}` : ''
     const dimension = otherColumns.find((k) => lines.filter((r) => isValue(r[k] ?? '', decimalComma)).length * 2 >= lines.length)
     if (lines.length === 1 || dimension === undefined) {
-      lines.forEach((row, m) => result.reads.push(wellRead(ctx, lines.length > 1 ? `${label}#${m + 1}` : label, header, row, otherColumns, wellColumns, decimalComma)))
+      lines.forEach((row, m) =>
+        result.reads.push(
+          wellRead(ctx, lines.length > 1 ? `${label}#${m + 1}` : label, header, row, otherColumns, wellColumns, decimalComma),
+        ),
+      )
     } else {
-      const column = (k: number) => seriesColumn(header[k] || (k === dimension ? 'index' : `column ${k + 1}`), lines.map((r) => r[k] ?? ''), decimalComma)
+      const column = (k: number) =>
+        seriesColumn(
+          header[k] || (k === dimension ? 'index' : `column ${k + 1}`),
+          lines.map((r) => r[k] ?? ''),
+          decimalComma,
+        )
       const shared = otherColumns.filter((k) => k !== dimension && lines.some((r) => isValue(r[k] ?? '', decimalComma))).map(column)
       const wells = wellColumns.map((w): [string, string[]] => [w.well, lines.map((r) => r[w.index] ?? '')])
       result.series.push(wellSeries(ctx, label, column(dimension), shared, wells, decimalComma))

@@ -49,7 +49,8 @@ export function parseWellRows(rows: string[][], at: number, ctx: ReadContext, de
     // No axis: each value column is a read of its own.
     valueColumns.forEach((k, n) => {
       const read = classifyRead(ctx, valueColumns.length > 1 ? `#${n + 1}` : '')
-      for (const [well, cells] of wells) if (cells[k] !== '') read.values.push({well, plate: ctx.plate, value: cellNumber(cells[k], decimalComma) ?? cells[k]})
+      for (const [well, cells] of wells)
+        if (cells[k] !== '') read.values.push({well, plate: ctx.plate, value: cellNumber(cells[k], decimalComma) ?? cells[k]})
       result.reads.push(read)
     })
     return result

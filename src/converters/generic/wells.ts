@@ -65,7 +65,14 @@ export function seriesColumn(name: string, cells: string[], decimalComma: boolea
 }
 
 /** Per-well values along `dimension`: one datacube per well, text cells kept as errors. */
-export function wellSeries(ctx: ReadContext, label: string, dimension: SeriesColumn, shared: SeriesColumn[], wells: [string, string[]][], decimalComma: boolean): WellSeries {
+export function wellSeries(
+  ctx: ReadContext,
+  label: string,
+  dimension: SeriesColumn,
+  shared: SeriesColumn[],
+  wells: [string, string[]][],
+  decimalComma: boolean,
+): WellSeries {
   const read = classifyRead(ctx, label)
   const series: WellSeries = {
     title: label ? `${ctx.title} ${label}` : ctx.title,

@@ -48,7 +48,11 @@ export function splitBlocks(name: string, text: string): BlockFile {
   while (i < lines.length && isBlank(lines[i])) i++
   const declared = BLOCKS_LINE.exec(lines[i]?.trim() ?? '')
   if (!declared) {
-    throw new LabmeshError('INVALID_DATA', `${name}: expected a SoftMax Pro export starting with "##BLOCKS= n", found ${describe(lines[i])}`, {subject: name})
+    throw new LabmeshError(
+      'INVALID_DATA',
+      `${name}: expected a SoftMax Pro export starting with "##BLOCKS= n", found ${describe(lines[i])}`,
+      {subject: name},
+    )
   }
   const expectedBlocks = Number(declared[1])
   i++
@@ -68,7 +72,11 @@ export function splitBlocks(name: string, text: string): BlockFile {
     }
     const start = BLOCK_START.exec(line)
     if (!start) {
-      throw new LabmeshError('INVALID_DATA', `${name}: line ${i + 1}: expected a block (Plate:, Group:, Note:) or the end of the file, found ${describe(line)}`, {subject: name})
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `${name}: line ${i + 1}: expected a block (Plate:, Group:, Note:) or the end of the file, found ${describe(line)}`,
+        {subject: name},
+      )
     }
     const begin = i
     while (i < lines.length && !isEnd(lines[i])) i++
@@ -77,7 +85,11 @@ export function splitBlocks(name: string, text: string): BlockFile {
     i++
   }
   if (file.blocks.length < expectedBlocks) {
-    throw new LabmeshError('INVALID_DATA', `${name}: the header announces ${expectedBlocks} blocks but only ${file.blocks.length} are present: the file is truncated`, {subject: name})
+    throw new LabmeshError(
+      'INVALID_DATA',
+      `${name}: the header announces ${expectedBlocks} blocks but only ${file.blocks.length} are present: the file is truncated`,
+      {subject: name},
+    )
   }
   return file
 }

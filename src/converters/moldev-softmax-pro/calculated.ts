@@ -32,14 +32,21 @@ export class CalculatedData {
 
   addReduced(plate: Plate): void {
     for (const {well, value} of plate.reduced) {
-      this.add({name: 'reduced value', raw: value, description: `SoftMax Pro plate reduction of ${plate.header.name}`, sources: [{plate: plate.header.name, well}]})
+      this.add({
+        name: 'reduced value',
+        raw: value,
+        description: `SoftMax Pro plate reduction of ${plate.header.name}`,
+        sources: [{plate: plate.header.name, well}],
+      })
     }
   }
 
   addGroup(group: Group): void {
     const groupWells: WellRef[] = []
     for (const sample of group.samples) {
-      const rowWells: (WellRef | undefined)[] = sample.rows.map((row) => (row.well ? {plate: row.plate ?? this.defaultPlate, well: row.well} : undefined))
+      const rowWells: (WellRef | undefined)[] = sample.rows.map((row) =>
+        row.well ? {plate: row.plate ?? this.defaultPlate, well: row.well} : undefined,
+      )
       const sampleWells = rowWells.filter((w): w is WellRef => w !== undefined)
       groupWells.push(...sampleWells)
       for (const column of group.columns) {
@@ -67,12 +74,25 @@ export class CalculatedData {
     this.add({name: summary.name, raw: summary.value, description: summary.formula, label: summary.description, group, sources})
   }
 
-  private add(item: {name: string; raw: string; description?: string; label?: string; group?: string; sample?: string; sources: WellRef[]}): void {
+  private add(item: {
+    name: string
+    raw: string
+    description?: string
+    label?: string
+    group?: string
+    sample?: string
+    sources: WellRef[]
+  }): void {
     const value = parseNumber(item.raw)
     const sources = item.sources.flatMap(({plate, well}) => {
       const refs = plate === undefined ? undefined : this.index.get(plate)?.get(well)
       if (!refs || refs.length === 0) return [compact({'location identifier': well, 'well plate identifier': plate})]
-      return refs.map((ref) => ({'data source identifier': ref.id, 'data source feature': ref.feature, 'location identifier': well, 'well plate identifier': plate}))
+      return refs.map((ref) => ({
+        'data source identifier': ref.id,
+        'data source feature': ref.feature,
+        'location identifier': well,
+        'well plate identifier': plate,
+      }))
     })
     this.documents.push(
       compact({

@@ -15,7 +15,8 @@ export const moldevSoftmaxPro: Converter = {
   name: 'moldev-softmax-pro',
   version: '1.0.0',
   technique: 'plate reader',
-  description: 'Molecular Devices SoftMax Pro plate and group text exports (endpoint, kinetic, spectrum; absorbance, fluorescence, luminescence)',
+  description:
+    'Molecular Devices SoftMax Pro plate and group text exports (endpoint, kinetic, spectrum; absorbance, fluorescence, luminescence)',
 
   detect(_name: string, head: Buffer): number {
     if (head.length === 0 || looksBinary(head)) return 0
@@ -33,8 +34,14 @@ export const moldevSoftmaxPro: Converter = {
 
   convert(input: ConverterInput): EngineeredDocument {
     const {name, bytes} = input
-    if (bytes.length === 0) throw new LabmeshError('INVALID_DATA', `${name}: the file is empty, expected a SoftMax Pro export ("##BLOCKS= n" then Plate blocks)`, {subject: name})
-    if (looksBinary(bytes.subarray(0, 8192))) throw new LabmeshError('INVALID_DATA', `${name}: binary content, expected a SoftMax Pro text export`, {subject: name})
+    if (bytes.length === 0)
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `${name}: the file is empty, expected a SoftMax Pro export ("##BLOCKS= n" then Plate blocks)`,
+        {subject: name},
+      )
+    if (looksBinary(bytes.subarray(0, 8192)))
+      throw new LabmeshError('INVALID_DATA', `${name}: binary content, expected a SoftMax Pro text export`, {subject: name})
     const file = splitBlocks(name, decodeText(bytes))
     const plates: Plate[] = []
     const groups: Group[] = []
@@ -46,7 +53,8 @@ export const moldevSoftmaxPro: Converter = {
       else if (block.kind === 'Note') notes.push(parseNote(block.lines))
       else otherBlocks.push({kind: block.kind, lines: block.lines.filter((l) => l.trim() !== '').map((l) => l.trim())})
     }
-    if (plates.length === 0) throw new LabmeshError('INVALID_DATA', `${name}: no Plate block: the export holds no plate readings`, {subject: name})
+    if (plates.length === 0)
+      throw new LabmeshError('INVALID_DATA', `${name}: no Plate block: the export holds no plate readings`, {subject: name})
 
     const defaultPlate = plates.length === 1 ? plates[0].header.name : undefined
     const sampleIds = sampleIdentifiers(groups, defaultPlate)
@@ -97,7 +105,8 @@ export const moldevSoftmaxPro: Converter = {
           'date last saved': file.dateLastSaved,
         }),
         'plate reader document': plateDocuments,
-        'calculated data aggregate document': calculated.documents.length > 0 ? {'calculated data document': calculated.documents} : undefined,
+        'calculated data aggregate document':
+          calculated.documents.length > 0 ? {'calculated data document': calculated.documents} : undefined,
         'custom information document': Object.keys(custom).length > 0 ? custom : undefined,
       }),
     }
@@ -106,7 +115,11 @@ export const moldevSoftmaxPro: Converter = {
 
 function checkReadType(name: string, plate: Plate): Plate {
   if (!SUPPORTED_READ_TYPES.has(plate.header.readType)) {
-    throw new LabmeshError('UNSUPPORTED', `${name}: plate ${plate.header.name} is a "${plate.header.readType}" read; only Endpoint, Kinetic and Spectrum reads are supported`, {subject: name})
+    throw new LabmeshError(
+      'UNSUPPORTED',
+      `${name}: plate ${plate.header.name} is a "${plate.header.readType}" read; only Endpoint, Kinetic and Spectrum reads are supported`,
+      {subject: name},
+    )
   }
   return plate
 }

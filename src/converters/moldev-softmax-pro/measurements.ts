@@ -54,7 +54,11 @@ export class PlateMeasurements {
     this.plans =
       plate.channels.length === 0
         ? Array.from({length: Math.max(1, h.wavelengths.length)}, (_, c) => ({device: deviceControl(h, c)}))
-        : plate.channels.map((channel, c) => ({channel, device: deviceControl(h, c), series: isSeries(h, channel) ? seriesPlan(h, channel, this.concept) : undefined}))
+        : plate.channels.map((channel, c) => ({
+            channel,
+            device: deviceControl(h, c),
+            series: isSeries(h, channel) ? seriesPlan(h, channel, this.concept) : undefined,
+          }))
   }
 
   forWell(well: number, sampleId: string | undefined, nextId: () => string): Record<string, unknown>[] {
@@ -103,7 +107,8 @@ export class PlateMeasurements {
     const errors: {error: string; 'error feature': string}[] = []
     values.forEach((v, k) => {
       const cell = cellsOfWell[k]
-      if (v === null && cell) errors.push({error: cell, 'error feature': `${this.concept.key} at ${series.dimension.concept} ${series.axis[k]}`})
+      if (v === null && cell)
+        errors.push({error: cell, 'error feature': `${this.concept.key} at ${series.dimension.concept} ${series.axis[k]}`})
     })
     const measures = [{'@componentDatatype': 'double', concept: this.concept.key, unit: this.concept.unit}]
     const data = [values]
@@ -137,7 +142,12 @@ function seriesPlan(h: PlateHeader, channel: Channel, concept: Concept): Channel
   const temperatures = channel.reads.map((r) => readTemperature(r.temperature) ?? null)
   const firstTemperature = temperatures.find((t) => t !== null) ?? undefined
   return {
-    cubeKey: h.readType === 'Spectrum' ? (concept.key === 'absorbance' ? 'absorption spectrum data cube' : 'spectrum data cube') : 'profile data cube',
+    cubeKey:
+      h.readType === 'Spectrum'
+        ? concept.key === 'absorbance'
+          ? 'absorption spectrum data cube'
+          : 'spectrum data cube'
+        : 'profile data cube',
     label: `${concept.key} ${h.readType.toLowerCase()}`,
     dimension,
     axis: channel.reads.map((r, k) => (labelled ? (r.label as number) : k + 1)),

@@ -168,7 +168,8 @@ function reducedHeader(reader: LineReader): string[] | undefined {
   const line = reader.peek()
   if (line === undefined) return undefined
   const c = cells(line)
-  if (c[0] !== '' || c[1] !== '' || !c.slice(2).some((x) => x !== '')) reader.fail(`expected the reduced data header, found "${line.slice(0, 40)}"`)
+  if (c[0] !== '' || c[1] !== '' || !c.slice(2).some((x) => x !== ''))
+    reader.fail(`expected the reduced data header, found "${line.slice(0, 40)}"`)
   reader.next('the reduced data header')
   return c
 }
@@ -191,7 +192,8 @@ function columnGroups(columns: string[]): Column[][] {
 /** PlateFormat always prints the whole plate: well count divided by the printed column count. */
 function plateRows(reader: LineReader, header: PlateHeader, columnsPerRow: number): number {
   const rows = (header.numWells ?? 0) / columnsPerRow
-  if (!Number.isInteger(rows) || rows < 1) reader.fail(`${header.numWells ?? 'no'} wells cannot be laid out in rows of ${columnsPerRow} columns`)
+  if (!Number.isInteger(rows) || rows < 1)
+    reader.fail(`${header.numWells ?? 'no'} wells cannot be laid out in rows of ${columnsPerRow} columns`)
   return rows
 }
 

@@ -34,14 +34,42 @@ export interface PlateHeader {
  * fluorescence adds a scan position (TRUE/FALSE) before the data type, and absorbance stops after
  * the well count with the first row and row count.
  */
-const COMMON = ['dataType', 'preRead', 'kineticPoints', 'readTime', 'readInterval', 'startWavelength', 'endWavelength', 'wavelengthStep', 'numWavelengths', 'wavelengths', 'firstColumn', 'numColumns', 'numWells'] as const
-const EMISSION = ['excitationWavelengths', 'cutoffMode', 'cutoffFilters', 'sweepWave', 'sweepWavelength', 'readsPerWell', 'pmtGain', 'startIntegrationTime', 'endIntegrationTime'] as const
+const COMMON = [
+  'dataType',
+  'preRead',
+  'kineticPoints',
+  'readTime',
+  'readInterval',
+  'startWavelength',
+  'endWavelength',
+  'wavelengthStep',
+  'numWavelengths',
+  'wavelengths',
+  'firstColumn',
+  'numColumns',
+  'numWells',
+] as const
+const EMISSION = [
+  'excitationWavelengths',
+  'cutoffMode',
+  'cutoffFilters',
+  'sweepWave',
+  'sweepWavelength',
+  'readsPerWell',
+  'pmtGain',
+  'startIntegrationTime',
+  'endIntegrationTime',
+] as const
 
 export function parsePlateHeader(fileName: string, line: string): PlateHeader {
   const c = cells(line)
   const [, name, exportVersion, exportFormat, readType, readMode] = c
   if (!name || !readMode || (exportFormat !== 'TimeFormat' && exportFormat !== 'PlateFormat')) {
-    throw new LabmeshError('INVALID_DATA', `${fileName}: plate header "${line.slice(0, 60)}" does not give a name, TimeFormat/PlateFormat and a read mode`, {subject: fileName})
+    throw new LabmeshError(
+      'INVALID_DATA',
+      `${fileName}: plate header "${line.slice(0, 60)}" does not give a name, TimeFormat/PlateFormat and a read mode`,
+      {subject: fileName},
+    )
   }
   const hasScanPosition = /^(TRUE|FALSE)$/i.test(c[6] ?? '') && /^(Raw|Reduced)$/i.test(c[7] ?? '')
   const field = new Map<string, string>()

@@ -64,12 +64,20 @@ function deviceControl(plate: PlateBlock, readType: ReadType, label: NamedEntry 
     'detector distance setting (plate reader)': asQuantity(infoValue('height', plate.info['Measured height'] ?? ''), 'mm'),
     'number of averages': asQuantity(settings['Number of flashes'], '#'),
     'detector gain setting': settings['Reference AD gain'] === undefined ? undefined : String(settings['Reference AD gain']),
-    'scan position setting (plate reader)': /^top$/i.test(position) ? 'top scan position (plate reader)' : /^(btm|bottom)$/i.test(position) ? 'bottom scan position (plate reader)' : undefined,
+    'scan position setting (plate reader)': /^top$/i.test(position)
+      ? 'top scan position (plate reader)'
+      : /^(btm|bottom)$/i.test(position)
+        ? 'bottom scan position (plate reader)'
+        : undefined,
     // Absorbance is read at the label's wavelength, else the MeasInfo's "Em=450 nm", else its filter's centre.
     'detector wavelength setting': absorbance
       ? (asQuantity(settings['Excitation wavelength'], 'nm') ?? measured ?? (excitation?.bandwidth ? excitation.wavelength : undefined))
       : (emission?.wavelength ?? measured),
-    'detector bandwidth setting': absorbance ? (settings['Excitation wavelength'] || measured ? undefined : excitation?.bandwidth) : emission?.bandwidth,
+    'detector bandwidth setting': absorbance
+      ? settings['Excitation wavelength'] || measured
+        ? undefined
+        : excitation?.bandwidth
+      : emission?.bandwidth,
     'excitation wavelength setting': absorbance ? undefined : excitation?.wavelength,
     'excitation bandwidth setting': absorbance ? undefined : excitation?.bandwidth,
   })
@@ -91,12 +99,19 @@ function putReading(target: Record<string, unknown>, key: string, raw: string, u
   else target[key] = {value, unit}
 }
 
-export function buildDocument(input: ConverterInput, plates: PlateBlock[], protocol: Protocol, converter: Pick<Converter, 'name' | 'version'>): EngineeredDocument {
+export function buildDocument(
+  input: ConverterInput,
+  plates: PlateBlock[],
+  protocol: Protocol,
+  converter: Pick<Converter, 'name' | 'version'>,
+): EngineeredDocument {
   let counter = 0
   const nextId = () => `${input.name}_${++counter}`
   const plateType = protocol.sections['Plate type'] ?? {}
   const maxColumns = Math.max(...plates.map((p) => p.grid.columns))
-  const wellCount = asQuantity(plateType['Number of the wells in the plate'], '#') ?? quantity(({12: 96, 24: 384, 48: 1536} as Record<number, number>)[maxColumns] ?? maxColumns, '#')
+  const wellCount =
+    asQuantity(plateType['Number of the wells in the plate'], '#') ??
+    quantity(({12: 96, 24: 384, 48: 1536} as Record<number, number>)[maxColumns] ?? maxColumns, '#')
   const assayId = protocol.assay['Assay ID']
   const protocolId = protocol.assay['Protocol ID']
 
@@ -119,11 +134,19 @@ export function buildDocument(input: ConverterInput, plates: PlateBlock[], proto
       const id = nextId()
       ids.set(cell.well, id)
       const code = codes[cell.well]
-      const sample: Record<string, unknown> = {'sample identifier': `${barcode} ${cell.well}`, 'location identifier': cell.well, 'well plate identifier': barcode}
+      const sample: Record<string, unknown> = {
+        'sample identifier': `${barcode} ${cell.well}`,
+        'location identifier': cell.well,
+        'well plate identifier': barcode,
+      }
       const role = code === undefined ? undefined : ROLES.find(([re]) => re.test(code))?.[1]
       if (role) sample['sample role type'] = role
       // Built field by field rather than through compact(): this loop runs once per well and read.
-      const measurement: Record<string, unknown> = {'measurement identifier': id, 'sample document': sample, 'device control aggregate document': deviceControls}
+      const measurement: Record<string, unknown> = {
+        'measurement identifier': id,
+        'sample document': sample,
+        'device control aggregate document': deviceControls,
+      }
       if (temperature) measurement['compartment temperature'] = temperature
       if (plate.info.Label) measurement['measurement label'] = plate.info.Label
       if (plate.title) measurement['result title'] = plate.title
@@ -141,12 +164,18 @@ export function buildDocument(input: ConverterInput, plates: PlateBlock[], proto
     .flatMap((plate) => {
       const formula = plate.info.Formula ?? ''
       const index = /^(Calc \d+)/i.exec(formula)?.[1]
-      const named = protocol.calculations.find((c) => String(c.Plate) === plate.info.Plate && c['Formula index'] === index)?.['Formula name']
+      const named = protocol.calculations.find((c) => String(c.Plate) === plate.info.Plate && c['Formula index'] === index)?.[
+        'Formula name'
+      ]
       const name = named === undefined ? (formula.split('=')[0] ?? formula).trim() : String(named)
       const sources = sourcePlates(plate, plates).map((source) => ({ids: idsByPlate.get(source), feature: readTypeOf(source)}))
       const barcode = barcodeOf(plate)
       return plate.grid.cells.map((cell) => {
-        const doc: Record<string, unknown> = {'calculated data identifier': nextId(), 'calculated data name': name, 'calculated data description': formula}
+        const doc: Record<string, unknown> = {
+          'calculated data identifier': nextId(),
+          'calculated data name': name,
+          'calculated data description': formula,
+        }
         putReading(doc, 'calculated result', cell.raw, '(unitless)', name)
         doc['sample document'] = {'location identifier': cell.well, 'well plate identifier': barcode}
         doc['data source aggregate document'] = {
@@ -187,7 +216,10 @@ export function buildDocument(input: ConverterInput, plates: PlateBlock[], proto
           Barcode: barcodeOf(plate),
           'result title': plate.title,
           notes: plate.notes.length > 0 ? plate.notes : undefined,
-          'background information': plate.background.length > 0 ? plate.background.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typedValue(v)]))) : undefined,
+          'background information':
+            plate.background.length > 0
+              ? plate.background.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typedValue(v)])))
+              : undefined,
         }),
       ),
       'protocol information document': compact({

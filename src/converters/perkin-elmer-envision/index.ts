@@ -19,7 +19,13 @@ export const perkinElmerEnvision: Converter = {
     if (head.length === 0 || looksBinary(head)) return 0
     const text = decodeText(head)
     if (!/^Plate information/m.test(text)) return 0
-    const markers = [/^Plate,Repeat,Barcode/m, /^Background information/m, /^Basic assay information/m, /^Exported with EnVision/m, /Measured height/].filter((re) => re.test(text)).length
+    const markers = [
+      /^Plate,Repeat,Barcode/m,
+      /^Background information/m,
+      /^Basic assay information/m,
+      /^Exported with EnVision/m,
+      /Measured height/,
+    ].filter((re) => re.test(text)).length
     return markers >= 2 ? 0.95 : markers === 1 ? 0.7 : 0.3
   },
   convert(input) {
@@ -54,7 +60,10 @@ function convertEnvision(input: ConverterInput): EngineeredDocument {
   // Only the assay and protocol sections may follow the plates; anything else is a plate block this reader lost.
   const after = lines[read.next]
   if (after !== undefined && !/^(Basic assay information|Protocol information|Exported with )/i.test(after.trim())) {
-    throw invalid(input, `line ${read.next + 1} "${after.slice(0, 60)}" is neither a "Plate information" block nor the assay information that follows the plates`)
+    throw invalid(
+      input,
+      `line ${read.next + 1} "${after.slice(0, 60)}" is neither a "Plate information" block nor the assay information that follows the plates`,
+    )
   }
   const protocol = readProtocol(lines, read.next)
   return buildDocument(input, read.plates, protocol, perkinElmerEnvision)

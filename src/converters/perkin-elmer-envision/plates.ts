@@ -113,7 +113,8 @@ export function readPlates(lines: string[], start: number): {plates: PlateBlock[
   while (isPlateStart(lines[i])) {
     const header = splitCsv(lines[i + 1] ?? '').map((c) => c.trim())
     const values = splitCsv(lines[i + 2] ?? '')
-    if (!header.includes('Plate') || isBlank(lines[i + 2])) throw new GridError(`the "Plate information" block on line ${i + 1} has no header and value line`)
+    if (!header.includes('Plate') || isBlank(lines[i + 2]))
+      throw new GridError(`the "Plate information" block on line ${i + 1} has no header and value line`)
     const info = record(header, values)
     i = skipBlank(lines, i + 3)
     const background: Record<string, string>[] = []

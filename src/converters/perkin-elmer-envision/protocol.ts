@@ -54,7 +54,11 @@ const TEXT_SECTIONS = new Set(['Coordinates of corners', 'Operations'])
 
 function pair(line: string): [string, string] {
   const cells = splitCsv(line)
-  const value = cells.slice(1).reverse().find((c) => c.trim() !== '') ?? ''
+  const value =
+    cells
+      .slice(1)
+      .reverse()
+      .find((c) => c.trim() !== '') ?? ''
   return [cells[0].trim().replace(/:$/, '').trim(), value.trim()]
 }
 
@@ -140,7 +144,8 @@ export function readProtocol(lines: string[], start: number): Protocol {
     else if (NAMED_SECTIONS.has(section)) protocol.modules[section] = namedEntries(body)
     else if (section === 'Platemap') protocol.plateMaps = plateMaps(body)
     else if (section === 'Calculations') protocol.calculations = calculations(body)
-    else if (TEXT_SECTIONS.has(section)) protocol.text[section] = body.filter((l) => !isBlank(l)).map((l) => l.replace(/,+\s*$/, '').trimEnd())
+    else if (TEXT_SECTIONS.has(section))
+      protocol.text[section] = body.filter((l) => !isBlank(l)).map((l) => l.replace(/,+\s*$/, '').trimEnd())
     else {
       const settings: Record<string, Setting> = {}
       for (const line of body) {

@@ -1,4 +1,4 @@
-import {withConnection} from '../../backends/local/duckdb.js'
+import {withConnection} from '../duckdb.js'
 import type {CatalogEntry} from '../../backends/types.js'
 import {readerFeatures} from '../delta/protocol.js'
 import {typeName} from '../delta/schema.js'

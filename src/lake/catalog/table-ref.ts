@@ -10,7 +10,9 @@ export function parseTableRef(text: string): TableRef {
   const parts = text.split('.')
   const [database, table] = parts.length === 1 ? [LAB_DATABASE, parts[0]] : parts
   if (parts.length > 2 || !PART.test(database) || !PART.test(table)) {
-    throw new LabmeshError('USAGE', `"${text}" is not a table name: write database.table (letters, digits, _ and -)`, {suggestions: ['example: lab.plate_reader']})
+    throw new LabmeshError('USAGE', `"${text}" is not a table name: write database.table (letters, digits, _ and -)`, {
+      suggestions: ['example: lab.plate_reader'],
+    })
   }
   return {database, table}
 }
@@ -22,13 +24,17 @@ export async function findTable(catalog: Catalog, ref: TableRef): Promise<{entry
   const wanted = `${ref.database}.${ref.table}`
   throw new LabmeshError('NOT_FOUND', `no table ${wanted} in the catalog`, {
     subject: wanted,
-    suggestions: tableSuggestions((await catalog.list()).map((e) => `${e.database}.${e.table}`), wanted),
+    suggestions: tableSuggestions(
+      (await catalog.list()).map((e) => `${e.database}.${e.table}`),
+      wanted,
+    ),
   })
 }
 
 /** "did you mean" the closest of `names` (`database.table`) to `wanted`, which may be a bare table name. */
 export function tableSuggestions(names: string[], wanted: string): string[] {
-  const distance = (name: string): number => (wanted.includes('.') ? editDistance(name, wanted) : editDistance(name.slice(name.indexOf('.') + 1), wanted))
+  const distance = (name: string): number =>
+    wanted.includes('.') ? editDistance(name, wanted) : editDistance(name.slice(name.indexOf('.') + 1), wanted)
   const closest = names
     .map((name) => ({name, distance: distance(name)}))
     .sort((a, b) => a.distance - b.distance)

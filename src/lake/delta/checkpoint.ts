@@ -2,7 +2,7 @@ import {mkdtemp, readFile, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {withConnection} from '../../backends/local/duckdb.js'
+import {withConnection} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import type {MetadataAction} from './actions.js'
 import {type LastCheckpoint, readLastCheckpoint} from './log-reader.js'
@@ -22,7 +22,10 @@ const MAP = 'MAP(VARCHAR, VARCHAR)'
 /** The checkpoint schema of PROTOCOL.md "Checkpoint Schema" (the columns this library writes). */
 const CHECKPOINT_COLUMNS: Array<[string, string]> = [
   ['txn', 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)'],
-  ['add', `STRUCT(path VARCHAR, partitionValues ${MAP}, size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags ${MAP})`],
+  [
+    'add',
+    `STRUCT(path VARCHAR, partitionValues ${MAP}, size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags ${MAP})`,
+  ],
   [
     'remove',
     `STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, extendedFileMetadata BOOLEAN, partitionValues ${MAP}, size BIGINT, tags ${MAP})`,

@@ -1,7 +1,7 @@
-import type {DuckDBConnection, DuckDBValue} from '@duckdb/node-api'
 import {randomUUID} from 'node:crypto'
+import type {DuckDBConnection, DuckDBValue} from '@duckdb/node-api'
 
-import {quoteIdentifier} from '../../backends/local/duckdb.js'
+import {quoteIdentifier} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import type {AddAction} from './actions.js'
 import {encodeDataPath, newDataFilePath, partitionDirectory} from './paths.js'
@@ -34,7 +34,8 @@ export interface DataFilesRequest {
  */
 export async function writeDataFiles(connection: DuckDBConnection, request: DataFilesRequest): Promise<AddAction[]> {
   const rowGroupSize = request.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE
-  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1) throw new LabmeshError('INVALID_INPUT', `row group size must be a positive integer, not ${rowGroupSize}`)
+  if (!Number.isInteger(rowGroupSize) || rowGroupSize < 1)
+    throw new LabmeshError('INVALID_INPUT', `row group size must be a positive integer, not ${rowGroupSize}`)
   const partitions = request.partitionColumns.map((name) => {
     const column = request.schema.fields.find((f) => f.name === name)
     if (!column) throw new LabmeshError('INVALID_DATA', `partition column "${name}" is not in the schema`, {subject: name})
@@ -52,7 +53,10 @@ export async function writeDataFiles(connection: DuckDBConnection, request: Data
       const relative = newDataFilePath(partitionDirectory(partitions.map((p, i) => [p.name, values[i]])))
       const local = await request.storage.stageFile(relative)
       const select = `SELECT ${dataColumns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${staged}${filter.length > 0 ? ` WHERE ${filter.join(' AND ')}` : ''}`
-      await connection.run(`COPY (${select}) TO $target (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`, {...params, target: local})
+      await connection.run(`COPY (${select}) TO $target (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`, {
+        ...params,
+        target: local,
+      })
       const stats = await fileStats(connection, local, dataColumns, indexed)
       await request.storage.putStagedFile(relative)
       const stored = await request.storage.stat(relative)

@@ -41,13 +41,18 @@ export async function history(storage: LakeStorage): Promise<CommitRecord[]> {
 /** The latest version committed at or before `timestamp`; NOT_FOUND when it is before the first commit. */
 export async function versionAtTimestamp(storage: LakeStorage, timestamp: number): Promise<number> {
   const records = await history(storage)
-  if (records.length === 0) throw new LabmeshError('NOT_FOUND', `${storage.location} is not a Delta table (no commits)`, {subject: storage.location})
+  if (records.length === 0)
+    throw new LabmeshError('NOT_FOUND', `${storage.location} is not a Delta table (no commits)`, {subject: storage.location})
   const first = records[0]
   if (timestamp < first.timestamp) {
-    throw new LabmeshError('NOT_FOUND', `${new Date(timestamp).toISOString()} is before the table's first available version ${first.version}`, {
-      subject: storage.location,
-      suggestions: [`use a time at or after ${new Date(first.timestamp).toISOString()}`],
-    })
+    throw new LabmeshError(
+      'NOT_FOUND',
+      `${new Date(timestamp).toISOString()} is before the table's first available version ${first.version}`,
+      {
+        subject: storage.location,
+        suggestions: [`use a time at or after ${new Date(first.timestamp).toISOString()}`],
+      },
+    )
   }
   let version = first.version
   for (const record of records) {

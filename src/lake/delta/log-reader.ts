@@ -1,6 +1,6 @@
 import {listValue} from '@duckdb/node-api'
 
-import {withConnection} from '../../backends/local/duckdb.js'
+import {withConnection} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import {type Action, parseCommit} from './actions.js'
 import {commitPath, LAST_CHECKPOINT_PATH, LOG_DIR, parseLogFileName} from './paths.js'
@@ -93,19 +93,28 @@ export async function readCheckpoint(storage: LakeStorage, checkpoint: Checkpoin
     const present = new Set(described.getRowObjectsJson().map((row) => String(row.column_name)))
     if (V2_ONLY_ACTIONS.some((c) => present.has(c))) {
       const reader = await connection.runAndReadAll(
-        `SELECT count(*) AS n FROM ${source} WHERE ${V2_ONLY_ACTIONS.filter((c) => present.has(c)).map((c) => `"${c}" IS NOT NULL`).join(' OR ')}`,
+        `SELECT count(*) AS n FROM ${source} WHERE ${V2_ONLY_ACTIONS.filter((c) => present.has(c))
+          .map((c) => `"${c}" IS NOT NULL`)
+          .join(' OR ')}`,
         files,
       )
       if (Number(reader.getRowObjectsJson()[0].n) > 0) {
-        throw new LabmeshError('UNSUPPORTED', `checkpoint ${checkpoint.paths[0]} is a v2 checkpoint (feature v2Checkpoint), which this version cannot read`, {
-          subject: checkpoint.paths[0],
-        })
+        throw new LabmeshError(
+          'UNSUPPORTED',
+          `checkpoint ${checkpoint.paths[0]} is a v2 checkpoint (feature v2Checkpoint), which this version cannot read`,
+          {
+            subject: checkpoint.paths[0],
+          },
+        )
       }
     }
     const columns = CHECKPOINT_ACTIONS.filter((c) => present.has(c))
     if (columns.length === 0) return []
     // to_json keeps maps as JSON objects and longs as numbers: the shapes the JSON commits use.
-    const reader = await connection.runAndReadAll(`SELECT ${columns.map((c) => `to_json("${c}") AS "${c}"`).join(', ')} FROM ${source}`, files)
+    const reader = await connection.runAndReadAll(
+      `SELECT ${columns.map((c) => `to_json("${c}") AS "${c}"`).join(', ')} FROM ${source}`,
+      files,
+    )
     const actions: Action[] = []
     for (const row of reader.getRowObjectsJson()) {
       for (const column of columns) {

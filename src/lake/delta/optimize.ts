@@ -1,4 +1,4 @@
-import {withConnection} from '../../backends/local/duckdb.js'
+import {withConnection} from '../duckdb.js'
 import type {AddAction} from './actions.js'
 import {writeDataFiles} from './data-files.js'
 import {scanSql} from './scan.js'

@@ -11,9 +11,7 @@ export const LAST_CHECKPOINT_PATH = `${LOG_DIR}/_last_checkpoint`
 /** The value Hive and Spark use for a null partition in directory names. */
 export const NULL_PARTITION_DIR_VALUE = '__HIVE_DEFAULT_PARTITION__'
 
-export type LogFileName =
-  | {kind: 'commit'; version: number}
-  | {kind: 'checkpoint'; version: number; part: number; parts: number}
+export type LogFileName = {kind: 'commit'; version: number} | {kind: 'checkpoint'; version: number; part: number; parts: number}
 
 export function commitPath(version: number): string {
   return `${LOG_DIR}/${padVersion(version)}.json`
@@ -25,7 +23,8 @@ export function checkpointPaths(version: number, parts = 1): string[] {
   const width = 10
   return Array.from(
     {length: parts},
-    (_, i) => `${LOG_DIR}/${padVersion(version)}.checkpoint.${String(i + 1).padStart(width, '0')}.${String(parts).padStart(width, '0')}.parquet`,
+    (_, i) =>
+      `${LOG_DIR}/${padVersion(version)}.checkpoint.${String(i + 1).padStart(width, '0')}.${String(parts).padStart(width, '0')}.parquet`,
   )
 }
 
@@ -76,7 +75,9 @@ export function encodeDataPath(relative: string): string {
 
 /** `col=value/...` directories for a file's partition values, escaped as Hive and Spark escape them. */
 export function partitionDirectory(values: Array<[column: string, value: string | null]>): string {
-  return values.map(([column, value]) => `${escapePathName(column)}=${value === null ? NULL_PARTITION_DIR_VALUE : escapePathName(value)}`).join('/')
+  return values
+    .map(([column, value]) => `${escapePathName(column)}=${value === null ? NULL_PARTITION_DIR_VALUE : escapePathName(value)}`)
+    .join('/')
 }
 
 /** A new, unique data file path inside `directory` ('' for the table root). */

@@ -66,9 +66,13 @@ export function assertWritable(protocol: ProtocolAction, metadata: MetadataActio
   }
   const withInvariants = schema.fields.filter((f) => f.metadata['delta.invariants'] !== undefined)
   if (withInvariants.length > 0) {
-    throw new LabmeshError('UNSUPPORTED', `${subject} has column invariants, which this version cannot enforce: ${withInvariants.map((f) => f.name).join(', ')}`, {
-      subject,
-    })
+    throw new LabmeshError(
+      'UNSUPPORTED',
+      `${subject} has column invariants, which this version cannot enforce: ${withInvariants.map((f) => f.name).join(', ')}`,
+      {
+        subject,
+      },
+    )
   }
 }
 

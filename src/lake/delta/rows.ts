@@ -44,13 +44,16 @@ export function validateRows(rows: Row[], schema: StructType): void {
   for (const [index, row] of rows.entries()) {
     for (const [name, value] of Object.entries(row)) {
       const column = columns.get(name)
-      if (!column) throw new LabmeshError('INVALID_DATA', `row ${index + 1} has column "${name}", which the table does not have`, {subject: name})
+      if (!column)
+        throw new LabmeshError('INVALID_DATA', `row ${index + 1} has column "${name}", which the table does not have`, {subject: name})
       const problem = checkValue(value, column.type, false)
       if (problem) throw new LabmeshError('INVALID_DATA', `row ${index + 1}, column "${name}": ${problem}`, {subject: name})
     }
     for (const column of schema.fields) {
       if (!column.nullable && (row[column.name] === null || row[column.name] === undefined)) {
-        throw new LabmeshError('INVALID_DATA', `row ${index + 1} has no value for column "${column.name}", which cannot be null`, {subject: column.name})
+        throw new LabmeshError('INVALID_DATA', `row ${index + 1} has no value for column "${column.name}", which cannot be null`, {
+          subject: column.name,
+        })
       }
     }
   }
@@ -71,7 +74,8 @@ export function stageRows(rows: Row[]): string {
 function isPlainRow(row: Row): boolean {
   for (const key in row) {
     const value = row[key]
-    if (typeof value === 'object' ? value !== null : typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value))) return false
+    if (typeof value === 'object' ? value !== null : typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value)))
+      return false
   }
   return true
 }
@@ -163,7 +167,9 @@ function checkPrimitive(value: Exclude<RowValue, null | undefined>, type: string
       return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? undefined : `expected a date or time, got ${describe(value)}`
     default:
       if (type.startsWith('decimal')) {
-        return typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) ? undefined : `expected a decimal number, got ${describe(value)}`
+        return typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value))
+          ? undefined
+          : `expected a decimal number, got ${describe(value)}`
       }
       return `values of type ${type} cannot be written`
   }

@@ -1,4 +1,4 @@
-import {quoteIdentifier, quoteLiteral, withConnection} from '../../backends/local/duckdb.js'
+import {quoteIdentifier, quoteLiteral, withConnection} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import type {AddAction} from './actions.js'
 import {decodeDataPath} from './paths.js'
@@ -30,15 +30,19 @@ export async function scanSql(storage: LakeStorage, snapshot: Snapshot, options:
   const files = options.files ?? snapshot.files
   const withVector = files.find((f) => f.deletionVector)
   if (withVector) {
-    throw new LabmeshError('UNSUPPORTED', `${snapshot.location} has deletion vectors (feature deletionVectors), which this version cannot read`, {
-      subject: withVector.path,
-    })
+    throw new LabmeshError(
+      'UNSUPPORTED',
+      `${snapshot.location} has deletion vectors (feature deletionVectors), which this version cannot read`,
+      {
+        subject: withVector.path,
+      },
+    )
   }
-  const mapped = snapshot.configuration['delta.columnMapping.mode'] === 'name' || snapshot.configuration['delta.columnMapping.mode'] === 'id'
+  const mapped =
+    snapshot.configuration['delta.columnMapping.mode'] === 'name' || snapshot.configuration['delta.columnMapping.mode'] === 'id'
   const nameOf = (field: StructField): string => (mapped ? physicalName(field) : field.name)
   const partitionColumns = new Set(snapshot.partitionColumns)
   const fields = snapshot.schema.fields
-  const dataFields = fields.filter((f) => !partitionColumns.has(f.name))
   const partitionFields = fields.filter((f) => partitionColumns.has(f.name))
   const fileColumn = options.fileColumn ? [`${quoteIdentifier(FILE)} AS ${quoteIdentifier(options.fileColumn)}`] : []
 
@@ -87,7 +91,8 @@ export async function scanSql(storage: LakeStorage, snapshot: Snapshot, options:
 
 /** DuckDB spells some types two ways (TIMESTAMPTZ, TIMESTAMP WITH TIME ZONE); compare them alike. */
 function sameDuckdbType(a: string, b: string): boolean {
-  const normal = (t: string): string => t.toUpperCase().replace(/\s+/g, ' ').replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ').replace(/"/g, '')
+  const normal = (t: string): string =>
+    t.toUpperCase().replace(/\s+/g, ' ').replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ').replace(/"/g, '')
   return normal(a) === normal(b)
 }
 
@@ -111,7 +116,10 @@ function logicalSql(expression: string, type: DeltaType, mapped: boolean, depth:
   if (isPrimitive(type)) return expression
   switch (type.type) {
     case 'struct': {
-      const members = type.fields.map((f) => `${quoteIdentifier(f.name)} := ${logicalSql(`${expression}.${quoteIdentifier(physicalName(f))}`, f.type, mapped, depth + 1)}`)
+      const members = type.fields.map(
+        (f) =>
+          `${quoteIdentifier(f.name)} := ${logicalSql(`${expression}.${quoteIdentifier(physicalName(f))}`, f.type, mapped, depth + 1)}`,
+      )
       return `CASE WHEN ${expression} IS NULL THEN NULL ELSE struct_pack(${members.join(', ')}) END`
     }
     case 'array': {

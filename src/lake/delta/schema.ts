@@ -1,4 +1,4 @@
-import {quoteIdentifier} from '../../backends/local/duckdb.js'
+import {quoteIdentifier} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 
 /**
@@ -103,9 +103,12 @@ export function duckdbType(type: DeltaType, nameOf: (field: StructField) => stri
 
 /** Whether two types are the same, ignoring field metadata and nullability. */
 export function sameType(a: DeltaType, b: DeltaType): boolean {
-  if (typeof a === 'string' || typeof b === 'string') return typeof a === 'string' && typeof b === 'string' && normalizePrimitive(a) === normalizePrimitive(b)
+  if (typeof a === 'string' || typeof b === 'string')
+    return typeof a === 'string' && typeof b === 'string' && normalizePrimitive(a) === normalizePrimitive(b)
   if (a.type === 'struct' && b.type === 'struct') {
-    return a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i].name && sameType(f.type, b.fields[i].type))
+    return (
+      a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i].name && sameType(f.type, b.fields[i].type))
+    )
   }
   if (a.type === 'array' && b.type === 'array') return sameType(a.elementType, b.elementType)
   if (a.type === 'map' && b.type === 'map') return sameType(a.keyType, b.keyType) && sameType(a.valueType, b.valueType)
@@ -148,10 +151,14 @@ export function mergeSchemas(current: StructType, incoming: StructField[]): Sche
         subject: column.name,
       })
     } else if (!sameType(existing.type, column.type)) {
-      throw new LabmeshError('CONFLICT', `column "${column.name}" is ${typeName(existing.type)} in the table, not ${typeName(column.type)}`, {
-        subject: column.name,
-        suggestions: ['write the column with its existing type, or use a new column name'],
-      })
+      throw new LabmeshError(
+        'CONFLICT',
+        `column "${column.name}" is ${typeName(existing.type)} in the table, not ${typeName(column.type)}`,
+        {
+          subject: column.name,
+          suggestions: ['write the column with its existing type, or use a new column name'],
+        },
+      )
     }
   }
   return {schema: {type: 'struct', fields}, added}

@@ -43,7 +43,16 @@ export class Snapshot {
 
   /** The same files under other metadata: how a write sees the table once its schema change lands. */
   withMetadata(metadata: MetadataAction): Snapshot {
-    return new Snapshot(this.location, this.version, this.timestamp, this.protocol, metadata, this.files, this.tombstones, this.transactions)
+    return new Snapshot(
+      this.location,
+      this.version,
+      this.timestamp,
+      this.protocol,
+      metadata,
+      this.files,
+      this.tombstones,
+      this.transactions,
+    )
   }
 
   get partitionColumns(): string[] {
@@ -73,10 +82,13 @@ export async function loadSnapshot(storage: LakeStorage, options: SnapshotOption
     options.timestamp === undefined ? options.version : await versionAtTimestamp(storage, new Date(options.timestamp).getTime())
   const listing = await listingFor(storage, target)
   const latest = [...listing.commits, ...listing.checkpoints].reduce((max, c) => Math.max(max, c.version), -1)
-  if (latest < 0) throw new LabmeshError('NOT_FOUND', `${storage.location} is not a Delta table (no _delta_log commits)`, {subject: storage.location})
+  if (latest < 0)
+    throw new LabmeshError('NOT_FOUND', `${storage.location} is not a Delta table (no _delta_log commits)`, {subject: storage.location})
   const version = target ?? latest
   if (version > latest || version < 0) {
-    throw new LabmeshError('NOT_FOUND', `version ${version} of ${storage.location} does not exist; the latest is ${latest}`, {subject: storage.location})
+    throw new LabmeshError('NOT_FOUND', `version ${version} of ${storage.location} does not exist; the latest is ${latest}`, {
+      subject: storage.location,
+    })
   }
   const checkpoint = listing.checkpoints.filter((c) => c.version <= version).at(-1)
   const first = checkpoint ? checkpoint.version + 1 : 0
@@ -129,11 +141,24 @@ export class LogReplay {
 
   snapshot(location: string, version: number, timestamp: number): Snapshot {
     if (!this.protocol || !this.metadata) {
-      throw new LabmeshError('INVALID_DATA', `the log of ${location} has no ${this.protocol ? 'metaData' : 'protocol'} action up to version ${version}`, {
-        subject: location,
-      })
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `the log of ${location} has no ${this.protocol ? 'metaData' : 'protocol'} action up to version ${version}`,
+        {
+          subject: location,
+        },
+      )
     }
-    return new Snapshot(location, version, timestamp, this.protocol, this.metadata, [...this.files.values()], [...this.tombstones.values()], this.transactions)
+    return new Snapshot(
+      location,
+      version,
+      timestamp,
+      this.protocol,
+      this.metadata,
+      [...this.files.values()],
+      [...this.tombstones.values()],
+      this.transactions,
+    )
   }
 }
 

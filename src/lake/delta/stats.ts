@@ -1,6 +1,6 @@
 import type {DuckDBConnection} from '@duckdb/node-api'
 
-import {quoteIdentifier} from '../../backends/local/duckdb.js'
+import {quoteIdentifier} from '../duckdb.js'
 import {isPrimitive, type StructField} from './schema.js'
 
 /**
@@ -19,7 +19,12 @@ type Bound = 'number' | 'string' | 'date' | 'timestamp' | 'timestamp_ntz' | 'non
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
 
 /** The stats JSON of the Parquet file at `file`, for `columns` (the data columns, in schema order). */
-export async function fileStats(connection: DuckDBConnection, file: string, columns: StructField[], indexedColumns = DEFAULT_INDEXED_COLUMNS): Promise<string> {
+export async function fileStats(
+  connection: DuckDBConnection,
+  file: string,
+  columns: StructField[],
+  indexedColumns = DEFAULT_INDEXED_COLUMNS,
+): Promise<string> {
   const indexed = (indexedColumns < 0 ? columns : columns.slice(0, indexedColumns)).filter((c) => isPrimitive(c.type))
   const selects = ['count(*) AS n']
   for (const [i, column] of indexed.entries()) {

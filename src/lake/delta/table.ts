@@ -1,10 +1,10 @@
-import type {DuckDBConnection, DuckDBValue} from '@duckdb/node-api'
 import {randomUUID} from 'node:crypto'
 import {mkdtemp, rm, writeFile} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import type {DuckDBConnection, DuckDBValue} from '@duckdb/node-api'
 
-import {quoteIdentifier, quoteLiteral, withConnection} from '../../backends/local/duckdb.js'
+import {quoteIdentifier, quoteLiteral, withConnection} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import type {AddAction, MetadataAction} from './actions.js'
 import {type CheckpointOptions, writeCheckpoint} from './checkpoint.js'
@@ -69,9 +69,13 @@ export class DeltaTable {
     for (const name of partitionColumns) {
       const column = options.columns.find((c) => c.name === name)
       if (!column) throw new LabmeshError('INVALID_INPUT', `partition column "${name}" is not one of the columns`, {subject: name})
-      if (!isPartitionable(column.type)) throw new LabmeshError('INVALID_INPUT', `column "${name}" cannot partition a table: its type is not a primitive one`, {subject: name})
+      if (!isPartitionable(column.type))
+        throw new LabmeshError('INVALID_INPUT', `column "${name}" cannot partition a table: its type is not a primitive one`, {
+          subject: name,
+        })
     }
-    if (partitionColumns.length >= options.columns.length) throw new LabmeshError('INVALID_INPUT', 'a table needs at least one column that is not a partition column')
+    if (partitionColumns.length >= options.columns.length)
+      throw new LabmeshError('INVALID_INPUT', 'a table needs at least one column that is not a partition column')
     const schema = {type: 'struct' as const, fields: options.columns}
     const metadata: MetadataAction = {
       id: randomUUID(),
@@ -261,11 +265,17 @@ async function matchingFiles(
     )
     found = reader.getRowObjectsJson()
   } catch (error) {
-    throw new LabmeshError('INVALID_INPUT', `the predicate "${predicate.sql}" cannot be evaluated: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    })
+    throw new LabmeshError(
+      'INVALID_INPUT',
+      `the predicate "${predicate.sql}" cannot be evaluated: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    )
   }
-  const byPath = new Map(await Promise.all(snapshot.files.map(async (f) => [await storage.localPath(decodeDataPath(f.path, snapshot.location)), f] as const)))
+  const byPath = new Map(
+    await Promise.all(snapshot.files.map(async (f) => [await storage.localPath(decodeDataPath(f.path, snapshot.location)), f] as const)),
+  )
   return {
     files: found.map((row) => byPath.get(String(row.file))).filter((f): f is AddAction => f !== undefined),
     rows: found.reduce((sum, row) => sum + Number(row.n), 0),
@@ -278,11 +288,16 @@ function checkColumns(columns: StructField[]): void {
   const seen = new Set<string>()
   for (const column of columns) {
     if (column.name === '' || INVALID_NAME.test(column.name)) {
-      throw new LabmeshError('INVALID_INPUT', `column name ${JSON.stringify(column.name)} is empty or has one of the characters " ,;{}()\\n\\t="`, {
-        subject: column.name,
-      })
+      throw new LabmeshError(
+        'INVALID_INPUT',
+        `column name ${JSON.stringify(column.name)} is empty or has one of the characters " ,;{}()\\n\\t="`,
+        {
+          subject: column.name,
+        },
+      )
     }
-    if (seen.has(column.name.toLowerCase())) throw new LabmeshError('INVALID_INPUT', `column "${column.name}" appears twice (names ignore case)`, {subject: column.name})
+    if (seen.has(column.name.toLowerCase()))
+      throw new LabmeshError('INVALID_INPUT', `column "${column.name}" appears twice (names ignore case)`, {subject: column.name})
     seen.add(column.name.toLowerCase())
     duckdbType(column.type)
   }

@@ -1,6 +1,6 @@
 import type {DuckDBValue} from '@duckdb/node-api'
 
-import {withConnection} from '../../backends/local/duckdb.js'
+import {withConnection} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import {
   type Action,
@@ -129,10 +129,14 @@ export class Transaction {
       }
       return {version, attempts: attempt, ...(await this.checkpointIfDue(version, metadata))}
     }
-    throw new LabmeshError('CONFLICT', `gave up committing to ${this.storage.location} after ${maxAttempts} attempts: other writers kept committing first`, {
-      subject: this.storage.location,
-      suggestions: ['retry the operation'],
-    })
+    throw new LabmeshError(
+      'CONFLICT',
+      `gave up committing to ${this.storage.location} after ${maxAttempts} attempts: other writers kept committing first`,
+      {
+        subject: this.storage.location,
+        suggestions: ['retry the operation'],
+      },
+    )
   }
 
   private commitActions(options: CommitOptions): Action[] {
@@ -160,7 +164,10 @@ export class Transaction {
     const winner = await readCommit(this.storage, version)
     const location = this.storage.location
     const conflict = (why: string): LabmeshError =>
-      new LabmeshError('CONFLICT', `a concurrent commit (version ${version}) ${why}`, {subject: location, suggestions: ['retry the operation']})
+      new LabmeshError('CONFLICT', `a concurrent commit (version ${version}) ${why}`, {
+        subject: location,
+        suggestions: ['retry the operation'],
+      })
     const protocol = winner.find(isProtocol)?.protocol ?? current.protocol
     const metadata = winner.find(isMetadata)?.metaData ?? current.metadata
     if (winner.some(isProtocol) && this.protocol) throw conflict('changed the protocol, as this one does')
@@ -170,7 +177,8 @@ export class Transaction {
       const after = parseSchema(metadata.schemaString, location)
       const changed = before.fields.find((f) => !after.fields.some((g) => g.name === f.name && sameType(f.type, g.type)))
       if (changed) throw conflict(`changed or dropped column "${changed.name}"`)
-      if (JSON.stringify(current.metadata.partitionColumns) !== JSON.stringify(metadata.partitionColumns)) throw conflict('changed the partition columns')
+      if (JSON.stringify(current.metadata.partitionColumns) !== JSON.stringify(metadata.partitionColumns))
+        throw conflict('changed the partition columns')
     }
     assertWritable(protocol, metadata, parseSchema(metadata.schemaString, location), location)
 
@@ -198,7 +206,12 @@ export class Transaction {
       await writeCheckpoint(this.storage, await loadSnapshot(this.storage, {version}))
       return {checkpoint: version}
     } catch (error) {
-      return {checkpointError: error instanceof LabmeshError ? error : new LabmeshError('BACKEND', `checkpoint ${version} failed: ${String(error)}`, {cause: error})}
+      return {
+        checkpointError:
+          error instanceof LabmeshError
+            ? error
+            : new LabmeshError('BACKEND', `checkpoint ${version} failed: ${String(error)}`, {cause: error}),
+      }
     }
   }
 }

@@ -41,7 +41,9 @@ export async function vacuum(storage: LakeStorage, options: VacuumOptions = {}):
   if (retentionHours < tableRetention && !options.allowShortRetention) {
     throw new LabmeshError('INVALID_INPUT', `a retention of ${retentionHours} hours is shorter than the table's ${tableRetention}`, {
       subject: storage.location,
-      suggestions: ['files of writers still running and of older versions could be deleted; allow a short retention only when no one else writes or reads'],
+      suggestions: [
+        'files of writers still running and of older versions could be deleted; allow a short retention only when no one else writes or reads',
+      ],
     })
   }
   const cutoff = (options.now ?? Date.now()) - retentionHours * 3600_000

@@ -94,7 +94,12 @@ function rowFactory(context: FlattenContext): NewRow {
   const h = createHash('sha256').update(context.fileId).digest('hex')
   const prefix = `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-`
   let ordinal = 0
-  return (parent) => ({uuid: prefix + (ordinal++).toString(16).padStart(12, '0'), parent_uuid: parent, file_id: context.fileId, trace_id: context.traceId})
+  return (parent) => ({
+    uuid: prefix + (ordinal++).toString(16).padStart(12, '0'),
+    parent_uuid: parent,
+    file_id: context.fileId,
+    trace_id: context.traceId,
+  })
 }
 
 function push(tables: FlatTables, table: string, row: Row): void {

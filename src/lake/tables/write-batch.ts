@@ -32,7 +32,11 @@ const KEY_COLUMNS: StructField[] = ROW_KEYS.map((name) => field(name, 'string'))
  * Writes a batch of converted files into the lab tables: one commit per table per batch. A
  * file's earlier rows are replaced (copy-on-write), never duplicated.
  */
-export async function writeConvertedBatch(catalog: Catalog, batch: ConvertedDocument[], options: {reconvert?: boolean} = {}): Promise<BatchWrite> {
+export async function writeConvertedBatch(
+  catalog: Catalog,
+  batch: ConvertedDocument[],
+  options: {reconvert?: boolean} = {},
+): Promise<BatchWrite> {
   const flattened = batch.map((item) => ({
     item,
     tables: flattenDocument(item.document, {
@@ -56,7 +60,10 @@ export async function writeConvertedBatch(catalog: Catalog, batch: ConvertedDocu
       for (const row of rows) list.push(row)
     }
   }
-  rowsByTable.set(FILES_TABLE, flattened.map(({item}) => filesRow(item.raw, item.engineeredFileId, item.technique)))
+  rowsByTable.set(
+    FILES_TABLE,
+    flattened.map(({item}) => filesRow(item.raw, item.engineeredFileId, item.technique)),
+  )
 
   const fileIds = flattened.map(({item}) => item.raw.fileId)
   const predicate = fileIdPredicate(fileIds)

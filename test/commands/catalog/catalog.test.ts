@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {TestWorkspace} from '../../support/cli.js'
 import {queryTable, queryTables} from '../../support/lake.js'
@@ -33,20 +33,35 @@ describe('convert into lake tables, and the catalog', function () {
 
   it('writes one row per well reading, each carrying file_id and trace_id, with a files table to join', async () => {
     const bmg = fileIds.get('BMG Labtech format.CSV')
-    const wells = await queryTable(lake('plate_reader_measurement'), (t) => `SELECT count(*)::INT AS n, count(DISTINCT sample_location_identifier)::INT AS wells FROM ${t} WHERE file_id = '${bmg}'`)
+    const wells = await queryTable(
+      lake('plate_reader_measurement'),
+      (t) => `SELECT count(*)::INT AS n, count(DISTINCT sample_location_identifier)::INT AS wells FROM ${t} WHERE file_id = '${bmg}'`,
+    )
     expect(wells).to.deep.equal([{n: 96, wells: 96}])
-    const a1 = await queryTable(lake('plate_reader_measurement'), (t) => `SELECT absorbance, absorbance_unit, trace_id FROM ${t} WHERE file_id = '${bmg}' AND sample_location_identifier = 'A1'`)
+    const a1 = await queryTable(
+      lake('plate_reader_measurement'),
+      (t) => `SELECT absorbance, absorbance_unit, trace_id FROM ${t} WHERE file_id = '${bmg}' AND sample_location_identifier = 'A1'`,
+    )
     expect(a1[0]).to.include({absorbance: 0.073, absorbance_unit: 'mAU'})
     expect(a1[0].trace_id).to.be.a('string')
 
-    const files = await queryTable(lake('files'), (t) => `SELECT file_id, instrument, metadata['instrument'] AS meta, labels FROM ${t} ORDER BY source_path`)
+    const files = await queryTable(
+      lake('files'),
+      (t) => `SELECT file_id, instrument, metadata['instrument'] AS meta, labels FROM ${t} ORDER BY source_path`,
+    )
     expect(files).to.have.length(EXPORTS.length)
     expect(files.every((f) => Array.isArray(f.labels) && (f.labels as string[]).includes('site=boston'))).to.equal(true)
-    const joined = await queryTables({m: lake('plate_reader_measurement'), f: lake('files')}, ({m, f}) =>
-      `SELECT f.instrument, count(*)::INT AS n FROM ${m} m JOIN ${f} f USING (file_id, trace_id) GROUP BY ALL ORDER BY 1`)
+    const joined = await queryTables(
+      {m: lake('plate_reader_measurement'), f: lake('files')},
+      ({m, f}) => `SELECT f.instrument, count(*)::INT AS n FROM ${m} m JOIN ${f} f USING (file_id, trace_id) GROUP BY ALL ORDER BY 1`,
+    )
     expect(joined).to.deep.equal([
       {instrument: 'bmg-mars', n: 96},
-      {instrument: 'moldev-softmax-pro', n: (await queryTable(lake('plate_reader_measurement'), (t) => `SELECT count(*)::INT AS n FROM ${t} WHERE file_id <> '${bmg}'`))[0].n},
+      {
+        instrument: 'moldev-softmax-pro',
+        n: (await queryTable(lake('plate_reader_measurement'), (t) => `SELECT count(*)::INT AS n FROM ${t} WHERE file_id <> '${bmg}'`))[0]
+          .n,
+      },
     ])
   })
 
@@ -55,7 +70,8 @@ describe('convert into lake tables, and the catalog', function () {
     expect(list.code, list.stderr).to.equal(0)
     const byName = new Map<string, any>(list.json.tables.map((t: any) => [`${t.database}.${t.table}`, t]))
     expect(byName.get('lab.files').rows).to.equal(EXPORTS.length)
-    for (const name of ['lab.plate_reader', 'lab.plate_reader_measurement', 'lab.spectrophotometry', 'lab.cell_counting', 'lab.qpcr']) expect(byName.has(name), name).to.equal(true)
+    for (const name of ['lab.plate_reader', 'lab.plate_reader_measurement', 'lab.spectrophotometry', 'lab.cell_counting', 'lab.qpcr'])
+      expect(byName.has(name), name).to.equal(true)
 
     const describe = await ws.run(['catalog', 'describe', 'lab.plate_reader_measurement', '--sample', '3', '--json'])
     expect(describe.code, describe.stderr).to.equal(0)
@@ -115,7 +131,10 @@ describe('convert into lake tables, and the catalog', function () {
       expect(registered.code, `${name}: ${registered.stdout}${registered.stderr}`).to.equal(0)
       expect(registered.json.version, name).to.equal(expected.version)
       expect(registered.json.files, name).to.equal(expected.activeFiles)
-      expect(registered.json.columns.map((c: any) => c.name), name).to.deep.equal(expected.columns)
+      expect(
+        registered.json.columns.map((c: any) => c.name),
+        name,
+      ).to.deep.equal(expected.columns)
       expect(registered.json.partitionColumns, name).to.deep.equal(expected.partitionColumns)
       if (expected.readerFeatures) {
         expect(registered.json.readerFeatures).to.include.members(expected.readerFeatures)

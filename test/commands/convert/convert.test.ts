@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync, writeFileSync, mkdirSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {scoreDocument} from '../../../src/converters/accuracy.js'
 import {TestWorkspace} from '../../support/cli.js'
@@ -47,7 +47,14 @@ describe('labmesh convert', function () {
   })
 
   it('convert file --converter forces one; unknown names, empty and binary files fail clearly', async () => {
-    const forced = await ws.run(['convert', 'file', path.join(INSTRUMENTS, 'bmg_mars', 'BMG Labtech format.CSV'), '--converter', 'generic', '--json'])
+    const forced = await ws.run([
+      'convert',
+      'file',
+      path.join(INSTRUMENTS, 'bmg_mars', 'BMG Labtech format.CSV'),
+      '--converter',
+      'generic',
+      '--json',
+    ])
     expect(forced.code, forced.stderr).to.equal(0)
     expect(forced.json.converter.name).to.equal('generic')
 
@@ -62,7 +69,10 @@ describe('labmesh convert', function () {
     expect(emptyResult.json.error.message).to.match(/empty\.csv/)
 
     const binary = ws.path('image.csv')
-    writeFileSync(binary, Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 0, 0, 7]))
+    writeFileSync(
+      binary,
+      Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 1, 2, 3, 0, 0, 7]),
+    )
     const binaryResult = await ws.run(['convert', 'file', binary, '--json'])
     expect(binaryResult.code).to.equal(6)
     expect(binaryResult.json.error.message).to.match(/image\.csv/)

@@ -1,7 +1,7 @@
-import {expect} from 'chai'
 import {createHash, randomBytes} from 'node:crypto'
 import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {TestWorkspace} from '../../support/cli.js'
 import {INSTRUMENTS} from '../../support/testdata.js'
@@ -14,7 +14,14 @@ describe('labmesh files', function () {
   let files: any[]
   before(async () => {
     ws = new TestWorkspace()
-    const result = await ws.run(['ingest', path.join(INSTRUMENTS, 'appbio_quantstudio'), path.join(INSTRUMENTS, 'beckman_vi_cell_blu'), '--exclude', '*.json', '--json'])
+    const result = await ws.run([
+      'ingest',
+      path.join(INSTRUMENTS, 'appbio_quantstudio'),
+      path.join(INSTRUMENTS, 'beckman_vi_cell_blu'),
+      '--exclude',
+      '*.json',
+      '--json',
+    ])
     files = result.json.files
   })
   after(() => ws.remove())
@@ -76,7 +83,10 @@ describe('labmesh files', function () {
   it('label adds and removes labels; list filters by them', async () => {
     const record = files[1]
     const added = await ws.run(['files', 'label', record.fileId, 'site=boston', 'assay=qpcr', '--json'])
-    expect(added.json.labels).to.deep.equal([{name: 'assay', value: 'qpcr'}, {name: 'site', value: 'boston'}])
+    expect(added.json.labels).to.deep.equal([
+      {name: 'assay', value: 'qpcr'},
+      {name: 'site', value: 'boston'},
+    ])
     const removed = await ws.run(['files', 'label', record.fileId, '--remove', 'assay=qpcr', '--json'])
     expect(removed.json.labels).to.deep.equal([{name: 'site', value: 'boston'}])
     const listed = await ws.run(['files', 'list', '--label', 'site=boston', '--json'])

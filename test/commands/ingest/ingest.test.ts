@@ -1,8 +1,8 @@
-import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {execFileSync} from 'node:child_process'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {type CliResult, TestWorkspace} from '../../support/cli.js'
 import {INSTRUMENTS} from '../../support/testdata.js'
@@ -17,7 +17,8 @@ const rawExports = (dir: string): string[] => {
   }
   return out
 }
-const objectCount = (home: string): number => readdirSync(path.join(home, 'objects'), {recursive: true, withFileTypes: true}).filter((e) => e.isFile()).length
+const objectCount = (home: string): number =>
+  readdirSync(path.join(home, 'objects'), {recursive: true, withFileTypes: true}).filter((e) => e.isFile()).length
 
 describe('labmesh ingest', function () {
   this.timeout(120_000)
@@ -29,7 +30,17 @@ describe('labmesh ingest', function () {
 
   it('stores every real instrument export (spaces in names, UTF-16) with its metadata', async () => {
     const expectedFiles = rawExports(INSTRUMENTS)
-    const result = await ws.run(['ingest', INSTRUMENTS, '--exclude', '**/*.expected.json', '--label', 'site=boston', '--metadata', 'project=alpha', '--json'])
+    const result = await ws.run([
+      'ingest',
+      INSTRUMENTS,
+      '--exclude',
+      '**/*.expected.json',
+      '--label',
+      'site=boston',
+      '--metadata',
+      'project=alpha',
+      '--json',
+    ])
     expect(result.code, result.stderr).to.equal(0)
     expect(result.json.ingested).to.equal(expectedFiles.length)
     expect(result.json.failed).to.deep.equal([])
@@ -99,7 +110,10 @@ describe('labmesh ingest', function () {
     expect(v2.version).to.equal(2)
     expect(v2.status).to.equal('version')
     expect(v2.fileId).to.not.equal(original.fileId)
-    expect(v2.labels).to.deep.include.members([{name: 'batch', value: '1'}, {name: 'reviewed', value: 'yes'}])
+    expect(v2.labels).to.deep.include.members([
+      {name: 'batch', value: '1'},
+      {name: 'reviewed', value: 'yes'},
+    ])
     expect(objectCount(ws.home)).to.equal(2)
 
     const shown = await ws.run(['files', 'show', v2.fileId.slice(0, 8), '--json'])
@@ -114,7 +128,10 @@ describe('labmesh ingest', function () {
   it('extracts metadata with a path template and reports files that do not match without dropping them', async () => {
     const drop = ws.path('drop')
     mkdirSync(path.join(drop, 'alpha', 'envision'), {recursive: true})
-    cpSync(path.join(INSTRUMENTS, 'perkin_elmer_envision', 'PE_Envision_absorbance_example01.csv'), path.join(drop, 'alpha', 'envision', 'S-001_2024-03-05.csv'))
+    cpSync(
+      path.join(INSTRUMENTS, 'perkin_elmer_envision', 'PE_Envision_absorbance_example01.csv'),
+      path.join(drop, 'alpha', 'envision', 'S-001_2024-03-05.csv'),
+    )
     cpSync(path.join(INSTRUMENTS, 'perkin_elmer_envision', 'PE_Envision_extra_espaces.csv'), path.join(drop, 'alpha', 'stray.csv'))
     const result = await ws.run(['ingest', drop, '--template', '{project}/{instrument}/{sample}_{date:YYYY-MM-DD}.csv', '--json'])
     expect(result.code, result.stderr).to.equal(0)
@@ -158,7 +175,10 @@ describe('labmesh ingest', function () {
     expect(reasons.get('broken-link.csv').message).to.match(/broken symbolic link/)
     expect(reasons.get('self-loop').message).to.match(/symbolic link loop/)
     expect(reasons.get('parent').message).to.match(/symbolic link loop/)
-    expect([...reasons.values()].find((f: any) => f.code === 'INVALID_INPUT' && /UTF-8/.test(f.message)), 'non-UTF-8 name').to.exist
+    expect(
+      [...reasons.values()].find((f: any) => f.code === 'INVALID_INPUT' && /UTF-8/.test(f.message)),
+      'non-UTF-8 name',
+    ).to.exist
     expect(reasons.get('pipe').message).to.match(/not a regular file/)
     if (!runningAsRoot) expect(reasons.get('locked.csv')).to.include({code: 'UNREADABLE'})
     const stored = result.json.files.map((f: any) => path.basename(f.sourcePath))
@@ -183,7 +203,17 @@ describe('labmesh ingest', function () {
   })
 
   it('include and exclude globs select files by relative path', async () => {
-    const result = await ws.run(['ingest', INSTRUMENTS, '--include', 'agilent_gen5/**', '--exclude', '**/*.json', '--exclude', '**/fluorescence/**', '--json'])
+    const result = await ws.run([
+      'ingest',
+      INSTRUMENTS,
+      '--include',
+      'agilent_gen5/**',
+      '--exclude',
+      '**/*.json',
+      '--exclude',
+      '**/fluorescence/**',
+      '--json',
+    ])
     const rel = result.json.files.map((f: any) => path.relative(INSTRUMENTS, f.sourcePath))
     expect(rel.length).to.be.greaterThan(0)
     expect(rel.every((p: string) => p.startsWith('agilent_gen5/') && !p.includes('/fluorescence/') && !p.endsWith('.json'))).to.equal(true)

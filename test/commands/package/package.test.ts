@@ -1,9 +1,9 @@
-import {expect} from 'chai'
-import {parse} from 'csv-parse/sync'
 import {appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
+import {parse} from 'csv-parse/sync'
 
-import {withConnection} from '../../../src/backends/local/duckdb.js'
+import {withConnection} from '../../../src/lake/duckdb.js'
 import type {TestWorkspace} from '../../support/cli.js'
 import {convertedWorkspace} from '../../support/converted-workspace.js'
 import {dataPackageErrors} from '../../support/datapackage.js'
@@ -61,10 +61,15 @@ describe('labmesh package pull and verify', function () {
       '--json',
     ])
     expect(pulled.code, pulled.stderr).to.equal(0)
-    const expected = await queryTable(measurements(), (t) => `SELECT sample_location_identifier, absorbance FROM ${t} WHERE file_id = '${bmg}' AND absorbance > 0.1 ORDER BY 1`)
+    const expected = await queryTable(
+      measurements(),
+      (t) => `SELECT sample_location_identifier, absorbance FROM ${t} WHERE file_id = '${bmg}' AND absorbance > 0.1 ORDER BY 1`,
+    )
     expect(expected.length).to.be.greaterThan(0)
     const file = path.join(dir, 'plate_reader_measurement.parquet')
-    const back = await withConnection(async (c) => (await c.runAndReadAll('SELECT * FROM read_parquet($file) ORDER BY 1', {file})).getRowObjectsJson())
+    const back = await withConnection(async (c) =>
+      (await c.runAndReadAll('SELECT * FROM read_parquet($file) ORDER BY 1', {file})).getRowObjectsJson(),
+    )
     expect(back).to.deep.equal(expected)
     const descriptor = JSON.parse(readFileSync(path.join(dir, 'datapackage.json'), 'utf8'))
     expect(dataPackageErrors(descriptor)).to.deep.equal([])

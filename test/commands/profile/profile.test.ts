@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {TestWorkspace} from '../../support/cli.js'
 
@@ -23,7 +23,9 @@ describe('labmesh init and profile', function () {
 
   it('init creates a profile and its workspace; flags, env and config pick the profile in that order', async () => {
     const home = ws.path('lab-home')
-    const created = await ws.run(['init', '--profile', 'lab', '--backend', 'local', '--home', home, '--default', '--json'], {env: {LABMESH_HOME: ''}})
+    const created = await ws.run(['init', '--profile', 'lab', '--backend', 'local', '--home', home, '--default', '--json'], {
+      env: {LABMESH_HOME: ''},
+    })
     expect(created.code, created.stderr).to.equal(0)
     expect(created.json.isDefault).to.equal(true)
     expect(existsSync(path.join(home, 'labmesh.db'))).to.equal(true)
@@ -36,7 +38,9 @@ describe('labmesh init and profile', function () {
 
     expect((await ws.run(['profile', 'show', '--json'], {env: {LABMESH_HOME: ''}})).json).to.include({name: 'lab', source: 'config', home})
     expect((await ws.run(['profile', 'show', '--json'], {env: {LABMESH_PROFILE: 'local'}})).json).to.include({name: 'local', source: 'env'})
-    expect((await ws.run(['profile', 'show', '--profile', 'lab', '--json'], {env: {LABMESH_PROFILE: 'local', LABMESH_HOME: ''}})).json).to.include({name: 'lab', source: 'flag'})
+    expect(
+      (await ws.run(['profile', 'show', '--profile', 'lab', '--json'], {env: {LABMESH_PROFILE: 'local', LABMESH_HOME: ''}})).json,
+    ).to.include({name: 'lab', source: 'flag'})
 
     const again = await ws.run(['init', '--profile', 'lab', '--backend', 'local', '--json'])
     expect(again.code).to.equal(5)

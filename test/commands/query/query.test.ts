@@ -1,11 +1,11 @@
-import {expect} from 'chai'
-import {parse} from 'csv-parse/sync'
 import {execFile, spawn} from 'node:child_process'
 import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {parse} from 'csv-parse/sync'
+import {expect} from 'chai'
 
-import {withConnection} from '../../../src/backends/local/duckdb.js'
+import {withConnection} from '../../../src/lake/duckdb.js'
 import type {TestWorkspace} from '../../support/cli.js'
 import {convertedWorkspace} from '../../support/converted-workspace.js'
 import {dataPackageErrors} from '../../support/datapackage.js'
@@ -21,7 +21,10 @@ const FILES = 'SELECT file_id, source_path, size, version, ingested_at, metadata
 
 /** A CSV or TSV read back through its header, with unquoted empty fields as nulls. */
 function readDelimited(text: string, delimiter: string): Record<string, string | null>[] {
-  return parse(text, {delimiter, columns: true, cast: (value, context) => (value === '' && !context.quoting ? null : value)}) as Record<string, string | null>[]
+  return parse(text, {delimiter, columns: true, cast: (value, context) => (value === '' && !context.quoting ? null : value)}) as Record<
+    string,
+    string | null
+  >[]
 }
 
 /** Runs the CLI with `input` on stdin. */
@@ -52,7 +55,11 @@ describe('labmesh query', function () {
       PLATES.replace('lab.plate_reader_measurement m', `${m} m`).replace('lab.files f', `${f} f`),
     )
     expect(result.json.rows).to.deep.equal(expected)
-    expect(result.json.rows.map((r: {instrument: string}) => r.instrument)).to.deep.equal(['bmg-mars', 'moldev-softmax-pro', 'perkin-elmer-envision'])
+    expect(result.json.rows.map((r: {instrument: string}) => r.instrument)).to.deep.equal([
+      'bmg-mars',
+      'moldev-softmax-pro',
+      'perkin-elmer-envision',
+    ])
     expect(result.json.rows[0]).to.include({readings: 96, wells: 96})
     expect(result.json.columns.map((c: {type: string}) => c.type)).to.deep.equal(['VARCHAR', 'INTEGER', 'INTEGER', 'DOUBLE'])
     expect(result.json.truncated).to.equal(false)
@@ -67,7 +74,10 @@ describe('labmesh query', function () {
     const bmg = fileIds.get('BMG Labtech format.CSV')!
     const result = await ws.run(['query', sql, '--param', 'min=0.1', '--param', `file=${bmg}`, '--json'])
     expect(result.code, result.stderr).to.equal(0)
-    const [expected] = await queryTable(lake('plate_reader_measurement'), (t) => `SELECT count(*)::INTEGER AS n FROM ${t} WHERE absorbance > 0.1 AND file_id = '${bmg}'`)
+    const [expected] = await queryTable(
+      lake('plate_reader_measurement'),
+      (t) => `SELECT count(*)::INTEGER AS n FROM ${t} WHERE absorbance > 0.1 AND file_id = '${bmg}'`,
+    )
     expect(result.json.rows).to.deep.equal([expected])
     expect(expected.n).to.be.greaterThan(0)
 
@@ -83,7 +93,9 @@ describe('labmesh query', function () {
     expect(reference.rows).to.have.length(5)
     // The rows as text cells, as CSV holds them: nested values as JSON.
     const asText = reference.rows.map((row: Record<string, unknown>) =>
-      Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v)])),
+      Object.fromEntries(
+        Object.entries(row).map(([k, v]) => [k, v === null ? null : typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+      ),
     )
     expect(reference.rows[0].ingested_at).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/)
     expect(reference.rows.every((r: {labels: string[]}) => r.labels.includes('site=boston'))).to.equal(true)
@@ -100,13 +112,29 @@ describe('labmesh query', function () {
         const where = `${format} ${i === 0 ? 'file' : 'stdout'}`
         if (format === 'csv' || format === 'tsv') expect(readDelimited(text, format === 'csv' ? ',' : '\t'), where).to.deep.equal(asText)
         if (format === 'json') expect(JSON.parse(text), where).to.deep.equal(reference.rows)
-        if (format === 'jsonl') expect(text.trimEnd().split('\n').map((line) => JSON.parse(line)), where).to.deep.equal(reference.rows)
+        if (format === 'jsonl')
+          expect(
+            text
+              .trimEnd()
+              .split('\n')
+              .map((line) => JSON.parse(line)),
+            where,
+          ).to.deep.equal(reference.rows)
       }
       if (format === 'parquet') {
-        const back = await withConnection(async (c) => (await c.runAndReadAll('SELECT file_id, size, map_extract(metadata, \'instrument\')[1] AS instrument, labels FROM read_parquet($file)', {file})).getRowObjectsJson())
+        const back = await withConnection(async (c) =>
+          (
+            await c.runAndReadAll(
+              "SELECT file_id, size, map_extract(metadata, 'instrument')[1] AS instrument, labels FROM read_parquet($file)",
+              {file},
+            )
+          ).getRowObjectsJson(),
+        )
         expect(back.map((r) => r.file_id)).to.deep.equal(reference.rows.map((r: {file_id: string}) => r.file_id))
         expect(back.map((r) => Number(r.size))).to.deep.equal(reference.rows.map((r: {size: number}) => r.size))
-        expect(back.map((r) => r.instrument)).to.deep.equal(reference.rows.map((r: {metadata: {instrument?: string}}) => r.metadata.instrument ?? null))
+        expect(back.map((r) => r.instrument)).to.deep.equal(
+          reference.rows.map((r: {metadata: {instrument?: string}}) => r.metadata.instrument ?? null),
+        )
         expect(back.map((r) => r.labels)).to.deep.equal(reference.rows.map((r: {labels: string[]}) => r.labels))
       }
     }
@@ -118,17 +146,37 @@ describe('labmesh query', function () {
   it('packages a result as a Data Package v2 that validates, records the query, and verifies', async () => {
     for (const format of ['csv', 'parquet']) {
       const dir = ws.path(`package-${format}`)
-      const result = await ws.run(['query', 'SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min', '--param', 'min=0.1', '--package', dir, '--package-format', format, '--json'])
+      const result = await ws.run([
+        'query',
+        'SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min',
+        '--param',
+        'min=0.1',
+        '--package',
+        dir,
+        '--package-format',
+        format,
+        '--json',
+      ])
       expect(result.code, result.stderr).to.equal(0)
       const descriptor = JSON.parse(readFileSync(path.join(dir, 'datapackage.json'), 'utf8'))
       expect(dataPackageErrors(descriptor), format).to.deep.equal([])
       const [resource] = descriptor.resources
-      expect(resource).to.deep.include({name: 'result', path: `result.${format}`, format, bytes: readFileSync(path.join(dir, resource.path)).length})
+      expect(resource).to.deep.include({
+        name: 'result',
+        path: `result.${format}`,
+        format,
+        bytes: readFileSync(path.join(dir, resource.path)).length,
+      })
       expect(resource.mediatype).to.equal(format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet')
       expect(resource.hash).to.match(/^sha256:[0-9a-f]{64}$/)
       const types = Object.fromEntries(resource.schema.fields.map((f: {name: string; type: string}) => [f.name, f.type]))
       expect(types).to.include({file_id: 'string', absorbance: 'number', absorbance_unit: 'string'})
-      expect(descriptor.labmesh).to.include({sql: 'SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min', backend: 'local', profile: 'local', rows: result.json.rowCount})
+      expect(descriptor.labmesh).to.include({
+        sql: 'SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min',
+        backend: 'local',
+        profile: 'local',
+        rows: result.json.rowCount,
+      })
       expect(descriptor.labmesh.parameters).to.deep.equal({min: '0.1'})
       expect(descriptor.labmesh.engine).to.match(/^DuckDB v\d+\.\d+\.\d+$/)
       expect(Date.parse(descriptor.created)).to.be.closeTo(Date.now(), 120_000)
@@ -144,7 +192,9 @@ describe('labmesh query', function () {
       }
     }
     // The schema catches what is wrong: a test of the validator itself.
-    expect(dataPackageErrors({resources: [{name: 'r', path: '../r.csv', hash: 'sha256:xyz', schema: {fields: [{name: 'a', type: 'int'}]}}]})).to.have.length.greaterThan(2)
+    expect(
+      dataPackageErrors({resources: [{name: 'r', path: '../r.csv', hash: 'sha256:xyz', schema: {fields: [{name: 'a', type: 'int'}]}}]}),
+    ).to.have.length.greaterThan(2)
     const again = await ws.run(['query', 'SELECT 1', '--package', ws.path('package-csv'), '--json'])
     expect(again.code).to.equal(5)
     expect(again.json.error.code).to.equal('CONFLICT')
@@ -171,9 +221,19 @@ describe('labmesh query', function () {
   })
 
   it('queries tables registered from elsewhere', async () => {
-    const registered = await ws.run(['catalog', 'register', 'shared.partitioned', path.join(DELTA_TABLES, 'delta-0.8.0-partitioned'), '--json'])
+    const registered = await ws.run([
+      'catalog',
+      'register',
+      'shared.partitioned',
+      path.join(DELTA_TABLES, 'delta-0.8.0-partitioned'),
+      '--json',
+    ])
     expect(registered.code, registered.stdout).to.equal(0)
-    const result = await ws.run(['query', 'SELECT year, count(*)::INTEGER AS n FROM shared.partitioned GROUP BY ALL ORDER BY ALL', '--json'])
+    const result = await ws.run([
+      'query',
+      'SELECT year, count(*)::INTEGER AS n FROM shared.partitioned GROUP BY ALL ORDER BY ALL',
+      '--json',
+    ])
     expect(result.code, result.stdout).to.equal(0)
     const total = result.json.rows.reduce((sum: number, r: {n: number}) => sum + r.n, 0)
     expect(total).to.equal(JSON.parse(readFileSync(path.join(DELTA_TABLES, 'EXPECTED.json'), 'utf8'))['delta-0.8.0-partitioned'].rows)
@@ -181,7 +241,13 @@ describe('labmesh query', function () {
 
   it('refuses statements that write or read outside the lake, with exit code 4 and nothing on stdout', async () => {
     const target = ws.path('leak.csv')
-    for (const sql of [`SELECT * FROM read_csv('/etc/passwd')`, `COPY (SELECT 1) TO '${target}'`, `ATTACH '${ws.path('x.duckdb')}'`, 'CREATE TABLE t AS SELECT 1', 'INSTALL httpfs']) {
+    for (const sql of [
+      `SELECT * FROM read_csv('/etc/passwd')`,
+      `COPY (SELECT 1) TO '${target}'`,
+      `ATTACH '${ws.path('x.duckdb')}'`,
+      'CREATE TABLE t AS SELECT 1',
+      'INSTALL httpfs',
+    ]) {
       const result = await ws.run(['query', sql])
       expect(result.code, sql).to.equal(4)
       expect(result.stdout, sql).to.equal('')
@@ -224,13 +290,20 @@ describe('labmesh query', function () {
 
   it('cancels on Ctrl-C with exit code 130, leaving no partial file', async () => {
     const out = ws.path('cancelled.parquet')
-    const child = spawn(process.execPath, [BIN, 'query', 'SELECT range AS i, range * 2 AS j FROM range(100000000000)', '--out', out], {env: ws.env(), cwd: ws.root})
+    const child = spawn(process.execPath, [BIN, 'query', 'SELECT range AS i, range * 2 AS j FROM range(100000000000)', '--out', out], {
+      env: ws.env(),
+      cwd: ws.root,
+    })
     let stderr = ''
     child.stderr.on('data', (d) => (stderr += d))
     // Wait until DuckDB is writing (the partial file exists), then interrupt.
     const deadline = Date.now() + 60_000
-    while (!readdirSync(ws.root).some((name) => name.startsWith('.cancelled.parquet.')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(readdirSync(ws.root).some((name) => name.startsWith('.cancelled.parquet.')), 'the export had started').to.equal(true)
+    while (!readdirSync(ws.root).some((name) => name.startsWith('.cancelled.parquet.')) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(
+      readdirSync(ws.root).some((name) => name.startsWith('.cancelled.parquet.')),
+      'the export had started',
+    ).to.equal(true)
     child.kill('SIGINT')
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(code, stderr).to.equal(130)

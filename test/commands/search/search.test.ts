@@ -1,8 +1,8 @@
-import Database from 'better-sqlite3'
-import {expect} from 'chai'
 import {createHash} from 'node:crypto'
 import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
+import Database from 'better-sqlite3'
 
 import {MIGRATIONS} from '../../../src/backends/local/migrations.js'
 import {TestWorkspace} from '../../support/cli.js'
@@ -17,7 +17,17 @@ describe('labmesh search', function () {
   let ws: TestWorkspace
   before(async () => {
     ws = new TestWorkspace()
-    const cedex = await ws.run(['ingest', CEDEX, '--exclude', '**/*.json', '--label', 'site=cambridge', '--metadata', 'project=beta', '--json'])
+    const cedex = await ws.run([
+      'ingest',
+      CEDEX,
+      '--exclude',
+      '**/*.json',
+      '--label',
+      'site=cambridge',
+      '--metadata',
+      'project=beta',
+      '--json',
+    ])
     expect(cedex.code, cedex.stderr).to.equal(0)
     const envision = await ws.run(['ingest', ENVISION, '--exclude', '**/*.json', '--label', 'site=boston', '--json'])
     expect(envision.code, envision.stderr).to.equal(0)
@@ -106,7 +116,9 @@ describe('labmesh search', function () {
     const result = await ws.run(['search', 'glutamine', '--limit', '1', '--download', out, '--json'])
     expect(result.code, result.stderr).to.equal(0)
     // Engineered hits bring their raw file: every Cedex export whose document names glutamine, all pages.
-    const expectedNames = (await ws.run(['search', 'glutamine', '--limit', '100', '--json'])).json.hits.map((h: any) => path.basename(h.file.sourcePath)).sort()
+    const expectedNames = (await ws.run(['search', 'glutamine', '--limit', '100', '--json'])).json.hits
+      .map((h: any) => path.basename(h.file.sourcePath))
+      .sort()
     expect(readdirSync(out).sort()).to.deep.equal(expectedNames)
     for (const file of result.json.download.files) {
       const name = path.basename(file.path)
@@ -120,7 +132,12 @@ describe('labmesh search', function () {
     const clash = await ws.run(['search', 'glutamine', '--download', out, '--json'])
     expect(clash.code).to.equal(6)
     expect(clash.json.download.failed).to.deep.equal([
-      {fileId: clash.json.download.failed[0].fileId, sourcePath: path.join(CEDEX, expectedNames[0]), code: 'CONFLICT', message: `${path.join(out, expectedNames[0])} already exists`},
+      {
+        fileId: clash.json.download.failed[0].fileId,
+        sourcePath: path.join(CEDEX, expectedNames[0]),
+        code: 'CONFLICT',
+        message: `${path.join(out, expectedNames[0])} already exists`,
+      },
     ])
     expect(clash.json.download.files).to.have.length(expectedNames.length - 1)
   })
@@ -131,7 +148,10 @@ describe('labmesh search', function () {
       expect(saved.code, saved.stderr).to.equal(0)
       expect(saved.json).to.include({name: 'cambridge-glutamine', query: 'label.site:cambridge glutamine'})
       const listed = await ws.run(['search', 'list', '--json'])
-      expect(listed.json.searches.map((s: any) => [s.name, s.query])).to.deep.include(['cambridge-glutamine', 'label.site:cambridge glutamine'])
+      expect(listed.json.searches.map((s: any) => [s.name, s.query])).to.deep.include([
+        'cambridge-glutamine',
+        'label.site:cambridge glutamine',
+      ])
       const run = await ws.run(['search', 'run', 'cambridge-glutamine', '--json'])
       const direct = await ws.run(['search', 'label.site:cambridge glutamine', '--json'])
       expect(run.json.name).to.equal('cambridge-glutamine')

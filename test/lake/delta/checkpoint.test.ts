@@ -1,8 +1,8 @@
-import {expect} from 'chai'
 import {cp, readdir, readFile, rm, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {expect} from 'chai'
 
-import {withConnection} from '../../../src/backends/local/duckdb.js'
+import {withConnection} from '../../../src/lake/duckdb.js'
 import {LabmeshError} from '../../../src/errors.js'
 import {checkpointInterval, tombstoneRetentionHours} from '../../../src/lake/delta/checkpoint.js'
 import {listLog} from '../../../src/lake/delta/log-reader.js'
@@ -31,7 +31,11 @@ describe('Delta checkpoints', () => {
   const values = async (table: DeltaTable) => (await query(`SELECT n FROM (${await table.scanSql()}) ORDER BY n`)).map((r) => Number(r.n))
 
   it('writes N.checkpoint.parquet and _last_checkpoint every delta.checkpointInterval commits', async () => {
-    const table = await DeltaTable.create(temp.storage, {columns: [field('n', 'long'), field('part', 'string')], partitionColumns: ['part'], configuration: {'delta.checkpointInterval': '3'}})
+    const table = await DeltaTable.create(temp.storage, {
+      columns: [field('n', 'long'), field('part', 'string')],
+      partitionColumns: ['part'],
+      configuration: {'delta.checkpointInterval': '3'},
+    })
     const results = []
     for (let n = 1; n <= 7; n++) results.push(await table.append([{n: BigInt(n), part: n % 2 === 0 ? 'even' : 'odd'}]))
     expect(results.map((r) => r.commit?.checkpoint)).to.deep.equal([undefined, undefined, 3, undefined, undefined, 6, undefined])
@@ -51,7 +55,10 @@ describe('Delta checkpoints', () => {
   })
 
   it('has the protocol checkpoint schema: struct columns, partitionValues as a map, stats as a string', async () => {
-    const table = await DeltaTable.create(temp.storage, {columns: [field('n', 'long'), field('part', 'string')], partitionColumns: ['part']})
+    const table = await DeltaTable.create(temp.storage, {
+      columns: [field('n', 'long'), field('part', 'string')],
+      partitionColumns: ['part'],
+    })
     await table.append([{n: 1n, part: 'a'}])
     await table.deleteWhere({sql: 'n = 1'})
     await table.append([{n: 2n, part: 'b'}])
@@ -63,12 +70,18 @@ describe('Delta checkpoints', () => {
     expect(types.add).to.equal(
       'STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, modificationTime BIGINT, dataChange BOOLEAN, stats VARCHAR, tags MAP(VARCHAR, VARCHAR))',
     )
-    expect(types.protocol).to.equal('STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])')
+    expect(types.protocol).to.equal(
+      'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])',
+    )
     expect(types.metaData).to.include('partitionColumns VARCHAR[]').and.include('"configuration" MAP(VARCHAR, VARCHAR)')
-    const [add] = await query(`SELECT add.partitionValues['part'] AS part, add.dataChange AS change, json_extract(add.stats, '$.numRecords') AS n FROM read_parquet('${file}') WHERE add IS NOT NULL`)
+    const [add] = await query(
+      `SELECT add.partitionValues['part'] AS part, add.dataChange AS change, json_extract(add.stats, '$.numRecords') AS n FROM read_parquet('${file}') WHERE add IS NOT NULL`,
+    )
     expect(add).to.deep.equal({part: 'b', change: false, n: '1'})
     // The tombstone of the deleted file is kept for vacuum.
-    const [removed] = await query(`SELECT count(*) AS n FROM read_parquet('${file}') WHERE remove IS NOT NULL AND remove.deletionTimestamp > 0`)
+    const [removed] = await query(
+      `SELECT count(*) AS n FROM read_parquet('${file}') WHERE remove IS NOT NULL AND remove.deletionTimestamp > 0`,
+    )
     expect(Number(removed.n)).to.equal(1)
     await dropCommitsThrough(2)
     const snapshot = await table.snapshot()
@@ -126,7 +139,10 @@ describe('Delta checkpoints', () => {
     await table.append([{n: 1n}])
     const file = path.join(temp.dir, LOG, `${pad(1)}.checkpoint.parquet`)
     await withConnection((c) =>
-      c.run(`COPY (SELECT NULL::STRUCT(path VARCHAR) AS add, {'path': 'sidecar.parquet', 'sizeInBytes': 1}::STRUCT(path VARCHAR, sizeInBytes BIGINT) AS sidecar) TO $file (FORMAT parquet)`, {file}),
+      c.run(
+        `COPY (SELECT NULL::STRUCT(path VARCHAR) AS add, {'path': 'sidecar.parquet', 'sizeInBytes': 1}::STRUCT(path VARCHAR, sizeInBytes BIGINT) AS sidecar) TO $file (FORMAT parquet)`,
+        {file},
+      ),
     )
     const error = await table.snapshot().catch((e: unknown) => e)
     expect((error as LabmeshError).code).to.equal('UNSUPPORTED')
@@ -134,7 +150,13 @@ describe('Delta checkpoints', () => {
   })
 
   it('reads the interval and tombstone retention from the table properties, with Delta’s defaults', () => {
-    const metadata = (configuration: Record<string, string>) => ({id: 't', format: {provider: 'parquet'}, schemaString: '', partitionColumns: [], configuration})
+    const metadata = (configuration: Record<string, string>) => ({
+      id: 't',
+      format: {provider: 'parquet'},
+      schemaString: '',
+      partitionColumns: [],
+      configuration,
+    })
     expect(checkpointInterval(metadata({}))).to.equal(10)
     expect(checkpointInterval(metadata({'delta.checkpointInterval': '25'}))).to.equal(25)
     expect(checkpointInterval(metadata({'delta.checkpointInterval': 'often'}))).to.equal(10)

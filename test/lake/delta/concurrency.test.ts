@@ -1,9 +1,9 @@
-import {expect} from 'chai'
 import {type ChildProcess, spawn} from 'node:child_process'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {expect} from 'chai'
 
-import {withConnection} from '../../../src/backends/local/duckdb.js'
+import {withConnection} from '../../../src/lake/duckdb.js'
 import {LabmeshError} from '../../../src/errors.js'
 import {writeDataFiles} from '../../../src/lake/delta/data-files.js'
 import {listLog, readCommit} from '../../../src/lake/delta/log-reader.js'
@@ -18,7 +18,10 @@ const REPO = path.resolve(HERE, '../../..')
 const COLUMNS = [field('writer', 'string'), field('seq', 'long'), field('value', 'double')]
 
 function run(fixture: string, args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'fixtures', fixture), ...args], {cwd: REPO, stdio: ['ignore', 'pipe', 'pipe']})
+  return spawn(process.execPath, ['--import', 'tsx', path.join(HERE, 'fixtures', fixture), ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
 }
 
 /** Runs a fixture to completion; rejects with its stderr when it fails. */
@@ -48,7 +51,9 @@ describe('Delta concurrent writers', function () {
 
   it('processes appending at once each land every commit exactly once', async () => {
     const table = await DeltaTable.create(temp.storage, {columns: COLUMNS, configuration: {'delta.checkpointInterval': '4'}})
-    const outputs = await Promise.all(Array.from({length: WRITERS}, (_, w) => finish(run('writer.ts', [temp.dir, `w${w}`, String(COMMITS), 'append']))))
+    const outputs = await Promise.all(
+      Array.from({length: WRITERS}, (_, w) => finish(run('writer.ts', [temp.dir, `w${w}`, String(COMMITS), 'append']))),
+    )
     const reports = outputs.flatMap((o) => o.trim().split('\n')).map((line) => JSON.parse(line) as {version: number; attempts: number})
 
     // Every commit got its own version; together they are exactly 1..WRITERS*COMMITS.
@@ -60,7 +65,9 @@ describe('Delta concurrent writers', function () {
     expect(checkpoints.map((c) => c.version)).to.deep.equal([4, 8, 12, 16, 20])
 
     const rows = await query(`SELECT writer, seq::INTEGER AS seq, count(*) AS n FROM (${await table.scanSql()}) GROUP BY ALL ORDER BY ALL`)
-    const expected = Array.from({length: WRITERS}, (_, w) => Array.from({length: COMMITS}, (_, seq) => ({writer: `w${w}`, seq, n: '2'}))).flat()
+    const expected = Array.from({length: WRITERS}, (_, w) =>
+      Array.from({length: COMMITS}, (_, seq) => ({writer: `w${w}`, seq, n: '2'})),
+    ).flat()
     expect(rows).to.deep.equal(expected)
     expect((await loadSnapshot(temp.storage)).files).to.have.length(WRITERS * COMMITS)
   })
@@ -104,7 +111,9 @@ describe('Delta concurrent writers', function () {
     expect((await table.vacuum({dryRun: true})).files).to.deep.equal([])
     const vacuumed = await table.vacuum({retentionHours: 0, allowShortRetention: true})
     expect(vacuumed.files).to.deep.equal(orphans.sort())
-    expect((await temp.storage.list('')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))).to.deep.equal(before.files.map((f) => f.path))
+    expect((await temp.storage.list('')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))).to.deep.equal(
+      before.files.map((f) => f.path),
+    )
     expect((await table.append([{writer: 'ok', seq: 2n, value: 2}])).version).to.equal(before.version + 1)
   })
 

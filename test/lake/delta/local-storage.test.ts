@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {LabmeshError} from '../../../src/errors.js'
 import {tempDir} from './support.js'
@@ -25,7 +25,9 @@ describe('LocalLakeStorage', () => {
   })
 
   it('lets exactly one of many concurrent creators win', async () => {
-    const attempts = Array.from({length: 20}, (_, i) => table.storage.writeIfAbsent('_delta_log/00000000000000000007.json', `writer ${i}\n`))
+    const attempts = Array.from({length: 20}, (_, i) =>
+      table.storage.writeIfAbsent('_delta_log/00000000000000000007.json', `writer ${i}\n`),
+    )
     const results = await Promise.allSettled(attempts)
     expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1)
     const winner = results.findIndex((r) => r.status === 'fulfilled')

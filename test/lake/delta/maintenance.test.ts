@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {utimes, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {LabmeshError} from '../../../src/errors.js'
 import {readCommit} from '../../../src/lake/delta/log-reader.js'
@@ -15,17 +15,25 @@ describe('Delta optimize and vacuum', () => {
   let table: DeltaTable
   beforeEach(async () => {
     temp = await tempDir()
-    table = await DeltaTable.create(temp.storage, {columns: [field('id', 'long'), field('plate', 'string'), field('value', 'double')], partitionColumns: ['plate']})
+    table = await DeltaTable.create(temp.storage, {
+      columns: [field('id', 'long'), field('plate', 'string'), field('value', 'double')],
+      partitionColumns: ['plate'],
+    })
   })
   afterEach(async () => {
     await temp.remove()
   })
 
-  const contents = async (options = {}) => query(`SELECT id::VARCHAR AS id, plate, value FROM (${await table.scanSql(options)}) ORDER BY id`)
+  const contents = async (options = {}) =>
+    query(`SELECT id::VARCHAR AS id, plate, value FROM (${await table.scanSql(options)}) ORDER BY id`)
   const dataFiles = async () => (await temp.storage.list('')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))
 
   it('compacts the small files of each partition into one, keeping every row', async () => {
-    for (let i = 0; i < 4; i++) await table.append([{id: BigInt(i), plate: 'p1', value: i}, {id: BigInt(10 + i), plate: 'p2', value: i}])
+    for (let i = 0; i < 4; i++)
+      await table.append([
+        {id: BigInt(i), plate: 'p1', value: i},
+        {id: BigInt(10 + i), plate: 'p2', value: i},
+      ])
     await table.append([{id: 99n, plate: 'p3', value: 9, extra: 'evolved'}])
     const before = await contents()
     expect((await table.snapshot()).files).to.have.length(9)
@@ -92,7 +100,8 @@ describe('Delta optimize and vacuum', () => {
     await writeFile(path.join(temp.dir, 'plate=p1', '.part-orphan.parquet.crc'), 'hidden')
     await writeFile(path.join(temp.dir, '_delta_log', 'notes.txt'), 'log')
     const old = new Date(Date.now() - 200 * HOUR)
-    for (const file of ['plate=p1/part-orphan.parquet', 'plate=p1/.part-orphan.parquet.crc', '_delta_log/notes.txt']) await utimes(path.join(temp.dir, file), old, old)
+    for (const file of ['plate=p1/part-orphan.parquet', 'plate=p1/.part-orphan.parquet.crc', '_delta_log/notes.txt'])
+      await utimes(path.join(temp.dir, file), old, old)
     const result = await table.vacuum()
     expect(result.files).to.deep.equal(['plate=p1/part-orphan.parquet'])
     expect(await temp.storage.stat('plate=p1/.part-orphan.parquet.crc')).to.not.equal(undefined)

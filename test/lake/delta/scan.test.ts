@@ -1,8 +1,8 @@
-import {expect} from 'chai'
 import {mkdir, utimes, writeFile} from 'node:fs/promises'
 import path from 'node:path'
+import {expect} from 'chai'
 
-import {withConnection} from '../../../src/backends/local/duckdb.js'
+import {withConnection} from '../../../src/lake/duckdb.js'
 import {LabmeshError} from '../../../src/errors.js'
 import {type Action, serializeCommit} from '../../../src/lake/delta/actions.js'
 import {LocalLakeStorage} from '../../../src/lake/delta/local-storage.js'
@@ -65,7 +65,9 @@ describe('Delta scan SQL', () => {
         ],
       )
       const rows = await query(`SELECT * FROM (${await scanSql(temp.storage, await loadSnapshot(temp.storage))})`)
-      expect(rows).to.deep.equal([{'Sample ID': 's1', Reading: {'Wave Length': 450, OD: 0.5}, Tags: [{'Key Name': 'a'}, null], Plate: 'P 1'}])
+      expect(rows).to.deep.equal([
+        {'Sample ID': 's1', Reading: {'Wave Length': 450, OD: 0.5}, Tags: [{'Key Name': 'a'}, null], Plate: 'P 1'},
+      ])
 
       const write = await new DeltaTable(temp.storage).append([{'Sample ID': 's2'}]).catch((e: unknown) => e)
       expect((write as LabmeshError).code).to.equal('UNSUPPORTED')
@@ -76,7 +78,15 @@ describe('Delta scan SQL', () => {
   it('refuses an add with a deletion vector even under a protocol that does not announce them', async () => {
     await handWritten(`SELECT 1 AS v`, 'part-0.parquet', [
       {protocol: {minReaderVersion: 1, minWriterVersion: 2}},
-      {metaData: {id: 't', format: {provider: 'parquet'}, schemaString: JSON.stringify({type: 'struct', fields: [field('v', 'integer')]}), partitionColumns: [], configuration: {}}},
+      {
+        metaData: {
+          id: 't',
+          format: {provider: 'parquet'},
+          schemaString: JSON.stringify({type: 'struct', fields: [field('v', 'integer')]}),
+          partitionColumns: [],
+          configuration: {},
+        },
+      },
       {
         add: {
           path: 'part-0.parquet',
@@ -84,7 +94,12 @@ describe('Delta scan SQL', () => {
           size: 1,
           modificationTime: 0,
           dataChange: true,
-          deletionVector: {storageType: 'i', pathOrInlineDv: 'wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L', sizeInBytes: 40, cardinality: 1},
+          deletionVector: {
+            storageType: 'i',
+            pathOrInlineDv: 'wi5b=000010000siXQKl0rr91000f55c8Xg0@@D72lkbi5=-{L',
+            sizeInBytes: 40,
+            cardinality: 1,
+          },
         },
       },
     ])
@@ -95,17 +110,42 @@ describe('Delta scan SQL', () => {
 
   it('refuses reader features it does not know, naming them', async () => {
     await handWritten(`SELECT 1 AS v`, 'part-0.parquet', [
-      {protocol: {minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['columnMapping', 'variantType'], writerFeatures: ['variantType']}},
-      {metaData: {id: 't', format: {provider: 'parquet'}, schemaString: JSON.stringify({type: 'struct', fields: [field('v', 'integer')]}), partitionColumns: [], configuration: {}}},
+      {
+        protocol: {
+          minReaderVersion: 3,
+          minWriterVersion: 7,
+          readerFeatures: ['columnMapping', 'variantType'],
+          writerFeatures: ['variantType'],
+        },
+      },
+      {
+        metaData: {
+          id: 't',
+          format: {provider: 'parquet'},
+          schemaString: JSON.stringify({type: 'struct', fields: [field('v', 'integer')]}),
+          partitionColumns: [],
+          configuration: {},
+        },
+      },
     ])
     const error = await scanSql(temp.storage, await loadSnapshot(temp.storage)).catch((e: unknown) => e)
-    expect((error as LabmeshError).message).to.include('variantType').and.not.include('columnMapping')
+    expect((error as LabmeshError).message)
+      .to.include('variantType')
+      .and.not.include('columnMapping')
   })
 
   it('uses the commit file time when a commit has no commitInfo', async () => {
     await handWritten(`SELECT 1 AS v`, 'part-0.parquet', [
       {protocol: {minReaderVersion: 1, minWriterVersion: 2}},
-      {metaData: {id: 't', format: {provider: 'parquet'}, schemaString: JSON.stringify({type: 'struct', fields: [field('v', 'integer')]}), partitionColumns: [], configuration: {}}},
+      {
+        metaData: {
+          id: 't',
+          format: {provider: 'parquet'},
+          schemaString: JSON.stringify({type: 'struct', fields: [field('v', 'integer')]}),
+          partitionColumns: [],
+          configuration: {},
+        },
+      },
     ])
     const when = new Date('2021-02-03T04:05:06Z')
     await utimes(path.join(temp.dir, '_delta_log', '00000000000000000000.json'), when, when)
@@ -115,7 +155,10 @@ describe('Delta scan SQL', () => {
   })
 
   it('gives an empty table its typed columns, and can name each row’s file', async () => {
-    const table = await DeltaTable.create(temp.storage, {columns: [field('n', 'long'), field('day', 'date'), field('p', 'integer')], partitionColumns: ['p']})
+    const table = await DeltaTable.create(temp.storage, {
+      columns: [field('n', 'long'), field('day', 'date'), field('p', 'integer')],
+      partitionColumns: ['p'],
+    })
     const empty = await query(`SELECT column_name, column_type FROM (DESCRIBE ${await table.scanSql()})`)
     expect(empty).to.deep.equal([
       {column_name: 'n', column_type: 'BIGINT'},
@@ -123,13 +166,17 @@ describe('Delta scan SQL', () => {
       {column_name: 'p', column_type: 'INTEGER'},
     ])
     await table.append([{n: 1n, day: '2024-02-29', p: 3}])
-    const [row] = await query(`SELECT n::VARCHAR AS n, day::VARCHAR AS day, p, source FROM (${await table.scanSql({fileColumn: 'source'})})`)
+    const [row] = await query(
+      `SELECT n::VARCHAR AS n, day::VARCHAR AS day, p, source FROM (${await table.scanSql({fileColumn: 'source'})})`,
+    )
     expect(row).to.include({n: '1', day: '2024-02-29', p: 3})
     expect(row.source).to.equal(path.join(temp.dir, (await table.snapshot()).files[0].path))
   })
 
   it('reads data columns from the files even when folder names look like Hive partitions of them', async () => {
-    const table = await DeltaTable.create(new LocalLakeStorage(path.join(temp.dir, 'run=5', 'table')), {columns: [field('run', 'long'), field('plate', 'string')]})
+    const table = await DeltaTable.create(new LocalLakeStorage(path.join(temp.dir, 'run=5', 'table')), {
+      columns: [field('run', 'long'), field('plate', 'string')],
+    })
     await table.append([{run: 1n, plate: 'a'}])
     // The table lives under `run=5/`: DuckDB's Hive detection would read run as 5.
     expect(await query(`SELECT run::INTEGER AS run, plate FROM (${await table.scanSql()})`)).to.deep.equal([{run: 1, plate: 'a'}])

@@ -2,7 +2,7 @@ import {mkdtemp, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 
-import {withConnection} from '../../../src/backends/local/duckdb.js'
+import {withConnection} from '../../../src/lake/duckdb.js'
 import {LocalLakeStorage} from '../../../src/lake/delta/local-storage.js'
 
 /** A fresh directory under the system temp folder for one table; `remove` deletes it. */

@@ -1,6 +1,6 @@
-import {expect} from 'chai'
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {LabmeshError} from '../../../src/errors.js'
 import {LocalLakeStorage} from '../../../src/lake/delta/local-storage.js'
@@ -64,7 +64,9 @@ describe('Delta tables written by other engines', () => {
   it('reads the DELETE of delta-0.8.0: version 0 had 5 rows, version 1 dropped value 3', async () => {
     const storage = new LocalLakeStorage(path.join(DELTA_TABLES, 'delta-0.8.0'))
     const values = async (version: number) =>
-      (await query(`SELECT value FROM (${await scanSql(storage, await loadSnapshot(storage, {version}))}) ORDER BY value`)).map((r) => r.value)
+      (await query(`SELECT value FROM (${await scanSql(storage, await loadSnapshot(storage, {version}))}) ORDER BY value`)).map(
+        (r) => r.value,
+      )
     expect(await values(0)).to.deep.equal([0, 1, 2, 3, 4])
     expect(await values(1)).to.deep.equal([0, 1, 2, 4])
   })

@@ -1,7 +1,7 @@
-import {expect} from 'chai'
 import {mkdtemp, readdir, readFile, rm} from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {LabmeshError} from '../../../src/errors.js'
 import {parseCommit} from '../../../src/lake/delta/actions.js'
@@ -24,7 +24,8 @@ describe('DeltaTable writes', () => {
   })
 
   const rowsOf = async (t: DeltaTable, options = {}) => query(`SELECT * FROM (${await t.scanSql(options)}) ORDER BY file_id, well, value`)
-  const commit = async (version: number) => parseCommit(await readFile(path.join(temp.dir, '_delta_log', `${String(version).padStart(20, '0')}.json`), 'utf8'), 'commit')
+  const commit = async (version: number) =>
+    parseCommit(await readFile(path.join(temp.dir, '_delta_log', `${String(version).padStart(20, '0')}.json`), 'utf8'), 'commit')
 
   it('creates version 0 with protocol 1/2, metadata and commitInfo', async () => {
     const actions = await commit(0)
@@ -200,7 +201,7 @@ describe('DeltaTable writes', () => {
   it('writes and reads a table whose folder name needs SQL quoting', async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), 'labmesh-delta-'))
     try {
-      const odd = new DeltaTable(new LocalLakeStorage(path.join(parent, "it's a \"table\"")))
+      const odd = new DeltaTable(new LocalLakeStorage(path.join(parent, 'it\'s a "table"')))
       await DeltaTable.create(odd.storage, {columns: COLUMNS})
       await odd.append([{file_id: 'f1', well: 'A1', value: 1, plate: 'p1'}])
       expect((await rowsOf(odd)).map((r) => r.value)).to.deep.equal([1])
@@ -213,7 +214,13 @@ describe('DeltaTable writes', () => {
     const other = await tempDir()
     try {
       const typed = await DeltaTable.create(other.storage, {
-        columns: [field('id', 'long'), field('at', 'timestamp'), field('day', 'date'), field('ok', 'boolean'), field('amount', 'decimal(10,2)')],
+        columns: [
+          field('id', 'long'),
+          field('at', 'timestamp'),
+          field('day', 'date'),
+          field('ok', 'boolean'),
+          field('amount', 'decimal(10,2)'),
+        ],
       })
       await typed.append([
         {id: 9_007_199_254_740_993n, at: new Date('2024-05-06T07:08:09.123Z'), day: '2024-05-06', ok: true, amount: '12.34'},
@@ -223,7 +230,9 @@ describe('DeltaTable writes', () => {
       const stats = add.stats ?? ''
       expect(stats).to.include('"maxValues":{"id":9007199254740993,"at":"2024-05-06T07:08:09.123Z","day":"2024-05-06","amount":12.34}')
       expect(stats).to.include('"minValues":{"id":-5,"at":"2024-05-06T00:00:00.000Z","day":"2024-01-01","amount":1.00}')
-      const rows = await query(`SELECT id::VARCHAR AS id, strftime("at", '%Y-%m-%dT%H:%M:%S.%g') AS "at", typeof("at") AS type FROM (${await typed.scanSql()}) ORDER BY id`)
+      const rows = await query(
+        `SELECT id::VARCHAR AS id, strftime("at", '%Y-%m-%dT%H:%M:%S.%g') AS "at", typeof("at") AS type FROM (${await typed.scanSql()}) ORDER BY id`,
+      )
       expect(rows).to.deep.equal([
         {id: '-5', at: '2024-05-06T00:00:00.000', type: 'TIMESTAMP WITH TIME ZONE'},
         {id: '9007199254740993', at: '2024-05-06T07:08:09.123', type: 'TIMESTAMP WITH TIME ZONE'},
@@ -240,12 +249,16 @@ describe('DeltaTable writes', () => {
       {rowGroupSize: 2048},
     )
     const [file] = (await table.snapshot()).files
-    const groups = await query(`SELECT row_group_id, row_group_num_rows AS n FROM parquet_metadata('${path.join(temp.dir, file.path)}') GROUP BY ALL ORDER BY 1`)
+    const groups = await query(
+      `SELECT row_group_id, row_group_num_rows AS n FROM parquet_metadata('${path.join(temp.dir, file.path)}') GROUP BY ALL ORDER BY 1`,
+    )
     expect(groups.map((g) => Number(g.n))).to.deep.equal([2048, 2048, 904])
   })
 
   it('upgrades the protocol to table features for a timestamp_ntz column', async () => {
-    await table.append([{file_id: 'f1', well: 'A1', value: 1, plate: 'p1', measured: '2024-01-02 03:04:05'}], {columns: [field('measured', 'timestamp_ntz')]})
+    await table.append([{file_id: 'f1', well: 'A1', value: 1, plate: 'p1', measured: '2024-01-02 03:04:05'}], {
+      columns: [field('measured', 'timestamp_ntz')],
+    })
     const snapshot = await table.snapshot()
     expect(snapshot.protocol).to.deep.equal({
       minReaderVersion: 3,
@@ -262,7 +275,9 @@ describe('DeltaTable writes', () => {
     try {
       const tables = await Promise.all(Array.from({length: 8}, () => DeltaTable.openOrCreate(other.storage, {columns: COLUMNS})))
       expect(tables).to.have.length(8)
-      expect((await readdir(path.join(other.dir, '_delta_log'))).filter((f) => f.endsWith('.json'))).to.deep.equal(['00000000000000000000.json'])
+      expect((await readdir(path.join(other.dir, '_delta_log'))).filter((f) => f.endsWith('.json'))).to.deep.equal([
+        '00000000000000000000.json',
+      ])
       expect(await new DeltaTable(new LocalLakeStorage(path.join(other.dir, 'nothing-here'))).exists()).to.equal(false)
     } finally {
       await other.remove()
@@ -279,7 +294,9 @@ describe('DeltaTable writes', () => {
       await typed.append([{v: 1, at: new Date('2024-05-06T07:08:09.123456Z'), day: '2024-05-06', n: 42n, ok: true}])
       const [file] = (await typed.snapshot()).files
       expect(file.partitionValues).to.deep.equal({at: '2024-05-06T07:08:09.123000Z', day: '2024-05-06', n: '42', ok: 'true'})
-      const [row] = await query(`SELECT strftime("at", '%Y-%m-%dT%H:%M:%S.%g') AS "at", day::VARCHAR AS day, n::VARCHAR AS n, ok FROM (${await typed.scanSql()})`)
+      const [row] = await query(
+        `SELECT strftime("at", '%Y-%m-%dT%H:%M:%S.%g') AS "at", day::VARCHAR AS day, n::VARCHAR AS n, ok FROM (${await typed.scanSql()})`,
+      )
       expect(row).to.deep.equal({at: '2024-05-06T07:08:09.123', day: '2024-05-06', n: '42', ok: true})
     } finally {
       await other.remove()

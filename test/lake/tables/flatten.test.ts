@@ -12,8 +12,17 @@ const DOCUMENT = {
         'measurement aggregate document': {
           'plate well count': {value: 96, unit: '#'},
           'measurement document': [
-            {'sample document': {'sample identifier': 'S-001', 'location identifier': 'A1'}, absorbance: {value: 0.5, unit: 'mAU'}, 'wavelengths (nm)': [450, 600]},
-            {'sample document': {'sample identifier': 'S-002', 'location identifier': 'A2'}, absorbance: {value: 0.25, unit: 'mAU'}, flagged: true, note: null},
+            {
+              'sample document': {'sample identifier': 'S-001', 'location identifier': 'A1'},
+              absorbance: {value: 0.5, unit: 'mAU'},
+              'wavelengths (nm)': [450, 600],
+            },
+            {
+              'sample document': {'sample identifier': 'S-002', 'location identifier': 'A2'},
+              absorbance: {value: 0.25, unit: 'mAU'},
+              flagged: true,
+              note: null,
+            },
           ],
         },
       },
@@ -22,7 +31,12 @@ const DOCUMENT = {
 }
 
 describe('flattenDocument', () => {
-  const tables = flattenDocument(DOCUMENT, {technique: 'plate reader', fileId: 'file-1', traceId: 'trace-1', rootColumns: {engineered_file_id: 'doc-1'}})
+  const tables = flattenDocument(DOCUMENT, {
+    technique: 'plate reader',
+    fileId: 'file-1',
+    traceId: 'trace-1',
+    rootColumns: {engineered_file_id: 'doc-1'},
+  })
 
   it('makes the root one row of <technique>, with nested objects folded into prefixed columns', () => {
     expect([...tables.keys()]).to.deep.equal(['plate_reader', 'plate_reader_document', 'plate_reader_measurement'])
@@ -45,7 +59,13 @@ describe('flattenDocument', () => {
     expect(document).to.include({measurement_plate_well_count: 96, measurement_plate_well_count_unit: '#'})
     const measurements = tables.get('plate_reader_measurement')!
     expect(measurements.map((m) => m.parent_uuid)).to.deep.equal([document.uuid, document.uuid])
-    expect(measurements[0]).to.include({sample_identifier: 'S-001', sample_location_identifier: 'A1', absorbance: 0.5, absorbance_unit: 'mAU', wavelengths_nm: '[450,600]'})
+    expect(measurements[0]).to.include({
+      sample_identifier: 'S-001',
+      sample_location_identifier: 'A1',
+      absorbance: 0.5,
+      absorbance_unit: 'mAU',
+      wavelengths_nm: '[450,600]',
+    })
     expect(measurements[1]).to.include({flagged: true, file_id: 'file-1', trace_id: 'trace-1'})
     expect(measurements[1]).to.not.have.property('note')
   })
@@ -60,7 +80,9 @@ describe('flattenDocument', () => {
   })
 
   it('keeps both of two members whose names collide after snake_case', () => {
-    const [row] = flattenDocument({'A260/A280': 2.1, 'A260 A280': 2.2}, {technique: 'spectrophotometry', fileId: 'f', traceId: 't'}).get('spectrophotometry')!
+    const [row] = flattenDocument({'A260/A280': 2.1, 'A260 A280': 2.2}, {technique: 'spectrophotometry', fileId: 'f', traceId: 't'}).get(
+      'spectrophotometry',
+    )!
     expect(row).to.include({a260_a280: 2.1, a260_a280_2: 2.2})
   })
 })

@@ -1,7 +1,7 @@
-import {expect} from 'chai'
 import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import {expect} from 'chai'
 
 import {createLocalBackend} from '../../../src/backends/local/index.js'
 import type {Backend, FileRecord} from '../../../src/backends/types.js'
@@ -27,7 +27,9 @@ const raw = (id: string): FileRecord => ({
 })
 
 const plate = (gain: unknown, extra: Record<string, unknown> = {}) => ({
-  'plate reader aggregate document': {'measurement document': [{'sample document': {'location identifier': 'A1'}, 'detector gain setting': gain, ...extra}]},
+  'plate reader aggregate document': {
+    'measurement document': [{'sample document': {'location identifier': 'A1'}, 'detector gain setting': gain, ...extra}],
+  },
 })
 
 describe('writeConvertedBatch', function () {
@@ -45,9 +47,22 @@ describe('writeConvertedBatch', function () {
   })
 
   it('keeps a value whose type differs from its column beside it, and adds new columns as nullable', async () => {
-    await writeConvertedBatch(backend.catalog, [{raw: raw('a'), engineeredFileId: 'doc-a', technique: 'plate reader', document: plate({value: 35, unit: '(unitless)'})}])
-    await writeConvertedBatch(backend.catalog, [{raw: raw('b'), engineeredFileId: 'doc-b', technique: 'plate reader', document: plate('Medium', {'read height': {value: 6.5, unit: 'mm'}})}])
-    const rows = await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id, detector_gain_setting AS gain, detector_gain_setting_text AS gain_text, read_height FROM ${t} ORDER BY file_id`)
+    await writeConvertedBatch(backend.catalog, [
+      {raw: raw('a'), engineeredFileId: 'doc-a', technique: 'plate reader', document: plate({value: 35, unit: '(unitless)'})},
+    ])
+    await writeConvertedBatch(backend.catalog, [
+      {
+        raw: raw('b'),
+        engineeredFileId: 'doc-b',
+        technique: 'plate reader',
+        document: plate('Medium', {'read height': {value: 6.5, unit: 'mm'}}),
+      },
+    ])
+    const rows = await queryTable(
+      location('plate_reader_measurement'),
+      (t) =>
+        `SELECT file_id, detector_gain_setting AS gain, detector_gain_setting_text AS gain_text, read_height FROM ${t} ORDER BY file_id`,
+    )
     expect(rows).to.deep.equal([
       {file_id: 'a', gain: 35, gain_text: null, read_height: null},
       {file_id: 'b', gain: null, gain_text: 'Medium', read_height: 6.5},
@@ -63,18 +78,31 @@ describe('writeConvertedBatch', function () {
       {raw: raw('b'), engineeredFileId: 'doc-b', technique: 'plate reader', document: plate(2)},
     ])
     await writeConvertedBatch(backend.catalog, [{raw: raw('a'), engineeredFileId: 'doc-a2', technique: 'plate reader', document: plate(3)}])
-    expect(await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id, detector_gain_setting AS g FROM ${t} ORDER BY 1`)).to.deep.equal([
+    expect(
+      await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id, detector_gain_setting AS g FROM ${t} ORDER BY 1`),
+    ).to.deep.equal([
       {file_id: 'a', g: 3},
       {file_id: 'b', g: 2},
     ])
-    expect(await queryTable(location('files'), (t) => `SELECT file_id, engineered_file_id, labels, metadata['project'] AS project FROM ${t} ORDER BY 1`)).to.deep.equal([
+    expect(
+      await queryTable(
+        location('files'),
+        (t) => `SELECT file_id, engineered_file_id, labels, metadata['project'] AS project FROM ${t} ORDER BY 1`,
+      ),
+    ).to.deep.equal([
       {file_id: 'a', engineered_file_id: 'doc-a2', labels: ['site=boston'], project: 'alpha'},
       {file_id: 'b', engineered_file_id: 'doc-b', labels: ['site=boston'], project: 'alpha'},
     ])
 
     const counted = {'cell counting aggregate document': {'viable cell count': {value: 10, unit: 'cells'}}}
-    await writeConvertedBatch(backend.catalog, [{raw: raw('a'), engineeredFileId: 'doc-a3', technique: 'cell counting', document: counted}], {reconvert: true})
+    await writeConvertedBatch(
+      backend.catalog,
+      [{raw: raw('a'), engineeredFileId: 'doc-a3', technique: 'cell counting', document: counted}],
+      {reconvert: true},
+    )
     expect(await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id FROM ${t}`)).to.deep.equal([{file_id: 'b'}])
-    expect(await queryTable(location('cell_counting'), (t) => `SELECT file_id, viable_cell_count AS n FROM ${t}`)).to.deep.equal([{file_id: 'a', n: 10}])
+    expect(await queryTable(location('cell_counting'), (t) => `SELECT file_id, viable_cell_count AS n FROM ${t}`)).to.deep.equal([
+      {file_id: 'a', n: 10},
+    ])
   })
 })

@@ -1,8 +1,8 @@
-import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import os from 'node:os'
 import path from 'node:path'
+import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 
-import {LabmeshError} from '../../errors.js'
+import {LabmeshError} from '../errors.js'
 
 let instance: Promise<DuckDBInstance> | undefined
 
