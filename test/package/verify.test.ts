@@ -67,6 +67,37 @@ describe('package verify', () => {
     expect(problems.inline).to.equal('inline data: no file to check')
   })
 
+  it('refuses paths into a sibling folder whose name starts with the package’s, even when their bytes and hash match', async () => {
+    // pkg-evil/ sits beside pkg/: "…/pkg-evil/a.csv" starts with "…/pkg" but is not inside it.
+    mkdirSync(path.join(root, 'pkg-evil'))
+    writeFileSync(path.join(root, 'pkg-evil', 'a.csv'), 'x\n1\n')
+    writeFileSync(path.join(root, 'pkg.csv'), 'x\n1\n')
+    const matching = {bytes: 4, hash: `sha256:${digest('sha256', 'x\n1\n')}`}
+    descriptor([
+      {name: 'sibling', path: '../pkg-evil/a.csv', ...matching},
+      {name: 'climbing', path: 'data/../../pkg-evil/a.csv', ...matching},
+      {name: 'beside', path: '../pkg.csv', ...matching},
+      {name: 'root', path: '.', ...matching},
+      {name: 'inside', path: 'data/../data/./a.csv', ...matching},
+    ])
+    const check = await verifyDataPackage(dir)
+    expect(check.resources.map((r) => [r.name, r.ok, r.problems])).to.deep.equal([
+      ['sibling', false, ['../pkg-evil/a.csv is not a path inside the package']],
+      ['climbing', false, ['data/../../pkg-evil/a.csv is not a path inside the package']],
+      ['beside', false, ['../pkg.csv is not a path inside the package']],
+      ['root', false, ['. is not a path inside the package']],
+      ['inside', true, []],
+    ])
+    expect(check.valid).to.equal(false)
+    // Nothing outside was read: no size or hash was taken of the refused files.
+    expect(check.resources.slice(0, 4).map((r) => [r.bytes.actual, r.hash.actual])).to.deep.equal([
+      [null, null],
+      [null, null],
+      [null, null],
+      [null, null],
+    ])
+  })
+
   it('refuses a folder without a descriptor, a descriptor that is not JSON, and one without resources', async () => {
     const code = async (): Promise<string> => {
       try {

@@ -4,8 +4,9 @@ import {fileURLToPath} from 'node:url'
 
 import type {ExpectedDocument} from '../../src/converters/accuracy.js'
 
-/** ../shared/testdata, read in place (never copied into the project). */
-export const TESTDATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata')
+/** ../shared/testdata, read in place (never copied into the project); LABMESH_TESTDATA names it from a copy of the project (mutation testing). */
+export const TESTDATA =
+  process.env.LABMESH_TESTDATA ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata')
 export const INSTRUMENTS = path.join(TESTDATA, 'instruments')
 export const DELTA_TABLES = path.join(TESTDATA, 'delta')
 

@@ -1,0 +1,46 @@
+// Mutation testing (StrykerJS) of the modules where a silent bug loses or leaks data. One module
+// per run, each with the in-process mocha tests that cover it (command tests run the built CLI,
+// which does not see mutants): `npm run mutation -- <module>` (scripts/mutation.mjs).
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+export const MODULES = {
+  delta: {mutate: ['src/lake/delta/**/*.ts'], spec: ['test/lake/delta/*.test.ts']},
+  search: {mutate: ['src/search/compile-sqlite.ts'], spec: ['test/search/compile-sqlite.test.ts']},
+  restore: {mutate: ['src/files/restore.ts', 'src/search/download.ts'], spec: ['test/files/*.test.ts']},
+  verify: {mutate: ['src/package/verify.ts'], spec: ['test/package/verify.test.ts']},
+  ingest: {mutate: ['src/ingest/**/*.ts', '!src/ingest/render.ts'], spec: ['test/ingest/*.test.ts']},
+  query: {
+    mutate: ['src/backends/local/query-{execution,session,sql}.ts'],
+    spec: ['test/query/containment.test.ts', 'test/query/query-sql.test.ts'],
+  },
+}
+
+const name = process.env.MUTATION_MODULE ?? 'verify'
+const module = MODULES[name]
+if (!module) throw new Error(`unknown mutation module "${name}"; one of ${Object.keys(MODULES).join(', ')}`)
+
+// The sandbox is a copy of the project elsewhere: tests find the shared test data through this.
+process.env.LABMESH_TESTDATA ??= path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../shared/testdata')
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  mutate: module.mutate,
+  testRunner: 'mocha',
+  mochaOptions: {spec: module.spec},
+  testRunnerNodeArgs: ['--import', 'tsx'],
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  coverageAnalysis: 'perTest',
+  // Two shared cores: more processes only wait on each other.
+  concurrency: Number(process.env.MUTATION_CONCURRENCY ?? 2),
+  timeoutMS: 60_000,
+  incremental: true,
+  incrementalFile: `reports/mutation/${name}.incremental.json`,
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: {fileName: `reports/mutation/${name}.json`},
+  thresholds: {high: 90, low: 80, break: null},
+  ignorePatterns: ['dist', 'reports', 'bench/.work', '.labmesh-demo'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: true,
+}
