@@ -233,7 +233,7 @@ describe('search: the SQLite FTS5 compiler, judged by the files each query finds
     backend = createLocalBackend({home: path.join(root, 'home')})
     search = backend.search!
     for (const {text, ...file} of Object.values(FILES)) {
-      await backend.metadata.insertFile({
+      const record = {
         category: 'RAW',
         traceId: `${file.fileId!.slice(0, 8)}-trace`,
         rawFileId: null,
@@ -241,9 +241,9 @@ describe('search: the SQLite FTS5 compiler, judged by the files each query finds
         sourceHost: 'bench-1',
         version: 1,
         error: null,
-        ...(file as FileRecord),
-        searchText: text,
-      })
+        ...file,
+      } as FileRecord
+      await backend.metadata.insertFile({...record, searchText: text})
     }
   })
   after(async () => {

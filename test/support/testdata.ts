@@ -41,3 +41,9 @@ export const PLATE_READER_FAMILIES = ['agilent_gen5', 'bmg_mars', 'moldev_softma
 export function converterNameFor(family: string): string {
   return family.replaceAll('_', '-')
 }
+
+/** The BMG plate of the converted workspaces as its reference document gives it: [well, absorbance] per well. */
+export function bmgReference(): [string, number][] {
+  const file = path.join(INSTRUMENTS, 'bmg_mars', 'BMG Labtech format.CSV.expected.json')
+  return (JSON.parse(readFileSync(file, 'utf8')) as ExpectedDocument).wellValues
+}
