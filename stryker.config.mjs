@@ -5,14 +5,18 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 export const MODULES = {
-  delta: {mutate: ['src/lake/delta/**/*.ts'], spec: ['test/lake/delta/*.test.ts']},
+  // The log replay and the paths it keys files by: where a slip silently keeps or drops rows.
+  delta: {
+    mutate: ['src/lake/delta/{snapshot,paths,log-reader}.ts'],
+    spec: ['test/lake/delta/{replay,write,scan,checkpoint,maintenance,testdata}.test.ts'],
+  },
   search: {mutate: ['src/search/compile-sqlite.ts'], spec: ['test/search/compile-sqlite.test.ts']},
   restore: {mutate: ['src/files/restore.ts', 'src/search/download.ts'], spec: ['test/files/*.test.ts']},
   verify: {mutate: ['src/package/verify.ts'], spec: ['test/package/verify.test.ts']},
   ingest: {mutate: ['src/ingest/**/*.ts', '!src/ingest/render.ts'], spec: ['test/ingest/*.test.ts']},
   query: {
     mutate: ['src/backends/local/query-{execution,session,sql}.ts'],
-    spec: ['test/query/containment.test.ts', 'test/query/query-sql.test.ts'],
+    spec: ['test/query/{containment,query-sql,engine}.test.ts'],
   },
 }
 
@@ -41,6 +45,6 @@ export default {
   jsonReporter: {fileName: `reports/mutation/${name}.json`},
   thresholds: {high: 90, low: 80, break: null},
   ignorePatterns: ['dist', 'reports', 'bench/.work', '.labmesh-demo'],
-  tempDirName: '.stryker-tmp',
+  tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
 }
