@@ -44,7 +44,7 @@ export default {
   reporters: ['clear-text', 'progress', 'json'],
   jsonReporter: {fileName: `reports/mutation/${name}.json`},
   thresholds: {high: 90, low: 80, break: null},
-  ignorePatterns: ['dist', 'reports', 'bench/.work', '.labmesh-demo'],
+  ignorePatterns: ['dist', 'reports', '.stryker-tmp', 'bench/.work', '.labmesh-demo'],
   tempDirName: `.stryker-tmp/${name}`,
   cleanTempDir: true,
 }

@@ -111,6 +111,14 @@ describe('restoring stored files', function () {
       })
     }
 
+    it('says an object missing from the workspace is missing, and leaves no file behind', async () => {
+      const record = await stored('/drop/run.csv', 'x\n')
+      rmSync(path.join(root, 'home', 'objects', record.sha256.slice(0, 2), record.sha256), {force: true})
+      const error = await failure(restoreFile(backend, record, out))
+      expect(error).to.include({code: 'NOT_FOUND', subject: record.sha256})
+      expect(readdirSync(out)).to.deep.equal([])
+    })
+
     it('refuses to overwrite unless asked, and then replaces the file whole', async () => {
       const record = await stored('/drop/run.csv', 'new bytes\n')
       mkdirSync(out)
@@ -137,12 +145,13 @@ describe('restoring stored files', function () {
         ['.', '_'],
         ['', 'file'],
         ['.hidden', '.hidden'],
+        ['run.csv.', 'run.csv.'],
       ]
       for (const [name, expected] of names) {
         const restored = await restoreFile(backend, record, out, {name, overwrite: true})
         expect(restored.path, name).to.equal(path.join(out, expected))
       }
-      expect(readdirSync(out).sort()).to.deep.equal(['.._escape.csv', '.hidden', '_', 'a_b.csv', 'file'])
+      expect(readdirSync(out).sort()).to.deep.equal(['.._escape.csv', '.hidden', '_', 'a_b.csv', 'file', 'run.csv.'])
       expect(readdirSync(root).sort()).to.deep.equal(['home', 'out'])
     })
   })
@@ -206,7 +215,9 @@ describe('restoring stored files', function () {
       const bad = await stored('/drop/a.csv', text, {metadata: {project: 'alpha'}})
       const good = await stored('/drop/b.csv', 'fine\n', {metadata: {project: 'alpha'}})
       damage(bad, flipped(text, 5))
-      const result = await download('project:alpha')
+      const progress: number[] = []
+      const result = await downloadHits(backend, backend.search!, parseQuery('project:alpha'), {}, out, (done) => progress.push(done))
+      expect(progress, 'failed files count as done too').to.deep.equal([1, 2])
       expect(result.failed).to.have.length(1)
       expect(result.failed[0]).to.include({fileId: bad.fileId, sourcePath: '/drop/a.csv', code: 'INVALID_DATA'})
       expect(result.files.map((f) => f.fileId)).to.deep.equal([good.fileId])
