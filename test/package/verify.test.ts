@@ -186,6 +186,7 @@ describe('package verify', () => {
       '{"resources": [1]}',
       '{"resources": [null]}',
       '{"resources": [[]]}',
+      '{"resources": [{}, 1]}',
     ]) {
       writeFileSync(file, text)
       expect(await refusal(), text).to.deep.equal(none)
