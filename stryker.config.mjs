@@ -7,7 +7,7 @@ import {fileURLToPath} from 'node:url'
 export const MODULES = {
   // The log replay and the paths it keys files by: where a slip silently keeps or drops rows.
   delta: {
-    mutate: ['src/lake/delta/{snapshot,paths,log-reader}.ts'],
+    mutate: ['src/lake/delta/{snapshot,paths}.ts'],
     spec: ['replay', 'write', 'scan', 'checkpoint', 'maintenance', 'testdata'].map((t) => `test/lake/delta/${t}.test.ts`),
   },
   search: {mutate: ['src/search/compile-sqlite.ts'], spec: ['test/search/compile-sqlite.test.ts']},
@@ -17,7 +17,8 @@ export const MODULES = {
   ingest: {mutate: ['src/ingest/{ingest,walk}.ts'], spec: ['test/ingest/ingest.test.ts', 'test/ingest/walk.test.ts']},
   query: {
     mutate: ['src/backends/local/query-{execution,session,sql}.ts'],
-    spec: ['containment', 'query-sql', 'engine'].map((t) => `test/query/${t}.test.ts`),
+    // engine.test.ts is left out: its cancellation test runs a query that only an abort stops, a minute per mutant there.
+    spec: ['test/query/containment.test.ts', 'test/query/query-sql.test.ts'],
   },
 }
 

@@ -134,6 +134,8 @@ const ANSWERS: Array<[query: string, files: string[]]> = [
   ['(glucose -lactate) OR ammonium', ['f2', 'f3']],
   ['ammonium OR -glucose', ['f3', 'f4', 'f5', 'f6']],
   ['-status:failed -glutamine', ['f1', 'f5']],
+  ['-glucose -glutamine', ['f5', 'f6']],
+  ['glutamine -ammonium -glucose', ['f4']],
   // Metadata and label fields: words of that field only.
   ['project:alpha', ['f1', 'f2', 'f6']],
   ['project:alp*', ['f1', 'f2', 'f6']],
@@ -169,6 +171,7 @@ const ANSWERS: Array<[query: string, files: string[]]> = [
   ['status:fail*', ['f2', 'f6']],
   ['status:fail_d', []],
   ['status:fail%', []],
+  ['status:%failed', []],
   ['id:1A00', ['f1']],
   ['id:3c', ['f3', 'f4']],
   ['id:3c0', ['f3']],
@@ -196,6 +199,7 @@ const ANSWERS: Array<[query: string, files: string[]]> = [
   ['modified:2024-03-20', ['f2']],
   // Words beside SQL conditions in one AND: excluded words still excluded.
   ['label:cambridge category:RAW -ammonium', ['f2']],
+  ['label:cambridge category:RAW -ammonium -glucose', []],
   ['label:cambridge category:ENGINEERED -glutamine', []],
   ['label:cambridge category:ENGINEERED -ammonium', ['f4']],
   ['category:RAW -glutamine', ['f1', 'f5', 'f6']],
@@ -207,6 +211,7 @@ const ANSWERS: Array<[query: string, files: string[]]> = [
   ['-(glucose size<1000)', ['f2', 'f3', 'f4', 'f5', 'f6']],
   // OR with SQL conditions, and groups of both inside each other.
   ['status:failed OR glutamine', ['f2', 'f3', 'f4', 'f6']],
+  ['status:failed OR glucose OR ammonium', ['f1', 'f2', 'f3', 'f6']],
   ['size<100 OR ammonium', ['f3', 'f6']],
   ['glutamine OR size<0', ['f2', 'f3', 'f4']],
   ['(glucose OR status:failed) -lactate', ['f2', 'f6']],
@@ -271,6 +276,8 @@ describe('search: the SQLite FTS5 compiler, judged by the files each query finds
     // Every file with site=cambridge has it alike: the exact-value bonus, no bm25.
     expect(await scores('label.site:cambridge')).to.deep.equal({f2: 10, f3: 10, f4: 10})
     expect(await scores('label.site:cambr*')).to.deep.equal({f2: 0, f3: 0, f4: 0})
+    expect(await scores('label.site:cambridge*')).to.deep.equal({f2: 0, f3: 0, f4: 0})
+    for (const score of Object.values(await scores('name:plate'))) expect(score).to.be.greaterThan(0).and.lessThan(10)
     expect(await scores('gluc*')).to.deep.equal({f1: 0, f2: 0})
     expect(await scores('size<1000')).to.deep.equal({f1: 0, f5: 0, f6: 0})
     expect(await scores('-glutamine label:north')).to.deep.equal({f5: 10})
@@ -302,6 +309,7 @@ describe('search: the SQLite FTS5 compiler, judged by the files each query finds
     const snippet = async (query: string, file: string): Promise<string | null> =>
       (await search.search(parseQuery(query), {limit: 100})).hits.find((h) => names.get(h.file.fileId) === file)!.snippet
     expect(await snippet('glucose', 'f1')).to.contain('«glucose»')
+    expect(await snippet('glucose OR ammonium', 'f3')).to.contain('«ammonium»')
     expect(await snippet('label.site:boston', 'f1')).to.contain('site: «boston»')
     expect(await snippet('sample:boston', 'f5')).to.contain('North «Boston»')
     expect(await snippet('path:cedex', 'f3')).to.contain('«cedex»')
