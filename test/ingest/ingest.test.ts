@@ -68,6 +68,18 @@ describe('ingestFiles', function () {
     ])
   })
 
+  it('a same-size edit with a new time is read and stored as a new version', async () => {
+    const file = path.join(drop, 'run.csv')
+    writeFileSync(file, 'well,value\nA1,1\n')
+    utimesSync(file, new Date('2024-01-01'), new Date('2024-01-01'))
+    await ingest()
+    writeFileSync(file, 'well,value\nA1,2\n')
+    utimesSync(file, new Date('2024-01-02'), new Date('2024-01-02'))
+    const edited = await ingest()
+    expect(statuses(edited)).to.deep.equal([['run.csv', 'version', '2']])
+    expect(edited.files[0].sha256).to.equal(sha256('well,value\nA1,2\n'))
+  })
+
   it('a touched file with the same bytes stays unchanged, and so does one whose time alone moved', async () => {
     const file = path.join(drop, 'run.csv')
     writeFileSync(file, 'well,value\nA1,1\n')

@@ -59,6 +59,12 @@ describe('walkFiles', () => {
     const filtered = await collect([path.join(root, 'one')], {include: ['**/*.csv'], exclude: ['skip/**']})
     expect(filtered.map((e) => e.kind === 'file' && e.relativePath)).to.deep.equal(['x.csv'])
     expect((await collect([single], {exclude: ['*.csv']})).length).to.equal(0)
+    // Patterns match dot files too, both ways.
+    file('one/.hidden.csv')
+    const dots = (options: object) =>
+      collect([path.join(root, 'one')], options).then((all) => all.map((e) => e.kind === 'file' && e.relativePath))
+    expect(await dots({include: ['*.csv']})).to.deep.equal(['.hidden.csv', 'x.csv'])
+    expect(await dots({exclude: ['**/*.csv']})).to.deep.equal(['y.txt'])
   })
 
   it('reports what it cannot take, each with its reason, and goes on', async () => {
