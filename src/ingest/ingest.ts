@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
-import type {Backend, FileRecord, Label} from '../backends/types.js'
+import type {Backend, Label, NewFileRecord} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
@@ -86,7 +86,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
     options.onFile?.(outcome, bytes)
   }
   // Stored files' records are written a batch at a time (one transaction), after their bytes are durable.
-  let pending: {record: FileRecord; outcome: FileOutcome & {kind: 'file'}}[] = []
+  let pending: {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}[] = []
   const flush = async (): Promise<void> => {
     const batch = pending
     pending = []
@@ -151,7 +151,7 @@ async function ingestOne(
   entry: FoundFile,
   host: string,
   options: IngestOptions,
-): Promise<FileOutcome | {record: FileRecord; outcome: FileOutcome & {kind: 'file'}}> {
+): Promise<FileOutcome | {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}> {
   if (entry.size === 0) {
     return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
   }
@@ -187,7 +187,7 @@ async function ingestOne(
     ...options.metadata,
   }
   const labels = mergeLabels(latest?.labels ?? [], options.labels ?? [])
-  const fileRecord: FileRecord = {
+  const fileRecord: NewFileRecord = {
     fileId: randomUUID(),
     category: 'RAW',
     traceId: randomUUID(),
@@ -230,7 +230,7 @@ async function readAndStore(
   return {head, stored: dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path)}
 }
 
-function describe(file: FileRecord, status: FileStatus): IngestedFile {
+function describe(file: NewFileRecord, status: FileStatus): IngestedFile {
   return {
     fileId: file.fileId,
     sourcePath: file.sourcePath,

@@ -274,7 +274,9 @@ async function matchingFiles(
     )
   }
   const byPath = new Map(
-    await Promise.all(snapshot.files.map(async (f) => [await storage.localPath(decodeDataPath(f.path, snapshot.location)), f] as const)),
+    await Promise.all(
+      snapshot.files.map(async (f) => [await storage.engine.localPath(decodeDataPath(f.path, snapshot.location)), f] as const),
+    ),
   )
   return {
     files: found.map((row) => byPath.get(String(row.file))).filter((f): f is AddAction => f !== undefined),
