@@ -377,6 +377,9 @@ export interface BackendCapabilities {
   searchRanking: 'bm25' | 'ts_rank'
 }
 
+/** Who a policy is for: readers list, read and query; writers also ingest, convert and label; admins also maintain tables. */
+export type AccessRole = 'reader' | 'writer' | 'admin'
+
 /** One check of `labmesh doctor`: ok, or a warning or failure with the fix. */
 export interface HealthCheck {
   name: string
@@ -398,6 +401,8 @@ export interface Backend {
   lakeStorage(location: string): LakeStorage
   /** What `labmesh doctor` checks: every service the profile uses, each with its fix. */
   diagnose(): Promise<HealthCheck[]>
+  /** The least-privilege policies for the profile's own resources, per role (IAM policy documents on AWS). */
+  accessPolicies?(): Promise<Record<AccessRole, object>>
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
   /** SQL over the catalog's tables (the query stage). */

@@ -50,11 +50,12 @@ const DELETE_BATCH = 1000
 export class S3Facade {
   readonly bucket: string
   private readonly kmsKeyId: string
+  private readonly others = new Map<string, S3Facade>()
 
   private constructor(
     private readonly client: S3Client,
     private readonly sdk: typeof import('@aws-sdk/client-s3'),
-    options: S3FacadeOptions,
+    private readonly options: S3FacadeOptions,
   ) {
     if (!options.kmsKeyId)
       throw new LabmeshError('INVALID_INPUT', 'an aws profile needs a KMS key: labmesh writes nothing to S3 unencrypted', {
@@ -75,6 +76,15 @@ export class S3Facade {
       responseChecksumValidation: 'WHEN_REQUIRED',
     })
     return new S3Facade(client, sdk, options)
+  }
+
+  /** The facade for the bucket of an s3:// URL (a registered table may live in another bucket): same client, same key. */
+  forLocation(url: string): S3Facade {
+    const bucket = /^s3:\/\/([^/]+)/.exec(url)?.[1]
+    if (!bucket || bucket === this.bucket) return this
+    let other = this.others.get(bucket)
+    if (!other) this.others.set(bucket, (other = new S3Facade(this.client, this.sdk, {...this.options, bucket})))
+    return other
   }
 
   url(key: string): string {
