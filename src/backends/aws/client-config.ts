@@ -18,6 +18,8 @@ export interface SharedClientConfig {
   retryMode: 'adaptive'
   maxAttempts: number
   customUserAgent: [string, string][]
+  /** Set only by tests that point one facade at a local server; users set AWS_ENDPOINT_URL_<SERVICE>. */
+  endpoint?: string
 }
 
 /**

@@ -47,7 +47,7 @@ export class S3LakeStorage implements LakeStorage {
     this.root = match[2].replace(/\/+$/, '')
     this.location = `s3://${s3.bucket}/${this.root}`
     this.objects = {
-      get: (relative) => s3.getBytes(this.key(relative)),
+      get: async (relative) => s3.getBytes(this.key(relative)),
       head: async (relative) => {
         const info = await s3.head(this.key(relative))
         return info && {path: relative, size: info.size, mtime: info.mtime}
@@ -56,9 +56,9 @@ export class S3LakeStorage implements LakeStorage {
         await s3.put({key: this.key(relative), body: Buffer.from(bytes)})
       },
       list: (prefix, startAfter) => this.list(prefix, startAfter),
-      deleteMany: (paths) => s3.deleteMany(paths.map((p) => this.key(p))),
+      deleteMany: async (paths) => s3.deleteMany(paths.map((p) => this.key(p))),
     }
-    this.log = {putIfAbsent: (relative, bytes) => this.putIfAbsent(relative, Buffer.from(bytes))}
+    this.log = {putIfAbsent: async (relative, bytes) => this.putIfAbsent(relative, Buffer.from(bytes))}
     this.engine = {localPath: (relative) => this.cached(relative), stage: (relative) => this.stage(relative)}
   }
 
