@@ -68,7 +68,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       exportFormats: ['csv', 'parquet'],
       searchRanking: settings.openSearchEndpoint ? 'bm25' : 'ts_rank',
     },
-    objects: createS3ObjectStore(s3, prefix),
+    objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     ...lake,

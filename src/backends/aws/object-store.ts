@@ -8,8 +8,15 @@ import type {Category, ObjectStore, StoredObject} from '../types.js'
 import type {S3Facade} from './s3.js'
 
 const SHA256 = /^[0-9a-f]{64}$/
-/** Above this, uploads go in parts (parallel, resumable by the SDK's retries, up to 5 TB). */
+/** Above this, uploads go in parts (parallel, each retried by the SDK, up to 5 TB). */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024
+
+export interface S3ObjectStoreOptions {
+  /** '' or a folder ending in `/`. */
+  prefix: string
+  /** Files larger than this are uploaded in parts; default MULTIPART_THRESHOLD. */
+  multipartThreshold?: number
+}
 
 /** Where each category's objects live under the profile's prefix. */
 const FOLDERS: Record<Category, string> = {RAW: 'raw/', ENGINEERED: 'engineered/'}
@@ -20,18 +27,20 @@ const FOLDERS: Record<Category, string> = {RAW: 'raw/', ENGINEERED: 'engineered/
  * sha256 as `x-amz-checksum-sha256`, so S3 refuses a body that does not hash to its own name; a
  * create is conditional (`If-None-Match: *`): an existing object is the dedup case, not an error.
  */
-export function createS3ObjectStore(s3: S3Facade, prefix: string): ObjectStore {
+export function createS3ObjectStore(s3: S3Facade, options: S3ObjectStoreOptions): ObjectStore {
+  const {prefix} = options
+  const threshold = options.multipartThreshold ?? MULTIPART_THRESHOLD
   const keyOf = (sha256: string, category: Category = 'RAW'): string => {
     if (!SHA256.test(sha256)) throw new LabmeshError('INVALID_INPUT', `not a sha256 digest: ${sha256}`)
     return `${prefix}${FOLDERS[category]}${sha256.slice(0, 2)}/${sha256}`
   }
 
   return {
-    async putBytes(bytes, options = {}): Promise<StoredObject> {
+    async putBytes(bytes, putOptions = {}): Promise<StoredObject> {
       const digest = createHash('sha256').update(bytes).digest()
       const sha256 = digest.toString('hex')
       const {created} = await s3.put({
-        key: keyOf(sha256, options.category),
+        key: keyOf(sha256, putOptions.category),
         body: bytes,
         checksumSha256: digest.toString('base64'),
         ifAbsent: true,
@@ -39,15 +48,15 @@ export function createS3ObjectStore(s3: S3Facade, prefix: string): ObjectStore {
       return {sha256, size: bytes.length, created}
     },
 
-    async putFile(sourcePath, options = {}): Promise<StoredObject> {
+    async putFile(sourcePath, putOptions = {}): Promise<StoredObject> {
       // The name must be the hash of the bytes S3 stores: hash first, then upload while checking the
       // bytes sent hash the same (a file changing meanwhile fails the upload, which leaves nothing).
       const {sha256, size} = await hashFile(sourcePath)
-      const key = keyOf(sha256, options.category)
+      const key = keyOf(sha256, putOptions.category)
       if (await s3.head(key)) return {sha256, size, created: false}
       const verified = verifying(sha256, sourcePath)
       const source = createReadStream(sourcePath, {highWaterMark: 1024 * 1024}).pipe(verified)
-      if (size <= MULTIPART_THRESHOLD) {
+      if (size <= threshold) {
         const {created} = await s3.put({
           key,
           body: source,
@@ -55,12 +64,12 @@ export function createS3ObjectStore(s3: S3Facade, prefix: string): ObjectStore {
           checksumSha256: Buffer.from(sha256, 'hex').toString('base64'),
           ifAbsent: true,
         })
-        options.onBytes?.(size)
+        putOptions.onBytes?.(size)
         return {sha256, size, created}
       }
       let reported = 0
       await s3.upload(key, source, (loaded) => {
-        options.onBytes?.(loaded - reported)
+        putOptions.onBytes?.(loaded - reported)
         reported = loaded
       })
       return {sha256, size, created: true}

@@ -36,6 +36,8 @@ export interface S3FacadeOptions {
   kmsKeyId: string
   /** Path-style URLs (MinIO, Ceph, emulators). */
   pathStyle?: boolean
+  /** Bytes per part of a multipart upload (at least 5 MiB); default 16 MiB. */
+  partSize?: number
 }
 
 const MULTIPART_PART = 16 * 1024 * 1024
@@ -128,7 +130,7 @@ export class S3Facade {
     const upload = new Upload({
       client: this.client,
       params: {Bucket: this.bucket, Key: key, Body: body, ChecksumAlgorithm: 'SHA256', ...this.encryption},
-      partSize: MULTIPART_PART,
+      partSize: this.options.partSize ?? MULTIPART_PART,
       queueSize: MULTIPART_QUEUE,
       leavePartsOnError: false,
     })
