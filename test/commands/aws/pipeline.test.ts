@@ -1,19 +1,21 @@
-import {readFileSync} from 'node:fs'
+import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
 import {TestWorkspace} from '../../support/cli.js'
 import {CONVERTED_EXPORTS} from '../../support/converted-workspace.js'
 import {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
+import {testS3Facade} from '../../support/aws/clients.js'
 import {PG_PASSWORD, testDatabase} from '../../support/aws/postgres.js'
 import {TestS3} from '../../support/aws/s3-server.js'
+import {DELTA_TABLES} from '../../support/testdata.js'
 
 /**
  * The aws backend end to end, as a user runs it: the built CLI in a subprocess, the real S3
  * protocol (s3rver behind the recording proxy), a real PostgreSQL, and Glue, STS, KMS and Athena
  * answered by the recording endpoint (no AWS account here). Real exports from ../shared/testdata.
  */
-describe('aws backend: init, ingest, convert, files get, catalog list', function () {
+describe('aws backend end to end: init, ingest, convert, files get, catalog, doctor', function () {
   this.timeout(300_000)
   let s3: TestS3
   let aws: AwsEndpoint
@@ -120,4 +122,115 @@ describe('aws backend: init, ingest, convert, files get, catalog list', function
       latest: 'boolean',
     })
   })
+
+  it('registers an existing s3:// Delta folder written by Spark in Glue and describes it from its log', async () => {
+    const source = path.join(DELTA_TABLES, 'delta-0.8.0-partitioned')
+    const facade = await testS3Facade(s3)
+    for (const file of walk(source)) {
+      await facade.put({key: `external/partitioned/${path.relative(source, file).split(path.sep).join('/')}`, body: readFileSync(file)})
+    }
+    facade.destroy()
+    const registered = await run(['catalog', 'register', 'shared.partitioned', `s3://${s3.bucket}/external/partitioned`, '--json'])
+    expect(registered.code, registered.stderr).to.equal(0)
+    expect(registered.json).to.include({database: 'shared', table: 'partitioned', managed: false})
+    const glue = aws.tables.get('labmesh_shared/partitioned') as any
+    expect(glue.Parameters).to.include({table_type: 'DELTA', 'labmesh.managed': 'false'})
+    expect(glue.PartitionKeys.map((k: any) => k.Name)).to.deep.equal(['year', 'month', 'day'])
+    const described = await run(['catalog', 'describe', 'shared.partitioned', '--sample', '3', '--json'])
+    expect(described.code, described.stderr).to.equal(0)
+    expect(described.json.sample).to.have.length(3)
+    const history = await run(['catalog', 'history', 'shared.partitioned', '--json'])
+    expect(history.json.versions.length).to.be.greaterThan(0)
+
+    const badName = await run(['catalog', 'register', 'Shared.Partitioned', `s3://${s3.bucket}/external/partitioned`, '--json'])
+    expect(badName.code).to.equal(6)
+    expect(badName.json.error.code).to.equal('INVALID_INPUT')
+    expect(badName.json.error.message).to.include('Shared')
+    const local = await run(['catalog', 'register', 'shared.local', source, '--json'])
+    expect(local.json.error.code).to.equal('UNSUPPORTED')
+    expect(local.json.error.message).to.include('aws backend')
+  })
+
+  it('doctor checks every service, exits 5 naming the fix when one fails, and prints least-privilege policies', async () => {
+    const healthy = await run(['doctor', '--json'])
+    expect(healthy.code, healthy.stdout).to.equal(0)
+    const status = Object.fromEntries(healthy.json.checks.map((c: any) => [c.name, c.status]))
+    expect(status).to.deep.equal({
+      credentials: 'ok',
+      bucket: 'ok',
+      'bucket encryption': 'ok',
+      'public access': 'ok',
+      versioning: 'ok',
+      'kms key': 'ok',
+      postgresql: 'ok',
+      'glue database': 'ok',
+      athena: 'ok',
+      node: 'ok',
+    })
+
+    aws.keys.set('alias/labmesh-test', {
+      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      state: 'Disabled',
+    })
+    s3.settings.versioning = 'Suspended'
+    try {
+      const failing = await run(['doctor', '--json'])
+      expect(failing.code).to.equal(5)
+      const byName = new Map<string, any>(failing.json.checks.map((c: any) => [c.name, c]))
+      expect(byName.get('kms key').status).to.equal('fail')
+      expect(byName.get('kms key').fix).to.be.a('string')
+      expect(byName.get('versioning')).to.include({status: 'warn'})
+      expect(byName.get('versioning').fix).to.include('put-bucket-versioning')
+    } finally {
+      aws.keys.set('alias/labmesh-test', {
+        arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        state: 'Enabled',
+      })
+      s3.settings.versioning = 'Enabled'
+    }
+
+    const policy = await run(['doctor', '--policy', '--role', 'writer', '--json'])
+    expect(policy.code, policy.stderr).to.equal(0)
+    const statements = policy.json.Statement as any[]
+    const allowed = (action: string) => statements.filter((s) => s.Action.includes(action)).flatMap((s) => s.Resource)
+    expect(allowed('s3:PutObject')).to.deep.equal([`arn:aws:s3:::${s3.bucket}/team/*`])
+    expect(allowed('s3:DeleteObject')).to.deep.equal([])
+    expect(allowed('kms:GenerateDataKey')).to.have.length(1)
+    expect(allowed('glue:CreateTable')).to.include('arn:aws:glue:us-east-1:123456789012:database/labmesh_*')
+    const admin = await run(['doctor', '--policy', '--json'])
+    expect(Object.keys(admin.json)).to.deep.equal(['reader', 'writer', 'admin'])
+    expect(JSON.stringify(admin.json.reader)).to.not.include('s3:PutObject')
+  })
+
+  it('fails with FORBIDDEN (exit 4) naming the denied action, and UNAUTHORIZED without credentials', async () => {
+    aws.denied.add('AWSGlue.GetTables')
+    try {
+      const denied = await run(['catalog', 'list', '--json'])
+      expect(denied.code).to.equal(4)
+      expect(denied.json.error.code).to.equal('FORBIDDEN')
+      expect(denied.json.error.message).to.include('glue:GetTables')
+    } finally {
+      aws.denied.clear()
+    }
+    const anonymous = await ws.run(['catalog', 'list', '--profile', 'prod', '--json'], {
+      env: {
+        ...env,
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+        AWS_CONFIG_FILE: ws.path('none'),
+        AWS_SHARED_CREDENTIALS_FILE: ws.path('none'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
+    })
+    expect(anonymous.code).to.equal(4)
+    expect(anonymous.json.error.code).to.equal('UNAUTHORIZED')
+  })
 })
+
+function* walk(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, {withFileTypes: true})) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) yield* walk(full)
+    else yield full
+  }
+}

@@ -42,6 +42,12 @@ export class TestS3 {
   private readonly locks = new Map<string, Promise<void>>()
   /** The endpoint clients use (the proxy). */
   endpoint = ''
+  /** The bucket settings GetBucketEncryption, GetPublicAccessBlock and GetBucketVersioning answer (s3rver has none). */
+  settings = {
+    encryptionKey: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab' as string | null,
+    publicAccessBlocked: true,
+    versioning: 'Enabled',
+  }
 
   async start(): Promise<this> {
     this.server = new S3rver({
@@ -95,6 +101,14 @@ export class TestS3 {
       request.resume()
       return this.sendError(response, fault.error.status, fault.error.code, fault.error.message)
     }
+    if (
+      request.method === 'GET' &&
+      pathname.replace(/\/$/, '') === `/${this.bucket}` &&
+      /[?&](encryption|publicAccessBlock|versioning)(=|&|$)/.test(url)
+    ) {
+      request.resume()
+      return this.bucketSetting(url, response)
+    }
     const conditional = request.method === 'PUT' && request.headers['if-none-match'] === '*' && !url.includes('uploadId=')
     if (!conditional) return this.forward(request, response, fault?.dropAfterForward)
     // One conditional write per key at a time: the check and the write are atomic, as on S3.
@@ -115,6 +129,40 @@ export class TestS3 {
     } finally {
       release()
     }
+  }
+
+  /** Bucket configuration answers in the shapes of the S3 API reference. */
+  private bucketSetting(url: string, response: http.ServerResponse): void {
+    const xml = (body: string) => {
+      const text = `<?xml version="1.0" encoding="UTF-8"?>\n${body}`
+      response.writeHead(200, {'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(text)})
+      response.end(text)
+    }
+    if (/[?&]encryption/.test(url)) {
+      const key = this.settings.encryptionKey
+      if (!key)
+        return this.sendError(
+          response,
+          404,
+          'ServerSideEncryptionConfigurationNotFoundError',
+          'The server side encryption configuration was not found',
+        )
+      return xml(
+        `<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>${key}</KMSMasterKeyID></ApplyServerSideEncryptionByDefault><BucketKeyEnabled>true</BucketKeyEnabled></Rule></ServerSideEncryptionConfiguration>`,
+      )
+    }
+    if (/[?&]publicAccessBlock/.test(url)) {
+      if (!this.settings.publicAccessBlocked)
+        return this.sendError(response, 404, 'NoSuchPublicAccessBlockConfiguration', 'The public access block configuration was not found')
+      return xml(
+        '<PublicAccessBlockConfiguration><BlockPublicAcls>true</BlockPublicAcls><IgnorePublicAcls>true</IgnorePublicAcls><BlockPublicPolicy>true</BlockPublicPolicy><RestrictPublicBuckets>true</RestrictPublicBuckets></PublicAccessBlockConfiguration>',
+      )
+    }
+    return xml(
+      this.settings.versioning
+        ? `<VersioningConfiguration><Status>${this.settings.versioning}</Status></VersioningConfiguration>`
+        : '<VersioningConfiguration/>',
+    )
   }
 
   private exists(keyPath: string): Promise<boolean> {
