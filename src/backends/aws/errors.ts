@@ -1,4 +1,4 @@
-import {LabmeshError} from '../../errors.js'
+import {isLabmeshError, LabmeshError} from '../../errors.js'
 
 /** What an AWS call was doing, for the error it may raise: `s3:PutObject` on `s3://bucket/key`. */
 export interface AwsCall {
@@ -59,7 +59,7 @@ const KMS = new Set([
  * service errors -> BACKEND; a missing object or entity -> NOT_FOUND.
  */
 export function awsError(error: unknown, call: AwsCall): LabmeshError {
-  if (error instanceof LabmeshError) return error
+  if (isLabmeshError(error)) return error
   const e = (error ?? {}) as SdkError
   const name = e.name ?? e.Code ?? e.code ?? 'Error'
   const status = e.$metadata?.httpStatusCode

@@ -4,7 +4,7 @@ import {mkdir, rename, rm, stat} from 'node:fs/promises'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 
-import {LabmeshError} from '../../errors.js'
+import {isLabmeshError, LabmeshError} from '../../errors.js'
 import {hashFile} from '../../ingest/hash.js'
 import type {EngineAccess, LakeStorage, LogStore, StagedFile, StoredObject, TableObjects} from '../../lake/delta/storage.js'
 import {MULTIPART_THRESHOLD} from './object-store.js'
@@ -85,7 +85,7 @@ export class S3LakeStorage implements LakeStorage {
         if (!created) throw new LabmeshError('CONFLICT', `${relative} already exists in ${this.location}`, {subject: relative})
         return
       } catch (error) {
-        const inFlight = error instanceof LabmeshError && error.code === 'CONFLICT' && error.suggestions.includes('retry the same write')
+        const inFlight = isLabmeshError(error, 'CONFLICT') && error.suggestions.includes('retry the same write')
         if (!inFlight || attempt >= CONFLICT_RETRIES) throw error
         await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt))
       }

@@ -1,7 +1,7 @@
 import {listValue} from '@duckdb/node-api'
 
 import {withConnection} from '../duckdb.js'
-import {LabmeshError} from '../../errors.js'
+import {isLabmeshError, LabmeshError} from '../../errors.js'
 import {type Action, parseCommit} from './actions.js'
 import {commitPath, LAST_CHECKPOINT_PATH, LOG_DIR, parseLogFileName} from './paths.js'
 import {type LakeStorage, listAll, type StoredObject} from './storage.js'
@@ -75,7 +75,7 @@ export async function readLastCheckpoint(storage: LakeStorage): Promise<LastChec
   try {
     text = (await storage.objects.get(LAST_CHECKPOINT_PATH)).toString('utf8')
   } catch (error) {
-    if (error instanceof LabmeshError && error.code === 'NOT_FOUND') return undefined
+    if (isLabmeshError(error, 'NOT_FOUND')) return undefined
     throw error
   }
   try {

@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 import type {DuckDBValue} from '@duckdb/node-api'
 
 import {withConnection} from '../duckdb.js'
-import {LabmeshError} from '../../errors.js'
+import {isLabmeshError, LabmeshError} from '../../errors.js'
 import {LABMESH_VERSION} from '../../version.js'
 import {
   type Action,
@@ -154,7 +154,7 @@ export class Transaction {
     try {
       return await readCommit(this.storage, version)
     } catch (error) {
-      if (error instanceof LabmeshError && error.code === 'NOT_FOUND') return undefined
+      if (isLabmeshError(error, 'NOT_FOUND')) return undefined
       throw error
     }
   }

@@ -62,14 +62,12 @@ describe('metadata credentials from Secrets Manager', function () {
     const secrets = mockClient(SecretsManagerClient)
     try {
       const config = {region: 'eu-west-1'} as never
-      secrets
-        .on(GetSecretValueCommand, {SecretId: 'gone'})
-        .rejects(
-          Object.assign(new Error("Secrets Manager can't find the specified secret."), {
-            name: 'ResourceNotFoundException',
-            $metadata: {httpStatusCode: 400},
-          }),
-        )
+      secrets.on(GetSecretValueCommand, {SecretId: 'gone'}).rejects(
+        Object.assign(new Error("Secrets Manager can't find the specified secret."), {
+          name: 'ResourceNotFoundException',
+          $metadata: {httpStatusCode: 400},
+        }),
+      )
       secrets
         .on(GetSecretValueCommand, {SecretId: 'locked'})
         .rejects(Object.assign(new Error('not authorized'), {name: 'AccessDeniedException', $metadata: {httpStatusCode: 400}}))

@@ -1,6 +1,6 @@
 import type {ClientConfig, Pool, PoolClient, QueryResult, QueryResultRow} from 'pg'
 
-import {LabmeshError} from '../../../errors.js'
+import {isLabmeshError, LabmeshError} from '../../../errors.js'
 import type {DatabaseSecret} from '../secrets.js'
 
 /** Where the metadata database is: a postgres:// URL (no password in it), or a Secrets Manager secret. */
@@ -120,7 +120,7 @@ export function isLoopback(host: string | undefined): boolean {
 
 /** A PostgreSQL failure as a LabmeshError: unreachable -> BACKEND, bad credentials -> UNAUTHORIZED, no privilege -> FORBIDDEN. */
 export function postgresError(error: unknown, target: string): LabmeshError {
-  if (error instanceof LabmeshError) return error
+  if (isLabmeshError(error)) return error
   const e = error as {code?: string; message?: string}
   const message = e.message ?? String(error)
   if (AUTH_FAILED.has(e.code ?? '')) {
