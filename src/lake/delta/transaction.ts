@@ -22,6 +22,7 @@ import {
 import {checkpointInterval, writeCheckpoint} from './checkpoint.js'
 import {readCommit} from './log-reader.js'
 import {commitPath} from './paths.js'
+import {type ColumnValues, mayHoldAny} from './prune.js'
 import {assertCanRemoveRows, assertWritable} from './protocol.js'
 import {scanSql} from './scan.js'
 import {parseSchema, sameType} from './schema.js'
@@ -32,6 +33,8 @@ import type {LakeStorage} from './storage.js'
 export interface Predicate {
   sql: string
   params?: Record<string, DuckDBValue>
+  /** When the expression implies `column IN (values)`: files whose statistics rule that out are never read. */
+  columnIn?: ColumnValues
 }
 
 export interface CommitResult {
@@ -207,7 +210,10 @@ export class Transaction {
     const removedToo = winner.filter(isRemove).find((a) => removing.has(fileKey(a.remove.path, deletionVectorId(a.remove.deletionVector))))
     if (removedToo) throw conflict(`removed ${removedToo.remove.path}, which this transaction removes too`)
 
-    const added = winner.filter(isAdd).map((a) => a.add)
+    const added = winner
+      .filter(isAdd)
+      .map((a) => a.add)
+      .filter((add) => !this.readPredicate?.columnIn || mayHoldAny(add, this.readPredicate.columnIn))
     if (this.readPredicate && added.length > 0) {
       const view = new Snapshot(location, version, 0, protocol, metadata, added, [], new Map())
       const sql = await scanSql(this.storage, view)

@@ -109,7 +109,7 @@ export async function replaceRows(
 export function fileIdPredicate(fileIds: string[]): Predicate & {params: Record<string, string>} {
   if (fileIds.length === 0) return {sql: 'false', params: {}}
   const params = Object.fromEntries(fileIds.map((id, i) => [`file_${i}`, id]))
-  return {sql: `file_id IN (${fileIds.map((_, i) => `$file_${i}`).join(', ')})`, params}
+  return {sql: `file_id IN (${fileIds.map((_, i) => `$file_${i}`).join(', ')})`, params, columnIn: {column: 'file_id', values: fileIds}}
 }
 
 type Kind = 'number' | 'string' | 'boolean'
