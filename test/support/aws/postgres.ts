@@ -29,7 +29,8 @@ export async function freePort(): Promise<number> {
   })
 }
 
-async function start(): Promise<{port: number; stop(): Promise<void>}> {
+/** Starts a server (tests share one through testDatabase; benchmarks start their own). */
+export async function startPostgres(): Promise<{port: number; stop(): Promise<void>}> {
   const port = await freePort()
   const root = mkdtempSync(path.join(tmpdir(), 'labmesh-pg-'))
   // The server's own user must reach its data folder inside this one.
@@ -61,10 +62,14 @@ async function start(): Promise<{port: number; stop(): Promise<void>}> {
 /** A new, empty database on the shared test server; its URL carries the password (tests only). */
 export async function testDatabase(): Promise<{url: string; urlWithoutPassword: string; port: number; name: string}> {
   if (!server) {
-    server = start()
+    server = startPostgres()
     after(async () => (await server?.catch(() => undefined))?.stop())
   }
-  const {port} = await server
+  return createDatabase((await server).port)
+}
+
+/** A new, empty database on a server started by startPostgres. */
+export async function createDatabase(port: number): Promise<{url: string; urlWithoutPassword: string; port: number; name: string}> {
   const name = `t_${randomUUID().replaceAll('-', '')}`
   const admin = new pg.Client({host: '127.0.0.1', port, user: PG_USER, password: PG_PASSWORD, database: 'postgres'})
   await admin.connect()
