@@ -1,4 +1,5 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {createHash} from 'node:crypto'
+import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
@@ -200,6 +201,30 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
     const admin = await run(['doctor', '--policy', '--json'])
     expect(Object.keys(admin.json)).to.deep.equal(['reader', 'writer', 'admin'])
     expect(JSON.stringify(admin.json.reader)).to.not.include('s3:PutObject')
+  })
+
+  it('reports a file whose upload is denied and stores the rest: no record points at a missing object', async () => {
+    const drop = ws.path('drop')
+    mkdirSync(drop, {recursive: true})
+    const kept = 'Well,Value\nA1,0.25\n'
+    const refused = 'Well,Value\nA1,0.75\n'
+    writeFileSync(path.join(drop, 'kept.csv'), kept)
+    writeFileSync(path.join(drop, 'refused.csv'), refused)
+    const sha = createHash('sha256').update(refused).digest('hex')
+    s3.inject({
+      method: 'PUT',
+      path: new RegExp(`/raw/${sha.slice(0, 2)}/${sha}$`),
+      error: {status: 403, code: 'AccessDenied', message: 'Access Denied'},
+    })
+    const ingested = await run(['ingest', drop, '--json'])
+    expect(ingested.code).to.equal(6)
+    expect(ingested.json.ingested).to.equal(1)
+    expect(ingested.json.failed).to.have.length(1)
+    expect(ingested.json.failed[0]).to.include({path: path.join(drop, 'refused.csv'), code: 'FORBIDDEN'})
+    expect(ingested.json.failed[0].message).to.include('s3:PutObject')
+    const listed = (await run(['files', 'list', '--json'])).json.files.map((f: any) => path.basename(f.sourcePath))
+    expect(listed).to.include('kept.csv')
+    expect(listed).to.not.include('refused.csv')
   })
 
   it('fails with FORBIDDEN (exit 4) naming the denied action, and UNAUTHORIZED without credentials', async () => {

@@ -46,6 +46,22 @@ describe('S3 table storage', function () {
     }
   })
 
+  it('retries throttling (503 SlowDown) within the SDK, unseen by the caller', async () => {
+    const {storage, remove} = await testS3Storage(s3, `s3://${s3.bucket}/tables/${randomUUID()}`)
+    try {
+      s3.inject({
+        method: 'PUT',
+        path: /\/_last_checkpoint$/,
+        error: {status: 503, code: 'SlowDown', message: 'Please reduce your request rate.'},
+      })
+      await storage.objects.put('_delta_log/_last_checkpoint', '{"version":0,"size":1}')
+      expect((await storage.objects.get('_delta_log/_last_checkpoint')).toString()).to.equal('{"version":0,"size":1}')
+      expect(s3.matching('PUT', /\/_last_checkpoint$/).length).to.be.at.least(2)
+    } finally {
+      await remove()
+    }
+  })
+
   it('refuses a location outside its bucket', async () => {
     const error = await testS3Storage(s3, 's3://another-bucket/t').catch((e: unknown) => e)
     expect((error as LabmeshError).code).to.equal('INVALID_INPUT')
