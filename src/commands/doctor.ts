@@ -31,7 +31,8 @@ Each check is ok, warn or fail; the exit code is 5 when one fails.`
     }),
   }
 
-  public async run(): Promise<Diagnosis | Record<string, object> | object> {
+  /** The checks; with --policy, the policy document (or the documents by role) instead. */
+  public async run(): Promise<Diagnosis | object> {
     const backend = await this.backend()
     const profile = this.profile().name
     if (this.flags.policy) {
