@@ -78,9 +78,12 @@ const MIGRATION_LOCK = 7_261_977_001
  * twice and a crash leaves none half-applied. A database newer than this labmesh is refused.
  */
 export async function migrate(db: Postgres): Promise<number> {
-  await db.query('CREATE TABLE IF NOT EXISTS labmesh_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())')
   return db.transaction(async (client) => {
+    // The lock comes first: even CREATE TABLE IF NOT EXISTS fails when two sessions run it at once.
     await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS labmesh_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    )
     const {rows} = await client.query<{version: number | null}>('SELECT max(version) AS version FROM labmesh_schema')
     const current = rows[0].version ?? 0
     if (current > PG_MIGRATIONS.length) {
