@@ -64,6 +64,19 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     return ConverterRegistry.load([...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)), ...extraModules])
   }
 
+  /**
+   * Brings lab.files up to date with the records this command changed (and any change a crashed
+   * run left queued). A failure only warns: the changes stay queued and the next run writes them.
+   */
+  protected async syncFilesTable(): Promise<void> {
+    const {syncFilesTable} = await import('./lake/tables/files-sync.js')
+    try {
+      await syncFilesTable(await this.backend())
+    } catch (error) {
+      this.warn(`lab.files is not up to date (${toLabmeshError(error).message}); the next ingest, convert or label change catches up`)
+    }
+  }
+
   /** True when humans are watching: stdout is a terminal and --json is off. */
   protected get interactive(): boolean {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
