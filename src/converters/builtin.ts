@@ -2,11 +2,13 @@ import {agilentGen5} from './agilent-gen5/index.js'
 import {appbioQuantstudio} from './appbio-quantstudio/index.js'
 import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
 import {bmgMars} from './bmg-mars.js'
+import {chemometecNucleoview} from './chemometec-nucleoview.js'
 import {genericConverter} from './generic/index.js'
 import {moldevSoftmaxPro} from './moldev-softmax-pro/index.js'
 import {perkinElmerEnvision} from './perkin-elmer-envision/index.js'
 import {rocheCedexBioht} from './roche-cedex-bioht.js'
 import {thermoFisherNanodropEight} from './thermo-fisher-nanodrop-eight.js'
+import {thermoFisherVisionlite} from './thermo-fisher-visionlite.js'
 import type {Converter} from './types.js'
 
 /** The converters shipped with labmesh. Order breaks ties in detection confidence. */
@@ -19,5 +21,7 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   appbioQuantstudio,
   beckmanViCellBlu,
   rocheCedexBioht,
+  chemometecNucleoview,
+  thermoFisherVisionlite,
   genericConverter,
 ]

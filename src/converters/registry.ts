@@ -3,6 +3,7 @@ import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
+import {isXls, isXlsx} from './spreadsheet/index.js'
 import {looksBinary} from './text.js'
 import {type Converter, type ConverterInput, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
 
@@ -83,10 +84,10 @@ export class ConverterRegistry {
       throw new LabmeshError('EMPTY_FILE', `${input.name} is empty: there is nothing to convert`, {subject: input.name})
     }
     const converter = await this.choose(input.name, input.bytes, forced)
-    if (converter.name === GENERIC_CONVERTER && looksBinary(input.bytes) && !isZip(input.bytes)) {
+    if (converter.name === GENERIC_CONVERTER && looksBinary(input.bytes) && !isXlsx(input.bytes) && !isXls(input.bytes)) {
       throw new LabmeshError(
         'INVALID_DATA',
-        `${input.name} holds binary data that no converter recognises; expected a text (CSV, TSV, TXT) or XLSX instrument export`,
+        `${input.name} holds binary data that no converter recognises; expected a text (CSV, TSV, TXT) or Excel (XLSX, XLS) instrument export`,
         {
           subject: input.name,
         },
@@ -103,11 +104,6 @@ export class ConverterRegistry {
       })
     }
   }
-}
-
-/** XLSX workbooks are zip archives: binary, yet readable by the generic converter. */
-function isZip(bytes: Buffer): boolean {
-  return bytes.length > 4 && bytes.readUInt32LE(0) === 0x04034b50
 }
 
 async function loadConverterModule(file: string): Promise<Converter[]> {

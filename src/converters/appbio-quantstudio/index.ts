@@ -77,15 +77,7 @@ function readText(input: ConverterInput): QuantStudioExport {
 }
 
 async function readWorkbook(input: ConverterInput): Promise<QuantStudioExport> {
-  let exported: QuantStudioExport
-  try {
-    exported = await readWorkbookExport(input.bytes)
-  } catch (error) {
-    throw new LabmeshError('INVALID_DATA', `${input.name}: expected a readable QuantStudio .xlsx workbook: ${(error as Error).message}`, {
-      subject: input.name,
-      cause: error,
-    })
-  }
+  const exported = await readWorkbookExport(input)
   if (exported.tables.size === 0) invalid(input.name, 'QuantStudio sheets such as "Results" with a "Well" table and found none')
   return exported
 }

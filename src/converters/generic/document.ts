@@ -1,16 +1,12 @@
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, STANDARD_PLATES} from '../asm.js'
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import {plateWellCount} from '../wells.js'
 import {onlyQuantities} from './header-block.js'
 import type {HeaderEntry, Parsed, PlateRead, ReadSetting, WellSeries} from './model.js'
 import {UNITLESS} from './units.js'
 
 export const PLATE_READER_MANIFEST = `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`
 
-/** A file's plate is the smallest standard plate that holds its wells. */
-export function plateWellCount(rows: number, columns: number): number | undefined {
-  if (rows <= 0 || columns <= 0) return undefined
-  return STANDARD_PLATES.find(([r, c]) => rows <= r && columns <= c)?.[2]
-}
 
 interface WellBucket {
   well: string

@@ -1,4 +1,5 @@
 import {LabmeshError} from '../../errors.js'
+import {isXls, isXlsx} from '../spreadsheet/index.js'
 import {looksBinary} from '../text.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
 import {buildDocument} from './document.js'
@@ -6,9 +7,9 @@ import type {Parsed} from './model.js'
 import {readTextSheet, readWorkbookSheets, type Sheet} from './rows.js'
 import {scanSheets} from './scan.js'
 
-/** An .xlsx workbook is a zip whose entries include the `xl/` part. */
+/** An .xlsx workbook (a zip whose entries include the `xl/` part) or a legacy .xls one. */
 function isWorkbook(head: Buffer): boolean {
-  return head.length > 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04 && head.includes('xl/')
+  return (isXlsx(head) && head.includes('xl/')) || isXls(head)
 }
 
 function holdsNumbers(parsed: Parsed): boolean {
@@ -42,14 +43,7 @@ export const genericConverter: Converter = {
       throw new LabmeshError('INVALID_DATA', `${name}: the file is empty; expected a text or Excel instrument export`, {subject: name})
     let sheets: Sheet[]
     if (isWorkbook(bytes.subarray(0, 64 * 1024))) {
-      try {
-        sheets = await readWorkbookSheets(bytes)
-      } catch (error) {
-        throw new LabmeshError('INVALID_DATA', `${name}: not a readable Excel workbook (${(error as Error).message})`, {
-          subject: name,
-          cause: error,
-        })
-      }
+      sheets = await readWorkbookSheets(input)
     } else if (looksBinary(bytes.subarray(0, 8192))) {
       throw new LabmeshError('INVALID_DATA', `${name}: binary data; expected a text (CSV, TSV, TXT) or Excel instrument export`, {
         subject: name,
