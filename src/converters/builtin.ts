@@ -4,6 +4,8 @@ import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
 import {bmgMars} from './bmg-mars.js'
 import {chemometecNucleoview} from './chemometec-nucleoview.js'
 import {genericConverter} from './generic/index.js'
+import {luminexXponent} from './luminex-xponent.js'
+import {methodicalMind} from './methodical-mind.js'
 import {moldevSoftmaxPro} from './moldev-softmax-pro/index.js'
 import {perkinElmerEnvision} from './perkin-elmer-envision/index.js'
 import {rocheCedexBioht} from './roche-cedex-bioht.js'
@@ -23,5 +25,7 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   rocheCedexBioht,
   chemometecNucleoview,
   thermoFisherVisionlite,
+  methodicalMind,
+  luminexXponent,
   genericConverter,
 ]
