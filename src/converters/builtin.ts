@@ -8,6 +8,7 @@ import {luminexXponent} from './luminex-xponent.js'
 import {methodicalMind} from './methodical-mind.js'
 import {moldevSoftmaxPro} from './moldev-softmax-pro/index.js'
 import {perkinElmerEnvision} from './perkin-elmer-envision/index.js'
+import {revvityKaleido} from './revvity-kaleido.js'
 import {rocheCedexBioht} from './roche-cedex-bioht.js'
 import {thermoFisherNanodropEight} from './thermo-fisher-nanodrop-eight.js'
 import {thermoFisherVisionlite} from './thermo-fisher-visionlite.js'
@@ -27,5 +28,6 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   thermoFisherVisionlite,
   methodicalMind,
   luminexXponent,
+  revvityKaleido,
   genericConverter,
 ]
