@@ -1,4 +1,5 @@
 import {agilentGen5} from './agilent-gen5/index.js'
+import {appbioAbsoluteQ} from './appbio-absolute-q.js'
 import {appbioQuantstudio} from './appbio-quantstudio/index.js'
 import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
 import {bmgMars} from './bmg-mars.js'
@@ -29,5 +30,6 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   methodicalMind,
   luminexXponent,
   revvityKaleido,
+  appbioAbsoluteQ,
   genericConverter,
 ]
