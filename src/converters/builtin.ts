@@ -1,6 +1,7 @@
 import {agilentGen5} from './agilent-gen5/index.js'
 import {appbioAbsoluteQ} from './appbio-absolute-q.js'
 import {appbioQuantstudio} from './appbio-quantstudio/index.js'
+import {beckmanPharmspec} from './beckman-pharmspec.js'
 import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
 import {bmgMars} from './bmg-mars.js'
 import {chemometecNucleoview} from './chemometec-nucleoview.js'
@@ -31,5 +32,6 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   luminexXponent,
   revvityKaleido,
   appbioAbsoluteQ,
+  beckmanPharmspec,
   genericConverter,
 ]

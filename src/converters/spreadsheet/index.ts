@@ -7,7 +7,7 @@ export type {Cell, SheetRows} from './xlsx.js'
 /**
  * The one way converters read spreadsheets. `.xlsx` goes through the direct cell reader
  * (xlsx.ts): only the sheets a converter names, bounded in size. Legacy `.xls` (BIFF, written by
- * older instrument software) goes through SheetJS (`@e965/xlsx`, the maintained 0.20 line; the
+ * older instrument software) and HTML tables saved as .xls go through SheetJS (`@e965/xlsx`, the maintained 0.20 line; the
  * npm `xlsx` 0.18 has published advisories), loaded only when such a file arrives.
  */
 export interface Spreadsheet {
@@ -21,6 +21,12 @@ export function isXlsx(head: Buffer): boolean {
 }
 
 const CFB_SIGNATURE = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1])
+
+/** An HTML table saved with an .xls name, as some instrument software exports "Excel" files. */
+export function isHtmlWorkbook(head: Buffer): boolean {
+  const start = head.subarray(0, 1024).toString('latin1').trimStart().toLowerCase()
+  return (start.startsWith('<html') || start.startsWith('<!doctype html')) && head.includes('<table')
+}
 
 /** OLE compound file: the container of .xls workbooks. */
 export function isXls(head: Buffer): boolean {
@@ -38,7 +44,7 @@ function unreadable(input: ConverterInput, error: unknown): LabmeshError {
 
 export async function openSpreadsheet(input: ConverterInput): Promise<Spreadsheet> {
   try {
-    if (isXls(input.bytes)) return await openXls(input.bytes)
+    if (isXls(input.bytes) || isHtmlWorkbook(input.bytes)) return await openSheetJs(input.bytes)
     const workbook = openXlsx(input.bytes)
     return {
       sheetNames: workbook.sheetNames,
@@ -65,9 +71,10 @@ export async function readSheets(input: ConverterInput, wanted?: (name: string) 
   }
 }
 
-async function openXls(bytes: Buffer): Promise<Spreadsheet> {
+async function openSheetJs(bytes: Buffer): Promise<Spreadsheet> {
   const XLSX = await import('@e965/xlsx')
-  const book = XLSX.read(bytes, {type: 'buffer', dense: true, cellText: false, cellHTML: false, cellNF: false, cellDates: true})
+  // raw: HTML cells stay as written (SheetJS would otherwise read ": 4" as a date).
+  const book = XLSX.read(bytes, {type: 'buffer', dense: true, raw: true, cellText: false, cellHTML: false, cellNF: false, cellDates: true})
   return {
     sheetNames: book.SheetNames,
     read: (wanted) =>
