@@ -5,6 +5,7 @@ import {beckmanPharmspec} from './beckman-pharmspec.js'
 import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
 import {bmgMars} from './bmg-mars.js'
 import {chemometecNucleoview} from './chemometec-nucleoview.js'
+import {ctlImmunospot} from './ctl-immunospot.js'
 import {genericConverter} from './generic/index.js'
 import {luminexXponent} from './luminex-xponent.js'
 import {methodicalMind} from './methodical-mind.js'
@@ -33,5 +34,6 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   revvityKaleido,
   appbioAbsoluteQ,
   beckmanPharmspec,
+  ctlImmunospot,
   genericConverter,
 ]
