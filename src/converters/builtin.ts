@@ -8,6 +8,7 @@ import {chemometecNucleoview} from './chemometec-nucleoview.js'
 import {ctlImmunospot} from './ctl-immunospot.js'
 import {genericConverter} from './generic/index.js'
 import {luminexXponent} from './luminex-xponent.js'
+import {mabtechApex} from './mabtech-apex.js'
 import {methodicalMind} from './methodical-mind.js'
 import {moldevSoftmaxPro} from './moldev-softmax-pro/index.js'
 import {perkinElmerEnvision} from './perkin-elmer-envision/index.js'
@@ -35,5 +36,6 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   appbioAbsoluteQ,
   beckmanPharmspec,
   ctlImmunospot,
+  mabtechApex,
   genericConverter,
 ]
