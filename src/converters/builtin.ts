@@ -16,6 +16,7 @@ import {revvityKaleido} from './revvity-kaleido.js'
 import {rocheCedexBioht} from './roche-cedex-bioht.js'
 import {thermoFisherNanodropEight} from './thermo-fisher-nanodrop-eight.js'
 import {thermoFisherVisionlite} from './thermo-fisher-visionlite.js'
+import {unchainedLabsLunaticStunner} from './unchained-labs-lunatic-stunner.js'
 import type {Converter} from './types.js'
 
 /** The converters shipped with labmesh. Order breaks ties in detection confidence. */
@@ -37,5 +38,6 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   beckmanPharmspec,
   ctlImmunospot,
   mabtechApex,
+  unchainedLabsLunaticStunner,
   genericConverter,
 ]

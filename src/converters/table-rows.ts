@@ -8,10 +8,27 @@ import type {ConverterInput} from './types.js'
  * truncation by a row shorter than its header, so `checkRowWidths` refuses those.
  */
 export function delimitedRows(bytes: Buffer, delimiter?: string): {rows: string[][]; delimiter: string} {
-  const lines = decodeText(bytes).split('\n')
+  const lines = joinQuotedLines(decodeText(bytes).split('\n'))
   while (lines.length > 0 && lines.at(-1)!.trim() === '') lines.pop()
   const chosen = delimiter ?? guessDelimiter(lines[0] ?? '')
   return {rows: lines.map((line) => splitDelimited(line, chosen).map((c) => c.trim())), delimiter: chosen}
+}
+
+/** A quoted cell may hold line breaks ("Plate\nPosition"): such lines are joined back into one. */
+function joinQuotedLines(lines: string[]): string[] {
+  if (!lines.some((line) => line.includes('"'))) return lines
+  const out: string[] = []
+  let pending: string | undefined
+  for (const line of lines) {
+    const joined = pending === undefined ? line : `${pending}\n${line}`
+    if ((joined.match(/"/g)?.length ?? 0) % 2 === 1) pending = joined
+    else {
+      out.push(joined)
+      pending = undefined
+    }
+  }
+  if (pending !== undefined) out.push(pending)
+  return out
 }
 
 function guessDelimiter(line: string): string {

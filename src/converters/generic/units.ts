@@ -57,8 +57,14 @@ const UNIT_WORDS: Record<string, string> = {
   au: 'mAU',
   od: 'mAU',
   rpm: 'rpm',
-  'cells/ml': 'cells/mL',
-  'cell/ml': 'cells/mL',
+  'cells/ml': 'cell/mL',
+  'cell/ml': 'cell/mL',
+  kda: 'kDa',
+  da: 'Da',
+  'um^2/s': 'µm^2/s',
+  'µm^2/s': 'µm^2/s',
+  '1/km': '1/km',
+  'mg/µl': 'mg/µL',
   '#': '#',
 }
 
