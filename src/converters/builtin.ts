@@ -1,4 +1,5 @@
 import {agilentGen5} from './agilent-gen5/index.js'
+import {agilentTapestationAnalysis} from './agilent-tapestation-analysis.js'
 import {appbioAbsoluteQ} from './appbio-absolute-q.js'
 import {appbioQuantstudio} from './appbio-quantstudio/index.js'
 import {beckmanPharmspec} from './beckman-pharmspec.js'
@@ -39,5 +40,6 @@ export const BUILTIN_CONVERTERS: Converter[] = [
   ctlImmunospot,
   mabtechApex,
   unchainedLabsLunaticStunner,
+  agilentTapestationAnalysis,
   genericConverter,
 ]
