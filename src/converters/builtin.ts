@@ -2,6 +2,7 @@ import {agilentGen5} from './agilent-gen5/index.js'
 import {agilentTapestationAnalysis} from './agilent-tapestation-analysis.js'
 import {appbioAbsoluteQ} from './appbio-absolute-q.js'
 import {appbioQuantstudio} from './appbio-quantstudio/index.js'
+import {appbioQuantstudioDesignandanalysis} from './appbio-quantstudio-designandanalysis/index.js'
 import {beckmanPharmspec} from './beckman-pharmspec.js'
 import {beckmanViCellBlu} from './beckman-vi-cell-blu.js'
 import {bmgMars} from './bmg-mars.js'
@@ -23,6 +24,7 @@ import type {Converter} from './types.js'
 /** The converters shipped with labmesh. Order breaks ties in detection confidence. */
 export const BUILTIN_CONVERTERS: Converter[] = [
   agilentGen5,
+  appbioQuantstudioDesignandanalysis,
   moldevSoftmaxPro,
   bmgMars,
   perkinElmerEnvision,

@@ -5,7 +5,8 @@ import {LabmeshError} from '../errors.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
 import {looksBinary} from './text.js'
-import {type Converter, type ConverterInput, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
+import {summariseXlsx} from './spreadsheet/xlsx.js'
+import {type Converter, type ConverterInput, type DetectContext, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
 
 export interface Detection {
   converter: Converter
@@ -49,15 +50,20 @@ export class ConverterRegistry {
     })
   }
 
-  /** Every converter's confidence for this file, most confident first. */
+  /**
+   * Every converter's confidence for this file, most confident first. `head` may be the whole
+   * file: then workbooks are summarised once (sheet names, strings) for every converter to see.
+   */
   async detect(name: string, head: Buffer): Promise<Detection[]> {
     const sniff = head.length > DETECT_HEAD_BYTES ? head.subarray(0, DETECT_HEAD_BYTES) : head
+    const workbook = isXlsx(head) ? summariseXlsx(head) : undefined
+    const context: DetectContext = workbook ? {workbook} : {}
     const detections: Detection[] = []
     for (const converter of this.byName.values()) {
       if (converter.name === GENERIC_CONVERTER) continue
       let confidence = 0
       try {
-        confidence = await converter.detect(name, sniff)
+        confidence = await converter.detect(name, sniff, context)
       } catch {
         confidence = 0
       }

@@ -193,3 +193,35 @@ function readSheet(xml: string, shared: string[], dates: Set<number>, date1904: 
   for (let r = 0; r < rows.length; r++) rows[r] ??= []
   return rows
 }
+
+/** What content detection needs of a whole workbook: sheet names and the text of its strings. */
+export interface WorkbookSummary {
+  sheetNames: string[]
+  /** Shared strings and the inline strings of each sheet's first rows, XML entities decoded. */
+  text: string
+}
+
+const SUMMARY_PART_BYTES = 64 * 1024 * 1024
+const SUMMARY_SHEET_HEAD = 64 * 1024
+
+/** Undefined when the bytes are not a complete workbook (a head only, or damaged). */
+export function summariseXlsx(bytes: Buffer): WorkbookSummary | undefined {
+  try {
+    const entries = zipEntries(bytes)
+    const workbookEntry = entries.get('xl/workbook.xml')
+    if (!workbookEntry) return undefined
+    const workbookXml = zipEntryText(bytes, workbookEntry, SUMMARY_PART_BYTES)
+    const sheetNames = [...workbookXml.matchAll(/<sheet\b([^>]*)\/?>/g)].map((m) => attribute(m[1], 'name') ?? '')
+    const parts: string[] = []
+    const shared = entries.get('xl/sharedStrings.xml')
+    if (shared) parts.push(...[...zipEntryText(bytes, shared, SUMMARY_PART_BYTES).matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1])))
+    for (const [name, entry] of entries) {
+      if (!name.startsWith('xl/worksheets/sheet')) continue
+      const head = zipEntryText(bytes, entry, SUMMARY_PART_BYTES).slice(0, SUMMARY_SHEET_HEAD)
+      for (const m of head.matchAll(/<is>([\s\S]*?)<\/is>/g)) parts.push(stringText(m[1]))
+    }
+    return {sheetNames, text: parts.join('\n')}
+  } catch {
+    return undefined
+  }
+}
