@@ -10,7 +10,7 @@ import type {Converter, ConverterInput, DetectContext, EngineeredDocument} from 
  * Applied Biosystems QuantStudio Design & Analysis software (QuantStudio 1-7 Pro) .xlsx exports:
  * one sheet per result kind (Results, Amplification Data, Multicomponent, Raw Data, replicate
  * group, standard curve, relative quantification, genotyping...), each repeating the run header
- * then a table whose first column is "Well" or "Well Position". The table columns differ from the
+ * (two cells a row) then a table (a header row of three or more names). The table columns differ from the
  * classic QuantStudio software's only in their names, so both share one qPCR document builder.
  */
 const SHEETS: Record<string, string> = {
@@ -30,7 +30,8 @@ const COLUMNS: Record<string, string> = {
   'Auto Baseline': 'Automatic Baseline',
 }
 const LAYOUT: WorkbookLayout = {
-  firstColumn: (cell) => cell === 'Well' || cell === 'Well Position',
+  // Result sheets start their tables with "Well", "Well Position", "Sample" or "Target": any row of three or more names.
+  firstColumn: () => true,
   sheetName: (name) => SHEETS[name] ?? name,
   columnName: (name) => COLUMNS[name] ?? name,
 }
@@ -59,6 +60,11 @@ export const appbioQuantstudioDesignandanalysis: Converter = {
       throw new LabmeshError('INVALID_DATA', `${input.name}: expected Design & Analysis sheets such as "Results" with a well table, found none`, {
         subject: input.name,
       })
+    }
+    // Some exports (Diomni) name wells "A01" in the "Well" column and have no "Well Position".
+    for (const table of exported.tables.values()) {
+      const well = table.columns.indexOf('Well')
+      if (well >= 0 && !table.columns.includes('Well Position') && typeof table.rows[0]?.[well] === 'string') table.columns[well] = 'Well Position'
     }
     return buildDocument(input, appbioQuantstudioDesignandanalysis, exported)
   },
