@@ -4,7 +4,7 @@ import {pathToFileURL} from 'node:url'
 import {LabmeshError} from '../errors.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
-import {looksBinary} from './text.js'
+import {decodeText, endsMidLine, looksBinary} from './text.js'
 import {summariseXlsx} from './spreadsheet/xlsx.js'
 import {type Converter, type ConverterInput, type DetectContext, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
 
@@ -98,6 +98,13 @@ export class ConverterRegistry {
           subject: input.name,
         },
       )
+    }
+    // A text export cut off inside a row is refused for every converter alike.
+    if (!isXlsx(input.bytes) && !isXls(input.bytes) && !looksBinary(input.bytes) && endsMidLine(decodeText(input.bytes))) {
+      throw new LabmeshError('INVALID_DATA', `${input.name} ends inside a row: the export looks truncated`, {
+        subject: input.name,
+        suggestions: ['export the file again, or copy it once the instrument software has finished writing it'],
+      })
     }
     try {
       const document = await converter.convert(input)

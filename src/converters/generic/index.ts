@@ -12,13 +12,17 @@ function isWorkbook(head: Buffer): boolean {
   return (isXlsx(head) && head.includes('xl/')) || isXls(head)
 }
 
+/**
+ * Enough evidence to call a file an instrument export: two numbers at least, in plate reads,
+ * series, table rows or header values (ten bytes such as "0\t2023-09-" are not one).
+ */
 function holdsNumbers(parsed: Parsed): boolean {
-  return (
-    parsed.reads.some((r) => r.values.some((v) => typeof v.value === 'number')) ||
-    parsed.series.length > 0 ||
-    parsed.rows.some((r) => Object.values(r.fields).some((f) => typeof f === 'object')) ||
-    parsed.header.some((h) => h.quantities.length > 0)
-  )
+  let numbers = parsed.series.length * 2
+  for (const read of parsed.reads) for (const v of read.values) if (typeof v.value === 'number') numbers++
+  for (const row of parsed.rows) for (const field of Object.values(row.fields)) if (typeof field === 'object') numbers++
+  // Numbers in keyless text lines ("0 | 2023-09-") are no evidence: they may be any text.
+  for (const entry of parsed.header) if (entry.key) numbers += entry.quantities.length
+  return numbers >= 2
 }
 
 /**
