@@ -185,7 +185,9 @@ async function familyThroughput(registry: ConverterRegistry, exports: Loaded[]):
       own.perSecond >= FAMILY_TARGET ? `>= ${FAMILY_TARGET} ok` : `< ${FAMILY_TARGET} LOW`,
     ])
   }
-  console.log(`Throughput per family on its shipped files (bytes in memory; each for at least ${FAMILY_SECONDS} s; vs generic = the generic converter on the same files)`)
+  console.log(
+    `Throughput per family on its shipped files (bytes in memory; each for at least ${FAMILY_SECONDS} s; vs generic = the generic converter on the same files)`,
+  )
   console.log(table.toString())
   console.log('')
 }

@@ -16,9 +16,25 @@ import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './ty
  */
 type Node = Record<string, unknown>
 
-const SAMPLE_FIELDS = new Set(['WellNumber', 'Comment', 'Concentration', 'Observations', 'Alert', 'ScreenTapeID', 'Peaks', 'Regions', 'RNA', 'DNA'])
+const SAMPLE_FIELDS = new Set([
+  'WellNumber',
+  'Comment',
+  'Concentration',
+  'Observations',
+  'Alert',
+  'ScreenTapeID',
+  'Peaks',
+  'Regions',
+  'RNA',
+  'DNA',
+])
 
-const parser = new XMLParser({ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (name) => ['ScreenTape', 'Sample', 'Peak', 'Region'].includes(name)})
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  parseTagValue: false,
+  trimValues: true,
+  isArray: (name) => ['ScreenTape', 'Sample', 'Peak', 'Region'].includes(name),
+})
 
 function text(node: unknown): string {
   return typeof node === 'string' ? node.trim() : typeof node === 'number' ? String(node) : ''
@@ -52,7 +68,9 @@ export const agilentTapestationAnalysis: Converter = {
     const units = ((assay.Units ?? {}) as Node) ?? {}
     const concentrationUnit = unitOf(text(units.ConcentrationUnit))
     const molarityUnit = unitOf(text(units.MolarityUnit))
-    const tapes = new Map(((file.ScreenTapes as Node | undefined)?.ScreenTape as Node[] | undefined ?? []).map((t) => [text(t.ScreenTapeID), t]))
+    const tapes = new Map(
+      (((file.ScreenTapes as Node | undefined)?.ScreenTape as Node[] | undefined) ?? []).map((t) => [text(t.ScreenTapeID), t]),
+    )
     const firstTape = [...tapes.values()][0]
     const environment = (firstTape?.Environment ?? {}) as Node
 
@@ -88,7 +106,11 @@ export const agilentTapestationAnalysis: Converter = {
       return {
         identifier: id,
         time: text(tape?.TapeRunDate) || undefined,
-        sample: {identifier: text(sample.Comment) || text(sample.WellNumber), location: text(sample.WellNumber), batch: text(sample.ScreenTapeID) || undefined},
+        sample: {
+          identifier: text(sample.Comment) || text(sample.WellNumber),
+          location: text(sample.WellNumber),
+          batch: text(sample.ScreenTapeID) || undefined,
+        },
         settings,
         results,
         peaks: peaks.map((p, k) => peakOf(p, `${id}_peak_${k + 1}`, concentrationUnit, molarityUnit)),

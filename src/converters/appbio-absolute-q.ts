@@ -31,7 +31,21 @@ const COLUMN_UNITS: Record<string, string> = {
   'CV%': '%',
   '95%CI': '#',
 }
-const IDENTITY = new Set(['Run', 'Run name', 'Date', 'Instrument', 'Plate', 'Group', 'Name', 'Sample', 'Well', 'Well ID', 'Dye', 'Channels', 'Target'])
+const IDENTITY = new Set([
+  'Run',
+  'Run name',
+  'Date',
+  'Instrument',
+  'Plate',
+  'Group',
+  'Name',
+  'Sample',
+  'Well',
+  'Well ID',
+  'Dye',
+  'Channels',
+  'Target',
+])
 
 function headerIndex(rows: string[][]): number {
   return rows.findIndex((r, i) => i < 3 && (r[0] === 'Run' || r[0] === 'Run name') && r.includes('Total'))
@@ -148,7 +162,9 @@ function groupCalculations(header: string[], body: string[][], rows: Row[], ids:
     if (!GROUP_ROWS.has(kind)) continue
     const group = (row[header.indexOf('Group')] ?? '').replace(/\s*\(\d+\)\s*$/, '')
     const target = header.includes('Target') ? row[header.indexOf('Target')] : ''
-    const sources = rows.filter((r) => r.group === `${group}|${target}`).map((r) => ({identifier: r.measurement.identifier, feature: 'number concentration'}))
+    const sources = rows
+      .filter((r) => r.group === `${group}|${target}`)
+      .map((r) => ({identifier: r.measurement.identifier, feature: 'number concentration'}))
     header.forEach((name, i) => {
       const unit = COLUMN_UNITS[name]
       const value = parseNumber(row[i])

@@ -49,7 +49,9 @@ export const beckmanPharmspec: Converter = {
       return head.includes('Particle Size') || head.includes(Buffer.from('Particle Size', 'utf16le')) ? 0.9 : 0
     }
     if (!isXlsx(head)) return 0
-    const strings = [...zipHeadEntries(head, (name) => name === 'xl/sharedStrings.xml' || name.startsWith('xl/worksheets/')).values()].join('')
+    const strings = [...zipHeadEntries(head, (name) => name === 'xl/sharedStrings.xml' || name.startsWith('xl/worksheets/')).values()].join(
+      '',
+    )
     const markers = ['Particle Size', 'Cumulative Count', 'Sensor Serial Number', 'No Of Runs'].filter((m) => strings.includes(m)).length
     return markers >= 3 ? 0.9 : 0
   },
@@ -131,7 +133,9 @@ export const beckmanPharmspec: Converter = {
       analyst: header.get('Operator Name'),
       measurements,
       calculated,
-      custom: Object.fromEntries([...header].map(([k, v]) => [k, parseNumber(v) !== undefined ? quantity(parseNumber(v)!, '(unitless)') : v])),
+      custom: Object.fromEntries(
+        [...header].map(([k, v]) => [k, parseNumber(v) !== undefined ? quantity(parseNumber(v)!, '(unitless)') : v]),
+      ),
     })
   },
 }

@@ -1,7 +1,12 @@
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {unitInHeader} from './generic/units.js'
-import {type CellCountingMeasurement, type CellCountingResult, type CellCountingSetting, cellCountingDocument} from './models/cell-counting.js'
+import {
+  type CellCountingMeasurement,
+  type CellCountingResult,
+  type CellCountingSetting,
+  cellCountingDocument,
+} from './models/cell-counting.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
@@ -67,7 +72,14 @@ export const chemometecNucleoview: Converter = {
       invalid('expected a complete NucleoView result export: "Viability (%)" through "Multiplication factor;" lines (truncated file?)')
     }
 
-    const measurement: CellCountingMeasurement = {identifier: `${input.name}_1`, sample: {}, results: {}, settings: {}, errors: [], custom: {}}
+    const measurement: CellCountingMeasurement = {
+      identifier: `${input.name}_1`,
+      sample: {},
+      results: {},
+      settings: {},
+      errors: [],
+      custom: {},
+    }
     let analyst: string | undefined
     entries.forEach((entry, index) => {
       const key = foldName(entry.name)

@@ -59,7 +59,8 @@ export const ctlImmunospot: Converter = {
           const cells = lines[j].trim().split(/\s+/)
           const row = rowIndex(cells[0])
           if (row === undefined || cells[0].length > 2) break
-          if (cells.length - 1 < columns.length) invalid(`line ${j + 1} has ${cells.length - 1} of its ${columns.length} wells: the file looks truncated`)
+          if (cells.length - 1 < columns.length)
+            invalid(`line ${j + 1} has ${cells.length - 1} of its ${columns.length} wells: the file looks truncated`)
           cells.slice(1, columns.length + 1).forEach((raw, c) => {
             const well = `${rowName(row)}${c + 1}`
             const value = parseNumber(raw)
@@ -75,7 +76,8 @@ export const ctlImmunospot: Converter = {
           })
         }
         const rows = j - firstRow
-        if (plateRows !== undefined && rows !== plateRows) invalid(`the grid "${title}" has ${rows} of ${plateRows} rows: the file looks truncated`)
+        if (plateRows !== undefined && rows !== plateRows)
+          invalid(`the grid "${title}" has ${rows} of ${plateRows} rows: the file looks truncated`)
         plateRows ??= rows
         title = undefined
         i = j - 1
@@ -101,9 +103,14 @@ export const ctlImmunospot: Converter = {
       } else if (/ImmunoSpot\s+Plate Code/.test(trimmed)) title ??= 'Unprocessed Data'
     }
     if (measurements.length === 0) invalid('expected plate grids ("Unprocessed Data" and others), found none')
-    const wells = plateRows === undefined ? undefined : plateRows * Math.max(...measurements.map((m) => Number(/\d+$/.exec(m.sample.location!)![0])))
+    const wells =
+      plateRows === undefined ? undefined : plateRows * Math.max(...measurements.map((m) => Number(/\d+$/.exec(m.sample.location!)![0])))
     return plateReaderDocument(input, ctlImmunospot, {
-      device: {manufacturer: 'Cellular Technology Limited', model: 'ImmunoSpot', serialNumber: /^([^;]+)/.exec(info['Analyzer Serial number'] ?? '')?.[1]},
+      device: {
+        manufacturer: 'Cellular Technology Limited',
+        model: 'ImmunoSpot',
+        serialNumber: /^([^;]+)/.exec(info['Analyzer Serial number'] ?? '')?.[1],
+      },
       software: {name: 'ImmunoSpot', version: /ImmunoSpot\s+(\S+)/.exec(info['Software version'] ?? '')?.[1]},
       groups: groupByWell(measurements, {time: /^([^;]+)/.exec(info['Counted'] ?? '')?.[1], wellCount: wells}),
       custom: info,

@@ -94,7 +94,13 @@ export const luminexXponent: Converter = {
       for (const name of analytes) {
         const value = parseNumber(net?.[columns.indexOf(name)])
         if (value !== undefined) {
-          calculated.push({identifier: ids.next(), name: `${name} Net MFI`, value: quantity(value, 'RFU'), sample, sources: [{identifier, feature: 'fluorescence'}]})
+          calculated.push({
+            identifier: ids.next(),
+            name: `${name} Net MFI`,
+            value: quantity(value, 'RFU'),
+            sample,
+            sources: [{identifier, feature: 'fluorescence'}],
+          })
         }
       }
       const total = parseNumber(row[columns.indexOf('Total Events')])
@@ -119,7 +125,11 @@ export const luminexXponent: Converter = {
     if (gain) settings['detector gain setting'] = gain
     const date = header.get('Date')
     return multiAnalyteProfilingDocument(input, luminexXponent, {
-      device: {manufacturer: 'Luminex', model: first('Program') === 'xPONENT' ? header.get('Program')?.[2] : undefined, serialNumber: first('SN')},
+      device: {
+        manufacturer: 'Luminex',
+        model: first('Program') === 'xPONENT' ? header.get('Program')?.[2] : undefined,
+        serialNumber: first('SN'),
+      },
       software: {name: 'xPONENT', version: first('Build')},
       analyst: first('Operator'),
       time: first('BatchStartTime') ?? date?.join(' '),

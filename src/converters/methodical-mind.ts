@@ -39,7 +39,8 @@ export const methodicalMind: Converter = {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }
-    if (input.bytes.length === 0 || looksBinary(input.bytes)) invalid('expected a Methodical Mind text export, found empty or binary content')
+    if (input.bytes.length === 0 || looksBinary(input.bytes))
+      invalid('expected a Methodical Mind text export, found empty or binary content')
     const blocks = readBlocks(decodeText(input.bytes))
     if (blocks.length === 0) invalid('expected a "==========Data==========" section with a plate grid, found none')
     const ids = new IdentifierSequence(input.name)

@@ -6,7 +6,14 @@ import {BUILTIN_CONVERTERS} from './builtin.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
 import {decodeText, endsMidLine, looksBinary} from './text.js'
 import {summariseXlsx} from './spreadsheet/xlsx.js'
-import {type Converter, type ConverterInput, type DetectContext, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
+import {
+  type Converter,
+  type ConverterInput,
+  type DetectContext,
+  type EngineeredDocument,
+  DETECT_HEAD_BYTES,
+  MIN_CONFIDENCE,
+} from './types.js'
 
 export interface Detection {
   converter: Converter

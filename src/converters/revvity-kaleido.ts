@@ -75,20 +75,23 @@ export const revvityKaleido: Converter = {
         continue
       }
       if (first === '' && cells[1] === '1' && title !== undefined) {
-        const columns = cells.slice(1).filter((c) => c !== '').map(Number)
+        const columns = cells
+          .slice(1)
+          .filter((c) => c !== '')
+          .map(Number)
         let j = i + 1
         for (; j < rows.length && rowIndex(rows[j][0] ?? '') !== undefined && rows[j][0] !== ''; j++) {
           const row = rows[j]
           const values = row.slice(1)
-          if (values.length < columns.length) invalid(`line ${j + 1} has ${values.length} of its ${columns.length} wells: the file looks truncated`)
+          if (values.length < columns.length)
+            invalid(`line ${j + 1} has ${values.length} of its ${columns.length} wells: the file looks truncated`)
           const well = (c: number) => `${rowName(rowIndex(row[0])!)}${columns[c]}`
           const technique = parameter ? undefined : techniqueOf(title)
           values.slice(0, columns.length).forEach((raw, c) => {
             if (raw === '') return
             const value = parseNumber(raw)
             const name = parameter ?? technique ?? title!
-            const reading =
-              value === undefined ? undefined : quantity(value, technique ? READING_UNITS[technique] : '(unitless)')
+            const reading = value === undefined ? undefined : quantity(value, technique ? READING_UNITS[technique] : '(unitless)')
             measurements.push({
               identifier: ids.next(),
               sample: {location: well(c), plate: barcode, identifier: barcode ? `${barcode} ${well(c)}` : well(c)},
@@ -109,7 +112,8 @@ export const revvityKaleido: Converter = {
       if (filled.length === 2 && first !== '' && cells.indexOf(filled[1]) > 1) {
         const [key, text] = filled
         const found = scanQuantities(text, key.replace(/:$/, ''), false)
-        const value: Quantity | string = found.length === 1 && !/[a-z]{3}/i.test(text.replace(/^[\d.]+\s*[a-zµ%]{0,3}\b/i, '')) ? found[0] : text
+        const value: Quantity | string =
+          found.length === 1 && !/[a-z]{3}/i.test(text.replace(/^[\d.]+\s*[a-zµ%]{0,3}\b/i, '')) ? found[0] : text
         if (SETTING_WORDS.test(key)) settings[key.replace(/:$/, '')] ??= value
         else info[key.replace(/:$/, '')] ??= value
       }

@@ -46,7 +46,14 @@ export const unchainedLabsLunaticStunner: Converter = {
       return position && /Plate ID/.test(strings) && /Lunatic|Stunner|Sample group/i.test(strings) ? 0.9 : 0
     }
     if (head.length === 0 || looksBinary(head)) return 0
-    const {rows} = delimitedRows(Buffer.from(decodeText(head.subarray(0, 32 * 1024)).split('\n').slice(0, 40).join('\n')))
+    const {rows} = delimitedRows(
+      Buffer.from(
+        decodeText(head.subarray(0, 32 * 1024))
+          .split('\n')
+          .slice(0, 40)
+          .join('\n'),
+      ),
+    )
     return rows.some(isHeader) ? 0.85 : 0
   },
 
@@ -57,10 +64,13 @@ export const unchainedLabsLunaticStunner: Converter = {
     let rows: string[][]
     const fromText = !isXlsx(input.bytes)
     if (fromText) {
-      if (input.bytes.length === 0 || looksBinary(input.bytes)) invalid('expected a Lunatic/Stunner CSV export, found empty or binary content')
+      if (input.bytes.length === 0 || looksBinary(input.bytes))
+        invalid('expected a Lunatic/Stunner CSV export, found empty or binary content')
       rows = delimitedRows(input.bytes).rows
     } else {
-      rows = (await readSheets(input)).flatMap((s) => s.rows.map((r) => Array.from(r, (c: Cell) => (c === undefined ? '' : String(c).trim()))))
+      rows = (await readSheets(input)).flatMap((s) =>
+        s.rows.map((r) => Array.from(r, (c: Cell) => (c === undefined ? '' : String(c).trim()))),
+      )
     }
     const at = rows.findIndex(isHeader)
     if (at < 0) invalid('expected a results table with "Plate ID" and "Plate Position" columns, found none')
@@ -73,7 +83,12 @@ export const unchainedLabsLunaticStunner: Converter = {
     if (body.length === 0) invalid('expected a row per well below the results header, found none')
     if (fromText) checkRowWidths(input, header, body, at + 1)
     const col = (name: string) => header.findIndex((h) => h.toLowerCase() === name)
-    const info = new Map(rows.slice(0, at).filter((r) => r[0] && r[1]).map((r) => [r[0], r[1]] as const))
+    const info = new Map(
+      rows
+        .slice(0, at)
+        .filter((r) => r[0] && r[1])
+        .map((r) => [r[0], r[1]] as const),
+    )
     const spectrum = header.filter((h) => ABSORBANCE.test(h) && /mm\)$/.test(h))
     const ids = new IdentifierSequence(input.name)
     const measurements: PlateReaderMeasurement[] = []
@@ -128,9 +143,17 @@ export const unchainedLabsLunaticStunner: Converter = {
       measurements.push(...own)
     }
     return plateReaderDocument(input, unchainedLabsLunaticStunner, {
-      device: {manufacturer: 'Unchained Labs', model: /stunner/i.test(rows.flat().join(' ')) ? 'Stunner' : 'Lunatic', deviceIdentifier: info.get('Instrument')},
+      device: {
+        manufacturer: 'Unchained Labs',
+        model: /stunner/i.test(rows.flat().join(' ')) ? 'Stunner' : 'Lunatic',
+        deviceIdentifier: info.get('Instrument'),
+      },
       software: {name: 'Lunatic and Stunner Client', version: info.get('Software version')},
-      groups: groupByWell(measurements, {analyst: info.get('Test performed by'), experimentalDataIdentifier: info.get('Experiment name'), wellCount: PLATE_WELLS}),
+      groups: groupByWell(measurements, {
+        analyst: info.get('Test performed by'),
+        experimentalDataIdentifier: info.get('Experiment name'),
+        wellCount: PLATE_WELLS,
+      }),
       calculated,
       custom: Object.fromEntries(info),
     })

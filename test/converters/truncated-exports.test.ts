@@ -51,7 +51,9 @@ describe('truncated instrument exports are refused', () => {
   }
 
   it('the generic converter wants more than a few bytes of evidence', async () => {
-    const error = await registry.convert({name: 'stub.txt', bytes: Buffer.from('0\t2023-09-')}).catch((e: unknown) => e as Error & {code: string})
+    const error = await registry
+      .convert({name: 'stub.txt', bytes: Buffer.from('0\t2023-09-')})
+      .catch((e: unknown) => e as Error & {code: string})
     expect(error).to.be.instanceOf(Error)
     expect((error as Error & {code: string}).code).to.equal('INVALID_DATA')
   })

@@ -51,7 +51,26 @@ function xmlValues(raw: Buffer, tags: string[]): number[] {
   return out.filter(Number.isFinite)
 }
 
-const TAPESTATION_OTHER_TAGS = ['Area', 'FromMW', 'ToMW', 'Size', 'Height', 'FromPercent', 'ToPercent', 'RunDistance', 'PercentOfTotal', 'PercentIntegratedArea', 'Number', 'From', 'To', 'AverageSize', 'RINe', 'DIN', 'ElectrophoresisTemp', 'ElectrophoresisTime']
+const TAPESTATION_OTHER_TAGS = [
+  'Area',
+  'FromMW',
+  'ToMW',
+  'Size',
+  'Height',
+  'FromPercent',
+  'ToPercent',
+  'RunDistance',
+  'PercentOfTotal',
+  'PercentIntegratedArea',
+  'Number',
+  'From',
+  'To',
+  'AverageSize',
+  'RINe',
+  'DIN',
+  'ElectrophoresisTemp',
+  'ElectrophoresisTime',
+]
 
 export const REFERENCE_ERRATA: ReferenceErratum[] = [
   {

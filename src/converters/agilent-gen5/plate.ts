@@ -1,11 +1,11 @@
 import {compact} from '../asm.js'
 import {parseNumber} from '../numbers.js'
+import {wellPosition} from '../wells.js'
 import {cubeKind, wellCubes} from './cubes.js'
 import {type ChannelMatch, LabelMatcher} from './labels.js'
 import type {Procedure, ReadMode} from './procedure.js'
 import {type KeyedTable, type PlateGrid, WELL_NAME, type WellTable} from './sections.js'
 import {type Cell, readCell, readNumber, UNITLESS} from './values.js'
-import {wellPosition} from '../wells.js'
 
 export type Doc = Record<string, unknown>
 

@@ -19,7 +19,15 @@ const SHEETS: Record<string, string> = {
   'Melt Curve Raw': SECTION.meltCurve,
 }
 /** Sheets only this software writes (the classic software writes "Multicomponent Data"). */
-const OWN_SHEETS = new Set(['Multicomponent', 'Replicate Group Result', 'Standard Curve Result', 'RQ Replicate Group Result', 'Genotyping Result', 'Target Call', 'Primary_result'])
+const OWN_SHEETS = new Set([
+  'Multicomponent',
+  'Replicate Group Result',
+  'Standard Curve Result',
+  'RQ Replicate Group Result',
+  'Genotyping Result',
+  'Target Call',
+  'Primary_result',
+])
 const COLUMNS: Record<string, string> = {
   Target: 'Target Name',
   Sample: 'Sample Name',
@@ -57,14 +65,19 @@ export const appbioQuantstudioDesignandanalysis: Converter = {
   async convert(input: ConverterInput): Promise<EngineeredDocument> {
     const exported = await readWorkbookExport(input, LAYOUT)
     if (exported.tables.size === 0) {
-      throw new LabmeshError('INVALID_DATA', `${input.name}: expected Design & Analysis sheets such as "Results" with a well table, found none`, {
-        subject: input.name,
-      })
+      throw new LabmeshError(
+        'INVALID_DATA',
+        `${input.name}: expected Design & Analysis sheets such as "Results" with a well table, found none`,
+        {
+          subject: input.name,
+        },
+      )
     }
     // Some exports (Diomni) name wells "A01" in the "Well" column and have no "Well Position".
     for (const table of exported.tables.values()) {
       const well = table.columns.indexOf('Well')
-      if (well >= 0 && !table.columns.includes('Well Position') && typeof table.rows[0]?.[well] === 'string') table.columns[well] = 'Well Position'
+      if (well >= 0 && !table.columns.includes('Well Position') && typeof table.rows[0]?.[well] === 'string')
+        table.columns[well] = 'Well Position'
     }
     return buildDocument(input, appbioQuantstudioDesignandanalysis, exported)
   },

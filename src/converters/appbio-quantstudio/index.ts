@@ -55,7 +55,10 @@ function detectText(head: Buffer): number {
 function detectWorkbook(head: Buffer, context: DetectContext | undefined): number {
   const entries = context?.workbook
     ? undefined
-    : zipHeadEntries(head, (name) => name === 'xl/workbook.xml' || name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/sheet\d+\.xml$/.test(name))
+    : zipHeadEntries(
+        head,
+        (name) => name === 'xl/workbook.xml' || name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/sheet\d+\.xml$/.test(name),
+      )
   const sheetNames =
     context?.workbook?.sheetNames ??
     [...(entries?.get('xl/workbook.xml') ?? '').matchAll(/<sheet\b[^>]*\bname="([^"]*)"/g)].map((m) => m[1].trim())

@@ -7,7 +7,6 @@ import {UNITLESS} from './units.js'
 
 export const PLATE_READER_MANIFEST = `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`
 
-
 interface WellBucket {
   well: string
   plate?: string

@@ -29,7 +29,8 @@ export type CellCountingResult =
   | 'total cell diameter distribution standard deviation'
   | 'cell aggregation percentage'
 
-export type CellCountingSetting = 'sample volume setting' | 'dilution volume setting' | 'dilution factor setting' | 'cell type processing method'
+export type CellCountingSetting =
+  'sample volume setting' | 'dilution volume setting' | 'dilution factor setting' | 'cell type processing method'
 
 export interface CellCountingMeasurement {
   identifier: string

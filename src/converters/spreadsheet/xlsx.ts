@@ -214,7 +214,8 @@ export function summariseXlsx(bytes: Buffer): WorkbookSummary | undefined {
     const sheetNames = [...workbookXml.matchAll(/<sheet\b([^>]*)\/?>/g)].map((m) => attribute(m[1], 'name') ?? '')
     const parts: string[] = []
     const shared = entries.get('xl/sharedStrings.xml')
-    if (shared) parts.push(...[...zipEntryText(bytes, shared, SUMMARY_PART_BYTES).matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1])))
+    if (shared)
+      parts.push(...[...zipEntryText(bytes, shared, SUMMARY_PART_BYTES).matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1])))
     for (const [name, entry] of entries) {
       if (!name.startsWith('xl/worksheets/sheet')) continue
       const head = zipEntryText(bytes, entry, SUMMARY_PART_BYTES).slice(0, SUMMARY_SHEET_HEAD)
