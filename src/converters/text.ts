@@ -57,8 +57,9 @@ export function looksBinary(head: Buffer): boolean {
 }
 
 /**
- * True when decoded text stops inside a line: no line break at the end, and the last line has
- * fewer cells than the line before it, or ends on a delimiter where that one does not (a row cut short). Exports that simply omit the final line
+ * True when decoded text stops inside a line: no line break at the end, and the last line ends on
+ * a delimiter where the line before does not, or is a row with fewer cells, and fewer filled cells,
+ * than the row before it. Exports that simply omit the final line
  * break end on a whole line and pass.
  */
 export function endsMidLine(text: string): boolean {
@@ -77,6 +78,9 @@ export function endsMidLine(text: string): boolean {
   const delimiter = ['\t', ',', ';'].reduce((best, d) => (previous.split(d).length > previous.split(best).length ? d : best), '\t')
   const lastCells = last.replace(/\r$/, '').split(delimiter)
   const previousCells = previous.replace(/\r$/, '').split(delimiter)
-  // Fewer cells than the line before, or a last cell left empty where the line before has one.
-  return lastCells.length < previousCells.length || (lastCells.at(-1)!.trim() === '' && previousCells.at(-1)!.trim() !== '')
+  const filled = (cells: string[]) => cells.filter((c) => c.trim() !== '').length
+  // A last cell left empty where the line before has one: cut just after a delimiter.
+  if (lastCells.at(-1)!.trim() === '' && previousCells.at(-1)!.trim() !== '') return true
+  // A row with fewer cells, and fewer filled ones, than the row before (footer lines of one cell are whole).
+  return lastCells.length >= 2 && lastCells.length < previousCells.length && filled(lastCells) < filled(previousCells)
 }
