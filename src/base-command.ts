@@ -57,7 +57,7 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
 
   /** The converters: built-in ones, the profile's modules, and any named on the command line. */
   protected async converters(extraModules: string[] = []): Promise<ConverterRegistry> {
-    // Loaded here, not at the top: the converters (and exceljs) would slow every command's start.
+    // Loaded here, not at the top: the converters (and their XML parser) would slow every command's start.
     const {ConverterRegistry} = await import('./converters/registry.js')
     const profile = this.profile()
     const fromProfile = profile.settings.converters ?? []
