@@ -39,6 +39,22 @@ export interface AwsProfileSettings {
   pathStyle?: boolean
   openSearchEndpoint?: string
   converters?: string[]
+  /** Warehouses reading this lake in place (`catalog connect`). */
+  connections?: WarehouseConnection[]
+}
+
+/** A warehouse that reads the profile's lake in place, as `catalog connect` set it up. */
+export interface WarehouseConnection {
+  kind: 'redshift'
+  /** Where: `workgroup/<name>` or `cluster/<id>`, then `/<database>`. */
+  target: string
+  /** The external schema in the warehouse, and the Glue database it maps to. */
+  schema: string
+  catalogDatabase: string
+  /** The labmesh database whose tables it exposes. */
+  lakeDatabase: string
+  tables: string[]
+  connectedAt: string
 }
 
 export type ProfileSettings = LocalProfileSettings | AwsProfileSettings
