@@ -416,6 +416,8 @@ export interface WarehouseAccess {
   registerManifestTable(entry: CatalogEntry, schema: TableSchema, partitions: Array<Record<string, string | null>>): Promise<void>
   /** Runs one SQL statement in Redshift and waits for it. */
   runRedshift(target: RedshiftTarget, sql: string): Promise<{statementId: string}>
+  /** A secret's string from the account's secret store (a warehouse's private key). */
+  readSecret(secretId: string): Promise<string>
 }
 
 export interface Backend {

@@ -45,16 +45,29 @@ export interface AwsProfileSettings {
 
 /** A warehouse that reads the profile's lake in place, as `catalog connect` set it up. */
 export interface WarehouseConnection {
-  kind: 'redshift'
-  /** Where: `workgroup/<name>` or `cluster/<id>`, then `/<database>`. */
+  kind: 'redshift' | 'snowflake'
+  /** Where: `workgroup/<name>/<database>`, `cluster/<id>/<database>`, or `<account>/<database>`. */
   target: string
-  /** The external schema in the warehouse, and the Glue database it maps to. */
+  /** The schema in the warehouse. */
   schema: string
-  catalogDatabase: string
+  /** What the schema reads through: the Glue database of manifest tables (Redshift), the catalog integration (Snowflake). */
+  catalog: string
   /** The labmesh database whose tables it exposes. */
   lakeDatabase: string
   tables: string[]
   connectedAt: string
+  /** Snowflake: how to sign in again to refresh the tables after commits (where the key is, never the key). */
+  snowflake?: SnowflakeSignIn
+}
+
+export interface SnowflakeSignIn {
+  account: string
+  user: string
+  database: string
+  role?: string
+  warehouse?: string
+  privateKeyFile?: string
+  privateKeySecret?: string
 }
 
 export type ProfileSettings = LocalProfileSettings | AwsProfileSettings

@@ -75,7 +75,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     ...lake,
-    warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? ''}),
+    warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {
       // The account id makes the ARNs exact; without credentials the policies still print, with `*`.

@@ -3,9 +3,12 @@ import type {TableInput} from '@aws-sdk/client-glue'
 import {hiveType} from '../../lake/catalog/hive-types.js'
 import {MANIFEST_DIR} from '../../lake/delta/manifest.js'
 import {NULL_PARTITION_DIR_VALUE, partitionDirectory} from '../../lake/delta/paths.js'
+import {LabmeshError} from '../../errors.js'
 import type {WarehouseAccess} from '../types.js'
+import type {SharedClientConfig} from './client-config.js'
 import type {GlueFacade} from './glue.js'
 import type {RedshiftDataFacade} from './redshift-data.js'
+import {readSecretString} from './secrets.js'
 
 /**
  * How Redshift Spectrum (and Presto or Hive) read a Delta table: a Hive table over its symlink
@@ -25,7 +28,11 @@ const MANIFEST_FORMAT = {
  * (`<prefix><database>_manifest`), beside the native Delta tables Athena reads, because one Glue
  * table cannot be both: the external schema Redshift creates maps to this one.
  */
-export function createWarehouseAccess(glue: GlueFacade, redshift: RedshiftDataFacade, options: {databasePrefix: string}): WarehouseAccess {
+export function createWarehouseAccess(
+  glue: GlueFacade,
+  redshift: RedshiftDataFacade,
+  options: {databasePrefix: string; config: SharedClientConfig},
+): WarehouseAccess {
   const manifestDatabase = (database: string): string => `${options.databasePrefix}${database}_manifest`
   return {
     manifestDatabase,
@@ -62,5 +69,11 @@ export function createWarehouseAccess(glue: GlueFacade, redshift: RedshiftDataFa
     },
 
     runRedshift: (target, sql) => redshift.run(target, sql),
+
+    async readSecret(secretId) {
+      const value = await readSecretString(options.config, secretId)
+      if (!value) throw new LabmeshError('INVALID_DATA', `secret ${secretId} holds no string`, {subject: secretId})
+      return value
+    },
   }
 }

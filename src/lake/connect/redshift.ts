@@ -112,7 +112,7 @@ export async function connectRedshift(backend: Backend, request: RedshiftConnect
     kind: 'redshift',
     target: `${target.workgroup ? `workgroup/${target.workgroup}` : `cluster/${target.cluster}`}/${target.database}`,
     schema: request.schema,
-    catalogDatabase,
+    catalog: catalogDatabase,
     lakeDatabase: request.lakeDatabase,
     tables: tables.map((t) => t.table),
     connectedAt: new Date().toISOString(),

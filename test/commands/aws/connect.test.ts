@@ -130,7 +130,7 @@ describe('catalog connect redshift on an aws profile', function () {
       kind: 'redshift',
       target: 'workgroup/analytics/dev',
       schema: 'lab',
-      catalogDatabase: 'labmesh_lab_manifest',
+      catalog: 'labmesh_lab_manifest',
     })
   })
 
@@ -196,6 +196,24 @@ describe('catalog connect redshift on an aws profile', function () {
       'shared',
     ])
     expect(again.code, 'connecting again is idempotent').to.equal(0)
+  })
+
+  it('catalog connect snowflake --dry-run prints the Iceberg tables over the Delta folders, relative to the external volume', async () => {
+    const dry = await run(
+      ['catalog', 'connect', 'snowflake', '--account', 'myorg-lab', '--user', 'LABMESH', '--private-key-file', ws.path('absent.p8')].concat(
+        ['--database', 'LAB', '--schema', 'LAKE', '--external-volume', 'LAB_LAKE', '--dry-run', '--json'],
+      ),
+    )
+    expect(dry.code, dry.stderr).to.equal(0)
+    expect(dry.json.statements[0]).to.equal(
+      'CREATE CATALOG INTEGRATION IF NOT EXISTS "LABMESH_DELTA" CATALOG_SOURCE = OBJECT_STORE TABLE_FORMAT = DELTA ENABLED = TRUE',
+    )
+    expect(dry.json.statements).to.include(
+      `CREATE ICEBERG TABLE IF NOT EXISTS "LAB"."LAKE"."FILES" EXTERNAL_VOLUME = 'LAB_LAKE' CATALOG = 'LABMESH_DELTA' BASE_LOCATION = 'team/lake/lab/files/' COMMENT = 'labmesh lab.files'`,
+    )
+    expect((await run(['catalog', 'connect', '--list', '--json'])).json.connections.map((c: any) => c.kind)).not.to.include('snowflake')
+    const refresh = await run(['catalog', 'connect', 'snowflake', '--refresh', '--json'])
+    expect(refresh.json.error.code, 'nothing to refresh yet').to.equal('NOT_FOUND')
   })
 
   it('shows the message Redshift refused a statement with, and exits 5', async () => {

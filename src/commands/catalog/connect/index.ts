@@ -21,8 +21,8 @@ export default class CatalogConnect extends LabmeshCommand<typeof CatalogConnect
       else
         this.log(
           renderTable(
-            ['warehouse', 'target', 'schema', 'catalog database', 'tables', 'connected'],
-            connections.map((c) => [c.kind, c.target, c.schema, c.catalogDatabase, c.tables.length, c.connectedAt]),
+            ['warehouse', 'target', 'schema', 'reads through', 'tables', 'connected'],
+            connections.map((c) => [c.kind, c.target, c.schema, c.catalog, c.tables.length, c.connectedAt]),
           ),
         )
     }

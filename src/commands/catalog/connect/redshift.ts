@@ -48,7 +48,7 @@ export default class CatalogConnectRedshift extends LabmeshCommand<typeof Catalo
       const {connection} = result
       if (result.dryRun) {
         this.log(
-          `Would expose ${result.tables.length} tables of ${lakeDatabase} through Glue database ${connection.catalogDatabase}, and run in ${connection.target}:`,
+          `Would expose ${result.tables.length} tables of ${lakeDatabase} through Glue database ${connection.catalog}, and run in ${connection.target}:`,
         )
         for (const sql of result.statements) this.log(`  ${sql};`)
       } else {
