@@ -243,5 +243,14 @@ describe('catalog connect redshift on an aws profile', function () {
     const local = await ws.run(['catalog', 'connect', 'redshift', '--workgroup', 'w', '--database', 'dev', '--json'])
     expect(local.json.error.code).to.equal('UNSUPPORTED')
     expect(local.json.error.message).to.match(/local backend/)
+    // What connecting needs is in the admin policy `doctor --policy` prints, and only there.
+    const policies = (await run(['doctor', '--policy', '--json'])).json
+    const actions = (role: string) => (policies[role].Statement as any[]).flatMap((statement) => statement.Action)
+    expect(actions('admin')).to.include.members([
+      'redshift-data:ExecuteStatement',
+      'redshift-data:DescribeStatement',
+      'glue:BatchCreatePartition',
+    ])
+    expect(actions('writer')).not.to.include('redshift-data:ExecuteStatement')
   })
 })
