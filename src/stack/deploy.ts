@@ -103,11 +103,28 @@ export class StackDeployer {
   /** Deletes the stack and waits for it to go; the bucket and key are kept (their policy is Retain). */
   async delete(stackName: string, options: {onEvent?: (event: StackEvent) => void; pollMs?: number} = {}): Promise<string> {
     const since = new Date(Date.now() - 1000)
-    await this.call('cloudformation:DeleteStack', stackName, () => this.client.send(new this.sdk.DeleteStackCommand({StackName: stackName})))
+    await this.call('cloudformation:DeleteStack', stackName, () =>
+      this.client.send(new this.sdk.DeleteStackCommand({StackName: stackName})),
+    )
     const {stack, failures} = await this.follow(stackName, since, options)
     const status = stack.StackStatus ?? 'DELETE_COMPLETE'
-    if (status !== 'DELETE_COMPLETE') throw new LabmeshError('BACKEND', `stack ${stackName} ended ${status}: ${failures.join('; ')}`, {subject: stackName})
+    if (status !== 'DELETE_COMPLETE')
+      throw new LabmeshError('BACKEND', `stack ${stackName} ended ${status}: ${failures.join('; ')}`, {subject: stackName})
     return status
+  }
+
+  /** The stack's `count` most recent events, oldest first. */
+  async lastEvents(stackName: string, count: number): Promise<StackEvent[]> {
+    const events: StackEvent[] = []
+    let token: string | undefined
+    do {
+      const page = await this.call('cloudformation:DescribeStackEvents', stackName, () =>
+        this.client.send(new this.sdk.DescribeStackEventsCommand({StackName: stackName, NextToken: token})),
+      )
+      events.push(...(page.StackEvents ?? []))
+      token = page.NextToken
+    } while (token && events.length < count)
+    return events.slice(0, count).reverse()
   }
 
   /** The stack's events since `since`, oldest first (the API pages them newest first). */
