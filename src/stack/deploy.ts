@@ -1,5 +1,5 @@
-import type {Change, CloudFormationClient, Stack, StackEvent} from '@aws-sdk/client-cloudformation'
 import {setTimeout as sleep} from 'node:timers/promises'
+import type {Change, CloudFormationClient, Stack, StackEvent} from '@aws-sdk/client-cloudformation'
 
 import {awsCall, awsError, awsErrorName} from '../backends/aws/errors.js'
 import {LabmeshError} from '../errors.js'

@@ -14,6 +14,9 @@ export interface StackOptions {
   lakeAdmins?: string[]
 }
 
+/** A synthesized template: Resources, Outputs and the rest, as CloudFormation reads them. */
+export type CloudFormationTemplate = Record<string, unknown> & {Resources: Record<string, {Type: string}>; Outputs?: Record<string, unknown>}
+
 /** Metrics every batch command publishes (namespace and names the alarms watch). */
 export const METRIC_NAMESPACE = 'labmesh'
 
@@ -35,7 +38,7 @@ export const OUTPUTS = {
  * template that deploys as it is: no CDK CLI, no bootstrap stack, no assets (nothing here needs a
  * Lambda bundle; RDS secret rotation is AWS's own serverless application).
  */
-export async function synthesizeTemplate(options: StackOptions): Promise<Record<string, any>> {
+export async function synthesizeTemplate(options: StackOptions): Promise<CloudFormationTemplate> {
   const cdk = await import('aws-cdk-lib')
   const {aws_athena: athena, aws_cloudwatch: cloudwatch, aws_cloudwatch_actions: actions, aws_glue: glue, aws_iam: iam} = cdk
   const {aws_kms: kms, aws_lakeformation: lakeformation, aws_s3: s3, aws_sns: sns} = cdk
@@ -187,5 +190,5 @@ export async function synthesizeTemplate(options: StackOptions): Promise<Record<
     const {addOpenSearch} = await import('./opensearch.js')
     output(OUTPUTS.openSearch, addOpenSearch(cdk, stack, {stackName: options.stackName, key, readers: [adminRole.roleArn]}))
   }
-  return app.synth().getStackByName(stack.stackName).template as Record<string, any>
+  return app.synth().getStackByName(stack.stackName).template as CloudFormationTemplate
 }
