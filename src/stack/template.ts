@@ -15,7 +15,10 @@ export interface StackOptions {
 }
 
 /** A synthesized template: Resources, Outputs and the rest, as CloudFormation reads them. */
-export type CloudFormationTemplate = Record<string, unknown> & {Resources: Record<string, {Type: string}>; Outputs?: Record<string, unknown>}
+export type CloudFormationTemplate = Record<string, unknown> & {
+  Resources: Record<string, {Type: string}>
+  Outputs?: Record<string, unknown>
+}
 
 /** Metrics every batch command publishes (namespace and names the alarms watch). */
 export const METRIC_NAMESPACE = 'labmesh'
