@@ -50,6 +50,11 @@ export class LabmeshError extends Error {
   }
 }
 
+/** How an error reads on a terminal: its code and message, then what to try. */
+export function formatError(error: LabmeshError): string {
+  return [`Error [${error.code}]: ${error.message}`, ...error.suggestions.map((s) => `  try: ${s}`)].join('\n')
+}
+
 /** Any thrown value as a LabmeshError, keeping the original as `cause`. */
 export function toLabmeshError(error: unknown): LabmeshError {
   if (error instanceof LabmeshError) return error

@@ -2,6 +2,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
+import {stampLabmeshVersion} from './asm.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
 import {looksBinary} from './text.js'
 import {type Converter, type ConverterInput, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
@@ -92,9 +93,9 @@ export class ConverterRegistry {
         },
       )
     }
+    let document: EngineeredDocument
     try {
-      const document = await converter.convert(input)
-      return {converter, document}
+      document = await converter.convert(input)
     } catch (error) {
       if (error instanceof LabmeshError) throw error
       throw new LabmeshError('CONVERSION_FAILED', `${input.name}: the ${converter.name} converter failed: ${(error as Error).message}`, {
@@ -102,6 +103,7 @@ export class ConverterRegistry {
         cause: error,
       })
     }
+    return {converter, document: stampLabmeshVersion(document)}
   }
 }
 

@@ -2,11 +2,14 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
 import {parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 
 export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegister> {
+  static override completions: Completions = {location: 'dirs'}
+  static override changesKnownValues = true
   static override summary = 'Add an existing Delta table written elsewhere (Spark, delta-rs, ...) to the catalog.'
   static override examples = ['<%= config.bin %> <%= command.id %> shared.assay_results /data/delta/assay_results']
   static override args = {

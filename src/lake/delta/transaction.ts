@@ -2,6 +2,7 @@ import type {DuckDBValue} from '@duckdb/node-api'
 
 import {withConnection} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
+import {LABMESH_VERSION} from '../../version.js'
 import {
   type Action,
   type AddAction,
@@ -49,7 +50,8 @@ export interface CommitOptions {
 }
 
 export const DEFAULT_MAX_COMMIT_ATTEMPTS = 100
-const ENGINE_INFO = 'labmesh'
+/** Who wrote a commit, in the `name/version` form other engines use (`Apache-Spark/3.5.0 Delta-Lake/3.1.0`). */
+const ENGINE_INFO = `labmesh/${LABMESH_VERSION}`
 
 /**
  * One optimistic transaction: it reads a snapshot, stages actions, and commits them as the next
