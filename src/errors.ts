@@ -50,6 +50,15 @@ export class LabmeshError extends Error {
   }
 }
 
+/**
+ * Whether a thrown value is a LabmeshError (with this code, when given). Checked by name too: a
+ * module loaded twice (ESM and CommonJS under a loader) has two LabmeshError classes.
+ */
+export function isLabmeshError(error: unknown, code?: ErrorCode): error is LabmeshError {
+  const named = error instanceof LabmeshError || (error instanceof Error && error.name === 'LabmeshError')
+  return named && (code === undefined || (error as LabmeshError).code === code)
+}
+
 /** How an error reads on a terminal: its code and message, then what to try. */
 export function formatError(error: LabmeshError): string {
   return [`Error [${error.code}]: ${error.message}`, ...error.suggestions.map((s) => `  try: ${s}`)].join('\n')
@@ -57,7 +66,7 @@ export function formatError(error: LabmeshError): string {
 
 /** Any thrown value as a LabmeshError, keeping the original as `cause`. */
 export function toLabmeshError(error: unknown): LabmeshError {
-  if (error instanceof LabmeshError) return error
+  if (isLabmeshError(error)) return error
   const nodeError = error as NodeJS.ErrnoException
   const message = error instanceof Error ? error.message : String(error)
   switch (nodeError?.code) {

@@ -1,8 +1,7 @@
-import {readFileSync} from 'node:fs'
+import {createRequire} from 'node:module'
 
 /**
- * labmesh's own version, from its package.json (one folder above src/ and dist/), for the places
- * that record what wrote them without an oclif config at hand: Delta commits, engineered documents.
+ * labmesh's own version (package.json), for the places that record what wrote them without an oclif
+ * config at hand: commitInfo's engineInfo, engineered documents, the AWS user agent.
  */
-export const LABMESH_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {version: string})
-  .version
+export const LABMESH_VERSION = (createRequire(import.meta.url)('../package.json') as {version: string}).version
