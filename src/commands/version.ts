@@ -1,5 +1,5 @@
 import {LabmeshCommand} from '../base-command.js'
-import {type EnvironmentReport, environmentReport} from '../environment/report.js'
+import {type EnvironmentReport, environmentReport, environmentRows} from '../environment/report.js'
 import {renderRecord} from '../output/table.js'
 
 export default class Version extends LabmeshCommand<typeof Version> {
@@ -11,18 +11,7 @@ export default class Version extends LabmeshCommand<typeof Version> {
     const report = await environmentReport(() => this.profile())
     if (report.profileError) this.warn(report.profileError)
     if (!this.jsonEnabled()) {
-      this.log(
-        renderRecord([
-          ['labmesh', report.labmesh],
-          ['Node.js', report.node],
-          ['platform', `${report.platform} (${report.os})`],
-          ['profile', report.profile ? `${report.profile.name} (${report.profile.source})` : 'none'],
-          ['backend', report.profile?.backend],
-          ...(report.profile?.workspace ? [['workspace', report.profile.workspace] as [string, string]] : []),
-          ['DuckDB', report.duckdb],
-          ['SQLite', report.sqlite],
-        ]),
-      )
+      this.log(renderRecord(environmentRows(report)))
     }
     return report
   }

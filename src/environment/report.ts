@@ -47,6 +47,21 @@ export async function environmentReport(resolveProfile: () => ResolvedProfile): 
   }
 }
 
+/** The report as the label and value rows a terminal shows. */
+export function environmentRows(report: EnvironmentReport): [string, string][] {
+  const {profile} = report
+  return [
+    ['labmesh', report.labmesh],
+    ['Node.js', report.node],
+    ['platform', `${report.platform} (${report.os})`],
+    ['profile', profile ? `${profile.name} (${profile.source})` : 'none'],
+    ...(profile ? [['backend', profile.backend] as [string, string]] : []),
+    ...(profile?.workspace ? [['workspace', profile.workspace] as [string, string]] : []),
+    ['DuckDB', report.duckdb],
+    ['SQLite', report.sqlite],
+  ]
+}
+
 /** The SQLite library better-sqlite3 was built with, which is the one every workspace uses. */
 async function sqliteVersion(): Promise<string> {
   const {default: Database} = await import('better-sqlite3')
