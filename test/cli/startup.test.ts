@@ -18,8 +18,8 @@ export async function resolve(specifier, context, next) {
 }\`))
 `)}`
 
-/** The packages only the aws backend and its commands need. */
-const OPTIONAL = /\/node_modules\/(@aws-sdk|@smithy|pg|pg-pool|@opensearch-project|aws-cdk-lib)\//
+/** The packages only the aws backend, warehouse connections and their commands need. */
+const OPTIONAL = /\/node_modules\/(@aws-sdk|@smithy|pg|pg-pool|@opensearch-project|aws-cdk-lib|snowflake-sdk)\//
 
 // Real: the built CLI under the Node.js running the tests, with module resolution recorded by a loader hook.
 describe('start-up', function () {
@@ -35,7 +35,13 @@ describe('start-up', function () {
   }
 
   it('never loads the AWS SDK, pg or the OpenSearch client for --version and local commands', async () => {
-    for (const args of [['--version'], ['version', '--json'], ['catalog', 'list', '--json'], ['query', 'SELECT 1 AS one', '--json']]) {
+    for (const args of [
+      ['--version'],
+      ['version', '--json'],
+      ['catalog', 'list', '--json'],
+      ['query', 'SELECT 1 AS one', '--json'],
+      ['convert', '--json'],
+    ]) {
       const loaded = await imports(args)
       expect(
         loaded.filter((url) => OPTIONAL.test(url)),
