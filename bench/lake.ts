@@ -11,7 +11,7 @@ import {ConverterRegistry} from '../src/converters/registry.js'
 import {decodeDataPath} from '../src/lake/delta/paths.js'
 import {DeltaTable} from '../src/lake/delta/table.js'
 import {type ConvertedDocument, LAB_DATABASE, writeConvertedBatch} from '../src/lake/tables/write-batch.js'
-import {bmgLikePlate} from './support/plates.js'
+import {bmgLikePlate} from '../test/support/plates.js'
 import {timed} from './support/measure.js'
 
 const FILES = Number(process.env.LABMESH_BENCH_LAKE_FILES ?? 10_000)

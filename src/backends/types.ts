@@ -78,9 +78,17 @@ export interface FileFilter {
   sourcePath?: string
   /** Include superseded versions too (default: only each source's latest). */
   allVersions?: boolean
+  /**
+   * Only files after this one in list order: a cursor that keeps its place while the files
+   * already passed change (a status set, a new version), where an offset would skip some.
+   */
+  after?: FileCursor
   limit?: number
   offset?: number
 }
+
+/** Where a file sits in list order (oldest ingested first, then source path, version and id). */
+export type FileCursor = Pick<FileRecord, 'ingestedAt' | 'sourcePath' | 'version' | 'fileId'>
 
 /** A new record for MetadataStore.insertFile; the store assigns nothing, the caller decides. */
 export interface NewFileRecord extends FileRecord {
@@ -222,7 +230,15 @@ export interface SearchOptions extends SearchScope {
   offset?: number
   /** score: best match first; time: newest first (the `time` metadata); path: by source path. */
   sort?: SearchSort
+  /**
+   * With sort `path`: only hits after this file (OpenSearch's search_after). Paging with it keeps
+   * its place while files already passed change or leave the hits, where an offset would skip some.
+   */
+  after?: SearchCursor
 }
+
+/** Where a hit sits in `path` order: source path, then newest version, RAW before ENGINEERED, then id. */
+export type SearchCursor = Pick<FileRecord, 'sourcePath' | 'version' | 'category' | 'fileId'>
 
 export interface SearchHit {
   file: FileRecord

@@ -4,6 +4,7 @@ import type {Backend, FileRecord} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
+import {filePages} from '../files/pages.js'
 import {readObject} from '../files/read-object.js'
 import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
@@ -48,7 +49,6 @@ export interface ConvertResult {
   files: ConvertedFile[]
 }
 
-const PAGE = 200
 const DEFAULT_BATCH = 500
 
 /**
@@ -59,12 +59,18 @@ const DEFAULT_BATCH = 500
 export async function convertStoredFiles(backend: Backend, options: ConvertOptions): Promise<ConvertResult> {
   const result: ConvertResult = {converted: 0, failed: [], files: []}
   const pages = selectRawFiles(backend, options)
-  let queue: FileRecord[] = []
+  const queue: FileRecord[] = []
+  let exhausted = false
+  // One page is read at a time, whichever worker ran out first; the others wait for it.
+  let reading: Promise<void> | undefined
   const take = async (): Promise<FileRecord | undefined> => {
-    if (queue.length === 0) {
-      const next = await pages.next()
-      if (next.done) return undefined
-      queue = next.value
+    while (queue.length === 0 && !exhausted) {
+      reading ??= pages.next().then((next) => {
+        reading = undefined
+        if (next.done) exhausted = true
+        else queue.push(...next.value)
+      })
+      await reading
     }
     return queue.shift()
   }
@@ -125,7 +131,7 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
   )
 }
 
-/** Pages of raw files to convert. Without --reconvert, converted and failed files leave the set as we go. */
+/** Pages of raw files to convert: those named, or every raw file (with --reconvert), or those not converted yet. */
 async function* selectRawFiles(backend: Backend, options: ConvertOptions): AsyncGenerator<FileRecord[]> {
   if (options.fileIds) {
     const files: FileRecord[] = []
@@ -142,20 +148,8 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
     yield files
     return
   }
-  if (options.reconvert) {
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await backend.metadata.listFiles({category: 'RAW', limit: PAGE, offset})
-      if (page.length === 0) return
-      yield page
-    }
-  }
-  const seen = new Set<string>()
-  for (;;) {
-    const page = (await backend.metadata.listFiles({category: 'RAW', status: 'ingested', limit: PAGE})).filter((f) => !seen.has(f.fileId))
-    if (page.length === 0) return
-    for (const f of page) seen.add(f.fileId)
-    yield page
-  }
+  // Converted and failed files leave the `ingested` set as we go: the pages follow a cursor.
+  yield* filePages(backend.metadata, {category: 'RAW', ...(options.reconvert ? {} : {status: 'ingested'})})
 }
 
 interface Converted extends ConvertedDocument {

@@ -203,8 +203,12 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
         where.push('EXISTS (SELECT 1 FROM labels l WHERE l.file_id = f.file_id AND l.name = ? AND l.value = ?)')
         params.push(label.name, label.value)
       }
+      if (filter.after) {
+        where.push('(f.ingested_at, f.source_path, f.version, f.file_id) > (?, ?, ?, ?)')
+        params.push(filter.after.ingestedAt, filter.after.sourcePath, filter.after.version, filter.after.fileId)
+      }
       const sql = `SELECT f.* FROM files f ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
-        ORDER BY f.ingested_at, f.source_path, f.version LIMIT ? OFFSET ?`
+        ORDER BY f.ingested_at, f.source_path, f.version, f.file_id LIMIT ? OFFSET ?`
       params.push(filter.limit ?? -1, filter.offset ?? 0)
       return (db.prepare(sql).all(...params) as FileRow[]).map(toRecord)
     },
