@@ -58,11 +58,25 @@ export interface PutOptions {
   onBytes?: (bytes: number) => void
 }
 
+/** An object written but not yet durable under its name: `ObjectStore.publish` makes it so. */
+export interface StagedObject extends StoredObject {
+  /** The store's own note of where the bytes wait (a temp file locally); absent when nothing waits. */
+  readonly pending?: string
+}
+
 /** Content-addressed bytes: raw files and engineered documents, keyed by sha256. */
 export interface ObjectStore {
-  /** Streams a file in, hashing as it goes; never leaves a partial object behind. */
+  /** Streams a file in, hashing as it goes; never leaves a partial object behind. stageFile + publish. */
   putFile(sourcePath: string, options?: PutOptions): Promise<StoredObject>
   putBytes(bytes: Buffer): Promise<StoredObject>
+  /**
+   * Group commit: stage many objects, then publish them together, so that their durability costs
+   * one wait for the batch, not one per object. A record may point at an object once it is published.
+   */
+  stageFile(sourcePath: string, options?: PutOptions): Promise<StagedObject>
+  stageBytes(bytes: Buffer): Promise<StagedObject>
+  /** Makes staged objects durable and readable under their names (each at most once). */
+  publish(objects: StagedObject[]): Promise<void>
   has(sha256: string): Promise<boolean>
   openRead(sha256: string): Promise<Readable>
 }
@@ -114,6 +128,12 @@ export interface MetadataStore {
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+  /**
+   * Records a batch of conversions in one transaction where the backend has them: each engineered
+   * record is stored and its raw file marked converted; a record that cannot be stored marks its
+   * raw file failed instead, with the error returned in its place.
+   */
+  recordConversions(conversions: {rawFileId: string; engineered: NewFileRecord}[]): Promise<(LabmeshError | undefined)[]>
 }
 
 /*

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
-import type {Backend, FileRecord} from '../backends/types.js'
+import type {Backend, FileRecord, NewFileRecord, StagedObject} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
@@ -110,25 +110,26 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
   return result
 }
 
-/** Writes a batch's rows into the lake tables, then marks its raw files converted (or failed, with why). */
+/**
+ * Writes a batch's rows into the lake tables, then makes its engineered documents durable, then
+ * stores their records and marks the raw files converted, all in one transaction (or failed, with why).
+ */
 async function writeBatch(backend: Backend, batch: Converted[], reconvert: boolean): Promise<ConvertOutcome[]> {
   if (batch.length === 0) return []
-  const fail = async (item: Converted, error: unknown): Promise<ConvertOutcome> => {
+  const failed = (item: Converted, error: unknown): ConvertOutcome => {
     const e = toLabmeshError(error)
-    await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
     return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
   }
   try {
     await writeConvertedBatch(backend.catalog, batch, {reconvert})
+    await backend.objects.publish(batch.map((item) => item.staged))
   } catch (error) {
-    return Promise.all(batch.map((item) => fail(item, error)))
+    const e = toLabmeshError(error)
+    for (const item of batch) await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
+    return batch.map((item) => failed(item, error))
   }
-  return Promise.all(
-    batch.map(async (item): Promise<ConvertOutcome> => {
-      await backend.metadata.setStatus(item.raw.fileId, 'converted')
-      return {kind: 'converted', file: item.file}
-    }),
-  )
+  const errors = await backend.metadata.recordConversions(batch.map((item) => ({rawFileId: item.raw.fileId, engineered: item.engineered})))
+  return batch.map((item, i): ConvertOutcome => (errors[i] ? failed(item, errors[i]) : {kind: 'converted', file: item.file}))
 }
 
 /** Pages of raw files to convert: those named, or every raw file (with --reconvert), or those not converted yet. */
@@ -154,16 +155,20 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
 
 interface Converted extends ConvertedDocument {
   file: ConvertedFile
+  /** The engineered document's bytes, published with the batch. */
+  staged: StagedObject
+  /** Its record, stored with the batch. */
+  engineered: NewFileRecord
 }
 
-/** Converts one file and stores its document; the raw file's status is set once its rows are in the lake. */
+/** Converts one file and stages its document; its record and the raw file's status are written once its rows are in the lake. */
 async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<Converted | ConvertOutcome> {
   const name = raw.sourcePath.split(/[/\\]/).pop() ?? raw.sourcePath
   try {
     const bytes = await readObject(backend, raw.sha256)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
     const json = Buffer.from(JSON.stringify(document))
-    const stored = await backend.objects.putBytes(json)
+    const stored = await backend.objects.stageBytes(json)
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
     const engineered: FileRecord = {
       fileId: randomUUID(),
@@ -182,9 +187,10 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
       status: 'converted',
       error: null,
     }
-    await backend.metadata.insertFile({...engineered, searchText: documentText(document)})
     return {
       raw,
+      staged: stored,
+      engineered: {...engineered, searchText: documentText(document)},
       engineeredFileId: engineered.fileId,
       technique: converter.technique,
       document,

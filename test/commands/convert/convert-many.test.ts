@@ -31,6 +31,9 @@ describe('labmesh convert at scale', function () {
     expect(ingested.code, ingested.stderr).to.equal(0)
     expect(ingested.json.ingested).to.equal(FILES)
 
+    const listed = await ws.run(['files', 'list', '--status', 'ingested', '--all', '--json'])
+    expect(listed.json.files, 'files list --all is not cut at --limit').to.have.length(FILES)
+
     const converted = await ws.run(['convert', '--json'])
     expect(converted.code, converted.stderr).to.equal(0)
     expect(converted.json.converted).to.equal(FILES)
@@ -44,8 +47,8 @@ describe('labmesh convert at scale', function () {
       '--json',
     ])
     expect(rows.code, rows.stderr).to.equal(0)
-    expect(rows.json.rows).to.deep.equal([[FILES, FILES]])
-    const wells = await ws.run(['query', 'SELECT count(*) FROM lab.plate_reader_measurement', '--json'])
-    expect(wells.json.rows).to.deep.equal([[FILES * 96]])
+    expect(rows.json.rows).to.deep.equal([{n: FILES, files: FILES}])
+    const wells = await ws.run(['query', 'SELECT count(*) AS n FROM lab.plate_reader_measurement', '--json'])
+    expect(wells.json.rows).to.deep.equal([{n: FILES * 96}])
   })
 })
