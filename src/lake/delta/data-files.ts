@@ -57,7 +57,7 @@ export async function writeDataFiles(connection: DuckDBConnection, request: Data
         ...params,
         target: local,
       })
-      const stats = await fileStats(connection, local, dataColumns, indexed)
+      const stats = await fileStats(connection, {sql: select, params}, dataColumns, indexed)
       await request.storage.putStagedFile(relative)
       const stored = await request.storage.stat(relative)
       if (!stored) throw new LabmeshError('BACKEND', `data file ${relative} vanished after it was written`, {subject: relative})
