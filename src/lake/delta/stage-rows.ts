@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {type DuckDBConnection, DuckDBDataChunk, type DuckDBType, type DuckDBValue, jsToDuckDBValue} from '@duckdb/node-api'
+import {blobValue, type DuckDBConnection, DuckDBDataChunk, type DuckDBType, type DuckDBValue, jsToDuckDBValue} from '@duckdb/node-api'
 
 import {quoteIdentifier, quoteLiteral} from '../duckdb.js'
 import type {Row, RowValue} from './rows.js'
@@ -114,8 +114,10 @@ function converterFor(type: DeltaType, duckType: DuckDBType): Converter {
       case 'short':
       case 'byte':
         return (value) => Number(value)
+      case 'binary':
+        return (value) => blobValue(value as Uint8Array)
       default:
-        // Strings, doubles, floats, booleans and bytes are DuckDB values as they are.
+        // Strings, doubles, floats and booleans are DuckDB values as they are.
         return (value) => value as DuckDBValue
     }
   }
