@@ -121,7 +121,7 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
     return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
   }
   try {
-    await writeConvertedBatch(backend.catalog, batch, {reconvert})
+    await writeConvertedBatch(backend, batch, {reconvert})
     await backend.objects.publish(batch.map((item) => item.staged))
   } catch (error) {
     const e = toLabmeshError(error)
@@ -165,12 +165,12 @@ interface Converted extends ConvertedDocument {
 async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<Converted | ConvertOutcome> {
   const name = raw.sourcePath.split(/[/\\]/).pop() ?? raw.sourcePath
   try {
-    const bytes = await readObject(backend, raw.sha256)
+    const bytes = await readObject(backend, raw)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
     const json = Buffer.from(JSON.stringify(document))
-    const stored = await backend.objects.stageBytes(json)
+    const stored = await backend.objects.stageBytes(json, {category: 'ENGINEERED'})
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
-    const engineered: FileRecord = {
+    const engineered: NewFileRecord = {
       fileId: randomUUID(),
       category: 'ENGINEERED',
       traceId: raw.traceId,

@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
-import type {Backend, FileRecord, Label, StagedObject} from '../backends/types.js'
+import type {Backend, Label, NewFileRecord, StagedObject} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
@@ -25,8 +25,10 @@ export interface IngestOptions {
   registry: ConverterRegistry
   /** Keep every file's entry in the result (for --json); off, memory stays flat on huge trees. */
   collectFiles?: boolean
-  /** Progress, per file handled (stored, unchanged or failed). */
+  /** Progress, per file handled (stored, unchanged or failed): its bytes not yet reported by onBytes. */
   onFile?: (outcome: FileOutcome, bytes: number) => void
+  /** Progress within a large file as it uploads (multipart parts to S3). */
+  onBytes?: (bytes: number) => void
 }
 
 export type FileStatus = 'new' | 'version' | 'unchanged'
@@ -81,9 +83,17 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
   const host = hostname()
   const entries = walkFiles(options.paths, {include: options.include, exclude: options.exclude})
 
+  // Bytes of large files already reported while they uploaded, by path: a file's total is reported once.
+  const streamed = new Map<string, number>()
   const report = (outcome: FileOutcome, bytes: number): void => {
     record(result, outcome, collect)
-    options.onFile?.(outcome, bytes)
+    const path = outcome.kind === 'file' ? outcome.file.sourcePath : outcome.problem.path
+    options.onFile?.(outcome, Math.max(0, bytes - (streamed.get(path) ?? 0)))
+    streamed.delete(path)
+  }
+  const onBytes = (path: string, bytes: number): void => {
+    streamed.set(path, (streamed.get(path) ?? 0) + bytes)
+    options.onBytes?.(bytes)
   }
   // Group commit: a batch's objects are made durable together, then its records written in one
   // transaction, so a record only ever points at bytes on disk. Batches commit one after another.
@@ -117,7 +127,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
         continue
       }
       try {
-        const handled = await ingestOne(backend, entry, host, options)
+        const handled = await ingestOne(backend, entry, host, options, (bytes) => onBytes(entry.path, bytes))
         if ('staged' in handled) {
           pending.push(handled)
           if (pending.length >= RECORD_BATCH) await flush()
@@ -157,12 +167,18 @@ const RECORD_BATCH = 256
 /** A file whose bytes are staged and whose record is still to be written, with the outcome it will have. */
 interface StoredFile {
   staged: StagedObject
-  record: FileRecord
+  record: NewFileRecord
   outcome: FileOutcome & {kind: 'file'}
 }
 
 /** A file's outcome, or, for a file to store, its staged bytes and record. */
-async function ingestOne(backend: Backend, entry: FoundFile, host: string, options: IngestOptions): Promise<FileOutcome | StoredFile> {
+async function ingestOne(
+  backend: Backend,
+  entry: FoundFile,
+  host: string,
+  options: IngestOptions,
+  onBytes: (bytes: number) => void,
+): Promise<FileOutcome | StoredFile> {
   if (entry.size === 0) {
     return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
   }
@@ -185,7 +201,7 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
       }
   }
 
-  const {head, stored} = await readAndStore(backend, entry, Boolean(options.dryRun))
+  const {head, stored} = await readAndStore(backend, entry, Boolean(options.dryRun), onBytes)
   const sniffed = await sniffInstrument(options.registry, path.basename(entry.path), head)
   if (latest && latest.sha256 === stored.sha256) {
     return {kind: 'file', file: describe(latest, 'unchanged')}
@@ -198,7 +214,7 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
     ...options.metadata,
   }
   const labels = mergeLabels(latest?.labels ?? [], options.labels ?? [])
-  const fileRecord: FileRecord = {
+  const fileRecord: NewFileRecord = {
     fileId: randomUUID(),
     category: 'RAW',
     traceId: randomUUID(),
@@ -223,7 +239,12 @@ async function ingestOne(backend: Backend, entry: FoundFile, host: string, optio
 const SMALL_FILE_BYTES = 4 * 1024 * 1024
 
 /** Reads (and unless a dry run, stages) a file's bytes; a dry run only hashes them. */
-async function readAndStore(backend: Backend, entry: FoundFile, dryRun: boolean): Promise<{head: Buffer; stored: StagedObject}> {
+async function readAndStore(
+  backend: Backend,
+  entry: FoundFile,
+  dryRun: boolean,
+  onBytes: (bytes: number) => void,
+): Promise<{head: Buffer; stored: StagedObject}> {
   if (entry.size <= SMALL_FILE_BYTES) {
     // Read in place: for small files a synchronous read beats four thread-pool round trips.
     const bytes = readFileSync(entry.path)
@@ -235,10 +256,10 @@ async function readAndStore(backend: Backend, entry: FoundFile, dryRun: boolean)
     }
   }
   const head = await readHead(entry.path)
-  return {head, stored: dryRun ? {...(await hashFile(entry.path)), created: false} : await backend.objects.stageFile(entry.path)}
+  return {head, stored: dryRun ? {...(await hashFile(entry.path)), created: false} : await backend.objects.stageFile(entry.path, {onBytes})}
 }
 
-function describe(file: FileRecord, status: FileStatus): IngestedFile {
+function describe(file: NewFileRecord, status: FileStatus): IngestedFile {
   return {
     fileId: file.fileId,
     sourcePath: file.sourcePath,
