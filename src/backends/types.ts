@@ -63,15 +63,30 @@ export interface PutOptions {
   onBytes?: (bytes: number) => void
 }
 
+/** An object written but not yet durable under its name: `ObjectStore.publish` makes it so. */
+export interface StagedObject extends StoredObject {
+  /** The store's own note of where the bytes wait (a temp file locally); absent when nothing waits. */
+  readonly pending?: string
+}
+
 /**
  * Content-addressed bytes: raw files and engineered documents, keyed by sha256 (and kept apart by
  * category where the backend has prefixes). Identical bytes are stored once: storing them again
  * is not an error, it says `created: false`. Nothing is ever left half-written under its name.
  */
 export interface ObjectStore {
-  /** Streams a file in, hashing as it goes; the name is the hash of the bytes stored, even if the source changes meanwhile. */
+  /** Streams a file in, hashing as it goes; the name is the hash of the bytes stored, even if the source changes meanwhile. stageFile + publish. */
   putFile(sourcePath: string, options?: PutOptions): Promise<StoredObject>
+  /** stageBytes + publish. */
   putBytes(bytes: Buffer, options?: Pick<PutOptions, 'category'>): Promise<StoredObject>
+  /**
+   * Group commit: stage many objects, then publish them together, so that their durability costs
+   * one wait for the batch, not one per object. A record may point at an object once it is published.
+   */
+  stageFile(sourcePath: string, options?: PutOptions): Promise<StagedObject>
+  stageBytes(bytes: Buffer, options?: Pick<PutOptions, 'category'>): Promise<StagedObject>
+  /** Makes staged objects durable and readable under their names (each at most once). */
+  publish(objects: StagedObject[]): Promise<void>
   has(sha256: string, category?: Category): Promise<boolean>
   /** The object's bytes as a stream; NOT_FOUND when absent. Callers verify the sha256 as they read. */
   openRead(sha256: string, category?: Category): Promise<Readable>
@@ -158,6 +173,12 @@ export interface MetadataStore {
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+  /**
+   * Records a batch of conversions in one transaction where the backend has them: each engineered
+   * record is stored and its raw file marked converted; a record that cannot be stored marks its
+   * raw file failed instead, with the error returned in its place.
+   */
+  recordConversions(conversions: {rawFileId: string; engineered: NewFileRecord}[]): Promise<(LabmeshError | undefined)[]>
   /** Changes to replicate, queued with the records. */
   readonly changes: ChangeFeed
 }
@@ -290,7 +311,15 @@ export interface SearchOptions extends SearchScope {
   offset?: number
   /** score: best match first; time: newest first (the `time` metadata); path: by source path. */
   sort?: SearchSort
+  /**
+   * With sort `path`: only hits after this file (OpenSearch's search_after). Paging with it keeps
+   * its place while files already passed change or leave the hits, where an offset would skip some.
+   */
+  after?: SearchCursor
 }
+
+/** Where a hit sits in `path` order: source path, then newest version, RAW before ENGINEERED, then id. */
+export type SearchCursor = Pick<FileRecord, 'sourcePath' | 'version' | 'category' | 'fileId'>
 
 export interface SearchHit {
   file: FileRecord
