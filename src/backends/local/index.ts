@@ -4,6 +4,7 @@ import path from 'node:path'
 import type {Backend} from '../types.js'
 import {openDatabase} from './database.js'
 import {createLocalCatalog} from './catalog.js'
+import {createSqliteGrantStore} from './grant-store.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
@@ -35,6 +36,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
   const catalog = createLocalCatalog(db, layout.lake)
+  const grants = createSqliteGrantStore(db)
   return {
     name: 'local',
     capabilities: {location: layout.home, encryptionAtRest: 'none'},
@@ -43,7 +45,8 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     catalog,
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
-    query: createDuckDbQueryEngine({catalog, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    query: createDuckDbQueryEngine({catalog, grants, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    grants,
     async close() {
       if (db.open) db.close()
     },

@@ -5,7 +5,7 @@ import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from
 
 import {LabmeshError} from '../../errors.js'
 import {tableSuggestions} from '../../lake/catalog/table-ref.js'
-import type {Catalog, ExportFormat, ExportTarget, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
+import type {Catalog, ExportFormat, ExportTarget, GrantStore, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
 import {quoteLiteral} from '../../lake/duckdb.js'
 import {openQuerySession, type QuerySession} from './query-session.js'
 import {leadingToken, withoutTerminator} from './query-sql.js'
@@ -24,6 +24,8 @@ export interface DuckDbQueryEngineOptions {
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
   tempDir: string
+  /** The grants a request's `principal` is held to. */
+  grants?: GrantStore
 }
 
 interface CheckedStatement {
@@ -45,7 +47,15 @@ const PROGRESS_INTERVAL_MS = 250
 
 function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable?: string): Promise<QuerySession> {
   if (request.signal?.aborted) return Promise.reject(cancelled())
-  return openQuerySession({catalog: options.catalog, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
+  return openQuerySession({
+    catalog: options.catalog,
+    lakeRoot: options.lakeRoot,
+    tempDir: options.tempDir,
+    asOf: request.asOf,
+    writable,
+    principal: request.principal,
+    grants: options.grants,
+  })
 }
 
 export async function runStatement<T>(

@@ -4,8 +4,9 @@ import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
-import type {Catalog, TableVersion} from '../types.js'
+import type {Catalog, GrantStore, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
+import {grantedCatalog} from './granted-catalog.js'
 
 export interface QuerySessionOptions {
   catalog: Catalog
@@ -16,6 +17,9 @@ export interface QuerySessionOptions {
   asOf?: Record<string, TableVersion>
   /** The one file the session may write: an export's partial file. */
   writable?: string
+  /** Build the session for this principal: only what its grants allow (granted-catalog.ts). */
+  principal?: string
+  grants?: GrantStore
 }
 
 /** A locked-down DuckDB database whose views are the catalog's tables. */
@@ -36,13 +40,15 @@ export interface QuerySession {
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {
-  const entries = await options.catalog.list()
+  const granted = options.principal === undefined ? undefined : await grantedCatalog(options.catalog, options.grants, options.principal)
+  const catalog = granted?.catalog ?? options.catalog
+  const entries = await catalog.list()
   const tables = entries.map((e) => `${e.database}.${e.table}`)
   const asOf = new Map<string, TableVersion>()
   for (const [name, version] of Object.entries(options.asOf ?? {})) {
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
-    await findTable(options.catalog, ref)
+    await findTable(catalog, ref)
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(
@@ -76,7 +82,8 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
       }
       if (!schemas.has(entry.database)) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(entry.database)}`)
       schemas.add(entry.database)
-      await connection.run(`CREATE VIEW ${quoteIdentifier(entry.database)}.${quoteIdentifier(entry.table)} AS ${made.body}`)
+      if (!granted) await connection.run(`CREATE VIEW ${quoteIdentifier(entry.database)}.${quoteIdentifier(entry.table)} AS ${made.body}`)
+      else await granted.create(connection, entry, made.body).catch((error: unknown) => unreadable.set(tables[i], toLabmeshError(error)))
     }
     // A bare table name is in database lab, as everywhere else in labmesh.
     if (schemas.has('lab')) await connection.run("SET search_path = 'lab'")
@@ -85,7 +92,9 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     await connection.run('SET enable_progress_bar_print = false')
     await connection.run('SET progress_bar_time = 0')
 
-    const readable = [...new Set([options.lakeRoot, ...entries.map((e) => e.location)])].map((dir) => path.resolve(dir) + path.sep)
+    const readable = granted
+      ? granted.readableFolders()
+      : [...new Set([options.lakeRoot, ...entries.map((e) => e.location)])].map((dir) => path.resolve(dir) + path.sep)
     await connection.run(`SET allowed_directories = [${readable.map(quoteLiteral).join(', ')}]`)
     if (options.writable) await connection.run(`SET allowed_paths = [${quoteLiteral(options.writable)}]`)
     await connection.run('SET enable_external_access = false')

@@ -8,6 +8,7 @@ import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseParams, parseTableVersion} from '../../query/options.js'
+import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 
 export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
   static override summary = 'Pull a table, or part of it, into a Frictionless data package (CSV or Parquet with datapackage.json).'
@@ -28,6 +29,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in --where, as name=value.'}),
     'as-of': Flags.string({description: 'Read the table at a version number or a time (ISO 8601).'}),
     format: Flags.option({options: PACKAGE_FORMATS, default: 'csv' as const, description: "The package's data file format."})(),
+    as: asPrincipalFlag,
   }
 
   public async run(): Promise<PackageSummary & {table: string}> {
@@ -50,6 +52,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         where: this.flags.where,
         params,
         asOf,
+        principal: asPrincipal(this.flags.as),
         origin,
         signal: hooks.signal,
         onProgress: hooks.onProgress,
