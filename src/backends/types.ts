@@ -304,6 +304,8 @@ export interface GrantChange {
 export interface GrantChangeOutcome extends GrantChange {
   /** Why this change failed; the other changes still went ahead. */
   error?: {code: string; message: string}
+  /** What else someone has to do (a cross-account grant: the receiving account's steps). */
+  notes?: string[]
 }
 
 export interface GrantApplyOptions {
