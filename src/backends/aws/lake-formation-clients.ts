@@ -1,19 +1,23 @@
-import {GlueClient} from '@aws-sdk/client-glue'
+import {GlueClient, type GlueClientConfig} from '@aws-sdk/client-glue'
 import {LakeFormationClient} from '@aws-sdk/client-lakeformation'
 
 import type {LakeFormationGrantStoreOptions} from './lake-formation.js'
 
 /**
- * Lake Formation and Glue clients per Region, from the standard AWS credential chain; the SDK
- * also honours AWS_ENDPOINT_URL_LAKEFORMATION and AWS_ENDPOINT_URL_GLUE. One client per Region.
+ * Lake Formation and Glue clients per Region, one each, all sharing the profile's client
+ * configuration (credential chain, retries, user agent) with the Region replaced. The SDK also
+ * honours AWS_ENDPOINT_URL_LAKEFORMATION and AWS_ENDPOINT_URL_GLUE.
  */
-export function lakeFormationClients(region: string): Pick<LakeFormationGrantStoreOptions, 'lakeFormation' | 'glue'> {
+export function lakeFormationClients(
+  config: Omit<GlueClientConfig, 'region'> & {region: string},
+): Pick<LakeFormationGrantStoreOptions, 'lakeFormation' | 'glue'> {
   // The SDK's notice about future Node versions would land on every command's stderr.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const lakeFormation = new Map<string, LakeFormationClient>()
   const glue = new Map<string, GlueClient>()
   return {
-    lakeFormation: (r = region) => lakeFormation.get(r) ?? lakeFormation.set(r, new LakeFormationClient({region: r})).get(r)!,
-    glue: (r) => glue.get(r) ?? glue.set(r, new GlueClient({region: r})).get(r)!,
+    lakeFormation: (region = config.region) =>
+      lakeFormation.get(region) ?? lakeFormation.set(region, new LakeFormationClient({...config, region})).get(region)!,
+    glue: (region) => glue.get(region) ?? glue.set(region, new GlueClient({...config, region})).get(region)!,
   }
 }

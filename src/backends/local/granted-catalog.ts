@@ -25,7 +25,17 @@ export interface GrantedCatalog {
   readableFolders(): string[]
 }
 
-export async function grantedCatalog(catalog: Catalog, grants: GrantStore | undefined, principal: string): Promise<GrantedCatalog> {
+/**
+ * `workspace` is the folder holding the lake, the stored objects and the database: a table
+ * folder around it is never readable (a table registered at /data with the workspace in
+ * /data/labmesh would otherwise open every stored file).
+ */
+export async function grantedCatalog(
+  catalog: Catalog,
+  grants: GrantStore | undefined,
+  principal: string,
+  workspace: string,
+): Promise<GrantedCatalog> {
   if (!grants) throw new LabmeshError('UNSUPPORTED', 'this query engine has no grants to run a query as a principal')
   const [entries, granted, tagged] = await Promise.all([catalog.list(), grants.list({principal}), grants.listTags()])
   if (granted.length === 0)
@@ -45,6 +55,7 @@ export async function grantedCatalog(catalog: Catalog, grants: GrantStore | unde
   const shared = (entry: CatalogEntry): boolean => {
     // A folder is readable only when no table read in part (or hidden) lies in it or around it.
     const folder = path.resolve(entry.location) + path.sep
+    if ((path.resolve(workspace) + path.sep).startsWith(folder)) return false
     return entries.every((other) => {
       if (other === entry || access.get(nameOf(other))?.select === 'all') return true
       const inner = path.resolve(other.location) + path.sep

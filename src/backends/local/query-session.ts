@@ -40,7 +40,10 @@ export interface QuerySession {
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {
-  const granted = options.principal === undefined ? undefined : await grantedCatalog(options.catalog, options.grants, options.principal)
+  const granted =
+    options.principal === undefined
+      ? undefined
+      : await grantedCatalog(options.catalog, options.grants, options.principal, path.dirname(options.lakeRoot))
   const catalog = granted?.catalog ?? options.catalog
   const entries = await catalog.list()
   const tables = entries.map((e) => `${e.database}.${e.table}`)

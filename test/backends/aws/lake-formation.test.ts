@@ -21,6 +21,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {createLakeFormationGrantStore} from '../../../src/backends/aws/lake-formation.js'
+import {lakeFormationClients} from '../../../src/backends/aws/lake-formation-clients.js'
 import type {LabmeshError} from '../../../src/errors.js'
 import type {GrantChange, GrantStore} from '../../../src/backends/types.js'
 import {type Grant, normalizeGrant} from '../../../src/sharing/grant.js'
@@ -405,5 +406,13 @@ describe('Lake Formation grant store', () => {
       .history()
       .catch((e: unknown) => e as LabmeshError)
     expect((history as {code: string}).code).to.equal('UNSUPPORTED')
+  })
+
+  it('builds one client per Region from the profile configuration', async () => {
+    const clients = lakeFormationClients({region: 'us-east-1', credentials, maxAttempts: 5})
+    expect(clients.lakeFormation()).to.equal(clients.lakeFormation('us-east-1'))
+    expect(await clients.lakeFormation('eu-west-1').config.region()).to.equal('eu-west-1')
+    expect(await clients.glue('eu-west-1').config.region()).to.equal('eu-west-1')
+    expect(await clients.glue('eu-west-1').config.maxAttempts()).to.equal(5)
   })
 })
