@@ -1,3 +1,5 @@
+import {randomUUID} from 'node:crypto'
+import {rmSync} from 'node:fs'
 import path from 'node:path'
 import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 
@@ -67,11 +69,15 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     }),
   )
 
-  const instance = await DuckDBInstance.create(':memory:', {temp_directory: options.tempDir})
+  // DuckDB may always read its own temporary folder: a principal's session gets one of its own, so
+  // it cannot read what other sessions spill there.
+  const tempDir = granted ? path.join(options.tempDir, `as-${randomUUID()}`) : options.tempDir
+  const instance = await DuckDBInstance.create(':memory:', {temp_directory: tempDir})
   const connection = await instance.connect()
   const close = (): void => {
     connection.closeSync()
     instance.closeSync()
+    if (granted) rmSync(tempDir, {recursive: true, force: true})
   }
   try {
     await connection.run("SET TimeZone = 'UTC'")

@@ -1,4 +1,4 @@
-import {readdirSync, readFileSync} from 'node:fs'
+import {cpSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {parse} from 'csv-parse/sync'
 import {expect} from 'chai'
@@ -9,7 +9,7 @@ import type {LabmeshError} from '../../../src/errors.js'
 import {type Grant, normalizeGrant} from '../../../src/sharing/grant.js'
 import {share} from '../../../src/sharing/share.js'
 import {TestWorkspace} from '../../support/cli.js'
-import {INSTRUMENTS} from '../../support/testdata.js'
+import {DELTA_TABLES, INSTRUMENTS} from '../../support/testdata.js'
 
 // Real components: the built CLI, SQLite, DuckDB and Delta tables converted from real exports.
 // Most attempts run in process through the local backend's query engine (what `query --as`
@@ -145,6 +145,12 @@ describe('labmesh catalog share and query --as: grants enforced by construction'
     ]) {
       expect((await refusal('bob', sql)).code, sql).to.equal('FORBIDDEN')
     }
+    // What bob's session may read: lab.files' folder and a temporary folder of its own, not the shared one.
+    const allowed = String((await as('bob', "SELECT value FROM duckdb_settings() WHERE name = 'allowed_directories'"))[0].value)
+    const folders = allowed.slice(1, -1).split(', ')
+    expect(folders).to.have.length(2)
+    expect(folders[0]).to.equal(path.join(ws.home, 'lake', 'lab', 'files') + path.sep)
+    expect(folders[1]).to.match(new RegExp(`^${path.join(ws.home, 'tmp', 'duckdb', 'as-')}[0-9a-f-]{36}/$`))
     const cli = await asBob(`SELECT count(*) FROM read_parquet('${path.join(folder, parquet)}')`)
     expect(cli.code).to.equal(4)
     // A table bob reads whole stays a view over its own files, which bob may then read.
@@ -355,5 +361,21 @@ describe('labmesh catalog share and query --as: grants enforced by construction'
     })
     expect(ci.code).to.equal(0)
     expect((await ok(['catalog', 'grants', '--history', '--limit', '1'])).history[0].actor).to.equal('ci-pipeline')
+  })
+
+  // Last: the table registered around the workspace changes which folders other sessions may read.
+  it('never opens the workspace through a table registered in a folder around it', async () => {
+    // A Delta table (written by Spark) whose folder holds the workspace.
+    cpSync(path.join(DELTA_TABLES, 'delta-0.8.0'), ws.root, {recursive: true})
+    await ok(['catalog', 'register', 'outer.values', ws.root])
+    await ok(['catalog', 'share', 'outer.values', '-P', 'hank', '-p', 'SELECT'])
+    // With every lab table granted too, no hidden table's folder keeps the outer folder closed.
+    await ok(['catalog', 'share', 'lab.*', '-P', 'hank', '-p', 'SELECT'])
+    const objects = path.join(ws.home, 'objects')
+    const shard = readdirSync(objects)[0]
+    expect(await count(as('hank', 'SELECT count(*) AS n FROM outer.values'))).to.equal(4)
+    for (const file of [path.join(ws.home, 'labmesh.db'), path.join(objects, shard, readdirSync(path.join(objects, shard))[0])]) {
+      expect((await refusal('hank', `SELECT * FROM read_blob('${file}')`)).code, file).to.equal('FORBIDDEN')
+    }
   })
 })
