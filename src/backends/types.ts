@@ -158,7 +158,8 @@ export interface QueryRequest {
   /**
    * Run as this principal: the statement sees only what the principal's grants allow (tables
    * without a grant do not exist, restricted ones show their granted columns and rows). Without
-   * it, the workspace owner sees everything.
+   * it, the workspace owner sees everything. An engine that cannot enforce grants itself must
+   * refuse a request that names a principal (UNSUPPORTED), never run it as the owner.
    */
   principal?: string
   /** Aborting cancels the running statement. */

@@ -367,13 +367,13 @@ describe('labmesh catalog share and query --as: grants enforced by construction'
   it('never opens the workspace through a table registered in a folder around it', async () => {
     // A Delta table (written by Spark) whose folder holds the workspace.
     cpSync(path.join(DELTA_TABLES, 'delta-0.8.0'), ws.root, {recursive: true})
-    await ok(['catalog', 'register', 'outer.values', ws.root])
-    await ok(['catalog', 'share', 'outer.values', '-P', 'hank', '-p', 'SELECT'])
+    await ok(['catalog', 'register', 'around.readings', ws.root])
+    await ok(['catalog', 'share', 'around.readings', '-P', 'hank', '-p', 'SELECT'])
     // With every lab table granted too, no hidden table's folder keeps the outer folder closed.
     await ok(['catalog', 'share', 'lab.*', '-P', 'hank', '-p', 'SELECT'])
     const objects = path.join(ws.home, 'objects')
     const shard = readdirSync(objects)[0]
-    expect(await count(as('hank', 'SELECT count(*) AS n FROM outer.values'))).to.equal(4)
+    expect(await count(as('hank', 'SELECT count(*) AS n FROM around.readings'))).to.equal(4)
     for (const file of [path.join(ws.home, 'labmesh.db'), path.join(objects, shard, readdirSync(path.join(objects, shard))[0])]) {
       expect((await refusal('hank', `SELECT * FROM read_blob('${file}')`)).code, file).to.equal('FORBIDDEN')
     }
