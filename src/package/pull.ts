@@ -1,5 +1,5 @@
 import {quoteIdentifier} from '../lake/duckdb.js'
-import type {Catalog, QueryEngine, QueryRequest, TableRef, TableVersion} from '../backends/types.js'
+import type {Lake, QueryEngine, QueryRequest, TableRef, TableVersion} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {editDistance, findTable, parseTableRef} from '../lake/catalog/table-ref.js'
 import type {PackageFormat} from './formats.js'
@@ -27,11 +27,11 @@ export interface PullOptions {
  * A table, or the rows and columns of it asked for, as a data package: the shortcut for
  * `query "SELECT ... FROM table WHERE ..." --package DIR`, and the SQL it runs is recorded.
  */
-export async function pullTable(catalog: Catalog, engine: QueryEngine, options: PullOptions): Promise<PackageSummary & {table: string}> {
+export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOptions): Promise<PackageSummary & {table: string}> {
   const ref = parseTableRef(options.table)
   const name = `${ref.database}.${ref.table}`
   // As a principal, the engine's session (built from the grants) is the one judge of which tables and columns exist.
-  if (options.principal === undefined) await checkColumns(catalog, ref, name, options)
+  if (options.principal === undefined) await checkColumns(lake, ref, name, options)
   const select = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
   // The condition goes on lines of its own, so a trailing -- comment in it cannot swallow the closing parenthesis.
   const where = options.where?.trim() ? ` WHERE (\n${options.where}\n)` : ''
@@ -55,8 +55,8 @@ export async function pullTable(catalog: Catalog, engine: QueryEngine, options: 
 }
 
 /** NOT_FOUND for a table that is not there, INVALID_INPUT naming the closest column for one it does not have. */
-async function checkColumns(catalog: Catalog, ref: TableRef, name: string, options: PullOptions): Promise<void> {
-  const {table} = await findTable(catalog, ref)
+async function checkColumns(lake: Lake, ref: TableRef, name: string, options: PullOptions): Promise<void> {
+  const {table} = await findTable(lake, ref)
   const known = (await table.snapshot(options.asOf ?? {})).schema.fields.map((f) => f.name)
   for (const column of options.columns ?? []) {
     if (!known.includes(column)) {

@@ -1,4 +1,4 @@
-import type {AuditContext, Catalog, GrantApplyOptions, GrantChange, GrantChangeOutcome, GrantStore} from '../backends/types.js'
+import type {AuditContext, GrantApplyOptions, GrantChange, GrantChangeOutcome, GrantStore, Lake} from '../backends/types.js'
 import {LabmeshError, toLabmeshError} from '../errors.js'
 import {editDistance, findTable} from '../lake/catalog/table-ref.js'
 import {formatResource, type Grant} from './grant.js'
@@ -21,8 +21,8 @@ export interface SharingOptions {
   audit: AuditContext
   /** Compute and show the plan only. */
   dryRun?: boolean
-  /** The catalog grants are checked against (tables and columns exist, row filters fit); omitted where the backend checks them itself. */
-  catalog?: Catalog
+  /** The lake grants are checked against (tables and columns exist, row filters fit); omitted where the backend checks them itself. */
+  lake?: Lake
   apply?: GrantApplyOptions
 }
 
@@ -67,7 +67,7 @@ async function carryOut(plan: GrantPlan, options: SharingOptions): Promise<Shari
   const refused: GrantChangeOutcome[] = []
   const accepted: GrantChange[] = []
   for (const change of changes) {
-    const problem = change.action === 'grant' ? await checkGrant(change.grant, options.catalog) : undefined
+    const problem = change.action === 'grant' ? await checkGrant(change.grant, options.lake) : undefined
     if (problem) refused.push({...change, error: {code: problem.code, message: problem.message}})
     else accepted.push(change)
   }
@@ -76,24 +76,24 @@ async function carryOut(plan: GrantPlan, options: SharingOptions): Promise<Shari
 }
 
 /**
- * Why this grant cannot be made: a row filter that is no condition; with a catalog, also a
+ * Why this grant cannot be made: a row filter that is no condition; with the lake, also a
  * table, database or column that is not there, or a row filter that does not fit the table.
  */
-export async function checkGrant(grant: Grant, catalog: Catalog | undefined): Promise<LabmeshError | undefined> {
+export async function checkGrant(grant: Grant, lake: Lake | undefined): Promise<LabmeshError | undefined> {
   const resource = grant.resource
   try {
-    if (!catalog) {
+    if (!lake) {
       if (grant.rowFilter !== undefined) await checkRowFilter(grant.rowFilter, formatResource(resource))
       return undefined
     }
     if (resource.kind === 'tags') return undefined
     if (resource.kind === 'database' || resource.table === '*') {
-      if ((await catalog.list(resource.database)).length === 0)
+      if ((await lake.catalog.list(resource.database)).length === 0)
         return new LabmeshError('NOT_FOUND', `there is no database ${resource.database} in the catalog`, {subject: resource.database})
       return undefined
     }
     const name = `${resource.database}.${resource.table}`
-    const {table} = await findTable(catalog, resource)
+    const {table} = await findTable(lake, resource)
     const known = (await table.snapshot()).schema.fields.map((f) => f.name)
     for (const column of [...(grant.columns ?? []), ...(grant.excludeColumns ?? [])]) {
       if (!known.includes(column)) {

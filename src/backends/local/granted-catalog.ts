@@ -66,9 +66,10 @@ export async function grantedCatalog(
 
   return {
     catalog: {
-      register: (entry, options) => catalog.register(entry, options),
+      register: (entry, schema, options) => catalog.register(entry, schema, options),
+      updateSchema: (ref, schema) => catalog.updateSchema(ref, schema),
+      checkNames: (ref, schema) => catalog.checkNames(ref, schema),
       managedLocation: (ref) => catalog.managedLocation(ref),
-      storage: (location) => catalog.storage(location),
       list: async (database) => visible.filter((e) => database === undefined || e.database === database),
       get: async (ref) => visible.find((e) => e.database === ref.database && e.table === ref.table),
     },

@@ -6,12 +6,12 @@ import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
-import type {Catalog, GrantStore, TableVersion} from '../types.js'
+import type {GrantStore, Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
 import {grantedCatalog} from './granted-catalog.js'
 
 export interface QuerySessionOptions {
-  catalog: Catalog
+  lake: Lake
   /** The workspace's lake folder, readable whole. */
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
@@ -46,22 +46,22 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
   const granted =
     options.principal === undefined
       ? undefined
-      : await grantedCatalog(options.catalog, options.grants, options.principal, path.dirname(options.lakeRoot))
-  const catalog = granted?.catalog ?? options.catalog
-  const entries = await catalog.list()
+      : await grantedCatalog(options.lake.catalog, options.grants, options.principal, path.dirname(options.lakeRoot))
+  const lake: Lake = granted ? {catalog: granted.catalog, lakeStorage: options.lake.lakeStorage} : options.lake
+  const entries = await lake.catalog.list()
   const tables = entries.map((e) => `${e.database}.${e.table}`)
   const asOf = new Map<string, TableVersion>()
   for (const [name, version] of Object.entries(options.asOf ?? {})) {
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
-    await findTable(catalog, ref)
+    await findTable(lake, ref)
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(
     entries.map(async (entry, i): Promise<{body: string} | {error: LabmeshError}> => {
       const version = asOf.get(tables[i])
       try {
-        return {body: await new DeltaTable(options.catalog.storage(entry.location)).scanSql(version ?? {})}
+        return {body: await new DeltaTable(lake.lakeStorage(entry.location)).scanSql(version ?? {})}
       } catch (error) {
         // A table asked for at a version must be readable there; any other one only matters if the statement names it.
         if (version !== undefined) throw error

@@ -43,10 +43,10 @@ For each principal and resource the file names, it owns the grants: what the fil
 
   public async run(): Promise<SharingResult & {file: string; drift: boolean}> {
     const file = await readSharesFile(this.args.file)
-    const {store, catalog} = sharingBackend(await this.backend())
+    const {store, lake} = sharingBackend(await this.backend())
     const result = await applySharesFile(file, {
       store,
-      catalog,
+      lake,
       audit: auditContext([...this.id!.split(':'), ...this.argv]),
       dryRun: this.flags.check || this.flags['dry-run'],
     })

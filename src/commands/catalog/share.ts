@@ -31,10 +31,10 @@ export default class CatalogShare extends LabmeshCommand<typeof CatalogShare> {
 
   public async run(): Promise<SharingResult> {
     const grants = grantsFromFlags(this.args.resource, this.flags, {permissionsRequired: true})
-    const {store, catalog} = sharingBackend(await this.backend())
+    const {store, lake} = sharingBackend(await this.backend())
     const result = await share(grants, {
       store,
-      catalog,
+      lake,
       audit: auditContext([...this.id!.split(':'), ...this.argv]),
       dryRun: this.flags['dry-run'],
       apply: {targetRegion: this.flags['target-region']},

@@ -35,10 +35,10 @@ export default class CatalogTag extends LabmeshCommand<typeof CatalogTag> {
     const set = this.positionals.slice(1).map(parseTag)
     const remove = this.flags.remove ?? []
     const backend = await this.backend()
-    const {store, catalog} = sharingBackend(backend)
-    if (catalog) {
-      if (resource.table !== undefined) await findTable(catalog, {database: resource.database, table: resource.table})
-      else if ((await catalog.list(resource.database)).length === 0)
+    const {store, lake} = sharingBackend(backend)
+    if (lake) {
+      if (resource.table !== undefined) await findTable(lake, {database: resource.database, table: resource.table})
+      else if ((await lake.catalog.list(resource.database)).length === 0)
         throw new LabmeshError('NOT_FOUND', `there is no database ${resource.database} in the catalog`, {subject: resource.database})
     }
     const tags = await store.tag(resource, set, remove, auditContext([...this.id!.split(':'), ...this.argv]))

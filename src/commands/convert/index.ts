@@ -42,6 +42,7 @@ A file that fails is marked failed with the reason; the rest go on and the exit 
     } finally {
       spinner.stop()
     }
+    await this.syncFilesTable()
     if (!this.jsonEnabled()) this.log(renderConvertResult(result))
     if (result.failed.length > 0) this.failBatch()
     return result

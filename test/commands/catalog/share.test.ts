@@ -320,7 +320,7 @@ describe('labmesh catalog share and query --as: grants enforced by construction'
         ],
         {
           store: backend.grants!,
-          catalog: backend.catalog,
+          lake: backend,
           audit: {actor: 'test', commandLine: 'test'},
         },
       )

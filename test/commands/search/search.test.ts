@@ -207,7 +207,9 @@ describe('labmesh search', function () {
       const searchMigration = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))
       // Tables of the migrations after search's go too, so that every later migration runs again.
       const later = MIGRATIONS.slice(searchMigration + 1).flatMap((m) => [...m.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]))
-      db.exec(`DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
+      db.exec(`DROP TRIGGER files_insert_outbox; DROP TRIGGER files_update_outbox; DROP TRIGGER labels_insert_outbox; DROP TRIGGER labels_delete_outbox;
+        DROP INDEX files_by_time;
+        DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
         DROP TABLE search_entries; DROP TABLE search_text; DROP TABLE search_values; DROP TABLE saved_searches; DROP TABLE search_backlog;
         ${later.map((table) => `DROP TABLE ${table};`).join(' ')}
         PRAGMA user_version = ${searchMigration}`)
