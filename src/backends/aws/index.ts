@@ -3,8 +3,9 @@ import envPaths from 'env-paths'
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {openByScheme} from '../../lake/storage-by-scheme.js'
 import type {Backend, Lake} from '../types.js'
-import {type SharedClientConfig, sharedClientConfig} from './client-config.js'
+import {resolvedRegion, sharedClientConfig} from './client-config.js'
 import {diagnoseAws} from './diagnose.js'
+import {createAwsGrantStore} from './grants.js'
 import {createGlueCatalog} from './glue-catalog.js'
 import {GlueFacade} from './glue.js'
 import {profilePolicy} from './iam-policy.js'
@@ -20,19 +21,6 @@ import {callerIdentity} from './sts.js'
 /** Where cached lake files live: LABMESH_CACHE_DIR, else the platform's cache folder. */
 export function lakeCacheDir(): string {
   return process.env.LABMESH_CACHE_DIR || `${envPaths('labmesh', {suffix: ''}).cache}/lake`
-}
-
-/** The region the SDK resolves (AWS_REGION, the shared config), or `*` when none is set. */
-async function regionOf(config: SharedClientConfig): Promise<string> {
-  const {STSClient} = await import('@aws-sdk/client-sts')
-  const client = new STSClient(config)
-  try {
-    return await client.config.region()
-  } catch {
-    return '*'
-  } finally {
-    client.destroy()
-  }
 }
 
 /**
@@ -51,6 +39,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     secretId: settings.metadataSecret,
     readSecret: (secretId) => readDatabaseSecret(config, secretId),
   })
+  const grants = createAwsGrantStore(settings, config, postgres)
   const cacheDir = lakeCacheDir()
   const lake: Lake = {
     catalog: createGlueCatalog(glue, {
@@ -71,6 +60,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
+    grants,
     ...lake,
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {
@@ -79,7 +69,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
         (identity) => identity.account,
         () => '*',
       )
-      const context = {account, region: settings.region ?? (await regionOf(config))}
+      const context = {account, region: (await resolvedRegion(config)) ?? '*'}
       return {
         reader: profilePolicy(settings, 'reader', context),
         writer: profilePolicy(settings, 'writer', context),
@@ -87,6 +77,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       }
     },
     async close() {
+      grants.destroy()
       await postgres.close()
       glue.destroy()
       s3.destroy()

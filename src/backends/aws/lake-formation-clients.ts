@@ -10,7 +10,7 @@ import type {LakeFormationGrantStoreOptions} from './lake-formation.js'
  */
 export function lakeFormationClients(
   config: Omit<GlueClientConfig, 'region'> & {region: string},
-): Pick<LakeFormationGrantStoreOptions, 'lakeFormation' | 'glue'> {
+): Pick<LakeFormationGrantStoreOptions, 'lakeFormation' | 'glue'> & {destroy(): void} {
   // The SDK's notice about future Node versions would land on every command's stderr.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
   const lakeFormation = new Map<string, LakeFormationClient>()
@@ -19,5 +19,8 @@ export function lakeFormationClients(
     lakeFormation: (region = config.region) =>
       lakeFormation.get(region) ?? lakeFormation.set(region, new LakeFormationClient({...config, region})).get(region)!,
     glue: (region) => glue.get(region) ?? glue.set(region, new GlueClient({...config, region})).get(region)!,
+    destroy() {
+      for (const client of [...lakeFormation.values(), ...glue.values()]) client.destroy()
+    },
   }
 }
