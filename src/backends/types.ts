@@ -449,6 +449,11 @@ export interface BackendCapabilities {
   exportFormats: ExportFormat[]
   /** How search ranks free words: bm25 (SQLite FTS5, OpenSearch), or PostgreSQL's ts_rank. */
   searchRanking: 'bm25' | 'ts_rank'
+  /**
+   * Whether queries can run as another principal (`--as`, QueryRequest.principal): locally labmesh
+   * builds the session from that principal's grants; Athena runs as the caller's own IAM identity.
+   */
+  queryAsPrincipal: boolean
 }
 
 /** Who a policy is for: readers list, read and query; writers also ingest, convert and label; admins also maintain tables. */

@@ -56,6 +56,8 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       timeTravel: false,
       exportFormats: ['csv', 'parquet'],
       searchRanking: settings.openSearchEndpoint ? 'bm25' : 'ts_rank',
+      // Lake Formation applies the grants of whoever calls Athena; labmesh cannot act as someone else.
+      queryAsPrincipal: false,
     },
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),

@@ -48,6 +48,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       timeTravel: true,
       exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],
       searchRanking: 'bm25',
+      queryAsPrincipal: true,
     },
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),

@@ -40,6 +40,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
     const backend = await this.backend()
+    const principal = asPrincipal(this.flags.as, backend)
     const engine = backend.query
     if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
@@ -52,7 +53,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         where: this.flags.where,
         params,
         asOf,
-        principal: asPrincipal(this.flags.as),
+        principal,
         origin,
         signal: hooks.signal,
         onProgress: hooks.onProgress,

@@ -54,13 +54,14 @@ export default class Query extends LabmeshCommand<typeof Query> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = parseAsOf(this.flags['as-of'] ?? [])
     const backend = await this.backend()
+    const principal = asPrincipal(this.flags.as, backend)
     const engine = backend.query
     if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
     const profile = this.profile()
     // No spinner over rows streaming to the same terminal.
     const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
       runQuery(engine, {
-        request: {sql, params, asOf, principal: asPrincipal(this.flags.as), signal: hooks.signal, onProgress: hooks.onProgress},
+        request: {sql, params, asOf, principal, signal: hooks.signal, onProgress: hooks.onProgress},
         output,
         limit: this.flags.limit,
         stdout: process.stdout,
