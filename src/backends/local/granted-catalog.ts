@@ -6,6 +6,7 @@ import {quoteIdentifier} from '../../lake/duckdb.js'
 import {restrictedSelect, type TableAccess, tableAccess} from '../../sharing/access.js'
 import {tableTags} from '../../sharing/tags.js'
 import type {Catalog, CatalogEntry, GrantStore} from '../types.js'
+import {workspaceExposure, type WorkspaceFolders} from './workspace-folders.js'
 
 /**
  * What a query session run as a principal (`query --as`) is made of. Enforcement is by
@@ -26,15 +27,15 @@ export interface GrantedCatalog {
 }
 
 /**
- * `workspace` is the folder holding the lake, the stored objects and the database: a table
- * folder around it is never readable (a table registered at /data with the workspace in
- * /data/labmesh would otherwise open every stored file).
+ * A table folder that would open the workspace (workspace-folders.ts: a table registered at /data
+ * by an older labmesh, with the workspace in /data/labmesh) is never readable: such a table is
+ * materialised like a restricted one.
  */
 export async function grantedCatalog(
   catalog: Catalog,
   grants: GrantStore | undefined,
   principal: string,
-  workspace: string,
+  workspace: WorkspaceFolders,
 ): Promise<GrantedCatalog> {
   if (!grants) throw new LabmeshError('UNSUPPORTED', 'this query engine has no grants to run a query as a principal')
   const [entries, granted, tagged] = await Promise.all([catalog.list(), grants.list({principal}), grants.listTags()])
@@ -55,7 +56,7 @@ export async function grantedCatalog(
   const shared = (entry: CatalogEntry): boolean => {
     // A folder is readable only when no table read in part (or hidden) lies in it or around it.
     const folder = path.resolve(entry.location) + path.sep
-    if ((path.resolve(workspace) + path.sep).startsWith(folder)) return false
+    if (workspaceExposure(entry.location, workspace)) return false
     return entries.every((other) => {
       if (other === entry || access.get(nameOf(other))?.select === 'all') return true
       const inner = path.resolve(other.location) + path.sep

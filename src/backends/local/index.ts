@@ -37,7 +37,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
-  const catalog = createLocalCatalog(db, layout.lake)
+  const catalog = createLocalCatalog(db, layout)
   const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
   const grants = createSqliteGrantStore(db)
   return {

@@ -285,7 +285,8 @@ function queryError(error: unknown, session: QuerySession, request: QueryRequest
   }
   const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message)
   if (missing) {
-    const name = missing[1]
+    // DuckDB quotes the name when its schema is missing too (a database whose every table is unreadable).
+    const name = missing[1].replace(/^"(.*)"$/, '$1')
     const broken = [...session.unreadable].find(([table]) => table === name || table.endsWith(`.${name}`))
     if (broken) return broken[1]
     return new LabmeshError('NOT_FOUND', message, {cause: error, subject: name, suggestions: tableSuggestions(session.tables, name)})

@@ -9,6 +9,7 @@ import {DeltaTable} from '../../lake/delta/table.js'
 import type {GrantStore, Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
 import {grantedCatalog} from './granted-catalog.js'
+import {workspaceExposure, type WorkspaceFolders} from './workspace-folders.js'
 
 export interface QuerySessionOptions {
   lake: Lake
@@ -43,10 +44,10 @@ export interface QuerySession {
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {
+  // The lake is the workspace's lake folder (layout of index.ts).
+  const workspace: WorkspaceFolders = {home: path.dirname(options.lakeRoot), lake: options.lakeRoot}
   const granted =
-    options.principal === undefined
-      ? undefined
-      : await grantedCatalog(options.lake.catalog, options.grants, options.principal, path.dirname(options.lakeRoot))
+    options.principal === undefined ? undefined : await grantedCatalog(options.lake.catalog, options.grants, options.principal, workspace)
   const lake: Lake = granted ? {catalog: granted.catalog, lakeStorage: options.lake.lakeStorage} : options.lake
   const entries = await lake.catalog.list()
   const tables = entries.map((e) => `${e.database}.${e.table}`)
@@ -60,6 +61,9 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
   const bodies = await Promise.all(
     entries.map(async (entry, i): Promise<{body: string} | {error: LabmeshError}> => {
       const version = asOf.get(tables[i])
+      // A principal's session materialises such a table instead (granted-catalog.ts); the owner's reads folders.
+      const exposure = granted ? undefined : workspaceExposure(entry.location, workspace)
+      if (exposure) return {error: exposedTable(tables[i], exposure)}
       try {
         return {body: await new DeltaTable(lake.lakeStorage(entry.location)).scanSql(version ?? {})}
       } catch (error) {
@@ -104,7 +108,9 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
 
     const readable = granted
       ? granted.readableFolders()
-      : [...new Set([options.lakeRoot, ...entries.map((e) => e.location)])].map((dir) => path.resolve(dir) + path.sep)
+      : [...new Set([options.lakeRoot, ...entries.filter((_, i) => !('error' in bodies[i])).map((e) => e.location)])].map(
+          (dir) => path.resolve(dir) + path.sep,
+        )
     await connection.run(`SET allowed_directories = [${readable.map(quoteLiteral).join(', ')}]`)
     if (options.writable) await connection.run(`SET allowed_paths = [${quoteLiteral(options.writable)}]`)
     await connection.run('SET enable_external_access = false')
@@ -114,4 +120,12 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     close()
     throw error
   }
+}
+
+/** A table registered (by an older labmesh) at a folder that would open the workspace to queries. */
+function exposedTable(name: string, exposure: string): LabmeshError {
+  return new LabmeshError('FORBIDDEN', `${name} cannot be read: ${exposure}`, {
+    subject: name,
+    suggestions: [`register the table's own folder instead: labmesh catalog register ${name} FOLDER --replace`],
+  })
 }

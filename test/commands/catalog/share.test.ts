@@ -9,6 +9,7 @@ import type {LabmeshError} from '../../../src/errors.js'
 import {type Grant, normalizeGrant} from '../../../src/sharing/grant.js'
 import {share} from '../../../src/sharing/share.js'
 import {TestWorkspace} from '../../support/cli.js'
+import {registerUnchecked} from '../../support/legacy-registration.js'
 import {DELTA_TABLES, INSTRUMENTS} from '../../support/testdata.js'
 
 // Real components: the built CLI, SQLite, DuckDB and Delta tables converted from real exports.
@@ -365,9 +366,10 @@ describe('labmesh catalog share and query --as: grants enforced by construction'
 
   // Last: the table registered around the workspace changes which folders other sessions may read.
   it('never opens the workspace through a table registered in a folder around it', async () => {
-    // A Delta table (written by Spark) whose folder holds the workspace.
+    // A Delta table (written by Spark) whose folder holds the workspace, registered by a labmesh
+    // from before `catalog register` refused such folders.
     cpSync(path.join(DELTA_TABLES, 'delta-0.8.0'), ws.root, {recursive: true})
-    await ok(['catalog', 'register', 'around.readings', ws.root])
+    registerUnchecked(ws.home, 'around', 'readings', ws.root)
     await ok(['catalog', 'share', 'around.readings', '-P', 'hank', '-p', 'SELECT'])
     // With every lab table granted too, no hidden table's folder keeps the outer folder closed.
     await ok(['catalog', 'share', 'lab.*', '-P', 'hank', '-p', 'SELECT'])
