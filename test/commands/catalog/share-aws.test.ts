@@ -178,6 +178,17 @@ describe('catalog share on an aws profile (Lake Formation)', function () {
     })
   })
 
+  it("gives the admin's policy the Lake Formation actions sharing calls, and no other role", async () => {
+    const policies = await ok(['doctor', '--policy'])
+    const actions = (role: string): string[] => policies[role].Statement.flatMap((s: any) => s.Action)
+    expect(actions('admin')).to.include.members([
+      'lakeformation:BatchGrantPermissions',
+      'lakeformation:CreateDataCellsFilter',
+      'lakeformation:ListPermissions',
+    ])
+    expect(actions('writer').filter((a) => a.startsWith('lakeformation:'))).to.deep.equal([])
+  })
+
   it('refuses query --as and package pull --as: Athena runs as the caller, not as another principal', async () => {
     const query = await run(['query', 'SELECT 1', '--as', ANALYST])
     expect(query.code).to.equal(5)
