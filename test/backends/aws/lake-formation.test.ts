@@ -17,7 +17,7 @@ import {
   ListPermissionsCommand,
   UpdateLFTagCommand,
 } from '@aws-sdk/client-lakeformation'
-import {mockClient} from 'aws-sdk-client-mock'
+import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {createLakeFormationGrantStore} from '../../../src/backends/aws/lake-formation.js'
@@ -35,8 +35,9 @@ const audit = {actor: 'admin@host', commandLine: 'labmesh catalog apply shares.y
 const credentials = {accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret'}
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
-const lf = mockClient(LakeFormationClient)
-const glue = mockClient(GlueClient)
+// Stubbed for this file only: other files talk to real clients (the recording endpoint).
+let lf: AwsClientStub<LakeFormationClient>
+let glue: AwsClientStub<GlueClient>
 
 function store(): GrantStore {
   return createLakeFormationGrantStore({
@@ -53,6 +54,14 @@ const grants = (...list: Grant[]): GrantChange[] => list.map((g) => ({action: 'g
 const denied = (message: string) => new AccessDeniedException({message, $metadata: {}})
 
 describe('Lake Formation grant store', () => {
+  before(() => {
+    lf = mockClient(LakeFormationClient)
+    glue = mockClient(GlueClient)
+  })
+  after(() => {
+    lf.restore()
+    glue.restore()
+  })
   beforeEach(() => {
     lf.reset()
     glue.reset()
