@@ -8,6 +8,8 @@ import {diagnoseAws} from './diagnose.js'
 import {createAwsGrantStore} from './grants.js'
 import {createGlueCatalog} from './glue-catalog.js'
 import {GlueFacade} from './glue.js'
+import {RedshiftDataFacade} from './redshift-data.js'
+import {createWarehouseAccess} from './warehouse.js'
 import {profilePolicy} from './iam-policy.js'
 import {createS3ObjectStore} from './object-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
@@ -34,6 +36,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
   const prefix = settings.prefix ?? ''
   const s3 = await S3Facade.create(config, {bucket: settings.bucket, kmsKeyId: settings.kmsKeyId, pathStyle: settings.pathStyle})
   const glue = new GlueFacade(config)
+  const redshift = new RedshiftDataFacade(config)
   const postgres = lazyPostgres({
     url: settings.metadataUrl,
     secretId: settings.metadataSecret,
@@ -64,6 +67,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     savedSearches: createPostgresSavedSearches(postgres),
     grants,
     ...lake,
+    warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {
       // The account id makes the ARNs exact; without credentials the policies still print, with `*`.
@@ -82,6 +86,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       grants.destroy()
       await postgres.close()
       glue.destroy()
+      redshift.destroy()
       s3.destroy()
     },
   }
