@@ -32,7 +32,8 @@ interface Measurement {
 
 /**
  * `labmesh query` on a 10-million-row Delta table (4 partitions written with labmesh's own
- * Delta writer): a filtered aggregate, the whole table to Parquet and to CSV, each next to DuckDB
+ * Delta writer): a filtered aggregate (also as a principal whose grant has a row filter), the
+ * whole table to Parquet and to CSV, each next to DuckDB
  * doing the same over the same Parquet files in a process of its own. Best of 3 runs each.
  * Targets: the filtered aggregate within 1.3x of DuckDB's whole process, the exports within
  * 1.2x; peak RSS under 1 GiB.
@@ -51,8 +52,18 @@ export default async function benchQuery(): Promise<void> {
     const files = `read_parquet([${generated.value.map((f) => `'${f}'`).join(', ')}], hive_partitioning = true)`
     const baseline = writeBaselineScript(root)
 
+    // A principal whose grant holds the aggregate's own row filter: its session materialises the granted rows first.
+    await runCli(
+      ['catalog', 'share', TABLE, '--principal', 'bench-reader', '--permissions', 'SELECT', '--row-filter', "well LIKE 'A%'"],
+      env,
+    )
     const cases: {name: string; labmesh: string[]; duckdb: string; out?: string}[] = [
       {name: 'filtered aggregate', labmesh: ['query', AGGREGATE(TABLE), '--json'], duckdb: AGGREGATE(files)},
+      {
+        name: 'the same, --as a principal with a row filter',
+        labmesh: ['query', AGGREGATE(TABLE), '--as', 'bench-reader', '--json'],
+        duckdb: AGGREGATE(files),
+      },
       {
         name: 'all rows to Parquet',
         labmesh: ['query', `SELECT * FROM ${TABLE}`, '--out'],

@@ -4,6 +4,8 @@ import type {LabmeshError} from '../errors.js'
 import type {StructField} from '../lake/delta/schema.js'
 import type {LakeStorage} from '../lake/delta/storage.js'
 import type {SearchNode} from '../search/ast.js'
+import type {Grant} from '../sharing/grant.js'
+import type {Tag} from '../sharing/tags.js'
 
 /**
  * The parts every backend provides. The local backend implements them with files, SQLite and
@@ -242,6 +244,13 @@ export interface QueryRequest {
   params?: Record<string, QueryParamValue>
   /** Time travel: `database.table` -> the version to read instead of the latest. */
   asOf?: Record<string, TableVersion>
+  /**
+   * Run as this principal: the statement sees only what the principal's grants allow (tables
+   * without a grant do not exist, restricted ones show their granted columns and rows). Without
+   * it, the workspace owner sees everything. An engine that cannot enforce grants itself must
+   * refuse a request that names a principal (UNSUPPORTED), never run it as the owner.
+   */
+  principal?: string
   /** Aborting cancels the running statement. */
   signal?: AbortSignal
   /** Called every few hundred milliseconds while the statement runs. */
@@ -376,6 +385,71 @@ export interface SavedSearchStore {
   list(): Promise<SavedSearch[]>
 }
 
+/** Who made a change, and the command line that made it: recorded with every change to grants and tags. */
+export interface AuditContext {
+  /** `user@host` locally; an API key's principal when the change comes through the API. */
+  actor: string
+  commandLine: string
+}
+
+export type GrantAction = 'grant' | 'revoke'
+
+export interface GrantChange {
+  action: GrantAction
+  grant: Grant
+}
+
+export interface GrantChangeOutcome extends GrantChange {
+  /** Why this change failed; the other changes still went ahead. */
+  error?: {code: string; message: string}
+  /** What else someone has to do (a cross-account grant: the receiving account's steps). */
+  notes?: string[]
+}
+
+export interface GrantApplyOptions {
+  /** Also share into this Region, through resource links there (AWS); UNSUPPORTED where the backend has no Regions. */
+  targetRegion?: string
+}
+
+/** A database (`table` absent) or a table. */
+export interface TaggedResource {
+  database: string
+  table?: string
+}
+
+export interface AuditEntry {
+  at: string
+  actor: string
+  action: GrantAction | 'tag' | 'untag'
+  /** The grant given or taken (grant, revoke). */
+  grant?: Grant
+  /** The resource tagged and the tags set or removed (tag, untag). */
+  resource?: TaggedResource
+  tags?: Tag[]
+  commandLine: string
+}
+
+/**
+ * Who may read what (catalog share): grants of principals on databases, tables, columns and
+ * rows, tags on databases and tables, and the audit trail of every change. Locally grants live
+ * in the workspace database and `query --as` enforces them; on AWS they are Lake Formation's.
+ */
+export interface GrantStore {
+  /** The grants as they stand, of one principal or of all. */
+  list(filter?: {principal?: string}): Promise<Grant[]>
+  /**
+   * Revokes, then grants, each change on its own: the outcome of every change, a failed one
+   * not stopping the rest. Each change made is audited with `audit`.
+   */
+  apply(changes: GrantChange[], audit: AuditContext, options?: GrantApplyOptions): Promise<GrantChangeOutcome[]>
+  /** Changes to grants and tags, newest first. */
+  history(filter?: {principal?: string; limit?: number}): Promise<AuditEntry[]>
+  /** Every tagged database and table with its tags. */
+  listTags(): Promise<{resource: TaggedResource; tags: Tag[]}[]>
+  /** Sets tags (one value per key) and removes keys on a resource, returning its tags as they now are. */
+  tag(resource: TaggedResource, set: Tag[], remove: string[], audit: AuditContext): Promise<Tag[]>
+}
+
 export interface ApiKey {
   keyId: string
   name: string
@@ -404,6 +478,11 @@ export interface BackendCapabilities {
   exportFormats: ExportFormat[]
   /** How search ranks free words: bm25 (SQLite FTS5, OpenSearch), or PostgreSQL's ts_rank. */
   searchRanking: 'bm25' | 'ts_rank'
+  /**
+   * Whether queries can run as another principal (`--as`, QueryRequest.principal): locally labmesh
+   * builds the session from that principal's grants; Athena runs as the caller's own IAM identity.
+   */
+  queryAsPrincipal: boolean
 }
 
 /** Who a policy is for: readers list, read and query; writers also ingest, convert and label; admins also maintain tables. */
@@ -465,6 +544,8 @@ export interface Backend {
   readonly savedSearches?: SavedSearchStore
   /** SQL over the catalog's tables (the query stage). */
   readonly query?: QueryEngine
+  /** Grants and tags (catalog share). */
+  readonly grants?: GrantStore
   /** Warehouses reading the lake in place (`catalog connect`); absent where none can. */
   readonly warehouse?: WarehouseAccess
   close(): Promise<void>

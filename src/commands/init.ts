@@ -35,6 +35,9 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
       aws('Secrets Manager secret (name or ARN) with the JSON RDS creates: host, port, username, password, dbname'),
     ),
     'glue-database-prefix': Flags.string(aws('Prefix of Glue database names: database lab is Glue database <prefix>lab')),
+    'catalog-id': Flags.string(
+      aws('Data Catalog (account id) whose Lake Formation permissions catalog share manages; default the caller account'),
+    ),
     'athena-workgroup': Flags.string(aws('Athena workgroup for queries')),
     'athena-output': Flags.string(aws('s3:// folder for Athena query results')),
     'aws-profile': Flags.string(aws('AWS shared-config profile (SSO, assume-role); default the SDK chain')),
@@ -57,6 +60,7 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
       metadataUrl: this.flags['metadata-url'],
       metadataSecret: this.flags['metadata-secret'],
       glueDatabasePrefix: this.flags['glue-database-prefix'],
+      catalogId: this.flags['catalog-id'],
       athenaWorkgroup: this.flags['athena-workgroup'],
       athenaOutput: this.flags['athena-output'],
       awsProfile: this.flags['aws-profile'],

@@ -31,6 +31,8 @@ export interface AwsProfileSettings {
   metadataSecret?: string
   /** labmesh database `lab` is Glue database `<prefix>lab`. */
   glueDatabasePrefix?: string
+  /** The Data Catalog (its account id) whose Lake Formation permissions `catalog share` manages; else the caller's account. */
+  catalogId?: string
   athenaWorkgroup?: string
   /** s3:// folder for Athena's results. */
   athenaOutput?: string

@@ -3,8 +3,9 @@ import envPaths from 'env-paths'
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {openByScheme} from '../../lake/storage-by-scheme.js'
 import type {Backend, Lake} from '../types.js'
-import {type SharedClientConfig, sharedClientConfig} from './client-config.js'
+import {resolvedRegion, sharedClientConfig} from './client-config.js'
 import {diagnoseAws} from './diagnose.js'
+import {createAwsGrantStore} from './grants.js'
 import {createGlueCatalog} from './glue-catalog.js'
 import {GlueFacade} from './glue.js'
 import {RedshiftDataFacade} from './redshift-data.js'
@@ -24,19 +25,6 @@ export function lakeCacheDir(): string {
   return process.env.LABMESH_CACHE_DIR || `${envPaths('labmesh', {suffix: ''}).cache}/lake`
 }
 
-/** The region the SDK resolves (AWS_REGION, the shared config), or `*` when none is set. */
-async function regionOf(config: SharedClientConfig): Promise<string> {
-  const {STSClient} = await import('@aws-sdk/client-sts')
-  const client = new STSClient(config)
-  try {
-    return await client.config.region()
-  } catch {
-    return '*'
-  } finally {
-    client.destroy()
-  }
-}
-
 /**
  * The aws backend: content-addressed objects and Delta tables in one S3 bucket (SSE-KMS with the
  * profile's key on every object), file records in PostgreSQL, the catalog in Glue. Services are
@@ -54,6 +42,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     secretId: settings.metadataSecret,
     readSecret: (secretId) => readDatabaseSecret(config, secretId),
   })
+  const grants = createAwsGrantStore(settings, config, postgres)
   const cacheDir = lakeCacheDir()
   const lake: Lake = {
     catalog: createGlueCatalog(glue, {
@@ -70,10 +59,13 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       timeTravel: false,
       exportFormats: ['csv', 'parquet'],
       searchRanking: settings.openSearchEndpoint ? 'bm25' : 'ts_rank',
+      // Lake Formation applies the grants of whoever calls Athena; labmesh cannot act as someone else.
+      queryAsPrincipal: false,
     },
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
+    grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
@@ -83,7 +75,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
         (identity) => identity.account,
         () => '*',
       )
-      const context = {account, region: settings.region ?? (await regionOf(config))}
+      const context = {account, region: (await resolvedRegion(config)) ?? '*'}
       return {
         reader: profilePolicy(settings, 'reader', context),
         writer: profilePolicy(settings, 'writer', context),
@@ -91,6 +83,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       }
     },
     async close() {
+      grants.destroy()
       await postgres.close()
       glue.destroy()
       redshift.destroy()

@@ -9,6 +9,7 @@ import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseParams, parseTableVersion} from '../../query/options.js'
+import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 
 export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
   static override completions: Completions = {table: 'tables', out: 'dirs'}
@@ -30,6 +31,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in --where, as name=value.'}),
     'as-of': Flags.string({description: 'Read the table at a version number or a time (ISO 8601).'}),
     format: Flags.option({options: PACKAGE_FORMATS, default: 'csv' as const, description: "The package's data file format."})(),
+    as: asPrincipalFlag,
   }
 
   public async run(): Promise<PackageSummary & {table: string}> {
@@ -40,6 +42,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
     const backend = await this.backend()
+    const principal = asPrincipal(this.flags.as, backend)
     const engine = backend.query
     if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
@@ -52,6 +55,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         where: this.flags.where,
         params,
         asOf,
+        principal,
         origin,
         signal: hooks.signal,
         onProgress: hooks.onProgress,

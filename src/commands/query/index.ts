@@ -10,6 +10,7 @@ import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseAsOf, parseParams} from '../../query/options.js'
 import {renderOutcome} from '../../query/render.js'
+import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 import {type QueryOutcome, runQuery} from '../../query/run.js'
 
 export default class Query extends LabmeshCommand<typeof Query> {
@@ -39,6 +40,7 @@ export default class Query extends LabmeshCommand<typeof Query> {
     limit: Flags.integer({default: 100, min: 1, description: 'Rows to show in the table view, and to return with --json.'}),
     package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
     'package-format': Flags.option({options: PACKAGE_FORMATS, description: "The package's data file format (default csv)."})(),
+    as: asPrincipalFlag,
   }
 
   public async run(): Promise<QueryOutcome & {sql: string}> {
@@ -54,13 +56,14 @@ export default class Query extends LabmeshCommand<typeof Query> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = parseAsOf(this.flags['as-of'] ?? [])
     const backend = await this.backend()
+    const principal = asPrincipal(this.flags.as, backend)
     const engine = backend.query
     if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
     const profile = this.profile()
     // No spinner over rows streaming to the same terminal.
     const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
       runQuery(engine, {
-        request: {sql, params, asOf, signal: hooks.signal, onProgress: hooks.onProgress},
+        request: {sql, params, asOf, principal, signal: hooks.signal, onProgress: hooks.onProgress},
         output,
         limit: this.flags.limit,
         stdout: process.stdout,
