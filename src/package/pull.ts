@@ -19,6 +19,7 @@ export interface PullOptions {
   origin: WritePackageOptions['origin']
   signal?: AbortSignal
   onProgress?: QueryRequest['onProgress']
+  maxScanBytes?: number
 }
 
 /**
@@ -54,6 +55,7 @@ export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOp
       asOf: options.asOf ? {[name]: options.asOf} : undefined,
       signal: options.signal,
       onProgress: options.onProgress,
+      maxScanBytes: options.maxScanBytes,
     },
     origin: options.origin,
   })

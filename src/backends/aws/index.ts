@@ -1,8 +1,12 @@
+import path from 'node:path'
 import envPaths from 'env-paths'
 
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {openByScheme} from '../../lake/storage-by-scheme.js'
+import {createDuckDbQueryEngine} from '../local/query-engine.js'
 import type {Backend, Lake} from '../types.js'
+import {AthenaFacade} from './athena.js'
+import {createAthenaQueryEngine} from './athena-engine.js'
 import {type SharedClientConfig, sharedClientConfig} from './client-config.js'
 import {diagnoseAws} from './diagnose.js'
 import {createGlueCatalog} from './glue-catalog.js'
@@ -21,6 +25,9 @@ import {callerIdentity} from './sts.js'
 export function lakeCacheDir(): string {
   return process.env.LABMESH_CACHE_DIR || `${envPaths('labmesh', {suffix: ''}).cache}/lake`
 }
+
+/** USD per TB scanned: Athena's list price in most regions. */
+const DEFAULT_PRICE_PER_TB = 5
 
 /** The region the SDK resolves (AWS_REGION, the shared config), or `*` when none is set. */
 async function regionOf(config: SharedClientConfig): Promise<string> {
@@ -59,6 +66,21 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     }),
     lakeStorage: (location) => openByScheme(location, {s3: (url) => new S3LakeStorage(s3.forLocation(url), url, {cacheDir})}, 'aws'),
   }
+  const athena = new AthenaFacade(config)
+  const tempDir = path.join(cacheDir, '.tmp')
+  const athenaEngine = createAthenaQueryEngine({
+    athena,
+    s3,
+    catalog: lake.catalog,
+    workGroup: settings.athenaWorkgroup ?? 'primary',
+    databasePrefix: settings.glueDatabasePrefix ?? '',
+    outputLocation: settings.athenaOutput,
+    kmsKeyId: settings.kmsKeyId,
+    pricePerTb: settings.athenaPricePerTb ?? DEFAULT_PRICE_PER_TB,
+    tempDir,
+  })
+  // DuckDB reads the snapshots' files from the cache, the only folder its session may read.
+  const duckdb = createDuckDbQueryEngine({lake, lakeRoot: cacheDir, tempDir})
   return {
     name: 'aws',
     capabilities: {
@@ -72,6 +94,8 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     ...lake,
+    query: athenaEngine,
+    queryEngines: {athena: athenaEngine, duckdb},
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {
       // The account id makes the ARNs exact; without credentials the policies still print, with `*`.
@@ -89,6 +113,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     async close() {
       await postgres.close()
       glue.destroy()
+      athena.destroy()
       s3.destroy()
     },
   }

@@ -38,6 +38,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   const searchWriter = createSearchWriter(db)
   const catalog = createLocalCatalog(db, layout.lake)
   const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
+  const duckdb = createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')})
   return {
     name: 'local',
     capabilities: {
@@ -53,7 +54,8 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
-    query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    query: duckdb,
+    queryEngines: {duckdb},
     async close() {
       if (db.open) db.close()
     },

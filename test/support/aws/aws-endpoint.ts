@@ -1,6 +1,8 @@
 import {randomUUID} from 'node:crypto'
 import http from 'node:http'
 
+import {AthenaQueries, AwsServiceError} from './athena-queries.js'
+
 /** One request the endpoint answered: the operation (e.g. `AWSGlue.CreateTable`) and its JSON input. */
 export interface RecordedCall {
   operation: string
@@ -15,20 +17,12 @@ interface GlueTable {
   UpdateTime: number
 }
 
-class AwsServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message)
-  }
-}
 
 /**
  * A recording HTTP endpoint on 127.0.0.1 for the AWS services that cannot run here: the Glue Data
  * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
- * and GenerateDataKey, Secrets Manager GetSecretValue and Athena GetWorkGroup. Requests and
+ * and GenerateDataKey, Secrets Manager GetSecretValue, Athena GetWorkGroup and its query operations
+ * (athena-queries.ts). Requests and
  * responses follow the services' wire protocols (JSON 1.1 with X-Amz-Target; STS's query protocol
  * with its XML answer) and the response and error shapes of the AWS API references, so the real
  * SDK clients in a labmesh subprocess talk to it through AWS_ENDPOINT_URL_<SERVICE>.
@@ -43,6 +37,8 @@ export class AwsEndpoint {
   readonly keys = new Map<string, {arn: string; state: string}>()
   /** Operations answered with AccessDeniedException, as when the policy lacks the action. */
   readonly denied = new Set<string>()
+  /** Athena's queries: scripted answers, and what was started. */
+  readonly athena = new AthenaQueries()
   account = '123456789012'
   private server!: http.Server
   endpoint = ''
@@ -100,18 +96,24 @@ export class AwsEndpoint {
       input = {}
     }
     this.calls.push({operation: target, input})
-    try {
+    const answered = (async () => {
       if (this.denied.has(target)) throw new AwsServiceError('AccessDeniedException', `not authorized to perform ${target}`)
-      this.json(response, 200, this.operate(target, input))
-    } catch (error) {
-      const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceException', String(error), 500)
-      response.writeHead(e.status, {
-        'Content-Type': 'application/x-amz-json-1.1',
-        'x-amzn-ErrorType': e.type,
-        'x-amzn-RequestId': randomUUID(),
-      })
-      response.end(JSON.stringify({__type: e.type, Message: e.message}))
-    }
+      if (target.startsWith('AmazonAthena.') && target !== 'AmazonAthena.GetWorkGroup')
+        return this.athena.operate(target.slice('AmazonAthena.'.length), input)
+      return this.operate(target, input)
+    })()
+    answered.then(
+      (output) => this.json(response, 200, output),
+      (error: unknown) => {
+        const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceException', String(error), 500)
+        response.writeHead(e.status, {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'x-amzn-ErrorType': e.type,
+          'x-amzn-RequestId': randomUUID(),
+        })
+        response.end(JSON.stringify({__type: e.type, Message: e.message}))
+      },
+    )
   }
 
   private operate(target: string, input: any): unknown {
