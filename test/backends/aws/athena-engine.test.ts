@@ -309,7 +309,7 @@ describe('Athena query engine', function () {
     expect(left).to.deep.equal([])
   })
 
-  it('reads the output location and its enforcement from GetWorkGroup's configuration', async () => {
+  it("reads the output location and its enforcement from GetWorkGroup's configuration", async () => {
     athenaMock.on(GetWorkGroupCommand).resolves({
       WorkGroup: {Name: 'primary', Configuration: {ResultConfiguration: {OutputLocation: 's3://labmesh-test/wg/'}, EnforceWorkGroupConfiguration: true}},
     })

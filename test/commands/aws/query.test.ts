@@ -176,6 +176,29 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     expect(aws.inputs('AmazonAthena.StopQueryExecution')[0].QueryExecutionId).to.equal([...aws.athena.queries.keys()].at(-1))
   })
 
+  it("doctor warns when the workgroup enforces an output location other than the profile's, and shows its scan limit", async () => {
+    const healthy = await onAws(['doctor', '--json'])
+    const athena = () => healthy.json.checks.find((c: any) => c.name === 'athena')
+    expect(athena()).to.include({status: 'ok', detail: `workgroup analysts (Athena engine version 3), results in s3://${s3.bucket}/athena/`})
+    const saved = aws.workGroupConfiguration
+    aws.workGroupConfiguration = {
+      ResultConfiguration: {OutputLocation: `s3://${s3.bucket}/enforced/`},
+      EnforceWorkGroupConfiguration: true,
+      BytesScannedCutoffPerQuery: 10 * 2 ** 30,
+    }
+    try {
+      const enforced = await onAws(['doctor', '--json'])
+      const check = enforced.json.checks.find((c: any) => c.name === 'athena')
+      expect(check.status).to.equal('warn')
+      expect(check.fix).to.include(`--athena-output s3://${s3.bucket}/enforced/`)
+      aws.workGroupConfiguration = {...aws.workGroupConfiguration, ResultConfiguration: {OutputLocation: `s3://${s3.bucket}/athena/`}}
+      const limited = await onAws(['doctor', '--json'])
+      expect(limited.json.checks.find((c: any) => c.name === 'athena').detail).to.include('at most 10.0 GiB scanned per query')
+    } finally {
+      aws.workGroupConfiguration = saved
+    }
+  })
+
   it('--engine duckdb reads the snapshots from S3: the local engine\'s results, --as-of included, and a second run downloads nothing', async () => {
     const sql = 'SELECT source_path, size, version, status FROM lab.files ORDER BY source_path'
     const measurement = 'SELECT count(*) AS n, round(sum(fluorescence), 6) AS fluorescence, round(sum(luminescence), 6) AS luminescence FROM lab.plate_reader_measurement'

@@ -37,6 +37,11 @@ export class AwsEndpoint {
   readonly keys = new Map<string, {arn: string; state: string}>()
   /** Operations answered with AccessDeniedException, as when the policy lacks the action. */
   readonly denied = new Set<string>()
+  /** What GetWorkGroup answers as the workgroup's Configuration. */
+  workGroupConfiguration: Record<string, unknown> = {
+    ResultConfiguration: {OutputLocation: 's3://labmesh-test/athena/'},
+    EngineVersion: {EffectiveEngineVersion: 'Athena engine version 3'},
+  }
   /** Athena's queries: scripted answers, and what was started. */
   readonly athena = new AthenaQueries()
   account = '123456789012'
@@ -184,16 +189,7 @@ export class AwsEndpoint {
         }
       }
       case 'AmazonAthena.GetWorkGroup':
-        return {
-          WorkGroup: {
-            Name: input.WorkGroup,
-            State: 'ENABLED',
-            Configuration: {
-              ResultConfiguration: {OutputLocation: 's3://labmesh-test/athena/'},
-              EngineVersion: {EffectiveEngineVersion: 'Athena engine version 3'},
-            },
-          },
-        }
+        return {WorkGroup: {Name: input.WorkGroup, State: 'ENABLED', Configuration: this.workGroupConfiguration}}
       default:
         throw new AwsServiceError('UnknownOperationException', `${target} is not emulated`)
     }
