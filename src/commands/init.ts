@@ -36,7 +36,9 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
     'athena-workgroup': Flags.string(aws('Athena workgroup for queries')),
     'athena-output': Flags.string(aws('s3:// folder for Athena query results')),
     'athena-price-per-tb': Flags.string(aws('USD per TB Athena scans, for the cost estimate after each query; default 5')),
-    opensearch: Flags.string(aws('OpenSearch domain or serverless collection endpoint (https://...) for search; default PostgreSQL full-text search')),
+    opensearch: Flags.string(
+      aws('OpenSearch domain or serverless collection endpoint (https://...) for search; default PostgreSQL full-text search'),
+    ),
     'aws-profile': Flags.string(aws('AWS shared-config profile (SSO, assume-role); default the SDK chain')),
     'path-style': Flags.boolean(aws('Path-style S3 URLs (MinIO, Ceph, emulators)')),
     default: Flags.boolean({description: 'Make this the default profile.'}),

@@ -85,9 +85,7 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
         ...options.origin,
         rows: result.rows,
         elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
-        ...(result.statistics
-          ? {queryExecutionId: result.statistics.executionId, bytesScanned: result.statistics.bytesScanned}
-          : {}),
+        ...(result.statistics ? {queryExecutionId: result.statistics.executionId, bytesScanned: result.statistics.bytesScanned} : {}),
       },
     }
     await writeFile(path.join(staging, DESCRIPTOR), JSON.stringify(descriptor, null, 2) + '\n')

@@ -136,7 +136,8 @@ async function streamRows(
       }
       await writer.end()
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EPIPE') return {columns: result.columns, rowCount: count, complete: false, ...statistics}
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE')
+        return {columns: result.columns, rowCount: count, complete: false, ...statistics}
       throw error
     }
     return {columns: result.columns, rowCount: count, complete: true, ...statistics}

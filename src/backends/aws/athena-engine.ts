@@ -77,9 +77,13 @@ export function createAthenaQueryEngine(options: AthenaEngineOptions): QueryEngi
   const prepare = async (request: QueryRequest): Promise<AthenaStatement> => {
     const asOf = Object.keys(request.asOf ?? {})
     if (asOf.length > 0) {
-      throw new LabmeshError('UNSUPPORTED', `Athena reads Delta tables at their latest version only: it cannot read ${asOf.join(', ')} as of another`, {
-        suggestions: ['run it with --engine duckdb: DuckDB reads the lake\'s snapshots from S3, at any version'],
-      })
+      throw new LabmeshError(
+        'UNSUPPORTED',
+        `Athena reads Delta tables at their latest version only: it cannot read ${asOf.join(', ')} as of another`,
+        {
+          suggestions: ["run it with --engine duckdb: DuckDB reads the lake's snapshots from S3, at any version"],
+        },
+      )
     }
     return athenaStatement(request.sql, request.params ?? {}, await names())
   }
@@ -120,7 +124,10 @@ export function createAthenaQueryEngine(options: AthenaEngineOptions): QueryEngi
   /** With --max-scan: refuses a statement whose EXPLAIN (TYPE IO) estimate exceeds it, where Athena gives one. */
   const checkScan = async (statement: AthenaStatement, request: QueryRequest): Promise<void> => {
     if (request.maxScanBytes === undefined) return
-    const explain = await execute(`EXPLAIN (TYPE IO, FORMAT JSON) ${statement.query}`, statement.parameters, {...request, maxScanBytes: undefined})
+    const explain = await execute(`EXPLAIN (TYPE IO, FORMAT JSON) ${statement.query}`, statement.parameters, {
+      ...request,
+      maxScanBytes: undefined,
+    })
     const rows = await allRows(explain)
     const estimate = ioEstimate(rows.map((r) => r.at(-1) ?? '').join('\n'))
     if (estimate !== undefined && estimate > request.maxScanBytes) throw tooMuch(request.maxScanBytes, estimate, 'would scan about')
@@ -165,10 +172,17 @@ export function createAthenaQueryEngine(options: AthenaEngineOptions): QueryEngi
     },
 
     async export(request, target) {
-      if (!outputLocation) outputLocation = options.outputLocation ? Promise.resolve(options.outputLocation) : options.athena.workGroup(options.workGroup).then((w) => w.outputLocation)
+      if (!outputLocation)
+        outputLocation = options.outputLocation
+          ? Promise.resolve(options.outputLocation)
+          : options.athena.workGroup(options.workGroup).then((w) => w.outputLocation)
       // DuckDB (which merges UNLOAD's files) and the CSV parser load only when a result is written to a file.
       const {exportResult} = await import('./athena-export.js')
-      return exportResult({athena: options.athena, s3: options.s3, tempDir: options.tempDir, run, outputLocation: await outputLocation}, request, target)
+      return exportResult(
+        {athena: options.athena, s3: options.s3, tempDir: options.tempDir, run, outputLocation: await outputLocation},
+        request,
+        target,
+      )
     },
   }
 }
@@ -198,9 +212,13 @@ export function ioEstimate(plan: string): number | undefined {
 }
 
 function tooMuch(limit: number, bytes: number, what: string): LabmeshError {
-  return new LabmeshError('INVALID_INPUT', `the query ${what} ${formatBytes(bytes)}, more than --max-scan ${formatBytes(limit)}; it was not run to the end`, {
-    suggestions: ['filter on partition columns or select fewer columns so less is scanned', 'or raise --max-scan'],
-  })
+  return new LabmeshError(
+    'INVALID_INPUT',
+    `the query ${what} ${formatBytes(bytes)}, more than --max-scan ${formatBytes(limit)}; it was not run to the end`,
+    {
+      suggestions: ['filter on partition columns or select fewer columns so less is scanned', 'or raise --max-scan'],
+    },
+  )
 }
 
 function cancelled(id?: string): LabmeshError {

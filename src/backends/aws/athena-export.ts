@@ -45,7 +45,10 @@ const ROWS_PER_WRITE = 1000
 export async function exportResult(context: ExportContext, request: QueryRequest, target: ExportTarget): Promise<Exported> {
   const partial = path.join(path.dirname(target.path), `.${path.basename(target.path)}.${randomUUID()}.partial`)
   try {
-    const exported = target.format === 'parquet' ? await unloadParquet(context, request, partial) : await streamText(context, request, target.format, partial)
+    const exported =
+      target.format === 'parquet'
+        ? await unloadParquet(context, request, partial)
+        : await streamText(context, request, target.format, partial)
     await rename(partial, target.path)
     return exported
   } catch (error) {
@@ -187,7 +190,8 @@ async function emptyParquet(columns: QueryColumn[], target: string): Promise<Que
 /** The DuckDB type of an Athena (Trino) scalar type; nested ones become text. */
 function duckdbType(type: string): string {
   const t = type.toLowerCase().trim()
-  if (/^(boolean|tinyint|smallint|integer|bigint|real|double|date|time|timestamp|varchar)$/.test(t)) return t === 'real' ? 'FLOAT' : t.toUpperCase()
+  if (/^(boolean|tinyint|smallint|integer|bigint|real|double|date|time|timestamp|varchar)$/.test(t))
+    return t === 'real' ? 'FLOAT' : t.toUpperCase()
   if (t === 'timestamp with time zone') return 'TIMESTAMPTZ'
   if (/^decimal\(\d+,\s*\d+\)$/.test(t)) return t.toUpperCase()
   if (t === 'varbinary') return 'BLOB'

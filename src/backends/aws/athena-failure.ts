@@ -15,7 +15,8 @@ export function athenaFailure(execution: QueryExecution): LabmeshError {
   const subject = `athena query ${id}`
   const lakeFormation = /lake ?formation/i.test(reason)
   if (lakeFormation) {
-    const required = /Required\s+(\w+)\s+on\s+([\w."`-]+)/i.exec(reason) ?? /permission\(s\)\s+(?:for\s+(\w+)\s+)?on\s+([\w."`-]+)/i.exec(reason)
+    const required =
+      /Required\s+(\w+)\s+on\s+([\w."`-]+)/i.exec(reason) ?? /permission\(s\)\s+(?:for\s+(\w+)\s+)?on\s+([\w."`-]+)/i.exec(reason)
     const permission = required?.[1]?.toUpperCase() ?? 'SELECT'
     const table = required?.[2]?.replace(/["`]/g, '')
     return new LabmeshError(
@@ -33,7 +34,9 @@ export function athenaFailure(execution: QueryExecution): LabmeshError {
   if (/access denied|permission denied|not authorized|AccessDenied/i.test(reason)) {
     return new LabmeshError('FORBIDDEN', `Athena was denied access: ${reason}`, {
       subject,
-      suggestions: ['`labmesh doctor --policy --role reader` prints the policy queries need (S3 read on the lake, write on the Athena output)'],
+      suggestions: [
+        '`labmesh doctor --policy --role reader` prints the policy queries need (S3 read on the lake, write on the Athena output)',
+      ],
     })
   }
   if (/bytes scanned limit|BytesScannedCutoff/i.test(reason)) {
@@ -45,7 +48,10 @@ export function athenaFailure(execution: QueryExecution): LabmeshError {
   if (/TABLE_NOT_FOUND|SCHEMA_NOT_FOUND|does not exist|not found/i.test(reason) && !/column/i.test(reason)) {
     return new LabmeshError('NOT_FOUND', `Athena: ${reason}`, {subject, suggestions: ['list the tables with `labmesh catalog list`']})
   }
-  if (status?.AthenaError?.ErrorCategory === 2 || /SYNTAX_ERROR|COLUMN_NOT_FOUND|TYPE_MISMATCH|FUNCTION_NOT_FOUND|line \d+:\d+/.test(reason)) {
+  if (
+    status?.AthenaError?.ErrorCategory === 2 ||
+    /SYNTAX_ERROR|COLUMN_NOT_FOUND|TYPE_MISMATCH|FUNCTION_NOT_FOUND|line \d+:\d+/.test(reason)
+  ) {
     return new LabmeshError('INVALID_INPUT', `Athena refused the SQL: ${reason}`, {subject})
   }
   return new LabmeshError('BACKEND', `the Athena query ${id} failed: ${reason}`, {

@@ -61,7 +61,9 @@ export function athenaStatement(sql: string, params: Record<string, QueryParamVa
     }
     if (!EXPLAINABLE.has(word(first) ?? '')) throw refused('EXPLAIN is allowed over a query only, written EXPLAIN [ANALYZE] SELECT ...')
   } else if (!QUERY_WORDS.has(word(0) ?? '') && statement[0].text !== '(') {
-    throw refused(`a statement starting with ${statement[0].kind === 'word' ? statement[0].text.toUpperCase() : statement[0].text} is refused`)
+    throw refused(
+      `a statement starting with ${statement[0].kind === 'word' ? statement[0].text.toUpperCase() : statement[0].text} is refused`,
+    )
   }
 
   const used: string[] = []
@@ -92,7 +94,10 @@ export function athenaStatement(sql: string, params: Record<string, QueryParamVa
   const firstPiece = pieces.indexOf(statement[first])
   const lastPiece = pieces.indexOf(statement.at(-1)!)
   return {
-    sql: out.slice(0, lastPiece + 1).join('').trim(),
+    sql: out
+      .slice(0, lastPiece + 1)
+      .join('')
+      .trim(),
     parameters: used.map((name) => sqlLiteral(params[name])),
     kind,
     query: out.slice(firstPiece, lastPiece + 1).join(''),
@@ -121,7 +126,8 @@ function renamedDatabase(pieces: Piece[], i: number, names: AthenaNames): string
   const database = identifier(pieces[i])
   if (database === undefined || !names.tables.has(database)) return undefined
   const near = (from: number, step: number): Piece | undefined => {
-    for (let j = from + step; j >= 0 && j < pieces.length; j += step) if (pieces[j].kind !== 'space' && pieces[j].kind !== 'comment') return pieces[j]
+    for (let j = from + step; j >= 0 && j < pieces.length; j += step)
+      if (pieces[j].kind !== 'space' && pieces[j].kind !== 'comment') return pieces[j]
     return undefined
   }
   const dot = pieces.indexOf(near(i, 1)!)

@@ -109,7 +109,10 @@ export class AthenaFacade {
       const page = await awsCall({action: 'athena:GetQueryResults', resource: `query/${id}`}, () =>
         client.send(new sdk.GetQueryResultsCommand({QueryExecutionId: id, MaxResults: maxResults, ...(token ? {NextToken: token} : {})})),
       )
-      const columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => ({name: c.Label ?? c.Name ?? '', type: c.Type ?? ''}))
+      const columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map((c) => ({
+        name: c.Label ?? c.Name ?? '',
+        type: c.Type ?? '',
+      }))
       const rows = (page.ResultSet?.Rows ?? []).map((row) => (row.Data ?? []).map((d: Datum) => d.VarCharValue ?? null))
       yield {columns, rows}
       token = page.NextToken

@@ -32,7 +32,10 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
   before(async () => {
     s3 = await new TestS3().start()
     aws = await new AwsEndpoint().start()
-    aws.keys.set('alias/labmesh-test', {arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab', state: 'Enabled'})
+    aws.keys.set('alias/labmesh-test', {
+      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      state: 'Enabled',
+    })
     const db = await testDatabase()
     ws = new TestWorkspace()
     env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
@@ -96,7 +99,13 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     })
     // Throttled once: the SDK's retry strategy sends the poll again.
     aws.athena.throttleOnce.add('GetQueryExecution')
-    const result = await onAws(['query', 'SELECT instrument, count(*) AS n, true AS ok FROM lab.files WHERE size > $min GROUP BY 1', '--param', 'min=10', '--json'])
+    const result = await onAws([
+      'query',
+      'SELECT instrument, count(*) AS n, true AS ok FROM lab.files WHERE size > $min GROUP BY 1',
+      '--param',
+      'min=10',
+      '--json',
+    ])
     expect(result.code, result.stderr).to.equal(0)
     expect(started()).to.deep.equal([
       {
@@ -157,7 +166,10 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     expect(asOf.stderr).to.include('--engine duckdb')
     expect(started()).to.deep.equal([])
 
-    aws.athena.answers.push({states: ['RUNNING', 'FAILED'], reason: 'Insufficient Lake Formation permission(s): Required Select on labmesh_lab.files'})
+    aws.athena.answers.push({
+      states: ['RUNNING', 'FAILED'],
+      reason: 'Insufficient Lake Formation permission(s): Required Select on labmesh_lab.files',
+    })
     const denied = await onAws(['query', 'SELECT * FROM lab.files'])
     expect(denied.code).to.equal(4)
     expect(denied.stderr).to.include('SELECT on labmesh_lab.files is missing')
@@ -179,7 +191,10 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
   it("doctor warns when the workgroup enforces an output location other than the profile's, and shows its scan limit", async () => {
     const healthy = await onAws(['doctor', '--json'])
     const athena = () => healthy.json.checks.find((c: any) => c.name === 'athena')
-    expect(athena()).to.include({status: 'ok', detail: `workgroup analysts (Athena engine version 3), results in s3://${s3.bucket}/athena/`})
+    expect(athena()).to.include({
+      status: 'ok',
+      detail: `workgroup analysts (Athena engine version 3), results in s3://${s3.bucket}/athena/`,
+    })
     const saved = aws.workGroupConfiguration
     aws.workGroupConfiguration = {
       ResultConfiguration: {OutputLocation: `s3://${s3.bucket}/enforced/`},
@@ -199,13 +214,16 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     }
   })
 
-  it('--engine duckdb reads the snapshots from S3: the local engine\'s results, --as-of included, and a second run downloads nothing', async () => {
+  it("--engine duckdb reads the snapshots from S3: the local engine's results, --as-of included, and a second run downloads nothing", async () => {
     const sql = 'SELECT source_path, size, version, status FROM lab.files ORDER BY source_path'
-    const measurement = 'SELECT count(*) AS n, round(sum(fluorescence), 6) AS fluorescence, round(sum(luminescence), 6) AS luminescence FROM lab.plate_reader_measurement'
+    const measurement =
+      'SELECT count(*) AS n, round(sum(fluorescence), 6) AS fluorescence, round(sum(luminescence), 6) AS luminescence FROM lab.plate_reader_measurement'
     const compare = async (args: string[]): Promise<CliResult> => {
       const local = await ws.run([...args, '--json'], {env})
       // A cache of its own: convert left the files it wrote in the profile's cache.
-      const remote = await ws.run([...args, '--engine', 'duckdb', '--json', '--profile', 'prod'], {env: {...env, LABMESH_CACHE_DIR: ws.path('query-cache')}})
+      const remote = await ws.run([...args, '--engine', 'duckdb', '--json', '--profile', 'prod'], {
+        env: {...env, LABMESH_CACHE_DIR: ws.path('query-cache')},
+      })
       expect(local.code, local.stderr + local.stdout).to.equal(0)
       expect(remote.code, remote.stderr + remote.stdout).to.equal(0)
       expect(remote.json.rows).to.deep.equal(local.json.rows)

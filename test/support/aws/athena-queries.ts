@@ -78,7 +78,10 @@ export class AthenaQueries {
               State: state,
               SubmissionDateTime: Date.now() / 1000,
               ...(state === 'FAILED'
-                ? {StateChangeReason: query.answer.reason, AthenaError: {ErrorCategory: 2, ErrorType: 1000, Retryable: false, ErrorMessage: query.answer.reason}}
+                ? {
+                    StateChangeReason: query.answer.reason,
+                    AthenaError: {ErrorCategory: 2, ErrorType: 1000, Retryable: false, ErrorMessage: query.answer.reason},
+                  }
                 : {}),
             },
             Statistics: {
@@ -101,7 +104,14 @@ export class AthenaQueries {
           ResultSet: {
             Rows: rows.slice(from, from + size).map((row) => ({Data: row.map((v) => (v === undefined ? {} : {VarCharValue: v}))})),
             ResultSetMetadata: {
-              ColumnInfo: columns.map((c) => ({CatalogName: 'hive', Name: c.name, Label: c.name, Type: c.type, Nullable: 'UNKNOWN', CaseSensitive: true})),
+              ColumnInfo: columns.map((c) => ({
+                CatalogName: 'hive',
+                Name: c.name,
+                Label: c.name,
+                Type: c.type,
+                Nullable: 'UNKNOWN',
+                CaseSensitive: true,
+              })),
             },
           },
           ...(next ? {NextToken: next} : {}),

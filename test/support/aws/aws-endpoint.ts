@@ -17,7 +17,6 @@ interface GlueTable {
   UpdateTime: number
 }
 
-
 /**
  * A recording HTTP endpoint on 127.0.0.1 for the AWS services that cannot run here: the Glue Data
  * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
