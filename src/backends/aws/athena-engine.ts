@@ -31,7 +31,6 @@ export interface AthenaEngineOptions {
 
 /** Athena bills at least 10 MB per query. */
 const MIN_BILLED_BYTES = 10 * 1024 * 1024
-const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED'])
 
 /** Everything about one statement the engine runs: what was sent, and the finished execution. */
 export interface FinishedStatement {
@@ -114,7 +113,7 @@ export function createAthenaQueryEngine(options: AthenaEngineOptions): QueryEngi
       if (state === 'SUCCEEDED') return execution
       if (state === 'FAILED') throw athenaFailure(execution)
       if (state === 'CANCELLED') throw new LabmeshError('BACKEND', `the Athena query ${id} was cancelled in Athena`, {subject: id})
-      if (!TERMINAL.has(state) && request.maxScanBytes !== undefined && scanned !== undefined && scanned > request.maxScanBytes) {
+      if (request.maxScanBytes !== undefined && scanned !== undefined && scanned > request.maxScanBytes) {
         await options.athena.stop(id).catch(() => undefined)
         throw tooMuch(request.maxScanBytes, scanned, 'had scanned')
       }
