@@ -164,7 +164,13 @@ export function createAthenaQueryEngine(options: AthenaEngineOptions): QueryEngi
         async *[Symbol.asyncIterator]() {
           if (first.done) return
           yield toValues(first.value)
-          for (let next = await pages.next(); !next.done; next = await pages.next()) yield toValues(next.value)
+          // Ctrl-C while a long result pages in: no further page is asked for.
+          for (;;) {
+            if (request.signal?.aborted) throw cancelled()
+            const next = await pages.next()
+            if (next.done) return
+            yield toValues(next.value)
+          }
         },
       }
       return consume(rows)
@@ -220,7 +226,7 @@ function tooMuch(limit: number, bytes: number, what: string): LabmeshError {
   )
 }
 
-function cancelled(id?: string): LabmeshError {
+export function cancelled(id?: string): LabmeshError {
   return new LabmeshError('CANCELLED', `the query was cancelled${id ? ` (Athena query ${id} stopped)` : ''}; nothing was written`)
 }
 

@@ -13,7 +13,7 @@ import {createRowWriter} from '../../query/writers.js'
 import type {ExportTarget, QueryColumn, QueryRequest, QueryStatistics, QueryValue} from '../types.js'
 import type {AthenaFacade} from './athena.js'
 import type {FinishedStatement} from './athena-engine.js'
-import {pagesWithoutHeader} from './athena-engine.js'
+import {cancelled, pagesWithoutHeader} from './athena-engine.js'
 import type {AthenaStatement} from './athena-sql.js'
 import {athenaConverter} from './athena-values.js'
 import type {S3Facade} from './s3.js'
@@ -95,6 +95,7 @@ async function streamText(context: ExportContext, request: QueryRequest, format:
         }
         batch.push(record.map((text, i) => convert[i](text)))
         if (batch.length === ROWS_PER_WRITE) {
+          if (request.signal?.aborted) throw cancelled()
           await writer.write(batch)
           rows += batch.length
           batch = []

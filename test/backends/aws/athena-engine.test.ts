@@ -229,6 +229,29 @@ describe('Athena query engine', function () {
     expect(athenaMock.commandCalls(StopQueryExecutionCommand).map((c) => c.args[0].input)).to.deep.equal([{QueryExecutionId: 'q-3'}])
   })
 
+  it('asks for no further result page once the request is aborted', async () => {
+    const controller = new AbortController()
+    athenaMock.on(StartQueryExecutionCommand).resolves({QueryExecutionId: 'q-7'})
+    athenaMock.on(GetQueryExecutionCommand).resolves(execution('q-7', 'SUCCEEDED'))
+    const columns = [column('n', 'integer')]
+    athenaMock
+      .on(GetQueryResultsCommand)
+      .resolvesOnce({ResultSet: page(columns, [['n'], ['1']]), NextToken: 'page-2'})
+      .resolves({ResultSet: page(columns, [['2']]), NextToken: 'page-3'})
+    const seen: QueryValue[][] = []
+    const error = await failure(() =>
+      engine.query({sql: 'SELECT n FROM lab.files', signal: controller.signal}, async (rows) => {
+        for await (const chunk of rows) {
+          seen.push(...chunk)
+          controller.abort()
+        }
+      }),
+    )
+    expect(error.code).to.equal('CANCELLED')
+    expect(seen).to.deep.equal([[1]])
+    expect(athenaMock.commandCalls(GetQueryResultsCommand)).to.have.length(1)
+  })
+
   it('with a scan limit, refuses a query whose EXPLAIN (TYPE IO) estimate exceeds it, and stops one that scans past it', async () => {
     athenaMock.on(StartQueryExecutionCommand).resolves({QueryExecutionId: 'explain-1'})
     athenaMock.on(GetQueryExecutionCommand).resolves(execution('explain-1', 'SUCCEEDED', {StatementType: 'UTILITY'}))
