@@ -36,9 +36,6 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
     'athena-workgroup': Flags.string(aws('Athena workgroup for queries')),
     'athena-output': Flags.string(aws('s3:// folder for Athena query results')),
     'athena-price-per-tb': Flags.string(aws('USD per TB Athena scans, for the cost estimate after each query; default 5')),
-    opensearch: Flags.string(
-      aws('OpenSearch domain or serverless collection endpoint (https://...) for search; default PostgreSQL full-text search'),
-    ),
     'aws-profile': Flags.string(aws('AWS shared-config profile (SSO, assume-role); default the SDK chain')),
     'path-style': Flags.boolean(aws('Path-style S3 URLs (MinIO, Ceph, emulators)')),
     default: Flags.boolean({description: 'Make this the default profile.'}),
@@ -62,7 +59,6 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
       athenaWorkgroup: this.flags['athena-workgroup'],
       athenaOutput: this.flags['athena-output'],
       athenaPricePerTb: this.flags['athena-price-per-tb'] === undefined ? undefined : Number(this.flags['athena-price-per-tb']),
-      openSearchEndpoint: this.flags.opensearch,
       awsProfile: this.flags['aws-profile'],
       pathStyle: this.flags['path-style'],
       makeDefault: this.flags.default,

@@ -39,7 +39,6 @@ export interface AwsProfileSettings {
   awsProfile?: string
   /** Path-style S3 URLs, for S3-compatible servers (MinIO, Ceph). */
   pathStyle?: boolean
-  /** An OpenSearch domain or serverless collection endpoint (https://...): search runs there, else on PostgreSQL. */
   openSearchEndpoint?: string
   converters?: string[]
 }

@@ -9,7 +9,7 @@ import {
 import {LabmeshError} from '../errors.js'
 
 /** The settings of an aws profile as given on the command line or at the prompts. */
-export type NewAwsSettings = Partial<Omit<AwsProfileSettings, 'backend' | 'converters'>>
+export type NewAwsSettings = Partial<Omit<AwsProfileSettings, 'backend' | 'converters' | 'openSearchEndpoint'>>
 
 export interface NewProfile extends NewAwsSettings {
   name: string
@@ -73,8 +73,6 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     }
   }
   if (request.athenaOutput && !/^s3:\/\/[^/]+/.test(request.athenaOutput)) throw usage('--athena-output must be an s3:// URL')
-  if (request.openSearchEndpoint && !/^https?:\/\/[^/]+/.test(request.openSearchEndpoint))
-    throw usage('--opensearch must be the https:// URL of a domain or serverless collection endpoint')
   if (request.athenaPricePerTb !== undefined && !(request.athenaPricePerTb >= 0))
     throw usage('--athena-price-per-tb must be a price in USD, 0 or more')
   if (request.glueDatabasePrefix && !/^[a-z0-9_]*$/.test(request.glueDatabasePrefix))
@@ -92,7 +90,6 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     ...(request.athenaWorkgroup ? {athenaWorkgroup: request.athenaWorkgroup} : {}),
     ...(request.athenaOutput ? {athenaOutput: request.athenaOutput} : {}),
     ...(request.athenaPricePerTb !== undefined ? {athenaPricePerTb: request.athenaPricePerTb} : {}),
-    ...(request.openSearchEndpoint ? {openSearchEndpoint: request.openSearchEndpoint.replace(/\/+$/, '')} : {}),
     ...(request.awsProfile ? {awsProfile: request.awsProfile} : {}),
     ...(request.pathStyle ? {pathStyle: true} : {}),
   }
