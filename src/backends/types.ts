@@ -255,6 +255,8 @@ export interface QueryRequest {
   signal?: AbortSignal
   /** Called every few hundred milliseconds while the statement runs. */
   onProgress?(progress: QueryProgress): void
+  /** Engines that bill by bytes scanned (Athena) refuse or stop a statement that would scan more; others ignore it. */
+  maxScanBytes?: number
 }
 
 export interface QueryProgress {
@@ -262,6 +264,19 @@ export interface QueryProgress {
   percent?: number
   /** Rows the engine has read from the tables so far, when it can tell. */
   rowsRead?: number
+  /** The statement's state where the engine reports one (Athena: QUEUED, RUNNING). */
+  state?: string
+  /** Bytes scanned so far, where the engine bills by them. */
+  bytesScanned?: number
+}
+
+/** What a remote engine tells about a finished statement; recorded with results and data packages. */
+export interface QueryStatistics {
+  /** Athena's QueryExecutionId. */
+  executionId: string
+  bytesScanned: number
+  /** USD: bytes scanned (at least 10 MB, Athena's minimum) at the profile's price per TB. */
+  costEstimateUsd: number
 }
 
 export interface QueryColumn {
@@ -281,6 +296,8 @@ export interface QueryRows extends AsyncIterable<QueryValue[][]> {
   readonly columns: QueryColumn[]
   /** `plan` for EXPLAIN, whose rows hold the plan as text in the last column. */
   readonly kind: 'rows' | 'plan'
+  /** Set by engines that report them (Athena). */
+  readonly statistics?: QueryStatistics
 }
 
 export type ExportFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet'
@@ -303,8 +320,12 @@ export interface QueryEngine {
   /** Runs the statement and hands its result to `consume`; the statement and its session end when `consume` settles. */
   query<T>(request: QueryRequest, consume: (rows: QueryRows) => Promise<T>): Promise<T>
   /** Writes the whole result to a local file without holding it in memory; `columns` are named as in the file (a repeated name gets _1, _2 ...). */
-  export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number}>
+  export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number; statistics?: QueryStatistics}>
 }
+
+/** The engines `query --engine` names: DuckDB (local, or over the lake's snapshots fetched from S3) and Athena. */
+export const QUERY_ENGINES = ['duckdb', 'athena'] as const
+export type QueryEngineName = (typeof QUERY_ENGINES)[number]
 
 export type SearchSort = 'score' | 'time' | 'path'
 
@@ -542,11 +563,13 @@ export interface Backend {
   accessPolicies?(): Promise<Record<AccessRole, object>>
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
-  /** SQL over the catalog's tables (the query stage). */
+  /** SQL over the catalog's tables (the query stage): the backend's own engine. */
   readonly query?: QueryEngine
   /** Grants and tags (catalog share). */
   readonly grants?: GrantStore
   /** Warehouses reading the lake in place (`catalog connect`); absent where none can. */
   readonly warehouse?: WarehouseAccess
+  /** Every engine the backend can run queries on, by name (`query --engine`); the default one included. */
+  readonly queryEngines?: Partial<Record<QueryEngineName, QueryEngine>>
   close(): Promise<void>
 }

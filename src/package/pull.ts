@@ -21,6 +21,7 @@ export interface PullOptions {
   origin: WritePackageOptions['origin']
   signal?: AbortSignal
   onProgress?: QueryRequest['onProgress']
+  maxScanBytes?: number
 }
 
 /**
@@ -48,6 +49,7 @@ export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOp
       principal: options.principal,
       signal: options.signal,
       onProgress: options.onProgress,
+      maxScanBytes: options.maxScanBytes,
     },
     origin: options.origin,
   })

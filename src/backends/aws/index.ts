@@ -1,9 +1,13 @@
+import path from 'node:path'
 import envPaths from 'env-paths'
 
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {openByScheme} from '../../lake/storage-by-scheme.js'
+import {createDuckDbQueryEngine} from '../local/query-engine.js'
 import type {Backend, Lake} from '../types.js'
 import {resolvedRegion, sharedClientConfig} from './client-config.js'
+import {AthenaFacade} from './athena.js'
+import {createAthenaQueryEngine} from './athena-engine.js'
 import {diagnoseAws} from './diagnose.js'
 import {createAwsGrantStore} from './grants.js'
 import {createGlueCatalog} from './glue-catalog.js'
@@ -24,6 +28,9 @@ import {callerIdentity} from './sts.js'
 export function lakeCacheDir(): string {
   return process.env.LABMESH_CACHE_DIR || `${envPaths('labmesh', {suffix: ''}).cache}/lake`
 }
+
+/** USD per TB scanned: Athena's list price in most regions. */
+const DEFAULT_PRICE_PER_TB = 5
 
 /**
  * The aws backend: content-addressed objects and Delta tables in one S3 bucket (SSE-KMS with the
@@ -51,6 +58,21 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     }),
     lakeStorage: (location) => openByScheme(location, {s3: (url) => new S3LakeStorage(s3.forLocation(url), url, {cacheDir})}, 'aws'),
   }
+  const athena = new AthenaFacade(config)
+  const tempDir = path.join(cacheDir, '.tmp')
+  const athenaEngine = createAthenaQueryEngine({
+    athena,
+    s3,
+    catalog: lake.catalog,
+    workGroup: settings.athenaWorkgroup ?? 'primary',
+    databasePrefix: settings.glueDatabasePrefix ?? '',
+    outputLocation: settings.athenaOutput,
+    kmsKeyId: settings.kmsKeyId,
+    pricePerTb: settings.athenaPricePerTb ?? DEFAULT_PRICE_PER_TB,
+    tempDir,
+  })
+  // DuckDB reads the snapshots' files from the cache, the only folder its session may read.
+  const duckdb = createDuckDbQueryEngine({lake, lakeRoot: cacheDir, tempDir})
   return {
     name: 'aws',
     capabilities: {
@@ -68,6 +90,8 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
+    query: athenaEngine,
+    queryEngines: {athena: athenaEngine, duckdb},
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {
       // The account id makes the ARNs exact; without credentials the policies still print, with `*`.
@@ -87,6 +111,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       await postgres.close()
       glue.destroy()
       redshift.destroy()
+      athena.destroy()
       s3.destroy()
     },
   }

@@ -40,6 +40,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   const catalog = createLocalCatalog(db, layout)
   const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
   const grants = createSqliteGrantStore(db)
+  const duckdb = createDuckDbQueryEngine({lake, grants, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')})
   return {
     name: 'local',
     capabilities: {
@@ -56,7 +57,8 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
-    query: createDuckDbQueryEngine({lake, grants, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    query: duckdb,
+    queryEngines: {duckdb},
     grants,
     async close() {
       if (db.open) db.close()

@@ -2,12 +2,13 @@ import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import type {Completions} from '../../completion/sources.js'
-import {LabmeshError} from '../../errors.js'
 import {formatBytes} from '../../output/format.js'
 import {pullTable} from '../../package/pull.js'
 import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
+import {engineFlags, queryEngineOf} from '../../query/engines.js'
 import {withQueryHooks} from '../../query/interactive.js'
+import {scanText} from '../../query/render.js'
 import {parseParams, parseTableVersion} from '../../query/options.js'
 import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 
@@ -32,6 +33,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     'as-of': Flags.string({description: 'Read the table at a version number or a time (ISO 8601).'}),
     format: Flags.option({options: PACKAGE_FORMATS, default: 'csv' as const, description: "The package's data file format."})(),
     as: asPrincipalFlag,
+    ...engineFlags,
   }
 
   public async run(): Promise<PackageSummary & {table: string}> {
@@ -43,8 +45,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
     const backend = await this.backend()
     const principal = asPrincipal(this.flags.as, backend)
-    const engine = backend.query
-    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const engine = queryEngineOf(backend, this.flags.engine)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
     const summary = await withQueryHooks(this.interactive, (hooks) =>
       pullTable(backend, engine, {
@@ -59,12 +60,14 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         origin,
         signal: hooks.signal,
         onProgress: hooks.onProgress,
+        maxScanBytes: this.flags['max-scan'],
       }),
     )
     const resource = summary.resources[0]
     this.log(
       `Pulled ${summary.rows.toLocaleString('en-US')} rows of ${summary.table} into ${summary.dir}: datapackage.json and ${resource.path} (${formatBytes(resource.bytes)}).`,
     )
+    if (summary.statistics) this.log(scanText(summary.statistics))
     return summary
   }
 }

@@ -1,6 +1,8 @@
 import {randomUUID} from 'node:crypto'
 import http from 'node:http'
 
+import {AthenaQueries, AwsServiceError} from './athena-queries.js'
+
 /** One request the endpoint answered: the operation (e.g. `AWSGlue.CreateTable`) and its JSON input. */
 export interface RecordedCall {
   operation: string
@@ -15,16 +17,6 @@ interface GlueTable {
   UpdateTime: number
 }
 
-class AwsServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message)
-  }
-}
-
 /** A Lake Formation permission as ListPermissions returns it (PrincipalResourcePermissions). */
 export interface LakeFormationPermission {
   Principal: {DataLakePrincipalIdentifier: string}
@@ -36,7 +28,8 @@ export interface LakeFormationPermission {
 /**
  * A recording HTTP endpoint on 127.0.0.1 for the AWS services that cannot run here: the Glue Data
  * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
- * and GenerateDataKey, Secrets Manager GetSecretValue, Athena GetWorkGroup, the Redshift Data
+ * and GenerateDataKey, Secrets Manager GetSecretValue, Athena GetWorkGroup and its query operations
+ * (athena-queries.ts), the Redshift Data
  * API's ExecuteStatement and DescribeStatement, and Lake Formation's permissions and data cells
  * filters (kept in memory). Requests and responses follow the services' wire protocols (JSON 1.1
  * with X-Amz-Target; Lake Formation's REST JSON, one path per operation; STS's query protocol with
@@ -63,6 +56,13 @@ export class AwsEndpoint {
   /** Redshift Data API statements, in order; a statement whose SQL matches `failRedshift` FAILS with its message. */
   readonly statements: Array<{Id: string; Sql: string; input: any; described: number}> = []
   failRedshift?: {sql: RegExp; error: string}
+  /** What GetWorkGroup answers as the workgroup's Configuration. */
+  workGroupConfiguration: Record<string, unknown> = {
+    ResultConfiguration: {OutputLocation: 's3://labmesh-test/athena/'},
+    EngineVersion: {EffectiveEngineVersion: 'Athena engine version 3'},
+  }
+  /** Athena's queries: scripted answers, and what was started. */
+  readonly athena = new AthenaQueries()
   account = '123456789012'
   private server!: http.Server
   endpoint = ''
@@ -124,18 +124,24 @@ export class AwsEndpoint {
       input = {}
     }
     this.calls.push({operation: target, input})
-    try {
+    const answered = (async () => {
       if (this.denied.has(target)) throw new AwsServiceError('AccessDeniedException', `not authorized to perform ${target}`)
-      this.json(response, 200, this.operate(target, input))
-    } catch (error) {
-      const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceException', String(error), 500)
-      response.writeHead(e.status, {
-        'Content-Type': 'application/x-amz-json-1.1',
-        'x-amzn-ErrorType': e.type,
-        'x-amzn-RequestId': randomUUID(),
-      })
-      response.end(JSON.stringify({__type: e.type, Message: e.message}))
-    }
+      if (target.startsWith('AmazonAthena.') && target !== 'AmazonAthena.GetWorkGroup')
+        return this.athena.operate(target.slice('AmazonAthena.'.length), input)
+      return this.operate(target, input)
+    })()
+    answered.then(
+      (output) => this.json(response, 200, output),
+      (error: unknown) => {
+        const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceException', String(error), 500)
+        response.writeHead(e.status, {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'x-amzn-ErrorType': e.type,
+          'x-amzn-RequestId': randomUUID(),
+        })
+        response.end(JSON.stringify({__type: e.type, Message: e.message}))
+      },
+    )
   }
 
   private operate(target: string, input: any): unknown {
@@ -249,16 +255,7 @@ export class AwsEndpoint {
         }
       }
       case 'AmazonAthena.GetWorkGroup':
-        return {
-          WorkGroup: {
-            Name: input.WorkGroup,
-            State: 'ENABLED',
-            Configuration: {
-              ResultConfiguration: {OutputLocation: 's3://labmesh-test/athena/'},
-              EngineVersion: {EffectiveEngineVersion: 'Athena engine version 3'},
-            },
-          },
-        }
+        return {WorkGroup: {Name: input.WorkGroup, State: 'ENABLED', Configuration: this.workGroupConfiguration}}
       case 'LakeFormation.ListPermissions': {
         const principal = input.Principal?.DataLakePrincipalIdentifier
         const resource = input.Resource === undefined ? undefined : JSON.stringify(input.Resource)
