@@ -25,6 +25,8 @@ const within = (inner: string, outer: string): boolean => asFolder(inner).starts
  * stored or temporary files.
  */
 export function workspaceExposure(location: string, workspace: WorkspaceFolders): string | undefined {
+  // An s3:// table is read through the cache of its snapshot's files, never as a folder of this machine.
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return undefined
   const folder = real(location)
   const home = real(workspace.home)
   if (within(home, folder))
