@@ -11,7 +11,8 @@ import type {SearchNode} from '../search/ast.js'
  */
 
 export type Category = 'RAW' | 'ENGINEERED'
-export type StageStatus = 'ingested' | 'converted' | 'failed'
+/** `converting`: a convert run holds the file (MetadataStore.claimFiles) until it sets another status or its lease ends. */
+export type StageStatus = 'ingested' | 'converting' | 'converted' | 'failed'
 
 export interface Label {
   name: string
@@ -105,7 +106,22 @@ export interface MetadataStore {
   derivedFrom(fileId: string): Promise<FileRecord[]>
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
+  /** Sets a stage status (ending any claim on the file). */
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+  /**
+   * Claims raw files for one convert run, atomically per file: each whose status is one of
+   * `from` becomes `converting`, held by `owner` until `expiresAt`. Returns the ids claimed; a
+   * file another run holds, or whose status changed, is not.
+   */
+  claimFiles(fileIds: string[], claim: {owner: string; expiresAt: string; from: StageStatus[]}): Promise<string[]>
+  /** Extends the lease of every file `owner` holds. */
+  renewClaims(owner: string, expiresAt: string): Promise<void>
+  /** The owners holding files now. */
+  claimOwners(): Promise<string[]>
+  /** Failed raw files go back to `ingested`, their error cleared, to be converted again; returns how many. */
+  requeueFailed(): Promise<number>
+  /** Files held by any of `owners`, or by a claim that ended before `expiredBefore`, go back to `ingested`; returns how many. */
+  releaseClaims(release: {owners: string[]; expiredBefore?: string}): Promise<number>
 }
 
 /*

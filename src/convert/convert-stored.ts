@@ -1,12 +1,13 @@
 import {randomUUID} from 'node:crypto'
 
-import type {Backend, FileRecord} from '../backends/types.js'
+import type {Backend, FileRecord, StageStatus} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
 import {readObject} from '../files/read-object.js'
 import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
+import {ConvertClaims} from './claims.js'
 
 export interface ConvertOptions {
   registry: ConverterRegistry
@@ -14,6 +15,8 @@ export interface ConvertOptions {
   fileIds?: string[]
   /** Convert files already converted again (their engineered document gets a new version). */
   reconvert?: boolean
+  /** Convert the files that failed before too. */
+  retryFailed?: boolean
   /** Force a converter by name instead of detecting one. */
   converter?: string
   concurrency?: number
@@ -57,16 +60,38 @@ const DEFAULT_BATCH = 500
  * A file that fails is marked failed with its error; the batch goes on.
  */
 export async function convertStoredFiles(backend: Backend, options: ConvertOptions): Promise<ConvertResult> {
+  const claims = await ConvertClaims.start(backend.metadata)
+  try {
+    return await convertClaimed(backend, claims, options)
+  } finally {
+    await claims.end()
+  }
+}
+
+async function convertClaimed(backend: Backend, claims: ConvertClaims, options: ConvertOptions): Promise<ConvertResult> {
   const result: ConvertResult = {converted: 0, failed: [], files: []}
+  if (options.retryFailed && !options.fileIds) await backend.metadata.requeueFailed()
   const pages = selectRawFiles(backend, options)
   let queue: FileRecord[] = []
   const take = async (): Promise<FileRecord | undefined> => {
-    if (queue.length === 0) {
+    while (queue.length === 0) {
       const next = await pages.next()
       if (next.done) return undefined
-      queue = next.value
+      queue = await claimPage(next.value)
     }
     return queue.shift()
+  }
+  // Only files this run holds are converted; one named by --file-id that another run holds is reported.
+  const claimPage = async (page: FileRecord[]): Promise<FileRecord[]> => {
+    const from: StageStatus[] = options.fileIds || options.reconvert ? ['ingested', 'converted', 'failed'] : ['ingested']
+    const held = new Set(
+      await claims.claim(
+        page.map((f) => f.fileId),
+        from,
+      ),
+    )
+    for (const file of page) if (!held.has(file.fileId) && options.fileIds) report(heldElsewhere(file))
+    return page.filter((f) => held.has(f.fileId))
   }
   const report = (outcome: ConvertOutcome): void => {
     if (outcome.kind === 'converted') {
@@ -104,6 +129,18 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
   return result
 }
 
+function heldElsewhere(file: FileRecord): ConvertOutcome {
+  return {
+    kind: 'failed',
+    problem: {
+      rawFileId: file.fileId,
+      sourcePath: file.sourcePath,
+      code: 'CONFLICT',
+      message: 'another convert run is converting this file now; its result will be recorded when it finishes',
+    },
+  }
+}
+
 /** Writes a batch's rows into the lake tables, then marks its raw files converted (or failed, with why). */
 async function writeBatch(backend: Backend, batch: Converted[], reconvert: boolean): Promise<ConvertOutcome[]> {
   if (batch.length === 0) return []
@@ -125,7 +162,7 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
   )
 }
 
-/** Pages of raw files to convert. Without --reconvert, converted and failed files leave the set as we go. */
+/** Pages of raw files to convert. Without --reconvert, files leave the set as they are claimed (`converting`). */
 async function* selectRawFiles(backend: Backend, options: ConvertOptions): AsyncGenerator<FileRecord[]> {
   if (options.fileIds) {
     const files: FileRecord[] = []

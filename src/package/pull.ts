@@ -17,6 +17,7 @@ export interface PullOptions {
   params?: QueryRequest['params']
   asOf?: TableVersion
   origin: WritePackageOptions['origin']
+  safeOutput: WritePackageOptions['safeOutput']
   signal?: AbortSignal
   onProgress?: QueryRequest['onProgress']
 }
@@ -56,6 +57,7 @@ export async function pullTable(catalog: Catalog, engine: QueryEngine, options: 
       onProgress: options.onProgress,
     },
     origin: options.origin,
+    safeOutput: options.safeOutput,
   })
   return {table: name, ...summary}
 }

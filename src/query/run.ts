@@ -4,6 +4,7 @@ import type {Writable} from 'node:stream'
 import type {ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryValue} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {type PackageSummary, writeDataPackage, type WritePackageOptions} from '../package/write.js'
+import type {SafeOutput} from '../output/safe-output.js'
 import {uniqueNames} from '../output/unique-names.js'
 import type {QueryOutput, TextFormat} from './formats.js'
 import {createRowWriter} from './writers.js'
@@ -17,6 +18,8 @@ export interface RunQueryOptions {
   stdout: Writable
   /** Recorded in data packages. */
   origin: WritePackageOptions['origin']
+  /** Where --out and --package may write. */
+  safeOutput: SafeOutput
   /** Called as rows stream out, with the count so far (for a spinner). */
   onRows?(rows: number): void
 }
@@ -52,9 +55,12 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
       return {...streamed, elapsedSeconds: elapsed()}
     }
     case 'file': {
-      const {columns, rows} = await engine.export(request, {path: output.path, format: output.format})
-      const bytes = (await stat(output.path)).size
-      return {columns, rowCount: rows, file: {path: output.path, format: output.format, bytes}, complete: true, elapsedSeconds: elapsed()}
+      const written = await options.safeOutput.writeFile(output.path, async (temp) => {
+        const exported = await engine.export(request, {path: temp, format: output.format})
+        return {...exported, bytes: (await stat(temp)).size}
+      })
+      const {columns, rows, bytes} = written.result
+      return {columns, rowCount: rows, file: {path: written.path, format: output.format, bytes}, complete: true, elapsedSeconds: elapsed()}
     }
     case 'package': {
       const summary = await writeDataPackage(engine, {
@@ -63,6 +69,7 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
         resource: 'result',
         request,
         origin: options.origin,
+        safeOutput: options.safeOutput,
       })
       return {columns: summary.columns, rowCount: summary.rows, package: summary, complete: true, elapsedSeconds: elapsed()}
     }

@@ -13,16 +13,23 @@ interface CatalogRow {
   registered_at: string
 }
 
-const toEntry = (row: CatalogRow): CatalogEntry => ({
-  database: row.database,
-  table: row.name,
-  location: row.location,
-  managed: row.managed === 1,
-  registeredAt: row.registered_at,
-})
-
-/** The local catalog: table registrations in the workspace database; managed tables under `lake/`. */
+/**
+ * The local catalog: table registrations in the workspace database; managed tables under `lake/`.
+ * Their locations are stored relative to the lake folder, so a workspace copied or moved
+ * elsewhere still writes its own tables; a table registered from elsewhere keeps its absolute path.
+ */
 export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
+  const toEntry = (row: CatalogRow): CatalogEntry => ({
+    database: row.database,
+    table: row.name,
+    location: path.resolve(lakeRoot, row.location),
+    managed: row.managed === 1,
+    registeredAt: row.registered_at,
+  })
+  const stored = (location: string): string => {
+    const relative = path.relative(lakeRoot, location)
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : location
+  }
   const statements = {
     all: db.prepare<[], CatalogRow>('SELECT * FROM catalog_tables ORDER BY database, name'),
     inDatabase: db.prepare<[string], CatalogRow>('SELECT * FROM catalog_tables WHERE database = ? ORDER BY name'),
@@ -39,16 +46,18 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
       return row ? toEntry(row) : undefined
     },
     async register(entry, options = {}) {
-      const existing = statements.get.get(entry.database, entry.table)
-      if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== Number(entry.managed))) {
+      const row = statements.get.get(entry.database, entry.table)
+      const existing = row && toEntry(row)
+      if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== entry.managed)) {
         throw new LabmeshError('CONFLICT', `${entry.database}.${entry.table} is registered already, at ${existing.location}`, {
           subject: `${entry.database}.${entry.table}`,
           suggestions: ['pass --replace to point it elsewhere'],
         })
       }
-      if (existing && !options.replace) return toEntry(existing)
+      if (existing && !options.replace) return existing
       const registeredAt = new Date().toISOString()
-      statements.upsert.run(entry.database, entry.table, entry.location, entry.managed ? 1 : 0, registeredAt)
+      const location = entry.managed ? stored(entry.location) : entry.location
+      statements.upsert.run(entry.database, entry.table, location, entry.managed ? 1 : 0, registeredAt)
       return {...entry, registeredAt}
     },
     managedLocation(ref: TableRef) {

@@ -5,6 +5,8 @@ import {sampleRows, summarizeTable, type TableSummary} from '../../lake/catalog/
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {formatBytes} from '../../output/format.js'
 import {renderRecord, renderTable} from '../../output/table.js'
+import {queryEngineOf} from '../../query/engine.js'
+import type {QueryValue} from '../../backends/types.js'
 
 export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescribe> {
   static override summary = 'Describe a table: columns and types, partition columns, location, version; --sample shows rows.'
@@ -19,11 +21,11 @@ export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescri
     sample: Flags.integer({description: 'Show this many rows.', min: 1, max: 1000}),
   }
 
-  public async run(): Promise<TableSummary & {sample?: Record<string, unknown>[]}> {
-    const {catalog} = await this.backend()
-    const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
+  public async run(): Promise<TableSummary & {sample?: Record<string, QueryValue>[]}> {
+    const backend = await this.backend()
+    const {entry, table} = await findTable(backend.catalog, parseTableRef(this.args.table))
     const summary = await summarizeTable(entry, table)
-    const sample = this.flags.sample ? await sampleRows(table, this.flags.sample) : undefined
+    const sample = this.flags.sample ? await sampleRows(queryEngineOf(backend), entry, this.flags.sample) : undefined
     if (!this.jsonEnabled()) {
       this.log(
         renderRecord([

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
+import {checkRegistrable} from '../../lake/catalog/register.js'
 import {parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 
@@ -22,8 +23,9 @@ export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegist
     const {catalog} = await this.backend()
     const location = path.resolve(this.args.location)
     const table = new DeltaTable(catalog.storage(location))
-    // Reading the log first: a folder that is not a readable Delta table is refused before it is registered.
-    await table.snapshot()
+    // Checked first: a folder that is not a Delta table whose files are its own is refused before it is registered.
+    const {warnings} = await checkRegistrable(location, table)
+    for (const warning of warnings) this.warn(warning)
     const entry = await catalog.register({...ref, location, managed: false}, {replace: this.flags.replace})
     const summary = await summarizeTable(entry, table)
     if (!this.jsonEnabled())

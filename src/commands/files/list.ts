@@ -20,7 +20,7 @@ export default class FilesList extends LabmeshCommand<typeof FilesList> {
       multiple: true,
     }),
     category: Flags.string({description: 'Only files of this category.', options: ['RAW', 'ENGINEERED']}),
-    status: Flags.string({description: 'Only files at this stage.', options: ['ingested', 'converted', 'failed']}),
+    status: Flags.string({description: 'Only files at this stage.', options: ['ingested', 'converting', 'converted', 'failed']}),
     since: Flags.string({description: 'Only files ingested at or after this time (ISO 8601).'}),
     until: Flags.string({description: 'Only files ingested at or before this time (ISO 8601).'}),
     'all-versions': Flags.boolean({description: 'Include superseded versions.'}),

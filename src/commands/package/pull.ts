@@ -1,11 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
-import {LabmeshError} from '../../errors.js'
 import {formatBytes} from '../../output/format.js'
+import {SafeOutput} from '../../output/safe-output.js'
 import {pullTable} from '../../package/pull.js'
 import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
+import {queryEngineOf} from '../../query/engine.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseParams, parseTableVersion} from '../../query/options.js'
 
@@ -38,8 +39,8 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
     const backend = await this.backend()
-    const engine = backend.query
-    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const engine = queryEngineOf(backend)
+    const safeOutput = await SafeOutput.forBackend(backend)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
     const summary = await withQueryHooks(this.interactive, (hooks) =>
       pullTable(backend.catalog, engine, {
@@ -51,6 +52,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         params,
         asOf,
         origin,
+        safeOutput,
         signal: hooks.signal,
         onProgress: hooks.onProgress,
       }),

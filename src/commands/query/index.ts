@@ -4,8 +4,10 @@ import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {LabmeshError} from '../../errors.js'
+import {SafeOutput} from '../../output/safe-output.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
+import {queryEngineOf} from '../../query/engine.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseAsOf, parseParams} from '../../query/options.js'
 import {renderOutcome} from '../../query/render.js'
@@ -33,7 +35,11 @@ export default class Query extends LabmeshCommand<typeof Query> {
       options: OUTPUT_FORMATS,
       description: 'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension).',
     })(),
-    out: Flags.string({char: 'o', description: 'Write the whole result to this file.'}),
+    out: Flags.string({
+      char: 'o',
+      description: 'Write the whole result to this new file (never inside the workspace or a table folder).',
+    }),
+    force: Flags.boolean({description: 'Replace the file at --out if there is one (a regular file only).', dependsOn: ['out']}),
     limit: Flags.integer({default: 100, min: 1, description: 'Rows to show in the table view, and to return with --json.'}),
     package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
     'package-format': Flags.option({options: PACKAGE_FORMATS, description: "The package's data file format (default csv)."})(),
@@ -52,9 +58,9 @@ export default class Query extends LabmeshCommand<typeof Query> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = parseAsOf(this.flags['as-of'] ?? [])
     const backend = await this.backend()
-    const engine = backend.query
-    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const engine = queryEngineOf(backend)
     const profile = this.profile()
+    const safeOutput = await SafeOutput.forBackend(backend, {force: this.flags.force})
     // No spinner over rows streaming to the same terminal.
     const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
       runQuery(engine, {
@@ -63,6 +69,7 @@ export default class Query extends LabmeshCommand<typeof Query> {
         limit: this.flags.limit,
         stdout: process.stdout,
         origin: {backend: backend.name, profile: profile.name, generator: `labmesh ${this.config.version}`},
+        safeOutput,
         onRows: hooks.onRows,
       }),
     )

@@ -3,11 +3,17 @@ import {link, mkdir, open, readdir, readFile, rename, stat, unlink} from 'node:f
 import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
+import {assertContained, realPathOf} from '../../files/contained.js'
 import type {LakeStorage, StoredObject} from './storage.js'
 
-/** A table in a local directory. Commits are made atomic by writing a temp file and linking it into place. */
+/**
+ * A table in a local directory. Commits are made atomic by writing a temp file and linking it into
+ * place. Every file read or written is checked to be inside the table once links are resolved: a
+ * data file that is a link to a file elsewhere is never read, nor copied into the lake.
+ */
 export class LocalLakeStorage implements LakeStorage {
   readonly location: string
+  private root?: Promise<string>
 
   constructor(root: string) {
     this.location = path.resolve(root)
@@ -24,7 +30,7 @@ export class LocalLakeStorage implements LakeStorage {
 
   async read(relative: string): Promise<Buffer> {
     try {
-      return await readFile(this.resolve(relative))
+      return await readFile(await this.contained(relative))
     } catch (error) {
       throw withSubject(error, relative)
     }
@@ -32,7 +38,7 @@ export class LocalLakeStorage implements LakeStorage {
 
   async stat(relative: string): Promise<StoredObject | undefined> {
     try {
-      const info = await stat(this.resolve(relative))
+      const info = await stat(await this.contained(relative))
       return info.isFile() ? {path: relative, size: info.size, mtime: info.mtimeMs} : undefined
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
@@ -41,7 +47,7 @@ export class LocalLakeStorage implements LakeStorage {
   }
 
   async writeIfAbsent(relative: string, bytes: Buffer | string): Promise<void> {
-    const target = this.resolve(relative)
+    const target = await this.contained(relative, true)
     const temp = await this.writeTemp(target, bytes)
     try {
       // link() fails with EEXIST when the name is taken, and the file it publishes is already complete.
@@ -58,7 +64,7 @@ export class LocalLakeStorage implements LakeStorage {
   }
 
   async write(relative: string, bytes: Buffer | string): Promise<void> {
-    const target = this.resolve(relative)
+    const target = await this.contained(relative, true)
     const temp = await this.writeTemp(target, bytes)
     try {
       await rename(temp, target)
@@ -70,26 +76,41 @@ export class LocalLakeStorage implements LakeStorage {
 
   async delete(relative: string): Promise<void> {
     try {
-      await unlink(this.resolve(relative))
+      await unlink(await this.contained(relative, true))
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
     }
   }
 
   async localPath(relative: string): Promise<string> {
-    return this.resolve(relative)
+    return this.contained(relative)
   }
 
   async stageFile(relative: string): Promise<string> {
     // DuckDB writes straight to the final name: until a commit names the file no reader looks at it,
     // and if the writer dies first, vacuum removes it once it is older than the retention.
-    const target = this.resolve(relative)
+    const target = await this.contained(relative, true)
     await mkdir(path.dirname(target), {recursive: true})
     return target
   }
 
   async putStagedFile(relative: string): Promise<void> {
     if (!(await this.stat(relative))) throw new LabmeshError('NOT_FOUND', `nothing was staged at ${relative}`, {subject: relative})
+  }
+
+  /**
+   * The file's path in the table, refused when links lead it outside: for a file being written
+   * (`creating`) the folders leading to it are resolved, else the file itself.
+   */
+  private async contained(relative: string, creating = false): Promise<string> {
+    const target = this.resolve(relative)
+    this.root ??= realPathOf(this.location)
+    try {
+      await assertContained(await this.root, target, `the table ${this.location}`, {parentOnly: creating})
+    } catch (error) {
+      throw withSubject(error, relative)
+    }
+    return target
   }
 
   private resolve(relative: string): string {
