@@ -1,8 +1,9 @@
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {readFileSync, renameSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import envPaths from 'env-paths'
 
 import {LabmeshError} from '../errors.js'
+import {makeFolders} from '../files/make-folders.js'
 
 /** The embedded backend: a workspace folder, SQLite and DuckDB; needs no account and no server. */
 export interface LocalProfileSettings {
@@ -82,7 +83,7 @@ export function readConfig(): LabmeshConfig {
 /** Writes the config atomically (temp file + rename) so a crash never leaves it half-written. */
 export function writeConfig(config: LabmeshConfig): void {
   const file = configFile()
-  mkdirSync(path.dirname(file), {recursive: true})
+  makeFolders(path.dirname(file))
   const temp = `${file}.${process.pid}.tmp`
   writeFileSync(temp, JSON.stringify(config, null, 2) + '\n', {mode: 0o600})
   renameSync(temp, file)

@@ -5,6 +5,7 @@ import path from 'node:path'
 import type {Backend} from '../backends/types.js'
 import {LabmeshError, toLabmeshError} from '../errors.js'
 import {isInside, realPathOf} from '../files/contained.js'
+import {makeFolders} from '../files/make-folders.js'
 
 /**
  * Where labmesh writes what a user asks for: `query --out` and `--package`, `package pull`,
@@ -87,7 +88,7 @@ export class SafeOutput {
         subject: final,
         suggestions: ['give a folder (it is created when missing)'],
       })
-    await mkdir(final, {recursive: true})
+    makeFolders(final)
     return final
   }
 
@@ -125,11 +126,7 @@ export class SafeOutput {
   /** Runs `write` with a private temp folder (mode 0700, unique) beside `final`, removed afterwards whatever happens. */
   private async staged<T>(final: string, write: (staging: string) => Promise<T>): Promise<{path: string; result: T}> {
     const parent = path.dirname(final)
-    await mkdir(parent, {recursive: true}).catch((error: unknown) => {
-      throw (error as NodeJS.ErrnoException).code === 'ENOTDIR' || (error as NodeJS.ErrnoException).code === 'EEXIST'
-        ? new LabmeshError('INVALID_INPUT', `${parent} is not a folder`, {subject: parent})
-        : toLabmeshError(error)
-    })
+    makeFolders(parent)
     const staging = await mkdtemp(path.join(parent, `.${path.basename(final).slice(0, 40)}.partial-`))
     try {
       return {path: final, result: await write(staging)}

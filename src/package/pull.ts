@@ -3,6 +3,7 @@ import type {Catalog, QueryEngine, QueryRequest, TableVersion} from '../backends
 import {LabmeshError} from '../errors.js'
 import {editDistance, findTable, parseTableRef} from '../lake/catalog/table-ref.js'
 import type {PackageFormat} from './formats.js'
+import {selectWhere} from './where.js'
 import {descriptorName, type PackageSummary, writeDataPackage, type WritePackageOptions} from './write.js'
 
 export interface PullOptions {
@@ -40,10 +41,9 @@ export async function pullTable(catalog: Catalog, engine: QueryEngine, options: 
       })
     }
   }
-  const select = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
-  // The condition goes on lines of its own, so a trailing -- comment in it cannot swallow the closing parenthesis.
-  const where = options.where?.trim() ? ` WHERE (\n${options.where}\n)` : ''
-  const sql = `SELECT ${select} FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)}${where}`
+  const columns = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
+  const select = `SELECT ${columns} FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)}`
+  const sql = options.where?.trim() ? await selectWhere(select, options.where) : select
   const summary = await writeDataPackage(engine, {
     dir: options.dir,
     format: options.format,

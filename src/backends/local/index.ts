@@ -1,6 +1,8 @@
-import {mkdirSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {readdirSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
+import {LabmeshError, toLabmeshError} from '../../errors.js'
+import {makeFolders} from '../../files/make-folders.js'
 import type {Backend} from '../types.js'
 import {openDatabase} from './database.js'
 import {createLocalCatalog} from './catalog.js'
@@ -30,7 +32,16 @@ export function workspaceLayout(home: string) {
 /** The embedded backend: files, SQLite and (for tables and queries) DuckDB, in one folder. */
 export function createLocalBackend(options: LocalBackendOptions): Backend {
   const layout = workspaceLayout(path.resolve(options.home))
-  for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) mkdirSync(dir, {recursive: true})
+  try {
+    for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) makeFolders(dir)
+  } catch (error) {
+    const reason = toLabmeshError(error)
+    throw new LabmeshError(reason.code, `the workspace ${layout.home} cannot be used: ${reason.message}`, {
+      subject: layout.home,
+      cause: error,
+      suggestions: ["point LABMESH_HOME (or the profile's home) at a folder you can write to"],
+    })
+  }
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)

@@ -15,7 +15,8 @@ import {type QueryOutcome, runQuery} from '../../query/run.js'
 
 export default class Query extends LabmeshCommand<typeof Query> {
   static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
-  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file.`
+  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file. --out and --package write outside the workspace and the tables' folders only, a new file unless --force replaces a regular one.
+SQL that starts with a -- comment would read as a flag: put it after --, flags before: labmesh query --json -- $'-- report\\nSELECT 1'`
   static override examples = [
     `<%= config.bin %> <%= command.id %> "SELECT instrument, count(*) AS n FROM lab.plate_reader_measurement JOIN lab.files USING (file_id) GROUP BY ALL"`,
     `<%= config.bin %> <%= command.id %> "SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min" --param min=0.5 --out high.parquet`,
