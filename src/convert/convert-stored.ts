@@ -5,6 +5,7 @@ import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
 import {readObject} from '../files/read-object.js'
+import {flattenDocument} from '../lake/tables/flatten.js'
 import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
 import {ConvertClaims} from './claims.js'
@@ -205,6 +206,8 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
   try {
     const bytes = await readObject(backend, raw.sha256)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
+    // Flattened once here to refuse, for this file alone, a document too wide or too big for the tables.
+    flattenDocument(document, {technique: converter.technique, fileId: raw.fileId, traceId: raw.traceId})
     const json = Buffer.from(JSON.stringify(document))
     const stored = await backend.objects.putBytes(json)
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
