@@ -102,9 +102,9 @@ async function checkResource(root: string, resource: DataResource, index: number
       const file = insidePackage(root, relative)
       if (!file) check.problems.push(`${relative} is not a path inside the package`)
       else {
-        const problem = await regularFileProblem(root, file)
-        if (problem) check.problems.push(`${relative} ${problem}`)
-        else files.push(file)
+        const opened = await resourceFile(root, file)
+        if ('problem' in opened) check.problems.push(`${relative} ${opened.problem}`)
+        else files.push(opened.real)
       }
     }
   }
@@ -124,16 +124,17 @@ async function checkResource(root: string, resource: DataResource, index: number
   return check
 }
 
-/** Why a resource file cannot be checked (missing, a link out of the package, not a regular file), or undefined when it can. */
-async function regularFileProblem(root: string, file: string): Promise<string | undefined> {
+/** A resource file's real path, or why it cannot be checked (missing, a link out of the package, not a regular file). */
+async function resourceFile(root: string, file: string): Promise<{real: string} | {problem: string}> {
   try {
-    await (await openRegularFile(await assertContained(root, file, 'the package'))).close()
-    return undefined
+    const real = await assertContained(root, file, 'the package')
+    await (await openRegularFile(real)).close()
+    return {real}
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return 'is missing'
-    if (code === 'FORBIDDEN') return 'leads outside the package (a symbolic link)'
-    if (code === 'INVALID_DATA' || code === 'ENOTDIR') return 'is not a regular file'
+    if (code === 'ENOENT' || code === 'NOT_FOUND') return {problem: 'is missing'}
+    if (code === 'FORBIDDEN') return {problem: 'leads outside the package (a symbolic link)'}
+    if (code === 'INVALID_DATA' || code === 'ENOTDIR') return {problem: 'is not a regular file'}
     throw error
   }
 }

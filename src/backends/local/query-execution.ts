@@ -283,6 +283,8 @@ function watch(connection: DuckDBConnection, request: QueryRequest): () => void 
 
 /** Runs one DuckDB call, turning its errors into LabmeshErrors that keep DuckDB's message (and the position it shows). */
 async function sqlStep<T>(session: QuerySession, request: QueryRequest, step: () => Promise<T>): Promise<T> {
+  // A cancel that came before this step started has no statement to interrupt yet.
+  if (request.signal?.aborted) throw cancelled()
   try {
     return await step()
   } catch (error) {

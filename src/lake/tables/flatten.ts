@@ -10,6 +10,8 @@ export interface FlattenContext {
   traceId: string
   /** Extra columns on the root row (e.g. the engineered document's own file id). */
   rootColumns?: Row
+  /** Refuse the document beyond these (default MAX_TABLE_COLUMNS and MAX_FILE_CELLS). */
+  limits?: {columns?: number; cells?: number}
 }
 
 /** Rows per table name, in document order. */
@@ -36,7 +38,7 @@ export const MAX_FILE_CELLS = 10_000_000
 export function flattenDocument(document: Record<string, unknown>, context: FlattenContext): FlatTables {
   const tables: FlatTables = new Map()
   const root = techniqueTable(context.technique)
-  const limits = new Limits()
+  const limits = new Limits(context.limits?.columns ?? MAX_TABLE_COLUMNS, context.limits?.cells ?? MAX_FILE_CELLS)
   const newRow = rowFactory(context, limits)
   const rootRow = newRow(null)
   Object.assign(rootRow, context.rootColumns)
@@ -53,14 +55,19 @@ class Limits {
   private readonly columns = new Map<string, Set<string>>()
   private cells = 0
 
+  constructor(
+    private readonly maxColumns: number,
+    private readonly maxCells: number,
+  ) {}
+
   column(table: string, column: string): void {
     let columns = this.columns.get(table)
     if (!columns) this.columns.set(table, (columns = new Set(ROW_KEYS)))
     columns.add(column)
-    if (columns.size > MAX_TABLE_COLUMNS) {
+    if (columns.size > this.maxColumns) {
       throw new LabmeshError(
         'INVALID_DATA',
-        `the document makes table ${table} wider than ${MAX_TABLE_COLUMNS} columns: labmesh does not store a table that wide`,
+        `the document makes table ${table} wider than ${this.maxColumns} columns: labmesh does not store a table that wide`,
         {subject: table, suggestions: ['export the data in long form (one row per measurement), or convert it with a converter that does']},
       )
     }
@@ -69,10 +76,10 @@ class Limits {
 
   count(cells: number): void {
     this.cells += cells
-    if (this.cells > MAX_FILE_CELLS) {
+    if (this.cells > this.maxCells) {
       throw new LabmeshError(
         'INVALID_DATA',
-        `the document holds more than ${MAX_FILE_CELLS.toLocaleString('en-US')} values: labmesh does not store that many from one file`,
+        `the document holds more than ${this.maxCells.toLocaleString('en-US')} values: labmesh does not store that many from one file`,
         {suggestions: ['split the export into several files']},
       )
     }

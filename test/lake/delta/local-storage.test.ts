@@ -1,4 +1,4 @@
-import {readdir, writeFile} from 'node:fs/promises'
+import {mkdir, readdir, symlink, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 import {expect} from 'chai'
 
@@ -22,6 +22,35 @@ describe('LocalLakeStorage', () => {
     expect((await table.storage.read('_delta_log/00000000000000000000.json')).toString()).to.equal('first\n')
     // No temp files are left next to the commit, by the winner or the loser.
     expect(await readdir(path.join(table.dir, '_delta_log'))).to.deep.equal(['00000000000000000000.json'])
+  })
+
+  it('reads and writes no file that a link leads outside the table, and follows links that stay inside', async () => {
+    const outside = await tempDir('labmesh-outside-')
+    try {
+      await writeFile(path.join(outside.dir, 'secret.parquet'), 'outside rows')
+      await mkdir(path.join(table.dir, 'year=2024'))
+      await symlink(path.join(outside.dir, 'secret.parquet'), path.join(table.dir, 'linked.parquet'))
+      await symlink(outside.dir, path.join(table.dir, 'year=2025'))
+      await symlink(path.join(table.dir, 'year=2024'), path.join(table.dir, 'year=2023'))
+      await writeFile(path.join(table.dir, 'year=2024', 'own.parquet'), 'own rows')
+      for (const step of [
+        () => table.storage.localPath('linked.parquet'),
+        () => table.storage.read('linked.parquet'),
+        () => table.storage.stat('year=2025/secret.parquet'),
+        () => table.storage.write('year=2025/forged.parquet', 'x'),
+        () => table.storage.writeIfAbsent('year=2025/forged.json', 'x'),
+        () => table.storage.stageFile('year=2025/new.parquet'),
+        () => table.storage.delete('year=2025/secret.parquet'),
+      ]) {
+        const error = await step().catch((e: unknown) => e)
+        expect((error as LabmeshError).code, String(step)).to.equal('FORBIDDEN')
+      }
+      expect(await readdir(outside.dir)).to.deep.equal(['secret.parquet'])
+      expect((await table.storage.read('year=2023/own.parquet')).toString()).to.equal('own rows')
+      expect(await table.storage.localPath('year=2023/own.parquet')).to.equal(path.join(table.dir, 'year=2023', 'own.parquet'))
+    } finally {
+      await outside.remove()
+    }
   })
 
   it('lets exactly one of many concurrent creators win', async () => {
