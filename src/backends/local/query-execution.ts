@@ -312,8 +312,12 @@ function queryError(error: unknown, session: QuerySession, request: QueryRequest
   const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message)
   if (missing) {
     const name = missing[1]
-    const broken = [...session.unreadable].find(([table]) => table === name || table.endsWith(`.${name}`))
-    if (broken) return broken[1]
+    // DuckDB names the table without its database: of the unreadable tables of that name, the one the SQL names.
+    const broken = [...session.unreadable].filter(([table]) => table === name || table.endsWith(`.${name}`))
+    const sql = request.sql.replaceAll('"', '').toLowerCase()
+    const named =
+      broken.find(([table]) => sql.includes(table.toLowerCase())) ?? broken.find(([table]) => table.startsWith('lab.')) ?? broken[0]
+    if (named) return named[1]
     return new LabmeshError('NOT_FOUND', message, {cause: error, subject: name, suggestions: tableSuggestions(session.tables, name)})
   }
   if (/^(IO|Out of Memory|FATAL|INTERNAL) Error/.test(message)) return new LabmeshError('BACKEND', message, {cause: error})
