@@ -11,7 +11,7 @@ import {LabmeshError} from '../errors.js'
 export function makeFolders(dir: string): void {
   const missing: string[] = []
   for (let current = path.resolve(dir); ;) {
-    const info = statSync(current, {throwIfNoEntry: false})
+    const info = statOf(current)
     if (info?.isDirectory()) break
     if (info) throw new LabmeshError('INVALID_INPUT', `${current} is a file, where a folder is needed`, {subject: current})
     missing.unshift(current)
@@ -31,5 +31,16 @@ export function makeFolders(dir: string): void {
         suggestions: ['choose a folder you can write to'],
       })
     }
+  }
+}
+
+/** What is at a path, or undefined when nothing is; a file in the way of the path is INVALID_INPUT. */
+function statOf(file: string): ReturnType<typeof statSync> {
+  try {
+    return statSync(file, {throwIfNoEntry: false})
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR')
+      throw new LabmeshError('INVALID_INPUT', `${file}: a part of this path is a file, where a folder is needed`, {subject: file})
+    throw error
   }
 }
