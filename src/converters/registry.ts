@@ -2,6 +2,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
+import {openInputFile} from '../files/contained.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
 import {looksBinary} from './text.js'
 import {type Converter, type ConverterInput, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
@@ -113,6 +114,8 @@ function isZip(bytes: Buffer): boolean {
 async function loadConverterModule(file: string): Promise<Converter[]> {
   let loaded: Record<string, unknown>
   try {
+    // A module is a regular file: importing a FIFO or a device would block.
+    await (await openInputFile(file)).close()
     loaded = await import(pathToFileURL(file).href)
   } catch (error) {
     throw new LabmeshError('INVALID_INPUT', `cannot load converter module ${file}: ${(error as Error).message}`, {

@@ -69,3 +69,32 @@ export async function openRegularFile(file: string): Promise<FileHandle> {
   }
   return handle
 }
+
+/**
+ * A file a person named (SQL for `query --file`, a raw file for `convert file`, a converter
+ * module), opened for reading: links are followed, but it must then be a regular file, so a FIFO
+ * or a device (`/dev/zero`) is refused instead of blocking or reading forever.
+ */
+export async function openInputFile(file: string): Promise<FileHandle> {
+  let real: string
+  try {
+    real = await realpath(file)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new LabmeshError('NOT_FOUND', `${file} does not exist`, {subject: file})
+    throw toLabmeshError(error)
+  }
+  return openRegularFile(real)
+}
+
+/** The bytes of a file a person named (openInputFile), refused with INVALID_INPUT beyond `maxBytes`. */
+export async function readInputFile(file: string, maxBytes: number): Promise<Buffer> {
+  const handle = await openInputFile(file)
+  try {
+    const {size} = await handle.stat()
+    if (size > maxBytes)
+      throw new LabmeshError('INVALID_INPUT', `${file} is ${size} bytes, more than the ${maxBytes} this reads`, {subject: file})
+    return await handle.readFile()
+  } finally {
+    await handle.close()
+  }
+}

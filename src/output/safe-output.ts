@@ -27,15 +27,18 @@ export class SafeOutput {
 
   /** The rules for a backend: nothing written into its workspace or its tables' folders on this machine. */
   static async forBackend(backend: Backend, options: {force?: boolean} = {}): Promise<SafeOutput> {
-    const folders = [
-      {path: backend.capabilities.location, what: 'the workspace'},
-      ...(await backend.catalog.list()).map((entry) => ({
-        path: entry.location,
-        what: `the folder of table ${entry.database}.${entry.table}`,
-      })),
-    ].filter((folder) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(folder.path))
+    const tables = (await backend.catalog.list()).map((entry) => ({
+      path: entry.location,
+      what: `the folder of table ${entry.database}.${entry.table}`,
+    }))
+    return SafeOutput.outside([{path: backend.capabilities.location, what: 'the workspace'}, ...tables], options)
+  }
+
+  /** The rules that keep outputs out of these folders (remote locations, URLs, are skipped: nothing local writes there). */
+  static async outside(folders: ProtectedFolder[], options: {force?: boolean} = {}): Promise<SafeOutput> {
+    const local = folders.filter((folder) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(folder.path))
     return new SafeOutput(
-      await Promise.all(folders.map(async (folder) => ({...folder, path: await realPathOf(path.resolve(folder.path))}))),
+      await Promise.all(local.map(async (folder) => ({...folder, path: await realPathOf(path.resolve(folder.path))}))),
       options.force,
     )
   }

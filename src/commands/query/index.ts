@@ -1,9 +1,9 @@
-import {readFile} from 'node:fs/promises'
 import {text} from 'node:stream/consumers'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {LabmeshError} from '../../errors.js'
+import {readInputFile} from '../../files/contained.js'
 import {SafeOutput} from '../../output/safe-output.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
@@ -12,6 +12,9 @@ import {withQueryHooks} from '../../query/interactive.js'
 import {parseAsOf, parseParams} from '../../query/options.js'
 import {renderOutcome} from '../../query/render.js'
 import {type QueryOutcome, runQuery} from '../../query/run.js'
+
+/** SQL is text people write: a --file larger than this is not SQL. */
+const MAX_SQL_BYTES = 16 * 1024 * 1024
 
 export default class Query extends LabmeshCommand<typeof Query> {
   static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
@@ -84,7 +87,7 @@ SQL that starts with a -- comment would read as a flag: put it after --, flags b
     if (this.args.sql !== undefined && this.flags.file !== undefined)
       throw new LabmeshError('USAGE', 'give the SQL as an argument or with --file, not both')
     if (this.args.sql !== undefined) return this.args.sql
-    if (this.flags.file !== undefined) return readFile(this.flags.file, 'utf8')
+    if (this.flags.file !== undefined) return (await readInputFile(this.flags.file, MAX_SQL_BYTES)).toString('utf8')
     if (process.stdin.isTTY)
       throw new LabmeshError('USAGE', 'no SQL given', {
         suggestions: ['labmesh query "SELECT ..."', 'labmesh query --file query.sql', 'labmesh query < query.sql'],
