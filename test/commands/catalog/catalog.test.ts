@@ -214,6 +214,21 @@ describe('convert into lake tables, and the catalog', function () {
     })
   })
 
+  it('describe --sample of a table whose files disagree with its schema fails clearly, and other tables still answer', async () => {
+    const dir = ws.path('mismatched')
+    cpSync(path.join(DELTA_TABLES, 'delta-0.8.0'), dir, {recursive: true})
+    execFileSync('chmod', ['-R', 'u+w', dir])
+    const first = path.join(dir, '_delta_log', '00000000000000000000.json')
+    writeFileSync(first, readFileSync(first, 'utf8').replace('\\"type\\":\\"integer\\"', '\\"type\\":\\"date\\"'))
+    expect((await ws.run(['catalog', 'register', 'mismatched.t', dir, '--json'])).json.columns).to.deep.equal([
+      {name: 'value', type: 'date', nullable: true},
+    ])
+    const sample = await ws.run(['catalog', 'describe', 'mismatched.t', '--sample', '3', '--json'])
+    expect(sample.code).to.equal(6)
+    expect(sample.json.error.message).to.include('INTEGER -> DATE')
+    expect((await ws.run(['catalog', 'describe', 'lab.files', '--sample', '1', '--json'])).json.sample).to.have.length(1)
+  })
+
   it('a copied or moved workspace keeps using its own tables', async () => {
     const copy = ws.path('home-copy')
     cpSync(ws.home, copy, {recursive: true})
