@@ -26,14 +26,12 @@ export interface DuckDbQueryEngineOptions {
   tempDir: string
 }
 
-interface CheckedColumn extends QueryColumn {
-  typeId: DuckDBTypeId
-}
-
 interface CheckedStatement {
   prepared: DuckDBPreparedStatement
   kind: QueryRows['kind']
-  columns: CheckedColumn[]
+  columns: QueryColumn[]
+  /** DuckDB's type of each column, as exports encode them. */
+  typeIds: DuckDBTypeId[]
 }
 
 const COPY_OPTIONS: Record<ExportFormat, string> = {
@@ -63,7 +61,7 @@ export async function runStatement<T>(
     const statement = await checkStatement(session, request)
     const result = await sqlStep(session, request, () => statement.prepared.stream())
     const rows: QueryRows = {
-      columns: statement.columns.map(({name, type}) => ({name, type})),
+      columns: statement.columns,
       kind: statement.kind,
       async *[Symbol.asyncIterator]() {
         for (;;) {
@@ -93,7 +91,11 @@ export async function exportStatement(
     if (statement.kind === 'plan') throw new LabmeshError('USAGE', 'EXPLAIN shows a plan on screen; it cannot be written to a file')
     statement.prepared.destroySync()
     const query = withoutTerminator(request.sql)
-    const encoded = encodedSelect(query, statement.columns, target.format)
+    const encoded = encodedSelect(
+      query,
+      statement.columns.map((c, i) => ({name: c.name, typeId: statement.typeIds[i]})),
+      target.format,
+    )
     const copy = await prepareCopy(
       session,
       request,
@@ -112,7 +114,7 @@ export async function exportStatement(
 }
 
 /** Parses, prepares and binds the request's one statement, refusing anything but a query. */
-async function checkStatement(session: QuerySession, request: QueryRequest): Promise<CheckedStatement> {
+export async function checkStatement(session: QuerySession, request: QueryRequest): Promise<CheckedStatement> {
   if (withoutTerminator(request.sql) === '') throw new LabmeshError('USAGE', 'there is no SQL statement to run')
   const {connection} = session
   // Parsing has no effects, and syntax errors read best as DuckDB reports them.
@@ -133,7 +135,7 @@ async function checkStatement(session: QuerySession, request: QueryRequest): Pro
   const prepared = await sqlStep(session, request, () => extracted.prepare(0))
   const kind = await statementKind(session, prepared.statementType, explained)
   bindParameters(prepared, request.params ?? {})
-  return {prepared, kind, columns: await columnsOf(session, request, prepared)}
+  return {prepared, kind, ...(await columnsOf(session, request, prepared))}
 }
 
 /**
@@ -141,7 +143,11 @@ async function checkStatement(session: QuerySession, request: QueryRequest): Pro
  * settles the statement's columns, their types and even their number, only when it runs with its
  * values bound: they are read from a streaming run then, which computes nothing until rows are fetched.
  */
-async function columnsOf(session: QuerySession, request: QueryRequest, prepared: DuckDBPreparedStatement): Promise<CheckedColumn[]> {
+async function columnsOf(
+  session: QuerySession,
+  request: QueryRequest,
+  prepared: DuckDBPreparedStatement,
+): Promise<Pick<CheckedStatement, 'columns' | 'typeIds'>> {
   const settled = (): boolean => {
     try {
       for (let i = 1; i <= prepared.parameterCount; i++) if (prepared.parameterTypeId(i) === DuckDBTypeId.INVALID) return false
@@ -154,11 +160,11 @@ async function columnsOf(session: QuerySession, request: QueryRequest, prepared:
   const source: Pick<DuckDBResult, 'columnCount' | 'columnName' | 'columnType' | 'columnTypeId'> = settled()
     ? prepared
     : await sqlStep(session, request, () => prepared.stream())
-  return Array.from({length: source.columnCount}, (_, i) => ({
-    name: source.columnName(i),
-    type: source.columnType(i).toString(),
-    typeId: source.columnTypeId(i),
-  }))
+  const indexes = Array.from({length: source.columnCount}, (_, i) => i)
+  return {
+    columns: indexes.map((i) => ({name: source.columnName(i), type: source.columnType(i).toString()})),
+    typeIds: indexes.map((i) => source.columnTypeId(i)),
+  }
 }
 
 const ALLOWED = 'only queries run here (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN)'
@@ -251,7 +257,7 @@ function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string
  * Prepares the COPY that writes an export. The user's statement is nested as text, so the whole
  * must still parse as exactly one COPY; it can only write the session's one writable file anyway.
  */
-async function prepareCopy(session: QuerySession, request: QueryRequest, sql: string): Promise<DuckDBPreparedStatement> {
+export async function prepareCopy(session: QuerySession, request: QueryRequest, sql: string): Promise<DuckDBPreparedStatement> {
   const extracted = await sqlStep(session, request, () => session.connection.extractStatements(sql))
   const prepared = extracted.count === 1 ? await sqlStep(session, request, () => extracted.prepare(0)) : undefined
   if (prepared?.statementType !== StatementType.COPY) {
