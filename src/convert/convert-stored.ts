@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
-import type {Backend, FileRecord, StageStatus} from '../backends/types.js'
+import type {Backend, FileRecord, NewFileRecord, StageStatus} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
@@ -151,7 +151,7 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
     return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
   }
   try {
-    await writeConvertedBatch(backend.catalog, batch, {reconvert})
+    await writeConvertedBatch(backend, batch, {reconvert})
   } catch (error) {
     return Promise.all(batch.map((item) => fail(item, error)))
   }
@@ -204,14 +204,14 @@ interface Converted extends ConvertedDocument {
 async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<Converted | ConvertOutcome> {
   const name = raw.sourcePath.split(/[/\\]/).pop() ?? raw.sourcePath
   try {
-    const bytes = await readObject(backend, raw.sha256)
+    const bytes = await readObject(backend, raw)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
     // Flattened once here to refuse, for this file alone, a document too wide or too big for the tables.
     flattenDocument(document, {technique: converter.technique, fileId: raw.fileId, traceId: raw.traceId})
     const json = Buffer.from(JSON.stringify(document))
-    const stored = await backend.objects.putBytes(json)
+    const stored = await backend.objects.putBytes(json, {category: 'ENGINEERED'})
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
-    const engineered: FileRecord = {
+    const engineered: NewFileRecord = {
       fileId: randomUUID(),
       category: 'ENGINEERED',
       traceId: raw.traceId,

@@ -30,7 +30,7 @@ export async function restoreFile(
     const hash = createHash('sha256')
     let size = 0
     await pipeline(
-      await backend.objects.openRead(record.sha256),
+      await backend.objects.openRead(record.sha256, record.category),
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           hash.update(chunk)

@@ -58,6 +58,7 @@ describe('restoring stored files', function () {
       labels: [],
       status: 'ingested',
       error: null,
+      latest: true,
       ...extra,
     }
     await backend.metadata.insertFile(record)

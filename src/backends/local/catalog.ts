@@ -2,7 +2,6 @@ import path from 'node:path'
 import type {Database} from 'better-sqlite3'
 
 import {LabmeshError} from '../../errors.js'
-import {LocalLakeStorage} from '../../lake/delta/local-storage.js'
 import type {Catalog, CatalogEntry, TableRef} from '../types.js'
 
 interface CatalogRow {
@@ -13,10 +12,14 @@ interface CatalogRow {
   registered_at: string
 }
 
+// Names DuckDB views take unquoted in labmesh's own SQL: letters, digits, _ and -.
+const NAME = /^[A-Za-z_][\w-]*$/
+
 /**
  * The local catalog: table registrations in the workspace database; managed tables under `lake/`.
- * Their locations are stored relative to the lake folder, so a workspace copied or moved
- * elsewhere still writes its own tables; a table registered from elsewhere keeps its absolute path.
+ * Schemas are not kept here: the Delta log is read for them. Managed locations are stored
+ * relative to the lake folder, so a workspace copied or moved elsewhere still writes its own
+ * tables; a table registered from elsewhere keeps its absolute path.
  */
 export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
   const toEntry = (row: CatalogRow): CatalogEntry => ({
@@ -37,7 +40,7 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
     upsert: db.prepare(`INSERT INTO catalog_tables (database, name, location, managed, registered_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (database, name) DO UPDATE SET location = excluded.location, managed = excluded.managed, registered_at = excluded.registered_at`),
   }
-  return {
+  const catalog: Catalog = {
     async list(database) {
       return (database ? statements.inDatabase.all(database) : statements.all.all()).map(toEntry)
     },
@@ -45,7 +48,8 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
       const row = statements.get.get(ref.database, ref.table)
       return row ? toEntry(row) : undefined
     },
-    async register(entry, options = {}) {
+    async register(entry, _schema, options = {}) {
+      catalog.checkNames(entry)
       const row = statements.get.get(entry.database, entry.table)
       const existing = row && toEntry(row)
       if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== entry.managed)) {
@@ -60,11 +64,21 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
       statements.upsert.run(entry.database, entry.table, location, entry.managed ? 1 : 0, registeredAt)
       return {...entry, registeredAt}
     },
+    async updateSchema() {
+      // The log holds the schema; there is nothing to keep in step.
+    },
+    checkNames(ref) {
+      for (const name of [ref.database, ref.table]) {
+        if (!NAME.test(name)) {
+          throw new LabmeshError('INVALID_INPUT', `"${name}" cannot name a database or table: use letters, digits, _ and -`, {
+            subject: `${ref.database}.${ref.table}`,
+          })
+        }
+      }
+    },
     managedLocation(ref: TableRef) {
       return path.join(lakeRoot, ref.database, ref.table)
     },
-    storage(location) {
-      return new LocalLakeStorage(location)
-    },
   }
+  return catalog
 }

@@ -3,9 +3,11 @@ import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {makeFolders} from '../../files/make-folders.js'
-import type {Backend} from '../types.js'
-import {openDatabase} from './database.js'
+import {localFolders, openByScheme} from '../../lake/storage-by-scheme.js'
+import type {Backend, Lake} from '../types.js'
 import {createLocalCatalog} from './catalog.js'
+import {openDatabase} from './database.js'
+import {diagnoseWorkspace} from './diagnose.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
@@ -46,15 +48,23 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
   const catalog = createLocalCatalog(db, layout.lake)
+  const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
   return {
     name: 'local',
-    capabilities: {location: layout.home, encryptionAtRest: 'none'},
+    capabilities: {
+      location: layout.home,
+      encryptionAtRest: 'none',
+      timeTravel: true,
+      exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],
+      searchRanking: 'bm25',
+    },
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
-    catalog,
+    ...lake,
+    diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
-    query: createDuckDbQueryEngine({catalog, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
     async close() {
       if (db.open) db.close()
     },

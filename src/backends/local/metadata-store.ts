@@ -16,6 +16,7 @@ export interface FileRow {
   ingested_at: string
   modified_at: string
   version: number
+  is_latest: number
   metadata: string
   status: StageStatus
   error_code: string | null
@@ -46,6 +47,7 @@ export function createRecordReader(db: Database): RecordReader {
     ingestedAt: row.ingested_at,
     modifiedAt: row.modified_at,
     version: row.version,
+    latest: row.is_latest === 1,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     labels: labels.all(row.file_id),
     status: row.status,
@@ -106,6 +108,10 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       "UPDATE files SET status = 'ingested', error_code = NULL, error_message = NULL WHERE category = 'RAW' AND status = 'failed'",
     ),
     owners: db.prepare<[], {owner: string}>('SELECT DISTINCT claim_owner AS owner FROM files WHERE claim_owner IS NOT NULL'),
+    pending: db.prepare<[string, number], {seq: number; file_id: string}>(
+      'SELECT seq, file_id FROM file_outbox WHERE consumer = ? ORDER BY seq LIMIT ?',
+    ),
+    acknowledge: db.prepare('DELETE FROM file_outbox WHERE consumer = ? AND seq = ?'),
   }
 
   const toRecord = reader.toRecord
@@ -179,6 +185,10 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       return row ? toRecord(row) : undefined
     },
 
+    async getFiles(fileIds) {
+      return fileIds.map((id) => statements.get.get(id)).flatMap((row) => (row ? [toRecord(row)] : []))
+    },
+
     async matchFileIds(prefix, limit) {
       const rows = statements.prefix.all(prefix.replace(/[%_\\]/g, '\\$&') + '%', limit)
       return rows.map((r) => r.file_id)
@@ -223,8 +233,12 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
         where.push('EXISTS (SELECT 1 FROM labels l WHERE l.file_id = f.file_id AND l.name = ? AND l.value = ?)')
         params.push(label.name, label.value)
       }
+      if (filter.after) {
+        where.push('(f.ingested_at, f.file_id) > (?, ?)')
+        params.push(filter.after.ingestedAt, filter.after.fileId)
+      }
       const sql = `SELECT f.* FROM files f ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
-        ORDER BY f.ingested_at, f.source_path, f.version LIMIT ? OFFSET ?`
+        ORDER BY f.ingested_at, f.file_id LIMIT ? OFFSET ?`
       params.push(filter.limit ?? -1, filter.offset ?? 0)
       return (db.prepare(sql).all(...params) as FileRow[]).map(toRecord)
     },
@@ -271,6 +285,17 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       const release = db.prepare(`UPDATE files SET status = 'ingested', claim_owner = NULL, claim_expires_at = NULL
         WHERE status = 'converting' AND (${where.join(' OR ')})`)
       return release.run(...owners, ...(expiredBefore ? [expiredBefore] : [])).changes
+    },
+
+    changes: {
+      async pending(consumer, limit) {
+        return statements.pending.all(consumer, limit).map((row) => ({seq: row.seq, fileId: row.file_id}))
+      },
+      async acknowledge(consumer, changes) {
+        db.transaction(() => {
+          for (const change of changes) statements.acknowledge.run(consumer, change.seq)
+        })()
+      },
     },
   }
 }

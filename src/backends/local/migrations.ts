@@ -94,13 +94,37 @@ export const MIGRATIONS: string[] = [
    -- Files stored before search existed have no entry until a rebuild (search reindex) zeroes this.
    CREATE TABLE search_backlog (files INTEGER NOT NULL);
    INSERT INTO search_backlog SELECT count(*) FROM files;`,
+  // The outbox of file changes (types.ts ChangeFeed), filled by triggers so that no writer can
+  // forget it: the lake's lab.files copy catches up from it after each command, and after a crash.
+  // Changes are queued under the raw file's id (an engineered file changes its raw file's row).
+  `CREATE TABLE file_outbox (
+     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+     consumer TEXT NOT NULL,
+     file_id  TEXT NOT NULL
+   );
+   CREATE INDEX file_outbox_by_consumer ON file_outbox (consumer, seq);
+   CREATE INDEX files_by_time ON files (ingested_at, file_id);
+   CREATE TRIGGER files_insert_outbox AFTER INSERT ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER labels_insert_outbox AFTER INSERT ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER labels_delete_outbox AFTER DELETE ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = old.file_id;
+   END;
+   -- Files stored before the outbox existed are queued once, so lab.files comes to hold every file.
+   INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', file_id FROM files WHERE category = 'RAW' ORDER BY ingested_at, file_id;`,
   // Managed tables' locations relative to the lake folder (catalog.ts), so that a workspace copied
   // or moved keeps writing its own tables. They always were lake/<database>/<table>.
   `UPDATE catalog_tables SET location = database || '/' || name WHERE managed = 1;`,
   // Convert claims (src/convert/claims.ts): a raw file being converted is `converting`, held by one
   // run (claim_owner) until its lease ends (claim_expires_at), so two runs never convert it both.
   // SQLite cannot change a CHECK constraint in place: the table is rebuilt, with its indexes and
-  // the search triggers (migrate() turns foreign keys off for this and checks them before commit).
+  // the search and outbox triggers (migrate() turns foreign keys off for this and checks them before commit).
   `CREATE TABLE files_next (
      file_id          TEXT PRIMARY KEY,
      category         TEXT NOT NULL CHECK (category IN ('RAW', 'ENGINEERED')),
@@ -125,6 +149,9 @@ export const MIGRATIONS: string[] = [
        modified_at, version, is_latest, metadata, status, error_code, error_message)
      SELECT file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host, ingested_at,
        modified_at, version, is_latest, metadata, status, error_code, error_message FROM files;
+   -- Triggers of other tables that name files would stop the rename while files is gone: made again below.
+   DROP TRIGGER labels_insert_outbox;
+   DROP TRIGGER labels_delete_outbox;
    DROP TABLE files;
    ALTER TABLE files_next RENAME TO files;
    CREATE UNIQUE INDEX files_by_source ON files (category, source_host, source_path, version);
@@ -133,11 +160,24 @@ export const MIGRATIONS: string[] = [
    CREATE INDEX files_by_raw ON files (raw_file_id);
    CREATE INDEX files_by_sha ON files (sha256);
    CREATE INDEX files_by_claim ON files (claim_owner) WHERE claim_owner IS NOT NULL;
+   CREATE INDEX files_by_time ON files (ingested_at, file_id);
    CREATE TRIGGER files_delete_search AFTER DELETE ON files BEGIN
      DELETE FROM search_entries WHERE file_id = old.file_id;
    END;
    CREATE TRIGGER files_latest_search AFTER UPDATE OF is_latest ON files BEGIN
      UPDATE search_entries SET latest = new.is_latest WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER files_insert_outbox AFTER INSERT ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER labels_insert_outbox AFTER INSERT ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER labels_delete_outbox AFTER DELETE ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = old.file_id;
    END;`,
 ]
 

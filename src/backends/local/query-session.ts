@@ -4,11 +4,11 @@ import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
-import type {Catalog, TableVersion} from '../types.js'
+import type {Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
 
 export interface QuerySessionOptions {
-  catalog: Catalog
+  lake: Lake
   /** The workspace's lake folder, readable whole. */
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
@@ -37,20 +37,20 @@ export interface QuerySession {
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {
-  const entries = await options.catalog.list()
+  const entries = await options.lake.catalog.list()
   const tables = entries.map((e) => `${e.database}.${e.table}`)
   const asOf = new Map<string, TableVersion>()
   for (const [name, version] of Object.entries(options.asOf ?? {})) {
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
-    await findTable(options.catalog, ref)
+    await findTable(options.lake, ref)
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(
     entries.map(async (entry, i): Promise<{body: string} | {error: LabmeshError}> => {
       const version = asOf.get(tables[i])
       try {
-        return {body: await new DeltaTable(options.catalog.storage(entry.location)).scanSql(version ?? {})}
+        return {body: await new DeltaTable(options.lake.lakeStorage(entry.location)).scanSql(version ?? {})}
       } catch (error) {
         // A table asked for at a version must be readable there; any other one only matters if the statement names it.
         if (version !== undefined) throw error

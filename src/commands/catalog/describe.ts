@@ -23,7 +23,7 @@ export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescri
 
   public async run(): Promise<TableSummary & {sample?: Record<string, QueryValue>[]}> {
     const backend = await this.backend()
-    const {entry, table} = await findTable(backend.catalog, parseTableRef(this.args.table))
+    const {entry, table} = await findTable(backend, parseTableRef(this.args.table))
     const summary = await summarizeTable(entry, table)
     const sample = this.flags.sample ? await sampleRows(queryEngineOf(backend), entry, this.flags.sample) : undefined
     if (!this.jsonEnabled()) {

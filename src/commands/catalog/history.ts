@@ -19,8 +19,7 @@ export default class CatalogHistory extends LabmeshCommand<typeof CatalogHistory
   }
 
   public async run(): Promise<{table: string; versions: TableVersion[]}> {
-    const {catalog} = await this.backend()
-    const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
+    const {entry, table} = await findTable(await this.backend(), parseTableRef(this.args.table))
     const versions = (await table.history()).map((record) => ({
       version: record.version,
       timestamp: new Date(record.timestamp).toISOString(),

@@ -46,6 +46,7 @@ Runs at the same time share the work: a file being converted is "converting", he
     } finally {
       spinner.stop()
     }
+    await this.syncFilesTable()
     if (!this.jsonEnabled()) this.log(renderConvertResult(result))
     if (result.failed.length > 0) this.failBatch()
     return result

@@ -43,7 +43,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const safeOutput = await SafeOutput.forBackend(backend)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
     const summary = await withQueryHooks(this.interactive, (hooks) =>
-      pullTable(backend.catalog, engine, {
+      pullTable(backend, engine, {
         table: this.args.table,
         dir: this.flags.out,
         format: this.flags.format,

@@ -4,31 +4,46 @@ import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {assertContained, realPathOf} from '../../files/contained.js'
-import type {LakeStorage, StoredObject} from './storage.js'
+import {tablePathSegments} from './paths.js'
+import type {EngineAccess, LakeStorage, LogStore, StagedFile, StoredObject, TableObjects} from './storage.js'
 
 /**
- * A table in a local directory. Commits are made atomic by writing a temp file and linking it into
- * place. Every file read or written is checked to be inside the table once links are resolved: a
+ * A table in a local directory: DuckDB works on the files in place; commits are linked into place
+ * whole. Every file read or written is checked to be inside the table once links are resolved: a
  * data file that is a link to a file elsewhere is never read, nor copied into the lake.
  */
 export class LocalLakeStorage implements LakeStorage {
   readonly location: string
-  private root?: Promise<string>
+  readonly objects: TableObjects
+  readonly log: LogStore
+  readonly engine: EngineAccess
 
   constructor(root: string) {
     this.location = path.resolve(root)
+    const files = new LocalFiles(this.location)
+    this.objects = files
+    this.log = {putIfAbsent: (relative, bytes) => files.linkIfAbsent(relative, bytes)}
+    this.engine = {
+      localPath: async (relative) => files.contained(relative),
+      stage: (relative) => files.stage(relative),
+    }
   }
+}
 
-  async list(prefix: string, startAfter = ''): Promise<StoredObject[]> {
+class LocalFiles implements TableObjects {
+  private realRoot?: Promise<string>
+
+  constructor(private readonly root: string) {}
+
+  async *list(prefix: string, startAfter = ''): AsyncIterable<StoredObject> {
     // Only the directory that can hold the prefix is walked: listing `_delta_log/` must not walk the data.
     const slash = prefix.lastIndexOf('/')
-    const start = slash === -1 ? '' : prefix.slice(0, slash)
     const found: StoredObject[] = []
-    await this.walk(start, prefix, found)
-    return found.filter((o) => o.path > startAfter).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    await this.walk(slash === -1 ? '' : prefix.slice(0, slash), prefix, found)
+    yield* found.filter((o) => o.path > startAfter).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   }
 
-  async read(relative: string): Promise<Buffer> {
+  async get(relative: string): Promise<Buffer> {
     try {
       return await readFile(await this.contained(relative))
     } catch (error) {
@@ -36,7 +51,7 @@ export class LocalLakeStorage implements LakeStorage {
     }
   }
 
-  async stat(relative: string): Promise<StoredObject | undefined> {
+  async head(relative: string): Promise<StoredObject | undefined> {
     try {
       const info = await stat(await this.contained(relative))
       return info.isFile() ? {path: relative, size: info.size, mtime: info.mtimeMs} : undefined
@@ -46,24 +61,7 @@ export class LocalLakeStorage implements LakeStorage {
     }
   }
 
-  async writeIfAbsent(relative: string, bytes: Buffer | string): Promise<void> {
-    const target = await this.contained(relative, true)
-    const temp = await this.writeTemp(target, bytes)
-    try {
-      // link() fails with EEXIST when the name is taken, and the file it publishes is already complete.
-      await link(temp, target)
-      await syncDirectory(path.dirname(target))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new LabmeshError('CONFLICT', `${relative} already exists in ${this.location}`, {subject: relative})
-      }
-      throw withSubject(error, relative)
-    } finally {
-      await unlink(temp).catch(() => undefined)
-    }
-  }
-
-  async write(relative: string, bytes: Buffer | string): Promise<void> {
+  async put(relative: string, bytes: Buffer | string): Promise<void> {
     const target = await this.contained(relative, true)
     const temp = await this.writeTemp(target, bytes)
     try {
@@ -74,39 +72,58 @@ export class LocalLakeStorage implements LakeStorage {
     }
   }
 
-  async delete(relative: string): Promise<void> {
-    try {
-      await unlink(await this.contained(relative, true))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
+  async deleteMany(paths: string[]): Promise<void> {
+    for (const relative of paths) {
+      try {
+        await unlink(await this.contained(relative, true))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
+      }
     }
   }
 
-  async localPath(relative: string): Promise<string> {
-    return this.contained(relative)
+  async linkIfAbsent(relative: string, bytes: Buffer | string): Promise<void> {
+    const target = await this.contained(relative, true)
+    const temp = await this.writeTemp(target, bytes)
+    try {
+      // link() fails with EEXIST when the name is taken, and the file it publishes is already complete.
+      await link(temp, target)
+      await syncDirectory(path.dirname(target))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new LabmeshError('CONFLICT', `${relative} already exists in ${this.root}`, {subject: relative})
+      }
+      throw withSubject(error, relative)
+    } finally {
+      await unlink(temp).catch(() => undefined)
+    }
   }
 
-  async stageFile(relative: string): Promise<string> {
+  async stage(relative: string): Promise<StagedFile> {
     // DuckDB writes straight to the final name: until a commit names the file no reader looks at it,
     // and if the writer dies first, vacuum removes it once it is older than the retention.
     const target = await this.contained(relative, true)
     await mkdir(path.dirname(target), {recursive: true})
-    return target
-  }
-
-  async putStagedFile(relative: string): Promise<void> {
-    if (!(await this.stat(relative))) throw new LabmeshError('NOT_FOUND', `nothing was staged at ${relative}`, {subject: relative})
+    return {
+      localPath: target,
+      publish: async () => {
+        const stored = await this.head(relative)
+        if (!stored) throw new LabmeshError('NOT_FOUND', `nothing was staged at ${relative}`, {subject: relative})
+        return stored
+      },
+      abort: () => unlink(target).catch(() => undefined),
+    }
   }
 
   /**
    * The file's path in the table, refused when links lead it outside: for a file being written
    * (`creating`) the folders leading to it are resolved, else the file itself.
    */
-  private async contained(relative: string, creating = false): Promise<string> {
+  async contained(relative: string, creating = false): Promise<string> {
     const target = this.resolve(relative)
-    this.root ??= realPathOf(this.location)
+    this.realRoot ??= realPathOf(this.root)
     try {
-      await assertContained(await this.root, target, `the table ${this.location}`, {parentOnly: creating})
+      await assertContained(await this.realRoot, target, `the table ${this.root}`, {parentOnly: creating})
     } catch (error) {
       throw withSubject(error, relative)
     }
@@ -114,11 +131,7 @@ export class LocalLakeStorage implements LakeStorage {
   }
 
   private resolve(relative: string): string {
-    const segments = relative.split('/')
-    if (relative === '' || path.isAbsolute(relative) || segments.some((s) => s === '..' || s === '.' || s === '')) {
-      throw new LabmeshError('INVALID_DATA', `"${relative}" is not a path inside the table`, {subject: relative})
-    }
-    return path.join(this.location, ...segments)
+    return path.join(this.root, ...tablePathSegments(relative))
   }
 
   /** A complete, fsynced copy of `bytes` next to `target`, ready to be linked or renamed into place. */
@@ -141,7 +154,7 @@ export class LocalLakeStorage implements LakeStorage {
   private async walk(directory: string, prefix: string, found: StoredObject[]): Promise<void> {
     let entries
     try {
-      entries = await readdir(directory === '' ? this.location : path.join(this.location, directory), {withFileTypes: true})
+      entries = await readdir(directory === '' ? this.root : path.join(this.root, directory), {withFileTypes: true})
     } catch (error) {
       // A directory removed while walking is simply empty.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
@@ -152,7 +165,7 @@ export class LocalLakeStorage implements LakeStorage {
       if (entry.isDirectory()) {
         if (relative.startsWith(prefix) || prefix.startsWith(`${relative}/`)) await this.walk(relative, prefix, found)
       } else if (entry.isFile() && relative.startsWith(prefix)) {
-        const info = await stat(path.join(this.location, relative)).catch(() => undefined)
+        const info = await stat(path.join(this.root, relative)).catch(() => undefined)
         if (info) found.push({path: relative, size: info.size, mtime: info.mtimeMs})
       }
     }

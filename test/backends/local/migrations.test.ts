@@ -52,10 +52,16 @@ describe('workspace database migrations', () => {
         {file_id: 'raw-2', raw_file_id: null, status: 'failed', claim_owner: null},
       ])
       expect(db.prepare('SELECT * FROM labels').all()).to.deep.equal([{file_id: 'raw-1', name: 'site', value: 'boston'}])
-      // Foreign keys and the search triggers still hold on the rebuilt table.
+      // Foreign keys and the search and outbox triggers still hold on the rebuilt table.
       expect(() => db.prepare("INSERT INTO labels VALUES ('nobody', 'a', 'b')").run()).to.throw(/FOREIGN KEY/)
       db.prepare("UPDATE files SET status = 'converting', claim_owner = 'host:1:x' WHERE file_id = 'raw-2'").run()
       expect(() => db.prepare("UPDATE files SET status = 'lost' WHERE file_id = 'raw-2'").run()).to.throw(/CHECK/)
+      // The outbox triggers too: a status change and a label change are each queued for the lake.
+      const queued = db.prepare('SELECT count(*) AS n FROM file_outbox')
+      const before = (queued.get() as {n: number}).n
+      db.prepare("UPDATE files SET status = 'failed' WHERE file_id = 'raw-2'").run()
+      db.prepare("INSERT INTO labels VALUES ('raw-2', 'qc', 'ok')").run()
+      expect((queued.get() as {n: number}).n).to.equal(before + 2)
       db.prepare("DELETE FROM labels WHERE file_id = 'raw-1'").run()
       db.prepare("UPDATE files SET raw_file_id = NULL WHERE file_id = 'eng-1'").run()
       db.prepare("DELETE FROM files WHERE file_id = 'raw-1'").run()

@@ -1,0 +1,273 @@
+import {LabmeshError} from '../../../errors.js'
+import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus} from '../../types.js'
+import type {Postgres} from './connection.js'
+
+interface FileRow {
+  file_id: string
+  category: FileRecord['category']
+  trace_id: string
+  raw_file_id: string | null
+  sha256: string
+  size: string
+  source_path: string
+  source_host: string
+  ingested_at: Date
+  modified_at: Date
+  version: number
+  is_latest: boolean
+  metadata: Record<string, string>
+  status: StageStatus
+  error_code: string | null
+  error_message: string | null
+  labels: Label[]
+}
+
+const METADATA_KEY = /^[\w.\- ]+$/
+
+/** Every file column plus its labels, in the order SQLite gives them (byte order). */
+const SELECT_FILES = `SELECT f.*, coalesce((SELECT json_agg(json_build_object('name', l.name, 'value', l.value)
+    ORDER BY l.name COLLATE "C", l.value COLLATE "C") FROM labels l WHERE l.file_id = f.file_id), '[]'::json) AS labels
+  FROM files f`
+
+const toRecord = (row: FileRow): FileRecord => ({
+  fileId: row.file_id,
+  category: row.category,
+  traceId: row.trace_id,
+  rawFileId: row.raw_file_id,
+  sha256: row.sha256,
+  size: Number(row.size),
+  sourcePath: row.source_path,
+  sourceHost: row.source_host,
+  ingestedAt: row.ingested_at.toISOString(),
+  modifiedAt: row.modified_at.toISOString(),
+  version: row.version,
+  latest: row.is_latest,
+  metadata: row.metadata,
+  labels: row.labels,
+  status: row.status,
+  error: row.error_code ? {code: row.error_code, message: row.error_message ?? ''} : null,
+})
+
+const notFound = (fileId: string): LabmeshError =>
+  new LabmeshError('NOT_FOUND', `no file with id ${fileId}`, {subject: fileId, suggestions: ['list files with `labmesh files list`']})
+
+/**
+ * File records in PostgreSQL (Amazon RDS or Aurora, or any PostgreSQL 14+). A batch of records is
+ * one transaction of multi-row statements; the unique index on (category, source_host,
+ * source_path, version) decides which of two concurrent writers of a version wins, and the other
+ * gets CONFLICT for that record while the rest of its batch is stored. Changes are queued for the
+ * lake by triggers in the same transaction (migrations.ts).
+ */
+export function createPostgresMetadataStore(db: Postgres): MetadataStore {
+  const insertBatch = (records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> =>
+    db.transaction(async (client) => {
+      const column = <T>(pick: (r: NewFileRecord) => T): T[] => records.map(pick)
+      const inserted = await client.query<{file_id: string}>(
+        `INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
+           ingested_at, modified_at, version, metadata, status, error_code, error_message)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+           $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::jsonb[], $13::text[], $14::text[], $15::text[])
+         ON CONFLICT DO NOTHING RETURNING file_id`,
+        [
+          column((r) => r.fileId),
+          column((r) => r.category),
+          column((r) => r.traceId),
+          column((r) => r.rawFileId),
+          column((r) => r.sha256),
+          column((r) => r.size),
+          column((r) => r.sourcePath),
+          column((r) => r.sourceHost),
+          column((r) => r.ingestedAt),
+          column((r) => r.modifiedAt),
+          column((r) => r.version),
+          column((r) => JSON.stringify(r.metadata)),
+          column((r) => r.status),
+          column((r) => r.error?.code ?? null),
+          column((r) => r.error?.message ?? null),
+        ],
+      )
+      const stored = new Set(inserted.rows.map((r) => r.file_id))
+      const ids = [...stored]
+      if (ids.length > 0) {
+        // The versions these records supersede stop being their source's latest.
+        await client.query(
+          `UPDATE files f SET is_latest = false WHERE f.is_latest AND EXISTS (SELECT 1 FROM files n
+             WHERE n.file_id = ANY($1) AND n.category = f.category AND n.source_host = f.source_host
+               AND n.source_path = f.source_path AND n.version > f.version)`,
+          [ids],
+        )
+        const labels = records.filter((r) => stored.has(r.fileId)).flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
+        if (labels.length > 0) {
+          await client.query(
+            'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+            [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
+          )
+        }
+      }
+      return records.map((record) =>
+        stored.has(record.fileId)
+          ? undefined
+          : new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
+              subject: record.sourcePath,
+              suggestions: ['run the ingest again: it picks up where the other left off'],
+            }),
+      )
+    })
+
+  const one = async (sql: string, values: unknown[]): Promise<FileRecord | undefined> => {
+    const {rows} = await db.query<FileRow>(sql, values)
+    return rows[0] ? toRecord(rows[0]) : undefined
+  }
+  const many = async (sql: string, values: unknown[]): Promise<FileRecord[]> => (await db.query<FileRow>(sql, values)).rows.map(toRecord)
+
+  return {
+    async insertFile(record) {
+      const [error] = await insertBatch([record])
+      if (error) throw error
+    },
+
+    insertFiles: (records) => (records.length === 0 ? Promise.resolve([]) : insertBatch(records)),
+
+    getFile: (fileId) => one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId]),
+
+    getFiles: (fileIds) => (fileIds.length === 0 ? Promise.resolve([]) : many(`${SELECT_FILES} WHERE f.file_id = ANY($1)`, [fileIds])),
+
+    async matchFileIds(prefix, limit) {
+      const {rows} = await db.query<{file_id: string}>(
+        'SELECT file_id FROM files WHERE file_id LIKE $1 ESCAPE \'\\\' ORDER BY file_id COLLATE "C" LIMIT $2',
+        [prefix.replace(/[%_\\]/g, '\\$&') + '%', limit],
+      )
+      return rows.map((r) => r.file_id)
+    },
+
+    latestAtSource: (sourceHost, sourcePath, category = 'RAW') =>
+      one(`${SELECT_FILES} WHERE f.category = $1 AND f.source_host = $2 AND f.source_path = $3 ORDER BY f.version DESC LIMIT 1`, [
+        category,
+        sourceHost,
+        sourcePath,
+      ]),
+
+    async listFiles(filter: FileFilter) {
+      const where: string[] = []
+      const values: unknown[] = []
+      const bind = (value: unknown): string => {
+        values.push(value)
+        return `$${values.length}`
+      }
+      if (!filter.allVersions) where.push('f.is_latest')
+      if (filter.category) where.push(`f.category = ${bind(filter.category)}`)
+      if (filter.status) where.push(`f.status = ${bind(filter.status)}`)
+      if (filter.since) where.push(`f.ingested_at >= ${bind(filter.since)}::timestamptz`)
+      if (filter.until) where.push(`f.ingested_at <= ${bind(filter.until)}::timestamptz`)
+      if (filter.sourcePath) where.push(`f.source_path = ${bind(filter.sourcePath)}`)
+      for (const [key, value] of Object.entries(filter.metadata ?? {})) {
+        if (!METADATA_KEY.test(key))
+          throw new LabmeshError('INVALID_INPUT', `not a metadata key: "${key}" (letters, digits, _ . - and spaces)`)
+        where.push(`f.metadata ->> ${bind(key)} = ${bind(value)}`)
+      }
+      for (const label of filter.labels ?? []) {
+        where.push(
+          `EXISTS (SELECT 1 FROM labels l WHERE l.file_id = f.file_id AND l.name = ${bind(label.name)} AND l.value = ${bind(label.value)})`,
+        )
+      }
+      if (filter.after)
+        where.push(`(f.ingested_at, f.file_id) > (${bind(filter.after.ingestedAt)}::timestamptz, ${bind(filter.after.fileId)})`)
+      const sql = `${SELECT_FILES} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY f.ingested_at, f.file_id LIMIT ${bind(filter.limit ?? null)} OFFSET ${bind(filter.offset ?? 0)}`
+      return many(sql, values)
+    },
+
+    async versionsOf(fileId) {
+      const file = await one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId])
+      if (!file) throw notFound(fileId)
+      return many(`${SELECT_FILES} WHERE f.category = $1 AND f.source_host = $2 AND f.source_path = $3 ORDER BY f.version`, [
+        file.category,
+        file.sourceHost,
+        file.sourcePath,
+      ])
+    },
+
+    derivedFrom: (fileId) => many(`${SELECT_FILES} WHERE f.raw_file_id = $1 ORDER BY f.ingested_at, f.version`, [fileId]),
+
+    async updateLabels(fileId, add, remove) {
+      await db.transaction(async (client) => {
+        const found = await client.query('SELECT 1 FROM files WHERE file_id = $1 FOR UPDATE', [fileId])
+        if (found.rowCount === 0) throw notFound(fileId)
+        if (remove.length > 0) {
+          await client.query(
+            'DELETE FROM labels l USING unnest($2::text[], $3::text[]) AS r(name, value) WHERE l.file_id = $1 AND l.name = r.name AND l.value = r.value',
+            [fileId, remove.map((l) => l.name), remove.map((l) => l.value)],
+          )
+        }
+        if (add.length > 0) {
+          await client.query(
+            'INSERT INTO labels (file_id, name, value) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+            [fileId, add.map((l) => l.name), add.map((l) => l.value)],
+          )
+        }
+      })
+      return (await one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId]))!
+    },
+
+    async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {
+      const updated = await db.query(
+        `UPDATE files SET status = $1, error_code = $2, error_message = $3, claim_owner = NULL, claim_expires_at = NULL
+         WHERE file_id = $4`,
+        [status, error?.code ?? null, error?.message ?? null, fileId],
+      )
+      if (updated.rowCount === 0) throw notFound(fileId)
+    },
+
+    async claimFiles(fileIds, claim) {
+      if (fileIds.length === 0) return []
+      // One statement: a row another run claims meanwhile is re-checked after its lock, so only one run gets it.
+      const {rows} = await db.query<{file_id: string}>(
+        `UPDATE files SET status = 'converting', claim_owner = $1, claim_expires_at = $2
+         WHERE file_id = ANY($3) AND category = 'RAW' AND status = ANY($4) RETURNING file_id`,
+        [claim.owner, claim.expiresAt, fileIds, claim.from],
+      )
+      const claimed = new Set(rows.map((r) => r.file_id))
+      return fileIds.filter((id) => claimed.has(id))
+    },
+
+    async renewClaims(owner, expiresAt) {
+      await db.query("UPDATE files SET claim_expires_at = $1 WHERE claim_owner = $2 AND status = 'converting'", [expiresAt, owner])
+    },
+
+    async requeueFailed() {
+      const updated = await db.query(
+        "UPDATE files SET status = 'ingested', error_code = NULL, error_message = NULL WHERE category = 'RAW' AND status = 'failed'",
+      )
+      return updated.rowCount ?? 0
+    },
+
+    async claimOwners() {
+      const {rows} = await db.query<{owner: string}>('SELECT DISTINCT claim_owner AS owner FROM files WHERE claim_owner IS NOT NULL')
+      return rows.map((r) => r.owner)
+    },
+
+    async releaseClaims({owners, expiredBefore}) {
+      if (owners.length === 0 && !expiredBefore) return 0
+      const updated = await db.query(
+        `UPDATE files SET status = 'ingested', claim_owner = NULL, claim_expires_at = NULL
+         WHERE status = 'converting' AND (claim_owner = ANY($1) OR claim_expires_at < $2::timestamptz)`,
+        [owners, expiredBefore ?? null],
+      )
+      return updated.rowCount ?? 0
+    },
+
+    changes: {
+      async pending(consumer, limit) {
+        const {rows} = await db.query<{seq: string; file_id: string}>(
+          'SELECT seq, file_id FROM file_outbox WHERE consumer = $1 ORDER BY seq LIMIT $2',
+          [consumer, limit],
+        )
+        return rows.map((r) => ({seq: Number(r.seq), fileId: r.file_id}))
+      },
+      async acknowledge(consumer, changes) {
+        if (changes.length === 0) return
+        await db.query('DELETE FROM file_outbox WHERE consumer = $1 AND seq = ANY($2::bigint[])', [consumer, changes.map((c) => c.seq)])
+      },
+    },
+  }
+}
