@@ -384,6 +384,11 @@ export interface KeyStore {
 export interface BackendCapabilities {
   /** Where bytes live, for messages: a folder or an s3:// URL. */
   location: string
+  /**
+   * The folders on this machine holding the backend's own state (the local workspace; the aws
+   * backend's cache of lake files, which queries read): outputs are never written into them.
+   */
+  localState: Array<{path: string; what: string}>
   encryptionAtRest: 'none' | 'sse-kms'
   /** Whether queries can read a table at an older version (Athena reads Delta tables at their latest version only). */
   timeTravel: boolean

@@ -25,13 +25,13 @@ export class SafeOutput {
     readonly force = false,
   ) {}
 
-  /** The rules for a backend: nothing written into its workspace or its tables' folders on this machine. */
+  /** The rules for a backend: nothing written into its workspace (or cache) or its tables' folders on this machine. */
   static async forBackend(backend: Backend, options: {force?: boolean} = {}): Promise<SafeOutput> {
     const tables = (await backend.catalog.list()).map((entry) => ({
       path: entry.location,
       what: `the folder of table ${entry.database}.${entry.table}`,
     }))
-    return SafeOutput.outside([{path: backend.capabilities.location, what: 'the workspace'}, ...tables], options)
+    return SafeOutput.outside([...backend.capabilities.localState, ...tables], options)
   }
 
   /** The rules that keep outputs out of these folders (remote locations, URLs, are skipped: nothing local writes there). */

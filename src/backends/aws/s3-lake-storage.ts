@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, rename, rm, stat} from 'node:fs/promises'
+import {lstat, mkdir, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 
@@ -93,11 +93,14 @@ export class S3LakeStorage implements LakeStorage {
     return path.join(this.options.cacheDir, this.s3.bucket, ...key.split('/'))
   }
 
-  /** A local copy of an immutable object, downloaded once and then read from the cache. */
+  /**
+   * A local copy of an immutable object, downloaded once and then read from the cache. Only a
+   * regular file counts as cached: a link at its place is replaced by the download, never followed.
+   */
   private async cached(relative: string): Promise<string> {
     const file = this.cacheFile(this.key(relative))
     if (
-      await stat(file).then(
+      await lstat(file).then(
         (s) => s.isFile(),
         () => false,
       )

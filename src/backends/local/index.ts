@@ -53,6 +53,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     name: 'local',
     capabilities: {
       location: layout.home,
+      localState: [{path: layout.home, what: 'the workspace'}],
       encryptionAtRest: 'none',
       timeTravel: true,
       exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],

@@ -5,7 +5,6 @@ import {sampleRows, summarizeTable, type TableSummary} from '../../lake/catalog/
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {formatBytes} from '../../output/format.js'
 import {renderRecord, renderTable} from '../../output/table.js'
-import {queryEngineOf} from '../../query/engine.js'
 import type {QueryValue} from '../../backends/types.js'
 
 export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescribe> {
@@ -25,7 +24,7 @@ export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescri
     const backend = await this.backend()
     const {entry, table} = await findTable(backend, parseTableRef(this.args.table))
     const summary = await summarizeTable(entry, table)
-    const sample = this.flags.sample ? await sampleRows(queryEngineOf(backend), entry, this.flags.sample) : undefined
+    const sample = this.flags.sample ? await sampleRows(backend, entry, table, this.flags.sample) : undefined
     if (!this.jsonEnabled()) {
       this.log(
         renderRecord([
