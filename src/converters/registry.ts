@@ -4,6 +4,7 @@ import {pathToFileURL} from 'node:url'
 import {LabmeshError} from '../errors.js'
 import {openInputFile} from '../files/contained.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
+import {assertDocumentSize} from './document-size.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
 import {decodeText, endsMidLine, looksBinary} from './text.js'
 import {summariseXlsx} from './spreadsheet/xlsx.js'
@@ -116,6 +117,7 @@ export class ConverterRegistry {
     }
     try {
       const document = await converter.convert(input)
+      assertDocumentSize(document, input.name)
       return {converter, document}
     } catch (error) {
       if (error instanceof LabmeshError) throw error
