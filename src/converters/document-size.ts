@@ -8,6 +8,7 @@ import {LabmeshError} from '../errors.js'
  */
 export const MAX_DOCUMENT_BYTES = 128 * 1024 * 1024
 
+// eslint-disable-next-line no-control-regex -- JSON escapes control characters: they are what is looked for
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/
 
 /**
