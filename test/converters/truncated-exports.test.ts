@@ -32,16 +32,15 @@ function cutPoint(bytes: Buffer, at: number): number {
 }
 
 /**
- * Cuts these converters do not notice yet: SoftMax Pro plate rows end with a tab and Cedex records
- * with runs of empty cells, so a row cut after a delimiter looks like a whole one to the registry's
- * line check, and neither converter counts the cells a row must have. Listed, not hidden.
+ * Cuts this converter does not notice yet: SoftMax Pro plate rows end with a tab, so a row cut
+ * after a delimiter looks like a whole one to the registry's line check, and the converter does
+ * not count the cells a row must have. Listed, not hidden.
  */
 const KNOWN_GAPS = new Set([
   'moldev_softmax_pro/MD_SMP_absorbance_endpoint_example05.txt',
   'moldev_softmax_pro/MD_SMP_fluorescence_endpoint_example07.txt',
   'moldev_softmax_pro/MD_SMP_luminescence_endpoint_example09.txt',
   'moldev_softmax_pro/MD_SMP_luminescence_endpoint_partial_plate_example02.txt',
-  'roche_cedex_bioht/roche_cedex_bioht_example03.txt',
 ])
 
 describe('truncated instrument exports are refused', () => {
