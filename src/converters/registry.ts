@@ -3,6 +3,7 @@ import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
 import {openInputFile} from '../files/contained.js'
+import {stampLabmeshVersion} from './asm.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
 import {assertDocumentSize} from './document-size.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
@@ -115,10 +116,9 @@ export class ConverterRegistry {
         suggestions: ['export the file again, or copy it once the instrument software has finished writing it'],
       })
     }
+    let document: EngineeredDocument
     try {
-      const document = await converter.convert(input)
-      assertDocumentSize(document, input.name)
-      return {converter, document}
+      document = await converter.convert(input)
     } catch (error) {
       if (error instanceof LabmeshError) throw error
       throw new LabmeshError('CONVERSION_FAILED', `${input.name}: the ${converter.name} converter failed: ${(error as Error).message}`, {
@@ -126,6 +126,8 @@ export class ConverterRegistry {
         cause: error,
       })
     }
+    assertDocumentSize(document, input.name)
+    return {converter, document: stampLabmeshVersion(document)}
   }
 }
 

@@ -2,6 +2,7 @@ import {text} from 'node:stream/consumers'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
 import {readInputFile} from '../../files/contained.js'
 import {SafeOutput} from '../../output/safe-output.js'
@@ -17,6 +18,7 @@ import {type QueryOutcome, runQuery} from '../../query/run.js'
 const MAX_SQL_BYTES = 16 * 1024 * 1024
 
 export default class Query extends LabmeshCommand<typeof Query> {
+  static override completions: Completions = {file: 'files', out: 'files', package: 'dirs'}
   static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
   static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file. --out and --package write outside the workspace and the tables' folders only, a new file unless --force replaces a regular one.
 SQL that starts with a -- comment would read as a flag: put it after --, flags before: labmesh query --json -- $'-- report\\nSELECT 1'`
