@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 import {writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {QueryColumn, QueryEngine, QueryRequest} from '../backends/types.js'
+import type {QueryColumn, QueryEngine, QueryRequest, QueryStatistics} from '../backends/types.js'
 import type {SafeOutput} from '../output/safe-output.js'
 import {formatTableVersion, MEDIA_TYPES, type PackageFormat} from './formats.js'
 import {
@@ -36,6 +36,8 @@ export interface PackageSummary {
   columns: QueryColumn[]
   rows: number
   resources: {name: string; path: string; format: string; bytes: number; hash: string}[]
+  /** What the engine reported about the statement (Athena: its execution id, bytes scanned, cost estimate). */
+  statistics?: QueryStatistics
 }
 
 /**
@@ -81,18 +83,20 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
         ...options.origin,
         rows: result.rows,
         elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
+        ...(result.statistics ? {queryExecutionId: result.statistics.executionId, bytesScanned: result.statistics.bytesScanned} : {}),
       },
     }
     await writeFile(path.join(staging, DESCRIPTOR), JSON.stringify(descriptor, null, 2) + '\n')
-    return {columns: result.columns, rows: result.rows, bytes, hash: resource.hash!}
+    return {columns: result.columns, rows: result.rows, bytes, hash: resource.hash!, statistics: result.statistics}
   })
-  const {columns, rows, bytes, hash} = written.result
+  const {columns, rows, bytes, hash, statistics} = written.result
   return {
     dir: written.path,
     descriptor: path.join(written.path, DESCRIPTOR),
     columns,
     rows,
     resources: [{name: options.resource, path: file, format: options.format, bytes, hash}],
+    ...(statistics ? {statistics} : {}),
   }
 }
 

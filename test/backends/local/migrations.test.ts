@@ -68,7 +68,7 @@ describe('workspace database migrations', () => {
       expect(db.prepare('SELECT count(*) AS n FROM search_entries').get()).to.deep.equal({n: 0})
 
       const lake = path.join(root, 'lake')
-      const catalog = createLocalCatalog(db, lake)
+      const catalog = createLocalCatalog(db, {home: root, lake})
       expect((await catalog.list()).map((e) => [e.database, e.table, e.location])).to.deep.equal([
         ['lab', 'files', path.join(lake, 'lab', 'files')],
         ['shared', 'assays', '/data/delta/assays'],
