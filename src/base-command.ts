@@ -47,6 +47,8 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
+    }).catch((error: unknown) => {
+      throw usageError(error, this.id ?? '')
     })
     this.flags = flags as LabmeshFlags<T>
     this.args = args as LabmeshArgs<T>
@@ -150,4 +152,27 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   protected failBatch(code: LabmeshError['code'] = 'INVALID_DATA'): void {
     process.exitCode = new LabmeshError(code, '').exitCode
   }
+}
+
+/**
+ * A command line oclif could not parse (unknown flag, bad flag value, missing or extra argument)
+ * as USAGE (exit 2), so `--json` gets the same `{"error": {"code": ...}}` as every other error.
+ */
+function usageError(error: unknown, commandId: string): LabmeshError {
+  const raw = error instanceof Error ? error.message : String(error)
+  const message = raw
+    .replace(/\nSee more help with --help$/, '')
+    .replace(/^Parsing (--[\w-]+) \n\t(?:\1 )?/, '$1: ')
+    .trim()
+  const command = `labmesh ${commandId.replaceAll(':', ' ')}`.trim()
+  const unknownFlags = (error as {flags?: unknown}).flags
+  return new LabmeshError('USAGE', message, {
+    cause: error,
+    suggestions: [
+      ...(Array.isArray(unknownFlags)
+        ? [`an argument that starts with - (a SQL comment, a NOT term) goes after --, flags before it: ${command} --json -- "-..."`]
+        : []),
+      `${command} --help`,
+    ],
+  })
 }

@@ -78,6 +78,7 @@ export function toLabmeshError(error: unknown): LabmeshError {
     case 'ELOOP':
       return new LabmeshError('UNREADABLE', `symbolic link loop: ${message}`, {cause: error})
     case 'EISDIR':
+    case 'ENOTDIR':
       return new LabmeshError('INVALID_INPUT', message, {cause: error})
     default:
       return new LabmeshError('UNEXPECTED', message, {cause: error})

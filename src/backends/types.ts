@@ -14,7 +14,8 @@ import type {Tag} from '../sharing/tags.js'
  */
 
 export type Category = 'RAW' | 'ENGINEERED'
-export type StageStatus = 'ingested' | 'converted' | 'failed'
+/** `converting`: a convert run holds the file (MetadataStore.claimFiles) until it sets another status or its lease ends. */
+export type StageStatus = 'ingested' | 'converting' | 'converted' | 'failed'
 
 export interface Label {
   name: string
@@ -174,7 +175,22 @@ export interface MetadataStore {
   derivedFrom(fileId: string): Promise<FileRecord[]>
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
+  /** Sets a stage status (ending any claim on the file). */
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+  /**
+   * Claims raw files for one convert run, atomically per file: each whose status is one of
+   * `from` becomes `converting`, held by `owner` until `expiresAt`. Returns the ids claimed; a
+   * file another run holds, or whose status changed, is not.
+   */
+  claimFiles(fileIds: string[], claim: {owner: string; expiresAt: string; from: StageStatus[]}): Promise<string[]>
+  /** Extends the lease of every file `owner` holds. */
+  renewClaims(owner: string, expiresAt: string): Promise<void>
+  /** The owners holding files now. */
+  claimOwners(): Promise<string[]>
+  /** Failed raw files go back to `ingested`, their error cleared, to be converted again; returns how many. */
+  requeueFailed(): Promise<number>
+  /** Files held by any of `owners`, or by a claim that ended before `expiredBefore`, go back to `ingested`; returns how many. */
+  releaseClaims(release: {owners: string[]; expiredBefore?: string}): Promise<number>
   /**
    * Records a batch of conversions in one transaction where the backend has them: each engineered
    * record is stored and its raw file marked converted; a record that cannot be stored marks its
@@ -492,6 +508,11 @@ export interface KeyStore {
 export interface BackendCapabilities {
   /** Where bytes live, for messages: a folder or an s3:// URL. */
   location: string
+  /**
+   * The folders on this machine holding the backend's own state (the local workspace; the aws
+   * backend's cache of lake files, which queries read): outputs are never written into them.
+   */
+  localState: Array<{path: string; what: string}>
   encryptionAtRest: 'none' | 'sse-kms'
   /** Whether queries can read a table at an older version (Athena reads Delta tables at their latest version only). */
   timeTravel: boolean

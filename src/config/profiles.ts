@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import envPaths from 'env-paths'
 
@@ -113,6 +113,8 @@ export function readConfig(): LabmeshConfig {
   const file = configFile()
   let text: string
   try {
+    // Checked first: reading a FIFO or a device there would block or never end.
+    if (!statSync(file).isFile()) throw new Error('not a regular file')
     text = readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {profiles: {}}

@@ -1,13 +1,15 @@
 import {randomUUID} from 'node:crypto'
 
-import type {Backend, FileRecord, NewFileRecord, StagedObject} from '../backends/types.js'
+import type {Backend, FileRecord, NewFileRecord, StagedObject, StageStatus} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
 import {filePages} from '../files/pages.js'
 import {readObject} from '../files/read-object.js'
+import {flattenDocument} from '../lake/tables/flatten.js'
 import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
+import {ConvertClaims} from './claims.js'
 
 export interface ConvertOptions {
   registry: ConverterRegistry
@@ -15,6 +17,8 @@ export interface ConvertOptions {
   fileIds?: string[]
   /** Convert files already converted again (their engineered document gets a new version). */
   reconvert?: boolean
+  /** Convert the files that failed before too. */
+  retryFailed?: boolean
   /** Force a converter by name instead of detecting one. */
   converter?: string
   concurrency?: number
@@ -57,7 +61,17 @@ const DEFAULT_BATCH = 500
  * A file that fails is marked failed with its error; the batch goes on.
  */
 export async function convertStoredFiles(backend: Backend, options: ConvertOptions): Promise<ConvertResult> {
+  const claims = await ConvertClaims.start(backend.metadata)
+  try {
+    return await convertClaimed(backend, claims, options)
+  } finally {
+    await claims.end()
+  }
+}
+
+async function convertClaimed(backend: Backend, claims: ConvertClaims, options: ConvertOptions): Promise<ConvertResult> {
   const result: ConvertResult = {converted: 0, failed: [], files: []}
+  if (options.retryFailed && !options.fileIds) await backend.metadata.requeueFailed()
   const pages = selectRawFiles(backend, options)
   const queue: FileRecord[] = []
   let exhausted = false
@@ -65,14 +79,30 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
   let reading: Promise<void> | undefined
   const take = async (): Promise<FileRecord | undefined> => {
     while (queue.length === 0 && !exhausted) {
-      reading ??= pages.next().then((next) => {
-        reading = undefined
-        if (next.done) exhausted = true
-        else queue.push(...next.value)
-      })
+      reading ??= (async () => {
+        try {
+          const next = await pages.next()
+          if (next.done) exhausted = true
+          else queue.push(...(await claimPage(next.value)))
+        } finally {
+          reading = undefined
+        }
+      })()
       await reading
     }
     return queue.shift()
+  }
+  // Only files this run holds are converted; one named by --file-id that another run holds is reported.
+  const claimPage = async (page: FileRecord[]): Promise<FileRecord[]> => {
+    const from: StageStatus[] = options.fileIds || options.reconvert ? ['ingested', 'converted', 'failed'] : ['ingested']
+    const held = new Set(
+      await claims.claim(
+        page.map((f) => f.fileId),
+        from,
+      ),
+    )
+    for (const file of page) if (!held.has(file.fileId) && options.fileIds) report(heldElsewhere(file))
+    return page.filter((f) => held.has(f.fileId))
   }
   const report = (outcome: ConvertOutcome): void => {
     if (outcome.kind === 'converted') {
@@ -110,6 +140,18 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
   return result
 }
 
+function heldElsewhere(file: FileRecord): ConvertOutcome {
+  return {
+    kind: 'failed',
+    problem: {
+      rawFileId: file.fileId,
+      sourcePath: file.sourcePath,
+      code: 'CONFLICT',
+      message: 'another convert run is converting this file now; its result will be recorded when it finishes',
+    },
+  }
+}
+
 /**
  * Writes a batch's rows into the lake tables, then makes its engineered documents durable, then
  * stores their records and marks the raw files converted, all in one transaction (or failed, with why).
@@ -132,7 +174,10 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
   return batch.map((item, i): ConvertOutcome => (errors[i] ? failed(item, errors[i]) : {kind: 'converted', file: item.file}))
 }
 
-/** Pages of raw files to convert: those named, or every raw file (with --reconvert), or those not converted yet. */
+/**
+ * Pages of raw files to convert: those named, or every raw file (with --reconvert), or those not
+ * converted yet. Without --reconvert, files leave the set as they are claimed (`converting`).
+ */
 async function* selectRawFiles(backend: Backend, options: ConvertOptions): AsyncGenerator<FileRecord[]> {
   if (options.fileIds) {
     const files: FileRecord[] = []
@@ -167,6 +212,8 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
   try {
     const bytes = await readObject(backend, raw)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
+    // Flattened once here to refuse, for this file alone, a document too wide or too big for the tables.
+    flattenDocument(document, {technique: converter.technique, fileId: raw.fileId, traceId: raw.traceId})
     const json = Buffer.from(JSON.stringify(document))
     const stored = await backend.objects.stageBytes(json, {category: 'ENGINEERED'})
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')

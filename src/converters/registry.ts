@@ -2,8 +2,10 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
+import {openInputFile} from '../files/contained.js'
 import {stampLabmeshVersion} from './asm.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
+import {assertDocumentSize} from './document-size.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
 import {decodeText, endsMidLine, looksBinary} from './text.js'
 import {summariseXlsx} from './spreadsheet/xlsx.js'
@@ -124,6 +126,7 @@ export class ConverterRegistry {
         cause: error,
       })
     }
+    assertDocumentSize(document, input.name)
     return {converter, document: stampLabmeshVersion(document)}
   }
 }
@@ -131,6 +134,8 @@ export class ConverterRegistry {
 async function loadConverterModule(file: string): Promise<Converter[]> {
   let loaded: Record<string, unknown>
   try {
+    // A module is a regular file: importing a FIFO or a device would block.
+    await (await openInputFile(file)).close()
     loaded = await import(pathToFileURL(file).href)
   } catch (error) {
     throw new LabmeshError('INVALID_INPUT', `cannot load converter module ${file}: ${(error as Error).message}`, {

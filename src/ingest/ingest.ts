@@ -106,13 +106,20 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
       if (batch.length === 0) return
       await backend.objects.publish(batch.map((p) => p.staged))
       const errors = await backend.metadata.insertFiles(batch.map((p) => p.record))
-      batch.forEach(({record: stored, outcome}, i) => {
+      for (const [i, {record: stored, outcome}] of batch.entries()) {
         const error = errors[i]
-        report(
-          error ? {kind: 'failed', problem: {path: stored.sourcePath, code: error.code, message: error.message}} : outcome,
-          stored.size,
-        )
-      })
+        if (!error) report(outcome, stored.size)
+        else {
+          // Another ingest stored this version first: the same bytes are simply unchanged.
+          const latest = error.code === 'CONFLICT' ? await backend.metadata.latestAtSource(host, stored.sourcePath) : undefined
+          report(
+            latest?.sha256 === stored.sha256
+              ? {kind: 'file', file: describe(latest, 'unchanged')}
+              : {kind: 'failed', problem: {path: stored.sourcePath, code: error.code, message: error.message}},
+            stored.size,
+          )
+        }
+      }
     })
     return committing
   }

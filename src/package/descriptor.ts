@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 
+import {openRegularFile} from '../files/contained.js'
 import type {TableSchema} from './table-schema.js'
 
 /** The parts of a Frictionless Data Package v2 descriptor (`datapackage.json`) labmesh writes and checks. */
@@ -70,7 +70,8 @@ export async function digestFiles(files: string[], algorithm: string): Promise<{
   const hash = createHash(algorithm)
   let bytes = 0
   for (const file of files) {
-    for await (const chunk of createReadStream(file)) {
+    const handle = await openRegularFile(file)
+    for await (const chunk of handle.createReadStream()) {
       hash.update(chunk as Buffer)
       bytes += (chunk as Buffer).length
     }

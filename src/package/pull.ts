@@ -3,6 +3,7 @@ import type {Lake, QueryEngine, QueryRequest, TableRef, TableVersion} from '../b
 import {LabmeshError} from '../errors.js'
 import {editDistance, findTable, parseTableRef} from '../lake/catalog/table-ref.js'
 import type {PackageFormat} from './formats.js'
+import {selectWhere} from './where.js'
 import {descriptorName, type PackageSummary, writeDataPackage, type WritePackageOptions} from './write.js'
 
 export interface PullOptions {
@@ -19,6 +20,7 @@ export interface PullOptions {
   /** Pull as this principal: only what its grants allow (QueryRequest.principal). */
   principal?: string
   origin: WritePackageOptions['origin']
+  safeOutput: WritePackageOptions['safeOutput']
   signal?: AbortSignal
   onProgress?: QueryRequest['onProgress']
   maxScanBytes?: number
@@ -33,10 +35,9 @@ export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOp
   const name = `${ref.database}.${ref.table}`
   // As a principal, the engine's session (built from the grants) is the one judge of which tables and columns exist.
   if (options.principal === undefined) await checkColumns(lake, ref, name, options)
-  const select = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
-  // The condition goes on lines of its own, so a trailing -- comment in it cannot swallow the closing parenthesis.
-  const where = options.where?.trim() ? ` WHERE (\n${options.where}\n)` : ''
-  const sql = `SELECT ${select} FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)}${where}`
+  const columns = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
+  const select = `SELECT ${columns} FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)}`
+  const sql = options.where?.trim() ? await selectWhere(select, options.where) : select
   const summary = await writeDataPackage(engine, {
     dir: options.dir,
     format: options.format,
@@ -52,6 +53,7 @@ export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOp
       maxScanBytes: options.maxScanBytes,
     },
     origin: options.origin,
+    safeOutput: options.safeOutput,
   })
   return {table: name, ...summary}
 }

@@ -4,6 +4,7 @@ import type {Writable} from 'node:stream'
 import type {ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryStatistics, QueryValue} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {type PackageSummary, writeDataPackage, type WritePackageOptions} from '../package/write.js'
+import type {SafeOutput} from '../output/safe-output.js'
 import {uniqueNames} from '../output/unique-names.js'
 import type {QueryOutput, TextFormat} from './formats.js'
 import {createRowWriter} from './writers.js'
@@ -17,6 +18,8 @@ export interface RunQueryOptions {
   stdout: Writable
   /** Recorded in data packages. */
   origin: WritePackageOptions['origin']
+  /** Where --out and --package may write. */
+  safeOutput: SafeOutput
   /** Called as rows stream out, with the count so far (for a spinner). */
   onRows?(rows: number): void
 }
@@ -54,12 +57,15 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
       return {...streamed, elapsedSeconds: elapsed()}
     }
     case 'file': {
-      const {columns, rows, statistics} = await engine.export(request, {path: output.path, format: output.format})
-      const bytes = (await stat(output.path)).size
+      const written = await options.safeOutput.writeFile(output.path, async (temp) => {
+        const exported = await engine.export(request, {path: temp, format: output.format})
+        return {...exported, bytes: (await stat(temp)).size}
+      })
+      const {columns, rows, bytes, statistics} = written.result
       return {
         columns,
         rowCount: rows,
-        file: {path: output.path, format: output.format, bytes},
+        file: {path: written.path, format: output.format, bytes},
         complete: true,
         elapsedSeconds: elapsed(),
         ...(statistics ? {statistics} : {}),
@@ -72,6 +78,7 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
         resource: 'result',
         request,
         origin: options.origin,
+        safeOutput: options.safeOutput,
       })
       const {statistics, ...pkg} = summary
       return {

@@ -228,6 +228,50 @@ export function metadataContract(name: string, open: MetadataFactory): void {
       expect(await metadata.changes.pending('lake', 1000)).to.deep.equal([])
     })
 
+    it('lets one of concurrent convert runs claim each raw file, renews, releases and requeues claims', async () => {
+      const files = ['/drop/h1.csv', '/drop/h2.csv', '/drop/h3.csv'].map((p) => rawRecord(p))
+      await metadata.insertFiles(files)
+      const ids = files.map((f) => f.fileId)
+      const later = new Date(Date.now() + 60_000).toISOString()
+      const [a, b] = await Promise.all([
+        metadata.claimFiles(ids, {owner: 'host:1:a', expiresAt: later, from: ['ingested']}),
+        metadata.claimFiles([...ids].reverse(), {owner: 'host:2:b', expiresAt: later, from: ['ingested']}),
+      ])
+      // Every file claimed exactly once, in the order asked.
+      expect([...a, ...b].sort()).to.deep.equal([...ids].sort())
+      expect(a).to.deep.equal(ids.filter((id) => a.includes(id)))
+      expect((await metadata.getFile(ids[0]))?.status).to.equal('converting')
+      expect((await metadata.claimOwners()).sort()).to.deep.equal([
+        ...(a.length > 0 ? ['host:1:a'] : []),
+        ...(b.length > 0 ? ['host:2:b'] : []),
+      ])
+      // Status not in `from`, or an engineered file, is not claimed.
+      const engineered = rawRecord('/drop/h1.csv', 1, {category: 'ENGINEERED', rawFileId: ids[0], status: 'converted'})
+      await metadata.insertFile(engineered)
+      expect(
+        await metadata.claimFiles([...ids, engineered.fileId], {owner: 'host:3:c', expiresAt: later, from: ['ingested', 'converted']}),
+      ).to.deep.equal([])
+
+      // A finished file ends its claim; the rest go back to `ingested` when their owner is released.
+      const [done, ...held] = [...a, ...b]
+      await metadata.setStatus(done, 'failed', {code: 'INVALID_DATA', message: 'cut short'})
+      await metadata.renewClaims('host:1:a', later)
+      expect(await metadata.releaseClaims({owners: ['host:1:a', 'host:2:b']})).to.equal(held.length)
+      expect(await metadata.claimOwners()).to.deep.equal([])
+      expect((await metadata.getFiles(held)).map((f) => f.status)).to.deep.equal(held.map(() => 'ingested'))
+
+      // An expired lease is released whoever holds it; a live one is not.
+      const past = new Date(Date.now() - 1000).toISOString()
+      expect(await metadata.claimFiles([held[0]], {owner: 'gone:9:x', expiresAt: past, from: ['ingested']})).to.deep.equal([held[0]])
+      expect(await metadata.claimFiles([held[1]], {owner: 'live:9:y', expiresAt: later, from: ['ingested']})).to.deep.equal([held[1]])
+      expect(await metadata.releaseClaims({owners: [], expiredBefore: new Date().toISOString()})).to.equal(1)
+      expect(await metadata.claimOwners()).to.deep.equal(['live:9:y'])
+
+      // --retry-failed: failed raw files go back to `ingested`, their error cleared.
+      expect(await metadata.requeueFailed()).to.equal(1)
+      expect(await metadata.getFile(done)).to.include({status: 'ingested', error: null})
+    })
+
     it('keeps saved searches, refusing a taken name unless replacing', async () => {
       await store.savedSearches.save('boston', 'label.site:boston')
       expect(code(await store.savedSearches.save('boston', 'x').catch((e: unknown) => e))).to.equal('CONFLICT')

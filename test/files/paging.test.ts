@@ -9,6 +9,7 @@ import {migrate} from '../../src/backends/aws/postgres/migrations.js'
 import {createPostgresMetadataStore} from '../../src/backends/aws/postgres/metadata-store.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
 import type {Backend, MetadataStore, NewFileRecord, SearchIndex} from '../../src/backends/types.js'
+import {SafeOutput} from '../../src/output/safe-output.js'
 import {FILE_PAGE, filePages} from '../../src/files/pages.js'
 import {downloadHits} from '../../src/search/download.js'
 import {parseQuery} from '../../src/search/parser.js'
@@ -125,7 +126,7 @@ describe('paging over search hits and records that change while we page', functi
       },
     }
     const folder = path.join(root, 'download')
-    const result = await downloadHits(backend, converting, parseQuery('status:ingested'), {}, folder)
+    const result = await downloadHits(backend, converting, parseQuery('status:ingested'), {}, folder, await SafeOutput.forBackend(backend))
     expect(result.failed).to.deep.equal([])
     expect(result.files).to.have.length(FILES)
     expect(readdirSync(folder)).to.have.length(FILES)

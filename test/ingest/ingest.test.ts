@@ -234,6 +234,23 @@ describe('ingestFiles', function () {
       bytes: '.hidden.csv'.length + 'a/one.csv'.length + 'b/three.csv'.length,
     })
   })
+
+  it('two ingests of one folder at once store each file once, and neither reports the other as a conflict', async () => {
+    // A second open of the workspace: its own SQLite connection, as a second process has.
+    const other = createLocalBackend({home: path.join(root, 'home')})
+    try {
+      const folder = path.join(INSTRUMENTS, 'roche_cedex_bioht')
+      const runs = await Promise.all([backend, other].map((b) => ingestFiles(b, {paths: [folder], exclude: ['*.json'], registry})))
+      for (const run of runs) expect(run.failed).to.deep.equal([])
+      const stored = await backend.metadata.listFiles({allVersions: true})
+      expect(runs[0].ingested + runs[1].ingested).to.equal(stored.length)
+      expect(runs[0].files.map((f) => f.fileId).sort()).to.deep.equal(stored.map((f) => f.fileId).sort())
+      expect(runs[1].files.map((f) => f.fileId).sort()).to.deep.equal(stored.map((f) => f.fileId).sort())
+      expect(stored.every((f) => f.version === 1)).to.equal(true)
+    } finally {
+      await other.close()
+    }
+  })
 })
 
 describe('parseKeyValues', () => {

@@ -4,7 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
+/** The built CLI. */
+export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
 
 export interface CliResult {
   code: number

@@ -77,6 +77,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     name: 'aws',
     capabilities: {
       location: `s3://${settings.bucket}/${prefix}`,
+      localState: [{path: cacheDir, what: 'the cache of lake files'}],
       encryptionAtRest: 'sse-kms',
       timeTravel: false,
       exportFormats: ['csv', 'parquet'],

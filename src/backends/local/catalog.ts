@@ -13,23 +13,28 @@ interface CatalogRow {
   registered_at: string
 }
 
-const toEntry = (row: CatalogRow): CatalogEntry => ({
-  database: row.database,
-  table: row.name,
-  location: row.location,
-  managed: row.managed === 1,
-  registeredAt: row.registered_at,
-})
-
 // Names DuckDB views take unquoted in labmesh's own SQL: letters, digits, _ and -.
 const NAME = /^[A-Za-z_][\w-]*$/
 
 /**
  * The local catalog: table registrations in the workspace database; managed tables under `lake/`.
  * Schemas are not kept here: the Delta log is read for them. A table folder must keep the
- * workspace out of queries' reach (workspace-folders.ts).
+ * workspace out of queries' reach (workspace-folders.ts). Managed locations are stored relative
+ * to the lake folder, so a workspace copied or moved elsewhere still writes its own tables; a
+ * table registered from elsewhere keeps its absolute path.
  */
 export function createLocalCatalog(db: Database, workspace: WorkspaceFolders): Catalog {
+  const toEntry = (row: CatalogRow): CatalogEntry => ({
+    database: row.database,
+    table: row.name,
+    location: path.resolve(workspace.lake, row.location),
+    managed: row.managed === 1,
+    registeredAt: row.registered_at,
+  })
+  const stored = (location: string): string => {
+    const relative = path.relative(workspace.lake, location)
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : location
+  }
   const statements = {
     all: db.prepare<[], CatalogRow>('SELECT * FROM catalog_tables ORDER BY database, name'),
     inDatabase: db.prepare<[string], CatalogRow>('SELECT * FROM catalog_tables WHERE database = ? ORDER BY name'),
@@ -56,16 +61,18 @@ export function createLocalCatalog(db: Database, workspace: WorkspaceFolders): C
             'or keep the workspace elsewhere (LABMESH_HOME, or the profile home)',
           ],
         })
-      const existing = statements.get.get(entry.database, entry.table)
-      if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== Number(entry.managed))) {
+      const row = statements.get.get(entry.database, entry.table)
+      const existing = row && toEntry(row)
+      if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== entry.managed)) {
         throw new LabmeshError('CONFLICT', `${entry.database}.${entry.table} is registered already, at ${existing.location}`, {
           subject: `${entry.database}.${entry.table}`,
           suggestions: ['pass --replace to point it elsewhere'],
         })
       }
-      if (existing && !options.replace) return toEntry(existing)
+      if (existing && !options.replace) return existing
       const registeredAt = new Date().toISOString()
-      statements.upsert.run(entry.database, entry.table, entry.location, entry.managed ? 1 : 0, registeredAt)
+      const location = entry.managed ? stored(entry.location) : entry.location
+      statements.upsert.run(entry.database, entry.table, location, entry.managed ? 1 : 0, registeredAt)
       return {...entry, registeredAt}
     },
     async updateSchema() {

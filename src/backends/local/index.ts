@@ -1,6 +1,8 @@
-import {mkdirSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {readdirSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
+import {LabmeshError, toLabmeshError} from '../../errors.js'
+import {makeFolders} from '../../files/make-folders.js'
 import {localFolders, openByScheme} from '../../lake/storage-by-scheme.js'
 import type {Backend, Lake} from '../types.js'
 import {createLocalCatalog} from './catalog.js'
@@ -33,7 +35,16 @@ export function workspaceLayout(home: string) {
 /** The embedded backend: files, SQLite and (for tables and queries) DuckDB, in one folder. */
 export function createLocalBackend(options: LocalBackendOptions): Backend {
   const layout = workspaceLayout(path.resolve(options.home))
-  for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) mkdirSync(dir, {recursive: true})
+  try {
+    for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) makeFolders(dir)
+  } catch (error) {
+    const reason = toLabmeshError(error)
+    throw new LabmeshError(reason.code, `the workspace ${layout.home} cannot be used: ${reason.message}`, {
+      subject: layout.home,
+      cause: error,
+      suggestions: ["point LABMESH_HOME (or the profile's home) at a folder you can write to"],
+    })
+  }
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
@@ -45,6 +56,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     name: 'local',
     capabilities: {
       location: layout.home,
+      localState: [{path: layout.home, what: 'the workspace'}],
       encryptionAtRest: 'none',
       timeTravel: true,
       exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],

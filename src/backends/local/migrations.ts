@@ -147,17 +147,94 @@ export const MIGRATIONS: string[] = [
      command_line TEXT NOT NULL
    );
    CREATE INDEX grant_audit_by_principal ON grant_audit (principal, id);`,
+  // Managed tables' locations relative to the lake folder (catalog.ts), so that a workspace copied
+  // or moved keeps writing its own tables. They always were lake/<database>/<table>.
+  `UPDATE catalog_tables SET location = database || '/' || name WHERE managed = 1;`,
+  // Convert claims (src/convert/claims.ts): a raw file being converted is `converting`, held by one
+  // run (claim_owner) until its lease ends (claim_expires_at), so two runs never convert it both.
+  // SQLite cannot change a CHECK constraint in place: the table is rebuilt, with its indexes and
+  // the search and outbox triggers (migrate() turns foreign keys off for this and checks them before commit).
+  `CREATE TABLE files_next (
+     file_id          TEXT PRIMARY KEY,
+     category         TEXT NOT NULL CHECK (category IN ('RAW', 'ENGINEERED')),
+     trace_id         TEXT NOT NULL,
+     raw_file_id      TEXT REFERENCES files (file_id),
+     sha256           TEXT NOT NULL,
+     size             INTEGER NOT NULL,
+     source_path      TEXT NOT NULL,
+     source_host      TEXT NOT NULL,
+     ingested_at      TEXT NOT NULL,
+     modified_at      TEXT NOT NULL,
+     version          INTEGER NOT NULL,
+     is_latest        INTEGER NOT NULL DEFAULT 1,
+     metadata         TEXT NOT NULL DEFAULT '{}',
+     status           TEXT NOT NULL CHECK (status IN ('ingested', 'converting', 'converted', 'failed')),
+     error_code       TEXT,
+     error_message    TEXT,
+     claim_owner      TEXT,
+     claim_expires_at TEXT
+   );
+   INSERT INTO files_next (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host, ingested_at,
+       modified_at, version, is_latest, metadata, status, error_code, error_message)
+     SELECT file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host, ingested_at,
+       modified_at, version, is_latest, metadata, status, error_code, error_message FROM files;
+   -- Triggers of other tables that name files would stop the rename while files is gone: made again below.
+   DROP TRIGGER labels_insert_outbox;
+   DROP TRIGGER labels_delete_outbox;
+   DROP TABLE files;
+   ALTER TABLE files_next RENAME TO files;
+   CREATE UNIQUE INDEX files_by_source ON files (category, source_host, source_path, version);
+   CREATE INDEX files_latest ON files (is_latest, ingested_at);
+   CREATE INDEX files_by_trace ON files (trace_id);
+   CREATE INDEX files_by_raw ON files (raw_file_id);
+   CREATE INDEX files_by_sha ON files (sha256);
+   CREATE INDEX files_by_claim ON files (claim_owner) WHERE claim_owner IS NOT NULL;
+   CREATE INDEX files_by_time ON files (ingested_at, file_id);
+   CREATE TRIGGER files_delete_search AFTER DELETE ON files BEGIN
+     DELETE FROM search_entries WHERE file_id = old.file_id;
+   END;
+   CREATE TRIGGER files_latest_search AFTER UPDATE OF is_latest ON files BEGIN
+     UPDATE search_entries SET latest = new.is_latest WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER files_insert_outbox AFTER INSERT ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER labels_insert_outbox AFTER INSERT ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER labels_delete_outbox AFTER DELETE ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = old.file_id;
+   END;`,
 ]
 
 export function migrate(db: Database): void {
-  const current = db.pragma('user_version', {simple: true}) as number
-  if (current > MIGRATIONS.length) {
-    throw new Error(`the workspace database is at schema ${current}, newer than this labmesh (${MIGRATIONS.length}): upgrade labmesh`)
+  const userVersion = (): number => db.pragma('user_version', {simple: true}) as number
+  if (userVersion() > MIGRATIONS.length) {
+    throw new Error(`the workspace database is at schema ${userVersion()}, newer than this labmesh (${MIGRATIONS.length}): upgrade labmesh`)
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
+  if (userVersion() === MIGRATIONS.length) return
+  // A migration may rebuild a table, which foreign keys would refuse halfway (they can only be
+  // switched outside a transaction); each migration checks them whole before it commits.
+  db.pragma('foreign_keys = OFF')
+  try {
+    // Immediate transactions, and the version read again inside: two processes opening an old
+    // workspace at once migrate it once.
+    const step = db.transaction(() => {
+      const version = userVersion()
+      if (version >= MIGRATIONS.length) return false
       db.exec(MIGRATIONS[version])
+      const broken = db.pragma('foreign_key_check') as unknown[]
+      if (broken.length > 0) throw new Error(`migration ${version + 1} broke ${broken.length} foreign key references`)
       db.pragma(`user_version = ${version + 1}`)
-    })()
+      return true
+    })
+    // One migration per transaction, until none is left.
+    let migrated = true
+    while (migrated) migrated = step.immediate()
+  } finally {
+    db.pragma('foreign_keys = ON')
   }
 }

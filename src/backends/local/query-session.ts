@@ -87,15 +87,16 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
   try {
     await connection.run("SET TimeZone = 'UTC'")
     const unreadable = new Map<string, LabmeshError>()
-    const schemas = new Set<string>()
+    // Every database is a schema, even one whose tables are all unreadable: a statement naming one
+    // of them then fails as a missing table, which is reported with the table's own reason.
+    const schemas = new Set(entries.map((entry) => entry.database))
+    for (const schema of schemas) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
     for (const [i, entry] of entries.entries()) {
       const made = bodies[i]
       if ('error' in made) {
         unreadable.set(tables[i], made.error)
         continue
       }
-      if (!schemas.has(entry.database)) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(entry.database)}`)
-      schemas.add(entry.database)
       if (!granted) await connection.run(`CREATE VIEW ${quoteIdentifier(entry.database)}.${quoteIdentifier(entry.table)} AS ${made.body}`)
       else await granted.create(connection, entry, made.body).catch((error: unknown) => unreadable.set(tables[i], toLabmeshError(error)))
     }

@@ -94,3 +94,9 @@ export function withoutTerminator(sql: string): string {
   for (const token of tokens(sql)) if (token.kind !== 'space' && token.kind !== 'comment' && token.kind !== 'semicolon') end = token.end
   return sql.slice(0, end)
 }
+
+/** Whether `sql` has `word` as a keyword or name (not inside a string or a comment). */
+export function hasWord(sql: string, word: string): boolean {
+  for (const token of tokens(sql)) if (token.kind === 'word' && sql.slice(token.start, token.end).toUpperCase() === word) return true
+  return false
+}

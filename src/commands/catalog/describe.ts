@@ -6,6 +6,7 @@ import {sampleRows, summarizeTable, type TableSummary} from '../../lake/catalog/
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {formatBytes} from '../../output/format.js'
 import {renderRecord, renderTable} from '../../output/table.js'
+import type {QueryValue} from '../../backends/types.js'
 
 export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescribe> {
   static override completions: Completions = {table: 'tables'}
@@ -21,10 +22,11 @@ export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescri
     sample: Flags.integer({description: 'Show this many rows.', min: 1, max: 1000}),
   }
 
-  public async run(): Promise<TableSummary & {sample?: Record<string, unknown>[]}> {
-    const {entry, table} = await findTable(await this.backend(), parseTableRef(this.args.table))
+  public async run(): Promise<TableSummary & {sample?: Record<string, QueryValue>[]}> {
+    const backend = await this.backend()
+    const {entry, table} = await findTable(backend, parseTableRef(this.args.table))
     const summary = await summarizeTable(entry, table)
-    const sample = this.flags.sample ? await sampleRows(table, this.flags.sample) : undefined
+    const sample = this.flags.sample ? await sampleRows(backend, entry, table, this.flags.sample) : undefined
     if (!this.jsonEnabled()) {
       this.log(
         renderRecord([

@@ -4,6 +4,7 @@ import {Args, Flags} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import type {Completions} from '../../completion/sources.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
+import {checkRegistrable} from '../../lake/catalog/register.js'
 import {parseTableRef} from '../../lake/catalog/table-ref.js'
 import {schemaOf} from '../../lake/catalog/table-schema.js'
 import {DeltaTable} from '../../lake/delta/table.js'
@@ -31,8 +32,9 @@ also registered in Glue (table_type=DELTA, its columns and partition keys) so th
     const backend = await this.backend()
     const given = this.args.location
     const table = new DeltaTable(backend.lakeStorage(/^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : path.resolve(given)))
-    // Reading the log first: a location that is not a readable Delta table is refused before it is registered.
-    const snapshot = await table.snapshot()
+    // Checked first: a location that is not a readable Delta table whose files are its own is refused before it is registered.
+    const {snapshot, warnings} = await checkRegistrable(table)
+    for (const warning of warnings) this.warn(warning)
     const location = table.storage.location
     const entry = await backend.catalog.register({...ref, location, managed: false}, schemaOf(snapshot), {replace: this.flags.replace})
     const summary = await summarizeTable(entry, table)

@@ -4,6 +4,7 @@ import {LabmeshCommand} from '../../base-command.js'
 import type {Completions} from '../../completion/sources.js'
 import {findFile} from '../../files/find.js'
 import {type RestoredFile, restoreFile} from '../../files/restore.js'
+import {SafeOutput} from '../../output/safe-output.js'
 
 export default class FilesGet extends LabmeshCommand<typeof FilesGet> {
   static override completions: Completions = {out: 'dirs'}
@@ -14,13 +15,14 @@ export default class FilesGet extends LabmeshCommand<typeof FilesGet> {
   }
   static override flags = {
     out: Flags.string({char: 'o', description: 'Folder to write the file into (created if missing).', required: true}),
-    force: Flags.boolean({description: 'Overwrite a file of the same name there.'}),
+    force: Flags.boolean({description: 'Replace a file of the same name there (a regular file only).'}),
   }
 
   public async run(): Promise<RestoredFile> {
     const backend = await this.backend()
     const record = await findFile(backend, this.args.fileId)
-    const restored = await restoreFile(backend, record, this.flags.out, {overwrite: this.flags.force})
+    const output = await SafeOutput.forBackend(backend, {force: this.flags.force})
+    const restored = await restoreFile(backend, record, output, await output.folder(this.flags.out))
     if (!this.jsonEnabled()) this.log(`Restored ${restored.path} (${restored.size} bytes, sha256 verified).`)
     return restored
   }

@@ -4,6 +4,7 @@ import {LabmeshCommand} from '../../base-command.js'
 import type {FileRecord} from '../../backends/types.js'
 import {filePages} from '../../files/pages.js'
 import {renderFileList} from '../../files/render.js'
+import {timeFlag} from '../../flags/time.js'
 import {parseKeyValues, toRecord} from '../../ingest/key-value.js'
 
 export default class FilesList extends LabmeshCommand<typeof FilesList> {
@@ -22,9 +23,9 @@ export default class FilesList extends LabmeshCommand<typeof FilesList> {
       multiple: true,
     }),
     category: Flags.string({description: 'Only files of this category.', options: ['RAW', 'ENGINEERED']}),
-    status: Flags.string({description: 'Only files at this stage.', options: ['ingested', 'converted', 'failed']}),
-    since: Flags.string({description: 'Only files ingested at or after this time (ISO 8601).'}),
-    until: Flags.string({description: 'Only files ingested at or before this time (ISO 8601).'}),
+    status: Flags.string({description: 'Only files at this stage.', options: ['ingested', 'converting', 'converted', 'failed']}),
+    since: timeFlag({description: 'Only files ingested at or after this time (ISO 8601, UTC unless a zone is given).'}),
+    until: timeFlag({description: 'Only files ingested at or before this time (ISO 8601, UTC unless a zone is given).'}),
     'all-versions': Flags.boolean({description: 'Include superseded versions.'}),
     limit: Flags.integer({description: 'At most this many files.', default: 1000, min: 1}),
     offset: Flags.integer({description: 'Skip this many files first.', default: 0, min: 0}),

@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import type {Completions} from '../../completion/sources.js'
 import {formatBytes} from '../../output/format.js'
+import {SafeOutput} from '../../output/safe-output.js'
 import {pullTable} from '../../package/pull.js'
 import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
@@ -46,6 +47,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const backend = await this.backend()
     const principal = asPrincipal(this.flags.as, backend)
     const engine = queryEngineOf(backend, this.flags.engine)
+    const safeOutput = await SafeOutput.forBackend(backend)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
     const summary = await withQueryHooks(this.interactive, (hooks) =>
       pullTable(backend, engine, {
@@ -58,6 +60,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         asOf,
         principal,
         origin,
+        safeOutput,
         signal: hooks.signal,
         onProgress: hooks.onProgress,
         maxScanBytes: this.flags['max-scan'],

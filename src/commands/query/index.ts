@@ -1,10 +1,11 @@
-import {readFile} from 'node:fs/promises'
 import {text} from 'node:stream/consumers'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
+import {readInputFile} from '../../files/contained.js'
+import {SafeOutput} from '../../output/safe-output.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
 import {engineFlags, queryEngineOf} from '../../query/engines.js'
@@ -14,10 +15,14 @@ import {renderOutcome, scanText} from '../../query/render.js'
 import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 import {type QueryOutcome, runQuery} from '../../query/run.js'
 
+/** SQL is text people write: a --file larger than this is not SQL. */
+const MAX_SQL_BYTES = 16 * 1024 * 1024
+
 export default class Query extends LabmeshCommand<typeof Query> {
   static override completions: Completions = {file: 'files', out: 'files', package: 'dirs'}
   static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
-  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file.`
+  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file. --out and --package write outside the workspace and the tables' folders only, a new file unless --force replaces a regular one.
+SQL that starts with a -- comment would read as a flag: put it after --, flags before: labmesh query --json -- $'-- report\\nSELECT 1'`
   static override examples = [
     `<%= config.bin %> <%= command.id %> "SELECT instrument, count(*) AS n FROM lab.plate_reader_measurement JOIN lab.files USING (file_id) GROUP BY ALL"`,
     `<%= config.bin %> <%= command.id %> "SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min" --param min=0.5 --out high.parquet`,
@@ -39,7 +44,11 @@ export default class Query extends LabmeshCommand<typeof Query> {
       options: OUTPUT_FORMATS,
       description: 'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension).',
     })(),
-    out: Flags.string({char: 'o', description: 'Write the whole result to this file.'}),
+    out: Flags.string({
+      char: 'o',
+      description: 'Write the whole result to this new file (never inside the workspace or a table folder).',
+    }),
+    force: Flags.boolean({description: 'Replace the file at --out if there is one (a regular file only).', dependsOn: ['out']}),
     limit: Flags.integer({default: 100, min: 1, description: 'Rows to show in the table view, and to return with --json.'}),
     package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
     'package-format': Flags.option({options: PACKAGE_FORMATS, description: "The package's data file format (default csv)."})(),
@@ -63,6 +72,7 @@ export default class Query extends LabmeshCommand<typeof Query> {
     const principal = asPrincipal(this.flags.as, backend)
     const engine = queryEngineOf(backend, this.flags.engine)
     const profile = this.profile()
+    const safeOutput = await SafeOutput.forBackend(backend, {force: this.flags.force})
     // No spinner over rows streaming to the same terminal.
     const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
       runQuery(engine, {
@@ -71,6 +81,7 @@ export default class Query extends LabmeshCommand<typeof Query> {
         limit: this.flags.limit,
         stdout: process.stdout,
         origin: {backend: backend.name, profile: profile.name, generator: `labmesh ${this.config.version}`},
+        safeOutput,
         onRows: hooks.onRows,
       }),
     )
@@ -86,7 +97,7 @@ export default class Query extends LabmeshCommand<typeof Query> {
     if (this.args.sql !== undefined && this.flags.file !== undefined)
       throw new LabmeshError('USAGE', 'give the SQL as an argument or with --file, not both')
     if (this.args.sql !== undefined) return this.args.sql
-    if (this.flags.file !== undefined) return readFile(this.flags.file, 'utf8')
+    if (this.flags.file !== undefined) return (await readInputFile(this.flags.file, MAX_SQL_BYTES)).toString('utf8')
     if (process.stdin.isTTY)
       throw new LabmeshError('USAGE', 'no SQL given', {
         suggestions: ['labmesh query "SELECT ..."', 'labmesh query --file query.sql', 'labmesh query < query.sql'],

@@ -1,5 +1,6 @@
-import {withConnection} from '../duckdb.js'
-import type {CatalogEntry} from '../../backends/types.js'
+import {quoteIdentifier, withConnection} from '../duckdb.js'
+import type {Backend, CatalogEntry, QueryValue, TableRef} from '../../backends/types.js'
+import {uniqueNames} from '../../output/unique-names.js'
 import {readerFeatures} from '../delta/protocol.js'
 import {typeName} from '../delta/schema.js'
 import type {DeltaTable} from '../delta/table.js'
@@ -45,11 +46,26 @@ export async function summarizeTable(entry: CatalogEntry, table: DeltaTable): Pr
   }
 }
 
-/** The first rows of a table, JSON-safe (integers as numbers or strings, dates as text). */
-export async function sampleRows(table: DeltaTable, limit: number): Promise<Record<string, unknown>[]> {
-  const sql = await table.scanSql()
-  return withConnection(async (connection) => {
-    const reader = await connection.runAndReadAll(`SELECT * FROM (${sql}) LIMIT $limit`, {limit})
-    return reader.getRowObjectsJson() as Record<string, unknown>[]
+/**
+ * The first rows of a table, read by the backend's query engine: under the same containment as any
+ * query, and with values JSON-safe as `query --json` gives them. A backend without one (aws, until
+ * Athena queries land) reads them from the files its lake storage resolves, which it keeps inside
+ * the table.
+ */
+export async function sampleRows(backend: Backend, ref: TableRef, table: DeltaTable, limit: number): Promise<Record<string, QueryValue>[]> {
+  const rows = Math.max(0, Math.trunc(limit))
+  if (!backend.query) {
+    const scan = await table.scanSql()
+    return withConnection(async (connection) => {
+      const reader = await connection.runAndReadAll(`SELECT * FROM (${scan}) LIMIT ${rows}`)
+      return reader.getRowObjectsJson() as Record<string, QueryValue>[]
+    })
+  }
+  const sql = `SELECT * FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)} LIMIT ${rows}`
+  return backend.query.query({sql}, async (result) => {
+    const keys = uniqueNames(result.columns.map((c) => c.name))
+    const rows: Record<string, QueryValue>[] = []
+    for await (const page of result) for (const row of page) rows.push(Object.fromEntries(keys.map((key, i) => [key, row[i]])))
+    return rows
   })
 }

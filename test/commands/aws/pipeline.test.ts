@@ -119,6 +119,70 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
     expect(local.json.error.message).to.include('aws backend')
   })
 
+  it('ingests and converts safely at once: two ingests of one folder, two converts, each file converted once', async () => {
+    const drop = ws.path('twice')
+    mkdirSync(drop, {recursive: true})
+    for (const source of CONVERTED_EXPORTS) writeFileSync(path.join(drop, path.basename(source)), readFileSync(source))
+    const ingests = await Promise.all([run(['ingest', drop, '--json']), run(['ingest', drop, '--json'])])
+    for (const ingest of ingests) {
+      expect(ingest.code, ingest.stderr).to.equal(0)
+      expect(ingest.json.failed).to.deep.equal([])
+    }
+    expect(ingests[0].json.ingested + ingests[1].json.ingested).to.equal(CONVERTED_EXPORTS.length)
+
+    // Claims in PostgreSQL: each raw file is converted by one run, with no CONFLICT failures.
+    const converts = await Promise.all([run(['convert', '--json']), run(['convert', '--json'])])
+    for (const convert of converts) {
+      expect(convert.code, convert.stderr).to.equal(0)
+      expect(convert.json.failed).to.deep.equal([])
+    }
+    expect(converts[0].json.converted + converts[1].json.converted).to.equal(CONVERTED_EXPORTS.length)
+    const engineered = (await run(['files', 'list', '--category', 'ENGINEERED', '--json'])).json.files.filter((f: any) =>
+      f.sourcePath.startsWith(drop),
+    )
+    expect(engineered).to.have.length(CONVERTED_EXPORTS.length)
+    const raw = (await run(['files', 'list', '--category', 'RAW', '--json'])).json.files.filter((f: any) => f.sourcePath.startsWith(drop))
+    expect(raw.map((f: any) => f.status)).to.deep.equal(CONVERTED_EXPORTS.map(() => 'converted'))
+  })
+
+  it('writes no output into the cache of lake files, and registers no table whose log names files outside it', async () => {
+    const [file] = (await run(['files', 'list', '--category', 'RAW', '--json'])).json.files
+    const before = readdirSync(ws.path('cache'), {recursive: true}).sort()
+    const got = await run(['files', 'get', file.fileId, '--out', ws.path('cache', 'lake-files'), '--json'])
+    expect(got.code).to.equal(4)
+    expect(got.json.error.code).to.equal('FORBIDDEN')
+    expect(got.json.error.message).to.include('the cache of lake files')
+    expect(readdirSync(ws.path('cache'), {recursive: true}).sort()).to.deep.equal(before)
+
+    // A log whose add action names another table's object: refused before Glue hears of it.
+    const facade = await testS3Facade(s3)
+    const outsider = `s3://${s3.bucket}/team/lake/lab/files/part-forged.parquet`
+    const commit = [
+      {protocol: {minReaderVersion: 1, minWriterVersion: 2}},
+      {
+        metaData: {
+          id: 'f0e6c4a2-0000-4000-8000-000000000001',
+          format: {provider: 'parquet', options: {}},
+          schemaString: JSON.stringify({type: 'struct', fields: [{name: 'v', type: 'long', nullable: true, metadata: {}}]}),
+          partitionColumns: [],
+          configuration: {},
+          createdTime: 1700000000000,
+        },
+      },
+      {add: {path: outsider, partitionValues: {}, size: 10, modificationTime: 1700000000000, dataChange: true}},
+    ]
+    await facade.put({
+      key: 'external/escaping/_delta_log/00000000000000000000.json',
+      body: Buffer.from(commit.map((action) => JSON.stringify(action)).join('\n') + '\n'),
+    })
+    facade.destroy()
+    const registered = await run(['catalog', 'register', 'shared.escaping', `s3://${s3.bucket}/external/escaping`, '--json'])
+    expect(registered.code).to.equal(6)
+    expect(registered.json.error.code).to.equal('INVALID_DATA')
+    expect(registered.json.error.message).to.include('outside the table')
+    expect(aws.tables.has('labmesh_shared/escaping')).to.equal(false)
+  })
+
   it('doctor checks every service, exits 5 naming the fix when one fails, and prints least-privilege policies', async () => {
     const healthy = await run(['doctor', '--json'])
     expect(healthy.code, healthy.stdout).to.equal(0)

@@ -147,4 +147,29 @@ describe('labmesh package pull and verify', function () {
     const notPackage = await ws.run(['package', 'verify', busy, '--json'])
     expect(notPackage.code).to.equal(3)
   })
+
+  it('pulls only outside the workspace and table folders, and --where must stay one condition', async () => {
+    for (const out of [path.join(measurements(), 'pkg'), path.join(ws.home, 'pkg')]) {
+      const refused = await ws.run(['package', 'pull', 'lab.files', '--out', out, '--json'])
+      expect(refused.code, out).to.equal(4)
+      expect(refused.json.error.code).to.equal('FORBIDDEN')
+    }
+    for (const where of ['1=1) UNION ALL SELECT * FROM lab.files WHERE (1=1', 'true) ORDER BY (1', '1); SELECT (1']) {
+      const injected = await ws.run(['package', 'pull', 'lab.files', '--out', ws.path('injected'), '--where', where, '--json'])
+      expect(injected.code, where).to.equal(6)
+      expect(injected.json.error.code, where).to.equal('INVALID_INPUT')
+    }
+    const honest = await ws.run([
+      'package',
+      'pull',
+      'lab.files',
+      '--out',
+      ws.path('honest'),
+      '--where',
+      'size > 0 -- trailing comment',
+      '--json',
+    ])
+    expect(honest.code, honest.stdout).to.equal(0)
+    expect(JSON.parse(readFileSync(path.join(ws.path('honest'), 'datapackage.json'), 'utf8')).labmesh.sql).to.include('size > 0')
+  })
 })

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {chmodSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 import Database from 'better-sqlite3'
@@ -158,6 +158,32 @@ describe('labmesh search', function () {
       expect(readdirSync(fresh).sort()).to.deep.equal(expectedNames.filter((n: string) => n !== expectedNames[1]))
     } finally {
       writeFileSync(object, original)
+    }
+    // Like files get: a different file of the same name is replaced only with --force, and only a regular file.
+    const forced = await ws.run(['search', 'glutamine', '--download', out, '--force', '--json'])
+    expect(forced.code, forced.stdout).to.equal(0)
+    expect(sha256(readFileSync(path.join(out, expectedNames[0])))).to.equal(sha256(readFileSync(path.join(CEDEX, expectedNames[0]))))
+    rmSync(path.join(out, expectedNames[1]))
+    symlinkSync(ws.path('precious.txt'), path.join(out, expectedNames[1]))
+    writeFileSync(ws.path('precious.txt'), 'keep')
+    const linked = await ws.run(['search', 'glutamine', '--download', out, '--force', '--json'])
+    expect(linked.json.download.failed.map((f: {code: string}) => f.code)).to.deep.equal(['INVALID_INPUT'])
+    expect(readFileSync(ws.path('precious.txt'), 'utf8')).to.equal('keep')
+    const inside = await ws.run(['search', 'glutamine', '--download', path.join(ws.home, 'lake'), '--json'])
+    expect(inside.code).to.equal(4)
+    expect(inside.json.error.code).to.equal('FORBIDDEN')
+  })
+
+  it('takes a query that starts with - after --, and refuses queries nested or long beyond the limits with exit 6', async () => {
+    const all = (await ws.run(['search', '', '--json'])).json.total
+    const negated = await ws.run(['search', '--json', '--', '-glutamine'])
+    expect(negated.code, negated.stdout).to.equal(0)
+    const glutamine = (await ws.run(['search', 'glutamine', '--json'])).json.total
+    expect(negated.json.total).to.equal(all - glutamine)
+    for (const query of [`${'('.repeat(3000)}a${')'.repeat(3000)}`, Array.from({length: 10_000}, () => 'NOT a*').join(' ')]) {
+      const refused = await ws.run(['search', query, '--json'])
+      expect(refused.code).to.equal(6)
+      expect(refused.json.error.code).to.equal('INVALID_INPUT')
     }
   })
 

@@ -214,13 +214,50 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
     },
 
     async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {
-      const updated = await db.query('UPDATE files SET status = $1, error_code = $2, error_message = $3 WHERE file_id = $4', [
-        status,
-        error?.code ?? null,
-        error?.message ?? null,
-        fileId,
-      ])
+      const updated = await db.query(
+        `UPDATE files SET status = $1, error_code = $2, error_message = $3, claim_owner = NULL, claim_expires_at = NULL
+         WHERE file_id = $4`,
+        [status, error?.code ?? null, error?.message ?? null, fileId],
+      )
       if (updated.rowCount === 0) throw notFound(fileId)
+    },
+
+    async claimFiles(fileIds, claim) {
+      if (fileIds.length === 0) return []
+      // One statement: a row another run claims meanwhile is re-checked after its lock, so only one run gets it.
+      const {rows} = await db.query<{file_id: string}>(
+        `UPDATE files SET status = 'converting', claim_owner = $1, claim_expires_at = $2
+         WHERE file_id = ANY($3) AND category = 'RAW' AND status = ANY($4) RETURNING file_id`,
+        [claim.owner, claim.expiresAt, fileIds, claim.from],
+      )
+      const claimed = new Set(rows.map((r) => r.file_id))
+      return fileIds.filter((id) => claimed.has(id))
+    },
+
+    async renewClaims(owner, expiresAt) {
+      await db.query("UPDATE files SET claim_expires_at = $1 WHERE claim_owner = $2 AND status = 'converting'", [expiresAt, owner])
+    },
+
+    async requeueFailed() {
+      const updated = await db.query(
+        "UPDATE files SET status = 'ingested', error_code = NULL, error_message = NULL WHERE category = 'RAW' AND status = 'failed'",
+      )
+      return updated.rowCount ?? 0
+    },
+
+    async claimOwners() {
+      const {rows} = await db.query<{owner: string}>('SELECT DISTINCT claim_owner AS owner FROM files WHERE claim_owner IS NOT NULL')
+      return rows.map((r) => r.owner)
+    },
+
+    async releaseClaims({owners, expiredBefore}) {
+      if (owners.length === 0 && !expiredBefore) return 0
+      const updated = await db.query(
+        `UPDATE files SET status = 'ingested', claim_owner = NULL, claim_expires_at = NULL
+         WHERE status = 'converting' AND (claim_owner = ANY($1) OR claim_expires_at < $2::timestamptz)`,
+        [owners, expiredBefore ?? null],
+      )
+      return updated.rowCount ?? 0
     },
 
     async recordConversions(conversions) {
@@ -232,7 +269,8 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
         )
         // The raw files' statuses in the same transaction: the triggers queue their changes with them.
         await client.query(
-          `UPDATE files f SET status = u.status, error_code = u.code, error_message = u.message
+          `UPDATE files f SET status = u.status, error_code = u.code, error_message = u.message,
+             claim_owner = NULL, claim_expires_at = NULL
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(file_id, status, code, message)
            WHERE f.file_id = u.file_id`,
           [

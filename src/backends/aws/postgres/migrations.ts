@@ -79,6 +79,12 @@ export const PG_MIGRATIONS: string[] = [
      command_line text NOT NULL
    );
    CREATE INDEX grant_audit_by_principal ON grant_audit (principal, id);`,
+  // Convert claims (src/convert/claims.ts): a raw file being converted is `converting`, held by one
+  // run (claim_owner) until its lease ends (claim_expires_at), so two runs never convert it both.
+  `ALTER TABLE files DROP CONSTRAINT files_status_check;
+   ALTER TABLE files ADD CONSTRAINT files_status_check CHECK (status IN ('ingested', 'converting', 'converted', 'failed'));
+   ALTER TABLE files ADD COLUMN claim_owner text, ADD COLUMN claim_expires_at timestamptz;
+   CREATE INDEX files_by_claim ON files (claim_owner) WHERE claim_owner IS NOT NULL;`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
