@@ -7,6 +7,7 @@ import {createLocalCatalog} from './catalog.js'
 import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
+import {createSqliteMonitoredPaths} from './monitored-paths.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
 import {createSqliteSavedSearches} from './saved-searches.js'
@@ -53,6 +54,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
+    monitoredPaths: createSqliteMonitoredPaths(db),
     query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
     async close() {
       if (db.open) db.close()

@@ -67,6 +67,28 @@ export const PG_MIGRATIONS: string[] = [
    CREATE TRIGGER files_insert_outbox AFTER INSERT ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
    CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
    CREATE TRIGGER labels_outbox AFTER INSERT OR DELETE ON labels FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();`,
+  // Monitored paths (`labmesh paths`) and the watcher's durable state per file (`labmesh watch`).
+  `CREATE TABLE monitored_paths (
+     name         text PRIMARY KEY,
+     settings     jsonb NOT NULL,
+     created_at   timestamptz NOT NULL,
+     last_scan_at timestamptz
+   );
+   CREATE TABLE watched_files (
+     path_name     text NOT NULL REFERENCES monitored_paths (name) ON DELETE CASCADE,
+     relative_path text NOT NULL,
+     size          bigint NOT NULL,
+     mtime_ms      double precision NOT NULL,
+     state         text NOT NULL CHECK (state IN ('pending', 'ingested', 'converted', 'failed', 'archived')),
+     attempts      integer NOT NULL,
+     retry_at      timestamptz,
+     file_id       text,
+     ingested_at   timestamptz,
+     error_code    text,
+     error_message text,
+     updated_at    timestamptz NOT NULL,
+     PRIMARY KEY (path_name, relative_path)
+   );`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
