@@ -47,10 +47,14 @@ export function newMonitoredPath(options: NewPathOptions): Omit<MonitoredPath, '
   }
   const archiveTo = options.archiveTo ? path.resolve(options.archiveTo) : null
   if (archiveTo && (inside(archiveTo, root) || inside(root, archiveTo))) {
-    throw new LabmeshError('INVALID_INPUT', `the archive folder ${archiveTo} and the monitored folder ${root} must not contain one another`, {
-      subject: archiveTo,
-      suggestions: ['archive to a folder beside the monitored one'],
-    })
+    throw new LabmeshError(
+      'INVALID_INPUT',
+      `the archive folder ${archiveTo} and the monitored folder ${root} must not contain one another`,
+      {
+        subject: archiveTo,
+        suggestions: ['archive to a folder beside the monitored one'],
+      },
+    )
   }
   if (options.archiveAfterMs !== undefined && !archiveTo) {
     throw new LabmeshError('USAGE', '--archive-after needs --archive-to', {suggestions: ['add --archive-to DIR']})

@@ -143,7 +143,9 @@ export class PathWatcher {
 
   /** Ingested files whose conversion is still to do (the durable queue of `--convert`). */
   toConvert(): {relativePath: string; fileId: string}[] {
-    return [...this.rows.values()].filter((r) => r.state === 'ingested' && r.fileId).map((r) => ({relativePath: r.relativePath, fileId: r.fileId!}))
+    return [...this.rows.values()]
+      .filter((r) => r.state === 'ingested' && r.fileId)
+      .map((r) => ({relativePath: r.relativePath, fileId: r.fileId!}))
   }
 
   /** Moves files ingested longer ago than the archive delay into the archive folder, keeping their relative path. */
@@ -194,7 +196,9 @@ export class PathWatcher {
     watcher.on('add', (file) => this.touched.add(toRelative(file)))
     watcher.on('change', (file) => this.touched.add(toRelative(file)))
     watcher.on('unlink', (file) => this.touched.add(toRelative(file)))
-    watcher.on('error', (error) => this.options.onEvent({event: 'watch.error', path: this.name, message: String((error as Error).message ?? error)}))
+    watcher.on('error', (error) =>
+      this.options.onEvent({event: 'watch.error', path: this.name, message: String((error as Error).message ?? error)}),
+    )
     await once(watcher, 'ready')
     this.watcher = watcher
     await this.scan(now)
@@ -252,7 +256,11 @@ export class PathWatcher {
   private goneMissing(): void {
     this.present = false
     void this.stop()
-    this.options.onEvent({event: 'path.missing', path: this.name, message: `${this.monitored.root} is not there; watching for it to come back`})
+    this.options.onEvent({
+      event: 'path.missing',
+      path: this.name,
+      message: `${this.monitored.root} is not there; watching for it to come back`,
+    })
   }
 
   private update(relativePath: string, change: Partial<WatchedFile>): void {

@@ -5,7 +5,12 @@ import type {WatchEvent} from './events.js'
 /** A delay in the largest unit that states it whole (7d, 36h, 90m, 45s), as `--archive-after` takes it. */
 function delay(ms: number | null): string {
   if (ms === null) return ''
-  for (const [unit, size] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000]] as const) if (ms % size === 0) return `${ms / size}${unit}`
+  for (const [unit, size] of [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`
   return `${ms / 1000}s`
 }
 
@@ -13,7 +18,14 @@ export function renderPaths(paths: MonitoredPath[]): string {
   if (paths.length === 0) return 'No monitored paths. Add one with `labmesh paths add <dir>`.'
   return renderTable(
     ['name', 'folder', 'host', 'stable', 'convert', 'archive to'],
-    paths.map((p) => [p.name, p.root, p.host, `${p.stableSeconds}s`, p.convert ? 'yes' : 'no', p.archiveTo ? `${p.archiveTo} after ${delay(p.archiveAfterMs)}` : '']),
+    paths.map((p) => [
+      p.name,
+      p.root,
+      p.host,
+      `${p.stableSeconds}s`,
+      p.convert ? 'yes' : 'no',
+      p.archiveTo ? `${p.archiveTo} after ${delay(p.archiveAfterMs)}` : '',
+    ]),
   )
 }
 
@@ -26,7 +38,12 @@ export function renderPath(p: MonitoredPath, status?: WatchPathStatus): string {
     ['include', p.include.join(', ')],
     ['exclude', p.exclude.join(', ')],
     ['labels', p.labels.map((l) => `${l.name}=${l.value}`).join(', ')],
-    ['metadata', Object.entries(p.metadata).map(([k, v]) => `${k}=${v}`).join(', ')],
+    [
+      'metadata',
+      Object.entries(p.metadata)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(', '),
+    ],
     ['stable for', `${p.stableSeconds}s`],
     ['since', p.since],
     ['convert', p.convert ? 'yes' : 'no'],

@@ -94,7 +94,14 @@ async function round(
     for (const file of result.files) {
       const relativePath = relative.get(file.sourcePath)!
       watcher.markIngested(relativePath, file.fileId!, new Date().toISOString())
-      onEvent({event: 'file.ingested', path: monitored.name, file: relativePath, fileId: file.fileId!, version: file.version, status: file.status})
+      onEvent({
+        event: 'file.ingested',
+        path: monitored.name,
+        file: relativePath,
+        fileId: file.fileId!,
+        version: file.version,
+        status: file.status,
+      })
     }
     for (const problem of result.failed) watcher.markFailed(relative.get(problem.path)!, {code: problem.code, message: problem.message})
     ingested = result.ingested

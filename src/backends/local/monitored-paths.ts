@@ -1,6 +1,14 @@
 import type {Database} from 'better-sqlite3'
 
-import {fileColumns, nameTaken, pathSettings, type PathSettings, toStatus, toWatchedFile, type WatchedFileRow} from '../../watch/stored-path.js'
+import {
+  fileColumns,
+  nameTaken,
+  pathSettings,
+  type PathSettings,
+  toStatus,
+  toWatchedFile,
+  type WatchedFileRow,
+} from '../../watch/stored-path.js'
 import type {MonitoredPath, MonitoredPathStore, WatchedFileState} from '../types.js'
 
 interface PathRow {

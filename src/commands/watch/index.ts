@@ -23,7 +23,10 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
   ]
   static override flags = {
     path: Flags.string({description: 'Watch only this monitored path (repeatable; default: every path of this machine).', multiple: true}),
-    'log-format': Flags.string({description: 'Log lines as text or JSON (default: text on a terminal, JSON otherwise).', options: ['text', 'json']}),
+    'log-format': Flags.string({
+      description: 'Log lines as text or JSON (default: text on a terminal, JSON otherwise).',
+      options: ['text', 'json'],
+    }),
     'rescan-interval': durationFlag({description: 'Walk each whole folder this often, for missed events.', default: 60_000}),
     'retry-delay': durationFlag({description: 'Wait after a file first fails; doubles with each failure.', default: 10_000}),
     attempts: Flags.integer({description: 'Failures of a file before it is reported failed and left alone.', default: 5, min: 1}),

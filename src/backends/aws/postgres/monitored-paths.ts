@@ -1,4 +1,12 @@
-import {fileColumns, nameTaken, pathSettings, type PathSettings, toStatus, toWatchedFile, type WatchedFileRow} from '../../../watch/stored-path.js'
+import {
+  fileColumns,
+  nameTaken,
+  pathSettings,
+  type PathSettings,
+  toStatus,
+  toWatchedFile,
+  type WatchedFileRow,
+} from '../../../watch/stored-path.js'
 import type {MonitoredPath, MonitoredPathStore, WatchedFileState} from '../../types.js'
 import type {Postgres} from './connection.js'
 
