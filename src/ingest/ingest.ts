@@ -84,7 +84,9 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
   }
   const collect = options.collectFiles ?? true
   const host = hostname()
-  const entries = options.files ? listed(options.files) : walkFiles(options.paths ?? [], {include: options.include, exclude: options.exclude})
+  const entries = options.files
+    ? listed(options.files)
+    : walkFiles(options.paths ?? [], {include: options.include, exclude: options.exclude})
 
   // Bytes of large files already reported while they uploaded, by path: a file's total is reported once.
   const streamed = new Map<string, number>()

@@ -47,6 +47,7 @@ export class PathWatcher {
   private realRoot = ''
   private lastScan = 0
   private scannedAt?: string
+  private flushing: Promise<void> = Promise.resolve()
 
   constructor(
     readonly monitored: MonitoredPath,
@@ -137,7 +138,10 @@ export class PathWatcher {
     this.options.onEvent({event: 'file.retry', path: this.name, file: relativePath, retryAt, ...error})
   }
 
-  markConverted(relativePath: string, error?: StageError): void {
+  /** A file's conversion done (or failed); ignored when the file changed meanwhile and its new content waits its turn. */
+  markConverted(relativePath: string, fileId: string, error?: StageError): void {
+    const row = this.rows.get(relativePath)
+    if (row?.state !== 'ingested' || row.fileId !== fileId) return
     this.update(relativePath, error ? {state: 'failed', error} : {state: 'converted', error: null})
   }
 
@@ -168,7 +172,14 @@ export class PathWatcher {
   }
 
   /** Saves what changed since the last flush; kept for the next flush if the database cannot be reached. */
-  async flush(): Promise<void> {
+  flush(): Promise<void> {
+    // One at a time: a later state of a file must never be overwritten by an earlier one still in flight.
+    const next = this.flushing.then(() => this.save())
+    this.flushing = next.catch(() => undefined)
+    return next
+  }
+
+  private async save(): Promise<void> {
     const dirty = [...this.dirty.values()]
     const forgotten = [...this.forgotten]
     this.dirty.clear()
@@ -180,7 +191,7 @@ export class PathWatcher {
       this.scannedAt = undefined
     } catch (error) {
       for (const row of dirty) if (!this.dirty.has(row.relativePath)) this.dirty.set(row.relativePath, row)
-      for (const relativePath of forgotten) this.forgotten.add(relativePath)
+      for (const relativePath of forgotten) if (!this.rows.has(relativePath)) this.forgotten.add(relativePath)
       throw error
     }
   }
