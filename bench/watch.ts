@@ -60,9 +60,17 @@ export default async function benchWatch(): Promise<void> {
       [...lastWrite].map(([name, at]) => (events.get(event)!.get(name)! - at) / 1000).sort((a, b) => a - b)
     const batchEnv = {...env, LABMESH_HOME: path.join(root, 'batch-home')}
     const ingest = await runCli(['ingest', drop, '--json'], batchEnv)
-    const convert = await runCli(['convert', '--json'], batchEnv)
-    const batchSeconds = ingest.seconds + convert.seconds
-
+    // `convert` is run until nothing is left: one run may stop after its first page of files.
+    let convertSeconds = 0
+    let converted = 0
+    for (let done = -1; done !== 0;) {
+      const convert = await runCli(['convert', '--json'], batchEnv)
+      done = (JSON.parse(convert.stdout) as {converted: number}).converted
+      converted += done
+      convertSeconds += convert.seconds
+    }
+    if (converted !== FILES) throw new Error(`the batch converted ${converted} of ${FILES} files`)
+    const batchSeconds = ingest.seconds + convertSeconds
     const table = new Table({head: ['stage', 'files', 'p50 s', 'p95 s', 'max s', `target p95 < ${STABLE_SECONDS + 2} s`]})
     for (const [stage, event] of [
       ['stored and searchable', 'file.ingested'],
@@ -82,7 +90,7 @@ export default async function benchWatch(): Promise<void> {
     console.log(table.toString())
     console.log(
       `Burst through watch (first write to last file converted): ${watchSeconds.toFixed(1)} s; the same files as one batch ` +
-        `(ingest ${ingest.seconds.toFixed(1)} s + convert ${convert.seconds.toFixed(1)} s, CLI start-up included): ${batchSeconds.toFixed(1)} s; ` +
+        `(ingest ${ingest.seconds.toFixed(1)} s + convert ${convertSeconds.toFixed(1)} s, CLI start-up included): ${batchSeconds.toFixed(1)} s; ` +
         `watch / (batch + stable interval) = ${(watchSeconds / (batchSeconds + STABLE_SECONDS)).toFixed(2)}.`,
     )
   } finally {
