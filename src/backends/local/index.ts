@@ -6,6 +6,7 @@ import type {Backend, Lake} from '../types.js'
 import {createLocalCatalog} from './catalog.js'
 import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
+import {createSqliteGrantStore} from './grant-store.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createSqliteMonitoredPaths} from './monitored-paths.js'
 import {createLocalObjectStore} from './object-store.js'
@@ -37,8 +38,10 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
-  const catalog = createLocalCatalog(db, layout.lake)
+  const catalog = createLocalCatalog(db, layout)
   const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
+  const grants = createSqliteGrantStore(db)
+  const duckdb = createDuckDbQueryEngine({lake, grants, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')})
   return {
     name: 'local',
     capabilities: {
@@ -47,6 +50,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       timeTravel: true,
       exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],
       searchRanking: 'bm25',
+      queryAsPrincipal: true,
     },
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
@@ -54,8 +58,10 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
+    query: duckdb,
+    queryEngines: {duckdb},
+    grants,
     monitoredPaths: createSqliteMonitoredPaths(db),
-    query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
     async close() {
       if (db.open) db.close()
     },

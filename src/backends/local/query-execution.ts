@@ -5,7 +5,7 @@ import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from
 
 import {LabmeshError} from '../../errors.js'
 import {tableSuggestions} from '../../lake/catalog/table-ref.js'
-import type {ExportFormat, ExportTarget, Lake, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
+import type {ExportFormat, ExportTarget, GrantStore, Lake, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
 import {quoteLiteral} from '../../lake/duckdb.js'
 import {openQuerySession, type QuerySession} from './query-session.js'
 import {leadingToken, withoutTerminator} from './query-sql.js'
@@ -24,6 +24,8 @@ export interface DuckDbQueryEngineOptions {
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
   tempDir: string
+  /** The grants a request's `principal` is held to. */
+  grants?: GrantStore
 }
 
 interface CheckedStatement {
@@ -45,7 +47,15 @@ const PROGRESS_INTERVAL_MS = 250
 
 function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable?: string): Promise<QuerySession> {
   if (request.signal?.aborted) return Promise.reject(cancelled())
-  return openQuerySession({lake: options.lake, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
+  return openQuerySession({
+    lake: options.lake,
+    lakeRoot: options.lakeRoot,
+    tempDir: options.tempDir,
+    asOf: request.asOf,
+    writable,
+    principal: request.principal,
+    grants: options.grants,
+  })
 }
 
 export async function runStatement<T>(
@@ -275,7 +285,8 @@ function queryError(error: unknown, session: QuerySession, request: QueryRequest
   }
   const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message)
   if (missing) {
-    const name = missing[1]
+    // DuckDB quotes the name when its schema is missing too (a database whose every table is unreadable).
+    const name = missing[1].replace(/^"(.*)"$/, '$1')
     const broken = [...session.unreadable].find(([table]) => table === name || table.endsWith(`.${name}`))
     if (broken) return broken[1]
     return new LabmeshError('NOT_FOUND', message, {cause: error, subject: name, suggestions: tableSuggestions(session.tables, name)})

@@ -7,8 +7,8 @@ import type {TestWorkspace} from '../../support/cli.js'
 import {CONVERTED_EXPORTS} from '../../support/converted-workspace.js'
 import type {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
 import {testS3Facade} from '../../support/aws/clients.js'
-import {type AwsTestProfile, startAwsTestProfile} from '../../support/aws/profile.js'
 import type {TestS3} from '../../support/aws/s3-server.js'
+import {type AwsWorkspace, startAwsWorkspace, TEST_KMS_ARN} from '../../support/aws/workspace.js'
 import {DELTA_TABLES} from '../../support/testdata.js'
 
 /**
@@ -22,14 +22,16 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
   let aws: AwsEndpoint
   let ws: TestWorkspace
   let env: Record<string, string>
-  let profile: AwsTestProfile | undefined
-  const run = (args: string[]) => ws.run([...args, '--profile', 'prod'], {env})
+  let run: AwsWorkspace['run']
+  let workspace: AwsWorkspace | undefined
 
   before(async () => {
-    profile = await startAwsTestProfile()
-    ;({s3, aws, ws, env} = profile)
+    workspace = await startAwsWorkspace()
+    ;({s3, aws, ws, env, run} = workspace)
   })
-  after(async () => profile?.stop())
+  after(async () => {
+    await workspace?.stop()
+  })
 
   it('stores every raw file once, SSE-KMS with the profile key and its sha256 checksum, created only if absent', async () => {
     const ingested = await run(['ingest', ...CONVERTED_EXPORTS, '--json'])
@@ -134,10 +136,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
       node: 'ok',
     })
 
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Disabled',
-    })
+    aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Disabled'})
     s3.settings.versioning = 'Suspended'
     try {
       const failing = await run(['doctor', '--json'])
@@ -148,10 +147,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
       expect(byName.get('versioning')).to.include({status: 'warn'})
       expect(byName.get('versioning').fix).to.include('put-bucket-versioning')
     } finally {
-      aws.keys.set('alias/labmesh-test', {
-        arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-        state: 'Enabled',
-      })
+      aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Enabled'})
       s3.settings.versioning = 'Enabled'
     }
 

@@ -5,7 +5,7 @@ import {expect} from 'chai'
 
 import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/connection.js'
 import {createPostgresMetadataStore} from '../../../src/backends/aws/postgres/metadata-store.js'
-import {type AwsTestProfile, startAwsTestProfile} from '../../support/aws/profile.js'
+import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
 import {INSTRUMENTS} from '../../support/testdata.js'
 import {RunningWatcher} from '../../support/watcher.js'
 
@@ -19,13 +19,13 @@ const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(b
  */
 describe('labmesh watch (aws backend: S3 protocol and PostgreSQL)', function () {
   this.timeout(300_000)
-  let profile: AwsTestProfile
+  let profile: AwsWorkspace
   let db: Postgres
   let watcher: RunningWatcher | undefined
-  const run = (args: string[]) => profile.ws.run([...args, '--profile', 'prod'], {env: profile.env})
+  const run = (args: string[]) => profile.run(args)
 
   before(async () => {
-    profile = await startAwsTestProfile()
+    profile = await startAwsWorkspace()
     db = await openPostgres({url: profile.databaseUrl})
   })
   after(async () => {

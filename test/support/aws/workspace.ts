@@ -1,33 +1,35 @@
 import {expect} from 'chai'
 
-import {TestWorkspace} from '../cli.js'
+import {type CliResult, TestWorkspace} from '../cli.js'
 import {AwsEndpoint} from './aws-endpoint.js'
 import {PG_PASSWORD, testDatabase} from './postgres.js'
 import {TestS3} from './s3-server.js'
 
-/**
- * An aws profile named `prod` for CLI tests: the real S3 protocol (s3rver behind the recording
- * proxy), a real PostgreSQL database of its own, and Glue, STS, KMS and Athena answered by the
- * recording endpoint, all on loopback.
- */
-export interface AwsTestProfile {
+export const TEST_KMS_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab'
+
+/** A workspace whose profile `prod` is the aws backend over the test services. */
+export interface AwsWorkspace {
+  ws: TestWorkspace
   s3: TestS3
   aws: AwsEndpoint
-  ws: TestWorkspace
-  /** The environment the CLI needs: endpoints, the database password, a cache folder. */
+  /** Environment that points the SDK and PostgreSQL at the test services. */
   env: Record<string, string>
   /** The metadata database's URL, password included (tests only). */
   databaseUrl: string
+  /** Runs the built CLI with `--profile prod`. */
+  run(args: string[]): Promise<CliResult>
   stop(): Promise<void>
 }
 
-export async function startAwsTestProfile(): Promise<AwsTestProfile> {
+/**
+ * The aws backend as a user sets it up (`labmesh init --backend aws`), over the real S3 protocol
+ * (s3rver behind the recording proxy), a real PostgreSQL database of its own, and Glue, STS, KMS
+ * and Athena answered by the recording endpoint.
+ */
+export async function startAwsWorkspace(): Promise<AwsWorkspace> {
   const s3 = await new TestS3().start()
   const aws = await new AwsEndpoint().start()
-  aws.keys.set('alias/labmesh-test', {
-    arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-    state: 'Enabled',
-  })
+  aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Enabled'})
   const db = await testDatabase()
   const ws = new TestWorkspace()
   const env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
@@ -57,11 +59,12 @@ export async function startAwsTestProfile(): Promise<AwsTestProfile> {
   )
   expect(init.code, init.stderr).to.equal(0)
   return {
+    ws,
     s3,
     aws,
-    ws,
     env,
     databaseUrl: db.url,
+    run: (args) => ws.run([...args, '--profile', 'prod'], {env}),
     async stop() {
       await s3.stop()
       await aws.stop()
