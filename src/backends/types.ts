@@ -422,6 +422,90 @@ export interface SavedSearchStore {
   list(): Promise<SavedSearch[]>
 }
 
+/** A folder ingested by itself (`labmesh paths add`, then `labmesh watch`): what to pick up there and what to do with it. */
+export interface MonitoredPath {
+  name: string
+  /** The folder, absolute, on `host`. */
+  root: string
+  /** The machine whose folder it is: a path names a place on one machine. */
+  host: string
+  /** Path template applied to paths relative to `root`. */
+  template: string | null
+  include: string[]
+  exclude: string[]
+  labels: Label[]
+  metadata: Record<string, string>
+  /** A file is taken once its size and modification time have not changed for this long. */
+  stableSeconds: number
+  /** Files last modified before this time (ISO 8601) are left alone. */
+  since: string | null
+  /** Convert (and so index and tabulate) each file once ingested. */
+  convert: boolean
+  /** Move files here (keeping their relative path) `archiveAfterMs` after they were ingested. */
+  archiveTo: string | null
+  archiveAfterMs: number | null
+  createdAt: string
+}
+
+/**
+ * Where a watched file stands: pending (seen, waiting to be stable or for its next attempt),
+ * ingested, converted, failed (attempts used up, or its conversion failed), archived.
+ */
+export type WatchedFileState = 'pending' | 'ingested' | 'converted' | 'failed' | 'archived'
+
+/** The watch state of one file of a monitored path, kept in the backend's database so a restart resumes it. */
+export interface WatchedFile {
+  pathName: string
+  /** Relative to the monitored path's root, with `/` separators. */
+  relativePath: string
+  /** The size and modification time the state is about; a file that changes starts over. */
+  size: number
+  mtimeMs: number
+  state: WatchedFileState
+  /** Failed attempts at ingesting this content. */
+  attempts: number
+  /** When a pending file that failed is tried again (ISO 8601). */
+  retryAt: string | null
+  fileId: string | null
+  ingestedAt: string | null
+  error: StageError | null
+  updatedAt: string
+}
+
+/** What `labmesh watch status` shows for one monitored path. */
+export interface WatchPathStatus {
+  name: string
+  root: string
+  seen: number
+  pending: number
+  ingested: number
+  converted: number
+  failed: number
+  archived: number
+  /** When the watcher last walked the whole folder (ISO 8601), null before its first scan. */
+  lastScanAt: string | null
+  lastError: {relativePath: string; code: string; message: string; at: string} | null
+}
+
+/** Monitored paths and their watch state (SQLite locally, PostgreSQL on AWS). */
+export interface MonitoredPathStore {
+  /** CONFLICT when the name is taken. */
+  add(path: Omit<MonitoredPath, 'createdAt'>): Promise<MonitoredPath>
+  get(name: string): Promise<MonitoredPath | undefined>
+  list(): Promise<MonitoredPath[]>
+  /** Removes a path and its watch state; false when there was none. */
+  remove(name: string): Promise<boolean>
+  /** The watch state of every file of a path. */
+  files(pathName: string): Promise<WatchedFile[]>
+  /** Writes these files' states (inserted or replaced) in one transaction. */
+  saveFiles(files: WatchedFile[]): Promise<void>
+  /** Forgets files that are gone from the folder. */
+  forgetFiles(pathName: string, relativePaths: string[]): Promise<void>
+  markScanned(pathName: string, at: string): Promise<void>
+  /** Per path, the counts of its files by state and its latest error. */
+  status(): Promise<WatchPathStatus[]>
+}
+
 /** Who made a change, and the command line that made it: recorded with every change to grants and tags. */
 export interface AuditContext {
   /** `user@host` locally; an API key's principal when the change comes through the API. */
@@ -584,6 +668,8 @@ export interface Backend {
   accessPolicies?(): Promise<Record<AccessRole, object>>
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
+  /** Monitored paths and the watcher's durable state. */
+  readonly monitoredPaths?: MonitoredPathStore
   /** SQL over the catalog's tables (the query stage): the backend's own engine. */
   readonly query?: QueryEngine
   /** Grants and tags (catalog share). */

@@ -9,10 +9,13 @@ import {type ErrorCode, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
 import type {PathTemplate} from './path-template.js'
 import {readHead, sniffInstrument} from './sniff.js'
-import {type FoundFile, walkFiles} from './walk.js'
+import {type FoundFile, type WalkEntry, walkFiles} from './walk.js'
 
 export interface IngestOptions {
-  paths: string[]
+  /** Files and folders to walk... */
+  paths?: string[]
+  /** ...or files already found (the watcher's stable files), relative paths as the template sees them. */
+  files?: FoundFile[]
   template?: PathTemplate
   labels?: Label[]
   metadata?: Record<string, string>
@@ -81,7 +84,9 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
   }
   const collect = options.collectFiles ?? true
   const host = hostname()
-  const entries = walkFiles(options.paths, {include: options.include, exclude: options.exclude})
+  const entries = options.files
+    ? listed(options.files)
+    : walkFiles(options.paths ?? [], {include: options.include, exclude: options.exclude})
 
   // Bytes of large files already reported while they uploaded, by path: a file's total is reported once.
   const streamed = new Map<string, number>()
@@ -152,6 +157,10 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
   result.files.sort((a, b) => a.sourcePath.localeCompare(b.sourcePath))
   result.failed.sort((a, b) => a.path.localeCompare(b.path))
   return result
+}
+
+async function* listed(files: FoundFile[]): AsyncGenerator<WalkEntry> {
+  yield* files
 }
 
 function record(result: IngestResult, outcome: FileOutcome, collect: boolean): void {

@@ -18,6 +18,7 @@ import {profilePolicy} from './iam-policy.js'
 import {createS3ObjectStore} from './object-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
+import {createPostgresMonitoredPaths} from './postgres/monitored-paths.js'
 import {createPostgresSavedSearches} from './postgres/saved-searches.js'
 import {S3Facade} from './s3.js'
 import {S3LakeStorage} from './s3-lake-storage.js'
@@ -88,6 +89,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
+    monitoredPaths: createPostgresMonitoredPaths(postgres),
     grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),

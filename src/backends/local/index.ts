@@ -10,6 +10,7 @@ import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
 import {createSqliteGrantStore} from './grant-store.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
+import {createSqliteMonitoredPaths} from './monitored-paths.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
 import {createSqliteSavedSearches} from './saved-searches.js'
@@ -72,6 +73,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     query: duckdb,
     queryEngines: {duckdb},
     grants,
+    monitoredPaths: createSqliteMonitoredPaths(db),
     async close() {
       if (db.open) db.close()
     },

@@ -208,6 +208,28 @@ export const MIGRATIONS: string[] = [
    CREATE TRIGGER labels_delete_outbox AFTER DELETE ON labels BEGIN
      INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = old.file_id;
    END;`,
+  // Monitored paths (`labmesh paths`) and the watcher's durable state per file (`labmesh watch`).
+  `CREATE TABLE monitored_paths (
+     name         TEXT PRIMARY KEY,
+     settings     TEXT NOT NULL,
+     created_at   TEXT NOT NULL,
+     last_scan_at TEXT
+   );
+   CREATE TABLE watched_files (
+     path_name     TEXT NOT NULL REFERENCES monitored_paths (name) ON DELETE CASCADE,
+     relative_path TEXT NOT NULL,
+     size          INTEGER NOT NULL,
+     mtime_ms      REAL NOT NULL,
+     state         TEXT NOT NULL CHECK (state IN ('pending', 'ingested', 'converted', 'failed', 'archived')),
+     attempts      INTEGER NOT NULL,
+     retry_at      TEXT,
+     file_id       TEXT,
+     ingested_at   TEXT,
+     error_code    TEXT,
+     error_message TEXT,
+     updated_at    TEXT NOT NULL,
+     PRIMARY KEY (path_name, relative_path)
+   );`,
 ]
 
 export function migrate(db: Database): void {

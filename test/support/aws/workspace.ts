@@ -14,6 +14,8 @@ export interface AwsWorkspace {
   aws: AwsEndpoint
   /** Environment that points the SDK and PostgreSQL at the test services. */
   env: Record<string, string>
+  /** The metadata database's URL, password included (tests only). */
+  databaseUrl: string
   /** Runs the built CLI with `--profile prod`. */
   run(args: string[]): Promise<CliResult>
   stop(): Promise<void>
@@ -61,6 +63,7 @@ export async function startAwsWorkspace(): Promise<AwsWorkspace> {
     s3,
     aws,
     env,
+    databaseUrl: db.url,
     run: (args) => ws.run([...args, '--profile', 'prod'], {env}),
     async stop() {
       await s3.stop()

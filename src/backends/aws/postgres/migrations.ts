@@ -85,6 +85,28 @@ export const PG_MIGRATIONS: string[] = [
    ALTER TABLE files ADD CONSTRAINT files_status_check CHECK (status IN ('ingested', 'converting', 'converted', 'failed'));
    ALTER TABLE files ADD COLUMN claim_owner text, ADD COLUMN claim_expires_at timestamptz;
    CREATE INDEX files_by_claim ON files (claim_owner) WHERE claim_owner IS NOT NULL;`,
+  // Monitored paths (`labmesh paths`) and the watcher's durable state per file (`labmesh watch`).
+  `CREATE TABLE monitored_paths (
+     name         text PRIMARY KEY,
+     settings     jsonb NOT NULL,
+     created_at   timestamptz NOT NULL,
+     last_scan_at timestamptz
+   );
+   CREATE TABLE watched_files (
+     path_name     text NOT NULL REFERENCES monitored_paths (name) ON DELETE CASCADE,
+     relative_path text NOT NULL,
+     size          bigint NOT NULL,
+     mtime_ms      double precision NOT NULL,
+     state         text NOT NULL CHECK (state IN ('pending', 'ingested', 'converted', 'failed', 'archived')),
+     attempts      integer NOT NULL,
+     retry_at      timestamptz,
+     file_id       text,
+     ingested_at   timestamptz,
+     error_code    text,
+     error_message text,
+     updated_at    timestamptz NOT NULL,
+     PRIMARY KEY (path_name, relative_path)
+   );`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
