@@ -5,7 +5,7 @@ import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
 import {readObject} from '../files/read-object.js'
-import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
+import {type BatchWrite, type ConvertedDocument, LAB_DATABASE, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
 
 export interface ConvertOptions {
@@ -112,10 +112,16 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
     await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
     return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
   }
+  let written: BatchWrite
   try {
-    await writeConvertedBatch(backend, batch, {reconvert})
+    written = await writeConvertedBatch(backend, batch, {reconvert})
   } catch (error) {
     return Promise.all(batch.map((item) => fail(item, error)))
+  }
+  // After the commit: the Delta log, not the workspace database, holds the change, so the event
+  // follows it (a crash in between loses this one notice; the rows are in the table).
+  for (const table of written.tables) {
+    await backend.events?.record('table.updated', {table: `${LAB_DATABASE}.${table.table}`, version: table.version, rows: table.rows})
   }
   return Promise.all(
     batch.map(async (item): Promise<ConvertOutcome> => {

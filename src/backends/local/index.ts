@@ -6,6 +6,8 @@ import type {Backend, Lake} from '../types.js'
 import {createLocalCatalog} from './catalog.js'
 import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
+import {createSqliteEventStore} from './event-store.js'
+import {createSqliteKeyStore} from './key-store.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
@@ -53,6 +55,8 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
+    keys: createSqliteKeyStore(db),
+    events: createSqliteEventStore(db),
     query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
     async close() {
       if (db.open) db.close()

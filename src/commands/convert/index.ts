@@ -43,6 +43,7 @@ A file that fails is marked failed with the reason; the rest go on and the exit 
       spinner.stop()
     }
     await this.syncFilesTable()
+    await this.deliverWebhooks()
     if (!this.jsonEnabled()) this.log(renderConvertResult(result))
     if (result.failed.length > 0) this.failBatch()
     return result
