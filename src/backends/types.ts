@@ -232,7 +232,8 @@ export interface QueryRequest {
   asOf?: Record<string, TableVersion>
   /**
    * Only these tables exist for the statement (`db.table` or `db.*`; an API key's tables), and
-   * no other table's files can be read. Absent: every table of the catalog.
+   * no other table's files can be read. Absent: every table of the catalog. An engine that cannot
+   * hold a statement to them must refuse the request (UNSUPPORTED), never run it over every table.
    */
   tables?: string[]
   /** Aborting cancels the running statement. */

@@ -9,6 +9,8 @@ import {createGlueCatalog} from './glue-catalog.js'
 import {GlueFacade} from './glue.js'
 import {profilePolicy} from './iam-policy.js'
 import {createS3ObjectStore} from './object-store.js'
+import {createPostgresEventStore} from './postgres/event-store.js'
+import {createPostgresKeyStore} from './postgres/key-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
 import {createPostgresSavedSearches} from './postgres/saved-searches.js'
@@ -71,6 +73,8 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
+    keys: createPostgresKeyStore(postgres),
+    events: createPostgresEventStore(postgres),
     ...lake,
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {

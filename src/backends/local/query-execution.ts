@@ -45,7 +45,14 @@ const PROGRESS_INTERVAL_MS = 250
 
 function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable?: string): Promise<QuerySession> {
   if (request.signal?.aborted) return Promise.reject(cancelled())
-  return openQuerySession({lake: options.lake, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
+  return openQuerySession({
+    lake: options.lake,
+    lakeRoot: options.lakeRoot,
+    tempDir: options.tempDir,
+    asOf: request.asOf,
+    writable,
+    tables: request.tables,
+  })
 }
 
 export async function runStatement<T>(

@@ -6,6 +6,7 @@ import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 import type {Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
+import {tableAllowed} from '../../keys/keys.js'
 
 export interface QuerySessionOptions {
   lake: Lake
@@ -16,6 +17,8 @@ export interface QuerySessionOptions {
   asOf?: Record<string, TableVersion>
   /** The one file the session may write: an export's partial file. */
   writable?: string
+  /** Only these tables (`db.table`, `db.*`) exist, and only their folders are readable (QueryRequest.tables). */
+  tables?: string[]
 }
 
 /** A locked-down DuckDB database whose views are the catalog's tables. */
@@ -37,13 +40,15 @@ export interface QuerySession {
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {
-  const entries = await options.lake.catalog.list()
+  const only = options.tables
+  const entries = (await options.lake.catalog.list()).filter((e) => only === undefined || tableAllowed(only, e.database, e.table))
   const tables = entries.map((e) => `${e.database}.${e.table}`)
   const asOf = new Map<string, TableVersion>()
   for (const [name, version] of Object.entries(options.asOf ?? {})) {
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
-    await findTable(options.lake, ref)
+    if (only === undefined) await findTable(options.lake, ref)
+    else if (!tables.includes(`${ref.database}.${ref.table}`)) throw new LabmeshError('NOT_FOUND', `no table ${name} among the tables this query may read`, {subject: name})
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(
@@ -86,7 +91,9 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     await connection.run('SET enable_progress_bar_print = false')
     await connection.run('SET progress_bar_time = 0')
 
-    const readable = [...new Set([options.lakeRoot, ...entries.map((e) => e.location)])].map((dir) => path.resolve(dir) + path.sep)
+    // Restricted to some tables, the session may read their folders and nothing else of the lake.
+    const folders = only === undefined ? [options.lakeRoot, ...entries.map((e) => e.location)] : entries.map((e) => e.location)
+    const readable = [...new Set(folders)].map((dir) => path.resolve(dir) + path.sep)
     await connection.run(`SET allowed_directories = [${readable.map(quoteLiteral).join(', ')}]`)
     if (options.writable) await connection.run(`SET allowed_paths = [${quoteLiteral(options.writable)}]`)
     await connection.run('SET enable_external_access = false')
