@@ -9,6 +9,7 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   search: () => import('./search.js'),
   ingest: () => import('./ingest.js'),
   'ingest-s3': () => import('./ingest-s3.js'),
+  serve: () => import('./serve.js'),
 }
 
 const name = process.argv[2]

@@ -34,11 +34,20 @@ webhook deliveries go out and lab.files follows uploads in the background.`
 
   public async run(): Promise<ServeResult> {
     const {flags} = this
-    const tls = flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
+    const tls =
+      flags['tls-cert'] && flags['tls-key'] ? {cert: await readFile(flags['tls-cert']), key: await readFile(flags['tls-key'])} : undefined
     if (!isLoopbackHost(flags.host) && !tls && !flags['insecure-http']) {
-      throw new LabmeshError('USAGE', `--host ${flags.host} is reachable from other machines: API keys would cross the network in clear text`, {
-        suggestions: ['give --tls-cert and --tls-key', 'or --insecure-http when a TLS proxy sits in front', 'or keep the default --host 127.0.0.1'],
-      })
+      throw new LabmeshError(
+        'USAGE',
+        `--host ${flags.host} is reachable from other machines: API keys would cross the network in clear text`,
+        {
+          suggestions: [
+            'give --tls-cert and --tls-key',
+            'or --insecure-http when a TLS proxy sits in front',
+            'or keep the default --host 127.0.0.1',
+          ],
+        },
+      )
     }
     const backend = await this.backend()
     const [{buildServer}, {startBackgroundWork}] = await Promise.all([import('../server/app.js'), import('../server/background.js')])

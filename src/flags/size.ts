@@ -7,7 +7,9 @@ import {parseNumber} from '../search/values.js'
 export function parseSize(text: string, flag?: string): number {
   const bytes = parseNumber(text.trim(), {bytes: true})
   if (bytes === undefined || bytes <= 0 || !Number.isFinite(bytes)) {
-    throw new LabmeshError('USAGE', `${flag ? `--${flag} ` : ''}"${text}" is not a size`, {suggestions: ['a number of bytes, or with a unit: 512KiB, 10MB, 1GiB']})
+    throw new LabmeshError('USAGE', `${flag ? `--${flag} ` : ''}"${text}" is not a size`, {
+      suggestions: ['a number of bytes, or with a unit: 512KiB, 10MB, 1GiB'],
+    })
   }
   return Math.floor(bytes)
 }

@@ -165,7 +165,10 @@ async function ingestOne(
   onBytes: (bytes: number) => void,
 ): Promise<FileOutcome | {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}> {
   if (entry.size === 0) {
-    return {kind: 'failed', problem: {path: entry.sourcePath ?? entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
+    return {
+      kind: 'failed',
+      problem: {path: entry.sourcePath ?? entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'},
+    }
   }
   const modifiedAt = entry.mtime.toISOString()
   const sourcePath = entry.sourcePath ?? entry.path
@@ -283,7 +286,14 @@ export interface UploadOptions {
 /** Stores one uploaded file like ingest does a file on disk: same metadata, versions and labels; INVALID_DATA & co. when it cannot. */
 export async function ingestUpload(backend: Backend, options: UploadOptions): Promise<IngestedFile> {
   const {size, mtime} = await stat(options.spooled)
-  const entry: FoundFile = {kind: 'file', path: options.spooled, relativePath: options.sourcePath, size, mtime, sourcePath: options.sourcePath}
+  const entry: FoundFile = {
+    kind: 'file',
+    path: options.spooled,
+    relativePath: options.sourcePath,
+    size,
+    mtime,
+    sourcePath: options.sourcePath,
+  }
   const handled = await ingestOne(backend, entry, options.sourceHost, {...options, paths: [], checksum: true}, () => undefined)
   if ('record' in handled) {
     const [error] = await backend.metadata.insertFiles([handled.record])

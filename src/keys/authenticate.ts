@@ -73,5 +73,7 @@ export function requireScope(key: ApiKey, scope: ApiScope): void {
 }
 
 function unauthorized(message: string): LabmeshError {
-  return new LabmeshError('UNAUTHORIZED', message, {suggestions: ['send Authorization: Bearer lmk_<id>_<secret>; keys come from `labmesh keys create`']})
+  return new LabmeshError('UNAUTHORIZED', message, {
+    suggestions: ['send Authorization: Bearer lmk_<id>_<secret>; keys come from `labmesh keys create`'],
+  })
 }

@@ -23,7 +23,8 @@ export interface NewKeyOptions {
 /** Scopes as given (`files:read`, repeated or comma-separated), checked against API_SCOPES. */
 export function parseScopes(values: string[]): ApiScope[] {
   const scopes = [...new Set(values.flatMap((v) => v.split(',')).map((s) => s.trim().toLowerCase()))].filter(Boolean)
-  if (scopes.length === 0) throw new LabmeshError('USAGE', 'a key needs at least one --scope', {suggestions: [`scopes: ${API_SCOPES.join(', ')}`]})
+  if (scopes.length === 0)
+    throw new LabmeshError('USAGE', 'a key needs at least one --scope', {suggestions: [`scopes: ${API_SCOPES.join(', ')}`]})
   for (const scope of scopes) {
     if (!(API_SCOPES as readonly string[]).includes(scope)) {
       throw new LabmeshError('USAGE', `"${scope}" is not a scope`, {subject: scope, suggestions: [`scopes: ${API_SCOPES.join(', ')}`]})
@@ -76,7 +77,8 @@ export async function createKey(store: KeyStore, options: NewKeyOptions): Promis
 export async function rotateKey(store: KeyStore, keyId: string, graceMs: number, now = new Date()): Promise<IssuedKey> {
   const current = await findKey(store, keyId)
   const state = keyState(current, now)
-  if (state !== 'active') throw new LabmeshError('CONFLICT', `key ${current.keyId} is ${state}: create a new key instead`, {subject: current.keyId})
+  if (state !== 'active')
+    throw new LabmeshError('CONFLICT', `key ${current.keyId} is ${state}: create a new key instead`, {subject: current.keyId})
   const {token, secret} = newSecret(current.keyId)
   const key = await store.rotate(
     current.keyId,

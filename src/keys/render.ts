@@ -8,7 +8,16 @@ export function renderKeys(keys: ApiKey[], now = new Date()): string {
   if (keys.length === 0) return 'No API keys. Create one with `labmesh keys create --name NAME --scope search`.'
   return renderTable(
     ['id', 'name', 'scopes', 'tables', 'created', 'expires', 'last used', 'state'],
-    keys.map((k) => [k.keyId, k.name, k.scopes.join(' '), k.tables.join(' '), day(k.createdAt), day(k.expiresAt), day(k.lastUsedAt), keyState(k, now)]),
+    keys.map((k) => [
+      k.keyId,
+      k.name,
+      k.scopes.join(' '),
+      k.tables.join(' '),
+      day(k.createdAt),
+      day(k.expiresAt),
+      day(k.lastUsedAt),
+      keyState(k, now),
+    ]),
   )
 }
 

@@ -82,7 +82,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     openapi: {
       openapi: '3.1.0',
       info: {title: 'labmesh', version: LABMESH_VERSION, description: 'Files, search, tables, SQL and events of a labmesh lake.'},
-      components: {securitySchemes: {apiKey: {type: 'http', scheme: 'bearer', description: 'lmk_<id>_<secret> from `labmesh keys create`'}}},
+      components: {
+        securitySchemes: {apiKey: {type: 'http', scheme: 'bearer', description: 'lmk_<id>_<secret> from `labmesh keys create`'}},
+      },
       security: [{apiKey: []}],
     },
     // The page's routes are HTML for people, not part of the API.
@@ -96,11 +98,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     keyGenerator: rateLimitKey,
     allowList: (request) => request.url === '/healthz',
     errorResponseBuilder: (_request, context) =>
-      new LabmeshError('RATE_LIMITED', `too many requests: at most ${context.max} a minute; try again in ${Math.ceil(context.ttl / 1000)} s`),
+      new LabmeshError(
+        'RATE_LIMITED',
+        `too many requests: at most ${context.max} a minute; try again in ${Math.ceil(context.ttl / 1000)} s`,
+      ),
   })
 
   registerApiAuth(app, verifier)
-  app.get('/healthz', {schema: {tags: ['service'], security: [], response: {200: healthSchema}}}, async () => ({ok: true, version: LABMESH_VERSION}))
+  app.get('/healthz', {schema: {tags: ['service'], security: [], response: {200: healthSchema}}}, async () => ({
+    ok: true,
+    version: LABMESH_VERSION,
+  }))
   app.get('/openapi.json', {schema: {hide: true}}, async () => app.swagger())
   registerFileRoutes(app, options)
   registerQueryRoutes(app, options)

@@ -42,7 +42,8 @@ export function registerApiAuth(app: FastifyInstance, verifier: KeyVerifier): vo
     const scope = request.routeOptions.config?.scope
     if (scope === undefined || request.routeOptions.url?.startsWith('/v1/') !== true) return
     const token = bearerToken(request)
-    if (!token) throw new LabmeshError('UNAUTHORIZED', 'this route needs an API key', {suggestions: ['send Authorization: Bearer lmk_<id>_<secret>']})
+    if (!token)
+      throw new LabmeshError('UNAUTHORIZED', 'this route needs an API key', {suggestions: ['send Authorization: Bearer lmk_<id>_<secret>']})
     request.apiKey = await verifier.authenticate(token)
     requireScope(request.apiKey, scope)
   })

@@ -26,10 +26,13 @@ export function decodeCursor(query: string, cursor: string): PagePosition {
   if (parsed.q !== queryTag(query)) throw badCursor('it belongs to another query')
   if (typeof parsed.offset === 'number' && Number.isInteger(parsed.offset) && parsed.offset >= 0) return {offset: parsed.offset}
   const after = parsed.after
-  if (after && typeof after.ingestedAt === 'string' && typeof after.fileId === 'string') return {after: {ingestedAt: after.ingestedAt, fileId: after.fileId}}
+  if (after && typeof after.ingestedAt === 'string' && typeof after.fileId === 'string')
+    return {after: {ingestedAt: after.ingestedAt, fileId: after.fileId}}
   throw badCursor()
 }
 
 function badCursor(why = 'it is not one this server made'): LabmeshError {
-  return new LabmeshError('INVALID_INPUT', `the cursor is not valid: ${why}`, {suggestions: ['start again without a cursor, then follow nextCursor']})
+  return new LabmeshError('INVALID_INPUT', `the cursor is not valid: ${why}`, {
+    suggestions: ['start again without a cursor, then follow nextCursor'],
+  })
 }

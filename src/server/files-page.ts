@@ -42,7 +42,11 @@ export async function filesPage(backend: Backend, request: FilesPageRequest): Pr
     const page = files.slice(0, request.limit)
     const last = page.at(-1)
     const more = files.length > request.limit && last !== undefined
-    return {files: page, total: null, nextCursor: more ? encodeCursor(query, {after: {ingestedAt: last.ingestedAt, fileId: last.fileId}}) : null}
+    return {
+      files: page,
+      total: null,
+      nextCursor: more ? encodeCursor(query, {after: {ingestedAt: last.ingestedAt, fileId: last.fileId}}) : null,
+    }
   }
   const offset = position && 'offset' in position ? position.offset : 0
   const result = await searchIndexOf(backend).search(query === '' ? null : parseQuery(query), {

@@ -29,10 +29,12 @@ export function httpStatus(code: ErrorCode): number {
 /** Fastify's own errors (validation, body size, content type) as LabmeshErrors. */
 function fromFastify(error: FastifyError): LabmeshError {
   if (error.validation) return new LabmeshError('INVALID_INPUT', `request ${error.message}`, {cause: error})
-  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return new LabmeshError('TOO_LARGE', 'the request body is over the size limit', {cause: error})
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return new LabmeshError('TOO_LARGE', 'the request body is over the size limit', {cause: error})
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return new LabmeshError('INVALID_INPUT', error.message, {cause: error})
   if (error.statusCode === 429) return new LabmeshError('RATE_LIMITED', error.message, {cause: error})
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return new LabmeshError('INVALID_INPUT', error.message, {cause: error})
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+    return new LabmeshError('INVALID_INPUT', error.message, {cause: error})
   return toLabmeshError(error)
 }
 
@@ -57,7 +59,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  errorHandler(new LabmeshError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, {suggestions: ['see /openapi.json']}) as never, request, reply)
+  errorHandler(
+    new LabmeshError('NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`, {suggestions: ['see /openapi.json']}) as never,
+    request,
+    reply,
+  )
 }
 
 /** The JSON schema of error answers, for the OpenAPI document. */

@@ -45,7 +45,9 @@ export async function deliverDue(events: EventStore, options: DeliverOptions): P
       if (left <= 0) break
       const batch = await events.claimDue(now(), options.concurrency ?? 4, Math.min(timeoutMs, left) + LEASE_MARGIN_MS)
       if (batch.length === 0) break
-      const outcomes = await Promise.all(batch.map((delivery) => attempt(events, delivery, Math.min(timeoutMs, left), controller.signal, now, options)))
+      const outcomes = await Promise.all(
+        batch.map((delivery) => attempt(events, delivery, Math.min(timeoutMs, left), controller.signal, now, options)),
+      )
       for (const outcome of outcomes) summary[outcome]++
     }
     await events.prune(new Date(now().getTime() - (options.keepEventsMs ?? KEEP_EVENTS_MS)))

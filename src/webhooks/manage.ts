@@ -17,7 +17,8 @@ export interface AddWebhookOptions {
 /** Event types as given (repeated or comma-separated), checked. */
 export function parseEventTypes(values: string[]): EventType[] {
   const types = [...new Set(values.flatMap((v) => v.split(',')).map((s) => s.trim()))].filter(Boolean)
-  if (types.length === 0) throw new LabmeshError('USAGE', 'name the events to send with --events', {suggestions: [`events: ${EVENT_TYPES.join(', ')}`]})
+  if (types.length === 0)
+    throw new LabmeshError('USAGE', 'name the events to send with --events', {suggestions: [`events: ${EVENT_TYPES.join(', ')}`]})
   for (const type of types) {
     if (!(EVENT_TYPES as readonly string[]).includes(type)) {
       throw new LabmeshError('USAGE', `"${type}" is not an event`, {subject: type, suggestions: [`events: ${EVENT_TYPES.join(', ')}`]})
@@ -30,7 +31,9 @@ export function parseEventTypes(values: string[]): EventType[] {
 export async function addWebhook(events: EventStore, options: AddWebhookOptions): Promise<{webhook: Webhook; secret?: string}> {
   const url = checkWebhookUrl(options.url, Boolean(options.allowPrivate)).toString()
   if (options.secret !== undefined && options.secret.length < 16) {
-    throw new LabmeshError('USAGE', 'a webhook secret needs at least 16 characters', {suggestions: ['leave out --secret-from-env and labmesh makes one']})
+    throw new LabmeshError('USAGE', 'a webhook secret needs at least 16 characters', {
+      suggestions: ['leave out --secret-from-env and labmesh makes one'],
+    })
   }
   const made = options.secret === undefined ? `whsec_${randomBytes(24).toString('base64url')}` : undefined
   const webhook = await events.addWebhook({
@@ -50,17 +53,25 @@ export async function findWebhook(events: EventStore, idOrPrefix: string): Promi
   if (exact) return exact
   const matches = idOrPrefix.length >= 4 ? hooks.filter((w) => w.webhookId.startsWith(idOrPrefix)) : []
   if (matches.length === 1) return matches[0]
-  throw new LabmeshError(matches.length > 1 ? 'USAGE' : 'NOT_FOUND', matches.length > 1 ? `"${idOrPrefix}" matches ${matches.length} webhooks` : `no webhook ${idOrPrefix}`, {
-    subject: idOrPrefix,
-    suggestions: ['see them with `labmesh webhooks list`'],
-  })
+  throw new LabmeshError(
+    matches.length > 1 ? 'USAGE' : 'NOT_FOUND',
+    matches.length > 1 ? `"${idOrPrefix}" matches ${matches.length} webhooks` : `no webhook ${idOrPrefix}`,
+    {
+      subject: idOrPrefix,
+      suggestions: ['see them with `labmesh webhooks list`'],
+    },
+  )
 }
 
 /**
  * Sends a `webhook.test` delivery to one webhook now, outside the outbox: a way to check the
  * receiver and its signature check before real events flow.
  */
-export async function testWebhook(events: EventStore, idOrPrefix: string, timeoutMs = 10_000): Promise<SendResult & {deliveryId: string; webhookId: string}> {
+export async function testWebhook(
+  events: EventStore,
+  idOrPrefix: string,
+  timeoutMs = 10_000,
+): Promise<SendResult & {deliveryId: string; webhookId: string}> {
   const webhook = (await events.getWebhook((await findWebhook(events, idOrPrefix)).webhookId))!
   const deliveryId = `dlv_test_${randomBytes(8).toString('hex')}`
   const event: LabEvent = {

@@ -7,7 +7,14 @@ export function renderWebhooks(hooks: Webhook[]): string {
   if (hooks.length === 0) return 'No webhooks. Add one with `labmesh webhooks add https://... --events file.ingested`.'
   return renderTable(
     ['id', 'url', 'events', 'private targets', 'give up after', 'created'],
-    hooks.map((w) => [w.webhookId, w.url, w.events.join(' '), w.allowPrivate ? 'allowed' : 'refused', `${w.giveUpAfterSeconds / 3600}h`, at(w.createdAt)]),
+    hooks.map((w) => [
+      w.webhookId,
+      w.url,
+      w.events.join(' '),
+      w.allowPrivate ? 'allowed' : 'refused',
+      `${w.giveUpAfterSeconds / 3600}h`,
+      at(w.createdAt),
+    ]),
   )
 }
 

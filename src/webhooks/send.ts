@@ -64,7 +64,11 @@ export async function sendDelivery(options: SendOptions): Promise<SendResult> {
         // The receiver's answer is not needed: drain it so the socket is freed, but never keep much of it.
         response.resume()
         response.on('end', () =>
-          resolve(status >= 200 && status < 300 ? {ok: true, status, error: null} : {ok: false, status, error: `the receiver answered HTTP ${status}`}),
+          resolve(
+            status >= 200 && status < 300
+              ? {ok: true, status, error: null}
+              : {ok: false, status, error: `the receiver answered HTTP ${status}`},
+          ),
         )
         response.on('error', (error) => resolve({ok: false, status, error: error.message}))
       },

@@ -17,7 +17,10 @@ export function checkWebhookUrl(text: string, allowPrivate: boolean): URL {
   try {
     url = new URL(text)
   } catch {
-    throw new LabmeshError('USAGE', `"${text}" is not a URL`, {subject: text, suggestions: ['example: https://lims.example.com/hooks/labmesh']})
+    throw new LabmeshError('USAGE', `"${text}" is not a URL`, {
+      subject: text,
+      suggestions: ['example: https://lims.example.com/hooks/labmesh'],
+    })
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new LabmeshError('USAGE', `webhooks are sent over http or https only, not ${url.protocol}`, {subject: text})

@@ -50,7 +50,9 @@ function keysAndEventsContract(name: string, open: () => Promise<Stores>): void 
       expect(((await verifier.authenticate(wrong).catch((e: unknown) => e)) as LabmeshError).code).to.equal('UNAUTHORIZED')
       // The fast path remembers a checked secret's digest; a wrong one still fails after a right one was seen.
       expect(((await verifier.authenticate(wrong).catch((e: unknown) => e)) as LabmeshError).code).to.equal('UNAUTHORIZED')
-      expect(((await createKey(stores.keys, {name: 'x', scopes: ['root']}).catch((e: unknown) => e)) as LabmeshError).code).to.equal('USAGE')
+      expect(((await createKey(stores.keys, {name: 'x', scopes: ['root']}).catch((e: unknown) => e)) as LabmeshError).code).to.equal(
+        'USAGE',
+      )
     })
 
     it('revokes at once, expires on time, and keeps a rotated secret for its grace period only', async () => {
@@ -83,8 +85,20 @@ function keysAndEventsContract(name: string, open: () => Promise<Stores>): void 
 
     it('writes file events and their deliveries with the records, and leases each delivery to one sender', async () => {
       const start = await stores.events.lastSeq()
-      const hook = await stores.events.addWebhook({url: 'https://hooks.example.com/x', events: ['file.ingested', 'file.failed'], secret: 's'.repeat(20), allowPrivate: false, giveUpAfterSeconds: 3600})
-      const other = await stores.events.addWebhook({url: 'https://hooks.example.com/y', events: ['table.updated'], secret: 't'.repeat(20), allowPrivate: false, giveUpAfterSeconds: 3600})
+      const hook = await stores.events.addWebhook({
+        url: 'https://hooks.example.com/x',
+        events: ['file.ingested', 'file.failed'],
+        secret: 's'.repeat(20),
+        allowPrivate: false,
+        giveUpAfterSeconds: 3600,
+      })
+      const other = await stores.events.addWebhook({
+        url: 'https://hooks.example.com/y',
+        events: ['table.updated'],
+        secret: 't'.repeat(20),
+        allowPrivate: false,
+        giveUpAfterSeconds: 3600,
+      })
       const record = rawRecord('/drop/events.csv')
       await stores.metadata.insertFile(record)
       await stores.metadata.setStatus(record.fileId, 'failed', {code: 'INVALID_DATA', message: 'no plate'})
@@ -110,7 +124,9 @@ function keysAndEventsContract(name: string, open: () => Promise<Stores>): void 
       const later = new Date(due.getTime() + 31_000)
       const again = await stores.events.claimDue(later, 10, 30_000)
       expect(again.map((d) => d.deliveryId)).to.deep.equal([claimed[1].deliveryId, claimed[2].deliveryId])
-      expect((await stores.events.deliveries({state: 'delivered', limit: 10})).map((d) => d.deliveryId)).to.deep.equal([claimed[0].deliveryId])
+      expect((await stores.events.deliveries({state: 'delivered', limit: 10})).map((d) => d.deliveryId)).to.deep.equal([
+        claimed[0].deliveryId,
+      ])
       await stores.events.removeWebhook(other.webhookId)
       expect(await stores.events.pendingCount()).to.equal(1)
     })
@@ -135,5 +151,10 @@ keysAndEventsContract('SQLite', async () => {
 keysAndEventsContract('PostgreSQL', async () => {
   const db = await openPostgres({url: (await testDatabase()).url})
   await migrate(db)
-  return {keys: createPostgresKeyStore(db), events: createPostgresEventStore(db), metadata: createPostgresMetadataStore(db), close: () => db.close()}
+  return {
+    keys: createPostgresKeyStore(db),
+    events: createPostgresEventStore(db),
+    metadata: createPostgresMetadataStore(db),
+    close: () => db.close(),
+  }
 })

@@ -45,7 +45,11 @@ describe('labmesh serve: the REST API over HTTP', function () {
   const get = (route: string, token?: string, headers: Record<string, string> = {}): Promise<Response> =>
     fetch(server.url + route, {headers: {...(token ? bearer(token) : {}), ...headers}})
   const post = (route: string, token: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> =>
-    fetch(server.url + route, {method: 'POST', headers: {...bearer(token), 'content-type': 'application/json', ...headers}, body: JSON.stringify(body)})
+    fetch(server.url + route, {
+      method: 'POST',
+      headers: {...bearer(token), 'content-type': 'application/json', ...headers},
+      body: JSON.stringify(body),
+    })
 
   it('answers /healthz without a key', async () => {
     const response = await get('/healthz')
@@ -90,7 +94,11 @@ describe('labmesh serve: the REST API over HTTP', function () {
     expect(labels.status).to.equal(403)
     const query = await post('/v1/query', keys.search, {sql: 'SELECT 1'})
     expect(query.status).to.equal(403)
-    const upload = await fetch(`${server.url}/v1/files?path=a.csv`, {method: 'POST', headers: {...bearer(keys.read), 'content-type': 'application/octet-stream'}, body: 'a,b\n1,2\n'})
+    const upload = await fetch(`${server.url}/v1/files?path=a.csv`, {
+      method: 'POST',
+      headers: {...bearer(keys.read), 'content-type': 'application/octet-stream'},
+      body: 'a,b\n1,2\n',
+    })
     expect(upload.status).to.equal(403)
   })
 
@@ -102,7 +110,10 @@ describe('labmesh serve: the REST API over HTTP', function () {
     expect(page.total).to.equal(CONVERTED_EXPORTS.length)
     const seen = page.files.map((f) => f.fileId)
     while (page.nextCursor) {
-      const next = await get(`/v1/files?q=${encodeURIComponent('label.site:boston')}&category=RAW&limit=2&cursor=${page.nextCursor}`, keys.search)
+      const next = await get(
+        `/v1/files?q=${encodeURIComponent('label.site:boston')}&category=RAW&limit=2&cursor=${page.nextCursor}`,
+        keys.search,
+      )
       page = (await next.json()) as typeof page
       seen.push(...page.files.map((f) => f.fileId))
     }
@@ -122,7 +133,10 @@ describe('labmesh serve: the REST API over HTTP', function () {
     expect(listed.length).to.equal(CONVERTED_EXPORTS.length * 2)
 
     // A cursor of another query is refused, not silently applied.
-    const other = await get(`/v1/files?q=nanodrop&cursor=${(await (await get('/v1/files?q=label.site:boston&limit=1', keys.search)).json() as {nextCursor: string}).nextCursor}`, keys.search)
+    const other = await get(
+      `/v1/files?q=nanodrop&cursor=${((await (await get('/v1/files?q=label.site:boston&limit=1', keys.search)).json()) as {nextCursor: string}).nextCursor}`,
+      keys.search,
+    )
     expect(other.status).to.equal(400)
     const syntax = await get(`/v1/files?q=${encodeURIComponent('size<<1')}`, keys.search)
     expect(syntax.status).to.equal(400)
@@ -171,11 +185,23 @@ describe('labmesh serve: the REST API over HTTP', function () {
 
   it('stores uploads as ingest does (versions, metadata, labels), refuses oversized ones and bad paths, storing nothing', async () => {
     const upload = (query: string, body: Buffer | string, token = keys.write): Promise<Response> =>
-      fetch(`${server.url}/v1/files?${query}`, {method: 'POST', headers: {...bearer(token), 'content-type': 'application/octet-stream'}, body})
+      fetch(`${server.url}/v1/files?${query}`, {
+        method: 'POST',
+        headers: {...bearer(token), 'content-type': 'application/octet-stream'},
+        body,
+      })
     const bytes = readFileSync(CONVERTED_EXPORTS[3])
     const first = await upload('path=uploads/nanodrop.txt&metadata=project=alpha&label=site=lyon', bytes)
     expect(first.status, await first.clone().text()).to.equal(201)
-    const stored = (await first.json()) as {fileId: string; sha256: string; sourcePath: string; sourceHost: string; metadata: Record<string, string>; labels: unknown[]; version: number}
+    const stored = (await first.json()) as {
+      fileId: string
+      sha256: string
+      sourcePath: string
+      sourceHost: string
+      metadata: Record<string, string>
+      labels: unknown[]
+      version: number
+    }
     expect(stored.sha256).to.equal(createHash('sha256').update(bytes).digest('hex'))
     expect(stored.sourcePath).to.equal('uploads/nanodrop.txt')
     expect(stored.sourceHost).to.equal(`api:${parseToken(keys.write)!.keyId}`)
@@ -194,7 +220,11 @@ describe('labmesh serve: the REST API over HTTP', function () {
       const refused = await upload(`path=${encodeURIComponent(bad)}`, 'a,b\n')
       expect(refused.status, bad).to.equal(400)
     }
-    const notOctet = await fetch(`${server.url}/v1/files?path=x.csv`, {method: 'POST', headers: {...bearer(keys.write), 'content-type': 'text/plain'}, body: 'a'})
+    const notOctet = await fetch(`${server.url}/v1/files?path=x.csv`, {
+      method: 'POST',
+      headers: {...bearer(keys.write), 'content-type': 'text/plain'},
+      body: 'a',
+    })
     expect(notOctet.status).to.be.oneOf([400, 415])
     expect((await upload('path=empty.csv', '')).status).to.equal(422)
     expect((await backend.metadata.listFiles({allVersions: true})).length).to.equal(before)
@@ -202,7 +232,10 @@ describe('labmesh serve: the REST API over HTTP', function () {
 
   it('adds and removes labels', async () => {
     const id = fileIds.get('BMG Labtech format.CSV')!
-    const added = await post(`/v1/files/${id}/labels`, keys.write, {add: [{name: 'assay', value: 'elisa'}], remove: [{name: 'site', value: 'boston'}]})
+    const added = await post(`/v1/files/${id}/labels`, keys.write, {
+      add: [{name: 'assay', value: 'elisa'}],
+      remove: [{name: 'site', value: 'boston'}],
+    })
     expect(added.status).to.equal(200)
     expect(((await added.json()) as {labels: unknown[]}).labels).to.deep.equal([{name: 'assay', value: 'elisa'}])
     expect((await post(`/v1/files/${id}/labels`, keys.write, {add: [{name: 'bad/name', value: 'x'}]})).status).to.equal(400)
@@ -216,7 +249,10 @@ describe('labmesh serve: the REST API over HTTP', function () {
     const other = all.tables.map((t) => t.table).find((t) => t !== 'files')!
     expect(other).to.be.a('string')
 
-    const json = await post('/v1/query', keys.query, {sql: 'SELECT count(*) AS n FROM lab.files WHERE source_path LIKE $pattern', params: {pattern: '%.txt'}})
+    const json = await post('/v1/query', keys.query, {
+      sql: 'SELECT count(*) AS n FROM lab.files WHERE source_path LIKE $pattern',
+      params: {pattern: '%.txt'},
+    })
     expect(json.status, await json.clone().text()).to.equal(200)
     expect(json.headers.get('content-type')).to.match(/^application\/json/)
     const rows = (await json.json()) as {n: number}[]
@@ -243,7 +279,10 @@ describe('labmesh serve: the REST API over HTTP', function () {
     }
     expect((await post('/v1/query', keys.admin, {sql: `SELECT count(*) AS n FROM lab.${other}`})).status).to.equal(200)
     // A parameter stays a value: quotes in it do not end the string.
-    const injected = await post('/v1/query', keys.query, {sql: 'SELECT count(*) AS n FROM lab.files WHERE file_id = $id', params: {id: "x' OR '1'='1"}})
+    const injected = await post('/v1/query', keys.query, {
+      sql: 'SELECT count(*) AS n FROM lab.files WHERE file_id = $id',
+      params: {id: "x' OR '1'='1"},
+    })
     expect(Number(((await injected.json()) as {n: number}[])[0].n)).to.equal(0)
     expect((await post('/v1/query', keys.query, {sql: 'DROP TABLE lab.files'})).status).to.be.within(400, 499)
     expect((await post('/v1/query', keys.query, {sql: 'SELECT 1'}, {accept: 'image/png'})).status).to.equal(400)
@@ -298,7 +337,16 @@ describe('labmesh serve: the REST API over HTTP', function () {
     const result = await validator.validate(document as Parameters<Validator['validate']>[0])
     expect(result.valid, JSON.stringify(result.errors)).to.equal(true)
     expect(Object.keys(document.paths).sort()).to.deep.equal(
-      ['/healthz', '/v1/events', '/v1/files', '/v1/files/{id}', '/v1/files/{id}/content', '/v1/files/{id}/labels', '/v1/query', '/v1/tables'].sort(),
+      [
+        '/healthz',
+        '/v1/events',
+        '/v1/files',
+        '/v1/files/{id}',
+        '/v1/files/{id}/content',
+        '/v1/files/{id}/labels',
+        '/v1/query',
+        '/v1/tables',
+      ].sort(),
     )
   })
 
@@ -308,7 +356,11 @@ describe('labmesh serve: the REST API over HTTP', function () {
     expect(response.headers.get('content-type')).to.match(/^text\/event-stream/)
     const reader = response.body!.getReader()
     let text = ''
-    const uploaded = fetch(`${server.url}/v1/files?path=events/one.csv`, {method: 'POST', headers: {...bearer(keys.write), 'content-type': 'application/octet-stream'}, body: 'a,b\n1,2\n'})
+    const uploaded = fetch(`${server.url}/v1/files?path=events/one.csv`, {
+      method: 'POST',
+      headers: {...bearer(keys.write), 'content-type': 'application/octet-stream'},
+      body: 'a,b\n1,2\n',
+    })
     const {fileId} = (await (await uploaded).json()) as {fileId: string}
     while (!text.includes(fileId)) {
       const {value, done} = await reader.read()

@@ -10,7 +10,9 @@ import {CONVERTED_EXPORTS, convertedWorkspace} from '../support/converted-worksp
 import {keyWith, type RunningServer, startServer} from './support.js'
 
 /** Debian's chromium (installed by .ci/run), or the one CHROMIUM_PATH names. */
-const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string => Boolean(p && existsSync(p)))
+const CHROMIUM = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p): p is string =>
+  Boolean(p && existsSync(p)),
+)
 const SCREENSHOTS = path.resolve('reports', 'browser')
 
 /** The cookies of a Set-Cookie list, name -> value and attributes. */
@@ -55,7 +57,12 @@ describe('labmesh serve: the search page', function () {
     const cookieHeader = `labmesh_csrf=${csrf}`
 
     const form = (fields: Record<string, string>, cookie = cookieHeader): Promise<Response> =>
-      fetch(`${server.url}/session`, {method: 'POST', redirect: 'manual', headers: {'content-type': 'application/x-www-form-urlencoded', cookie}, body: new URLSearchParams(fields)})
+      fetch(`${server.url}/session`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: {'content-type': 'application/x-www-form-urlencoded', cookie},
+        body: new URLSearchParams(fields),
+      })
     expect((await form({key, csrf: 'wrong'.padEnd(32, 'x')})).status).to.equal(403)
     expect((await form({key, csrf}, '')).status).to.equal(403)
     const wrongKey = await form({key: key.slice(0, -2) + 'ff', csrf})
@@ -73,7 +80,12 @@ describe('labmesh serve: the search page', function () {
     expect(body).to.include('&lt;script&gt;alert(1)&lt;/script&gt;')
     expect(server.log()).to.not.include(key.split('_')[2])
 
-    const signOut = await fetch(`${server.url}/session/end`, {method: 'POST', redirect: 'manual', headers: {'content-type': 'application/x-www-form-urlencoded', cookie}, body: new URLSearchParams({csrf})})
+    const signOut = await fetch(`${server.url}/session/end`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {'content-type': 'application/x-www-form-urlencoded', cookie},
+      body: new URLSearchParams({csrf}),
+    })
     expect(signOut.status).to.equal(303)
     expect(cookies(signOut).get('labmesh_session')).to.match(/Expires=Thu, 01 Jan 1970/)
   })
@@ -89,7 +101,7 @@ describe('labmesh serve: the search page', function () {
   describe('in headless Chromium', function () {
     before(function () {
       if (!CHROMIUM) {
-        console.log('    SKIPPED: no Chromium found (install Debian\'s chromium, as .ci/run does, or set CHROMIUM_PATH)')
+        console.log("    SKIPPED: no Chromium found (install Debian's chromium, as .ci/run does, or set CHROMIUM_PATH)")
         this.skip()
       }
     })

@@ -18,7 +18,15 @@ export async function startServer(backend: Backend, options: Partial<ServerOptio
   const log = new PassThrough()
   let logged = ''
   log.on('data', (chunk: Buffer) => (logged += chunk.toString()))
-  const app = await buildServer({backend, registry: await ConverterRegistry.load(), uploadLimit: 1024 * 1024, rateLimit: 10_000, log, eventPollMs: 50, ...options})
+  const app = await buildServer({
+    backend,
+    registry: await ConverterRegistry.load(),
+    uploadLimit: 1024 * 1024,
+    rateLimit: 10_000,
+    log,
+    eventPollMs: 50,
+    ...options,
+  })
   const url = await app.listen({host: '127.0.0.1', port: 0})
   return {app, url, log: () => logged, close: () => app.close()}
 }

@@ -20,7 +20,10 @@ export function createSqliteEventStore(db: Database): EventStore {
     ),
     after: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
     lastSeq: db.prepare<[], {seq: number | null}>('SELECT max(seq) AS seq FROM events'),
-    addWebhook: db.prepare<unknown[], WebhookRow>(`INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at)
+    addWebhook: db.prepare<
+      unknown[],
+      WebhookRow
+    >(`INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at)
                                                   VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`),
     webhooks: db.prepare<[], WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, webhook_id'),
     webhook: db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE webhook_id = ?'),
@@ -76,7 +79,11 @@ export function createSqliteEventStore(db: Database): EventStore {
     async removeWebhook(webhookId) {
       return db.transaction(() => {
         const row = statements.webhook.get(webhookId)
-        if (!row) throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {subject: webhookId, suggestions: ['see them with `labmesh webhooks list`']})
+        if (!row)
+          throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {
+            subject: webhookId,
+            suggestions: ['see them with `labmesh webhooks list`'],
+          })
         statements.removePending.run(webhookId)
         statements.removeWebhook.run(webhookId)
         return toWebhook(row)
@@ -95,24 +102,26 @@ export function createSqliteEventStore(db: Database): EventStore {
     },
     async claimDue(now, limit, leaseMs) {
       const at = now.toISOString()
-      return db.transaction(() => {
-        const rows = statements.due.all(at, at, limit)
-        const leaseUntil = new Date(now.getTime() + leaseMs).toISOString()
-        const webhooks = new Map<string, WebhookRow | undefined>()
-        return rows.flatMap((row) => {
-          if (!webhooks.has(row.webhook_id)) webhooks.set(row.webhook_id, statements.webhook.get(row.webhook_id))
-          const webhook = webhooks.get(row.webhook_id)
-          if (!webhook) return []
-          statements.lease.run(leaseUntil, row.delivery_id)
-          return [
-            {
-              ...toDelivery(row),
-              webhook: {...toWebhook(webhook), secret: webhook.secret},
-              event: toEvent({seq: row.event_seq, event_id: row.event_id, type: row.type, at: row.at, data: row.data}),
-            },
-          ]
+      return db
+        .transaction(() => {
+          const rows = statements.due.all(at, at, limit)
+          const leaseUntil = new Date(now.getTime() + leaseMs).toISOString()
+          const webhooks = new Map<string, WebhookRow | undefined>()
+          return rows.flatMap((row) => {
+            if (!webhooks.has(row.webhook_id)) webhooks.set(row.webhook_id, statements.webhook.get(row.webhook_id))
+            const webhook = webhooks.get(row.webhook_id)
+            if (!webhook) return []
+            statements.lease.run(leaseUntil, row.delivery_id)
+            return [
+              {
+                ...toDelivery(row),
+                webhook: {...toWebhook(webhook), secret: webhook.secret},
+                event: toEvent({seq: row.event_seq, event_id: row.event_id, type: row.type, at: row.at, data: row.data}),
+              },
+            ]
+          })
         })
-      }).immediate()
+        .immediate()
     },
     async finish(deliveryId, outcome) {
       const now = new Date().toISOString()

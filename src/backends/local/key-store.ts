@@ -18,7 +18,8 @@ export function createSqliteKeyStore(db: Database): KeyStore {
   }
   const mustGet = (keyId: string): KeyRow => {
     const row = statements.get.get(keyId)
-    if (!row) throw new LabmeshError('NOT_FOUND', `no API key ${keyId}`, {subject: keyId, suggestions: ['see them with `labmesh keys list`']})
+    if (!row)
+      throw new LabmeshError('NOT_FOUND', `no API key ${keyId}`, {subject: keyId, suggestions: ['see them with `labmesh keys list`']})
     return row
   }
   return {

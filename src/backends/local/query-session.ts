@@ -48,7 +48,8 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
     if (only === undefined) await findTable(options.lake, ref)
-    else if (!tables.includes(`${ref.database}.${ref.table}`)) throw new LabmeshError('NOT_FOUND', `no table ${name} among the tables this query may read`, {subject: name})
+    else if (!tables.includes(`${ref.database}.${ref.table}`))
+      throw new LabmeshError('NOT_FOUND', `no table ${name} among the tables this query may read`, {subject: name})
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(

@@ -18,8 +18,15 @@ scrypt hash of the secret. Scopes: ${API_SCOPES.join(', ')} (admin holds them al
   ]
   static override flags = {
     name: Flags.string({description: 'Who or what the key is for (shown in `keys list` and the access log).', required: true}),
-    scope: Flags.string({description: `What the key may do (repeatable or comma-separated): ${API_SCOPES.join(', ')}.`, required: true, multiple: true}),
-    tables: Flags.string({description: 'Tables /v1/query may read: db.table or db.* (repeatable or comma-separated). Default: none.', multiple: true}),
+    scope: Flags.string({
+      description: `What the key may do (repeatable or comma-separated): ${API_SCOPES.join(', ')}.`,
+      required: true,
+      multiple: true,
+    }),
+    tables: Flags.string({
+      description: 'Tables /v1/query may read: db.table or db.* (repeatable or comma-separated). Default: none.',
+      multiple: true,
+    }),
     expires: durationFlag({description: 'Valid for this long (30d, 12h, 2w); default: until revoked.'}),
   }
 

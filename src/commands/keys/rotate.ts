@@ -9,7 +9,10 @@ export default class KeysRotate extends LabmeshCommand<typeof KeysRotate> {
   static override summary = 'Give an API key a new secret, shown once; the old one keeps working for a grace period.'
   static override description = `The key keeps its id, name, scopes and tables. Roll the new secret out to its users within the grace period
 (default 24h); after it, only the new secret works.`
-  static override examples = ['<%= config.bin %> <%= command.id %> 3f2a9c1e', '<%= config.bin %> <%= command.id %> 3f2a9c1e --grace 1h --json']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> 3f2a9c1e',
+    '<%= config.bin %> <%= command.id %> 3f2a9c1e --grace 1h --json',
+  ]
   static override args = {
     id: Args.string({description: 'The key id (or a unique prefix of at least 4 characters).', required: true}),
   }

@@ -22,10 +22,19 @@ unless --allow-private.`
     url: Args.string({description: 'Where to POST the events (http or https).', required: true}),
   }
   static override flags = {
-    events: Flags.string({description: `Events to send (repeatable or comma-separated): ${EVENT_TYPES.join(', ')}.`, required: true, multiple: true}),
-    'secret-from-env': Flags.string({description: 'Sign with the secret in this environment variable (at least 16 characters) instead of a new one.'}),
+    events: Flags.string({
+      description: `Events to send (repeatable or comma-separated): ${EVENT_TYPES.join(', ')}.`,
+      required: true,
+      multiple: true,
+    }),
+    'secret-from-env': Flags.string({
+      description: 'Sign with the secret in this environment variable (at least 16 characters) instead of a new one.',
+    }),
     'allow-private': Flags.boolean({description: 'Allow private, loopback and link-local targets (inside your own network).'}),
-    'give-up-after': durationFlag({description: 'Stop retrying a delivery this long after its event (and show it as failed).', default: 3 * 24 * 3600 * 1000}),
+    'give-up-after': durationFlag({
+      description: 'Stop retrying a delivery this long after its event (and show it as failed).',
+      default: 3 * 24 * 3600 * 1000,
+    }),
   }
 
   public async run(): Promise<{webhook: Webhook; secret?: string}> {

@@ -11,7 +11,7 @@ export default class WebhooksDeliveries extends LabmeshCommand<typeof WebhooksDe
   static override flags = {
     failed: Flags.boolean({description: 'Only deliveries given up on.', exclusive: ['pending']}),
     pending: Flags.boolean({description: 'Only deliveries still to be sent.'}),
-    webhook: Flags.string({description: 'Only this webhook\'s deliveries (id or prefix).'}),
+    webhook: Flags.string({description: "Only this webhook's deliveries (id or prefix)."}),
     limit: Flags.integer({description: 'How many, newest first (default 50).', default: 50, min: 1}),
   }
 

@@ -77,29 +77,39 @@ export function searchPage(context: PageContext, view: SearchView): string {
       </form>
       ${view.problem ? html`<p class="problem" role="alert">${view.problem}</p>` : ''}
       <div class="results-layout">
-        ${facets.length > 0
-          ? html`<nav class="facets" aria-label="Refine">
-              ${facets.map(
-                ([field, counts]) =>
-                  html`<section>
-                    <h2>${field}</h2>
-                    <ul>
-                      ${counts.map(
-                        (c) => html`<li><a href="/?q=${encodeURIComponent(refine(view.q, field, c.value))}">${c.value}</a> <span class="count">${c.count}</span></li>`,
-                      )}
-                    </ul>
-                  </section>`,
-              )}
-            </nav>`
-          : ''}
+        ${
+          facets.length > 0
+            ? html`<nav class="facets" aria-label="Refine">
+                ${facets.map(
+                  ([field, counts]) =>
+                    html`<section>
+                      <h2>${field}</h2>
+                      <ul>
+                        ${counts.map(
+                          (c) =>
+                            html`<li>
+                              <a href="/?q=${encodeURIComponent(refine(view.q, field, c.value))}">${c.value}</a>
+                              <span class="count">${c.count}</span>
+                            </li>`,
+                        )}
+                      </ul>
+                    </section>`,
+                )}
+              </nav>`
+            : ''
+        }
         <section class="results" aria-live="polite">
-          <p class="total">${view.total === null ? `${view.files.length} files` : `${view.total} ${view.total === 1 ? 'file' : 'files'}`}</p>
+          <p class="total">
+            ${view.total === null ? `${view.files.length} files` : `${view.total} ${view.total === 1 ? 'file' : 'files'}`}
+          </p>
           <ol class="hits">
             ${view.files.map(
               (file) =>
                 html`<li class="hit">
                   <a class="name" href="/files/${file.fileId}">${file.sourcePath}</a>
-                  <span class="meta">${file.category} · v${file.version} · ${file.size} bytes · ${file.ingestedAt.slice(0, 10)} · ${file.status}</span>
+                  <span class="meta"
+                    >${file.category} · v${file.version} · ${file.size} bytes · ${file.ingestedAt.slice(0, 10)} · ${file.status}</span
+                  >
                   ${metadataLine(file)} ${file.snippet ? html`<p class="snippet">${snippetHtml(file.snippet)}</p>` : ''}
                   <a class="download" href="/files/${file.fileId}/download" download>Download</a>
                 </li>`,
@@ -118,7 +128,11 @@ function metadataLine(file: FileRecord): Html | string {
 
 export function detailPage(context: PageContext, detail: FileDetail): string {
   const {file} = detail
-  const row = (label: string, value: unknown): Html => html`<tr><th scope="row">${label}</th><td>${value}</td></tr>`
+  const row = (label: string, value: unknown): Html =>
+    html`<tr>
+      <th scope="row">${label}</th>
+      <td>${value}</td>
+    </tr>`
   const list = (files: FileRecord[]): Html =>
     html`<ul>
       ${files.map((f) => html`<li><a href="/files/${f.fileId}">${f.category} v${f.version}</a> ${f.sourcePath} · ${f.ingestedAt.slice(0, 19).replace('T', ' ')} ${f.fileId === file.fileId ? '(this file)' : ''}</li>`)}
@@ -130,10 +144,13 @@ export function detailPage(context: PageContext, detail: FileDetail): string {
       <h1>${file.sourcePath}</h1>
       <p><a class="button download" href="/files/${file.fileId}/download" download>Download (${file.size} bytes)</a></p>
       <table class="detail">
-        <caption>File record</caption>
-        ${row('id', file.fileId)} ${row('category', file.category)} ${row('version', `${file.version}${file.latest ? ' (latest)' : ''}`)} ${row('status', file.status)}
-        ${row('sha256', file.sha256)} ${row('source', `${file.sourceHost}:${file.sourcePath}`)} ${row('ingested', file.ingestedAt)} ${row('modified', file.modifiedAt)}
-        ${Object.entries(file.metadata).map(([k, v]) => row(k, v))} ${file.labels.map((l) => row(`label ${l.name}`, l.value))}
+        <caption>
+          File record
+        </caption>
+        ${row('id', file.fileId)} ${row('category', file.category)} ${row('version', `${file.version}${file.latest ? ' (latest)' : ''}`)}
+        ${row('status', file.status)} ${row('sha256', file.sha256)} ${row('source', `${file.sourceHost}:${file.sourcePath}`)}
+        ${row('ingested', file.ingestedAt)} ${row('modified', file.modifiedAt)} ${Object.entries(file.metadata).map(([k, v]) => row(k, v))}
+        ${file.labels.map((l) => row(`label ${l.name}`, l.value))}
         ${file.error ? row('error', `${file.error.code}: ${file.error.message}`) : ''}
       </table>
       <h2>Lineage</h2>

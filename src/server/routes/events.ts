@@ -41,7 +41,12 @@ export function registerEventRoutes(app: FastifyInstance, options: ServerOptions
       shutdown.signal.addEventListener('abort', () => closed.abort(), {once: true})
       reply.hijack()
       const out = reply.raw
-      out.writeHead(200, {'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no'})
+      out.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      })
       out.write(`retry: ${pollMs * 2}\n: labmesh events after ${seq}\n\n`)
       let quietSince = Date.now()
       try {

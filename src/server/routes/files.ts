@@ -27,14 +27,26 @@ export interface FileDetail {
 
 export async function fileDetail(options: Pick<ServerOptions, 'backend'>, id: string): Promise<FileDetail> {
   const file = await findFile(options.backend, id)
-  const [versions, derived] = await Promise.all([options.backend.metadata.versionsOf(file.fileId), options.backend.metadata.derivedFrom(file.fileId)])
+  const [versions, derived] = await Promise.all([
+    options.backend.metadata.versionsOf(file.fileId),
+    options.backend.metadata.derivedFrom(file.fileId),
+  ])
   return {file, versions, derived: derived.filter((d) => d.fileId !== file.fileId)}
 }
 
 export function registerFileRoutes(app: FastifyInstance, options: ServerOptions): void {
   const {backend} = options
 
-  app.get<{Querystring: {q?: string; cursor?: string; limit: number; sort?: 'score' | 'time' | 'path'; category?: 'RAW' | 'ENGINEERED'; allVersions?: boolean}}>(
+  app.get<{
+    Querystring: {
+      q?: string
+      cursor?: string
+      limit: number
+      sort?: 'score' | 'time' | 'path'
+      category?: 'RAW' | 'ENGINEERED'
+      allVersions?: boolean
+    }
+  }>(
     '/v1/files',
     {
       config: {scope: 'search'},
@@ -57,7 +69,11 @@ export function registerFileRoutes(app: FastifyInstance, options: ServerOptions)
           200: {
             type: 'object',
             required: ['files', 'total', 'nextCursor'],
-            properties: {files: {type: 'array', items: fileSchema}, total: {type: ['integer', 'null']}, nextCursor: {type: ['string', 'null']}},
+            properties: {
+              files: {type: 'array', items: fileSchema},
+              total: {type: ['integer', 'null']},
+              nextCursor: {type: ['string', 'null']},
+            },
           },
           ...errors(),
         },
@@ -95,7 +111,11 @@ export function registerFileRoutes(app: FastifyInstance, options: ServerOptions)
         tags: ['files'],
         summary: "The file's bytes, streamed; ETag is the sha256, and one byte range may be asked with Range.",
         params: fileIdParams,
-        response: {200: {description: 'The bytes', type: 'string', format: 'binary'}, 206: {description: 'The range asked', type: 'string', format: 'binary'}, ...errors(404, 416)},
+        response: {
+          200: {description: 'The bytes', type: 'string', format: 'binary'},
+          206: {description: 'The range asked', type: 'string', format: 'binary'},
+          ...errors(404, 416),
+        },
       },
     },
     async (request, reply) => sendContent(options, await findFile(backend, request.params.id), request, reply),
@@ -115,7 +135,12 @@ export function registerFileRoutes(app: FastifyInstance, options: ServerOptions)
           type: 'object',
           required: ['path'],
           properties: {
-            path: {type: 'string', minLength: 1, maxLength: 1000, description: 'The source path recorded for the file (versions follow it).'},
+            path: {
+              type: 'string',
+              minLength: 1,
+              maxLength: 1000,
+              description: 'The source path recorded for the file (versions follow it).',
+            },
             metadata: {type: 'array', items: {type: 'string', maxLength: 2000}, maxItems: 100, description: 'name=value'},
             label: {type: 'array', items: {type: 'string', maxLength: 2000}, maxItems: 100, description: 'name=value'},
           },
@@ -135,7 +160,14 @@ export function registerFileRoutes(app: FastifyInstance, options: ServerOptions)
       try {
         const spooled = path.join(dir, 'body')
         await spool(request, spooled, options.uploadLimit)
-        const stored = await ingestUpload(backend, {spooled, sourcePath, sourceHost: `api:${request.apiKey!.keyId}`, metadata, labels, registry: options.registry})
+        const stored = await ingestUpload(backend, {
+          spooled,
+          sourcePath,
+          sourceHost: `api:${request.apiKey!.keyId}`,
+          metadata,
+          labels,
+          registry: options.registry,
+        })
         const record = await backend.metadata.getFile(stored.fileId!)
         return reply.status(stored.status === 'unchanged' ? 200 : 201).send(record)
       } finally {
@@ -170,15 +202,23 @@ export function registerFileRoutes(app: FastifyInstance, options: ServerOptions)
 function checkSourcePath(text: string): string {
   const normalized = text.replaceAll('\\', '/')
   const parts = normalized.split('/')
-  if (/[\u0000-\u001f]/.test(text) || normalized.startsWith('/') || /^[A-Za-z]:/.test(normalized) || parts.some((p) => p === '..' || p === '.')) {
-    throw new LabmeshError('INVALID_INPUT', `path "${text}" must be a relative path without "..", "." or control characters`, {subject: 'path'})
+  if (
+    [...text].some((c) => c.charCodeAt(0) < 0x20) ||
+    normalized.startsWith('/') ||
+    /^[A-Za-z]:/.test(normalized) ||
+    parts.some((p) => p === '..' || p === '.')
+  ) {
+    throw new LabmeshError('INVALID_INPUT', `path "${text}" must be a relative path without "..", "." or control characters`, {
+      subject: 'path',
+    })
   }
   return parts.filter(Boolean).join('/')
 }
 
 /** The request body into a file, refused (TOO_LARGE) as soon as it passes `limit` bytes, or before it starts when Content-Length says so. */
 async function spool(request: FastifyRequest, file: string, limit: number): Promise<void> {
-  const tooLarge = (): LabmeshError => new LabmeshError('TOO_LARGE', `uploads are limited to ${limit} bytes`, {suggestions: ['labmesh serve --upload-limit raises it']})
+  const tooLarge = (): LabmeshError =>
+    new LabmeshError('TOO_LARGE', `uploads are limited to ${limit} bytes`, {suggestions: ['labmesh serve --upload-limit raises it']})
   const declared = Number(request.headers['content-length'])
   if (Number.isFinite(declared) && declared > limit) throw tooLarge()
   let seen = 0
@@ -195,15 +235,25 @@ async function spool(request: FastifyRequest, file: string, limit: number): Prom
 }
 
 /** The bytes with Content-Length and ETag; 304 for a matching If-None-Match; one range as 206. */
-export async function sendContent(options: Pick<ServerOptions, 'backend'>, file: FileRecord, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+export async function sendContent(
+  options: Pick<ServerOptions, 'backend'>,
+  file: FileRecord,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
   const etag = `"${file.sha256}"`
   const name = path.posix.basename(file.sourcePath.replaceAll('\\', '/')) || 'file'
   reply.header('etag', etag).header('accept-ranges', 'bytes').header('cache-control', 'private, no-cache')
-  reply.header('content-disposition', `attachment; filename="${name.replace(/[^\w.\- ]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+  reply.header(
+    'content-disposition',
+    `attachment; filename="${name.replace(/[^\w.\- ]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+  )
   if (request.headers['if-none-match'] === etag) return reply.status(304).send()
   const range = parseRange(request.headers.range, file.size)
   if (range === 'unsatisfiable') {
-    const error = new LabmeshError('INVALID_INPUT', `the range ${request.headers.range} is outside the file (${file.size} bytes)`, {subject: 'range'})
+    const error = new LabmeshError('INVALID_INPUT', `the range ${request.headers.range} is outside the file (${file.size} bytes)`, {
+      subject: 'range',
+    })
     return reply.status(416).header('content-range', `bytes */${file.size}`).send({error: error.toJSON()})
   }
   reply.type('application/octet-stream')
@@ -211,6 +261,9 @@ export async function sendContent(options: Pick<ServerOptions, 'backend'>, file:
     reply.header('content-length', file.size)
     return reply.send(await options.backend.objects.openRead(file.sha256, file.category))
   }
-  reply.status(206).header('content-range', `bytes ${range.start}-${range.end}/${file.size}`).header('content-length', range.end - range.start + 1)
+  reply
+    .status(206)
+    .header('content-range', `bytes ${range.start}-${range.end}/${file.size}`)
+    .header('content-length', range.end - range.start + 1)
   return reply.send(await options.backend.objects.openRead(file.sha256, file.category, range))
 }

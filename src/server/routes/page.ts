@@ -19,7 +19,8 @@ const CSRF_COOKIE = 'labmesh_csrf'
 const FACETS = ['instrument', 'status', 'label']
 
 /** Nothing inline, nothing from elsewhere, no framing. */
-const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+const CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 interface PageOptions extends ServerOptions {
   verifier: KeyVerifier
@@ -60,7 +61,11 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
   const htmlReply = (reply: FastifyReply, status: number, body: string): FastifyReply =>
     reply.status(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(body)
   /** Page routes answer in HTML, errors included; `scope` is what the page needs of the key. */
-  const page = (scope: ApiScope, render: (request: FastifyRequest, reply: FastifyReply, context: PageContext & {key: ApiKey}) => Promise<FastifyReply>) =>
+  const page =
+    (
+      scope: ApiScope,
+      render: (request: FastifyRequest, reply: FastifyReply, context: PageContext & {key: ApiKey}) => Promise<FastifyReply>,
+    ) =>
     async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
       reply.header('content-security-policy', CSP).header('x-frame-options', 'DENY')
       const csrf = csrfOf(request, reply)
@@ -73,14 +78,22 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
         const known = toLabmeshError(error)
         if (known.code === 'UNEXPECTED') throw error
         const status = known.code === 'NOT_FOUND' ? 404 : known.code === 'FORBIDDEN' ? 403 : 400
-        return htmlReply(reply, status, searchPage({key, csrf}, {q: '', files: [], total: 0, nextCursor: null, facets: {}, problem: known.message}))
+        return htmlReply(
+          reply,
+          status,
+          searchPage({key, csrf}, {q: '', files: [], total: 0, nextCursor: null, facets: {}, problem: known.message}),
+        )
       }
     }
 
   // Browsers ask for it on every site: an empty answer, not a 404 in their console.
   app.get('/favicon.ico', async (_request, reply) => reply.status(204).send())
-  app.get('/assets/page.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGE_CSS))
-  app.get('/assets/page.js', async (_request, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGE_JS))
+  app.get('/assets/page.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGE_CSS),
+  )
+  app.get('/assets/page.js', async (_request, reply) =>
+    reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(PAGE_JS),
+  )
 
   app.get<{Querystring: {q?: string; cursor?: string}}>(
     '/',
@@ -88,10 +101,17 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
     page('search', async (request, reply, context) => {
       const {q = '', cursor} = request.query as {q?: string; cursor?: string}
       try {
-        const result = await filesPage(options.backend, {q, cursor, limit: options.pageSize ?? 20, sort: q.trim() === '' ? 'time' : undefined})
+        const result = await filesPage(options.backend, {
+          q,
+          cursor,
+          limit: options.pageSize ?? 20,
+          sort: q.trim() === '' ? 'time' : undefined,
+        })
         const tree = q.trim() === '' ? null : parseQuery(q)
         const search = searchIndexOf(options.backend)
-        const facets = Object.fromEntries(await Promise.all(FACETS.map(async (field) => [field, await search.facets(tree, field, {limit: 10})] as const)))
+        const facets = Object.fromEntries(
+          await Promise.all(FACETS.map(async (field) => [field, await search.facets(tree, field, {limit: 10})] as const)),
+        )
         return htmlReply(reply, 200, searchPage(context, {q, ...result, facets}))
       } catch (error) {
         const known = toLabmeshError(error)
@@ -104,13 +124,17 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
   app.get<{Params: {id: string}}>(
     '/files/:id',
     {schema: {params: {type: 'object', properties: {id: {type: 'string', pattern: '^[0-9A-Za-z][0-9A-Za-z_-]{3,99}$'}}}}},
-    page('files:read', async (request, reply, context) => htmlReply(reply, 200, detailPage(context, await fileDetail(options, (request.params as {id: string}).id)))),
+    page('files:read', async (request, reply, context) =>
+      htmlReply(reply, 200, detailPage(context, await fileDetail(options, (request.params as {id: string}).id))),
+    ),
   )
 
   app.get<{Params: {id: string}}>(
     '/files/:id/download',
     {schema: {params: {type: 'object', properties: {id: {type: 'string', pattern: '^[0-9A-Za-z][0-9A-Za-z_-]{3,99}$'}}}}},
-    page('files:read', async (request, reply) => sendContent(options, (await fileDetail(options, (request.params as {id: string}).id)).file, request, reply)),
+    page('files:read', async (request, reply) =>
+      sendContent(options, (await fileDetail(options, (request.params as {id: string}).id)).file, request, reply),
+    ),
   )
 
   app.post<{Body: {key?: string; csrf?: string}}>(

@@ -65,7 +65,16 @@ export function registerQueryRoutes(app: FastifyInstance, options: ServerOptions
             properties: {
               tables: {
                 type: 'array',
-                items: {type: 'object', required: ['database', 'table'], properties: {database: {type: 'string'}, table: {type: 'string'}, managed: {type: 'boolean'}, registeredAt: {type: 'string'}}},
+                items: {
+                  type: 'object',
+                  required: ['database', 'table'],
+                  properties: {
+                    database: {type: 'string'},
+                    table: {type: 'string'},
+                    managed: {type: 'boolean'},
+                    registeredAt: {type: 'string'},
+                  },
+                },
               },
             },
           },
@@ -91,7 +100,11 @@ export function registerQueryRoutes(app: FastifyInstance, options: ServerOptions
           required: ['sql'],
           properties: {
             sql: {type: 'string', minLength: 1, maxLength: 100_000},
-            params: {type: 'object', additionalProperties: {anyOf: [{type: 'string'}, {type: 'number'}, {type: 'boolean'}, {type: 'null'}]}, maxProperties: 100},
+            params: {
+              type: 'object',
+              additionalProperties: {anyOf: [{type: 'string'}, {type: 'number'}, {type: 'boolean'}, {type: 'null'}]},
+              maxProperties: 100,
+            },
           },
           additionalProperties: false,
         },
@@ -107,7 +120,12 @@ export function registerQueryRoutes(app: FastifyInstance, options: ServerOptions
       reply.raw.on('close', () => {
         if (!reply.raw.writableFinished) controller.abort()
       })
-      const query: QueryRequest = {sql: request.body.sql, params: request.body.params, tables: request.apiKey!.tables, signal: controller.signal}
+      const query: QueryRequest = {
+        sql: request.body.sql,
+        params: request.body.params,
+        tables: request.apiKey!.tables,
+        signal: controller.signal,
+      }
       return format === 'parquet' ? sendParquet(engine, query, reply) : streamText(engine, query, format, reply)
     },
   )

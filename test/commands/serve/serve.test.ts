@@ -16,7 +16,19 @@ describe('labmesh keys and serve (CLI)', function () {
   afterEach(() => ws.remove())
 
   it('creates a key whose secret is printed once, lists it without the secret, rotates and revokes it', async () => {
-    const created = await ws.run(['keys', 'create', '--name', 'eln-sync', '--scope', 'search,files:read', '--tables', 'lab.files', '--expires', '90d', '--json'])
+    const created = await ws.run([
+      'keys',
+      'create',
+      '--name',
+      'eln-sync',
+      '--scope',
+      'search,files:read',
+      '--tables',
+      'lab.files',
+      '--expires',
+      '90d',
+      '--json',
+    ])
     expect(created.code, created.stderr).to.equal(0)
     const {key, secret} = created.json as {key: {keyId: string; scopes: string[]; expiresAt: string}; secret: string}
     expect(secret).to.match(new RegExp(`^lmk_${key.keyId}_[0-9a-f]{64}$`))
@@ -34,7 +46,9 @@ describe('labmesh keys and serve (CLI)', function () {
     expect(rotated.json.key.previousValidUntil).to.be.a('string')
     const revoked = await ws.run(['keys', 'revoke', key.keyId, '--json'])
     expect(revoked.code, revoked.stderr).to.equal(0)
-    expect((await ws.run(['keys', 'list', '--json'])).json.keys.find((k: {keyId: string}) => k.keyId === key.keyId).revokedAt).to.be.a('string')
+    expect((await ws.run(['keys', 'list', '--json'])).json.keys.find((k: {keyId: string}) => k.keyId === key.keyId).revokedAt).to.be.a(
+      'string',
+    )
     const badScope = await ws.run(['keys', 'create', '--name', 'x', '--scope', 'root'])
     expect(badScope.code).to.equal(2)
     expect(badScope.stderr).to.include('"root" is not a scope')

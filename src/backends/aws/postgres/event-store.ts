@@ -55,7 +55,11 @@ export function createPostgresEventStore(db: Postgres): EventStore {
     async removeWebhook(webhookId) {
       return db.transaction(async (client) => {
         const {rows} = await client.query<WebhookRow>('DELETE FROM webhooks WHERE webhook_id = $1 RETURNING *', [webhookId])
-        if (!rows[0]) throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {subject: webhookId, suggestions: ['see them with `labmesh webhooks list`']})
+        if (!rows[0])
+          throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {
+            subject: webhookId,
+            suggestions: ['see them with `labmesh webhooks list`'],
+          })
         await client.query("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'", [webhookId])
         return toWebhook(rows[0])
       })
@@ -115,7 +119,8 @@ export function createPostgresEventStore(db: Postgres): EventStore {
              (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = events.seq AND d.state = 'pending') RETURNING seq`,
           [before],
         )
-        if (rows.length > 0) await client.query('DELETE FROM webhook_deliveries WHERE event_seq = ANY ($1::bigint[])', [rows.map((r) => r.seq)])
+        if (rows.length > 0)
+          await client.query('DELETE FROM webhook_deliveries WHERE event_seq = ANY ($1::bigint[])', [rows.map((r) => r.seq)])
         return rows.length
       })
     },

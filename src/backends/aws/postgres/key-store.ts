@@ -7,7 +7,8 @@ import type {Postgres} from './connection.js'
 export function createPostgresKeyStore(db: Postgres): KeyStore {
   const mustGet = async (keyId: string): Promise<KeyRow> => {
     const {rows} = await db.query<KeyRow>('SELECT * FROM api_keys WHERE key_id = $1', [keyId])
-    if (!rows[0]) throw new LabmeshError('NOT_FOUND', `no API key ${keyId}`, {subject: keyId, suggestions: ['see them with `labmesh keys list`']})
+    if (!rows[0])
+      throw new LabmeshError('NOT_FOUND', `no API key ${keyId}`, {subject: keyId, suggestions: ['see them with `labmesh keys list`']})
     return rows[0]
   }
   return {
