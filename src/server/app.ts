@@ -6,7 +6,7 @@ import type {ConverterRegistry} from '../converters/registry.js'
 import {LabmeshError} from '../errors.js'
 import {KeyVerifier} from '../keys/authenticate.js'
 import {LABMESH_VERSION} from '../version.js'
-import {rateLimitKey, registerApiAuth} from './auth.js'
+import {FailedAuthLimit, rateLimitKey, registerApiAuth} from './auth.js'
 import {errorHandler, notFoundHandler} from './http-errors.js'
 import {registerEventRoutes} from './routes/events.js'
 import {registerFileRoutes} from './routes/files.js'
@@ -28,6 +28,8 @@ export interface ServerOptions {
   eventPollMs?: number
   /** Results per page of the search page. */
   pageSize?: number
+  /** Failed authentications allowed per address and minute (default 20). */
+  failedAuthLimit?: number
 }
 
 /** JSON bodies (queries, labels, the page's forms) stay small; only uploads are large, and they stream. */
@@ -55,6 +57,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: {maxParamLength: 200},
   }) as unknown as FastifyInstance
   const verifier = new KeyVerifier(keysOf(options.backend))
+  const failures = new FailedAuthLimit(options.failedAuthLimit)
 
   app.setErrorHandler(errorHandler)
   app.setNotFoundHandler(notFoundHandler)
@@ -104,7 +107,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       ),
   })
 
-  registerApiAuth(app, verifier)
+  registerApiAuth(app, verifier, failures)
   app.get('/healthz', {schema: {tags: ['service'], security: [], response: {200: healthSchema}}}, async () => ({
     ok: true,
     version: LABMESH_VERSION,
@@ -113,7 +116,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   registerFileRoutes(app, options)
   registerQueryRoutes(app, options)
   registerEventRoutes(app, options)
-  registerPageRoutes(app, {...options, verifier})
+  registerPageRoutes(app, {...options, verifier, failures})
   return app
 }
 

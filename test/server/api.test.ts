@@ -8,7 +8,7 @@ import type {Backend} from '../../src/backends/types.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
 import {revokeKey, rotateKey} from '../../src/keys/keys.js'
 import {parseToken} from '../../src/keys/secret.js'
-import type {TestWorkspace} from '../support/cli.js'
+import {TestWorkspace} from '../support/cli.js'
 import {CONVERTED_EXPORTS, convertedWorkspace} from '../support/converted-workspace.js'
 import {bearer, keyWith, type RunningServer, startServer} from './support.js'
 
@@ -376,8 +376,7 @@ describe('labmesh serve: the REST API over HTTP', function () {
 describe('labmesh serve: rate limits per key', function () {
   this.timeout(60_000)
   it('answers 429 with Retry-After past the limit, per key', async () => {
-    const ws = (await import('../support/cli.js')).TestWorkspace
-    const workspace = new ws()
+    const workspace = new TestWorkspace()
     const backend = createLocalBackend({home: workspace.home})
     const server = await startServer(backend, {rateLimit: 3})
     try {
@@ -391,6 +390,26 @@ describe('labmesh serve: rate limits per key', function () {
       expect(((await limited.json()) as {error: {code: string}}).error.code).to.equal('RATE_LIMITED')
       expect((await fetch(`${server.url}/v1/files`, {headers: bearer(two)})).status).to.equal(200)
       expect((await fetch(`${server.url}/healthz`)).status).to.equal(200)
+    } finally {
+      await server.close()
+      await backend.close()
+      workspace.remove()
+    }
+  })
+
+  it('cuts off an address after repeated failed authentications, before checking more keys', async () => {
+    const workspace = new TestWorkspace()
+    const backend = createLocalBackend({home: workspace.home})
+    const server = await startServer(backend, {failedAuthLimit: 3})
+    try {
+      const good = await keyWith(backend, ['search'])
+      const guess = `lmk_${parseToken(good)!.keyId}_${'1'.repeat(64)}`
+      const statuses: number[] = []
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${server.url}/v1/files`, {headers: bearer(guess)})).status)
+      expect(statuses).to.deep.equal([401, 401, 401, 429])
+      const blocked = await fetch(`${server.url}/v1/files`, {headers: bearer(good)})
+      expect(blocked.status).to.equal(429)
+      expect(Number(blocked.headers.get('retry-after'))).to.be.within(1, 60)
     } finally {
       await server.close()
       await backend.close()

@@ -120,14 +120,14 @@ describe('labmesh serve: the search page', function () {
         await page.getByLabel('API key').fill(key)
         await page.keyboard.press('Enter')
         await page.waitForURL(`${server.url}/`)
-        expect(await page.locator('.total').textContent()).to.equal(`${CONVERTED_EXPORTS.length * 2} files`)
+        expect((await page.locator('.total').textContent())?.trim()).to.equal(`${CONVERTED_EXPORTS.length * 2} files`)
 
         // "/" focuses the query box; Enter searches.
         await page.keyboard.press('/')
         await page.keyboard.type('label.site:boston category:RAW')
         await page.keyboard.press('Enter')
         await page.waitForURL(/q=label/)
-        expect(await page.locator('.total').textContent()).to.equal(`${CONVERTED_EXPORTS.length} files`)
+        expect((await page.locator('.total').textContent())?.trim()).to.equal(`${CONVERTED_EXPORTS.length} files`)
         expect(await page.locator('.hit').count()).to.equal(3)
 
         // Paging: the next page holds the rest, none twice.

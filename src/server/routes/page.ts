@@ -7,6 +7,7 @@ import {type KeyVerifier, requireScope} from '../../keys/authenticate.js'
 import {searchIndexOf} from '../../search/run-search.js'
 import {parseQuery} from '../../search/parser.js'
 import type {ServerOptions} from '../app.js'
+import type {FailedAuthLimit} from '../auth.js'
 import {filesPage} from '../files-page.js'
 import {PAGE_CSS, PAGE_JS} from '../page/assets.js'
 import {detailPage, type PageContext, searchPage, signInPage} from '../page/views.js'
@@ -24,6 +25,7 @@ const CSP =
 
 interface PageOptions extends ServerOptions {
   verifier: KeyVerifier
+  failures: FailedAuthLimit
 }
 
 export function registerPageRoutes(app: FastifyInstance, options: PageOptions): void {
@@ -50,7 +52,9 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
     const token = request.cookies[SESSION_COOKIE]
     if (!token) return undefined
     try {
-      request.apiKey = await options.verifier.authenticate(token)
+      request.apiKey = await options.failures.authenticate(options.verifier, token, request.ip, (seconds) =>
+        reply.header('retry-after', seconds),
+      )
       return request.apiKey
     } catch (error) {
       if (!isLabmeshError(error) || error.code !== 'UNAUTHORIZED') throw error
@@ -146,10 +150,12 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
       const csrf = csrfOf(request, reply)
       const token = (request.body.key ?? '').trim()
       try {
-        request.apiKey = await options.verifier.authenticate(token)
+        request.apiKey = await options.failures.authenticate(options.verifier, token, request.ip, (seconds) =>
+          reply.header('retry-after', seconds),
+        )
       } catch (error) {
-        if (!isLabmeshError(error) || error.code !== 'UNAUTHORIZED') throw error
-        return htmlReply(reply, 401, signInPage({csrf}, error.message))
+        if (!isLabmeshError(error) || (error.code !== 'UNAUTHORIZED' && error.code !== 'RATE_LIMITED')) throw error
+        return htmlReply(reply, error.code === 'RATE_LIMITED' ? 429 : 401, signInPage({csrf}, error.message))
       }
       return reply.setCookie(SESSION_COOKIE, token, cookie).redirect('/', 303)
     },
