@@ -22,6 +22,13 @@ export interface Postgres {
 }
 
 const AUTH_FAILED = new Set(['28P01', '28000'])
+/** The server ended the connection (admin shutdown, failover, rotation): the pool drops it and a retry gets a new one. */
+const CONNECTION_DROPPED = new Set(['57P01', '57P02', '57P03'])
+
+function connectionDropped(error: unknown): boolean {
+  const e = error as {code?: string; message?: string}
+  return CONNECTION_DROPPED.has(e.code ?? '') || /Connection terminated/i.test(e.message ?? '')
+}
 
 /**
  * Opens a pool. TLS is required (and certificates verified) for every host but loopback and
@@ -36,7 +43,11 @@ export async function openPostgres(settings: PostgresSettings): Promise<Postgres
 
   const withRetry = async <T>(run: (pool: Pool) => Promise<T>): Promise<T> => {
     try {
-      return await run(pool)
+      return await run(pool).catch((error: unknown) => {
+        // A statement on a connection the server had already closed never ran: run it once more on a fresh one.
+        if (connectionDropped(error)) return run(pool)
+        throw error
+      })
     } catch (error) {
       if (!settings.secretId || !AUTH_FAILED.has((error as {code?: string}).code ?? '')) throw postgresError(error, target)
       config = await connectionConfig(settings)
