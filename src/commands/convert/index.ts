@@ -1,8 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import {listConnections} from '../../config/connections.js'
 import {convertStoredFiles, type ConvertResult} from '../../convert/convert-stored.js'
 import {renderConvertResult} from '../../convert/render.js'
+import {toLabmeshError} from '../../errors.js'
+import {refreshSnowflake} from '../../lake/connect/snowflake.js'
 import {createSpinner} from '../../output/spinner.js'
 
 export default class Convert extends LabmeshCommand<typeof Convert> {
@@ -43,9 +46,23 @@ A file that fails is marked failed with the reason; the rest go on and the exit 
       spinner.stop()
     }
     await this.syncFilesTable()
+    if (result.converted > 0) await this.refreshWarehouses()
     await this.deliverWebhooks()
     if (!this.jsonEnabled()) this.log(renderConvertResult(result))
     if (result.failed.length > 0) this.failBatch()
     return result
+  }
+
+  /** Snowflake reads a Delta table as of its last refresh: refresh the profile's connections (Redshift reads the manifests, kept by each commit). */
+  private async refreshWarehouses(): Promise<void> {
+    for (const connection of listConnections(this.profile().name).filter((c) => c.kind === 'snowflake')) {
+      try {
+        await refreshSnowflake(await this.backend(), connection)
+      } catch (error) {
+        this.warn(
+          `Snowflake ${connection.target} was not refreshed (\`labmesh catalog connect snowflake --refresh\` retries): ${toLabmeshError(error).message}`,
+        )
+      }
+    }
   }
 }
