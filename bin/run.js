@@ -1,4 +1,15 @@
 #!/usr/bin/env node
+// The Node.js versions package.json's `engines` names (checked against it by a test). On an older
+// one labmesh would fail later with an obscure error, so it says so first, in syntax old versions parse.
+const [major, minor] = process.versions.node.split('.').map(Number)
+if (!((major === 20 && minor >= 17) || major >= 22)) {
+  process.stderr.write(
+    `Error [UNSUPPORTED]: labmesh needs Node.js 20.17 or later 20.x, or 22 or later; this is Node.js ${process.versions.node}.\n` +
+      '  try: install Node.js 22 (https://nodejs.org) or switch to it with your version manager (nvm install 22)\n',
+  )
+  process.exit(5)
+}
+
 // Ingest fsyncs many small files at once: more libuv threads let those waits overlap.
 // It must be set before the thread pool starts, hence the dynamic import below.
 process.env.UV_THREADPOOL_SIZE ??= '64'

@@ -3,9 +3,11 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 
 import type {Backend} from './backends/types.js'
 import {openBackend} from './backends/open.js'
+import {completionInstalled, refreshCompletion} from './completion/install.js'
+import type {Completions} from './completion/sources.js'
 import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
 import type {ConverterRegistry} from './converters/registry.js'
-import {LabmeshError, toLabmeshError} from './errors.js'
+import {formatError, LabmeshError, toLabmeshError} from './errors.js'
 
 export type LabmeshFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LabmeshCommand)['baseFlags'] & T['flags']>
 export type LabmeshArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -22,12 +24,18 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
   }
+  /** Where shells complete this command's argument and flag values from (`--profile` completes profiles everywhere). */
+  static completions?: Completions
+  /** True for commands that add or remove tables or saved searches: shell completion lists them again at once. */
+  static changesKnownValues?: boolean
 
   protected flags!: LabmeshFlags<T>
   protected args!: LabmeshArgs<T>
   /** Positional arguments, for commands that take a variable number (`static strict = false`). */
   protected positionals: string[] = []
   private opened?: Backend
+  /** The converters this command loaded, for shell completion. */
+  private loadedConverters?: {name: string; description: string}[]
   /** Warnings of this run: printed on stderr as they come, and listed in the --json result. */
   private readonly warnings: {message: string}[] = []
 
@@ -61,7 +69,13 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     const {ConverterRegistry} = await import('./converters/registry.js')
     const profile = this.profile()
     const fromProfile = profile.settings.converters ?? []
-    return ConverterRegistry.load([...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)), ...extraModules])
+    const registry = await ConverterRegistry.load([
+      ...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)),
+      ...extraModules,
+    ])
+    // Modules named on this command line are not the profile's: completion offers what every run has.
+    if (extraModules.length === 0) this.loadedConverters = registry.list().map(({name, description}) => ({name, description}))
+    return registry
   }
 
   /**
@@ -104,8 +118,25 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   }
 
   public override async finally(error: Error | undefined): Promise<void> {
+    if (!error) await this.refreshCompletion()
     await this.opened?.close()
     await super.finally(error)
+  }
+
+  /** Keeps shell completion's profiles, tables, saved searches and converters current, once `labmesh autocomplete` set it up. */
+  protected async refreshCompletion(force = false): Promise<void> {
+    if (!completionInstalled(this.config.cacheDir)) return
+    try {
+      await refreshCompletion({
+        config: this.config,
+        profile: this.profile(),
+        backend: this.opened,
+        converters: this.loadedConverters,
+        force: force || Boolean((this.ctor as typeof LabmeshCommand).changesKnownValues),
+      })
+    } catch {
+      // A cache for the shell: a command never fails for it, and the next one tries again.
+    }
   }
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
@@ -117,7 +148,7 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
       this.logJson({error: labmeshError.toJSON()})
       return
     }
-    const lines = [`Error [${labmeshError.code}]: ${labmeshError.message}`, ...labmeshError.suggestions.map((s) => `  try: ${s}`)]
+    const lines = [formatError(labmeshError)]
     if (labmeshError.code === 'UNEXPECTED' && process.env.DEBUG) lines.push(String(error.stack))
     process.stderr.write(lines.join('\n') + '\n')
   }

@@ -63,6 +63,11 @@ export function isLabmeshError(error: unknown, code?: ErrorCode): error is Labme
   return named && (code === undefined || (error as LabmeshError).code === code)
 }
 
+/** How an error reads on a terminal: its code and message, then what to try. */
+export function formatError(error: LabmeshError): string {
+  return [`Error [${error.code}]: ${error.message}`, ...error.suggestions.map((s) => `  try: ${s}`)].join('\n')
+}
+
 /** Any thrown value as a LabmeshError, keeping the original as `cause`. */
 export function toLabmeshError(error: unknown): LabmeshError {
   if (isLabmeshError(error)) return error

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../base-command.js'
+import type {Completions} from '../completion/sources.js'
 import {openBackend} from '../backends/open.js'
 import {createProfile, type CreatedProfile, type NewProfile} from '../profiles/create.js'
 import {askProfileSettings} from '../profiles/prompt.js'
@@ -8,6 +9,7 @@ import {askProfileSettings} from '../profiles/prompt.js'
 const aws = (description: string) => ({description: `${description} (aws backend).`, helpGroup: 'AWS'})
 
 export default class Init extends LabmeshCommand<typeof Init> {
+  static override completions: Completions = {home: 'dirs'}
   static override summary = 'Create a profile and its workspace.'
   static override description = `Without flags on a terminal, asks for the settings. The local profile needs none: every command
 works without init, creating the default workspace on first use. An aws profile names the bucket, the KMS key every

@@ -1,8 +1,9 @@
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {readFileSync} from 'node:fs'
 import path from 'node:path'
 import envPaths from 'env-paths'
 
 import {LabmeshError} from '../errors.js'
+import {writeFileAtomically} from '../output/atomic-file.js'
 
 /** The embedded backend: a workspace folder, SQLite and DuckDB; needs no account and no server. */
 export interface LocalProfileSettings {
@@ -126,11 +127,7 @@ export function readConfig(): LabmeshConfig {
 
 /** Writes the config atomically (temp file + rename) so a crash never leaves it half-written. */
 export function writeConfig(config: LabmeshConfig): void {
-  const file = configFile()
-  mkdirSync(path.dirname(file), {recursive: true})
-  const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, JSON.stringify(config, null, 2) + '\n', {mode: 0o600})
-  renameSync(temp, file)
+  writeFileAtomically(configFile(), JSON.stringify(config, null, 2) + '\n', 0o600)
 }
 
 /** Every profile: those in the config file, plus the built-in `local` one when not overridden. */

@@ -2,6 +2,7 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
+import {stampLabmeshVersion} from './asm.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
 import {decodeText, endsMidLine, looksBinary} from './text.js'
@@ -113,9 +114,9 @@ export class ConverterRegistry {
         suggestions: ['export the file again, or copy it once the instrument software has finished writing it'],
       })
     }
+    let document: EngineeredDocument
     try {
-      const document = await converter.convert(input)
-      return {converter, document}
+      document = await converter.convert(input)
     } catch (error) {
       if (error instanceof LabmeshError) throw error
       throw new LabmeshError('CONVERSION_FAILED', `${input.name}: the ${converter.name} converter failed: ${(error as Error).message}`, {
@@ -123,6 +124,7 @@ export class ConverterRegistry {
         cause: error,
       })
     }
+    return {converter, document: stampLabmeshVersion(document)}
   }
 }
 

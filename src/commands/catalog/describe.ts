@@ -1,12 +1,14 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {sampleRows, summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {formatBytes} from '../../output/format.js'
 import {renderRecord, renderTable} from '../../output/table.js'
 
 export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescribe> {
+  static override completions: Completions = {table: 'tables'}
   static override summary = 'Describe a table: columns and types, partition columns, location, version; --sample shows rows.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement',

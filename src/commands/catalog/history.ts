@@ -1,6 +1,7 @@
 import {Args} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {renderTable} from '../../output/table.js'
 
@@ -12,6 +13,7 @@ export interface TableVersion {
 }
 
 export default class CatalogHistory extends LabmeshCommand<typeof CatalogHistory> {
+  static override completions: Completions = {table: 'tables'}
   static override summary = "List a table's versions with their operation and time (for time travel)."
   static override examples = ['<%= config.bin %> <%= command.id %> lab.plate_reader']
   static override args = {

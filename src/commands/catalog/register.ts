@@ -2,12 +2,15 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
 import {parseTableRef} from '../../lake/catalog/table-ref.js'
 import {schemaOf} from '../../lake/catalog/table-schema.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 
 export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegister> {
+  static override completions: Completions = {location: 'dirs'}
+  static override changesKnownValues = true
   static override summary = 'Add an existing Delta table written elsewhere (Spark, delta-rs, ...) to the catalog.'
   static override description = `The location is a folder on the local backend and an s3:// URL on the aws backend, where the table is
 also registered in Glue (table_type=DELTA, its columns and partition keys) so that Athena reads it.`

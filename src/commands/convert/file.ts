@@ -3,6 +3,7 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import type {EngineeredDocument} from '../../converters/types.js'
 
 export interface ConvertedDocument {
@@ -12,6 +13,7 @@ export interface ConvertedDocument {
 }
 
 export default class ConvertFile extends LabmeshCommand<typeof ConvertFile> {
+  static override completions: Completions = {path: 'files', converter: 'converters', 'converter-module': 'files', out: 'files'}
   static override summary = 'Print the engineered document of one file, without touching a workspace.'
   static override description = 'The way to try a converter: detection picks one from the content unless --converter names it.'
   static override examples = [

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {listConnections} from '../../config/connections.js'
 import {convertStoredFiles, type ConvertResult} from '../../convert/convert-stored.js'
 import {renderConvertResult} from '../../convert/render.js'
@@ -9,6 +10,8 @@ import {refreshSnowflake} from '../../lake/connect/snowflake.js'
 import {createSpinner} from '../../output/spinner.js'
 
 export default class Convert extends LabmeshCommand<typeof Convert> {
+  static override completions: Completions = {converter: 'converters', 'converter-module': 'files'}
+  static override changesKnownValues = true
   static override summary = 'Convert ingested raw files into engineered documents.'
   static override description = `Converts every raw file not yet converted (or those named with --file-id, or all with --reconvert).
 Each engineered document is stored as an ENGINEERED file on the raw file's trace (same traceId, rawFileId set).

@@ -1,10 +1,12 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {findFile} from '../../files/find.js'
 import {type RestoredFile, restoreFile} from '../../files/restore.js'
 
 export default class FilesGet extends LabmeshCommand<typeof FilesGet> {
+  static override completions: Completions = {out: 'dirs'}
   static override summary = "Restore a file's stored bytes into a folder, verified against its sha256."
   static override examples = ['<%= config.bin %> <%= command.id %> 3f2a9c1e --out ./restored']
   static override args = {

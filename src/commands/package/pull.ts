@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
 import {formatBytes} from '../../output/format.js'
 import {pullTable} from '../../package/pull.js'
@@ -10,6 +11,7 @@ import {withQueryHooks} from '../../query/interactive.js'
 import {parseParams, parseTableVersion} from '../../query/options.js'
 
 export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
+  static override completions: Completions = {table: 'tables', out: 'dirs'}
   static override summary = 'Pull a table, or part of it, into a Frictionless data package (CSV or Parquet with datapackage.json).'
   static override description =
     'The package records the SQL it ran, its parameters, the table version, the engine and the profile, with the size and sha256 of the data file (check them with `labmesh package verify`).'

@@ -3,6 +3,7 @@ import {text} from 'node:stream/consumers'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
@@ -12,6 +13,7 @@ import {renderOutcome} from '../../query/render.js'
 import {type QueryOutcome, runQuery} from '../../query/run.js'
 
 export default class Query extends LabmeshCommand<typeof Query> {
+  static override completions: Completions = {file: 'files', out: 'files', package: 'dirs'}
   static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
   static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file.`
   static override examples = [

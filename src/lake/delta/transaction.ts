@@ -60,6 +60,7 @@ export interface CommitOptions {
 }
 
 export const DEFAULT_MAX_COMMIT_ATTEMPTS = 100
+/** Who wrote a commit, in the `name/version` form other engines use (`Apache-Spark/3.5.0 Delta-Lake/3.1.0`). */
 const ENGINE_INFO = `labmesh/${LABMESH_VERSION}`
 
 /**

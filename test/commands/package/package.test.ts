@@ -34,6 +34,8 @@ describe('labmesh package pull and verify', function () {
     expect(descriptor.title).to.equal('lab.plate_reader_measurement')
     expect(descriptor.resources[0]).to.include({name: 'plate_reader_measurement', path: 'plate_reader_measurement.csv'})
     expect(descriptor.labmesh.sql).to.equal('SELECT * FROM "lab"."plate_reader_measurement"')
+    const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+    expect(descriptor.labmesh.generator).to.equal(`labmesh ${version}`)
     const rows = parse(readFileSync(path.join(dir, 'plate_reader_measurement.csv')), {columns: true}) as Record<string, string>[]
     expect(rows).to.have.length(n as number)
     expect(Object.keys(rows[0])).to.deep.equal(descriptor.resources[0].schema.fields.map((f: {name: string}) => f.name))
