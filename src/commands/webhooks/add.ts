@@ -15,7 +15,7 @@ are retried with exponential backoff until --give-up-after, and kept in the work
 unless --allow-private.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> https://lims.example.com/hooks/labmesh --events file.converted,file.failed',
-    'LIMS_HOOK_SECRET=... <%= config.bin %> <%= command.id %> https://lims.example.com/hooks/labmesh --events file.ingested --secret-from-env LIMS_HOOK_SECRET',
+    '<%= config.bin %> <%= command.id %> https://lims.example.com/hooks/labmesh --events file.ingested --secret-from-env LIMS_HOOK_SECRET',
     '<%= config.bin %> <%= command.id %> http://10.0.4.7:8080/labmesh --events table.updated --allow-private',
   ]
   static override args = {
