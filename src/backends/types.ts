@@ -4,6 +4,8 @@ import type {LabmeshError} from '../errors.js'
 import type {StructField} from '../lake/delta/schema.js'
 import type {LakeStorage} from '../lake/delta/storage.js'
 import type {SearchNode} from '../search/ast.js'
+import type {Grant} from '../sharing/grant.js'
+import type {Tag} from '../sharing/tags.js'
 
 /**
  * The parts every backend provides. The local backend implements them with files, SQLite and
@@ -69,15 +71,30 @@ export interface PutOptions {
   onBytes?: (bytes: number) => void
 }
 
+/** An object written but not yet durable under its name: `ObjectStore.publish` makes it so. */
+export interface StagedObject extends StoredObject {
+  /** The store's own note of where the bytes wait (a temp file locally); absent when nothing waits. */
+  readonly pending?: string
+}
+
 /**
  * Content-addressed bytes: raw files and engineered documents, keyed by sha256 (and kept apart by
  * category where the backend has prefixes). Identical bytes are stored once: storing them again
  * is not an error, it says `created: false`. Nothing is ever left half-written under its name.
  */
 export interface ObjectStore {
-  /** Streams a file in, hashing as it goes; the name is the hash of the bytes stored, even if the source changes meanwhile. */
+  /** Streams a file in, hashing as it goes; the name is the hash of the bytes stored, even if the source changes meanwhile. stageFile + publish. */
   putFile(sourcePath: string, options?: PutOptions): Promise<StoredObject>
+  /** stageBytes + publish. */
   putBytes(bytes: Buffer, options?: Pick<PutOptions, 'category'>): Promise<StoredObject>
+  /**
+   * Group commit: stage many objects, then publish them together, so that their durability costs
+   * one wait for the batch, not one per object. A record may point at an object once it is published.
+   */
+  stageFile(sourcePath: string, options?: PutOptions): Promise<StagedObject>
+  stageBytes(bytes: Buffer, options?: Pick<PutOptions, 'category'>): Promise<StagedObject>
+  /** Makes staged objects durable and readable under their names (each at most once). */
+  publish(objects: StagedObject[]): Promise<void>
   has(sha256: string, category?: Category): Promise<boolean>
   /**
    * The object's bytes as a stream (only bytes `start` to `end` inclusive with a range); NOT_FOUND
@@ -167,6 +184,12 @@ export interface MetadataStore {
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+  /**
+   * Records a batch of conversions in one transaction where the backend has them: each engineered
+   * record is stored and its raw file marked converted; a record that cannot be stored marks its
+   * raw file failed instead, with the error returned in its place.
+   */
+  recordConversions(conversions: {rawFileId: string; engineered: NewFileRecord}[]): Promise<(LabmeshError | undefined)[]>
   /** Changes to replicate, queued with the records. */
   readonly changes: ChangeFeed
 }
@@ -236,10 +259,19 @@ export interface QueryRequest {
    * hold a statement to them must refuse the request (UNSUPPORTED), never run it over every table.
    */
   tables?: string[]
+  /**
+   * Run as this principal: the statement sees only what the principal's grants allow (tables
+   * without a grant do not exist, restricted ones show their granted columns and rows). Without
+   * it, the workspace owner sees everything. An engine that cannot enforce grants itself must
+   * refuse a request that names a principal (UNSUPPORTED), never run it as the owner.
+   */
+  principal?: string
   /** Aborting cancels the running statement. */
   signal?: AbortSignal
   /** Called every few hundred milliseconds while the statement runs. */
   onProgress?(progress: QueryProgress): void
+  /** Engines that bill by bytes scanned (Athena) refuse or stop a statement that would scan more; others ignore it. */
+  maxScanBytes?: number
 }
 
 export interface QueryProgress {
@@ -247,6 +279,19 @@ export interface QueryProgress {
   percent?: number
   /** Rows the engine has read from the tables so far, when it can tell. */
   rowsRead?: number
+  /** The statement's state where the engine reports one (Athena: QUEUED, RUNNING). */
+  state?: string
+  /** Bytes scanned so far, where the engine bills by them. */
+  bytesScanned?: number
+}
+
+/** What a remote engine tells about a finished statement; recorded with results and data packages. */
+export interface QueryStatistics {
+  /** Athena's QueryExecutionId. */
+  executionId: string
+  bytesScanned: number
+  /** USD: bytes scanned (at least 10 MB, Athena's minimum) at the profile's price per TB. */
+  costEstimateUsd: number
 }
 
 export interface QueryColumn {
@@ -266,6 +311,8 @@ export interface QueryRows extends AsyncIterable<QueryValue[][]> {
   readonly columns: QueryColumn[]
   /** `plan` for EXPLAIN, whose rows hold the plan as text in the last column. */
   readonly kind: 'rows' | 'plan'
+  /** Set by engines that report them (Athena). */
+  readonly statistics?: QueryStatistics
 }
 
 export type ExportFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet'
@@ -288,8 +335,12 @@ export interface QueryEngine {
   /** Runs the statement and hands its result to `consume`; the statement and its session end when `consume` settles. */
   query<T>(request: QueryRequest, consume: (rows: QueryRows) => Promise<T>): Promise<T>
   /** Writes the whole result to a local file without holding it in memory; `columns` are named as in the file (a repeated name gets _1, _2 ...). */
-  export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number}>
+  export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number; statistics?: QueryStatistics}>
 }
+
+/** The engines `query --engine` names: DuckDB (local, or over the lake's snapshots fetched from S3) and Athena. */
+export const QUERY_ENGINES = ['duckdb', 'athena'] as const
+export type QueryEngineName = (typeof QUERY_ENGINES)[number]
 
 export type SearchSort = 'score' | 'time' | 'path'
 
@@ -305,7 +356,15 @@ export interface SearchOptions extends SearchScope {
   offset?: number
   /** score: best match first; time: newest first (the `time` metadata); path: by source path. */
   sort?: SearchSort
+  /**
+   * With sort `path`: only hits after this file (OpenSearch's search_after). Paging with it keeps
+   * its place while files already passed change or leave the hits, where an offset would skip some.
+   */
+  after?: SearchCursor
 }
+
+/** Where a hit sits in `path` order: source path, then newest version, RAW before ENGINEERED, then id. */
+export type SearchCursor = Pick<FileRecord, 'sourcePath' | 'version' | 'category' | 'fileId'>
 
 export interface SearchHit {
   file: FileRecord
@@ -367,6 +426,71 @@ export const API_SCOPES = ['files:read', 'files:write', 'search', 'query', 'admi
 export type ApiScope = (typeof API_SCOPES)[number]
 
 /** An API key as `keys list` shows it: never its secret, nor the secret's hash. */
+/** Who made a change, and the command line that made it: recorded with every change to grants and tags. */
+export interface AuditContext {
+  /** `user@host` locally; an API key's principal when the change comes through the API. */
+  actor: string
+  commandLine: string
+}
+
+export type GrantAction = 'grant' | 'revoke'
+
+export interface GrantChange {
+  action: GrantAction
+  grant: Grant
+}
+
+export interface GrantChangeOutcome extends GrantChange {
+  /** Why this change failed; the other changes still went ahead. */
+  error?: {code: string; message: string}
+  /** What else someone has to do (a cross-account grant: the receiving account's steps). */
+  notes?: string[]
+}
+
+export interface GrantApplyOptions {
+  /** Also share into this Region, through resource links there (AWS); UNSUPPORTED where the backend has no Regions. */
+  targetRegion?: string
+}
+
+/** A database (`table` absent) or a table. */
+export interface TaggedResource {
+  database: string
+  table?: string
+}
+
+export interface AuditEntry {
+  at: string
+  actor: string
+  action: GrantAction | 'tag' | 'untag'
+  /** The grant given or taken (grant, revoke). */
+  grant?: Grant
+  /** The resource tagged and the tags set or removed (tag, untag). */
+  resource?: TaggedResource
+  tags?: Tag[]
+  commandLine: string
+}
+
+/**
+ * Who may read what (catalog share): grants of principals on databases, tables, columns and
+ * rows, tags on databases and tables, and the audit trail of every change. Locally grants live
+ * in the workspace database and `query --as` enforces them; on AWS they are Lake Formation's.
+ */
+export interface GrantStore {
+  /** The grants as they stand, of one principal or of all. */
+  list(filter?: {principal?: string}): Promise<Grant[]>
+  /**
+   * Revokes, then grants, each change on its own: the outcome of every change, a failed one
+   * not stopping the rest. Each change made is audited with `audit`.
+   */
+  apply(changes: GrantChange[], audit: AuditContext, options?: GrantApplyOptions): Promise<GrantChangeOutcome[]>
+  /** Changes to grants and tags, newest first. */
+  history(filter?: {principal?: string; limit?: number}): Promise<AuditEntry[]>
+  /** Every tagged database and table with its tags. */
+  listTags(): Promise<{resource: TaggedResource; tags: Tag[]}[]>
+  /** Sets tags (one value per key) and removes keys on a resource, returning its tags as they now are. */
+  tag(resource: TaggedResource, set: Tag[], remove: string[], audit: AuditContext): Promise<Tag[]>
+}
+
 export interface ApiKey {
   /** The public part of the key (`lmk_<keyId>_<secret>`); as a principal of `catalog share`, `key:<keyId>`. */
   keyId: string
@@ -510,6 +634,11 @@ export interface BackendCapabilities {
   exportFormats: ExportFormat[]
   /** How search ranks free words: bm25 (SQLite FTS5, OpenSearch), or PostgreSQL's ts_rank. */
   searchRanking: 'bm25' | 'ts_rank'
+  /**
+   * Whether queries can run as another principal (`--as`, QueryRequest.principal): locally labmesh
+   * builds the session from that principal's grants; Athena runs as the caller's own IAM identity.
+   */
+  queryAsPrincipal: boolean
 }
 
 /** Who a policy is for: readers list, read and query; writers also ingest, convert and label; admins also maintain tables. */
@@ -569,13 +698,17 @@ export interface Backend {
   accessPolicies?(): Promise<Record<AccessRole, object>>
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
-  /** SQL over the catalog's tables (the query stage). */
+  /** SQL over the catalog's tables (the query stage): the backend's own engine. */
   readonly query?: QueryEngine
   /** API keys of `labmesh serve`. */
   readonly keys?: KeyStore
   /** Events, webhooks and their deliveries. */
   readonly events?: EventStore
+  /** Grants and tags (catalog share). */
+  readonly grants?: GrantStore
   /** Warehouses reading the lake in place (`catalog connect`); absent where none can. */
   readonly warehouse?: WarehouseAccess
+  /** Every engine the backend can run queries on, by name (`query --engine`); the default one included. */
+  readonly queryEngines?: Partial<Record<QueryEngineName, QueryEngine>>
   close(): Promise<void>
 }

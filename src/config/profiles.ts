@@ -31,9 +31,13 @@ export interface AwsProfileSettings {
   metadataSecret?: string
   /** labmesh database `lab` is Glue database `<prefix>lab`. */
   glueDatabasePrefix?: string
+  /** The Data Catalog (its account id) whose Lake Formation permissions `catalog share` manages; else the caller's account. */
+  catalogId?: string
   athenaWorkgroup?: string
   /** s3:// folder for Athena's results. */
   athenaOutput?: string
+  /** USD per TB Athena scans, for the cost shown after each query (default 5, Athena's list price in most regions). */
+  athenaPricePerTb?: number
   /** A shared-config profile (SSO, assume-role); else the SDK's default chain. */
   awsProfile?: string
   /** Path-style S3 URLs, for S3-compatible servers (MinIO, Ceph). */

@@ -4,7 +4,7 @@ import {stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
-import type {Backend, Label, NewFileRecord} from '../backends/types.js'
+import type {Backend, Label, NewFileRecord, StagedObject} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
@@ -96,17 +96,26 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
     streamed.set(path, (streamed.get(path) ?? 0) + bytes)
     options.onBytes?.(bytes)
   }
-  // Stored files' records are written a batch at a time (one transaction), after their bytes are durable.
-  let pending: {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}[] = []
-  const flush = async (): Promise<void> => {
+  // Group commit: a batch's objects are made durable together, then its records written in one
+  // transaction, so a record only ever points at bytes on disk. Batches commit one after another.
+  let pending: StoredFile[] = []
+  let committing = Promise.resolve()
+  const flush = (): Promise<void> => {
     const batch = pending
     pending = []
-    if (batch.length === 0) return
-    const errors = await backend.metadata.insertFiles(batch.map((p) => p.record))
-    batch.forEach(({record: stored, outcome}, i) => {
-      const error = errors[i]
-      report(error ? {kind: 'failed', problem: {path: stored.sourcePath, code: error.code, message: error.message}} : outcome, stored.size)
+    committing = committing.then(async () => {
+      if (batch.length === 0) return
+      await backend.objects.publish(batch.map((p) => p.staged))
+      const errors = await backend.metadata.insertFiles(batch.map((p) => p.record))
+      batch.forEach(({record: stored, outcome}, i) => {
+        const error = errors[i]
+        report(
+          error ? {kind: 'failed', problem: {path: stored.sourcePath, code: error.code, message: error.message}} : outcome,
+          stored.size,
+        )
+      })
     })
+    return committing
   }
 
   const worker = async (): Promise<void> => {
@@ -120,7 +129,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
       }
       try {
         const handled = await ingestOne(backend, entry, host, options, (bytes) => onBytes(entry.path, bytes))
-        if ('record' in handled) {
+        if ('staged' in handled) {
           pending.push(handled)
           if (pending.length >= RECORD_BATCH) await flush()
         } else {
@@ -156,14 +165,21 @@ function record(result: IngestResult, outcome: FileOutcome, collect: boolean): v
 /** Records per transaction: large enough that SQLite's per-commit cost vanishes, small enough to report progress often. */
 const RECORD_BATCH = 256
 
-/** A file's outcome, or, for a file to store, its record still to be written (with the outcome it will have). */
+/** A file whose bytes are staged and whose record is still to be written, with the outcome it will have. */
+interface StoredFile {
+  staged: StagedObject
+  record: NewFileRecord
+  outcome: FileOutcome & {kind: 'file'}
+}
+
+/** A file's outcome, or, for a file to store, its staged bytes and record. */
 async function ingestOne(
   backend: Backend,
   entry: FoundFile,
   host: string,
   options: IngestOptions,
   onBytes: (bytes: number) => void,
-): Promise<FileOutcome | {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}> {
+): Promise<FileOutcome | StoredFile> {
   if (entry.size === 0) {
     return {
       kind: 'failed',
@@ -221,30 +237,31 @@ async function ingestOne(
     error: null,
   }
   if (options.dryRun) return {kind: 'file', file: {...describe(fileRecord, latest ? 'version' : 'new'), fileId: null}, warning}
-  return {record: fileRecord, outcome: {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}}
+  return {staged: stored, record: fileRecord, outcome: {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}}
 }
 
 /** Files up to this size are read once into memory: one read serves the sniffer, the hash and the store. */
 const SMALL_FILE_BYTES = 4 * 1024 * 1024
 
+/** Reads (and unless a dry run, stages) a file's bytes; a dry run only hashes them. */
 async function readAndStore(
   backend: Backend,
   entry: FoundFile,
   dryRun: boolean,
   onBytes: (bytes: number) => void,
-): Promise<{head: Buffer; stored: {sha256: string; size: number}}> {
+): Promise<{head: Buffer; stored: StagedObject}> {
   if (entry.size <= SMALL_FILE_BYTES) {
     // Read in place: for small files a synchronous read beats four thread-pool round trips.
     const bytes = readFileSync(entry.path)
     return {
       head: bytes,
       stored: dryRun
-        ? {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length}
-        : await backend.objects.putBytes(bytes),
+        ? {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, created: false}
+        : await backend.objects.stageBytes(bytes),
     }
   }
   const head = await readHead(entry.path)
-  return {head, stored: dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path, {onBytes})}
+  return {head, stored: dryRun ? {...(await hashFile(entry.path)), created: false} : await backend.objects.stageFile(entry.path, {onBytes})}
 }
 
 function describe(file: NewFileRecord, status: FileStatus): IngestedFile {

@@ -49,6 +49,10 @@ export interface PackageProvenance {
   generator: string
   rows: number
   elapsedSeconds: number
+  /** The statement's id in an engine that keeps a history (Athena's QueryExecutionId). */
+  queryExecutionId?: string
+  /** Bytes the engine scanned, where it bills by them. */
+  bytesScanned?: number
 }
 
 export interface DataPackage {

@@ -1,5 +1,5 @@
 import {quoteIdentifier} from '../lake/duckdb.js'
-import type {Lake, QueryEngine, QueryRequest, TableVersion} from '../backends/types.js'
+import type {Lake, QueryEngine, QueryRequest, TableRef, TableVersion} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {editDistance, findTable, parseTableRef} from '../lake/catalog/table-ref.js'
 import type {PackageFormat} from './formats.js'
@@ -16,9 +16,12 @@ export interface PullOptions {
   where?: string
   params?: QueryRequest['params']
   asOf?: TableVersion
+  /** Pull as this principal: only what its grants allow (QueryRequest.principal). */
+  principal?: string
   origin: WritePackageOptions['origin']
   signal?: AbortSignal
   onProgress?: QueryRequest['onProgress']
+  maxScanBytes?: number
 }
 
 /**
@@ -27,18 +30,9 @@ export interface PullOptions {
  */
 export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOptions): Promise<PackageSummary & {table: string}> {
   const ref = parseTableRef(options.table)
-  const {table} = await findTable(lake, ref)
   const name = `${ref.database}.${ref.table}`
-  const known = (await table.snapshot(options.asOf ?? {})).schema.fields.map((f) => f.name)
-  for (const column of options.columns ?? []) {
-    if (!known.includes(column)) {
-      const closest = [...known].sort((a, b) => editDistance(a, column) - editDistance(b, column))[0]
-      throw new LabmeshError('INVALID_INPUT', `${name} has no column "${column}"`, {
-        subject: column,
-        suggestions: closest ? [`did you mean ${closest}?`] : [],
-      })
-    }
-  }
+  // As a principal, the engine's session (built from the grants) is the one judge of which tables and columns exist.
+  if (options.principal === undefined) await checkColumns(lake, ref, name, options)
   const select = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
   // The condition goes on lines of its own, so a trailing -- comment in it cannot swallow the closing parenthesis.
   const where = options.where?.trim() ? ` WHERE (\n${options.where}\n)` : ''
@@ -52,10 +46,27 @@ export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOp
       sql,
       params: options.params,
       asOf: options.asOf ? {[name]: options.asOf} : undefined,
+      principal: options.principal,
       signal: options.signal,
       onProgress: options.onProgress,
+      maxScanBytes: options.maxScanBytes,
     },
     origin: options.origin,
   })
   return {table: name, ...summary}
+}
+
+/** NOT_FOUND for a table that is not there, INVALID_INPUT naming the closest column for one it does not have. */
+async function checkColumns(lake: Lake, ref: TableRef, name: string, options: PullOptions): Promise<void> {
+  const {table} = await findTable(lake, ref)
+  const known = (await table.snapshot(options.asOf ?? {})).schema.fields.map((f) => f.name)
+  for (const column of options.columns ?? []) {
+    if (!known.includes(column)) {
+      const closest = [...known].sort((a, b) => editDistance(a, column) - editDistance(b, column))[0]
+      throw new LabmeshError('INVALID_INPUT', `${name} has no column "${column}"`, {
+        subject: column,
+        suggestions: closest ? [`did you mean ${closest}?`] : [],
+      })
+    }
+  }
 }

@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 import {mkdir, readdir, rename, rm, rmdir, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {QueryColumn, QueryEngine, QueryRequest} from '../backends/types.js'
+import type {QueryColumn, QueryEngine, QueryRequest, QueryStatistics} from '../backends/types.js'
 import {LabmeshError, toLabmeshError} from '../errors.js'
 import {formatTableVersion, MEDIA_TYPES, type PackageFormat} from './formats.js'
 import {
@@ -34,6 +34,8 @@ export interface PackageSummary {
   columns: QueryColumn[]
   rows: number
   resources: {name: string; path: string; format: string; bytes: number; hash: string}[]
+  /** What the engine reported about the statement (Athena: its execution id, bytes scanned, cost estimate). */
+  statistics?: QueryStatistics
 }
 
 /**
@@ -83,6 +85,7 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
         ...options.origin,
         rows: result.rows,
         elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
+        ...(result.statistics ? {queryExecutionId: result.statistics.executionId, bytesScanned: result.statistics.bytesScanned} : {}),
       },
     }
     await writeFile(path.join(staging, DESCRIPTOR), JSON.stringify(descriptor, null, 2) + '\n')
@@ -94,6 +97,7 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
       columns: result.columns,
       rows: result.rows,
       resources: [{name: resource.name, path: file, format: options.format, bytes, hash: resource.hash!}],
+      ...(result.statistics ? {statistics: result.statistics} : {}),
     }
   } catch (error) {
     await rm(staging, {recursive: true, force: true})

@@ -1,7 +1,7 @@
 import {stat} from 'node:fs/promises'
 import type {Writable} from 'node:stream'
 
-import type {ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryValue} from '../backends/types.js'
+import type {ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryStatistics, QueryValue} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {type PackageSummary, writeDataPackage, type WritePackageOptions} from '../package/write.js'
 import {uniqueNames} from '../output/unique-names.js'
@@ -37,6 +37,8 @@ export interface QueryOutcome {
   /** False when the reader of stdout went away (a closed pipe) before every row was written. */
   complete: boolean
   elapsedSeconds: number
+  /** The engine's statement id, bytes scanned and cost estimate, where it reports them (Athena). */
+  statistics?: QueryStatistics
 }
 
 /** Runs one query to where `output` says: a table's worth of rows, a stream on stdout, a file or a data package. */
@@ -52,9 +54,16 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
       return {...streamed, elapsedSeconds: elapsed()}
     }
     case 'file': {
-      const {columns, rows} = await engine.export(request, {path: output.path, format: output.format})
+      const {columns, rows, statistics} = await engine.export(request, {path: output.path, format: output.format})
       const bytes = (await stat(output.path)).size
-      return {columns, rowCount: rows, file: {path: output.path, format: output.format, bytes}, complete: true, elapsedSeconds: elapsed()}
+      return {
+        columns,
+        rowCount: rows,
+        file: {path: output.path, format: output.format, bytes},
+        complete: true,
+        elapsedSeconds: elapsed(),
+        ...(statistics ? {statistics} : {}),
+      }
     }
     case 'package': {
       const summary = await writeDataPackage(engine, {
@@ -64,7 +73,15 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
         request,
         origin: options.origin,
       })
-      return {columns: summary.columns, rowCount: summary.rows, package: summary, complete: true, elapsedSeconds: elapsed()}
+      const {statistics, ...pkg} = summary
+      return {
+        columns: summary.columns,
+        rowCount: summary.rows,
+        package: pkg,
+        complete: true,
+        elapsedSeconds: elapsed(),
+        ...(statistics ? {statistics} : {}),
+      }
     }
   }
 }
@@ -85,8 +102,9 @@ async function collectRows(
         break
       }
     }
+    const statistics = result.statistics ? {statistics: result.statistics} : {}
     if (result.kind === 'plan')
-      return {columns: result.columns, rowCount: kept.length, plan: kept.map((row) => String(row.at(-1))).join('\n')}
+      return {columns: result.columns, rowCount: kept.length, plan: kept.map((row) => String(row.at(-1))).join('\n'), ...statistics}
     const rows = kept.slice(0, limit)
     const keys = uniqueNames(result.columns.map((c) => c.name))
     return {
@@ -94,6 +112,7 @@ async function collectRows(
       rowCount: rows.length,
       rows: rows.map((row) => Object.fromEntries(keys.map((key, i) => [key, row[i]]))),
       truncated: more,
+      ...statistics,
     }
   })
 }
@@ -107,6 +126,7 @@ async function streamRows(
   return engine.query(options.request, async (result) => {
     if (result.kind === 'plan') throw new LabmeshError('USAGE', 'EXPLAIN shows a plan: run it with the table view (no --format)')
     const writer = createRowWriter(format, result.columns, options.stdout)
+    const statistics = result.statistics ? {statistics: result.statistics} : {}
     let count = 0
     try {
       for await (const page of result) {
@@ -116,9 +136,10 @@ async function streamRows(
       }
       await writer.end()
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EPIPE') return {columns: result.columns, rowCount: count, complete: false}
+      if ((error as NodeJS.ErrnoException).code === 'EPIPE')
+        return {columns: result.columns, rowCount: count, complete: false, ...statistics}
       throw error
     }
-    return {columns: result.columns, rowCount: count, complete: true}
+    return {columns: result.columns, rowCount: count, complete: true, ...statistics}
   })
 }

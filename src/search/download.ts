@@ -41,8 +41,9 @@ export async function downloadHits(
   const result: DownloadResult = {folder: path.resolve(folder), files: [], failed: []}
   const seen = new Set<string>()
   const names = new Set<string>()
-  for (let offset = 0; ; offset += PAGE) {
-    const {hits} = await search.search(query, {...scope, sort: 'path', limit: PAGE, offset})
+  // Hits can change while files download (a status set, a new version): the pages follow a cursor.
+  for (let after: FileRecord | undefined; ;) {
+    const {hits} = await search.search(query, {...scope, sort: 'path', limit: PAGE, after})
     for (const {file} of hits) {
       const raw = file.category === 'RAW' || file.rawFileId === null ? file : await backend.metadata.getFile(file.rawFileId)
       if (!raw || seen.has(raw.fileId)) continue
@@ -56,6 +57,7 @@ export async function downloadHits(
       onFile?.(result.files.length + result.failed.length)
     }
     if (hits.length < PAGE) return result
+    after = hits.at(-1)!.file
   }
 }
 

@@ -147,6 +147,49 @@ export function metadataContract(name: string, open: MetadataFactory): void {
       expect(await metadata.listFiles({status: 'ingested'})).to.have.length(0)
     })
 
+    it('pages by keyset through files that share an ingest time, in (ingestedAt, fileId) order', async () => {
+      const at = rawRecord('/drop/same-time-0.csv').ingestedAt
+      const records = Array.from({length: 9}, (_, i) => rawRecord(`/drop/same-time-${i}.csv`, 1, {ingestedAt: at}))
+      await metadata.insertFiles(records)
+      const seen: string[] = []
+      for (let after: FileRecord | undefined; ;) {
+        const page = await metadata.listFiles({since: at, until: at, limit: 4, after})
+        if (page.length === 0) break
+        seen.push(...page.map((f) => f.fileId))
+        after = page.at(-1)
+      }
+      expect(seen).to.deep.equal(records.map((r) => r.fileId).sort())
+    })
+
+    it('records a batch of conversions: engineered records stored, raw files converted, a refused record fails its raw file', async () => {
+      const raws = ['/drop/h.csv', '/drop/i.csv', '/drop/j.csv'].map((p) => rawRecord(p))
+      await metadata.insertFiles(raws)
+      const engineeredOf = (raw: NewFileRecord, version = 1): NewFileRecord =>
+        rawRecord(raw.sourcePath, version, {category: 'ENGINEERED', rawFileId: raw.fileId, traceId: raw.traceId, status: 'converted'})
+      const earlier = engineeredOf(raws[1])
+      const taken = engineeredOf(raws[2])
+      await metadata.insertFiles([earlier, taken])
+      await metadata.changes.acknowledge('lake', await metadata.changes.pending('lake', 1000))
+
+      expect(await metadata.recordConversions([])).to.deep.equal([])
+      const conversions = [engineeredOf(raws[0]), engineeredOf(raws[1], 2), engineeredOf(raws[2])].map((engineered, i) => ({
+        rawFileId: raws[i].fileId,
+        engineered,
+      }))
+      const errors = await metadata.recordConversions(conversions)
+      expect(errors.map(code)).to.deep.equal([undefined, undefined, 'CONFLICT'])
+      const [h, i, j] = await Promise.all(raws.map((r) => metadata.getFile(r.fileId)))
+      expect([h?.status, i?.status, j?.status]).to.deep.equal(['converted', 'converted', 'failed'])
+      expect(j?.error?.code).to.equal('CONFLICT')
+      expect((await metadata.getFile(conversions[0].engineered.fileId))?.latest).to.equal(true)
+      expect((await metadata.getFile(earlier.fileId))?.latest, 'the new engineered version supersedes the earlier').to.equal(false)
+      expect(await metadata.getFile(conversions[2].engineered.fileId)).to.equal(undefined)
+      expect((await metadata.derivedFrom(raws[2].fileId)).map((f) => f.fileId)).to.deep.equal([taken.fileId])
+      // The outbox has every raw file whose row changed, queued with the records.
+      const queued = new Set((await metadata.changes.pending('lake', 1000)).map((c) => c.fileId))
+      expect([...queued].sort()).to.deep.equal(raws.map((r) => r.fileId).sort())
+    })
+
     it('adds and removes labels, sets status with an error, and refuses unknown ids', async () => {
       const file = rawRecord('/drop/f.csv')
       await metadata.insertFile(file)

@@ -3,6 +3,7 @@ import type {Database} from 'better-sqlite3'
 
 import {LabmeshError} from '../../errors.js'
 import type {Catalog, CatalogEntry, TableRef} from '../types.js'
+import {workspaceExposure, type WorkspaceFolders} from './workspace-folders.js'
 
 interface CatalogRow {
   database: string
@@ -25,9 +26,10 @@ const NAME = /^[A-Za-z_][\w-]*$/
 
 /**
  * The local catalog: table registrations in the workspace database; managed tables under `lake/`.
- * Schemas are not kept here: the Delta log is read for them.
+ * Schemas are not kept here: the Delta log is read for them. A table folder must keep the
+ * workspace out of queries' reach (workspace-folders.ts).
  */
-export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
+export function createLocalCatalog(db: Database, workspace: WorkspaceFolders): Catalog {
   const statements = {
     all: db.prepare<[], CatalogRow>('SELECT * FROM catalog_tables ORDER BY database, name'),
     inDatabase: db.prepare<[string], CatalogRow>('SELECT * FROM catalog_tables WHERE database = ? ORDER BY name'),
@@ -45,6 +47,15 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
     },
     async register(entry, _schema, options = {}) {
       catalog.checkNames(entry)
+      const exposure = workspaceExposure(entry.location, workspace)
+      if (exposure)
+        throw new LabmeshError('INVALID_INPUT', `cannot register ${entry.database}.${entry.table}: ${exposure}`, {
+          subject: entry.location,
+          suggestions: [
+            "register the table's own folder (the one holding its _delta_log), outside the workspace",
+            'or keep the workspace elsewhere (LABMESH_HOME, or the profile home)',
+          ],
+        })
       const existing = statements.get.get(entry.database, entry.table)
       if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== Number(entry.managed))) {
         throw new LabmeshError('CONFLICT', `${entry.database}.${entry.table} is registered already, at ${existing.location}`, {
@@ -70,7 +81,7 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
       }
     },
     managedLocation(ref: TableRef) {
-      return path.join(lakeRoot, ref.database, ref.table)
+      return path.join(workspace.lake, ref.database, ref.table)
     },
   }
   return catalog

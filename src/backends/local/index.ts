@@ -8,6 +8,7 @@ import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
 import {createSqliteEventStore} from './event-store.js'
 import {createSqliteKeyStore} from './key-store.js'
+import {createSqliteGrantStore} from './grant-store.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
@@ -38,8 +39,10 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
-  const catalog = createLocalCatalog(db, layout.lake)
+  const catalog = createLocalCatalog(db, layout)
   const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
+  const grants = createSqliteGrantStore(db)
+  const duckdb = createDuckDbQueryEngine({lake, grants, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')})
   return {
     name: 'local',
     capabilities: {
@@ -48,6 +51,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
       timeTravel: true,
       exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],
       searchRanking: 'bm25',
+      queryAsPrincipal: true,
     },
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
@@ -57,7 +61,9 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     savedSearches: createSqliteSavedSearches(db),
     keys: createSqliteKeyStore(db),
     events: createSqliteEventStore(db),
-    query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    query: duckdb,
+    queryEngines: {duckdb},
+    grants,
     async close() {
       if (db.open) db.close()
     },

@@ -143,6 +143,19 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     }),
   )
 
+  const recordConversions = db.transaction((conversions: {rawFileId: string; engineered: NewFileRecord}[]) =>
+    conversions.map(({rawFileId, engineered}) => {
+      let error: LabmeshError | undefined
+      try {
+        insertFile(engineered)
+      } catch (caught) {
+        error = describeInsertError(engineered, caught)
+      }
+      statements.setStatus.run(error ? 'failed' : 'converted', error?.code ?? null, error?.message ?? null, rawFileId)
+      return error
+    }),
+  )
+
   const updateLabels = db.transaction((fileId: string, add: Label[], remove: Label[]) => {
     mustGet(fileId)
     for (const label of remove) statements.deleteLabel.run(fileId, label.name, label.value)
@@ -235,6 +248,10 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     async updateLabels(fileId, add, remove) {
       updateLabels(fileId, add, remove)
       return toRecord(mustGet(fileId))
+    },
+
+    async recordConversions(conversions) {
+      return recordConversions(conversions)
     },
 
     async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {

@@ -118,6 +118,35 @@ export const MIGRATIONS: string[] = [
    END;
    -- Files stored before the outbox existed are queued once, so lab.files comes to hold every file.
    INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', file_id FROM files WHERE category = 'RAW' ORDER BY ingested_at, file_id;`,
+  // Sharing (grant-store.ts): one row per permission granted, keyed like src/sharing/grant.ts
+  // (resource and restriction as canonical JSON); tags with one value per key on a database or
+  // table ('' for a database's own tags); and the append-only audit of every change.
+  `CREATE TABLE grants (
+     principal   TEXT NOT NULL,
+     resource    TEXT NOT NULL,
+     restriction TEXT NOT NULL,
+     permission  TEXT NOT NULL,
+     grantable   INTEGER NOT NULL,
+     granted_at  TEXT NOT NULL,
+     PRIMARY KEY (principal, resource, restriction, permission)
+   );
+   CREATE TABLE resource_tags (
+     database   TEXT NOT NULL,
+     table_name TEXT NOT NULL,
+     key        TEXT NOT NULL,
+     value      TEXT NOT NULL,
+     PRIMARY KEY (database, table_name, key)
+   );
+   CREATE TABLE grant_audit (
+     id           INTEGER PRIMARY KEY,
+     at           TEXT NOT NULL,
+     actor        TEXT NOT NULL,
+     action       TEXT NOT NULL CHECK (action IN ('grant', 'revoke', 'tag', 'untag')),
+     principal    TEXT,
+     detail       TEXT NOT NULL,
+     command_line TEXT NOT NULL
+   );
+   CREATE INDEX grant_audit_by_principal ON grant_audit (principal, id);`,
   // API keys (keys-store.ts): only salted scrypt hashes of their secrets.
   `CREATE TABLE api_keys (
      key_id         TEXT PRIMARY KEY,

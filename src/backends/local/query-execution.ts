@@ -5,7 +5,7 @@ import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from
 
 import {LabmeshError} from '../../errors.js'
 import {tableSuggestions} from '../../lake/catalog/table-ref.js'
-import type {ExportFormat, ExportTarget, Lake, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
+import type {ExportFormat, ExportTarget, GrantStore, Lake, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
 import {quoteLiteral} from '../../lake/duckdb.js'
 import {openQuerySession, type QuerySession} from './query-session.js'
 import {leadingToken, withoutTerminator} from './query-sql.js'
@@ -24,6 +24,8 @@ export interface DuckDbQueryEngineOptions {
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
   tempDir: string
+  /** The grants a request's `principal` is held to. */
+  grants?: GrantStore
 }
 
 interface CheckedStatement {
@@ -52,6 +54,8 @@ function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable
     asOf: request.asOf,
     writable,
     tables: request.tables,
+    principal: request.principal,
+    grants: options.grants,
   })
 }
 
@@ -282,7 +286,8 @@ function queryError(error: unknown, session: QuerySession, request: QueryRequest
   }
   const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message)
   if (missing) {
-    const name = missing[1]
+    // DuckDB quotes the name when its schema is missing too (a database whose every table is unreadable).
+    const name = missing[1].replace(/^"(.*)"$/, '$1')
     const broken = [...session.unreadable].find(([table]) => table === name || table.endsWith(`.${name}`))
     if (broken) return broken[1]
     return new LabmeshError('NOT_FOUND', message, {cause: error, subject: name, suggestions: tableSuggestions(session.tables, name)})

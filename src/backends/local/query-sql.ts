@@ -5,14 +5,14 @@
  * a text this lexer misreads only fails to parse afterwards.
  */
 
-interface Token {
+export interface Token {
   kind: 'space' | 'comment' | 'word' | 'semicolon' | 'other'
   start: number
   end: number
 }
 
 /** The tokens of `sql` that matter here: strings, quoted names and dollar-quoted bodies are single `other` tokens. */
-function* tokens(sql: string, from = 0): Generator<Token> {
+export function* tokens(sql: string, from = 0): Generator<Token> {
   let i = from
   while (i < sql.length) {
     const start = i

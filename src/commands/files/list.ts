@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import type {FileRecord} from '../../backends/types.js'
+import {filePages} from '../../files/pages.js'
 import {renderFileList} from '../../files/render.js'
 import {parseKeyValues, toRecord} from '../../ingest/key-value.js'
 
@@ -11,6 +12,7 @@ export default class FilesList extends LabmeshCommand<typeof FilesList> {
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --label site=boston --metadata instrument=bmg-mars',
     '<%= config.bin %> <%= command.id %> --category ENGINEERED --since 2026-01-01 --json',
+    '<%= config.bin %> <%= command.id %> --status failed --all --json',
   ]
   static override flags = {
     label: Flags.string({char: 'l', description: 'Only files with this label name=value (repeatable, all must match).', multiple: true}),
@@ -26,11 +28,12 @@ export default class FilesList extends LabmeshCommand<typeof FilesList> {
     'all-versions': Flags.boolean({description: 'Include superseded versions.'}),
     limit: Flags.integer({description: 'At most this many files.', default: 1000, min: 1}),
     offset: Flags.integer({description: 'Skip this many files first.', default: 0, min: 0}),
+    all: Flags.boolean({description: 'Every matching file, however many (--limit and --offset do not apply).'}),
   }
 
   public async run(): Promise<{files: FileRecord[]}> {
     const backend = await this.backend()
-    const files = await backend.metadata.listFiles({
+    const filter = {
       labels: parseKeyValues(this.flags.label, 'label'),
       metadata: toRecord(parseKeyValues(this.flags.metadata, 'metadata')),
       category: this.flags.category as FileRecord['category'] | undefined,
@@ -38,9 +41,10 @@ export default class FilesList extends LabmeshCommand<typeof FilesList> {
       since: this.flags.since,
       until: this.flags.until,
       allVersions: this.flags['all-versions'],
-      limit: this.flags.limit,
-      offset: this.flags.offset,
-    })
+    }
+    const files: FileRecord[] = []
+    if (this.flags.all) for await (const page of filePages(backend.metadata, filter)) files.push(...page)
+    else files.push(...(await backend.metadata.listFiles({...filter, limit: this.flags.limit, offset: this.flags.offset})))
     if (!this.jsonEnabled()) this.log(renderFileList(files))
     return {files}
   }

@@ -2,13 +2,15 @@ import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import type {Completions} from '../../completion/sources.js'
-import {LabmeshError} from '../../errors.js'
 import {formatBytes} from '../../output/format.js'
 import {pullTable} from '../../package/pull.js'
 import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
+import {engineFlags, queryEngineOf} from '../../query/engines.js'
 import {withQueryHooks} from '../../query/interactive.js'
+import {scanText} from '../../query/render.js'
 import {parseParams, parseTableVersion} from '../../query/options.js'
+import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 
 export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
   static override completions: Completions = {table: 'tables', out: 'dirs'}
@@ -30,6 +32,8 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in --where, as name=value.'}),
     'as-of': Flags.string({description: 'Read the table at a version number or a time (ISO 8601).'}),
     format: Flags.option({options: PACKAGE_FORMATS, default: 'csv' as const, description: "The package's data file format."})(),
+    as: asPrincipalFlag,
+    ...engineFlags,
   }
 
   public async run(): Promise<PackageSummary & {table: string}> {
@@ -40,8 +44,8 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
     const backend = await this.backend()
-    const engine = backend.query
-    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const principal = asPrincipal(this.flags.as, backend)
+    const engine = queryEngineOf(backend, this.flags.engine)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
     const summary = await withQueryHooks(this.interactive, (hooks) =>
       pullTable(backend, engine, {
@@ -52,15 +56,18 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         where: this.flags.where,
         params,
         asOf,
+        principal,
         origin,
         signal: hooks.signal,
         onProgress: hooks.onProgress,
+        maxScanBytes: this.flags['max-scan'],
       }),
     )
     const resource = summary.resources[0]
     this.log(
       `Pulled ${summary.rows.toLocaleString('en-US')} rows of ${summary.table} into ${summary.dir}: datapackage.json and ${resource.path} (${formatBytes(resource.bytes)}).`,
     )
+    if (summary.statistics) this.log(scanText(summary.statistics))
     return summary
   }
 }

@@ -7,9 +7,11 @@ import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
+import {engineFlags, queryEngineOf} from '../../query/engines.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseAsOf, parseParams} from '../../query/options.js'
-import {renderOutcome} from '../../query/render.js'
+import {renderOutcome, scanText} from '../../query/render.js'
+import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 import {type QueryOutcome, runQuery} from '../../query/run.js'
 
 export default class Query extends LabmeshCommand<typeof Query> {
@@ -20,6 +22,8 @@ export default class Query extends LabmeshCommand<typeof Query> {
     `<%= config.bin %> <%= command.id %> "SELECT instrument, count(*) AS n FROM lab.plate_reader_measurement JOIN lab.files USING (file_id) GROUP BY ALL"`,
     `<%= config.bin %> <%= command.id %> "SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min" --param min=0.5 --out high.parquet`,
     '<%= config.bin %> <%= command.id %> --file report.sql --as-of lab.plate_reader=3 --package ./report',
+    '<%= config.bin %> <%= command.id %> "SELECT count(*) FROM lab.plate_reader_measurement" --max-scan 10GB',
+    '<%= config.bin %> <%= command.id %> --file report.sql --engine duckdb --as-of lab.plate_reader=3',
   ]
   static override args = {
     sql: Args.string({description: 'The SQL; or give --file, or pipe it on stdin.'}),
@@ -39,6 +43,8 @@ export default class Query extends LabmeshCommand<typeof Query> {
     limit: Flags.integer({default: 100, min: 1, description: 'Rows to show in the table view, and to return with --json.'}),
     package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
     'package-format': Flags.option({options: PACKAGE_FORMATS, description: "The package's data file format (default csv)."})(),
+    as: asPrincipalFlag,
+    ...engineFlags,
   }
 
   public async run(): Promise<QueryOutcome & {sql: string}> {
@@ -54,13 +60,13 @@ export default class Query extends LabmeshCommand<typeof Query> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = parseAsOf(this.flags['as-of'] ?? [])
     const backend = await this.backend()
-    const engine = backend.query
-    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const principal = asPrincipal(this.flags.as, backend)
+    const engine = queryEngineOf(backend, this.flags.engine)
     const profile = this.profile()
     // No spinner over rows streaming to the same terminal.
     const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
       runQuery(engine, {
-        request: {sql, params, asOf, signal: hooks.signal, onProgress: hooks.onProgress},
+        request: {sql, params, asOf, principal, signal: hooks.signal, onProgress: hooks.onProgress, maxScanBytes: this.flags['max-scan']},
         output,
         limit: this.flags.limit,
         stdout: process.stdout,
@@ -70,6 +76,8 @@ export default class Query extends LabmeshCommand<typeof Query> {
     )
     const rendered = this.jsonEnabled() ? undefined : renderOutcome(outcome, this.flags.limit)
     if (rendered !== undefined) this.log(rendered)
+    // Rows went to stdout: what the scan cost goes to stderr, out of their way.
+    else if (outcome.statistics && !this.jsonEnabled()) this.logToStderr(scanText(outcome.statistics))
     return {sql, ...outcome}
   }
 

@@ -47,12 +47,29 @@ function unwrapAggregate(document: Record<string, unknown>): Record<string, unkn
 
 type NewRow = (parent: string | null) => Row
 
-function flattenInto(object: Record<string, unknown>, row: Row, prefix: string, root: string, tables: FlatTables, newRow: NewRow): void {
-  for (const [key, value] of Object.entries(object)) {
-    if (value === null || value === undefined) continue
+/** Column names by prefix and member key: a batch flattens the same few hundred keys millions of times. */
+const columnNames = new Map<string, Map<string, string>>()
+
+function columnName(prefix: string, key: string): string {
+  let byKey = columnNames.get(prefix)
+  if (!byKey) columnNames.set(prefix, (byKey = new Map()))
+  let column = byKey.get(key)
+  if (column === undefined) {
     const name = memberName(key)
     // "sample document"/"sample identifier" reads better as sample_identifier than sample_sample_identifier.
-    const column = !prefix || name.startsWith(`${prefix}_`) ? name : `${prefix}_${name}`
+    column = !prefix || name.startsWith(`${prefix}_`) ? name : `${prefix}_${name}`
+    if (byKey.size < 10_000) byKey.set(key, column)
+  }
+  return column
+}
+
+function flattenInto(object: Record<string, unknown>, row: Row, prefix: string, root: string, tables: FlatTables, newRow: NewRow): void {
+  // for...in, not Object.entries: documents are plain JSON objects, and each entries array would be garbage.
+  for (const key in object) {
+    const value = object[key]
+    if (value === null || value === undefined) continue
+    const column = columnName(prefix, key)
+    const name = memberName(key)
     if (Array.isArray(value)) {
       if (value.some(isPlainObject)) {
         const table = name === root ? `${root}_document` : `${root}_${name}`
@@ -113,7 +130,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 function isQuantity(value: unknown): value is {value: number; unit: string} {
-  if (!isPlainObject(value)) return false
-  const keys = Object.keys(value)
-  return keys.length === 2 && typeof value.value === 'number' && typeof value.unit === 'string'
+  if (!isPlainObject(value) || typeof value.value !== 'number' || typeof value.unit !== 'string') return false
+  let keys = 0
+  for (const key in value) if (key && ++keys > 2) return false
+  return keys === 2
 }

@@ -143,7 +143,8 @@ class ColumnTypes {
     for (const [table, rows] of tables) {
       const columns = this.kinds.get(table)!
       for (const row of rows) {
-        for (const [column, value] of Object.entries(row)) {
+        for (const column in row) {
+          const value = row[column]
           const found = kindOf(value)
           if (!found) continue
           const expected = columns.get(column)

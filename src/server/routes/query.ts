@@ -112,7 +112,8 @@ export function registerQueryRoutes(app: FastifyInstance, options: ServerOptions
       },
     },
     async (request, reply) => {
-      const engine = options.backend.query
+      // DuckDB can hold a statement to the key's tables; Athena (AWS's default engine) cannot.
+      const engine = options.backend.queryEngines?.duckdb ?? options.backend.query
       if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${options.backend.name} backend cannot run SQL yet`)
       const format = resultFormat(request.headers.accept)
       const controller = new AbortController()

@@ -3,12 +3,12 @@ import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
-import {TestWorkspace} from '../../support/cli.js'
+import type {TestWorkspace} from '../../support/cli.js'
 import {CONVERTED_EXPORTS} from '../../support/converted-workspace.js'
-import {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
+import type {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
 import {testS3Facade} from '../../support/aws/clients.js'
-import {PG_PASSWORD, testDatabase} from '../../support/aws/postgres.js'
-import {TestS3} from '../../support/aws/s3-server.js'
+import type {TestS3} from '../../support/aws/s3-server.js'
+import {type AwsWorkspace, startAwsWorkspace, TEST_KMS_ARN} from '../../support/aws/workspace.js'
 import {DELTA_TABLES} from '../../support/testdata.js'
 
 /**
@@ -22,48 +22,15 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
   let aws: AwsEndpoint
   let ws: TestWorkspace
   let env: Record<string, string>
-  const run = (args: string[]) => ws.run([...args, '--profile', 'prod'], {env})
+  let run: AwsWorkspace['run']
+  let workspace: AwsWorkspace | undefined
 
   before(async () => {
-    s3 = await new TestS3().start()
-    aws = await new AwsEndpoint().start()
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Enabled',
-    })
-    const db = await testDatabase()
-    ws = new TestWorkspace()
-    env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
-    const init = await ws.run(
-      [
-        'init',
-        '--profile',
-        'prod',
-        '--backend',
-        'aws',
-        '--region',
-        'us-east-1',
-        '--bucket',
-        s3.bucket,
-        '--prefix',
-        'team',
-        '--kms-key-id',
-        'alias/labmesh-test',
-        '--metadata-url',
-        db.urlWithoutPassword,
-        '--glue-database-prefix',
-        'labmesh_',
-        '--path-style',
-        '--json',
-      ],
-      {env},
-    )
-    expect(init.code, init.stderr).to.equal(0)
+    workspace = await startAwsWorkspace()
+    ;({s3, aws, ws, env, run} = workspace)
   })
   after(async () => {
-    await s3?.stop()
-    await aws?.stop()
-    ws?.remove()
+    await workspace?.stop()
   })
 
   it('stores every raw file once, SSE-KMS with the profile key and its sha256 checksum, created only if absent', async () => {
@@ -169,10 +136,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
       node: 'ok',
     })
 
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Disabled',
-    })
+    aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Disabled'})
     s3.settings.versioning = 'Suspended'
     try {
       const failing = await run(['doctor', '--json'])
@@ -183,10 +147,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
       expect(byName.get('versioning')).to.include({status: 'warn'})
       expect(byName.get('versioning').fix).to.include('put-bucket-versioning')
     } finally {
-      aws.keys.set('alias/labmesh-test', {
-        arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-        state: 'Enabled',
-      })
+      aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Enabled'})
       s3.settings.versioning = 'Enabled'
     }
 

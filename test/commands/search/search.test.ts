@@ -204,13 +204,16 @@ describe('labmesh search', function () {
       const before = await ws.run(['search', 'glutamine OR envision', '--limit', '100', '--json'])
       // The workspace as labmesh left it before search existed: the schema one migration back.
       const db = new Database(path.join(ws.home, 'labmesh.db'))
+      const searchMigration = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))
+      // Tables of the migrations after search's go too, so that every later migration runs again.
+      const later = MIGRATIONS.slice(searchMigration + 1).flatMap((m) => [...m.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]))
       db.exec(`DROP TRIGGER files_insert_outbox; DROP TRIGGER files_update_outbox; DROP TRIGGER labels_insert_outbox; DROP TRIGGER labels_delete_outbox;
-        DROP TABLE file_outbox; DROP INDEX files_by_time;
+        DROP INDEX files_by_time;
         DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
         DROP TABLE search_entries; DROP TABLE search_text; DROP TABLE search_values; DROP TABLE saved_searches; DROP TABLE search_backlog;
-        DROP TRIGGER files_ingested_event; DROP TRIGGER files_converted_event; DROP TRIGGER events_deliveries;
-        DROP TABLE api_keys; DROP TABLE webhooks; DROP TABLE events; DROP TABLE webhook_deliveries;
-        PRAGMA user_version = ${MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))}`)
+        DROP TRIGGER files_ingested_event; DROP TRIGGER files_converted_event;
+        ${later.map((table) => `DROP TABLE ${table};`).join(' ')}
+        PRAGMA user_version = ${searchMigration}`)
       db.close()
       const warned = await ws.run(['search', 'glutamine OR envision', '--json'])
       expect(warned.json).to.include({total: 0, unindexed: 30})

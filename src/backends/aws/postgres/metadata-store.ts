@@ -1,5 +1,7 @@
+import type {PoolClient} from 'pg'
 import {LabmeshError} from '../../../errors.js'
 import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus} from '../../types.js'
+
 import type {Postgres} from './connection.js'
 
 interface FileRow {
@@ -59,60 +61,62 @@ const notFound = (fileId: string): LabmeshError =>
  * lake by triggers in the same transaction (migrations.ts).
  */
 export function createPostgresMetadataStore(db: Postgres): MetadataStore {
-  const insertBatch = (records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> =>
-    db.transaction(async (client) => {
-      const column = <T>(pick: (r: NewFileRecord) => T): T[] => records.map(pick)
-      const inserted = await client.query<{file_id: string}>(
-        `INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
-           ingested_at, modified_at, version, metadata, status, error_code, error_message)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
-           $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::jsonb[], $13::text[], $14::text[], $15::text[])
-         ON CONFLICT DO NOTHING RETURNING file_id`,
-        [
-          column((r) => r.fileId),
-          column((r) => r.category),
-          column((r) => r.traceId),
-          column((r) => r.rawFileId),
-          column((r) => r.sha256),
-          column((r) => r.size),
-          column((r) => r.sourcePath),
-          column((r) => r.sourceHost),
-          column((r) => r.ingestedAt),
-          column((r) => r.modifiedAt),
-          column((r) => r.version),
-          column((r) => JSON.stringify(r.metadata)),
-          column((r) => r.status),
-          column((r) => r.error?.code ?? null),
-          column((r) => r.error?.message ?? null),
-        ],
+  /** Stores records inside the caller's transaction; an error per record that was not stored. */
+  const insertRecords = async (client: PoolClient, records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> => {
+    const column = <T>(pick: (r: NewFileRecord) => T): T[] => records.map(pick)
+    const inserted = await client.query<{file_id: string}>(
+      `INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
+         ingested_at, modified_at, version, metadata, status, error_code, error_message)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+         $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::jsonb[], $13::text[], $14::text[], $15::text[])
+       ON CONFLICT DO NOTHING RETURNING file_id`,
+      [
+        column((r) => r.fileId),
+        column((r) => r.category),
+        column((r) => r.traceId),
+        column((r) => r.rawFileId),
+        column((r) => r.sha256),
+        column((r) => r.size),
+        column((r) => r.sourcePath),
+        column((r) => r.sourceHost),
+        column((r) => r.ingestedAt),
+        column((r) => r.modifiedAt),
+        column((r) => r.version),
+        column((r) => JSON.stringify(r.metadata)),
+        column((r) => r.status),
+        column((r) => r.error?.code ?? null),
+        column((r) => r.error?.message ?? null),
+      ],
+    )
+    const stored = new Set(inserted.rows.map((r) => r.file_id))
+    const ids = [...stored]
+    if (ids.length > 0) {
+      // The versions these records supersede stop being their source's latest.
+      await client.query(
+        `UPDATE files f SET is_latest = false WHERE f.is_latest AND EXISTS (SELECT 1 FROM files n
+           WHERE n.file_id = ANY($1) AND n.category = f.category AND n.source_host = f.source_host
+             AND n.source_path = f.source_path AND n.version > f.version)`,
+        [ids],
       )
-      const stored = new Set(inserted.rows.map((r) => r.file_id))
-      const ids = [...stored]
-      if (ids.length > 0) {
-        // The versions these records supersede stop being their source's latest.
+      const labels = records.filter((r) => stored.has(r.fileId)).flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
+      if (labels.length > 0) {
         await client.query(
-          `UPDATE files f SET is_latest = false WHERE f.is_latest AND EXISTS (SELECT 1 FROM files n
-             WHERE n.file_id = ANY($1) AND n.category = f.category AND n.source_host = f.source_host
-               AND n.source_path = f.source_path AND n.version > f.version)`,
-          [ids],
+          'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+          [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
         )
-        const labels = records.filter((r) => stored.has(r.fileId)).flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
-        if (labels.length > 0) {
-          await client.query(
-            'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
-            [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
-          )
-        }
       }
-      return records.map((record) =>
-        stored.has(record.fileId)
-          ? undefined
-          : new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
-              subject: record.sourcePath,
-              suggestions: ['run the ingest again: it picks up where the other left off'],
-            }),
-      )
-    })
+    }
+    return records.map((record) =>
+      stored.has(record.fileId)
+        ? undefined
+        : new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
+            subject: record.sourcePath,
+            suggestions: ['run the ingest again: it picks up where the other left off'],
+          }),
+    )
+  }
+  const insertBatch = (records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> =>
+    db.transaction((client) => insertRecords(client, records))
 
   const one = async (sql: string, values: unknown[]): Promise<FileRecord | undefined> => {
     const {rows} = await db.query<FileRow>(sql, values)
@@ -217,6 +221,29 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
         fileId,
       ])
       if (updated.rowCount === 0) throw notFound(fileId)
+    },
+
+    async recordConversions(conversions) {
+      if (conversions.length === 0) return []
+      return db.transaction(async (client) => {
+        const errors = await insertRecords(
+          client,
+          conversions.map((c) => c.engineered),
+        )
+        // The raw files' statuses in the same transaction: the triggers queue their changes with them.
+        await client.query(
+          `UPDATE files f SET status = u.status, error_code = u.code, error_message = u.message
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(file_id, status, code, message)
+           WHERE f.file_id = u.file_id`,
+          [
+            conversions.map((c) => c.rawFileId),
+            errors.map((e) => (e ? 'failed' : 'converted')),
+            errors.map((e) => e?.code ?? null),
+            errors.map((e) => e?.message ?? null),
+          ],
+        )
+        return errors
+      })
     },
 
     changes: {

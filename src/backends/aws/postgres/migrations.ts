@@ -67,6 +67,18 @@ export const PG_MIGRATIONS: string[] = [
    CREATE TRIGGER files_insert_outbox AFTER INSERT ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
    CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
    CREATE TRIGGER labels_outbox AFTER INSERT OR DELETE ON labels FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();`,
+  // The audit trail of grant and tag changes (grant-audit.ts): the grants themselves are Lake
+  // Formation's; detail holds the grant, or the resource and its tags, as src/sharing/grant.ts shapes them.
+  `CREATE TABLE grant_audit (
+     id           bigserial PRIMARY KEY,
+     at           timestamptz NOT NULL,
+     actor        text NOT NULL,
+     action       text NOT NULL CHECK (action IN ('grant', 'revoke', 'tag', 'untag')),
+     principal    text,
+     detail       jsonb NOT NULL,
+     command_line text NOT NULL
+   );
+   CREATE INDEX grant_audit_by_principal ON grant_audit (principal, id);`,
   // API keys (hashes only), and the events and webhook deliveries outbox, as in the local schema:
   // file events are written by triggers in the transaction that changes the record, and each
   // event queues a delivery per subscribed webhook. An event keeps the id of the transaction that
