@@ -10,6 +10,7 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   ingest: () => import('./ingest.js'),
   'ingest-s3': () => import('./ingest-s3.js'),
   watch: () => import('./watch.js'),
+  serve: () => import('./serve.js'),
 }
 
 const name = process.argv[2]

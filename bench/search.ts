@@ -163,14 +163,14 @@ async function timedSeconds(fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9
 }
 
-interface MixedQuery {
+export interface MixedQuery {
   kind: string
   query: string
   options: SearchOptions
 }
 
 /** A fixed mix of what people ask: ids, fields, labels, dates, sizes, words in documents, prefixes, groups. */
-function queryMix(count: number): MixedQuery[] {
+export function queryMix(count: number): MixedQuery[] {
   const rnd = random(11)
   const day = (offset = 0): string =>
     new Date(FIRST_DAY + (Math.floor(rnd() * (DAYS - 60)) + offset) * 86_400_000).toISOString().slice(0, 10)

@@ -93,6 +93,13 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     }
   }
 
+  /** Sends the webhook deliveries this command's events queued, for a few seconds at most, before it exits. */
+  protected async deliverWebhooks(): Promise<void> {
+    const {deliverBeforeExit} = await import('./webhooks/before-exit.js')
+    const warning = await deliverBeforeExit(await this.backend())
+    if (warning) this.warn(warning)
+  }
+
   /** True when humans are watching: stdout is a terminal and --json is off. */
   protected get interactive(): boolean {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()

@@ -8,12 +8,16 @@ export const ERROR_EXIT_CODES = {
   BACKEND: 5,
   UNSUPPORTED: 5,
   CONFLICT: 5,
+  /** Too many requests for an API key (the server's rate limit). */
+  RATE_LIMITED: 5,
   INVALID_INPUT: 6,
   INVALID_DATA: 6,
   UNREADABLE: 6,
   EMPTY_FILE: 6,
   TEMPLATE_MISMATCH: 6,
   CONVERSION_FAILED: 6,
+  /** A request or upload over the server's size limit. */
+  TOO_LARGE: 6,
   /** Stopped by the user (Ctrl-C): the shell's code for SIGINT. */
   CANCELLED: 130,
 } as const

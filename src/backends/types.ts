@@ -59,6 +59,12 @@ export interface StoredObject {
   created: boolean
 }
 
+/** Bytes `start` to `end` of an object, both included (as in HTTP's Range). */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
 export interface PutOptions {
   /** Where the object belongs (S3: the raw/ or engineered/ prefix); default RAW. */
   category?: Category
@@ -91,8 +97,11 @@ export interface ObjectStore {
   /** Makes staged objects durable and readable under their names (each at most once). */
   publish(objects: StagedObject[]): Promise<void>
   has(sha256: string, category?: Category): Promise<boolean>
-  /** The object's bytes as a stream; NOT_FOUND when absent. Callers verify the sha256 as they read. */
-  openRead(sha256: string, category?: Category): Promise<Readable>
+  /**
+   * The object's bytes as a stream (only bytes `start` to `end` inclusive with a range); NOT_FOUND
+   * when absent. Callers reading it whole verify the sha256 as they read.
+   */
+  openRead(sha256: string, category?: Category, range?: ByteRange): Promise<Readable>
 }
 
 export interface FileFilter {
@@ -204,7 +213,7 @@ export interface MetadataStore {
 /*
  * The later stages' parts, declared now so that every backend shapes itself around them:
  * Catalog (local catalog / Glue), QueryEngine (DuckDB / Athena), SearchIndex (FTS5 /
- * OpenSearch or PostgreSQL full-text search), KeyStore (SQLite / PostgreSQL). Each backend implements them as the
+ * OpenSearch or PostgreSQL full-text search), KeyStore and EventStore (SQLite / PostgreSQL). Each backend implements them as the
  * stage that needs them lands; Backend gains the matching optional member then.
  */
 
@@ -260,6 +269,12 @@ export interface QueryRequest {
   params?: Record<string, QueryParamValue>
   /** Time travel: `database.table` -> the version to read instead of the latest. */
   asOf?: Record<string, TableVersion>
+  /**
+   * Only these tables exist for the statement (`db.table` or `db.*`; an API key's tables), and
+   * no other table's files can be read. Absent: every table of the catalog. An engine that cannot
+   * hold a statement to them must refuse the request (UNSUPPORTED), never run it over every table.
+   */
+  tables?: string[]
   /**
    * Run as this principal: the statement sees only what the principal's grants allow (tables
    * without a grant do not exist, restricted ones show their granted columns and rows). Without
@@ -506,6 +521,11 @@ export interface MonitoredPathStore {
   status(): Promise<WatchPathStatus[]>
 }
 
+/** What an API key may do (`keys create --scope`): each route of `labmesh serve` needs one. */
+export const API_SCOPES = ['files:read', 'files:write', 'search', 'query', 'admin'] as const
+export type ApiScope = (typeof API_SCOPES)[number]
+
+/** An API key as `keys list` shows it: never its secret, nor the secret's hash. */
 /** Who made a change, and the command line that made it: recorded with every change to grants and tags. */
 export interface AuditContext {
   /** `user@host` locally; an API key's principal when the change comes through the API. */
@@ -572,20 +592,135 @@ export interface GrantStore {
 }
 
 export interface ApiKey {
+  /** The public part of the key (`lmk_<keyId>_<secret>`); as a principal of `catalog share`, `key:<keyId>`. */
   keyId: string
   name: string
-  scopes: string[]
+  scopes: ApiScope[]
+  /** The tables `/v1/query` may read (`db.table` or `db.*`); empty: none. */
+  tables: string[]
   createdAt: string
   expiresAt: string | null
+  lastUsedAt: string | null
   revokedAt: string | null
+  rotatedAt: string | null
+  /** Until when the secret replaced by the last rotation still works. */
+  previousValidUntil: string | null
 }
 
+/** A key with the salted hashes of its secrets (src/keys/secret.ts), as the store keeps it. */
+export interface StoredApiKey extends ApiKey {
+  secretHash: string
+  /** The hash of the secret before the last rotation, valid until previousValidUntil. */
+  previousHash: string | null
+}
+
+/**
+ * API keys (SQLite locally, PostgreSQL on AWS). The store keeps hashes only: secrets are made,
+ * shown and checked by src/keys, and never reach it.
+ */
 export interface KeyStore {
-  /** Stores only a salted scrypt hash; the secret is returned once, here. */
-  create(name: string, scopes: string[], expiresAt: string | null): Promise<{key: ApiKey; secret: string}>
-  verify(secret: string): Promise<ApiKey | undefined>
+  /** CONFLICT when the id is taken. */
+  insert(key: StoredApiKey): Promise<void>
+  get(keyId: string): Promise<StoredApiKey | undefined>
+  /** Every key, newest first. */
   list(): Promise<ApiKey[]>
-  revoke(keyId: string): Promise<void>
+  /** Marks the key revoked (at `at`, or keeps an earlier revocation); NOT_FOUND when absent. */
+  revoke(keyId: string, at: string): Promise<ApiKey>
+  /** Replaces the secret's hash; the old one stays valid until `previousValidUntil`. NOT_FOUND when absent. */
+  rotate(keyId: string, secretHash: string, previousValidUntil: string, at: string): Promise<ApiKey>
+  /** Records that the key was used. */
+  touch(keyId: string, at: string): Promise<void>
+}
+
+/** The events of the lake that webhooks and `/v1/events` carry. */
+export const EVENT_TYPES = ['file.ingested', 'file.converted', 'file.failed', 'table.updated'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** One event: file events are written by the metadata store in the same transaction as the record. */
+export interface LabEvent {
+  /** Increasing in the order events were recorded (`Last-Event-ID` of `/v1/events`). */
+  seq: number
+  eventId: string
+  type: EventType
+  at: string
+  data: Record<string, unknown>
+}
+
+export interface Webhook {
+  webhookId: string
+  url: string
+  events: EventType[]
+  /** Private, loopback and link-local targets are delivered to only when allowed when the webhook was added. */
+  allowPrivate: boolean
+  /** A delivery still failing this long after its event is given up and shown as failed. */
+  giveUpAfterSeconds: number
+  createdAt: string
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed'
+
+/** One event for one webhook: its id stays the same across retries (receivers drop repeats by it). */
+export interface WebhookDelivery {
+  deliveryId: string
+  webhookId: string
+  eventId: string
+  type: EventType
+  state: DeliveryState
+  attempts: number
+  /** When the event happened: the give-up age counts from here. */
+  createdAt: string
+  nextAttemptAt: string | null
+  deliveredAt: string | null
+  /** The receiver's last HTTP status, or null when it could not be reached. */
+  lastStatus: number | null
+  lastError: string | null
+}
+
+/** A delivery taken for sending, with what sending needs. */
+export interface DueDelivery extends WebhookDelivery {
+  webhook: Webhook & {secret: string}
+  event: LabEvent
+}
+
+export interface DeliveryOutcome {
+  state: DeliveryState
+  attempts: number
+  nextAttemptAt?: string
+  status?: number | null
+  error?: string | null
+}
+
+/**
+ * The durable outbox of events and their webhook deliveries (SQLite locally, PostgreSQL on AWS).
+ * File events are queued by the metadata store's triggers in the transaction that changes the
+ * record, with one delivery per subscribed webhook, so a crash loses none.
+ */
+export interface EventStore {
+  /** Records an event that no file record carries (table.updated), with its deliveries, in one transaction. */
+  record(type: EventType, data: Record<string, unknown>): Promise<LabEvent>
+  /** Events after `seq`, oldest first. */
+  after(seq: number, limit: number): Promise<LabEvent[]>
+  /** The last event's seq (0 when none): where a new `/v1/events` stream starts. */
+  lastSeq(): Promise<number>
+  addWebhook(webhook: Omit<Webhook, 'webhookId' | 'createdAt'> & {secret: string}): Promise<Webhook>
+  listWebhooks(): Promise<Webhook[]>
+  /** One webhook with its signing secret, for sending. */
+  getWebhook(webhookId: string): Promise<(Webhook & {secret: string}) | undefined>
+  /** Removes a webhook and its pending deliveries; NOT_FOUND when absent. */
+  removeWebhook(webhookId: string): Promise<Webhook>
+  /** Deliveries, newest first. */
+  deliveries(filter: {state?: DeliveryState; webhookId?: string; limit: number}): Promise<WebhookDelivery[]>
+  /**
+   * Takes up to `limit` pending deliveries due at `now`, oldest first, for `leaseMs`: no other
+   * process takes them until the lease ends (a sender that dies leaves them to the next one).
+   */
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<DueDelivery[]>
+  /** Records an attempt's outcome and releases the lease. */
+  finish(deliveryId: string, outcome: DeliveryOutcome): Promise<void>
+  /** How many deliveries are pending (only those due by `dueBy`, when given). */
+  pendingCount(dueBy?: Date): Promise<number>
+  /** Deletes events older than `before` whose deliveries are all settled. */
+  prune(before: Date): Promise<number>
 }
 
 /** What a backend can do; commands check these instead of guessing from the backend's name. */
@@ -672,6 +807,10 @@ export interface Backend {
   readonly monitoredPaths?: MonitoredPathStore
   /** SQL over the catalog's tables (the query stage): the backend's own engine. */
   readonly query?: QueryEngine
+  /** API keys of `labmesh serve`. */
+  readonly keys?: KeyStore
+  /** Events, webhooks and their deliveries. */
+  readonly events?: EventStore
   /** Grants and tags (catalog share). */
   readonly grants?: GrantStore
   /** Warehouses reading the lake in place (`catalog connect`); absent where none can. */

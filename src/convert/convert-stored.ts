@@ -7,7 +7,7 @@ import {findFile} from '../files/find.js'
 import {filePages} from '../files/pages.js'
 import {readObject} from '../files/read-object.js'
 import {flattenDocument} from '../lake/tables/flatten.js'
-import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
+import {type BatchWrite, type ConvertedDocument, LAB_DATABASE, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
 import {ConvertClaims} from './claims.js'
 
@@ -162,13 +162,19 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
     const e = toLabmeshError(error)
     return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
   }
+  let written: BatchWrite
   try {
-    await writeConvertedBatch(backend, batch, {reconvert})
+    written = await writeConvertedBatch(backend, batch, {reconvert})
     await backend.objects.publish(batch.map((item) => item.staged))
   } catch (error) {
     const e = toLabmeshError(error)
     for (const item of batch) await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
     return batch.map((item) => failed(item, error))
+  }
+  // After the commit: the Delta log, not the workspace database, holds the change, so the event
+  // follows it (a crash in between loses this one notice; the rows are in the table).
+  for (const table of written.tables) {
+    await backend.events?.record('table.updated', {table: `${LAB_DATABASE}.${table.table}`, version: table.version, rows: table.rows})
   }
   const errors = await backend.metadata.recordConversions(batch.map((item) => ({rawFileId: item.raw.fileId, engineered: item.engineered})))
   return batch.map((item, i): ConvertOutcome => (errors[i] ? failed(item, errors[i]) : {kind: 'converted', file: item.file}))

@@ -1,32 +1,23 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshError} from '../errors.js'
+import {parseNumber} from '../search/values.js'
 
-const UNIT_BYTES: Record<string, number> = {
-  b: 1,
-  kb: 1e3,
-  mb: 1e6,
-  gb: 1e9,
-  tb: 1e12,
-  kib: 2 ** 10,
-  mib: 2 ** 20,
-  gib: 2 ** 30,
-  tib: 2 ** 40,
-}
-
-/** "10GB", "500 MB", "1.5TB", "2GiB" -> bytes (KB, MB, GB, TB are powers of 1000 as AWS bills them; KiB ... of 1024). */
+/**
+ * "10MB", "500 MB", "1GiB", or a number of bytes -> bytes, as in search's `size<1MB` (KB, MB, GB,
+ * TB are powers of 1000 as AWS bills them; KiB ... of 1024).
+ */
 export function parseSize(text: string, flag?: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([a-z]+)?$/i.exec(text.trim())
-  const factor = UNIT_BYTES[(m?.[2] ?? 'b').toLowerCase()]
-  if (!m || factor === undefined) {
+  const bytes = parseNumber(text.trim().replace(/(\d)\s+(?=[a-z]+$)/i, '$1'), {bytes: true})
+  if (bytes === undefined || bytes <= 0 || !Number.isFinite(bytes)) {
     throw new LabmeshError('USAGE', `${flag ? `--${flag} ` : ''}"${text}" is not a size`, {
-      suggestions: ['a number and a unit: 500MB, 10GB, 1TB (or MiB, GiB, TiB)'],
+      suggestions: ['a number of bytes, or with a unit: 500MB, 10GB, 1TB (or KiB, MiB, GiB, TiB)'],
     })
   }
-  return Math.round(Number(m[1]) * factor)
+  return Math.floor(bytes)
 }
 
-/** A flag that takes a size ("10GB", "500MB") and parses to bytes. */
+/** A flag that takes a size ("10MB", "1GiB") and parses to bytes. */
 export const sizeFlag = Flags.custom<number>({
   helpValue: 'SIZE',
   async parse(input, _context, options) {

@@ -1,11 +1,12 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {readFileSync} from 'node:fs'
+import {stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
 import type {Backend, Label, NewFileRecord, StagedObject} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
-import {type ErrorCode, toLabmeshError} from '../errors.js'
+import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
 import type {PathTemplate} from './path-template.js'
 import {readHead, sniffInstrument} from './sniff.js'
@@ -196,10 +197,14 @@ async function ingestOne(
   onBytes: (bytes: number) => void,
 ): Promise<FileOutcome | StoredFile> {
   if (entry.size === 0) {
-    return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
+    return {
+      kind: 'failed',
+      problem: {path: entry.sourcePath ?? entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'},
+    }
   }
   const modifiedAt = entry.mtime.toISOString()
-  const latest = await backend.metadata.latestAtSource(host, entry.path)
+  const sourcePath = entry.sourcePath ?? entry.path
+  const latest = await backend.metadata.latestAtSource(host, sourcePath)
   if (latest && !options.checksum && latest.size === entry.size && latest.modifiedAt === modifiedAt) {
     return {kind: 'file', file: describe(latest, 'unchanged')}
   }
@@ -211,7 +216,7 @@ async function ingestOne(
     if (matched) templateFields = matched
     else
       warning = {
-        path: entry.path,
+        path: sourcePath,
         code: 'TEMPLATE_MISMATCH',
         message: `"${entry.relativePath}" does not match the path template ${options.template.source}; stored without its fields`,
       }
@@ -237,7 +242,7 @@ async function ingestOne(
     rawFileId: null,
     sha256: stored.sha256,
     size: stored.size,
-    sourcePath: entry.path,
+    sourcePath,
     sourceHost: host,
     ingestedAt: new Date().toISOString(),
     modifiedAt,
@@ -297,4 +302,37 @@ function mergeLabels(kept: Label[], added: Label[]): Label[] {
     seen.add(key)
     return true
   })
+}
+
+export interface UploadOptions {
+  /** Where the uploaded bytes were spooled. */
+  spooled: string
+  /** The path the upload names (its source path, for versions). */
+  sourcePath: string
+  /** Who sent it (`api:<key id>`): uploads are versioned per sender and path. */
+  sourceHost: string
+  metadata?: Record<string, string>
+  labels?: Label[]
+  registry: ConverterRegistry
+}
+
+/** Stores one uploaded file like ingest does a file on disk: same metadata, versions and labels; INVALID_DATA & co. when it cannot. */
+export async function ingestUpload(backend: Backend, options: UploadOptions): Promise<IngestedFile> {
+  const {size, mtime} = await stat(options.spooled)
+  const entry: FoundFile = {
+    kind: 'file',
+    path: options.spooled,
+    relativePath: options.sourcePath,
+    size,
+    mtime,
+    sourcePath: options.sourcePath,
+  }
+  const handled = await ingestOne(backend, entry, options.sourceHost, {...options, paths: [], checksum: true}, () => undefined)
+  if ('record' in handled) {
+    const [error] = await backend.metadata.insertFiles([handled.record])
+    if (error) throw error
+    return handled.outcome.file
+  }
+  if (handled.kind === 'failed') throw new LabmeshError(handled.problem.code, handled.problem.message, {subject: handled.problem.path})
+  return handled.file
 }

@@ -79,6 +79,11 @@ export function createAthenaQueryEngine(options: AthenaEngineOptions): QueryEngi
       throw new LabmeshError('UNSUPPORTED', `Athena cannot run a query as ${request.principal}: it runs as your own IAM identity`, {
         suggestions: ["run the query with that principal's AWS credentials; Lake Formation applies its grants"],
       })
+    // Athena sees every table of the Glue databases: it cannot hold a statement to some of them.
+    if (request.tables !== undefined)
+      throw new LabmeshError('UNSUPPORTED', "Athena cannot limit a query to some tables (an API key's tables)", {
+        suggestions: ["run it on DuckDB, which reads only those tables' snapshots from S3"],
+      })
     const asOf = Object.keys(request.asOf ?? {})
     if (asOf.length > 0) {
       throw new LabmeshError(

@@ -16,6 +16,8 @@ import {RedshiftDataFacade} from './redshift-data.js'
 import {createWarehouseAccess} from './warehouse.js'
 import {profilePolicy} from './iam-policy.js'
 import {createS3ObjectStore} from './object-store.js'
+import {createPostgresEventStore} from './postgres/event-store.js'
+import {createPostgresKeyStore} from './postgres/key-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
 import {createPostgresMonitoredPaths} from './postgres/monitored-paths.js'
@@ -90,6 +92,8 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     monitoredPaths: createPostgresMonitoredPaths(postgres),
+    keys: createPostgresKeyStore(postgres),
+    events: createPostgresEventStore(postgres),
     grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),

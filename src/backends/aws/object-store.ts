@@ -94,8 +94,8 @@ export function createS3ObjectStore(s3: S3Facade, options: S3ObjectStoreOptions)
       return (await s3.head(keyOf(sha256, category))) !== undefined
     },
 
-    async openRead(sha256, category) {
-      return s3.getStream(keyOf(sha256, category))
+    async openRead(sha256, category, range) {
+      return s3.getStream(keyOf(sha256, category), range)
     },
   }
   return store

@@ -139,9 +139,12 @@ export class S3Facade {
   }
 
   /** The object's bytes as a stream; NOT_FOUND when absent. */
-  async getStream(key: string): Promise<Readable> {
+  /** The object's bytes, or only `range` of them (both ends included). */
+  async getStream(key: string, range?: {start: number; end: number}): Promise<Readable> {
     const output = await awsCall({action: 's3:GetObject', resource: this.url(key)}, () =>
-      this.client.send(new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: key})),
+      this.client.send(
+        new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: key, ...(range ? {Range: `bytes=${range.start}-${range.end}`} : {})}),
+      ),
     )
     return output.Body as Readable
   }

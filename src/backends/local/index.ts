@@ -8,6 +8,8 @@ import type {Backend, Lake} from '../types.js'
 import {createLocalCatalog} from './catalog.js'
 import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
+import {createSqliteEventStore} from './event-store.js'
+import {createSqliteKeyStore} from './key-store.js'
 import {createSqliteGrantStore} from './grant-store.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createSqliteMonitoredPaths} from './monitored-paths.js'
@@ -70,6 +72,8 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
+    keys: createSqliteKeyStore(db),
+    events: createSqliteEventStore(db),
     query: duckdb,
     queryEngines: {duckdb},
     grants,

@@ -230,6 +230,74 @@ export const MIGRATIONS: string[] = [
      updated_at    TEXT NOT NULL,
      PRIMARY KEY (path_name, relative_path)
    );`,
+  // API keys (keys-store.ts): only salted scrypt hashes of their secrets.
+  `CREATE TABLE api_keys (
+     key_id         TEXT PRIMARY KEY,
+     name           TEXT NOT NULL,
+     scopes         TEXT NOT NULL,
+     tables         TEXT NOT NULL,
+     secret_hash    TEXT NOT NULL,
+     previous_hash  TEXT,
+     previous_until TEXT,
+     created_at     TEXT NOT NULL,
+     expires_at     TEXT,
+     last_used_at   TEXT,
+     revoked_at     TEXT,
+     rotated_at     TEXT
+   );`,
+  // Events and webhook deliveries (event-store.ts): the durable outbox. File events are written by
+  // triggers in the transaction that changes the record, and each event queues one delivery per
+  // subscribed webhook in the same statement, so a crash anywhere loses none.
+  `CREATE TABLE webhooks (
+     webhook_id       TEXT PRIMARY KEY,
+     url              TEXT NOT NULL,
+     events           TEXT NOT NULL,
+     secret           TEXT NOT NULL,
+     allow_private    INTEGER NOT NULL,
+     give_up_seconds  INTEGER NOT NULL,
+     created_at       TEXT NOT NULL
+   );
+   CREATE TABLE events (
+     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id TEXT NOT NULL UNIQUE,
+     type     TEXT NOT NULL,
+     at       TEXT NOT NULL,
+     data     TEXT NOT NULL
+   );
+   CREATE TABLE webhook_deliveries (
+     delivery_id     TEXT PRIMARY KEY,
+     webhook_id      TEXT NOT NULL,
+     event_seq       INTEGER NOT NULL,
+     state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+     attempts        INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT,
+     lease_until     TEXT,
+     last_status     INTEGER,
+     last_error      TEXT,
+     delivered_at    TEXT
+   );
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at) WHERE state = 'pending';
+   CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_seq);
+   CREATE TRIGGER events_deliveries AFTER INSERT ON events BEGIN
+     INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_seq, state, next_attempt_at)
+       SELECT 'dlv_' || lower(hex(randomblob(12))), webhook_id, new.seq, 'pending', new.at FROM webhooks
+       WHERE EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = new.type);
+   END;
+   CREATE TRIGGER files_ingested_event AFTER INSERT ON files WHEN new.category = 'RAW' BEGIN
+     INSERT INTO events (event_id, type, at, data) VALUES (
+       'evt_' || lower(hex(randomblob(12))), 'file.ingested', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+       json_object('fileId', new.file_id, 'traceId', new.trace_id, 'sourcePath', new.source_path, 'sourceHost', new.source_host,
+         'sha256', new.sha256, 'size', new.size, 'version', new.version, 'ingestedAt', new.ingested_at, 'metadata', json(new.metadata)));
+   END;
+   CREATE TRIGGER files_converted_event AFTER UPDATE OF status ON files WHEN new.category = 'RAW' AND new.status IN ('converted', 'failed') BEGIN
+     INSERT INTO events (event_id, type, at, data) VALUES (
+       'evt_' || lower(hex(randomblob(12))), 'file.' || new.status, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+       json_object('fileId', new.file_id, 'traceId', new.trace_id, 'sourcePath', new.source_path, 'sourceHost', new.source_host,
+         'version', new.version, 'status', new.status,
+         'engineeredFileId', CASE WHEN new.status = 'converted' THEN (SELECT e.file_id FROM files e
+           WHERE e.raw_file_id = new.file_id AND e.category = 'ENGINEERED' ORDER BY e.ingested_at DESC, e.version DESC LIMIT 1) END,
+         'error', CASE WHEN new.status = 'failed' THEN json_object('code', new.error_code, 'message', new.error_message) END));
+   END;`,
 ]
 
 export function migrate(db: Database): void {

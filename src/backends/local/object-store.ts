@@ -5,7 +5,7 @@ import path from 'node:path'
 import type {Readable} from 'node:stream'
 
 import {LabmeshError} from '../../errors.js'
-import type {ObjectStore, PutOptions, StagedObject} from '../types.js'
+import type {ByteRange, Category, ObjectStore, PutOptions, StagedObject} from '../types.js'
 
 const SHA256 = /^[0-9a-f]{64}$/
 /** Large reads make the single read-hash-write pass run near disk speed. */
@@ -147,12 +147,12 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
       return exists(objectPath(sha256))
     },
 
-    async openRead(sha256: string): Promise<Readable> {
+    async openRead(sha256: string, _category?: Category, range?: ByteRange): Promise<Readable> {
       const file = objectPath(sha256)
       if (!(await exists(file))) {
         throw new LabmeshError('NOT_FOUND', `object ${sha256} is missing from the workspace (${options.root})`, {subject: sha256})
       }
-      return createReadStream(file, {highWaterMark: CHUNK})
+      return createReadStream(file, {highWaterMark: CHUNK, ...range})
     },
   }
   return store

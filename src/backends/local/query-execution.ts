@@ -55,6 +55,7 @@ function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable
     tempDir: options.tempDir,
     asOf: request.asOf,
     writable,
+    tables: request.tables,
     principal: request.principal,
     grants: options.grants,
   })

@@ -8,6 +8,7 @@ import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 import type {GrantStore, Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
+import {tableAllowed} from '../../keys/keys.js'
 import {grantedCatalog} from './granted-catalog.js'
 import {workspaceExposure, type WorkspaceFolders} from './workspace-folders.js'
 
@@ -20,6 +21,8 @@ export interface QuerySessionOptions {
   asOf?: Record<string, TableVersion>
   /** The one file the session may write: an export's partial file. */
   writable?: string
+  /** Only these tables (`db.table`, `db.*`) exist, and only their folders are readable (QueryRequest.tables). */
+  tables?: string[]
   /** Build the session for this principal: only what its grants allow (granted-catalog.ts). */
   principal?: string
   grants?: GrantStore
@@ -49,13 +52,17 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
   const granted =
     options.principal === undefined ? undefined : await grantedCatalog(options.lake.catalog, options.grants, options.principal, workspace)
   const lake: Lake = granted ? {catalog: granted.catalog, lakeStorage: options.lake.lakeStorage} : options.lake
-  const entries = await lake.catalog.list()
+  // An API key's tables (QueryRequest.tables) narrow what the catalog, or the principal's grants, show.
+  const only = options.tables
+  const entries = (await lake.catalog.list()).filter((e) => only === undefined || tableAllowed(only, e.database, e.table))
   const tables = entries.map((e) => `${e.database}.${e.table}`)
   const asOf = new Map<string, TableVersion>()
   for (const [name, version] of Object.entries(options.asOf ?? {})) {
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
-    await findTable(lake, ref)
+    if (only === undefined) await findTable(lake, ref)
+    else if (!tables.includes(`${ref.database}.${ref.table}`))
+      throw new LabmeshError('NOT_FOUND', `no table ${name} among the tables this query may read`, {subject: name})
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(
@@ -107,11 +114,12 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     await connection.run('SET enable_progress_bar_print = false')
     await connection.run('SET progress_bar_time = 0')
 
-    const readable = granted
-      ? granted.readableFolders()
-      : [...new Set([options.lakeRoot, ...entries.filter((_, i) => !('error' in bodies[i])).map((e) => e.location)])].map(
-          (dir) => path.resolve(dir) + path.sep,
-        )
+    // Restricted to some tables, the session may read their folders and nothing else of the lake.
+    const folders = (only === undefined ? [options.lakeRoot] : []).concat(
+      entries.filter((_, i) => !('error' in bodies[i])).map((e) => e.location),
+    )
+    const resolved = [...new Set(folders)].map((dir) => path.resolve(dir) + path.sep)
+    const readable = granted ? granted.readableFolders().filter((dir) => only === undefined || resolved.includes(dir)) : resolved
     await connection.run(`SET allowed_directories = [${readable.map(quoteLiteral).join(', ')}]`)
     if (options.writable) await connection.run(`SET allowed_paths = [${quoteLiteral(options.writable)}]`)
     await connection.run('SET enable_external_access = false')

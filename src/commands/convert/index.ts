@@ -54,6 +54,7 @@ Runs at the same time share the work: a file being converted is "converting", he
     }
     await this.syncFilesTable()
     if (result.converted > 0) await this.refreshWarehouses()
+    await this.deliverWebhooks()
     if (!this.jsonEnabled()) this.log(renderConvertResult(result))
     if (result.failed.length > 0) this.failBatch()
     return result

@@ -73,7 +73,10 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     } finally {
       progress.stop()
     }
-    if (!this.flags['dry-run']) await this.syncFilesTable()
+    if (!this.flags['dry-run']) {
+      await this.syncFilesTable()
+      await this.deliverWebhooks()
+    }
     if (!this.jsonEnabled()) this.log(renderIngestResult(result))
     if (result.failed.length > 0) this.failBatch()
     return result

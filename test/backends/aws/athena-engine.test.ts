@@ -170,7 +170,7 @@ describe('Athena query engine', function () {
     expect(progress[1].bytesScanned).to.equal(1024)
   })
 
-  it('refuses statements that write (DDL, INSERT, CTAS, UNLOAD), --as-of and a principal before anything is sent to Athena', async () => {
+  it('refuses statements that write (DDL, INSERT, CTAS, UNLOAD), --as-of, a principal and a table list before anything is sent to Athena', async () => {
     const refused: [string, string][] = [
       ['CREATE TABLE x AS SELECT * FROM lab.files', 'FORBIDDEN'],
       ['INSERT INTO lab.files SELECT * FROM lab.files', 'FORBIDDEN'],
@@ -186,6 +186,8 @@ describe('Athena query engine', function () {
     expect(asOf.suggestions.join(' ')).to.include('--engine duckdb')
     // A principal's grants cannot be enforced by Athena: it is refused, never run as the caller.
     expect((await failure(() => collect({sql: 'SELECT * FROM lab.files', principal: 'partner:acme'}))).code).to.equal('UNSUPPORTED')
+    // Nor can it hold a statement to an API key's tables: refused, never run over every table.
+    expect((await failure(() => collect({sql: 'SELECT * FROM lab.files', tables: ['lab.files']}))).code).to.equal('UNSUPPORTED')
     expect(athenaMock.calls()).to.have.length(0)
   })
 

@@ -237,6 +237,7 @@ describe('labmesh search', function () {
         DROP INDEX files_by_time;
         DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
         DROP TABLE search_entries; DROP TABLE search_text; DROP TABLE search_values; DROP TABLE saved_searches; DROP TABLE search_backlog;
+        DROP TRIGGER files_ingested_event; DROP TRIGGER files_converted_event;
         ${later.map((table) => `DROP TABLE ${table};`).join(' ')}
         PRAGMA user_version = ${searchMigration}`)
       db.close()

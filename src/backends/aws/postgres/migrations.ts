@@ -107,6 +107,85 @@ export const PG_MIGRATIONS: string[] = [
      updated_at    timestamptz NOT NULL,
      PRIMARY KEY (path_name, relative_path)
    );`,
+  // API keys (hashes only), and the events and webhook deliveries outbox, as in the local schema:
+  // file events are written by triggers in the transaction that changes the record, and each
+  // event queues a delivery per subscribed webhook. An event keeps the id of the transaction that
+  // wrote it, so readers of the feed can wait for transactions still open (event-store.ts).
+  `CREATE TABLE api_keys (
+     key_id         text PRIMARY KEY,
+     name           text NOT NULL,
+     scopes         text[] NOT NULL,
+     tables         text[] NOT NULL,
+     secret_hash    text NOT NULL,
+     previous_hash  text,
+     previous_until timestamptz,
+     created_at     timestamptz NOT NULL,
+     expires_at     timestamptz,
+     last_used_at   timestamptz,
+     revoked_at     timestamptz,
+     rotated_at     timestamptz
+   );
+   CREATE TABLE webhooks (
+     webhook_id      text PRIMARY KEY,
+     url             text NOT NULL,
+     events          text[] NOT NULL,
+     secret          text NOT NULL,
+     allow_private   boolean NOT NULL,
+     give_up_seconds integer NOT NULL,
+     created_at      timestamptz NOT NULL
+   );
+   CREATE TABLE events (
+     seq      bigserial PRIMARY KEY,
+     event_id text NOT NULL UNIQUE,
+     type     text NOT NULL,
+     at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+     data     jsonb NOT NULL,
+     txid     xid8 NOT NULL DEFAULT pg_current_xact_id()
+   );
+   CREATE TABLE webhook_deliveries (
+     delivery_id     text PRIMARY KEY,
+     webhook_id      text NOT NULL,
+     event_seq       bigint NOT NULL,
+     state           text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+     attempts        integer NOT NULL DEFAULT 0,
+     next_attempt_at timestamptz,
+     lease_until     timestamptz,
+     last_status     integer,
+     last_error      text,
+     delivered_at    timestamptz
+   );
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+   CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_seq);
+   CREATE FUNCTION labmesh_new_id(prefix text) RETURNS text LANGUAGE sql VOLATILE AS
+     $$ SELECT prefix || substr(replace(gen_random_uuid()::text, '-', ''), 1, 24) $$;
+   CREATE FUNCTION labmesh_event_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_seq, state, next_attempt_at)
+       SELECT labmesh_new_id('dlv_'), webhook_id, NEW.seq, 'pending', NEW.at FROM webhooks WHERE NEW.type = ANY (events);
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER events_deliveries AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION labmesh_event_deliveries();
+   CREATE FUNCTION labmesh_file_event() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'INSERT' THEN
+       INSERT INTO events (event_id, type, data) VALUES (labmesh_new_id('evt_'), 'file.ingested', jsonb_build_object(
+         'fileId', NEW.file_id, 'traceId', NEW.trace_id, 'sourcePath', NEW.source_path, 'sourceHost', NEW.source_host,
+         'sha256', NEW.sha256, 'size', NEW.size, 'version', NEW.version,
+         'ingestedAt', to_char(NEW.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'metadata', NEW.metadata));
+     ELSE
+       INSERT INTO events (event_id, type, data) VALUES (labmesh_new_id('evt_'), 'file.' || NEW.status, jsonb_build_object(
+         'fileId', NEW.file_id, 'traceId', NEW.trace_id, 'sourcePath', NEW.source_path, 'sourceHost', NEW.source_host,
+         'version', NEW.version, 'status', NEW.status,
+         'engineeredFileId', CASE WHEN NEW.status = 'converted' THEN (SELECT e.file_id FROM files e
+           WHERE e.raw_file_id = NEW.file_id AND e.category = 'ENGINEERED' ORDER BY e.ingested_at DESC, e.version DESC LIMIT 1) END,
+         'error', CASE WHEN NEW.status = 'failed' THEN jsonb_build_object('code', NEW.error_code, 'message', NEW.error_message) END));
+     END IF;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER files_ingested_event AFTER INSERT ON files FOR EACH ROW WHEN (NEW.category = 'RAW')
+     EXECUTE FUNCTION labmesh_file_event();
+   CREATE TRIGGER files_status_event AFTER UPDATE OF status ON files FOR EACH ROW
+     WHEN (NEW.category = 'RAW' AND NEW.status IN ('converted', 'failed')) EXECUTE FUNCTION labmesh_file_event();`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
