@@ -7,8 +7,15 @@ import {deleteLakeData} from '../../src/stack/delete-data.js'
 
 /** `stack delete --delete-data` at the S3 and KMS contracts (aws-sdk-client-mock in process; shapes from the API references). */
 describe('stack delete --delete-data', () => {
-  const s3 = mockClient(S3Client)
-  const kms = mockClient(KMSClient)
+  // Mocks patch every client of their class in this process: made here, and restored after, so other files' real clients stay real.
+  const mocks = () => ({s3: mockClient(S3Client), kms: mockClient(KMSClient)})
+  let s3: ReturnType<typeof mocks>['s3']
+  let kms: ReturnType<typeof mocks>['kms']
+  before(() => ({s3, kms} = mocks()))
+  after(() => {
+    s3.restore()
+    kms.restore()
+  })
   beforeEach(() => {
     s3.reset()
     kms.reset()

@@ -21,7 +21,11 @@ import {type PlannedChange, StackDeployer} from '../../src/stack/deploy.js'
  * CloudFormation cannot run here): responses shaped as the API reference documents them.
  */
 describe('stack deploy: change set, confirmation, events, outcome', () => {
-  const cfn = mockClient(CloudFormationClient)
+  // Mocks patch every client of the class in this process: made here and restored after.
+  const mock = () => mockClient(CloudFormationClient)
+  let cfn: ReturnType<typeof mock>
+  before(() => (cfn = mock()))
+  after(() => cfn.restore())
   const notFound = new CloudFormationServiceException({
     name: 'ValidationError',
     $fault: 'client',

@@ -34,7 +34,9 @@ import {TestS3} from '../../support/aws/s3-server.js'
  */
 describe('Athena query engine', function () {
   this.timeout(60_000)
-  const athenaMock = mockClient(AthenaClient)
+  // The mock patches every AthenaClient in this process: made when this file runs, restored after it.
+  const mock = () => mockClient(AthenaClient)
+  let athenaMock: ReturnType<typeof mock>
   let s3: TestS3
   let aws: AwsEndpoint
   let facade: S3Facade
@@ -74,6 +76,7 @@ describe('Athena query engine', function () {
     })
   const started = () => athenaMock.commandCalls(StartQueryExecutionCommand).map((c) => c.args[0].input)
 
+  before(() => (athenaMock = mock()))
   before(async () => {
     s3 = await new TestS3().start()
     aws = await new AwsEndpoint().start()
