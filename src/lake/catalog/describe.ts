@@ -47,14 +47,15 @@ export async function summarizeTable(entry: CatalogEntry, table: DeltaTable): Pr
 }
 
 /**
- * The first rows of a table, read by the backend's query engine: under the same containment as any
- * query, and with values JSON-safe as `query --json` gives them. A backend without one (aws, until
- * Athena queries land) reads them from the files its lake storage resolves, which it keeps inside
- * the table.
+ * The first rows of a table, read by the backend's DuckDB engine where it has one (a sample reads a
+ * few rows of the snapshot's files: on aws that costs no Athena scan), else its query engine: under
+ * the same containment as any query, and with values JSON-safe as `query --json` gives them. A
+ * backend without either reads them from the files its lake storage resolves, kept inside the table.
  */
 export async function sampleRows(backend: Backend, ref: TableRef, table: DeltaTable, limit: number): Promise<Record<string, QueryValue>[]> {
   const rows = Math.max(0, Math.trunc(limit))
-  if (!backend.query) {
+  const engine = backend.queryEngines?.duckdb ?? backend.query
+  if (!engine) {
     const scan = await table.scanSql()
     return withConnection(async (connection) => {
       const reader = await connection.runAndReadAll(`SELECT * FROM (${scan}) LIMIT ${rows}`)
@@ -62,7 +63,7 @@ export async function sampleRows(backend: Backend, ref: TableRef, table: DeltaTa
     })
   }
   const sql = `SELECT * FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)} LIMIT ${rows}`
-  return backend.query.query({sql}, async (result) => {
+  return engine.query({sql}, async (result) => {
     const keys = uniqueNames(result.columns.map((c) => c.name))
     const rows: Record<string, QueryValue>[] = []
     for await (const page of result) for (const row of page) rows.push(Object.fromEntries(keys.map((key, i) => [key, row[i]])))
