@@ -66,7 +66,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`
   it('completes topics, commands and flags in bash', async () => {
     expect(await bash('labmesh cat')).to.deep.equal(['catalog'])
     expect(await bash('labmesh catalog ')).to.include.members(['describe', 'history', 'list', 'register'])
-    expect(await bash('labmesh query --f')).to.have.members(['--file', '--format'])
+    expect(await bash('labmesh query --f')).to.have.members(['--file', '--force', '--format'])
     expect(await bash('labmesh query --format ')).to.have.members(['table', 'csv', 'tsv', 'json', 'jsonl', 'parquet'])
     // A flag already given is not offered again; a repeatable one is.
     const rest = await bash('labmesh query --file x.sql --param a=1 --')
@@ -89,7 +89,7 @@ printf '%s\\n' "\${COMPREPLY[@]}"`
     expect(await fish('labmesh query --format p')).to.deep.equal(['parquet'])
     expect(await fish('labmesh cat')).to.deep.equal(['catalog'])
     expect(await zsh('catalog', 'describe', '')).to.deep.equal(['shared.simple'])
-    expect(await zsh('query', '--f')).to.have.members(['--file', '--format'])
+    expect(await zsh('query', '--f')).to.have.members(['--file', '--force', '--format'])
     expect(await zsh('search', 'run', 'b')).to.deep.equal(['boston-elisa'])
   })
 
