@@ -3,15 +3,12 @@ import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../t
 import {
   customDocument,
   type CustomInformation,
-  dataSystem,
-  type DeviceSystem,
-  deviceSystemDocument,
   errorAggregate,
-  manifest,
   type ReadingError,
   type Sample,
   sampleDocument,
-  type SoftwareInfo,
+  techniqueDocument,
+  type TechniqueRun,
 } from './common.js'
 
 /** Cell counting (ASM cell-counting manifest): one measurement per counted sample. */
@@ -44,12 +41,9 @@ export interface CellCountingMeasurement {
   custom?: CustomInformation
 }
 
-export interface CellCountingRun {
-  device: DeviceSystem
-  software?: SoftwareInfo
+export interface CellCountingRun extends TechniqueRun {
   analyst?: string
   measurements: CellCountingMeasurement[]
-  custom?: CustomInformation
 }
 
 export function cellCountingDocument(
@@ -58,30 +52,27 @@ export function cellCountingDocument(
   run: CellCountingRun,
 ): EngineeredDocument {
   const deviceType = run.device.deviceType ?? 'cell counter'
-  return {
-    '$asm.manifest': manifest('cell-counting/REC/2024/09/cell-counting.manifest'),
-    'cell counting aggregate document': compact({
-      'device system document': deviceSystemDocument({...run.device, deviceType}),
-      'data system document': dataSystem(input, converter, run.software),
-      'cell counting document': run.measurements.map((m) =>
-        compact({
-          analyst: run.analyst,
-          'measurement aggregate document': {
-            'measurement document': [
-              compact({
-                'measurement identifier': m.identifier,
-                'measurement time': m.time,
-                'sample document': sampleDocument(m.sample),
-                'device control aggregate document': {'device control document': [{'device type': deviceType, ...m.settings}]},
-                'processed data aggregate document': {'processed data document': [{...m.results, ...m.otherResults}]},
-                'error aggregate document': errorAggregate(m.errors),
-                'custom information document': customDocument(m.custom),
-              }),
-            ],
-          },
-        }),
-      ),
-      'custom information document': customDocument(run.custom),
-    }),
-  }
+  return techniqueDocument(input, converter, run, {
+    name: 'cell counting',
+    manifest: 'cell-counting/REC/2024/09/cell-counting.manifest',
+    deviceType,
+    documents: run.measurements.map((m) =>
+      compact({
+        analyst: run.analyst,
+        'measurement aggregate document': {
+          'measurement document': [
+            compact({
+              'measurement identifier': m.identifier,
+              'measurement time': m.time,
+              'sample document': sampleDocument(m.sample),
+              'device control aggregate document': {'device control document': [{'device type': deviceType, ...m.settings}]},
+              'processed data aggregate document': {'processed data document': [{...m.results, ...m.otherResults}]},
+              'error aggregate document': errorAggregate(m.errors),
+              'custom information document': customDocument(m.custom),
+            }),
+          ],
+        },
+      }),
+    ),
+  })
 }
