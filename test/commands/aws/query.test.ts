@@ -98,8 +98,12 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     expect(aws.inputs('AmazonAthena.GetQueryExecution').length).to.be.greaterThan(3)
 
     aws.athena.answers.push({bytesScanned: 1_000_000, columns: [{name: 'n', type: 'integer'}], rows: [['1']]})
+    aws.calls.length = 0
     const shown = await onAws(['query', 'SELECT 1 AS n'])
     expect(shown.code, shown.stderr).to.equal(0)
+    // The catalog is listed once, by the engine (its tables' names get the Glue prefix); rows shown or
+    // piped write no file, so it is not listed again for the folders a file must stay out of.
+    expect(aws.inputs('AWSGlue.GetDatabases')).to.have.length(1)
     // Rows went down the pipe as CSV; what the scan cost is on stderr, out of their way.
     expect(shown.stdout).to.equal('n\n1\n')
     expect(shown.stderr).to.match(/Scanned 976\.6 KiB, about USD 0\.0001 \(Athena query [0-9a-f-]{36}\)\./)
@@ -125,6 +129,8 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     expect(descriptor.labmesh).to.include({engine: 'Amazon Athena (workgroup analysts)', bytesScanned: 42_000_000, rows: 2, backend: 'aws'})
     expect(descriptor.labmesh.queryExecutionId).to.equal(pulled.json.statistics.executionId)
     expect(readFileSync(ws.path('pkg', 'files.csv'), 'utf8')).to.equal('file_id,size\na,10\nb,\n')
+    // Writing a package lists the catalog, to keep the package out of every table's folder.
+    expect(aws.inputs('AWSGlue.GetDatabases')).to.not.deep.equal([])
   })
 
   it('refuses writes and --as-of without sending anything, and reports a Lake Formation denial by permission and table', async () => {
