@@ -134,13 +134,12 @@ export interface FileChange {
 }
 
 /**
- * Consumers that replicate file records elsewhere: the lake's `lab.files` table (every backend),
- * and later a search service fed from it. The metadata store queues a change for each of them in
- * the same transaction as the record it describes (an outbox), so a crash between the record and
- * the replica loses nothing: the next run catches up.
+ * Consumers that replicate file records elsewhere: the lake's `lab.files` table (every backend).
+ * The metadata store queues a change for each of them in the same transaction as the record it
+ * describes (an outbox), so a crash between the record and the replica loses nothing: the next
+ * run catches up.
  */
-export const CHANGE_CONSUMERS = ['lake'] as const
-export type ChangeConsumer = (typeof CHANGE_CONSUMERS)[number]
+export type ChangeConsumer = 'lake'
 
 /** The outbox of file changes, per consumer. */
 export interface ChangeFeed {

@@ -24,12 +24,18 @@ export function knownValuesFile(completionDir: string): string {
 }
 
 export function readKnownValues(file: string): KnownValue[] {
-  let text: string
+  return parseKnownValues(readText(file))
+}
+
+function readText(file: string): string {
   try {
-    text = readFileSync(file, 'utf8')
+    return readFileSync(file, 'utf8')
   } catch {
-    return []
+    return ''
   }
+}
+
+function parseKnownValues(text: string): KnownValue[] {
   return text
     .split('\n')
     .filter((line) => line !== '')
@@ -48,18 +54,20 @@ export interface KnownValueUpdate {
 
 /**
  * Replaces the rows of each kind and profile given, keeping the others, in one write to a
- * temporary file renamed into place, so a shell never reads half a file. Two runs updating at once
- * may lose one update, which the next refresh brings back.
+ * temporary file renamed into place, so a shell never reads half a file (and no write when nothing
+ * changed). Two runs updating at once may lose one update, which the next refresh brings back.
  */
 export function replaceKnownValues(file: string, updates: KnownValueUpdate[]): void {
   const usable = updates.filter((update) => update.profile === ANY_PROFILE || completable(update.profile))
   const replaced = new Set(usable.map((update) => `${update.kind}\t${update.profile}`))
-  const kept = readKnownValues(file).filter((row) => !replaced.has(`${row.kind}\t${row.profile}`))
+  const before = readText(file)
+  const kept = parseKnownValues(before).filter((row) => !replaced.has(`${row.kind}\t${row.profile}`))
   const added = usable.flatMap(({kind, profile, rows}) =>
     rows.filter((row) => completable(row.value)).map((row) => ({kind, profile, ...row})),
   )
   const text = [...kept, ...added].map((row) => [row.kind, row.profile, row.value, oneLine(row.description)].join('\t') + '\n').join('')
-  writeFileAtomically(file, text)
+  // Most commands change nothing here: no write then, which every command would otherwise pay.
+  if (text !== before) writeFileAtomically(file, text)
 }
 
 /** A shell word can only complete to a value without spaces or control characters (profile names alike: they are a column). */

@@ -186,7 +186,8 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
  */
 async function* selectRawFiles(backend: Backend, options: ConvertOptions): AsyncGenerator<FileRecord[]> {
   if (options.fileIds) {
-    const files: FileRecord[] = []
+    // By id: a file named twice (its id, a prefix of it) is converted once.
+    const files = new Map<string, FileRecord>()
     for (const id of options.fileIds) {
       const file = await findFile(backend, id)
       if (file.category !== 'RAW') {
@@ -195,9 +196,9 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
           suggestions: [`convert its raw file, ${file.rawFileId}`],
         })
       }
-      files.push(file)
+      files.set(file.fileId, file)
     }
-    yield files
+    yield [...files.values()]
     return
   }
   // Converted and failed files leave the `ingested` set as we go: the pages follow a cursor.

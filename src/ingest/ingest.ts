@@ -328,7 +328,9 @@ export async function ingestUpload(backend: Backend, options: UploadOptions): Pr
     sourcePath: options.sourcePath,
   }
   const handled = await ingestOne(backend, entry, options.sourceHost, {...options, paths: [], checksum: true}, () => undefined)
-  if ('record' in handled) {
+  if ('staged' in handled) {
+    // As in ingestFiles: the bytes are durable under their name before a record points at them.
+    await backend.objects.publish([handled.staged])
     const [error] = await backend.metadata.insertFiles([handled.record])
     if (error) throw error
     return handled.outcome.file

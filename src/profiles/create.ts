@@ -62,7 +62,8 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     try {
       url = new URL(request.metadataUrl)
     } catch {
-      throw usage(`--metadata-url "${request.metadataUrl}" is not a URL`, 'postgres://user@host:5432/database')
+      // Not echoed: text that fails to parse may still hold a password.
+      throw usage('--metadata-url is not a URL', 'postgres://user@host:5432/database')
     }
     if (!['postgres:', 'postgresql:'].includes(url.protocol)) throw usage('--metadata-url must be a postgres:// URL')
     if (url.password) {

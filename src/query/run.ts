@@ -18,8 +18,8 @@ export interface RunQueryOptions {
   stdout: Writable
   /** Recorded in data packages. */
   origin: WritePackageOptions['origin']
-  /** Where --out and --package may write. */
-  safeOutput: SafeOutput
+  /** Where --out and --package may write; built only when one is written (it lists the catalog: Glue on aws). */
+  safeOutput: () => Promise<SafeOutput>
   /** Called as rows stream out, with the count so far (for a spinner). */
   onRows?(rows: number): void
 }
@@ -57,7 +57,9 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
       return {...streamed, elapsedSeconds: elapsed()}
     }
     case 'file': {
-      const written = await options.safeOutput.writeFile(output.path, async (temp) => {
+      const written = await (
+        await options.safeOutput()
+      ).writeFile(output.path, async (temp) => {
         const exported = await engine.export(request, {path: temp, format: output.format})
         return {...exported, bytes: (await stat(temp)).size}
       })
@@ -78,7 +80,7 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
         resource: 'result',
         request,
         origin: options.origin,
-        safeOutput: options.safeOutput,
+        safeOutput: await options.safeOutput(),
       })
       const {statistics, ...pkg} = summary
       return {

@@ -1,7 +1,7 @@
 import type {ObjectIdentifier, S3Client} from '@aws-sdk/client-s3'
 import type {KMSClient} from '@aws-sdk/client-kms'
 
-import {awsCall} from '../backends/aws/errors.js'
+import {awsCall, deleteObjectsError} from '../backends/aws/errors.js'
 
 export interface DeletedData {
   objectVersions: number
@@ -39,8 +39,9 @@ export async function deleteLakeData(
       const result = await awsCall({action: 's3:DeleteObjectVersion', resource: `arn:aws:s3:::${bucket}/*`}, () =>
         clients.s3.send(new DeleteObjectsCommand({Bucket: bucket, Delete: {Objects: objects, Quiet: true}})),
       )
-      const failed = result.Errors ?? []
-      if (failed.length > 0) throw new Error(`S3 kept ${failed.length} objects of ${bucket}, e.g. ${failed[0].Key}: ${failed[0].Message}`)
+      const failed = result.Errors?.[0]
+      if (failed)
+        throw deleteObjectsError(failed, {action: 's3:DeleteObjectVersion', resource: `arn:aws:s3:::${bucket}/${failed.Key ?? '*'}`})
       deleted += objects.length
     }
     if (!page.IsTruncated) break

@@ -95,7 +95,9 @@ export class PathWatcher {
     await Promise.all(
       [...toLook].map((relativePath) =>
         limit(async () => {
-          const info = await stat(this.fullPath(relativePath)).catch(() => undefined)
+          const info = await stat(this.fullPath(relativePath)).catch((error: NodeJS.ErrnoException) => (isGone(error) ? undefined : error))
+          // Not readable now (permissions, a share's hiccup): not gone, so its state is kept for the next look.
+          if (info instanceof Error) return
           if (!info?.isFile()) this.drop(relativePath)
           else if (this.wanted(relativePath)) this.consider(relativePath, {size: info.size, mtimeMs: info.mtime.getTime()}, now)
         }),
@@ -218,12 +220,19 @@ export class PathWatcher {
   /** Walks the whole folder: files missed by events become candidates, files gone meanwhile are forgotten. */
   private async scan(now: number): Promise<void> {
     const seen = new Set<string>()
+    // Folders (or files) that could not be read this time: what is known under them is kept, not forgotten.
+    const unreadable: string[] = []
     for await (const entry of walkFiles([this.monitored.root], {include: this.monitored.include, exclude: this.monitored.exclude})) {
-      if (entry.kind === 'problem') continue
+      if (entry.kind === 'problem') {
+        if (entry.code !== 'NOT_FOUND') unreadable.push(path.relative(this.monitored.root, entry.path).split(path.sep).join('/'))
+        continue
+      }
       seen.add(entry.relativePath)
       this.consider(entry.relativePath, {size: entry.size, mtimeMs: entry.mtime.getTime()}, now)
     }
-    for (const relativePath of [...this.rows.keys(), ...this.tracker.keys()]) if (!seen.has(relativePath)) this.drop(relativePath)
+    const kept = (relativePath: string): boolean =>
+      seen.has(relativePath) || unreadable.some((p) => p === '' || relativePath === p || relativePath.startsWith(`${p}/`))
+    for (const relativePath of [...this.rows.keys(), ...this.tracker.keys()]) if (!kept(relativePath)) this.drop(relativePath)
     this.lastScan = now
     this.scannedAt = new Date().toISOString()
     this.options.onEvent({event: 'path.scanned', path: this.name, files: seen.size})
@@ -288,6 +297,11 @@ export class PathWatcher {
   private fullPath(relativePath: string): string {
     return path.join(this.monitored.root, ...relativePath.split('/'))
   }
+}
+
+/** Whether a failed stat means the file is not there (rather than not readable just now). */
+function isGone(error: NodeJS.ErrnoException): boolean {
+  return error.code === 'ENOENT' || error.code === 'ENOTDIR'
 }
 
 async function isDirectory(dir: string): Promise<boolean> {

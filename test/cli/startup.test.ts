@@ -19,7 +19,7 @@ export async function resolve(specifier, context, next) {
 `)}`
 
 /** The packages only the aws backend, warehouse connections and their commands need. */
-const OPTIONAL = /\/node_modules\/(@aws-sdk|@smithy|pg|pg-pool|@opensearch-project|aws-cdk-lib|snowflake-sdk)\//
+const OPTIONAL = /\/node_modules\/(@aws-sdk|@smithy|pg|pg-pool|@opensearch-project|aws-cdk-lib|snowflake-sdk|fastify)\//
 
 // Real: the built CLI under the Node.js running the tests, with module resolution recorded by a loader hook.
 describe('start-up', function () {
@@ -50,6 +50,22 @@ describe('start-up', function () {
     }
     // The record sees packages: query loads DuckDB.
     expect((await imports(['query', 'SELECT 1 AS one', '--json'])).some((url) => url.includes('/node_modules/@duckdb/'))).to.equal(true)
+  })
+
+  it('answers --version without loading any package, and profile and help commands without DuckDB', async () => {
+    expect((await imports(['--version'])).filter((url) => url.includes('/node_modules/'))).to.deep.equal([])
+    for (const args of [['profile', 'show', '--json'], ['commands', '--json'], ['help']]) {
+      const loaded = await imports(args)
+      expect(
+        loaded.filter((url) => /\/node_modules\/(@duckdb|better-sqlite3)\//.test(url) || OPTIONAL.test(url)),
+        args.join(' '),
+      ).to.deep.equal([])
+      // The record sees packages: oclif itself.
+      expect(
+        loaded.some((url) => url.includes('/node_modules/@oclif/core/')),
+        args.join(' '),
+      ).to.equal(true)
+    }
   })
 
   it('refuses a Node.js older than package.json `engines` names, saying which it needs, and starts on the ones it names', async () => {

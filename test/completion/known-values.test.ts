@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -24,6 +24,18 @@ describe('the known-values cache', () => {
     replaceKnownValues(file, [{kind: 'tables', profile: 'lab', rows: [{value: 'shared.assays', description: ''}]}])
     const rows = readKnownValues(file).map(({kind, profile, value}) => `${kind} ${profile} ${value}`)
     expect(rows).to.have.members(['tables prod lab.plates', 'profiles * lab', 'tables lab shared.assays'])
+  })
+
+  it('writes the file only when its rows change (every command refreshes it)', () => {
+    const update = [{kind: 'profiles' as const, profile: ANY_PROFILE, rows: [{value: 'lab', description: 'local backend'}]}]
+    replaceKnownValues(file, update)
+    const written = statSync(file).ino
+    replaceKnownValues(file, update)
+    // A rewrite renames a new file into place: another inode.
+    expect(statSync(file).ino).to.equal(written)
+    replaceKnownValues(file, [{...update[0], rows: [{value: 'prod', description: 'aws backend'}]}])
+    expect(statSync(file).ino).not.to.equal(written)
+    expect(readKnownValues(file).map((row) => row.value)).to.deep.equal(['prod'])
   })
 
   it('leaves out values a shell word cannot hold, and keeps descriptions on one line', () => {

@@ -8,7 +8,7 @@ import {createLocalBackend} from '../../src/backends/local/index.js'
 import type {Backend} from '../../src/backends/types.js'
 import {ConverterRegistry} from '../../src/converters/registry.js'
 import {countFiles} from '../../src/ingest/count.js'
-import {type IngestOptions, ingestFiles, type IngestResult} from '../../src/ingest/ingest.js'
+import {type IngestOptions, ingestFiles, type IngestResult, ingestUpload} from '../../src/ingest/ingest.js'
 import {parseKeyValues, toRecord} from '../../src/ingest/key-value.js'
 import {parsePathTemplate} from '../../src/ingest/path-template.js'
 import {INSTRUMENTS} from '../support/testdata.js'
@@ -201,6 +201,23 @@ describe('ingestFiles', function () {
     const chunks: Buffer[] = []
     for await (const chunk of await backend.objects.openRead(sha256(bytes))) chunks.push(chunk as Buffer)
     expect(sha256(Buffer.concat(chunks))).to.equal(sha256(bytes))
+  })
+
+  it('an upload (small, read in memory, and large, streamed) is stored where its record points, and reads back whole', async () => {
+    for (const [name, bytes] of [
+      ['small.txt', readFileSync(NANODROP)],
+      ['large.bin', Buffer.alloc(5 * 1024 * 1024 + 3, 7)],
+    ] as const) {
+      const spooled = path.join(root, `spooled-${name}`)
+      writeFileSync(spooled, bytes)
+      const stored = await ingestUpload(backend, {spooled, sourcePath: `uploads/${name}`, sourceHost: 'api:key-1', registry})
+      expect(stored, name).to.include({sha256: sha256(bytes), size: bytes.length, status: 'new'})
+      const record = (await backend.metadata.getFile(stored.fileId!))!
+      expect(record.sourcePath, name).to.equal(`uploads/${name}`)
+      const chunks: Buffer[] = []
+      for await (const chunk of await backend.objects.openRead(record.sha256, record.category)) chunks.push(chunk as Buffer)
+      expect(Buffer.concat(chunks).equals(bytes), name).to.equal(true)
+    }
   })
 
   it('without collectFiles, keeps counts but no file list; onFile hears of every file', async () => {

@@ -371,6 +371,34 @@ describe('labmesh serve: the REST API over HTTP', function () {
     expect(text).to.match(/id: \d+\nevent: file\.ingested\ndata: \{/)
     expect(text).to.include(fileId)
   })
+
+  it('streams every event once and in order across more than one batch, and resumes after Last-Event-ID', async () => {
+    const events = backend.events!
+    const start = await events.lastSeq()
+    // More than the route reads at a time (100), so the stream pages by seq.
+    for (let version = 0; version < 250; version++) await events.record('table.updated', {table: 'lab.sse', version})
+    const expected = (await events.after(start, 1000)).map((e) => e.seq)
+    expect(expected).to.have.length(250)
+    /** The ids of the stream until it reaches the last event. */
+    const ids = async (headers: Record<string, string>, query = ''): Promise<number[]> => {
+      const controller = new AbortController()
+      const response = await fetch(`${server.url}/v1/events${query}`, {
+        headers: {...bearer(keys.read), ...headers},
+        signal: controller.signal,
+      })
+      const reader = response.body!.getReader()
+      let text = ''
+      while (!text.includes(`id: ${expected.at(-1)}\n`)) {
+        const {value, done} = await reader.read()
+        if (done) break
+        text += Buffer.from(value).toString()
+      }
+      controller.abort()
+      return [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))
+    }
+    expect(await ids({}, `?after=${start}`)).to.deep.equal(expected)
+    expect(await ids({'last-event-id': String(expected[119])})).to.deep.equal(expected.slice(120))
+  })
 })
 
 describe('labmesh serve: rate limits per key', function () {

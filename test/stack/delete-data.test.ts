@@ -3,6 +3,7 @@ import {DeleteBucketCommand, DeleteObjectsCommand, ListObjectVersionsCommand, S3
 import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
+import type {LabmeshError} from '../../src/errors.js'
 import {deleteLakeData} from '../../src/stack/delete-data.js'
 
 /** `stack delete --delete-data` at the S3 and KMS contracts (aws-sdk-client-mock in process; shapes from the API references). */
@@ -60,8 +61,9 @@ describe('stack delete --delete-data', () => {
     s3.on(ListObjectVersionsCommand).resolves({IsTruncated: false, Versions: [{Key: 'raw/ab/1', VersionId: 'v1'}]})
     s3.on(DeleteObjectsCommand).resolves({Errors: [{Key: 'raw/ab/1', VersionId: 'v1', Code: 'AccessDenied', Message: 'Access Denied'}]})
     const error = await deleteLakeData(clients(), 'lab-lakebucket', keyArn).catch((e: unknown) => e)
-    expect((error as Error).message)
-      .to.include('raw/ab/1')
+    expect((error as LabmeshError).code).to.equal('FORBIDDEN')
+    expect((error as LabmeshError).message)
+      .to.include('s3:DeleteObjectVersion on arn:aws:s3:::lab-lakebucket/raw/ab/1')
       .and.include('Access Denied')
     expect(s3.commandCalls(DeleteBucketCommand)).to.have.length(0)
     expect(kms.commandCalls(ScheduleKeyDeletionCommand)).to.have.length(0)

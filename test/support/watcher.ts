@@ -36,8 +36,10 @@ export class RunningWatcher {
   private readonly child: ChildProcess
   readonly exited: Promise<{code: number | null; signal: NodeJS.Signals | null}>
 
-  constructor(ws: TestWorkspace, args: string[] = [], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [BIN, 'watch', '--log-format', 'json', ...args], {
+  /** `through`: a command the CLI runs under (e.g. setpriv), its arguments ending before node's. */
+  constructor(ws: TestWorkspace, args: string[] = [], env: Record<string, string> = {}, through: string[] = []) {
+    const command = [...through, process.execPath, BIN, 'watch', '--log-format', 'json', ...args]
+    this.child = spawn(command[0], command.slice(1), {
       env: ws.env(env),
       cwd: ws.root,
       stdio: ['ignore', 'pipe', 'pipe'],

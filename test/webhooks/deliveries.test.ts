@@ -140,6 +140,29 @@ describe('webhooks: signed deliveries from the outbox', function () {
     }
   })
 
+  it('sends more deliveries than it takes at once in one run, each once, past a batch that all stays pending', async () => {
+    // The first batch (3 at once) is refused and waits for its retry; the loop goes on to the rest.
+    const receiver = await startReceiver((_r, i) => (i < 3 ? 500 : 204))
+    try {
+      await addWebhook(backend.events!, {
+        url: receiver.url,
+        events: ['table.updated'],
+        secret: SECRET,
+        allowPrivate: true,
+        giveUpAfterMs: 3_600_000,
+      })
+      for (let version = 0; version < 10; version++) await backend.events!.record('table.updated', {table: 'lab.files', version})
+      expect(await deliverDue(backend.events!, {budgetMs: 30_000, concurrency: 3})).to.deep.equal({delivered: 7, retrying: 3, failed: 0})
+      const ids = receiver.received.map((r) => body(r).id)
+      expect(ids).to.have.length(10)
+      expect(new Set(ids).size).to.equal(10)
+      expect(await backend.events!.pendingCount()).to.equal(3)
+      expect(await backend.events!.pendingCount(new Date())).to.equal(0)
+    } finally {
+      await receiver.close()
+    }
+  })
+
   it('refuses private, loopback and metadata targets unless allowed, and non-http URLs', async () => {
     const refused: [string, string][] = [
       ['http://127.0.0.1/x', 'FORBIDDEN'],

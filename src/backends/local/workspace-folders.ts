@@ -1,6 +1,8 @@
 import {realpathSync} from 'node:fs'
 import path from 'node:path'
 
+import {isInside} from '../../files/contained.js'
+
 /** The workspace folder (database, stored objects, temporary files) and its lake inside it. */
 export interface WorkspaceFolders {
   home: string
@@ -15,8 +17,6 @@ const real = (folder: string): string => {
     return path.resolve(folder)
   }
 }
-const asFolder = (folder: string): string => (folder.endsWith(path.sep) ? folder : folder + path.sep)
-const within = (inner: string, outer: string): boolean => asFolder(inner).startsWith(asFolder(outer))
 
 /**
  * Why queries must not read a table's folder, or undefined when they may: a query may read every
@@ -29,9 +29,9 @@ export function workspaceExposure(location: string, workspace: WorkspaceFolders)
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return undefined
   const folder = real(location)
   const home = real(workspace.home)
-  if (within(home, folder))
+  if (isInside(home, folder))
     return `${location} holds the labmesh workspace (${workspace.home}): a query reading it could read the workspace database and stored files`
-  if (within(folder, home) && !within(folder, real(workspace.lake)))
+  if (isInside(folder, home) && !isInside(folder, real(workspace.lake)))
     return `${location} is inside the labmesh workspace (${workspace.home}) but outside its lake: a query reading it could read stored files`
   return undefined
 }

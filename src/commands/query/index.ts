@@ -72,7 +72,6 @@ SQL that starts with a -- comment would read as a flag: put it after --, flags b
     const principal = asPrincipal(this.flags.as, backend)
     const engine = queryEngineOf(backend, this.flags.engine)
     const profile = this.profile()
-    const safeOutput = await SafeOutput.forBackend(backend, {force: this.flags.force})
     // No spinner over rows streaming to the same terminal.
     const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
       runQuery(engine, {
@@ -81,7 +80,7 @@ SQL that starts with a -- comment would read as a flag: put it after --, flags b
         limit: this.flags.limit,
         stdout: process.stdout,
         origin: {backend: backend.name, profile: profile.name, generator: `labmesh ${this.config.version}`},
-        safeOutput,
+        safeOutput: () => SafeOutput.forBackend(backend, {force: this.flags.force}),
         onRows: hooks.onRows,
       }),
     )

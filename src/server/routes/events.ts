@@ -37,8 +37,10 @@ export function registerEventRoutes(app: FastifyInstance, options: ServerOptions
       const lastId = Number(request.headers['last-event-id'])
       let seq = request.query.after ?? (Number.isInteger(lastId) && lastId >= 0 ? lastId : await events.lastSeq())
       const closed = new AbortController()
-      reply.raw.on('close', () => closed.abort())
-      shutdown.signal.addEventListener('abort', () => closed.abort(), {once: true})
+      const close = (): void => closed.abort()
+      reply.raw.on('close', close)
+      // Removed when the stream ends: the server's signal outlives every stream it ever served.
+      shutdown.signal.addEventListener('abort', close, {once: true})
       reply.hijack()
       const out = reply.raw
       out.writeHead(200, {
@@ -65,6 +67,7 @@ export function registerEventRoutes(app: FastifyInstance, options: ServerOptions
       } catch (error) {
         request.log.error({err: error, reqId: request.id}, 'event stream failed')
       } finally {
+        shutdown.signal.removeEventListener('abort', close)
         out.end()
       }
     },

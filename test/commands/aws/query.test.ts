@@ -4,12 +4,12 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {expect} from 'chai'
 
-import {type CliResult, TestWorkspace} from '../../support/cli.js'
+import type {CliResult, TestWorkspace} from '../../support/cli.js'
 import {CONVERTED_EXPORTS} from '../../support/converted-workspace.js'
-import {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
+import type {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
 import {testS3Facade} from '../../support/aws/clients.js'
-import {PG_PASSWORD, testDatabase} from '../../support/aws/postgres.js'
-import {TestS3} from '../../support/aws/s3-server.js'
+import type {TestS3} from '../../support/aws/s3-server.js'
+import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js')
 
@@ -22,6 +22,7 @@ const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..
  */
 describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', function () {
   this.timeout(300_000)
+  let workspace: AwsWorkspace
   let s3: TestS3
   let aws: AwsEndpoint
   let ws: TestWorkspace
@@ -30,44 +31,15 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
   const started = () => aws.inputs('AmazonAthena.StartQueryExecution')
 
   before(async () => {
-    s3 = await new TestS3().start()
-    aws = await new AwsEndpoint().start()
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Enabled',
-    })
-    const db = await testDatabase()
-    ws = new TestWorkspace()
-    env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
-    const init = await ws.run(
-      [
-        'init',
-        '--profile',
-        'prod',
-        '--backend',
-        'aws',
-        '--region',
-        'us-east-1',
-        '--bucket',
-        s3.bucket,
-        '--kms-key-id',
-        'alias/labmesh-test',
-        '--metadata-url',
-        db.urlWithoutPassword,
-        '--glue-database-prefix',
-        'labmesh_',
-        '--athena-workgroup',
-        'analysts',
-        '--athena-output',
-        `s3://${s3.bucket}/athena/`,
-        '--athena-price-per-tb',
-        '6.25',
-        '--path-style',
-        '--json',
-      ],
-      {env},
-    )
-    expect(init.code, init.stderr).to.equal(0)
+    workspace = await startAwsWorkspace((server) => [
+      '--athena-workgroup',
+      'analysts',
+      '--athena-output',
+      `s3://${server.bucket}/athena/`,
+      '--athena-price-per-tb',
+      '6.25',
+    ])
+    ;({s3, aws, ws, env} = workspace)
     for (const profile of [['--profile', 'prod'], []]) {
       const ingested = await ws.run(['ingest', ...CONVERTED_EXPORTS, '--json', ...profile], {env})
       expect(ingested.code, ingested.stderr).to.equal(0)
@@ -76,9 +48,7 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     }
   })
   after(async () => {
-    await s3?.stop()
-    await aws?.stop()
-    ws?.remove()
+    await workspace?.stop()
   })
   beforeEach(() => {
     aws.calls.length = 0
@@ -128,8 +98,12 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     expect(aws.inputs('AmazonAthena.GetQueryExecution').length).to.be.greaterThan(3)
 
     aws.athena.answers.push({bytesScanned: 1_000_000, columns: [{name: 'n', type: 'integer'}], rows: [['1']]})
+    aws.calls.length = 0
     const shown = await onAws(['query', 'SELECT 1 AS n'])
     expect(shown.code, shown.stderr).to.equal(0)
+    // The catalog is listed once, by the engine (its tables' names get the Glue prefix); rows shown or
+    // piped write no file, so it is not listed again for the folders a file must stay out of.
+    expect(aws.inputs('AWSGlue.GetDatabases')).to.have.length(1)
     // Rows went down the pipe as CSV; what the scan cost is on stderr, out of their way.
     expect(shown.stdout).to.equal('n\n1\n')
     expect(shown.stderr).to.match(/Scanned 976\.6 KiB, about USD 0\.0001 \(Athena query [0-9a-f-]{36}\)\./)
@@ -155,6 +129,8 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     expect(descriptor.labmesh).to.include({engine: 'Amazon Athena (workgroup analysts)', bytesScanned: 42_000_000, rows: 2, backend: 'aws'})
     expect(descriptor.labmesh.queryExecutionId).to.equal(pulled.json.statistics.executionId)
     expect(readFileSync(ws.path('pkg', 'files.csv'), 'utf8')).to.equal('file_id,size\na,10\nb,\n')
+    // Writing a package lists the catalog, to keep the package out of every table's folder.
+    expect(aws.inputs('AWSGlue.GetDatabases')).to.not.deep.equal([])
   })
 
   it('refuses writes and --as-of without sending anything, and reports a Lake Formation denial by permission and table', async () => {

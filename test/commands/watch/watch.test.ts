@@ -1,6 +1,7 @@
 import {createHash} from 'node:crypto'
 import {
   appendFileSync,
+  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -199,6 +200,31 @@ describe('labmesh watch (local backend)', function () {
     await watcher!.until('the folder back', () => watcher!.of('path.back').length === 1)
     await watcher!.until('second.csv ingested', () => ingested('second.csv').length === 1)
     expect((await rawRecords(ws)).map((r) => path.basename(r.sourcePath)).sort()).to.deep.equal(['first.csv', 'second.csv'])
+  })
+
+  it('keeps the state of a folder it cannot read for a while: nothing forgotten, nothing taken again', async () => {
+    await addPath()
+    mkdirSync(path.join(drop, 'sub'))
+    writeFileSync(path.join(drop, 'sub', 'a.csv'), 'a\n1\n')
+    // Root reads any folder: as root (CI), the CLI runs without the capabilities that let it (setpriv, util-linux).
+    const through = process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--'] : []
+    watcher = new RunningWatcher(ws, ['--rescan-interval', '1s'], {}, through)
+    await watcher.until('sub/a.csv ingested', () => ingested('sub/a.csv').length === 1)
+    const scansAfter = async (what: string, more: number): Promise<void> => {
+      const scanned = watcher!.of('path.scanned').length
+      await watcher!.until(what, () => watcher!.of('path.scanned').length >= scanned + more)
+    }
+    chmodSync(path.join(drop, 'sub'), 0o000)
+    try {
+      await scansAfter('rescans of the unreadable folder', 2)
+    } finally {
+      chmodSync(path.join(drop, 'sub'), 0o755)
+    }
+    // Long enough for a forgotten file to be seen, become stable and be ingested again.
+    await scansAfter('rescans of the folder readable again', 3)
+    expect(watcher.of('file.seen', 'sub/a.csv')).to.have.length(1)
+    expect(ingested('sub/a.csv')).to.have.length(1)
+    expect((await ws.run(['watch', 'status', '--json'])).json.paths[0]).to.include({ingested: 1, pending: 0})
   })
 
   it('retries a failing file with backoff, then reports it failed, and takes it again once it changes', async () => {

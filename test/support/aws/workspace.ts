@@ -24,9 +24,9 @@ export interface AwsWorkspace {
 /**
  * The aws backend as a user sets it up (`labmesh init --backend aws`), over the real S3 protocol
  * (s3rver behind the recording proxy), a real PostgreSQL database of its own, and Glue, STS, KMS
- * and Athena answered by the recording endpoint.
+ * and Athena answered by the recording endpoint. `init` gets `moreInit` too (e.g. Athena settings).
  */
-export async function startAwsWorkspace(): Promise<AwsWorkspace> {
+export async function startAwsWorkspace(moreInit: (s3: TestS3) => string[] = () => []): Promise<AwsWorkspace> {
   const s3 = await new TestS3().start()
   const aws = await new AwsEndpoint().start()
   aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Enabled'})
@@ -54,6 +54,7 @@ export async function startAwsWorkspace(): Promise<AwsWorkspace> {
       'labmesh_',
       '--path-style',
       '--json',
+      ...moreInit(s3),
     ],
     {env},
   )
