@@ -36,7 +36,7 @@ export interface ReadingError {
 }
 
 /** Fields a file holds that its technique's schema has no name for, kept as written. */
-export type CustomInformation = Record<string, string | number | boolean | Quantity | null>
+export type CustomInformation = Record<string, string | number | boolean | Quantity | string[] | null>
 
 function deviceSystemDocument(device: DeviceSystem): Record<string, unknown> {
   return compact({

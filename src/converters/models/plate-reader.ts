@@ -45,6 +45,8 @@ export interface PlateReaderGroup {
   analyticalMethod?: string
   experimentalDataIdentifier?: string
   analyst?: string
+  /** The assay or protocol the file names ("Test name"). */
+  experimentType?: string
   measurements: PlateReaderMeasurement[]
   custom?: CustomInformation
 }
@@ -75,6 +77,7 @@ export function plateReaderDocument(
       'measurement aggregate document': compact({
         'measurement time': group.time,
         analyst: group.analyst,
+        'experiment type': group.experimentType,
         'analytical method identifier': group.analyticalMethod,
         'experimental data identifier': group.experimentalDataIdentifier,
         'well plate identifier': group.plate,
