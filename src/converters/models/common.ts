@@ -72,10 +72,12 @@ export function customDocument(custom: CustomInformation | undefined): CustomInf
 export interface CalculatedValue {
   identifier: string
   name: string
-  value: Quantity
+  /** Missing when the file gives text instead of a number: then `errors` holds it. */
+  value?: Quantity
   sample?: Sample
   sources?: {identifier: string; feature: string}[]
   description?: string
+  errors?: ReadingError[]
 }
 
 export function calculatedAggregate(values: CalculatedValue[]): Record<string, unknown> | undefined {
@@ -94,6 +96,7 @@ export function calculatedAggregate(values: CalculatedValue[]): Record<string, u
                 'data source document': c.sources.map((s) => ({'data source identifier': s.identifier, 'data source feature': s.feature})),
               }
             : undefined,
+        'error aggregate document': errorAggregate(c.errors),
       }),
     ),
   }

@@ -34,6 +34,7 @@ export interface SpectrophotometryGroup {
   experimentType?: string
   measurements: SpectrophotometryMeasurement[]
   calculated?: CalculatedValue[]
+  custom?: CustomInformation
 }
 
 export interface SpectrophotometryRun extends TechniqueRun {
@@ -78,6 +79,7 @@ export function spectrophotometryDocument(
           ),
         }),
         'calculated data aggregate document': calculatedAggregate(group.calculated ?? []),
+        'custom information document': customDocument(group.custom),
       }),
     ),
   })
