@@ -58,6 +58,7 @@ webhook deliveries go out and lab.files follows uploads in the background.`
       rateLimit: flags['rate-limit'],
       log: process.stderr,
       https: tls,
+      behindTlsProxy: flags['insecure-http'],
     })
     const url = await app.listen({host: flags.host, port: flags.port})
     const background = startBackgroundWork(backend, {intervalMs: 5000, log: (message) => this.warn(message)})
