@@ -235,11 +235,18 @@ describe('webhook secrets stored in plaintext by earlier versions', function () 
           `INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
         )
         .run(OLD_WEBHOOK[0], OLD_WEBHOOK[1], '["file.ingested"]', OLD_SECRET, OLD_WEBHOOK[2], OLD_WEBHOOK[3], new Date().toISOString())
+      // A second one, removed before anything sends: its secret must not linger in the file either.
+      old
+        .prepare(
+          `INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run('whk_fedcba9876543210', OLD_WEBHOOK[1], '["file.failed"]', `${OLD_SECRET}-removed`, 0, 3600, new Date().toISOString())
       old.close()
       expect(readFileSync(file).includes(OLD_SECRET)).to.equal(true)
 
       const backend = createLocalBackend({home})
       try {
+        await backend.events!.removeWebhook('whk_fedcba9876543210')
         await backend.metadata.insertFile(rawRecord('/drop/old-hook.csv'))
         const [due] = await backend.events!.claimDue(new Date(Date.now() + 1000), 10, 30_000)
         expect(due.webhookId).to.equal(OLD_WEBHOOK[0])

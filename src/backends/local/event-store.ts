@@ -102,6 +102,8 @@ export function createSqliteEventStore(db: Database, vault: WebhookSecretVault):
       return row ? withSecret(row) : undefined
     },
     async removeWebhook(webhookId) {
+      // Moved first, so that the deleted row leaves no plaintext behind in the file either.
+      await movePlaintextSecrets()
       const removed = db.transaction(() => {
         const row = statements.webhook.get(webhookId)
         if (!row)
