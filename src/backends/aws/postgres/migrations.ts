@@ -186,6 +186,12 @@ export const PG_MIGRATIONS: string[] = [
      EXECUTE FUNCTION labmesh_file_event();
    CREATE TRIGGER files_status_event AFTER UPDATE OF status ON files FOR EACH ROW
      WHEN (NEW.category = 'RAW' AND NEW.status IN ('converted', 'failed')) EXECUTE FUNCTION labmesh_file_event();`,
+  // Webhook signing secrets leave the database for Secrets Manager: a row keeps the secret's ARN
+  // in secret_ref. The event store moves the plaintext of older rows there on first use and
+  // leaves plaintext_secret empty.
+  `ALTER TABLE webhooks RENAME COLUMN secret TO plaintext_secret;
+   ALTER TABLE webhooks ALTER COLUMN plaintext_secret SET DEFAULT '';
+   ALTER TABLE webhooks ADD COLUMN secret_ref text;`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
