@@ -22,6 +22,7 @@ import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
 import {createPostgresMonitoredPaths} from './postgres/monitored-paths.js'
 import {createPostgresSavedSearches} from './postgres/saved-searches.js'
+import {createPostgresSearchIndex} from './postgres/search-index.js'
 import {S3Facade} from './s3.js'
 import {S3LakeStorage} from './s3-lake-storage.js'
 import {readDatabaseSecret} from './secrets.js'
@@ -84,12 +85,13 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       encryptionAtRest: 'sse-kms',
       timeTravel: false,
       exportFormats: ['csv', 'parquet'],
-      searchRanking: settings.openSearchEndpoint ? 'bm25' : 'ts_rank',
+      searchRanking: 'ts_rank',
       // Lake Formation applies the grants of whoever calls Athena; labmesh cannot act as someone else.
       queryAsPrincipal: false,
     },
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
+    search: createPostgresSearchIndex(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     monitoredPaths: createPostgresMonitoredPaths(postgres),
     keys: createPostgresKeyStore(postgres),
