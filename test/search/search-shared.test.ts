@@ -305,4 +305,83 @@ describe('search: the same queries on SQLite FTS5 and PostgreSQL full-text searc
       {value: 'boston', count: 2},
     ])
   })
+
+  describe('PostgreSQL entries kept in step with the records', () => {
+    const pgIds = async (query: string, options: SearchOptions = {}): Promise<string[]> =>
+      sorted(await ids(engines.PostgreSQL, query, options))
+    const raw = (): FileRecord => files.find((f) => f.category === 'RAW' && name(f).startsWith('thermo_nanodrop'))!
+
+    it('label changes are searchable at once, in the transaction that changes them, document words kept', async () => {
+      const file = files.find((f) => f.category === 'ENGINEERED' && f.metadata.project === 'beta' && has(f, 'glutamine'))!
+      await pgMetadata.updateLabels(file.fileId, [{name: 'Reviewed By', value: 'Dr. Okafor'}], [])
+      expect(await pgIds('label.reviewed_by:okafor')).to.deep.equal([file.fileId])
+      expect(await pgIds('okafor glutamine')).to.deep.equal([file.fileId])
+      await pgMetadata.updateLabels(file.fileId, [], [{name: 'Reviewed By', value: 'Dr. Okafor'}])
+      expect(await pgIds('okafor')).to.deep.equal([])
+      expect(await pgIds('glutamine')).to.include(file.fileId)
+    })
+
+    it('a record that is not stored leaves no entry', async () => {
+      const clash = {...raw(), fileId: '00000000-0000-4000-8000-000000000001', metadata: {sample: 'GHOST-1'}}
+      expect(await pgMetadata.insertFile(clash).catch((e: unknown) => e)).to.include({code: 'CONFLICT'})
+      expect(await pgIds('sample:GHOST-1')).to.deep.equal([])
+      const {rows} = await db.query<{n: string}>('SELECT count(*) AS n FROM search_entries WHERE file_id = $1', [clash.fileId])
+      expect(Number(rows[0].n)).to.equal(0)
+    })
+
+    it('a new version replaces the old one in results; every version is found with allVersions', async () => {
+      const old = raw()
+      const next = {...old, fileId: '00000000-0000-4000-8000-000000000002', version: old.version + 1, sha256: 'f'.repeat(64)}
+      await pgMetadata.insertFile(next)
+      expect(await pgIds(`name:"${name(old)}"`)).to.deep.equal([next.fileId])
+      expect(await pgIds(`name:"${name(old)}"`, {allVersions: true})).to.deep.equal(sorted([old.fileId, next.fileId]))
+    })
+
+    it('indexes values past PostgreSQL limits: long words, quotes, more positions than a tsvector keeps', async () => {
+      const long = 'x'.repeat(3000)
+      const record = {
+        ...raw(),
+        fileId: '00000000-0000-4000-8000-000000000003',
+        sourcePath: "/drop/o'brien\\notes.txt",
+        version: 1,
+        metadata: {sample: `it's ${long}`},
+        category: 'ENGINEERED' as const,
+        rawFileId: raw().fileId,
+        searchText: `${Array.from({length: 20_000}, (_, i) => `w${i}`).join(' ')} closing words`,
+      }
+      await pgMetadata.insertFile(record)
+      expect(await pgIds(`sample:${long}`)).to.deep.equal([record.fileId])
+      expect(await pgIds("name:o'brien")).to.deep.equal([record.fileId])
+      expect(await pgIds('w19999 closing')).to.deep.equal([record.fileId])
+    })
+
+    it('a rebuild writes the same entries as the writes did, and clears the backlog of files stored before search', async () => {
+      const snapshot = async (): Promise<unknown[]> =>
+        (
+          await db.query(`SELECT e.file_id, e.time, e.doc::text AS doc, e.fields, e.labels, e.content,
+            (SELECT json_agg(v ORDER BY v.field, v.value) FROM (SELECT field, value, number, time FROM search_values v WHERE v.file_id = e.file_id) v) AS vals
+            FROM search_entries e ORDER BY e.file_id`)
+        ).rows
+      const before = await snapshot()
+      const documents = new Map(
+        (await db.query<{file_id: string; content: string}>('SELECT file_id, content FROM search_entries')).rows.map((r) => [
+          r.file_id,
+          r.content,
+        ]),
+      )
+      // As after an upgrade: entries missing, the backlog counted by the migration.
+      await db.query("DELETE FROM search_entries WHERE file_id IN (SELECT file_id FROM files WHERE category = 'RAW')")
+      await db.query('UPDATE search_backlog SET files = 20')
+      expect(await engines.PostgreSQL.unindexed()).to.equal(20)
+      const progress: number[] = []
+      const result = await engines.PostgreSQL.rebuild({
+        searchText: async (record) => documents.get(record.fileId) || undefined,
+        onProgress: (done) => progress.push(done),
+      })
+      expect(result.indexed).to.equal(before.length)
+      expect(progress.at(-1)).to.equal(before.length)
+      expect(await engines.PostgreSQL.unindexed()).to.equal(0)
+      expect(await snapshot()).to.deep.equal(before)
+    })
+  })
 })

@@ -81,9 +81,11 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
     const ids = params.bind(fileIds)
     const score = scoreOf(compiled, params)
     const highlight = compiled?.highlight ? params.bind(compiled.highlight) : null
-    // Only where the words are: ts_headline would otherwise show the start of the text.
+    // Only where the words are: ts_headline would otherwise show the start of the text. The path's
+    // separators become spaces: PostgreSQL's parser reads a path as one token, not as its words.
     const snippet = highlight
-      ? `CASE WHEN e.doc @@ ${highlight}::tsquery THEN ts_headline('simple', concat_ws(E'\\n', e.fields, e.labels, e.content, f.source_path),
+      ? `CASE WHEN e.doc @@ ${highlight}::tsquery THEN ts_headline('simple',
+          concat_ws(E'\\n', e.fields, e.labels, e.content, translate(f.source_path, '/\\_.-', '     ')),
           ${highlight}::tsquery, '${HEADLINE_OPTIONS}') END`
       : 'NULL'
     const {rows} = await db.query<FileRow & {score: number | string; snippet: string | null}>(
