@@ -27,7 +27,7 @@ const METADATA_MARK = 'ǀ'
 const LABEL_MARK = 'ǁ'
 
 /** PostgreSQL's limits: a lexeme's bytes, a position, the positions kept per lexeme. */
-const MAX_LEXEME_BYTES = 2047
+const MAX_LEXEME_BYTES = 2046
 const MAX_POSITION = 16_383
 const MAX_POSITIONS = 256
 

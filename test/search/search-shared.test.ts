@@ -333,8 +333,8 @@ describe('search: the same queries on SQLite FTS5 and PostgreSQL full-text searc
       const old = raw()
       const next = {...old, fileId: '00000000-0000-4000-8000-000000000002', version: old.version + 1, sha256: 'f'.repeat(64)}
       await pgMetadata.insertFile(next)
-      expect(await pgIds(`name:"${name(old)}"`)).to.deep.equal([next.fileId])
-      expect(await pgIds(`name:"${name(old)}"`, {allVersions: true})).to.deep.equal(sorted([old.fileId, next.fileId]))
+      expect(await pgIds(`name:"${name(old)}"`, {category: 'RAW'})).to.deep.equal([next.fileId])
+      expect(await pgIds(`name:"${name(old)}"`, {category: 'RAW', allVersions: true})).to.deep.equal(sorted([old.fileId, next.fileId]))
     })
 
     it('indexes values past PostgreSQL limits: long words, quotes, more positions than a tsvector keeps', async () => {
@@ -351,7 +351,7 @@ describe('search: the same queries on SQLite FTS5 and PostgreSQL full-text searc
       }
       await pgMetadata.insertFile(record)
       expect(await pgIds(`sample:${long}`)).to.deep.equal([record.fileId])
-      expect(await pgIds("name:o'brien")).to.deep.equal([record.fileId])
+      expect(await pgIds("path:o'brien")).to.deep.equal([record.fileId])
       expect(await pgIds('w19999 closing')).to.deep.equal([record.fileId])
     })
 
