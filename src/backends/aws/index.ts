@@ -38,7 +38,7 @@ const DEFAULT_PRICE_PER_TB = 5
 
 /**
  * The aws backend: content-addressed objects and Delta tables in one S3 bucket (SSE-KMS with the
- * profile's key on every object), file records in PostgreSQL, the catalog in Glue. Services are
+ * profile's key on every object), file records and their search index in PostgreSQL, the catalog in Glue. Services are
  * reached only when a command uses them: the PostgreSQL pool (and its migrations) on the first
  * record read or written, Glue on the first catalog call.
  */
