@@ -1,4 +1,5 @@
 import pLimit from 'p-limit'
+import type {PoolClient} from 'pg'
 
 import {LabmeshError} from '../../../errors.js'
 import type {SearchNode} from '../../../search/ast.js'
@@ -22,6 +23,13 @@ const FROM = 'search_entries e JOIN files f ON f.file_id = e.file_id'
 
 /** Snippets as FTS5's snippet(…, 12): about a dozen words around the matches, each match marked. */
 const HEADLINE_OPTIONS = `StartSel=${SNIPPET_MARKS.open}, StopSel=${SNIPPET_MARKS.close}, MaxWords=12, MinWords=3, ShortWord=0, MaxFragments=1, FragmentDelimiter=…`
+
+/**
+ * Searches read with random reads costed as on SSDs (what RDS and Aurora storage is), not
+ * PostgreSQL's default of a spinning disk: at the default, the planner scans every entry's
+ * tsvector rather than read the GIN index's matches, 3 to 6 times slower on 10,000 files.
+ */
+const SEARCH_COSTS = 'SET LOCAL random_page_cost = 1.1'
 
 /** Files per rebuild transaction: small enough that searches and writers never wait long. */
 const REBUILD_PAGE = 500
@@ -68,15 +76,22 @@ function afterInPathOrder(cursor: SearchCursor, sort: SearchSort | undefined, pa
 
 /** The aws SearchIndex without OpenSearch: PostgreSQL full-text search over the metadata database. */
 export function createPostgresSearchIndex(db: Postgres): SearchIndex {
-  const count = async (query: SearchNode | null, scope: SearchScope): Promise<number> => {
+  /** Runs a search's statements on one connection, in one read transaction with the search costs. */
+  const reading = <T>(fn: (client: PoolClient) => Promise<T>): Promise<T> =>
+    db.transaction(async (client) => {
+      await client.query(SEARCH_COSTS)
+      return fn(client)
+    })
+
+  const count = async (client: PoolClient, query: SearchNode | null, scope: SearchScope): Promise<number> => {
     const params = new Params()
     const {where} = plan(query, scope, params)
-    const {rows} = await db.query<{n: string}>(`SELECT count(*) AS n FROM ${FROM} WHERE ${where}`, params.values)
+    const {rows} = await client.query<{n: string}>(`SELECT count(*) AS n FROM ${FROM} WHERE ${where}`, params.values)
     return Number(rows[0].n)
   }
 
   /** The records of a page, with scores and snippets: computed for the page only. */
-  const hitsOf = async (compiled: CompiledPostgresQuery | null, fileIds: string[]): Promise<Map<string, SearchHit>> => {
+  const hitsOf = async (client: PoolClient, compiled: CompiledPostgresQuery | null, fileIds: string[]): Promise<Map<string, SearchHit>> => {
     const params = new Params()
     const ids = params.bind(fileIds)
     const score = scoreOf(compiled, params)
@@ -88,7 +103,7 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
           concat_ws(E'\\n', e.fields, e.labels, e.content, translate(f.source_path, '/\\_.-', '     ')),
           ${highlight}::tsquery, '${HEADLINE_OPTIONS}') END`
       : 'NULL'
-    const {rows} = await db.query<FileRow & {score: number | string; snippet: string | null}>(
+    const {rows} = await client.query<FileRow & {score: number | string; snippet: string | null}>(
       `SELECT ${FILE_WITH_LABELS}, ${score} AS score, ${snippet} AS snippet FROM ${FROM} WHERE e.file_id = ANY(${ids})`,
       params.values,
     )
@@ -105,33 +120,35 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
   }
 
   return {
-    async search(query, options = {}) {
-      const params = new Params()
-      const {where, compiled} = plan(query, options, params)
-      // Ranking needs every hit's score; other orders score only the page shown.
-      const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || compiled?.exact != null)
-      const order = ranked ? `${scoreOf(compiled, params)} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
-      const after = options.after ? afterInPathOrder(options.after, options.sort, params) : ''
-      const limit = options.limit ?? 20
-      const offset = options.offset ?? 0
-      const {rows} = await db.query<{file_id: string}>(
-        `SELECT e.file_id FROM ${FROM} WHERE ${where}${after} ORDER BY ${order} LIMIT ${params.bind(limit)} OFFSET ${params.bind(offset)}`,
-        params.values,
-      )
-      const byId =
-        rows.length === 0
-          ? new Map<string, SearchHit>()
-          : await hitsOf(
-              compiled,
-              rows.map((r) => r.file_id),
-            )
-      // A file removed between the two reads is left out rather than shown half.
-      const hits = rows.flatMap((r) => byId.get(r.file_id) ?? [])
-      const shortPage = rows.length > 0 && rows.length < limit && !options.after
-      return {total: shortPage ? offset + rows.length : await count(query, options), hits}
-    },
+    search: (query, options = {}) =>
+      reading(async (client) => {
+        const params = new Params()
+        const {where, compiled} = plan(query, options, params)
+        // Ranking needs every hit's score; other orders score only the page shown.
+        const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || compiled?.exact != null)
+        const order = ranked ? `${scoreOf(compiled, params)} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
+        const after = options.after ? afterInPathOrder(options.after, options.sort, params) : ''
+        const limit = options.limit ?? 20
+        const offset = options.offset ?? 0
+        const {rows} = await client.query<{file_id: string}>(
+          `SELECT e.file_id FROM ${FROM} WHERE ${where}${after} ORDER BY ${order} LIMIT ${params.bind(limit)} OFFSET ${params.bind(offset)}`,
+          params.values,
+        )
+        const byId =
+          rows.length === 0
+            ? new Map<string, SearchHit>()
+            : await hitsOf(
+                client,
+                compiled,
+                rows.map((r) => r.file_id),
+              )
+        // A file removed between the two reads is left out rather than shown half.
+        const hits = rows.flatMap((r) => byId.get(r.file_id) ?? [])
+        const shortPage = rows.length > 0 && rows.length < limit && !options.after
+        return {total: shortPage ? offset + rows.length : await count(client, query, options), hits}
+      }),
 
-    count: (query, scope = {}) => count(query, scope),
+    count: (query, scope = {}) => reading((client) => count(client, query, scope)),
 
     async facets(query, field, scope = {}) {
       const spec = fieldSpec(normaliseFieldName(field))
@@ -158,7 +175,7 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
         sql = `SELECT ${value} AS value, count(*) AS count FROM ${FROM} JOIN search_values v ON v.file_id = e.file_id AND ${fieldCondition}
           WHERE ${where} GROUP BY 1 ORDER BY 2 DESC, (${value}) COLLATE "C" LIMIT ${limit}`
       }
-      const {rows} = await db.query<{value: string; count: string}>(sql, params.values)
+      const {rows} = await reading((client) => client.query<{value: string; count: string}>(sql, params.values))
       return rows.map((r): FacetCount => ({value: r.value, count: Number(r.count)}))
     },
 
