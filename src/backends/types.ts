@@ -401,7 +401,7 @@ export interface FacetCount {
 /**
  * Search over files: words of paths, names, metadata, labels and engineered documents, with
  * fields and comparisons. Entries are written by the metadata store as records change, in the
- * same transaction (local); `rebuild` recreates them all from the records.
+ * same transaction (SQLite locally, PostgreSQL on aws); `rebuild` recreates them all from the records.
  */
 export interface SearchIndex {
   /** A page of hits and the total; a null query matches every file in scope. */
