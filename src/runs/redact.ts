@@ -7,6 +7,6 @@ export function redactSecrets(text: string): string {
   return text
     .replaceAll(/(\b[a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s/@]*@/gi, '$1:***@')
     .replaceAll(/\b(lmk_[A-Za-z0-9]+)_[A-Za-z0-9_-]+/g, '$1_***')
-    .replaceAll(/\b(password|passwd|pwd|secret|token|api[_-]?key|secret[_-]?access[_-]?key|session[_-]?token)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1$2***')
+    .replaceAll(/\b(\w*(?:password|passwd|pwd|secret|token|api[_-]?key)\w*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1$2***')
     .replaceAll(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g, (match) => (/[0-9]/.test(match) && /[A-Z]/.test(match) && /[a-z]/.test(match) ? '***' : match))
 }
