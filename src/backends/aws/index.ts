@@ -21,6 +21,7 @@ import {createPostgresKeyStore} from './postgres/key-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
 import {createPostgresMonitoredPaths} from './postgres/monitored-paths.js'
+import {createPostgresRunLog} from './postgres/run-log.js'
 import {createPostgresSavedSearches} from './postgres/saved-searches.js'
 import {S3Facade} from './s3.js'
 import {S3LakeStorage} from './s3-lake-storage.js'
@@ -94,6 +95,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     monitoredPaths: createPostgresMonitoredPaths(postgres),
     keys: createPostgresKeyStore(postgres),
     events: createPostgresEventStore(postgres),
+    runs: createPostgresRunLog(postgres),
     grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
