@@ -96,5 +96,9 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     ...(request.athenaPricePerTb !== undefined ? {athenaPricePerTb: request.athenaPricePerTb} : {}),
     ...(request.awsProfile ? {awsProfile: request.awsProfile} : {}),
     ...(request.pathStyle ? {pathStyle: true} : {}),
+    ...(request.metrics === false ? {metrics: false} : {}),
+    ...(request.metricsProfile ? {metricsProfile: request.metricsProfile} : {}),
+    ...(request.notifyTopicArn ? {notifyTopicArn: request.notifyTopicArn} : {}),
+    ...(request.notify ? {notify: true} : {}),
   }
 }

@@ -2,7 +2,7 @@ import type {MetricDatum} from '@aws-sdk/client-cloudwatch'
 
 import type {SharedClientConfig} from '../backends/aws/client-config.js'
 import {awsCall} from '../backends/aws/errors.js'
-import {METRIC_NAMESPACE} from '../stack/template.js'
+import {METRIC_NAMESPACE} from './namespace.js'
 import type {FinishedRun, PathCounts} from './tracker.js'
 
 /** PutMetricData takes at most 1000 metric data per request (CloudWatch API reference). */

@@ -108,4 +108,16 @@ describe('aws operations: metrics and notifications of batch commands', function
     expect(ingest.json.unchanged).to.equal(envisionFiles.length)
     expect(workspace.aws.inputs(PUT_METRIC_DATA)).to.have.length(before)
   })
+
+  it('labmesh status shows the runs kept in PostgreSQL', async () => {
+    const status = await workspace.run(['status', '--json'])
+    expect(status.code, status.stderr).to.equal(0)
+    expect(status.json.runs.map((r: any) => [r.command, r.status, r.ingested, r.unchanged, r.converted, r.failed])).to.deep.equal([
+      ['ingest', 'ok', 0, envisionFiles.length, 0, 0],
+      ['ingest', 'ok', 2, 0, 0, 0],
+      ['convert', 'ok', 0, 0, envisionFiles.length, 0],
+      ['ingest', 'failed', envisionFiles.length, 0, 0, 1],
+    ])
+    expect(status.json.failures.map((f: any) => [f.path, f.code])).to.deep.equal([[workspace.ws.path('drop', 'empty.csv'), 'EMPTY_FILE']])
+  })
 })
