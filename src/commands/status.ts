@@ -22,7 +22,9 @@ export default class Status extends LabmeshCommand<typeof Status> {
   public async run(): Promise<StatusResult> {
     const backend = await this.backend()
     if (!backend.runs)
-      throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend keeps no runs`, {suggestions: ['`labmesh watch status` shows the monitored paths']})
+      throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend keeps no runs`, {
+        suggestions: ['`labmesh watch status` shows the monitored paths'],
+      })
     const status = await runStatus(backend.runs, this.profile().name, {days: this.flags.days, limit: this.flags.limit})
     if (!this.jsonEnabled()) this.log(renderStatus(status, {bars: Boolean(process.stdout.isTTY)}))
     return status

@@ -42,7 +42,11 @@ export function runNotification(run: RunRecord, failures: RunFailure[] = run.fai
 }
 
 /** Publishes to the topic (SNS Publish); errors are the caller's to report (they never fail a command). */
-export async function publishNotification(config: SharedClientConfig, topicArn: string, notification: Notification): Promise<string | undefined> {
+export async function publishNotification(
+  config: SharedClientConfig,
+  topicArn: string,
+  notification: Notification,
+): Promise<string | undefined> {
   const {SNSClient, PublishCommand} = await import('@aws-sdk/client-sns')
   const client = new SNSClient(config)
   try {

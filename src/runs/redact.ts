@@ -8,5 +8,7 @@ export function redactSecrets(text: string): string {
     .replaceAll(/(\b[a-z][\w+.-]*:\/\/[^\s:/@]*):[^\s/@]*@/gi, '$1:***@')
     .replaceAll(/\b(lmk_[A-Za-z0-9]+)_[A-Za-z0-9_-]+/g, '$1_***')
     .replaceAll(/\b(\w*(?:password|passwd|pwd|secret|token|api[_-]?key)\w*)(\s*[=:]\s*)("[^"]*"|'[^']*'|\S+)/gi, '$1$2***')
-    .replaceAll(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g, (match) => (/[0-9]/.test(match) && /[A-Z]/.test(match) && /[a-z]/.test(match) ? '***' : match))
+    .replaceAll(/(?<![A-Za-z0-9/+=])[A-Za-z0-9/+=]{40}(?![A-Za-z0-9/+=])/g, (match) =>
+      /[0-9]/.test(match) && /[A-Z]/.test(match) && /[a-z]/.test(match) ? '***' : match,
+    )
 }

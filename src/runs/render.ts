@@ -9,7 +9,8 @@ const MESSAGE_WIDTH = 80
 /** The status as tables; on a terminal, each day also gets a bar of its files (█ handled, ▒ failed). */
 export function renderStatus(status: StatusResult, options: {bars: boolean}): string {
   const parts: string[] = []
-  if (status.runs.length === 0) parts.push(`No runs kept for profile ${status.profile} yet: ingest, convert, watch and catalog apply keep theirs.`)
+  if (status.runs.length === 0)
+    parts.push(`No runs kept for profile ${status.profile} yet: ingest, convert, watch and catalog apply keep theirs.`)
   else {
     parts.push(
       'Last runs',

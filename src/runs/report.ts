@@ -21,22 +21,27 @@ export async function reportRun(finished: FinishedRun, reporting: RunReporting):
   const {run} = finished
   const {profile, warn} = reporting
   if (reporting.backend?.runs) {
-    await reporting.backend.runs.record(run).catch((error: unknown) => warn(`this run was not kept for \`labmesh status\`: ${reason(error)}`))
+    await reporting.backend.runs
+      .record(run)
+      .catch((error: unknown) => warn(`this run was not kept for \`labmesh status\`: ${reason(error)}`))
   }
   const settings = profile.settings
   const wantsNotice = reporting.notify || (settings.backend === 'aws' && settings.notify === true)
   const hasFailures = run.failed > 0 || run.status === 'error'
   if (settings.backend !== 'aws') {
-    if (reporting.notify) warn('--notify publishes to the SNS topic of an aws profile; this profile is local (`labmesh status` shows its runs)')
+    if (reporting.notify)
+      warn('--notify publishes to the SNS topic of an aws profile; this profile is local (`labmesh status` shows its runs)')
     return
   }
   const wantsMetrics = settings.metrics !== false
   const topic = settings.notifyTopicArn
-  if (wantsNotice && !topic) warn(`no notification sent: profile "${profile.name}" names no SNS topic (notifyTopicArn; \`labmesh stack deploy\` writes it)`)
+  if (wantsNotice && !topic)
+    warn(`no notification sent: profile "${profile.name}" names no SNS topic (notifyTopicArn; \`labmesh stack deploy\` writes it)`)
   const notifying = wantsNotice && hasFailures && topic !== undefined
   if (!wantsMetrics && !notifying) return
   const {sharedClientConfig} = await import('../backends/aws/client-config.js')
-  const config = await sharedClientConfig({region: settings.region, awsProfile: settings.awsProfile})
+  // Fewer attempts than the data path's: a CloudWatch or SNS outage delays the command's end by seconds, not a minute.
+  const config = {...(await sharedClientConfig({region: settings.region, awsProfile: settings.awsProfile})), maxAttempts: 3}
   if (wantsMetrics) {
     const {putMetricData, runMetricData} = await import('./metrics.js')
     await putMetricData(config, runMetricData(finished, settings.metricsProfile ?? profile.name)).catch((error: unknown) =>

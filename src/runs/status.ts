@@ -36,8 +36,7 @@ export async function runStatus(log: RunLog, profile: string, options: StatusOpt
     days.push(byDay.get(day) ?? emptyDay(day))
   }
   const totals = emptyDay('')
-  for (const day of days)
-    for (const key of Object.keys(totals) as (keyof RunDay)[]) if (key !== 'day') (totals[key] as number) += day[key]
+  for (const day of days) for (const key of Object.keys(totals) as (keyof RunDay)[]) if (key !== 'day') (totals[key] as number) += day[key]
   const {day: _day, ...sums} = totals
   return {profile, since: since.slice(0, 10), days, totals: sums, runs, failures}
 }

@@ -53,26 +53,58 @@ function runLogContract(name: string, open: () => Promise<{log: RunLog; close():
         }),
       )
       await log.record(run('r2', '2026-11-30T00:01:00.000Z', {command: 'convert', converted: 5, bytesConverted: 9000}))
-      await log.record(run('r3', '2026-11-30T08:00:00.000Z', {command: 'watch', status: 'error', error: {code: 'BACKEND', message: 'gone'}}))
+      await log.record(
+        run('r3', '2026-11-30T08:00:00.000Z', {command: 'watch', status: 'error', error: {code: 'BACKEND', message: 'gone'}}),
+      )
       expect((await log.recent(2)).map((r) => [r.runId, r.status, r.error])).to.deep.equal([
         ['r3', 'error', {code: 'BACKEND', message: 'gone'}],
         ['r2', 'ok', null],
       ])
       const [first] = await log.recent(3).then((r) => r.slice(2))
-      expect(first).to.deep.equal(run('r1', '2026-11-29T23:59:00.000Z', {status: 'failed', ingested: 5, failed: 2, bytesIngested: 5_000_000_000}))
+      expect(first).to.deep.equal(
+        run('r1', '2026-11-29T23:59:00.000Z', {status: 'failed', ingested: 5, failed: 2, bytesIngested: 5_000_000_000}),
+      )
       expect(await log.failures('2026-11-29T00:00:00.000Z', 10)).to.deep.equal([
-        {runId: 'r1', command: 'ingest', at: '2026-11-29T23:59:00.000Z', path: '/d/a.csv', stage: 'ingest', code: 'EMPTY_FILE', message: 'empty'},
-        {runId: 'r1', command: 'ingest', at: '2026-11-29T23:59:00.000Z', path: '/d/b.csv', stage: 'ingest', code: 'INVALID_DATA', message: "it's bad"},
+        {
+          runId: 'r1',
+          command: 'ingest',
+          at: '2026-11-29T23:59:00.000Z',
+          path: '/d/a.csv',
+          stage: 'ingest',
+          code: 'EMPTY_FILE',
+          message: 'empty',
+        },
+        {
+          runId: 'r1',
+          command: 'ingest',
+          at: '2026-11-29T23:59:00.000Z',
+          path: '/d/b.csv',
+          stage: 'ingest',
+          code: 'INVALID_DATA',
+          message: "it's bad",
+        },
       ])
       expect(await log.failures('2026-11-30T00:00:00.000Z', 10)).to.deep.equal([])
       expect(await log.daily('2026-11-29T00:00:00.000Z')).to.deep.equal([
-        {day: '2026-11-29', runs: 1, ingested: 5, converted: 0, failed: 2, applied: 0, bytesIngested: 5_000_000_000, bytesConverted: 0, errors: 0},
+        {
+          day: '2026-11-29',
+          runs: 1,
+          ingested: 5,
+          converted: 0,
+          failed: 2,
+          applied: 0,
+          bytesIngested: 5_000_000_000,
+          bytesConverted: 0,
+          errors: 0,
+        },
         {day: '2026-11-30', runs: 2, ingested: 0, converted: 5, failed: 0, applied: 0, bytesIngested: 0, bytesConverted: 9000, errors: 1},
       ])
     })
 
     it(`drops runs (and their failures) older than ${RUN_RETENTION_DAYS} days`, async () => {
-      await log.record(run('old', '2026-01-01T00:00:00.000Z', {failures: [{path: 'p', stage: 'ingest', code: 'X', message: 'm'}], failed: 1}))
+      await log.record(
+        run('old', '2026-01-01T00:00:00.000Z', {failures: [{path: 'p', stage: 'ingest', code: 'X', message: 'm'}], failed: 1}),
+      )
       await log.record(run('new', '2026-11-30T00:00:00.000Z'))
       expect((await log.recent(10)).map((r) => r.runId)).to.deep.equal(['new'])
       expect(await log.failures('2000-01-01T00:00:00.000Z', 10)).to.deep.equal([])

@@ -29,16 +29,27 @@ describe('run metrics: data and PutMetricData', () => {
 
   it('publishes every alarm metric of the stack template with exactly the alarm dimensions', async function () {
     this.timeout(120_000)
-    const template = await synthesizeTemplate({stackName: 'lab', withPostgres: false, withOpenSearch: false, glueDatabasePrefix: 'labmesh_', bytesScannedCutoff: 10 * 1024 ** 3})
+    const template = await synthesizeTemplate({
+      stackName: 'lab',
+      withPostgres: false,
+      withOpenSearch: false,
+      glueDatabasePrefix: 'labmesh_',
+      bytesScannedCutoff: 10 * 1024 ** 3,
+    })
     const alarms = Object.values(template.Resources)
       .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
-      .map((r) => (r as unknown as {Properties: {Namespace: string; MetricName: string; Dimensions: {Name: string; Value: string}[]}}).Properties)
+      .map(
+        (r) =>
+          (r as unknown as {Properties: {Namespace: string; MetricName: string; Dimensions: {Name: string; Value: string}[]}}).Properties,
+      )
     expect(alarms.map((a) => a.MetricName).sort()).to.deep.equal(['CommandErrors', 'FilesFailed'])
     const data = runMetricData(ingestRun(), 'lab')
     for (const alarm of alarms) {
       expect(alarm.Namespace).to.equal('labmesh')
       // CloudWatch matches an alarm's metric by name and the exact set of dimensions.
-      const matching = data.filter((d) => d.MetricName === alarm.MetricName && JSON.stringify(d.Dimensions) === JSON.stringify(alarm.Dimensions))
+      const matching = data.filter(
+        (d) => d.MetricName === alarm.MetricName && JSON.stringify(d.Dimensions) === JSON.stringify(alarm.Dimensions),
+      )
       expect(matching, alarm.MetricName).to.have.length(1)
     }
   })
@@ -47,7 +58,11 @@ describe('run metrics: data and PutMetricData', () => {
     const finished = ingestRun()
     const data = runMetricData(finished, 'lab')
     const value = (name: string, dims: Record<string, string>) =>
-      data.filter((d) => d.MetricName === name && JSON.stringify(d.Dimensions) === JSON.stringify(Object.entries(dims).map(([Name, Value]) => ({Name, Value}))))
+      data.filter(
+        (d) =>
+          d.MetricName === name &&
+          JSON.stringify(d.Dimensions) === JSON.stringify(Object.entries(dims).map(([Name, Value]) => ({Name, Value}))),
+      )
     expect(value('FilesIngested', {Profile: 'lab'})[0]).to.include({Value: 3, Unit: 'Count'})
     expect(value('BytesIngested', {Profile: 'lab'})[0]).to.include({Value: 1034, Unit: 'Bytes'})
     expect(value('FilesFailed', {Profile: 'lab'})[0]).to.include({Value: 1, Unit: 'Count'})
@@ -87,9 +102,16 @@ describe('run metrics: data and PutMetricData', () => {
 
   it('gives CloudWatch errors back as a labmesh error naming the action', async () => {
     cloudwatch.on(PutMetricDataCommand).rejects(
-      new CloudWatchServiceException({name: 'AccessDenied', $fault: 'client', $metadata: {httpStatusCode: 403}, message: 'not authorized to perform cloudwatch:PutMetricData'}),
+      new CloudWatchServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: {httpStatusCode: 403},
+        message: 'not authorized to perform cloudwatch:PutMetricData',
+      }),
     )
-    const error = await putMetricData(await testClientConfig('http://127.0.0.1:9'), runMetricData(ingestRun(), 'prod')).catch((e: unknown) => e)
+    const error = await putMetricData(await testClientConfig('http://127.0.0.1:9'), runMetricData(ingestRun(), 'prod')).catch(
+      (e: unknown) => e,
+    )
     expect((error as {code: string}).code).to.equal('FORBIDDEN')
     expect(String((error as Error).message)).to.match(/PutMetricData/)
   })

@@ -32,7 +32,12 @@ describe('run notifications and reporting', () => {
     const tracker = new RunTracker('ingest', 'prod')
     tracker.ingested('/data', 2048)
     for (let i = 0; i < failures; i++)
-      tracker.failed('/data', {path: `/data/f${i}.csv`, stage: 'ingest', code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'})
+      tracker.failed('/data', {
+        path: `/data/f${i}.csv`,
+        stage: 'ingest',
+        code: 'EMPTY_FILE',
+        message: 'the file is empty (0 bytes): nothing to store',
+      })
     return tracker.finish()
   }
   const awsProfile = (settings: Record<string, unknown> = {}): ResolvedProfile => ({
@@ -115,7 +120,11 @@ describe('run notifications and reporting', () => {
 
   it('warns when --notify has no topic to publish to', async () => {
     const warnings: string[] = []
-    await reportRun(failedRun(1), {profile: awsProfile({notifyTopicArn: undefined, metrics: false}), notify: true, warn: (m) => warnings.push(m)})
+    await reportRun(failedRun(1), {
+      profile: awsProfile({notifyTopicArn: undefined, metrics: false}),
+      notify: true,
+      warn: (m) => warnings.push(m),
+    })
     expect(warnings[0]).to.match(/no notification sent: profile "prod" names no SNS topic/)
   })
 })

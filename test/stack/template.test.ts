@@ -106,7 +106,9 @@ describe('stack template', function () {
       Action: 'cloudwatch:PutMetricData',
       Resource: '*',
     })
-    expect(JSON.stringify(writer.find((s) => s.Sid === 'PublishMetrics').Condition)).to.equal('{"StringEquals":{"cloudwatch:namespace":["labmesh"]}}')
+    expect(JSON.stringify(writer.find((s) => s.Sid === 'PublishMetrics').Condition)).to.equal(
+      '{"StringEquals":{"cloudwatch:namespace":["labmesh"]}}',
+    )
     const notify = writer.find((s) => s.Sid === 'Notify')
     expect(notify.Action).to.equal('sns:Publish')
     expect(JSON.stringify(notify.Resource)).to.include(':labmesh-lab')

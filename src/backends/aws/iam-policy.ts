@@ -112,7 +112,8 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
       Resource: ['*'],
       Condition: {StringEquals: {'cloudwatch:namespace': [METRIC_NAMESPACE]}},
     })
-    if (settings.notifyTopicArn) statements.push({Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: [settings.notifyTopicArn]})
+    if (settings.notifyTopicArn)
+      statements.push({Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: [settings.notifyTopicArn]})
   }
   if (settings.athenaOutput) {
     const output = settings.athenaOutput.replace(/^s3:\/\//, '').replace(/\/?$/, '/')

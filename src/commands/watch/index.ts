@@ -50,7 +50,10 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     const spinner = createSpinner(this.interactive, `watching ${paths.length} path(s)`)
     const counts = {ingested: 0, failed: 0, pending: 0}
     const runs = new WatchRuns(this.profile().name, (finished) => this.reportRun(finished))
-    const reporter = setInterval(() => void runs.flush(), this.flags['report-interval'])
+    const reporter = setInterval(
+      () => void runs.flush().catch((error: unknown) => this.warn(`a watch window was not reported: ${String(error)}`)),
+      this.flags['report-interval'],
+    )
     const onEvent = (event: WatchEvent): void => {
       runs.onEvent(event)
       if (event.event === 'file.ingested') counts.ingested++

@@ -34,7 +34,9 @@ describe('aws operations: metrics and notifications of batch commands', function
 
   const datum = (input: any, name: string, dims: Record<string, string>) =>
     input.MetricData.filter(
-      (d: any) => d.MetricName === name && JSON.stringify(d.Dimensions) === JSON.stringify(Object.entries(dims).map(([Name, Value]) => ({Name, Value}))),
+      (d: any) =>
+        d.MetricName === name &&
+        JSON.stringify(d.Dimensions) === JSON.stringify(Object.entries(dims).map(([Name, Value]) => ({Name, Value}))),
     )
 
   it('publishes files and bytes per profile and path, and notifies the failures with --notify', async () => {

@@ -357,9 +357,17 @@ export class AwsEndpoint {
     this.calls.push({operation: 'SNS.Publish', input})
     const xmlns = 'http://sns.amazonaws.com/doc/2010-03-31/'
     if (this.denied.has('SNS.Publish'))
-      return this.xml(response, 403, `<ErrorResponse xmlns="${xmlns}"><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>not authorized to perform SNS:Publish</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`)
+      return this.xml(
+        response,
+        403,
+        `<ErrorResponse xmlns="${xmlns}"><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>not authorized to perform SNS:Publish</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      )
     this.published.push({TopicArn: input.TopicArn, Subject: input.Subject, Message: input.Message})
-    this.xml(response, 200, `<PublishResponse xmlns="${xmlns}"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`)
+    this.xml(
+      response,
+      200,
+      `<PublishResponse xmlns="${xmlns}"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+    )
   }
 
   private stsError(code: string, message: string): string {

@@ -17,7 +17,10 @@ export function createPostgresRunLog(db: Postgres): RunLog {
   return {
     async record(run) {
       await db.transaction(async (client) => {
-        await client.query(`INSERT INTO runs (${RUN_COLUMNS.join(', ')}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`, runValues(run))
+        await client.query(
+          `INSERT INTO runs (${RUN_COLUMNS.join(', ')}) VALUES (${RUN_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})`,
+          runValues(run),
+        )
         if (run.failures.length > 0) {
           await client.query(
             `INSERT INTO run_failures (run_id, seq, path, stage, code, message)
@@ -26,7 +29,9 @@ export function createPostgresRunLog(db: Postgres): RunLog {
             [run.runId, ...(['path', 'stage', 'code', 'message'] as const).map((key) => run.failures.map((f) => f[key]))],
           )
         }
-        await client.query('DELETE FROM runs WHERE started_at < $1', [new Date(Date.parse(run.startedAt) - RUN_RETENTION_DAYS * 86_400_000)])
+        await client.query('DELETE FROM runs WHERE started_at < $1', [
+          new Date(Date.parse(run.startedAt) - RUN_RETENTION_DAYS * 86_400_000),
+        ])
       })
     },
     async recent(limit) {
