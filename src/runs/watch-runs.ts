@@ -56,7 +56,8 @@ export class WatchRuns {
             message: repeated.map(([path, e]) => `path ${path} failed ${e.count} times: ${e.message}`).join('; '),
           }
         : undefined
-    this.reporting = this.reporting.then(() => this.report(tracker.finish(error)))
+    // A window whose report failed (its caller was told) does not hold back the next ones.
+    this.reporting = this.reporting.catch(() => undefined).then(() => this.report(tracker.finish(error)))
     return this.reporting
   }
 }
