@@ -140,6 +140,19 @@ export class PathWatcher {
     this.options.onEvent({event: 'file.retry', path: this.name, file: relativePath, retryAt, ...error})
   }
 
+  /** Kept in the spool (the service cannot be reached): not looked at again until it goes up or changes. */
+  markSpooled(relativePath: string): void {
+    this.tracker.forget(relativePath)
+    this.update(relativePath, {state: 'spooled', attempts: 0, retryAt: null, error: null})
+  }
+
+  /** A spooled file went up: ingested, unless the file changed or went since (its new content has a state of its own). */
+  markDrained(relativePath: string, look: FileLook, fileId: string, ingestedAt: string): void {
+    const row = this.rows.get(relativePath)
+    if (row?.state !== 'spooled' || row.size !== look.size || row.mtimeMs !== look.mtimeMs) return
+    this.update(relativePath, {state: 'ingested', fileId, ingestedAt, error: null})
+  }
+
   /** A file's conversion done (or failed); ignored when the file changed meanwhile and its new content waits its turn. */
   markConverted(relativePath: string, fileId: string, error?: StageError): void {
     const row = this.rows.get(relativePath)
