@@ -44,7 +44,9 @@ reason of their own are set aside in rejected/. Do not run it on a spool a runni
       })
     }
     if (!this.jsonEnabled()) {
-      this.log(`${result.uploaded} file(s) sent, ${result.unchanged} already there, ${result.rejected} set aside; ${result.left} left in ${spool.dir}`)
+      this.log(
+        `${result.uploaded} file(s) sent, ${result.unchanged} already there, ${result.rejected} set aside; ${result.left} left in ${spool.dir}`,
+      )
     }
     return {from: spool.dir, ...result}
   }

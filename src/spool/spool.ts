@@ -157,10 +157,17 @@ export class Spool {
 
   private async write(file: FoundFile, entry: SpoolEntry): Promise<SpoolManifest> {
     if (this.bytes + file.size > this.maxBytes) {
-      throw new LabmeshError('SPOOL_FULL', `the spool ${this.dir} is full (${this.bytes} of ${this.maxBytes} bytes); ${file.path} is not spooled`, {
-        subject: file.path,
-        suggestions: ['it stays pending at its source and is tried again', 'raise --spool-max, or drain the spool with `labmesh push --from`'],
-      })
+      throw new LabmeshError(
+        'SPOOL_FULL',
+        `the spool ${this.dir} is full (${this.bytes} of ${this.maxBytes} bytes); ${file.path} is not spooled`,
+        {
+          subject: file.path,
+          suggestions: [
+            'it stays pending at its source and is tried again',
+            'raise --spool-max, or drain the spool with `labmesh push --from`',
+          ],
+        },
+      )
     }
     const incoming = path.join(this.dir, INCOMING, `${randomBytes(8).toString('hex')}.part`)
     let sha256: string

@@ -104,11 +104,13 @@ export async function watchPaths(backend: Backend, options: WatchOptions): Promi
         await watcher.flush()
         return handled.ingested + handled.spooled > 0
       }, tickMs),
-      options.spool ? drainLoop(backend, options.spool, watchers, options, tickMs, onEvent, (uploaded) => {
-        summary.ingested += uploaded
-        filesTableStale = true
-        lastBusy = Date.now()
-      }) : Promise.resolve(),
+      options.spool
+        ? drainLoop(backend, options.spool, watchers, options, tickMs, onEvent, (uploaded) => {
+            summary.ingested += uploaded
+            filesTableStale = true
+            lastBusy = Date.now()
+          })
+        : Promise.resolve(),
       loop(
         (watcher) => (watcher.monitored.convert ? convertIngested(backend, watcher, options.registry, onEvent) : Promise.resolve(false)),
         tickMs,
@@ -270,10 +272,24 @@ async function drainLoop(
             const look = {size: manifest.size, mtimeMs: Date.parse(manifest.mtime)}
             if (manifest.pathName) byName.get(manifest.pathName)?.markDrained(manifest.relativePath, look, file.fileId!, at)
             const {pathName, relativePath} = manifest
-            onEvent({event: 'file.ingested', path: pathName ?? undefined, file: relativePath, fileId: file.fileId!, version: file.version, status: file.status, message: 'from the spool'})
+            onEvent({
+              event: 'file.ingested',
+              path: pathName ?? undefined,
+              file: relativePath,
+              fileId: file.fileId!,
+              version: file.version,
+              status: file.status,
+              message: 'from the spool',
+            })
           },
           onRejected(manifest, error) {
-            onEvent({event: 'file.failed', path: manifest.pathName ?? undefined, file: manifest.relativePath, ...error, message: `${error.message} (kept in ${spool.dir}/rejected)`})
+            onEvent({
+              event: 'file.failed',
+              path: manifest.pathName ?? undefined,
+              file: manifest.relativePath,
+              ...error,
+              message: `${error.message} (kept in ${spool.dir}/rejected)`,
+            })
           },
         })
         if (result.uploaded > 0) onUploaded(result.uploaded)
@@ -327,7 +343,13 @@ async function recordIngestFailure(
       error: {code: event.code, message: event.message},
     })
   } catch (error) {
-    log({event: 'watch.error', path: event.path, file: event.file, code: toLabmeshError(error).code, message: `the file.failed event was not recorded: ${toLabmeshError(error).message}`})
+    log({
+      event: 'watch.error',
+      path: event.path,
+      file: event.file,
+      code: toLabmeshError(error).code,
+      message: `the file.failed event was not recorded: ${toLabmeshError(error).message}`,
+    })
   }
 }
 

@@ -12,7 +12,8 @@ import {RunningWatcher, waitFor} from '../../support/watcher.js'
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js')
 const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex')
-const plate = (n: number): string => `Well,Value\n${Array.from({length: 20}, (_, i) => `A${i + 1},${(n * 0.01 + i).toFixed(3)}`).join('\n')}\n`
+const plate = (n: number): string =>
+  `Well,Value\n${Array.from({length: 20}, (_, i) => `A${i + 1},${(n * 0.01 + i).toFixed(3)}`).join('\n')}\n`
 
 /**
  * Store and forward on an aws profile: the built CLI in a subprocess; the real S3 protocol
@@ -33,9 +34,9 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
       )
     ).rows
   const ingestedEvents = async () =>
-    (await db.query<{source: string}>("SELECT data->>'sourcePath' AS source FROM events WHERE type = 'file.ingested' ORDER BY seq")).rows.map(
-      (r) => r.source,
-    )
+    (
+      await db.query<{source: string}>("SELECT data->>'sourcePath' AS source FROM events WHERE type = 'file.ingested' ORDER BY seq")
+    ).rows.map((r) => r.source)
 
   before(async () => {
     profile = await startAwsWorkspace()
@@ -52,7 +53,11 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     const spoolDir = profile.ws.path('spool')
     mkdirSync(drop)
     expect((await run(['paths', 'add', drop, '--name', 'plates', '--stable-seconds', '1', '--label', 'site=boston'])).code).to.equal(0)
-    watcher = new RunningWatcher(profile.ws, ['--profile', 'prod', '--spool', spoolDir, '--retry-delay', '0.3s', '--attempts', '1'], profile.env)
+    watcher = new RunningWatcher(
+      profile.ws,
+      ['--profile', 'prod', '--spool', spoolDir, '--retry-delay', '0.3s', '--attempts', '1'],
+      profile.env,
+    )
     await watcher.until('the first scan', (events) => events.some((e) => e.event === 'path.scanned'))
 
     await profile.s3.pause()
@@ -89,7 +94,8 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     )
     // The bytes on S3 are exactly the sources' (plate-2's source is gone: they came from the spool).
     const s3 = await testS3Facade(profile.s3)
-    for (const [, text] of contents) expect(sha256(await s3.getBytes(`team/raw/${sha256(text).slice(0, 2)}/${sha256(text)}`))).to.equal(sha256(text))
+    for (const [, text] of contents)
+      expect(sha256(await s3.getBytes(`team/raw/${sha256(text).slice(0, 2)}/${sha256(text)}`))).to.equal(sha256(text))
     s3.destroy()
     expect((await ingestedEvents()).map((p) => path.basename(p)).sort()).to.deep.equal([...contents.keys()])
 
@@ -155,7 +161,18 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     const second = 'Well,Value\nC2,2.000\nC3,3.000\n'
     watcher = new RunningWatcher(
       profile.ws,
-      ['--profile', 'prod', '--path', 'small', '--spool', spoolDir, '--spool-max', String(Buffer.byteLength(first) + 5), '--retry-delay', '0.3s'],
+      [
+        '--profile',
+        'prod',
+        '--path',
+        'small',
+        '--spool',
+        spoolDir,
+        '--spool-max',
+        String(Buffer.byteLength(first) + 5),
+        '--retry-delay',
+        '0.3s',
+      ],
       profile.env,
     )
     await watcher.until('the first scan', (events) => events.some((e) => e.event === 'path.scanned'))

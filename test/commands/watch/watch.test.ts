@@ -257,11 +257,19 @@ describe('labmesh watch (local backend)', function () {
       return events.length > 0 && events
     })
     expect(failedEvents).to.have.length(1)
-    expect(failedEvents[0].data).to.deep.include({fileId: null, sourcePath: path.join(drop, 'empty.csv'), stage: 'ingest', monitoredPath: 'drop'})
+    expect(failedEvents[0].data).to.deep.include({
+      fileId: null,
+      sourcePath: path.join(drop, 'empty.csv'),
+      stage: 'ingest',
+      monitoredPath: 'drop',
+    })
     expect(failedEvents[0].data.error).to.deep.equal({code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'})
     writeFileSync(path.join(drop, 'empty.csv'), 'now,filled\n1,2\n')
     await watcher!.until('empty.csv ingested once filled', () => ingested('empty.csv').length === 1)
-    expect((await outboxEvents(ws)).filter((e) => e.type.startsWith('file.')).map((e) => e.type)).to.deep.equal(['file.failed', 'file.ingested'])
+    expect((await outboxEvents(ws)).filter((e) => e.type.startsWith('file.')).map((e) => e.type)).to.deep.equal([
+      'file.failed',
+      'file.ingested',
+    ])
   })
 
   it('sends the webhooks of what it stores and converts while it runs, each event once', async () => {
@@ -278,7 +286,15 @@ describe('labmesh watch (local backend)', function () {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
     try {
       const url = `http://127.0.0.1:${(receiver.address() as {port: number}).port}/hook`
-      const added = await ws.run(['webhooks', 'add', url, '--events', 'file.ingested,file.converted,file.failed', '--allow-private', '--json'])
+      const added = await ws.run([
+        'webhooks',
+        'add',
+        url,
+        '--events',
+        'file.ingested,file.converted,file.failed',
+        '--allow-private',
+        '--json',
+      ])
       expect(added.code, added.stderr).to.equal(0)
       await addPath('--convert')
       start()
