@@ -191,3 +191,59 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     expect(names.filter((n) => n === 'first.csv' || n === 'second.csv').sort()).to.deep.equal(['first.csv', 'second.csv'])
   })
 })
+
+describe('labmesh watch: store and forward through a PostgreSQL outage (aws backend)', function () {
+  this.timeout(300_000)
+  let profile: AwsWorkspace
+  let db: Postgres
+  let watcher: RunningWatcher | undefined
+
+  before(async () => {
+    profile = await startAwsWorkspace(undefined, {gatePostgres: true})
+    db = await openPostgres({url: profile.databaseUrl})
+  })
+  after(async () => {
+    if (watcher) await watcher.stop()
+    await db?.close()
+    await profile?.stop()
+  })
+
+  it('spools files while PostgreSQL cannot be reached (the state kept in memory), and stores each once when it is back', async () => {
+    const drop = profile.ws.path('drop')
+    const spoolDir = profile.ws.path('spool')
+    mkdirSync(drop)
+    expect((await profile.run(['paths', 'add', drop, '--name', 'plates', '--stable-seconds', '1'])).code).to.equal(0)
+    watcher = new RunningWatcher(
+      profile.ws,
+      ['--profile', 'prod', '--spool', spoolDir, '--retry-delay', '0.3s', '--attempts', '1'],
+      profile.env,
+    )
+    await watcher.until('the first scan', (events) => events.some((e) => e.event === 'path.scanned'))
+
+    await profile.postgresGate!.close()
+    const contents = new Map([
+      ['run-1.csv', plate(31)],
+      ['run-2.csv', plate(32)],
+    ])
+    for (const [name, text] of contents) writeFileSync(path.join(drop, name), text)
+    await watcher.until('both spooled', () => watcher!.of('file.spooled').length === 2)
+    expect(watcher.of('file.spooled').map((e) => e.code)).to.deep.equal(['BACKEND', 'BACKEND'])
+    rmSync(path.join(drop, 'run-1.csv'))
+    await watcher.until('a drain refused', () => watcher!.of('spool.retry').length > 0)
+
+    await profile.postgresGate!.open()
+    await watcher.until('both ingested', () => watcher!.of('file.ingested').length === 2)
+    const {rows} = await db.query<{source_path: string; sha256: string}>(
+      "SELECT source_path, sha256 FROM files WHERE category = 'RAW' ORDER BY source_path",
+    )
+    expect(rows.map((r) => [path.basename(r.source_path), r.sha256])).to.deep.equal([...contents].map(([n, t]) => [n, sha256(t)]))
+    const events = await db.query<{n: string}>("SELECT count(*) AS n FROM events WHERE type = 'file.ingested'")
+    expect(Number(events.rows[0].n)).to.equal(2)
+    expect(watcher.of('file.failed')).to.have.length(0)
+    // The states held in memory during the outage reach the database once it is back.
+    await waitFor('the state saved', async () => {
+      const r = await profile.run(['watch', 'status', '--spool', spoolDir, '--json'])
+      return r.json?.paths[0].ingested === 1 && r.json.paths[0].spooled === 0 && r.json.spool.files === 0
+    })
+  })
+})
