@@ -60,8 +60,10 @@ const INCOMING = 'incoming'
  */
 export class Spool {
   /** Pending manifests in upload order, with what the usage needs. */
-  private readonly pending = new Map<string, {sha256: string; size: number}>()
+  private readonly pending = new Map<string, {sha256: string; size: number; file: string}>()
   private readonly references = new Map<string, number>()
+  /** Pending manifests per file (path name, relative path, size, time). */
+  private readonly held = new Map<string, number>()
   private rejected = 0
   private bytes = 0
   private sequence = 0
@@ -91,7 +93,7 @@ export class Spool {
     ] as const) {
       for (const name of (await readdir(path.join(spool.dir, folder))).filter((n) => n.endsWith('.json')).sort()) {
         const manifest = await readManifest(path.join(spool.dir, folder, name))
-        if (pending) spool.pending.set(manifest.id, {sha256: manifest.sha256, size: manifest.size})
+        if (pending) spool.hold(manifest)
         else spool.rejected++
         spool.reference(manifest.sha256, manifest.size)
       }
@@ -114,6 +116,12 @@ export class Spool {
 
   usage(): SpoolUsage {
     return {files: this.pending.size, bytes: this.bytes, rejected: this.rejected}
+  }
+
+  /** Whether a file of a monitored path, at this size and time, waits in the spool. */
+  holds(pathName: string, relativePath: string, size: number, mtimeMs: number): boolean {
+    const key = fileKey({pathName, relativePath, size, mtime: new Date(mtimeMs).toISOString()})
+    return (this.held.get(key) ?? 0) > 0
   }
 
   /** Where a content's bytes are kept. */
@@ -141,7 +149,7 @@ export class Spool {
     return this.exclusive(async () => {
       await rm(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), {force: true})
       await syncFolder(path.join(this.dir, MANIFESTS))
-      if (this.pending.delete(manifest.id)) await this.release(manifest.sha256)
+      if (this.unhold(manifest)) await this.release(manifest.sha256)
     })
   }
 
@@ -151,7 +159,7 @@ export class Spool {
       await writeDurably(path.join(this.dir, REJECTED, `${manifest.id}.json`), JSON.stringify({...manifest, error}, null, 2))
       await rm(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), {force: true})
       await syncFolder(path.join(this.dir, MANIFESTS))
-      if (this.pending.delete(manifest.id)) this.rejected++
+      if (this.unhold(manifest)) this.rejected++
     })
   }
 
@@ -195,9 +203,26 @@ export class Spool {
       ...entry,
     }
     await writeDurably(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), JSON.stringify(manifest, null, 2))
-    this.pending.set(manifest.id, {sha256, size})
+    this.hold(manifest)
     this.reference(sha256, size)
     return manifest
+  }
+
+  private hold(manifest: SpoolManifest): void {
+    const file = fileKey(manifest)
+    this.pending.set(manifest.id, {sha256: manifest.sha256, size: manifest.size, file})
+    this.held.set(file, (this.held.get(file) ?? 0) + 1)
+  }
+
+  /** Whether the manifest was pending (and no longer is). */
+  private unhold(manifest: SpoolManifest): boolean {
+    const pending = this.pending.get(manifest.id)
+    if (!pending) return false
+    this.pending.delete(manifest.id)
+    const left = (this.held.get(pending.file) ?? 1) - 1
+    if (left > 0) this.held.set(pending.file, left)
+    else this.held.delete(pending.file)
+    return true
   }
 
   private reference(sha256: string, size: number): void {
@@ -225,6 +250,10 @@ export class Spool {
     const sequence = String(this.sequence++).padStart(8, '0')
     return `${time}-${sequence}-${randomBytes(4).toString('hex')}`
   }
+}
+
+function fileKey(m: Pick<SpoolManifest, 'pathName' | 'relativePath' | 'size' | 'mtime'>): string {
+  return JSON.stringify([m.pathName, m.relativePath, m.size, m.mtime])
 }
 
 async function readManifest(file: string): Promise<SpoolManifest> {

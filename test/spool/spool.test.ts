@@ -56,9 +56,12 @@ describe('Spool (store and forward folder)', () => {
       metadata: {operator: 'kim'},
     })
     expect(readdirSync(path.join(dir, 'incoming'))).to.have.length(0)
+    expect(spool.holds('plates', 'a.csv', a.size, a.mtime.getTime())).to.equal(true)
+    expect(spool.holds('plates', 'a.csv', a.size + 1, a.mtime.getTime())).to.equal(false)
 
     // Shared bytes stay until the last manifest naming them is done.
     await spool.done(next[0])
+    expect(spool.holds('plates', 'a.csv', a.size, a.mtime.getTime())).to.equal(false)
     expect(existsSync(spool.objectPath(next[0].sha256))).to.equal(true)
     await spool.done(next[1])
     expect(existsSync(spool.objectPath(next[0].sha256))).to.equal(false)

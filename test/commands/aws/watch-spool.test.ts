@@ -147,6 +147,18 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     expect(events).to.have.length(4 + 120)
     expect(new Set(events).size).to.equal(events.length)
 
+    // A watcher whose spooled files were sent up by `push` finds them stored: nothing is sent again.
+    watcher = new RunningWatcher(profile.ws, ['--profile', 'prod', '--spool', spoolDir], profile.env)
+    await watcher.until('the burst found stored', () => watcher!.of('file.ingested').length === 120)
+    expect(watcher.of('file.ingested').every((e) => e.status === 'unchanged')).to.equal(true)
+    await waitFor('the state saved', async () => {
+      const r = await run(['watch', 'status', '--spool', spoolDir, '--json'])
+      return r.json?.paths[0].spooled === 0 && r.json.paths[0].ingested === 3 + 120
+    })
+    expect(await rawRecords()).to.have.length(4 + 120)
+    expect((await watcher.stop()).code, watcher.stderr).to.equal(0)
+    watcher = undefined
+
     const notSpool = await run(['push', '--from', drop, '--json'])
     expect(notSpool.code).to.equal(6)
     expect(notSpool.json.error.code).to.equal('INVALID_INPUT')
