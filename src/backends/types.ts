@@ -633,6 +633,20 @@ export interface KeyStore {
   touch(keyId: string, at: string): Promise<void>
 }
 
+/**
+ * Where webhook signing secrets live. A secret must be recovered to sign, so it cannot be hashed;
+ * the webhook's row keeps only what `seal` returns: locally a ciphertext under a key file kept
+ * beside the database (local/webhook-secret-vault.ts), on AWS a Secrets Manager ARN.
+ */
+export interface WebhookSecretVault {
+  /** Keeps `secret` for the webhook; returns the reference its row stores (never the secret). */
+  seal(webhookId: string, secret: string): Promise<string>
+  /** The secret behind a reference `seal` returned for this webhook. */
+  open(webhookId: string, ref: string): Promise<string>
+  /** Forgets the secret of a removed webhook. */
+  discard(webhookId: string, ref: string): Promise<void>
+}
+
 /** The events of the lake that webhooks and `/v1/events` carry. */
 export const EVENT_TYPES = ['file.ingested', 'file.converted', 'file.failed', 'table.updated'] as const
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -26,6 +26,7 @@ import {S3Facade} from './s3.js'
 import {S3LakeStorage} from './s3-lake-storage.js'
 import {readDatabaseSecret} from './secrets.js'
 import {callerIdentity} from './sts.js'
+import {createSecretsManagerVault} from './webhook-secrets.js'
 
 /** Where cached lake files live: LABMESH_CACHE_DIR, else the platform's cache folder. */
 export function lakeCacheDir(): string {
@@ -75,6 +76,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     tempDir,
   })
   // DuckDB reads the snapshots' files from the cache, the only folder its session may read.
+  const webhookSecrets = createSecretsManagerVault({config, bucket: settings.bucket, kmsKeyId: settings.kmsKeyId})
   const duckdb = createDuckDbQueryEngine({lake, lakeRoot: cacheDir, tempDir})
   return {
     name: 'aws',
@@ -93,7 +95,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     savedSearches: createPostgresSavedSearches(postgres),
     monitoredPaths: createPostgresMonitoredPaths(postgres),
     keys: createPostgresKeyStore(postgres),
-    events: createPostgresEventStore(postgres),
+    events: createPostgresEventStore(postgres, webhookSecrets),
     grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
@@ -119,6 +121,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       glue.destroy()
       redshift.destroy()
       athena.destroy()
+      webhookSecrets.destroy()
       s3.destroy()
     },
   }

@@ -297,7 +297,13 @@ export const MIGRATIONS: string[] = [
          'engineeredFileId', CASE WHEN new.status = 'converted' THEN (SELECT e.file_id FROM files e
            WHERE e.raw_file_id = new.file_id AND e.category = 'ENGINEERED' ORDER BY e.ingested_at DESC, e.version DESC LIMIT 1) END,
          'error', CASE WHEN new.status = 'failed' THEN json_object('code', new.error_code, 'message', new.error_message) END));
-   END;`, // The watch state 'spooled': a file kept in the local spool until the service is back (src/spool).
+   END;`,
+  // Webhook signing secrets leave the database (webhook-secret-vault.ts): a row keeps the sealed
+  // secret in secret_ref. The event store moves the plaintext of older rows into it on first use
+  // (the key is not SQL's to hold) and leaves plaintext_secret empty.
+  `ALTER TABLE webhooks RENAME COLUMN secret TO plaintext_secret;
+   ALTER TABLE webhooks ADD COLUMN secret_ref TEXT;`,
+  // The watch state 'spooled': a file kept in the local spool until the service is back (src/spool).
   // SQLite cannot change a CHECK constraint in place: the table is rebuilt with its rows.
   `CREATE TABLE watched_files_next (
      path_name     TEXT NOT NULL REFERENCES monitored_paths (name) ON DELETE CASCADE,

@@ -185,7 +185,14 @@ export const PG_MIGRATIONS: string[] = [
    CREATE TRIGGER files_ingested_event AFTER INSERT ON files FOR EACH ROW WHEN (NEW.category = 'RAW')
      EXECUTE FUNCTION labmesh_file_event();
    CREATE TRIGGER files_status_event AFTER UPDATE OF status ON files FOR EACH ROW
-     WHEN (NEW.category = 'RAW' AND NEW.status IN ('converted', 'failed')) EXECUTE FUNCTION labmesh_file_event();`, // The watch state 'spooled': a file kept in the local spool until the service is back (src/spool).
+     WHEN (NEW.category = 'RAW' AND NEW.status IN ('converted', 'failed')) EXECUTE FUNCTION labmesh_file_event();`,
+  // Webhook signing secrets leave the database for Secrets Manager: a row keeps the secret's ARN
+  // in secret_ref. The event store moves the plaintext of older rows there on first use and
+  // leaves plaintext_secret empty.
+  `ALTER TABLE webhooks RENAME COLUMN secret TO plaintext_secret;
+   ALTER TABLE webhooks ALTER COLUMN plaintext_secret SET DEFAULT '';
+   ALTER TABLE webhooks ADD COLUMN secret_ref text;`,
+  // The watch state 'spooled': a file kept in the local spool until the service is back (src/spool).
   `ALTER TABLE watched_files DROP CONSTRAINT watched_files_state_check;
    ALTER TABLE watched_files ADD CONSTRAINT watched_files_state_check
      CHECK (state IN ('pending', 'spooled', 'ingested', 'converted', 'failed', 'archived'));`,
