@@ -10,6 +10,8 @@ export const ERROR_EXIT_CODES = {
   CONFLICT: 5,
   /** Too many requests for an API key (the server's rate limit). */
   RATE_LIMITED: 5,
+  /** The local spool of files waiting for the service is at its bound (`watch --spool-max`). */
+  SPOOL_FULL: 5,
   INVALID_INPUT: 6,
   INVALID_DATA: 6,
   UNREADABLE: 6,

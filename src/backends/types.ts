@@ -463,9 +463,9 @@ export interface MonitoredPath {
 
 /**
  * Where a watched file stands: pending (seen, waiting to be stable or for its next attempt),
- * ingested, converted, failed (attempts used up, or its conversion failed), archived.
+ * spooled (kept in the local spool while the service cannot be reached), ingested, converted, failed (attempts used up, or its conversion failed), archived.
  */
-export type WatchedFileState = 'pending' | 'ingested' | 'converted' | 'failed' | 'archived'
+export type WatchedFileState = 'pending' | 'spooled' | 'ingested' | 'converted' | 'failed' | 'archived'
 
 /** The watch state of one file of a monitored path, kept in the backend's database so a restart resumes it. */
 export interface WatchedFile {
@@ -492,6 +492,8 @@ export interface WatchPathStatus {
   root: string
   seen: number
   pending: number
+  /** Kept in the local spool, waiting for the service (aws profiles). */
+  spooled: number
   ingested: number
   converted: number
   failed: number

@@ -33,6 +33,8 @@ export interface IngestOptions {
   onFile?: (outcome: FileOutcome, bytes: number) => void
   /** Progress within a large file as it uploads (multipart parts to S3). */
   onBytes?: (bytes: number) => void
+  /** The host recorded as the files' source (default: this machine), e.g. for files spooled on another one. */
+  sourceHost?: string
 }
 
 export type FileStatus = 'new' | 'version' | 'unchanged'
@@ -84,7 +86,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
     bytesStored: 0,
   }
   const collect = options.collectFiles ?? true
-  const host = hostname()
+  const host = options.sourceHost ?? hostname()
   const entries = options.files
     ? listed(options.files)
     : walkFiles(options.paths ?? [], {include: options.include, exclude: options.exclude})
@@ -149,7 +151,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
         }
       } catch (error) {
         const e = toLabmeshError(error)
-        report({kind: 'failed', problem: {path: entry.path, code: e.code, message: e.message}}, entry.size)
+        report({kind: 'failed', problem: {path: entry.sourcePath ?? entry.path, code: e.code, message: e.message}}, entry.size)
       }
     }
   }

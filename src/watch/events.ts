@@ -15,6 +15,9 @@ export interface WatchEvent {
     | 'file.failed'
     | 'file.archived'
     | 'file.gone'
+    | 'file.spooled'
+    | 'spool.full'
+    | 'spool.retry'
   /** The monitored path's name. */
   path?: string
   /** The file, relative to the monitored path's folder. */

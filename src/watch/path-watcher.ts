@@ -7,6 +7,7 @@ import picomatch from 'picomatch'
 
 import type {MonitoredPath, MonitoredPathStore, StageError, WatchedFile} from '../backends/types.js'
 import type {FoundFile} from '../ingest/walk.js'
+import type {Spool} from '../spool/spool.js'
 import {walkFiles} from '../ingest/walk.js'
 import type {WatchEvent} from './events.js'
 import {openForWriting} from './open-for-writing.js'
@@ -24,6 +25,8 @@ export interface PathWatcherOptions {
   maxAttempts: number
   /** Poll for changes instead of OS events (network shares). */
   usePolling: boolean
+  /** The spool files of this path may wait in. */
+  spool?: Spool
 }
 
 const STATS_AT_ONCE = 32
@@ -67,6 +70,13 @@ export class PathWatcher {
   /** Loads the path's saved state, starts watching and walks the folder once. */
   async start(now: number): Promise<void> {
     for (const row of await this.options.store.files(this.name)) this.rows.set(row.relativePath, row)
+    // Spooled files no longer in the spool (drained by `push`, or the spool removed) are looked at again:
+    // one already stored is found by its record, one still at its source is taken from there.
+    for (const row of this.rows.values()) {
+      if (row.state === 'spooled' && !this.options.spool?.holds(this.name, row.relativePath, row.size, row.mtimeMs)) {
+        this.update(row.relativePath, {state: 'pending', attempts: 0, retryAt: null})
+      }
+    }
     if (await isDirectory(this.monitored.root)) await this.attach(now)
     else this.goneMissing()
   }
@@ -138,6 +148,19 @@ export class PathWatcher {
     const retryAt = new Date(Date.now() + retryDelay(Math.max(1, attempts), this.options.retryBaseMs)).toISOString()
     this.update(relativePath, {state: 'pending', attempts, retryAt, error})
     this.options.onEvent({event: 'file.retry', path: this.name, file: relativePath, retryAt, ...error})
+  }
+
+  /** Kept in the spool (the service cannot be reached): not looked at again until it goes up or changes. */
+  markSpooled(relativePath: string): void {
+    this.tracker.forget(relativePath)
+    this.update(relativePath, {state: 'spooled', attempts: 0, retryAt: null, error: null})
+  }
+
+  /** A spooled file went up: ingested, unless the file changed or went since (its new content has a state of its own). */
+  markDrained(relativePath: string, look: FileLook, fileId: string, ingestedAt: string): void {
+    const row = this.rows.get(relativePath)
+    if (row?.state !== 'spooled' || row.size !== look.size || row.mtimeMs !== look.mtimeMs) return
+    this.update(relativePath, {state: 'ingested', fileId, ingestedAt, error: null})
   }
 
   /** A file's conversion done (or failed); ignored when the file changed meanwhile and its new content waits its turn. */

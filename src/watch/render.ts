@@ -1,5 +1,6 @@
 import type {MonitoredPath, WatchPathStatus} from '../backends/types.js'
 import {renderRecord, renderTable} from '../output/table.js'
+import type {SpoolUsage} from '../spool/spool.js'
 import type {WatchEvent} from './events.js'
 
 /** A delay in the largest unit that states it whole (7d, 36h, 90m, 45s), as `--archive-after` takes it. */
@@ -58,6 +59,7 @@ function statusPairs(s: WatchPathStatus): [string, unknown][] {
   return [
     ['files seen', s.seen],
     ['pending', s.pending],
+    ['spooled', s.spooled],
     ['ingested', s.ingested + s.converted + s.archived],
     ['converted', s.converted],
     ['failed', s.failed],
@@ -69,11 +71,12 @@ function statusPairs(s: WatchPathStatus): [string, unknown][] {
 export function renderWatchStatus(statuses: WatchPathStatus[]): string {
   if (statuses.length === 0) return 'No monitored paths. Add one with `labmesh paths add <dir>`.'
   return renderTable(
-    ['path', 'seen', 'pending', 'ingested', 'converted', 'failed', 'last scan', 'last error'],
+    ['path', 'seen', 'pending', 'spooled', 'ingested', 'converted', 'failed', 'last scan', 'last error'],
     statuses.map((s) => [
       s.name,
       s.seen,
       s.pending,
+      s.spooled,
       s.ingested + s.converted + s.archived,
       s.converted,
       s.failed,
@@ -81,6 +84,14 @@ export function renderWatchStatus(statuses: WatchPathStatus[]): string {
       s.lastError ? `${s.lastError.relativePath}: [${s.lastError.code}] ${s.lastError.message}` : '',
     ]),
   )
+}
+
+export function renderSpool(spool: SpoolUsage & {dir: string}): string {
+  return renderRecord([
+    ['spool', spool.dir],
+    ['waiting', `${spool.files} file(s), ${spool.bytes} bytes`],
+    ['set aside', spool.rejected ? `${spool.rejected} file(s) in rejected/` : 0],
+  ])
 }
 
 /** A log line: JSON (one object a line, with the time) or text for people. */

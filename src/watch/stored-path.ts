@@ -32,6 +32,7 @@ export function toStatus(row: StatusRow): WatchPathStatus {
     root: row.settings.root,
     seen: Object.values(row.counts).reduce((a, b) => a + (b ?? 0), 0),
     pending: count('pending'),
+    spooled: count('spooled'),
     ingested: count('ingested'),
     converted: count('converted'),
     failed: count('failed'),

@@ -1,12 +1,20 @@
-import type {Backend, MonitoredPath, MonitoredPathStore} from '../backends/types.js'
+import {hostname} from 'node:os'
+import path from 'node:path'
+
+import type {Backend, MonitoredPath, MonitoredPathStore, StageError} from '../backends/types.js'
 import {convertStoredFiles} from '../convert/convert-stored.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {toLabmeshError} from '../errors.js'
 import {ingestFiles} from '../ingest/ingest.js'
 import {parsePathTemplate} from '../ingest/path-template.js'
+import type {FoundFile} from '../ingest/walk.js'
 import {syncFilesTable} from '../lake/tables/files-sync.js'
+import {drainSpool} from '../spool/drain.js'
+import type {Spool} from '../spool/spool.js'
+import {deliverDue} from '../webhooks/deliver.js'
 import type {WatchEvent} from './events.js'
 import {PathWatcher} from './path-watcher.js'
+import {isServiceFailure, retryDelay} from './retry.js'
 
 export interface WatchOptions {
   paths: MonitoredPath[]
@@ -18,6 +26,11 @@ export interface WatchOptions {
   retryBaseMs: number
   maxAttempts: number
   usePolling: boolean
+  /**
+   * Where stable files that cannot go up (the service unreachable, credentials expired) are kept,
+   * bytes and metadata, until it is back: then they go up in order, from the spool.
+   */
+  spool?: Spool
   onEvent(event: WatchEvent): void
 }
 
@@ -27,6 +40,7 @@ export interface WatchSummary {
   converted: number
   failed: number
   archived: number
+  spooled: number
 }
 
 /** Files ingested per round: the state of a burst is saved as it goes, not only at its end. */
@@ -49,11 +63,15 @@ const FILES_TABLE_AT_LEAST_EVERY_MS = 30_000
  * lets each loop finish the batch in hand.
  */
 export async function watchPaths(backend: Backend, options: WatchOptions): Promise<WatchSummary> {
-  const summary: WatchSummary = {paths: options.paths.map((p) => p.name), ingested: 0, converted: 0, failed: 0, archived: 0}
+  const summary: WatchSummary = {paths: options.paths.map((p) => p.name), ingested: 0, converted: 0, failed: 0, archived: 0, spooled: 0}
+  const roots = new Map(options.paths.map((p) => [p.name, p.root]))
   const onEvent = (event: WatchEvent): void => {
     if (event.event === 'file.converted') summary.converted++
     if (event.event === 'file.failed') summary.failed++
     if (event.event === 'file.archived') summary.archived++
+    if (event.event === 'file.spooled') summary.spooled++
+    // Conversion failures are recorded by the metadata store with the record; a file that could not be stored has none.
+    if (event.event === 'file.failed' && !event.fileId) void recordIngestFailure(backend, event, roots, options.onEvent)
     options.onEvent(event)
   }
   const watchers = options.paths.map((monitored) => new PathWatcher(monitored, {...options, onEvent}))
@@ -80,12 +98,19 @@ export async function watchPaths(backend: Backend, options: WatchOptions): Promi
     for (const watcher of watchers) await watcher.start(Date.now())
     await Promise.all([
       loop(async (watcher) => {
-        const handled = await ingestStable(backend, watcher, options.registry, onEvent)
-        summary.ingested += handled
+        const handled = await ingestStable(backend, watcher, options, onEvent)
+        summary.ingested += handled.ingested
         await watcher.archiveDue(Date.now())
         await watcher.flush()
-        return handled > 0
+        return handled.ingested + handled.spooled > 0
       }, tickMs),
+      options.spool
+        ? drainLoop(backend, options.spool, watchers, options, tickMs, onEvent, (uploaded) => {
+            summary.ingested += uploaded
+            filesTableStale = true
+            lastBusy = Date.now()
+          })
+        : Promise.resolve(),
       loop(
         (watcher) => (watcher.monitored.convert ? convertIngested(backend, watcher, options.registry, onEvent) : Promise.resolve(false)),
         tickMs,
@@ -102,6 +127,7 @@ export async function watchPaths(backend: Backend, options: WatchOptions): Promi
               onEvent({event: 'watch.error', code: toLabmeshError(error).code, message: `lab.files: ${toLabmeshError(error).message}`})
             })
           }
+          await deliverWebhooks(backend, onEvent)
           if (options.signal.aborted) break
           await sleep(tickMs, options.signal)
         }
@@ -115,27 +141,43 @@ export async function watchPaths(backend: Backend, options: WatchOptions): Promi
   return summary
 }
 
-/** Ingests the path's stable files; how many were stored. */
+/**
+ * Ingests the path's stable files. With a spool, those the service refused are spooled instead,
+ * and while older files wait in the spool, newer ones queue behind them (files go up in order).
+ */
 async function ingestStable(
   backend: Backend,
   watcher: PathWatcher,
-  registry: ConverterRegistry,
+  options: WatchOptions,
   onEvent: (event: WatchEvent) => void,
-): Promise<number> {
-  const monitored = watcher.monitored
+): Promise<{ingested: number; spooled: number}> {
+  const {monitored} = watcher
+  const {spool} = options
   const ready = (await watcher.tick(Date.now())).slice(0, BATCH)
-  if (ready.length === 0) return 0
-  const relative = new Map(ready.map((f) => [f.path, f.relativePath]))
-  const result = await ingestFiles(backend, {
-    files: ready,
-    template: monitored.template ? parsePathTemplate(monitored.template) : undefined,
-    labels: monitored.labels,
-    metadata: monitored.metadata,
-    registry,
-    concurrency: 16,
-  })
+  if (ready.length === 0) return {ingested: 0, spooled: 0}
+  if (spool && spool.usage().files > 0) {
+    const waiting = {code: 'BACKEND', message: 'older files are waiting in the spool'}
+    return {ingested: 0, spooled: await spoolFiles(spool, watcher, ready, waiting, onEvent)}
+  }
+  let result
+  try {
+    result = await ingestFiles(backend, {
+      files: ready,
+      template: monitored.template ? parsePathTemplate(monitored.template) : undefined,
+      labels: monitored.labels,
+      metadata: monitored.metadata,
+      registry: options.registry,
+      concurrency: 16,
+    })
+  } catch (error) {
+    const e = toLabmeshError(error)
+    if (!spool || !isServiceFailure(e.code)) throw e
+    // Files of the batch stored before the failure are found by their record when the spool drains.
+    return {ingested: 0, spooled: await spoolFiles(spool, watcher, ready, {code: e.code, message: e.message}, onEvent)}
+  }
+  const bySource = new Map(ready.map((f) => [f.path, f]))
   for (const file of result.files) {
-    const relativePath = relative.get(file.sourcePath)!
+    const relativePath = bySource.get(file.sourcePath)!.relativePath
     watcher.markIngested(relativePath, file.fileId!, new Date().toISOString())
     onEvent({
       event: 'file.ingested',
@@ -147,8 +189,169 @@ async function ingestStable(
       size: file.size,
     })
   }
-  for (const problem of result.failed) watcher.markFailed(relative.get(problem.path)!, {code: problem.code, message: problem.message})
-  return result.ingested
+  const refused: FoundFile[] = []
+  let cause: StageError | undefined
+  for (const problem of result.failed) {
+    const found = bySource.get(problem.path)!
+    if (spool && isServiceFailure(problem.code)) {
+      refused.push(found)
+      cause = {code: problem.code, message: problem.message}
+    } else watcher.markFailed(found.relativePath, {code: problem.code, message: problem.message})
+  }
+  const spooled = cause ? await spoolFiles(spool!, watcher, refused, cause, onEvent) : 0
+  return {ingested: result.ingested, spooled}
+}
+
+/**
+ * Keeps files in the spool, durable before their state says so. A full spool refuses them
+ * (`spool.full`): they stay pending at their source and are tried again like any service failure.
+ */
+async function spoolFiles(
+  spool: Spool,
+  watcher: PathWatcher,
+  files: FoundFile[],
+  cause: StageError,
+  onEvent: (event: WatchEvent) => void,
+): Promise<number> {
+  const {monitored} = watcher
+  let spooled = 0
+  for (const file of files) {
+    try {
+      await spool.add(file, {
+        sourcePath: file.path,
+        sourceHost: hostname(),
+        relativePath: file.relativePath,
+        pathName: monitored.name,
+        template: monitored.template,
+        labels: monitored.labels,
+        metadata: monitored.metadata,
+        detectedAt: new Date().toISOString(),
+      })
+      watcher.markSpooled(file.relativePath)
+      onEvent({event: 'file.spooled', path: monitored.name, file: file.relativePath, code: cause.code, message: cause.message})
+      spooled++
+    } catch (error) {
+      const e = toLabmeshError(error)
+      // Changed while it was copied: not stable after all; the next look sees its new size or time.
+      if (e.code === 'CONFLICT') continue
+      if (e.code === 'SPOOL_FULL') {
+        onEvent({event: 'spool.full', path: monitored.name, file: file.relativePath, code: e.code, message: e.message})
+        watcher.markFailed(file.relativePath, cause)
+      } else watcher.markFailed(file.relativePath, {code: e.code, message: `cannot spool it: ${e.message}`})
+    }
+  }
+  return spooled
+}
+
+/**
+ * Sends the spool up whenever it holds files: at once, then, while the service stays away, after
+ * a growing wait. Each file that goes up becomes ingested in its path's state (unless it changed
+ * at its source meanwhile).
+ */
+async function drainLoop(
+  backend: Backend,
+  spool: Spool,
+  watchers: PathWatcher[],
+  options: WatchOptions,
+  tickMs: number,
+  onEvent: (event: WatchEvent) => void,
+  onUploaded: (files: number) => void,
+): Promise<void> {
+  const byName = new Map(watchers.map((w) => [w.name, w]))
+  let failures = 0
+  let nextAt = 0
+  while (!options.signal.aborted) {
+    if (spool.usage().files > 0 && Date.now() >= nextAt) {
+      let stoppedBy: StageError | undefined
+      try {
+        const result = await drainSpool(backend, spool, {
+          registry: options.registry,
+          batch: BATCH,
+          signal: options.signal,
+          onFile(manifest, file) {
+            const at = new Date().toISOString()
+            const look = {size: manifest.size, mtimeMs: Date.parse(manifest.mtime)}
+            if (manifest.pathName) byName.get(manifest.pathName)?.markDrained(manifest.relativePath, look, file.fileId!, at)
+            const {pathName, relativePath} = manifest
+            onEvent({
+              event: 'file.ingested',
+              path: pathName ?? undefined,
+              file: relativePath,
+              fileId: file.fileId!,
+              version: file.version,
+              status: file.status,
+              message: 'from the spool',
+            })
+          },
+          onRejected(manifest, error) {
+            onEvent({
+              event: 'file.failed',
+              path: manifest.pathName ?? undefined,
+              file: manifest.relativePath,
+              ...error,
+              message: `${error.message} (kept in ${spool.dir}/rejected)`,
+            })
+          },
+        })
+        if (result.uploaded > 0) onUploaded(result.uploaded)
+        stoppedBy = result.stoppedBy
+      } catch (error) {
+        const e = toLabmeshError(error)
+        stoppedBy = {code: e.code, message: e.message}
+      }
+      await Promise.all(watchers.map((w) => w.flush().catch(() => undefined)))
+      if (stoppedBy) {
+        failures++
+        nextAt = Date.now() + retryDelay(failures, options.retryBaseMs)
+        const retryAt = new Date(nextAt).toISOString()
+        onEvent({event: 'spool.retry', files: spool.usage().files, ...stoppedBy, retryAt})
+      } else failures = 0
+    }
+    await sleep(tickMs, options.signal)
+  }
+}
+
+/** Sends the webhook deliveries that are due (the events of what was just stored, and retries). */
+async function deliverWebhooks(backend: Backend, onEvent: (event: WatchEvent) => void): Promise<void> {
+  if (!backend.events) return
+  try {
+    if ((await backend.events.pendingCount(new Date())) > 0) await deliverDue(backend.events, {budgetMs: 5000, timeoutMs: 5000})
+  } catch (error) {
+    onEvent({event: 'watch.error', code: toLabmeshError(error).code, message: `webhooks: ${toLabmeshError(error).message}`})
+  }
+}
+
+/**
+ * A `file.failed` event for a file that could not be stored, in the events outbox (webhooks,
+ * `/v1/events`): it has no record whose change would have written one.
+ */
+async function recordIngestFailure(
+  backend: Backend,
+  event: WatchEvent,
+  roots: Map<string, string>,
+  log: (event: WatchEvent) => void,
+): Promise<void> {
+  const root = event.path ? roots.get(event.path) : undefined
+  const sourcePath = root && event.file ? path.join(root, ...event.file.split('/')) : (event.file ?? null)
+  try {
+    await backend.events?.record('file.failed', {
+      fileId: null,
+      sourcePath,
+      sourceHost: hostname(),
+      monitoredPath: event.path ?? null,
+      status: 'failed',
+      stage: 'ingest',
+      error: {code: event.code, message: event.message},
+    })
+  } catch (error) {
+    log({
+      event: 'watch.error',
+      path: event.path,
+      file: event.file,
+      code: toLabmeshError(error).code,
+      message: `the file.failed event was not recorded: ${toLabmeshError(error).message}`,
+    })
+  }
 }
 
 /** Converts the path's ingested files (a restart picks up those a stop left unconverted). */

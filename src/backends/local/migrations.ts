@@ -332,6 +332,26 @@ export const MIGRATIONS: string[] = [
      message TEXT NOT NULL,
      PRIMARY KEY (run_id, seq)
    );`,
+  // The watch state 'spooled': a file kept in the local spool until the service is back (src/spool).
+  // SQLite cannot change a CHECK constraint in place: the table is rebuilt with its rows.
+  `CREATE TABLE watched_files_next (
+     path_name     TEXT NOT NULL REFERENCES monitored_paths (name) ON DELETE CASCADE,
+     relative_path TEXT NOT NULL,
+     size          INTEGER NOT NULL,
+     mtime_ms      REAL NOT NULL,
+     state         TEXT NOT NULL CHECK (state IN ('pending', 'spooled', 'ingested', 'converted', 'failed', 'archived')),
+     attempts      INTEGER NOT NULL,
+     retry_at      TEXT,
+     file_id       TEXT,
+     ingested_at   TEXT,
+     error_code    TEXT,
+     error_message TEXT,
+     updated_at    TEXT NOT NULL,
+     PRIMARY KEY (path_name, relative_path)
+   );
+   INSERT INTO watched_files_next SELECT * FROM watched_files;
+   DROP TABLE watched_files;
+   ALTER TABLE watched_files_next RENAME TO watched_files;`,
 ]
 
 export function migrate(db: Database): void {

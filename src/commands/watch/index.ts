@@ -2,9 +2,12 @@ import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {durationFlag} from '../../flags/duration.js'
+import {sizeFlag} from '../../flags/size.js'
 import {createSpinner} from '../../output/spinner.js'
 import {notifyFlag} from '../../runs/flags.js'
 import {WatchRuns} from '../../runs/watch-runs.js'
+import {defaultSpoolDir} from '../../spool/location.js'
+import {Spool} from '../../spool/spool.js'
 import type {WatchEvent} from '../../watch/events.js'
 import {monitoredPathsOf, pathsToWatch} from '../../watch/monitored-paths.js'
 import {formatEvent} from '../../watch/render.js'
@@ -16,7 +19,9 @@ export default class Watch extends LabmeshCommand<typeof Watch> {
 periodic walk of each folder as a safety net. A file is ingested once it is stable (size and modification time unchanged for
 the path's stable interval, and, on Linux, no process holding it open for writing), then converted and archived if the path
 says so. Each file's state is kept in the backend's database: after a restart, files that arrived meanwhile are picked up and
-none is ingested twice. A file that fails is tried again with a growing delay, then reported failed. SIGINT or SIGTERM
+none is ingested twice. A file that fails is tried again with a growing delay, then reported failed. On an aws profile, a
+stable file that cannot go up (S3 or PostgreSQL unreachable, credentials expired) is kept in a local spool, bytes and
+metadata, and goes up in order once the service is back, even if its source was moved or deleted meanwhile. SIGINT or SIGTERM
 finishes the files in hand and stops. Log lines go to stdout (stderr under --json): text on a terminal, else JSON.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -38,6 +43,8 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
       default: 60_000,
     }),
     ...notifyFlag,
+    spool: Flags.directory({description: 'The spool folder of an aws profile (default: spool/<profile> beside the local workspaces).'}),
+    'spool-max': sizeFlag({description: 'The most the spool holds; further files wait at their source.', default: 20_000_000_000}),
   }
 
   public async run(): Promise<WatchSummary> {
@@ -45,6 +52,12 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     const store = monitoredPathsOf(backend)
     const paths = await pathsToWatch(store, this.flags.path)
     const registry = await this.converters()
+    // Only a remote backend can be out of reach: a local workspace takes the files straight away.
+    const spool =
+      backend.name === 'aws'
+        ? await Spool.open(this.flags.spool ?? defaultSpoolDir(this.profile().name), {maxBytes: this.flags['spool-max']})
+        : undefined
+    if (!spool && this.flags.spool) this.warn('--spool is ignored: a local workspace takes files at once')
     const format = (this.flags['log-format'] ?? (process.stdout.isTTY ? 'text' : 'json')) as 'json' | 'text'
     const out = this.jsonEnabled() ? process.stderr : process.stdout
     const spinner = createSpinner(this.interactive, `watching ${paths.length} path(s)`)
@@ -81,6 +94,7 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
         retryBaseMs: this.flags['retry-delay'],
         maxAttempts: this.flags.attempts,
         usePolling: this.flags.poll,
+        spool,
         onEvent,
       })
     } finally {

@@ -34,7 +34,7 @@ describe('labmesh watch (aws backend: S3 protocol and PostgreSQL)', function () 
     await profile?.stop()
   })
 
-  it('keeps the monitored path in PostgreSQL, uploads stable files SSE-KMS, and retries a refused upload without using up its attempts', async () => {
+  it('keeps the monitored path in PostgreSQL, uploads stable files SSE-KMS, and spools a refused upload without using up its attempts', async () => {
     const drop = profile.ws.path('drop')
     mkdirSync(drop)
     const added = await run(['paths', 'add', drop, '--name', 'instruments', '--stable-seconds', '1', '--label', 'site=boston', '--json'])
@@ -57,8 +57,10 @@ describe('labmesh watch (aws backend: S3 protocol and PostgreSQL)', function () 
     writeFileSync(path.join(drop, 'refused.csv'), refused)
 
     await watcher.until('both files ingested', () => watcher!.of('file.ingested').length === 2)
-    // With one attempt allowed, a file failure would have been final: a refused upload is a service failure, retried.
-    expect(watcher.of('file.retry', 'refused.csv').map((e) => e.code)).to.deep.equal(['FORBIDDEN'])
+    // With one attempt allowed, a file failure would have been final: a refused upload is a service failure,
+    // so the file is kept in the spool and goes up from there.
+    expect(watcher.of('file.spooled', 'refused.csv').map((e) => e.code)).to.deep.equal(['FORBIDDEN'])
+    expect(watcher.of('file.ingested', 'refused.csv')[0]).to.include({message: 'from the spool'})
     expect(watcher.of('file.failed')).to.have.length(0)
 
     const records = await createPostgresMetadataStore(db).listFiles({category: 'RAW'})

@@ -12,11 +12,12 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import {expect} from 'chai'
 
 import {createLocalBackend} from '../../../src/backends/local/index.js'
-import type {FileRecord} from '../../../src/backends/types.js'
+import type {FileRecord, LabEvent} from '../../../src/backends/types.js'
 import {TestWorkspace} from '../../support/cli.js'
 import {INSTRUMENTS} from '../../support/testdata.js'
 import {RunningWatcher, waitFor} from '../../support/watcher.js'
@@ -29,6 +30,16 @@ async function rawRecords(ws: TestWorkspace): Promise<FileRecord[]> {
   const backend = createLocalBackend({home: ws.home})
   try {
     return await backend.metadata.listFiles({category: 'RAW', allVersions: true, limit: 100_000})
+  } finally {
+    await backend.close()
+  }
+}
+
+/** The events outbox of the workspace (read in process beside the running watcher). */
+async function outboxEvents(ws: TestWorkspace): Promise<LabEvent[]> {
+  const backend = createLocalBackend({home: ws.home})
+  try {
+    return await backend.events!.after(0, 10_000)
   } finally {
     await backend.close()
   }
@@ -240,8 +251,66 @@ describe('labmesh watch (local backend)', function () {
     const status = (await ws.run(['watch', 'status', '--json'])).json.paths[0]
     expect(status).to.include({failed: 1, pending: 0})
     expect(status.lastError).to.include({relativePath: 'empty.csv', code: 'EMPTY_FILE'})
+    // The failure reaches the events outbox (webhooks, /v1/events) once: there is no record to carry it.
+    const failedEvents = await waitFor('the file.failed event', async () => {
+      const events = (await outboxEvents(ws)).filter((e) => e.type === 'file.failed')
+      return events.length > 0 && events
+    })
+    expect(failedEvents).to.have.length(1)
+    expect(failedEvents[0].data).to.deep.include({
+      fileId: null,
+      sourcePath: path.join(drop, 'empty.csv'),
+      stage: 'ingest',
+      monitoredPath: 'drop',
+    })
+    expect(failedEvents[0].data.error).to.deep.equal({code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'})
     writeFileSync(path.join(drop, 'empty.csv'), 'now,filled\n1,2\n')
     await watcher!.until('empty.csv ingested once filled', () => ingested('empty.csv').length === 1)
+    expect((await outboxEvents(ws)).filter((e) => e.type.startsWith('file.')).map((e) => e.type)).to.deep.equal([
+      'file.failed',
+      'file.ingested',
+    ])
+  })
+
+  it('sends the webhooks of what it stores and converts while it runs, each event once', async () => {
+    const received: {type: string; sourcePath: string}[] = []
+    const receiver = http.createServer((request, response) => {
+      let body = ''
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()))
+      request.on('end', () => {
+        const event = JSON.parse(body) as {type: string; data: {sourcePath: string}}
+        received.push({type: event.type, sourcePath: event.data.sourcePath})
+        response.writeHead(204).end()
+      })
+    })
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+    try {
+      const url = `http://127.0.0.1:${(receiver.address() as {port: number}).port}/hook`
+      const added = await ws.run([
+        'webhooks',
+        'add',
+        url,
+        '--events',
+        'file.ingested,file.converted,file.failed',
+        '--allow-private',
+        '--json',
+      ])
+      expect(added.code, added.stderr).to.equal(0)
+      await addPath('--convert')
+      start()
+      writeFileSync(path.join(drop, 'plate.csv'), readFileSync(ENVISION))
+      await waitFor('both webhooks', () => received.length >= 2)
+      await watcher!.until('converted', () => watcher!.of('file.converted', 'plate.csv').length === 1)
+      expect(received).to.deep.equal([
+        {type: 'file.ingested', sourcePath: path.join(drop, 'plate.csv')},
+        {type: 'file.converted', sourcePath: path.join(drop, 'plate.csv')},
+      ])
+      const fileEvents = (await outboxEvents(ws)).filter((e) => e.type.startsWith('file.'))
+      expect(fileEvents.map((e) => e.type)).to.deep.equal(['file.ingested', 'file.converted'])
+    } finally {
+      receiver.closeAllConnections()
+      await new Promise((resolve) => receiver.close(resolve))
+    }
   })
 
   it('converts ingested files when the path says so, and archives them after the delay', async () => {

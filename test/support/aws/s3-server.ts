@@ -82,6 +82,19 @@ export class TestS3 {
     }
   }
 
+  /** An outage: the server stops listening (clients get connection refused) until `resume`. */
+  async pause(): Promise<void> {
+    const closed = new Promise((resolve) => this.proxy.close(resolve))
+    this.proxy.closeAllConnections()
+    await closed
+  }
+
+  /** The server is back, on the same address. */
+  async resume(): Promise<void> {
+    const port = Number(new URL(this.endpoint).port)
+    await new Promise<void>((resolve) => this.proxy.listen(port, '127.0.0.1', resolve))
+  }
+
   inject(fault: Fault): void {
     this.faults.push(fault)
   }

@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
 import {type CliResult, TestWorkspace} from '../cli.js'
+import {TcpGate} from '../tcp-gate.js'
 import {AwsEndpoint} from './aws-endpoint.js'
 import {PG_PASSWORD, testDatabase} from './postgres.js'
 import {TestS3} from './s3-server.js'
@@ -14,8 +15,10 @@ export interface AwsWorkspace {
   aws: AwsEndpoint
   /** Environment that points the SDK and PostgreSQL at the test services. */
   env: Record<string, string>
-  /** The metadata database's URL, password included (tests only). */
+  /** The metadata database's URL, password included (tests only; not through the gate). */
   databaseUrl: string
+  /** The relay labmesh reaches PostgreSQL through, when asked for: close it for an outage. */
+  postgresGate?: TcpGate
   /** Runs the built CLI with `--profile prod`. */
   run(args: string[]): Promise<CliResult>
   stop(): Promise<void>
@@ -26,11 +29,16 @@ export interface AwsWorkspace {
  * (s3rver behind the recording proxy), a real PostgreSQL database of its own, and Glue, STS, KMS
  * and Athena answered by the recording endpoint. `init` gets `moreInit` too (e.g. Athena settings).
  */
-export async function startAwsWorkspace(moreInit: (s3: TestS3) => string[] = () => []): Promise<AwsWorkspace> {
+export async function startAwsWorkspace(
+  moreInit: (s3: TestS3) => string[] = () => [],
+  options: {gatePostgres?: boolean} = {},
+): Promise<AwsWorkspace> {
   const s3 = await new TestS3().start()
   const aws = await new AwsEndpoint().start()
   aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Enabled'})
   const db = await testDatabase()
+  const postgresGate = options.gatePostgres ? await new TcpGate({host: '127.0.0.1', port: db.port}).open() : undefined
+  const metadataUrl = postgresGate ? db.urlWithoutPassword.replace(`:${db.port}/`, `:${postgresGate.port}/`) : db.urlWithoutPassword
   const ws = new TestWorkspace()
   const env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
   const init = await ws.run(
@@ -49,7 +57,7 @@ export async function startAwsWorkspace(moreInit: (s3: TestS3) => string[] = () 
       '--kms-key-id',
       'alias/labmesh-test',
       '--metadata-url',
-      db.urlWithoutPassword,
+      metadataUrl,
       '--glue-database-prefix',
       'labmesh_',
       '--path-style',
@@ -65,8 +73,10 @@ export async function startAwsWorkspace(moreInit: (s3: TestS3) => string[] = () 
     aws,
     env,
     databaseUrl: db.url,
+    postgresGate,
     run: (args) => ws.run([...args, '--profile', 'prod'], {env}),
     async stop() {
+      await postgresGate?.close()
       await s3.stop()
       await aws.stop()
       ws.remove()

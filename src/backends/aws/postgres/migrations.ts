@@ -248,6 +248,10 @@ export const PG_MIGRATIONS: string[] = [
      message text NOT NULL,
      PRIMARY KEY (run_id, seq)
    );`,
+  // The watch state 'spooled': a file kept in the local spool until the service is back (src/spool).
+  `ALTER TABLE watched_files DROP CONSTRAINT watched_files_state_check;
+   ALTER TABLE watched_files ADD CONSTRAINT watched_files_state_check
+     CHECK (state IN ('pending', 'spooled', 'ingested', 'converted', 'failed', 'archived'));`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.

@@ -1,0 +1,109 @@
+import {createHash} from 'node:crypto'
+import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {expect} from 'chai'
+
+import type {FoundFile} from '../../src/ingest/walk.js'
+import {Spool, type SpoolEntry} from '../../src/spool/spool.js'
+
+const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex')
+
+/** The spool folder on real files: what `add` leaves on disk, the bound, and what a reopen finds. */
+describe('Spool (store and forward folder)', () => {
+  let root: string
+  let dir: string
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'labmesh-spool-'))
+    dir = path.join(root, 'spool')
+  })
+  afterEach(() => rmSync(root, {recursive: true, force: true}))
+
+  const source = (name: string, text: string): FoundFile => {
+    const file = path.join(root, name)
+    writeFileSync(file, text)
+    const info = statSync(file)
+    return {kind: 'file', path: file, relativePath: name, size: info.size, mtime: info.mtime}
+  }
+  const entry = (file: FoundFile): SpoolEntry => ({
+    sourcePath: file.path,
+    sourceHost: 'bench-pc-7',
+    relativePath: file.relativePath,
+    pathName: 'plates',
+    template: '{instrument}/{name}.csv',
+    labels: [{name: 'site', value: 'boston'}],
+    metadata: {operator: 'kim'},
+    detectedAt: new Date().toISOString(),
+  })
+
+  it('keeps the bytes by content and one manifest per file with what ingest records, in the order they came', async () => {
+    const spool = await Spool.open(dir)
+    const a = source('a.csv', 'Well,Value\nA1,1\n')
+    const b = source('b.csv', 'Well,Value\nA1,1\n')
+    const c = source('c.csv', 'Well,Value\nB2,2\n')
+    for (const file of [a, b, c]) await spool.add(file, entry(file))
+    expect(readFileSync(spool.objectPath(sha256('Well,Value\nA1,1\n')), 'utf8')).to.equal('Well,Value\nA1,1\n')
+    // Two files with the same bytes share them: the usage counts them once.
+    expect(spool.usage()).to.deep.equal({files: 3, bytes: a.size + c.size, rejected: 0})
+    const next = await spool.next(10)
+    expect(next.map((m) => m.sourcePath)).to.deep.equal([a.path, b.path, c.path])
+    expect(next[0]).to.deep.include({
+      sha256: sha256('Well,Value\nA1,1\n'),
+      size: a.size,
+      mtime: a.mtime.toISOString(),
+      sourceHost: 'bench-pc-7',
+      pathName: 'plates',
+      metadata: {operator: 'kim'},
+    })
+    expect(readdirSync(path.join(dir, 'incoming'))).to.have.length(0)
+    expect(spool.holds('plates', 'a.csv', a.size, a.mtime.getTime())).to.equal(true)
+    expect(spool.holds('plates', 'a.csv', a.size + 1, a.mtime.getTime())).to.equal(false)
+
+    // Shared bytes stay until the last manifest naming them is done.
+    await spool.done(next[0])
+    expect(spool.holds('plates', 'a.csv', a.size, a.mtime.getTime())).to.equal(false)
+    expect(existsSync(spool.objectPath(next[0].sha256))).to.equal(true)
+    await spool.done(next[1])
+    expect(existsSync(spool.objectPath(next[0].sha256))).to.equal(false)
+    await spool.reject(next[2], {code: 'INVALID_DATA', message: 'bad'})
+    expect(spool.usage()).to.deep.equal({files: 0, bytes: c.size, rejected: 1})
+    const rejected = JSON.parse(readFileSync(path.join(dir, 'rejected', `${next[2].id}.json`), 'utf8'))
+    expect(rejected.error).to.deep.equal({code: 'INVALID_DATA', message: 'bad'})
+  })
+
+  it('a reopened spool (another process, a copy) finds the same files; a copy a crash left half-written is cleared', async () => {
+    const spool = await Spool.open(dir)
+    for (const name of ['one.csv', 'two.csv']) {
+      const file = source(name, `x,${name}\n`)
+      await spool.add(file, entry(file))
+    }
+    writeFileSync(path.join(dir, 'incoming', 'dead.part'), 'half')
+    const again = await Spool.open(dir)
+    expect(again.usage()).to.deep.equal(spool.usage())
+    expect((await again.next(5)).map((m) => m.relativePath)).to.deep.equal(['one.csv', 'two.csv'])
+    expect(readdirSync(path.join(dir, 'incoming'))).to.have.length(0)
+    expect(await Spool.inspect(dir)).to.deep.equal(spool.usage())
+  })
+
+  it('refuses a file over its bound with SPOOL_FULL, and a file that changed while copied with CONFLICT, keeping nothing of either', async () => {
+    const spool = await Spool.open(dir, {maxBytes: 20})
+    const small = source('small.csv', '0123456789')
+    await spool.add(small, entry(small))
+    const big = source('big.csv', '0123456789abcdef')
+    const full = await spool.add(big, entry(big)).catch((error: unknown) => error)
+    expect(full).to.include({code: 'SPOOL_FULL', subject: big.path})
+    expect(spool.usage()).to.deep.equal({files: 1, bytes: 10, rejected: 0})
+
+    const moving = source('moving.csv', 'abc')
+    utimesSync(moving.path, new Date(), new Date(Date.now() + 5000))
+    const changed = await spool.add(moving, entry(moving)).catch((error: unknown) => error)
+    expect(changed).to.include({code: 'CONFLICT'})
+    expect(spool.usage().files).to.equal(1)
+    expect(readdirSync(path.join(dir, 'incoming'))).to.have.length(0)
+  })
+
+  it('opening a folder that is not a spool for draining is refused', async () => {
+    const error = await Spool.open(root, {existing: true}).catch((e: unknown) => e)
+    expect(error).to.include({code: 'INVALID_INPUT'})
+  })
+})
