@@ -253,7 +253,15 @@ describe('Delta snapshots from hand-written logs', () => {
     expect(moved).to.not.equal(snapshot)
     expect(moved.metadata).to.equal(next)
     expect(moved.partitionColumns).to.deep.equal(['plate'])
-    expect([moved.location, moved.version, moved.timestamp, moved.protocol, moved.files, moved.tombstones, moved.transactions]).to.deep.equal([
+    expect([
+      moved.location,
+      moved.version,
+      moved.timestamp,
+      moved.protocol,
+      moved.files,
+      moved.tombstones,
+      moved.transactions,
+    ]).to.deep.equal([
       snapshot.location,
       snapshot.version,
       snapshot.timestamp,
