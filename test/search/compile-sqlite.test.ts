@@ -4,7 +4,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {createLocalBackend} from '../../src/backends/local/index.js'
-import type {Backend, FileRecord, SearchIndex, SearchOptions} from '../../src/backends/types.js'
+import type {Backend, FileRecord, NewFileRecord, SearchIndex, SearchOptions} from '../../src/backends/types.js'
 import {compileSqlite, ftsString} from '../../src/search/compile-sqlite.js'
 import {parseQuery} from '../../src/search/parser.js'
 
@@ -407,7 +407,7 @@ describe('search: ranking over a larger set', function () {
         metadata: {project: 'ranking'},
         labels: [],
         searchText: text,
-      } as FileRecord & {searchText: string})
+      } as NewFileRecord)
     }
   })
   after(async () => {

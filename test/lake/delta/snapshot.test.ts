@@ -31,6 +31,8 @@ const dv = (pathOrInlineDv: string, offset?: number): DeletionVectorDescriptor =
   storageType: 'u',
   pathOrInlineDv,
   ...(offset === undefined ? {} : {offset}),
+  sizeInBytes: 10,
+  cardinality: 1,
 })
 const add = (file: string, deletionVector?: DeletionVectorDescriptor): Action => ({
   add: {path: file, partitionValues: {}, size: 1, modificationTime: 0, dataChange: true, ...(deletionVector ? {deletionVector} : {})},
