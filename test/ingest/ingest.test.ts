@@ -252,6 +252,53 @@ describe('ingestFiles', function () {
     })
   })
 
+  it('stores a large run in batches of 256 records, each stored before its files are reported', async () => {
+    const names = Array.from({length: 300}, (_, i) => `f${String(i).padStart(3, '0')}.csv`)
+    for (const name of names) writeFileSync(path.join(drop, name), `well,value\nA1,${name}\n`)
+    for (const [i, concurrency] of [1, undefined].entries()) {
+      const home = path.join(root, `home-${i}`)
+      const runner = createLocalBackend({home})
+      // A second open of the workspace, as another process would look while the run goes on. Its
+      // listing runs when onFile calls it (better-sqlite3 answers synchronously).
+      const observer = createLocalBackend({home})
+      try {
+        const seen: Promise<number>[] = []
+        const result = await ingestFiles(runner, {
+          paths: [drop],
+          registry,
+          concurrency,
+          collectFiles: false,
+          onFile: () => seen.push(observer.metadata.listFiles({}).then((files) => files.length)),
+        })
+        expect(result, String(concurrency)).to.deep.include({ingested: 300, unchanged: 0, failed: []})
+        // The first 256 files are reported once their batch is stored, before any later file is
+        // stored; then the last 44 with theirs.
+        expect(await Promise.all(seen), String(concurrency)).to.deep.equal([
+          ...Array.from({length: 256}, () => 256),
+          ...Array.from({length: 44}, () => 300),
+        ])
+        const stored = await runner.metadata.listFiles({})
+        expect(stored.map((f) => path.basename(f.sourcePath)).sort(), String(concurrency)).to.deep.equal(names)
+      } finally {
+        await observer.close()
+        await runner.close()
+      }
+    }
+  })
+
+  it('lists files and failures in the order people read paths, not the order they were handled in', async () => {
+    // The walk goes in byte order (upper case first) and, one at a time, handles files in that
+    // order; failures are reported at once, stored files when their batch is stored.
+    for (const name of ['b.csv', 'B2.csv', 'a.csv', 'A1.csv']) writeFileSync(path.join(drop, name), name)
+    for (const name of ['d-empty.csv', 'E-empty.csv']) writeFileSync(path.join(drop, name), '')
+    const result = await ingest({concurrency: 1})
+    expect(result.files.map((f) => path.basename(f.sourcePath))).to.deep.equal(['a.csv', 'A1.csv', 'b.csv', 'B2.csv'])
+    expect(result.failed.map((f) => [path.basename(f.path), f.code])).to.deep.equal([
+      ['d-empty.csv', 'EMPTY_FILE'],
+      ['E-empty.csv', 'EMPTY_FILE'],
+    ])
+  })
+
   it('two ingests of one folder at once store each file once, and neither reports the other as a conflict', async () => {
     // A second open of the workspace: its own SQLite connection, as a second process has.
     const other = createLocalBackend({home: path.join(root, 'home')})

@@ -44,6 +44,16 @@ describe('walkFiles', () => {
     expect(two?.kind === 'file' && two.mtime.toISOString()).to.equal('2024-05-06T07:08:09.000Z')
   })
 
+  it('orders each folder by the bytes of its names, not by UTF-16 units or locale', async () => {
+    // Byte order: digits, upper case, `_`, lower case, then UTF-8, where U+FB01 (EF AC 81) comes
+    // before U+1F9EA (F0 9F A7 AA), unlike in UTF-16. Names are made in a shuffled order.
+    const names = Array.from({length: 36}, (_, i) => `${'Nn_1'[i % 4]}${(i * 7) % 36}.csv`)
+    for (const name of [...names, '\u{1F9EA}.csv', '\uFB01.csv', 'é.csv', 'z.csv']) file(`many/${name}`)
+    const listed = (await collect([path.join(root, 'many')])).map((e) => e.kind === 'file' && e.relativePath)
+    const ascii = [...names].sort() // ASCII: code units order as bytes do
+    expect(listed).to.deep.equal([...ascii, 'z.csv', 'é.csv', '\uFB01.csv', '\u{1F9EA}.csv'])
+  })
+
   it('takes a file argument by its name, visits a folder inside another argument once, and filters by relative path', async () => {
     const single = file('one/x.csv')
     file('one/y.txt')
