@@ -232,6 +232,11 @@ describe('Delta snapshots from hand-written logs', () => {
     expect((await failure({version: 0})).message).to.equal(`version 0 of ${temp.dir} cannot be rebuilt: commit 0 is missing`)
     // _last_checkpoint points at version 3; an older version still finds the checkpoint at 1.
     expect((await at(3)).version).to.equal(3)
+    // A hint whose checkpoint is gone: the whole log is listed, and the newest checkpoint left is 1,
+    // so version 4 needs commit 3 again.
+    await rm(path.join(temp.dir, LOG, `${pad(3)}.checkpoint.parquet`))
+    expect((await failure({})).message).to.equal(`version 4 of ${temp.dir} cannot be rebuilt: commit 3 is missing`)
+    expect(paths((await at(2)).files)).to.deep.equal(['b.parquet'])
   })
 
   it('uses a checkpoint at the version asked for when its commit is still there', async () => {
