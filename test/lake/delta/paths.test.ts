@@ -6,6 +6,7 @@ import {
   commitPath,
   decodeDataPath,
   encodeDataPath,
+  LAST_CHECKPOINT_PATH,
   newDataFilePath,
   parseLogFileName,
   partitionDirectory,
@@ -24,7 +25,8 @@ const failure = (run: () => unknown): LabmeshError | undefined => {
 // Expected names are written out from the Delta protocol (PROTOCOL.md "Delta Log Entries",
 // "Checkpoints") and Spark's ExternalCatalogUtils.escapePathName, not derived from the code.
 describe('Delta log file names', () => {
-  it('names commits with 20-digit versions', () => {
+  it('names commits with 20-digit versions, in _delta_log beside _last_checkpoint', () => {
+    expect(LAST_CHECKPOINT_PATH).to.equal('_delta_log/_last_checkpoint')
     expect(commitPath(0)).to.equal('_delta_log/00000000000000000000.json')
     expect(commitPath(12)).to.equal('_delta_log/00000000000000000012.json')
     expect(commitPath(12_345_678_901)).to.equal('_delta_log/00000000012345678901.json')
@@ -103,7 +105,13 @@ describe('data file paths in the log', () => {
       const error = failure(() => decodeDataPath(outside, location))
       expect(error?.code, outside).to.equal('UNSUPPORTED')
       expect(error?.message, outside).to.equal(`the log names a data file outside the table: ${outside}`)
+      expect(error?.subject, outside).to.equal(outside)
+      expect(error?.suggestions, outside).to.deep.equal([
+        'files of shallow clones or other tables are not read; copy the table with its data instead',
+      ])
     }
+    // A raw line break in a URI is no path of this table, not the file named before it.
+    expect(failure(() => decodeDataPath('s3://acme-lake/t/a\nb.parquet', 's3://acme-lake/t'))?.code).to.equal('UNSUPPORTED')
   })
 
   it('refuses a malformed escape in a log path, naming it', () => {
@@ -111,6 +119,8 @@ describe('data file paths in the log', () => {
       const error = failure(() => decodeDataPath(malformed, 's3://acme-lake/t'))
       expect(error?.code, malformed).to.equal('INVALID_DATA')
       expect(error?.message, malformed).to.equal(`the log names a data file with a malformed path: ${malformed}`)
+      expect(error?.subject, malformed).to.equal(malformed)
+      expect(error?.cause, malformed).to.be.instanceOf(URIError)
     }
     expect(failure(() => decodeDataPath('s3://acme-lake/t/%zz.parquet', 's3://acme-lake/t'))?.code).to.equal('INVALID_DATA')
   })
@@ -119,10 +129,11 @@ describe('data file paths in the log', () => {
     expect(tablePathSegments('part.parquet')).to.deep.equal(['part.parquet'])
     expect(tablePathSegments('plate=P 1/day=2/part.parquet')).to.deep.equal(['plate=P 1', 'day=2', 'part.parquet'])
     expect(tablePathSegments('..a/b..')).to.deep.equal(['..a', 'b..'])
-    for (const bad of ['', '/etc/passwd', '../x', 'a/../../x', 'a/..', './a', 'a/./b', 'a//b', 'a/', '.', '..']) {
+    for (const bad of ['', '/', '/etc/passwd', '//x', '../x', 'a/../../x', 'a/..', './a', 'a/./b', 'a//b', 'a/', '.', '..']) {
       const error = failure(() => tablePathSegments(bad))
       expect(error?.code, bad).to.equal('INVALID_DATA')
       expect(error?.message, bad).to.equal(`"${bad}" is not a path inside the table`)
+      expect(error?.subject, bad).to.equal(bad)
     }
   })
 
