@@ -94,6 +94,14 @@ describe('SQL text around a parsed statement', () => {
       ['space', ' '],
       ['word', 'x'],
     ])
+    // Only E starts an escape string: B'...' and X'...' are a word and a plain string.
+    expect(lex(`B'1\\' X'2'`)).to.deep.equal([
+      ['word', 'B'],
+      ['other', `'1\\'`],
+      ['space', ' '],
+      ['word', 'X'],
+      ['other', `'2'`],
+    ])
     expect(lex(`'open; --`)).to.deep.equal([['other', `'open; --`]])
     expect(lex(`E'open\\'`)).to.deep.equal([['other', `E'open\\'`]])
     expect(lex(`'a'''`)).to.deep.equal([['other', `'a'''`]])
@@ -103,6 +111,12 @@ describe('SQL text around a parsed statement', () => {
       ['other', '$q$ $$ ; $q$'],
       ['space', ' '],
       ['other', '$Q_1$x$Q_1$'],
+    ])
+    // A dollar quote opens only where the $ stands, not at a later $$ in the same stretch.
+    expect(lex('$1 $$a$$')).to.deep.equal([
+      ['other', '$1'],
+      ['space', ' '],
+      ['other', '$$a$$'],
     ])
     expect(lex('$tag$ never closed;')).to.deep.equal([['other', '$tag$ never closed;']])
     // Parameters: $name and $1 are one token, a lone $ one character.

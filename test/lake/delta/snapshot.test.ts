@@ -157,6 +157,7 @@ describe('Delta snapshots from hand-written logs', () => {
     let error = await failure({})
     expect(error.code).to.equal('NOT_FOUND')
     expect(error.message).to.equal(`${temp.dir} is not a Delta table (no _delta_log commits)`)
+    expect(error.subject).to.equal(temp.dir)
     await mkdir(path.join(temp.dir, LOG))
     await writeFile(path.join(temp.dir, LOG, '00000000000000000000.crc'), '{}')
     expect((await failure({version: 0})).message).to.equal(`${temp.dir} is not a Delta table (no _delta_log commits)`)
@@ -166,6 +167,7 @@ describe('Delta snapshots from hand-written logs', () => {
       error = await failure({version})
       expect(error.code, String(version)).to.equal('NOT_FOUND')
       expect(error.message).to.equal(`version ${version} of ${temp.dir} does not exist; the latest is 2`)
+      expect(error.subject).to.equal(temp.dir)
     }
     expect((await loadSnapshot(temp.storage, {version: 0})).files).to.deep.equal([])
     expect((await loadSnapshot(temp.storage, {version: 2})).files).to.have.length(2)
@@ -177,6 +179,8 @@ describe('Delta snapshots from hand-written logs', () => {
       const error = await failure({version})
       expect(error.code).to.equal('NOT_FOUND')
       expect(error.message).to.equal(`version ${version} of ${temp.dir} cannot be rebuilt: commit 2 is missing`)
+      expect(error.subject).to.equal(temp.dir)
+      expect(error.suggestions).to.deep.equal(['the log before the oldest checkpoint may have been cleaned up; read a later version'])
     }
     expect(paths((await loadSnapshot(temp.storage, {version: 1})).files)).to.deep.equal(['a.parquet'])
     // The first commit missing counts too.
@@ -189,6 +193,7 @@ describe('Delta snapshots from hand-written logs', () => {
     let error = await failure({version: 0})
     expect(error.code).to.equal('INVALID_DATA')
     expect(error.message).to.equal(`the log of ${temp.dir} has no protocol action up to version 0`)
+    expect(error.subject).to.equal(temp.dir)
     expect((await loadSnapshot(temp.storage, {version: 1})).files).to.have.length(1)
     await log({0: [protocol(), add('a.parquet')], 1: [metadata('t')]})
     error = await failure({version: 0})
@@ -237,6 +242,52 @@ describe('Delta snapshots from hand-written logs', () => {
     await rm(path.join(temp.dir, LOG, `${pad(3)}.checkpoint.parquet`))
     expect((await failure({})).message).to.equal(`version 4 of ${temp.dir} cannot be rebuilt: commit 3 is missing`)
     expect(paths((await at(2)).files)).to.deep.equal(['b.parquet'])
+  })
+
+  it('lists the log from the checkpoint _last_checkpoint names, and the whole log when that cannot serve', async () => {
+    await log({
+      0: [protocol(), metadata('t'), add('a.parquet')],
+      1: [add('b.parquet')],
+      2: [add('c.parquet')],
+      3: [add('d.parquet')],
+      4: [add('e.parquet')],
+    })
+    await writeCheckpoint(temp.storage, await loadSnapshot(temp.storage, {version: 1}), {now: 0})
+    await writeCheckpoint(temp.storage, await loadSnapshot(temp.storage, {version: 3}), {now: 0})
+    // Every listing the reader asks for, by where it starts (S3 bills and pages listings by key).
+    const starts: Array<string | undefined> = []
+    const list = temp.storage.objects.list.bind(temp.storage.objects)
+    const storage = {
+      ...temp.storage,
+      location: temp.storage.location,
+      objects: Object.assign(Object.create(temp.storage.objects) as typeof temp.storage.objects, {
+        list(prefix: string, startAfter?: string) {
+          if (prefix === '_delta_log/') starts.push(startAfter?.slice('_delta_log/'.length))
+          return list(prefix, startAfter)
+        },
+      }),
+    }
+    const files = async (version?: number) => {
+      starts.length = 0
+      return paths((await loadSnapshot(storage, version === undefined ? {} : {version})).files)
+    }
+    // The hint (version 3) serves the latest and version 3: only the log from it on is listed.
+    expect(await files()).to.deep.equal(['a.parquet', 'b.parquet', 'c.parquet', 'd.parquet', 'e.parquet'])
+    expect(starts).to.deep.equal([pad(3)])
+    expect(await files(3)).to.deep.equal(['a.parquet', 'b.parquet', 'c.parquet', 'd.parquet'])
+    expect(starts).to.deep.equal([pad(3)])
+    // An earlier version: the whole log.
+    expect(await files(2)).to.deep.equal(['a.parquet', 'b.parquet', 'c.parquet'])
+    expect(starts).to.deep.equal([undefined])
+
+    // A hint left at version 1 whose checkpoint is gone, while the one at 3 remains: from the hint
+    // on there is no checkpoint at or before version 2, so version 2 is rebuilt from the whole log.
+    await writeFile(path.join(temp.dir, LOG, '_last_checkpoint'), JSON.stringify({version: 1, size: 4}))
+    await rm(path.join(temp.dir, LOG, `${pad(1)}.checkpoint.parquet`))
+    expect(await files(2)).to.deep.equal(['a.parquet', 'b.parquet', 'c.parquet'])
+    expect(starts).to.deep.equal([pad(1), undefined])
+    expect(await files()).to.deep.equal(['a.parquet', 'b.parquet', 'c.parquet', 'd.parquet', 'e.parquet'])
+    expect(starts).to.deep.equal([pad(1)])
   })
 
   it('uses a checkpoint at the version asked for when its commit is still there', async () => {
