@@ -278,6 +278,10 @@ describe('search: the SQLite FTS5 compiler, judged by the files each query finds
     expect(await scores('label.site:cambr*')).to.deep.equal({f2: 0, f3: 0, f4: 0})
     expect(await scores('label.site:cambridge*')).to.deep.equal({f2: 0, f3: 0, f4: 0})
     for (const score of Object.values(await scores('name:plate'))) expect(score).to.be.greaterThan(0).and.lessThan(10)
+    // A path word equal to a metadata value whole (instrument=cedex) is no exact value: bm25 only.
+    const cedex = await scores('path:cedex')
+    expect(Object.keys(cedex).sort()).to.deep.equal(['f3', 'f4'])
+    for (const score of Object.values(cedex)) expect(score).to.be.greaterThan(0).and.lessThan(10)
     expect(await scores('gluc*')).to.deep.equal({f1: 0, f2: 0})
     expect(await scores('size<1000')).to.deep.equal({f1: 0, f5: 0, f6: 0})
     expect(await scores('-glutamine label:north')).to.deep.equal({f5: 10})
@@ -481,6 +485,37 @@ const PLANS: Array<[query: string, driver: boolean, rankInDriver: boolean, rankC
 ]
 
 describe('search: how the compiler tells the index to run a query', () => {
+  // The FTS5 expressions, written out by hand from the column filters of each kind of term: what
+  // FTS5 answers in one MATCH, excluded words subtracted there, and one MATCH per OR group.
+  const G = '-{field_keys label_keys} : "glucose"'
+  const L = '-{field_keys label_keys} : "lactate"'
+  const A = '-{field_keys label_keys} : "ammonium"'
+  const FTS: Array<[query: string, driver: string | null, matches: string[]]> = [
+    ['glucose', G, []],
+    ['glucose lactate', `(${G} AND ${L})`, []],
+    ['glucose -lactate', `(${G}) NOT (${L})`, []],
+    ['glucose -lactate -ammonium', `(${G}) NOT (${L} OR ${A})`, []],
+    ['glucose OR lactate', `(${G} OR ${L})`, []],
+    ['glucose OR (lactate -ammonium)', `(${G} OR (${L}) NOT (${A}))`, []],
+    ['(glucose lactate) OR ammonium', `((${G} AND ${L}) OR ${A})`, []],
+    // Beside SQL: the words of the AND drive, the excluded ones still subtracted there.
+    ['glucose size<100 -lactate', `(${G}) NOT (${L})`, []],
+    // An excluded group with SQL in it is SQL, its words in a MATCH of their own.
+    ['glucose -(lactate size<100)', `(${G})`, [`(${L})`]],
+    // An OR with SQL in it: its FTS5 children in one MATCH, nested groups in theirs.
+    ['status:failed OR glucose OR ammonium', null, [`${G} OR ${A}`]],
+    ['status:failed OR (glucose -lactate) OR size<10', null, [`(${G}) NOT (${L})`]],
+    ['size<10 OR (status:failed (glucose OR lactate))', null, [`((${G} OR ${L}))`]],
+  ]
+  for (const [query, driver, matches] of FTS) {
+    it(`${JSON.stringify(query)} asks FTS5 for ${driver ?? 'no start'}${matches.length > 0 ? ` and matches ${matches.join(', ')}` : ''}`, () => {
+      const compiled = compile(query)
+      expect(compiled.driver, query).to.equal(driver)
+      const matched = compiled.params.filter((p, i) => compiled.where.split('?')[i].endsWith('search_text MATCH '))
+      expect(matched, query).to.deep.equal(matches)
+    })
+  }
+
   for (const [query, driver, rankInDriver, rankCoversHits, usesFiles] of PLANS) {
     it(`${JSON.stringify(query)}: ${driver ? 'FTS5 start' : 'no FTS5 start'}, rank in start ${rankInDriver}, rank covers hits ${rankCoversHits}, files ${usesFiles}`, () => {
       const compiled = compile(query)
