@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -52,7 +52,7 @@ describe('ingestFiles', function () {
     utimesSync(file, mtime, mtime)
 
     const trusted = await ingest()
-    expect(trusted).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0})
+    expect(trusted).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0, failed: []})
     expect(trusted.files[0].sha256).to.equal(sha256('well,value\nA1,0.125\n'))
 
     const checked = await ingest({checksum: true})
@@ -60,7 +60,7 @@ describe('ingestFiles', function () {
     expect(statuses(checked)).to.deep.equal([['run.csv', 'version', '2']])
     expect(checked.files[0].sha256).to.equal(sha256('well,value\nA1,0.126\n'))
     // Read again with --checksum and unchanged now: nothing new.
-    expect(await ingest({checksum: true})).to.deep.include({ingested: 0, unchanged: 1})
+    expect(await ingest({checksum: true})).to.deep.include({ingested: 0, unchanged: 1, failed: []})
     const versions = await backend.metadata.listFiles({sourcePath: file, allVersions: true})
     expect(versions.map((v) => [v.version, v.sha256])).to.deep.equal([
       [1, sha256('well,value\nA1,0.125\n')],
@@ -86,7 +86,7 @@ describe('ingestFiles', function () {
     await ingest()
     utimesSync(file, new Date('2030-01-01'), new Date('2030-01-01'))
     const touched = await ingest()
-    expect(touched).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0})
+    expect(touched).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0, failed: []})
     expect(touched.files[0]).to.include({status: 'unchanged', version: 1})
     expect(await backend.metadata.listFiles({allVersions: true})).to.have.length(1)
   })
@@ -196,8 +196,22 @@ describe('ingestFiles', function () {
     const big = path.join(drop, 'big.bin')
     const bytes = Buffer.alloc(5 * 1024 * 1024 + 3, 9)
     writeFileSync(big, bytes)
-    const result = await ingest()
+    writeFileSync(path.join(drop, 'small.csv'), 'a,b\n')
+    // Progress: the large file's bytes as they stream, then nothing more when it is done; the small
+    // file's all at once. Every byte is told exactly once.
+    const streamed: number[] = []
+    const done: Array<[string, number]> = []
+    const result = await ingest({
+      onBytes: (n) => streamed.push(n),
+      onFile: (outcome, n) => done.push([outcome.kind === 'file' ? path.basename(outcome.file.sourcePath) : '?', n]),
+    })
     expect(result.files[0]).to.include({sha256: sha256(bytes), size: bytes.length, status: 'new'})
+    expect(streamed.reduce((a, b) => a + b, 0)).to.equal(bytes.length)
+    expect(streamed.length).to.be.greaterThan(1)
+    expect(done.sort()).to.deep.equal([
+      ['big.bin', 0],
+      ['small.csv', 4],
+    ])
     const chunks: Buffer[] = []
     for await (const chunk of await backend.objects.openRead(sha256(bytes))) chunks.push(chunk as Buffer)
     expect(sha256(Buffer.concat(chunks))).to.equal(sha256(bytes))
@@ -218,6 +232,18 @@ describe('ingestFiles', function () {
       for await (const chunk of await backend.objects.openRead(record.sha256, record.category)) chunks.push(chunk as Buffer)
       expect(Buffer.concat(chunks).equals(bytes), name).to.equal(true)
     }
+  })
+
+  it('reports what the walk cannot take as failures, each with its reason, and stores the rest', async () => {
+    writeFileSync(path.join(drop, 'good.csv'), 'a\n')
+    symlinkSync(path.join(drop, 'nowhere.csv'), path.join(drop, 'broken.csv'))
+    const heard: string[] = []
+    const result = await ingest({onFile: (outcome) => heard.push(outcome.kind)})
+    expect(result.failed).to.deep.equal([
+      {path: path.join(drop, 'broken.csv'), code: 'NOT_FOUND', message: 'broken symbolic link: its target does not exist'},
+    ])
+    expect(statuses(result)).to.deep.equal([['good.csv', 'new', '1']])
+    expect(heard.sort()).to.deep.equal(['failed', 'file'])
   })
 
   it('without collectFiles, keeps counts but no file list; onFile hears of every file', async () => {

@@ -85,6 +85,16 @@ describe('walkFiles', () => {
     symlinkSync('..', path.join(root, 'sub', 'up'))
     execFileSync('mkfifo', [path.join(root, 'pipe')])
     writeFileSync(Buffer.concat([Buffer.from(root + '/'), Buffer.from([0x66, 0xff, 0x2e, 0x63])]), 'x')
+    // Paths the system refuses for other reasons: the reason as it gives it.
+    const long = path.join(root, 'x'.repeat(5000))
+    expect(await collect([long])).to.deep.equal([
+      {kind: 'problem', path: long, code: 'UNREADABLE', message: `ENAMETOOLONG: name too long, stat '${long}'`},
+    ])
+    const underFile = path.join(file('plain.txt'), 'x')
+    expect(await collect([underFile])).to.deep.equal([
+      {kind: 'problem', path: underFile, code: 'UNREADABLE', message: `ENOTDIR: not a directory, stat '${underFile}'`},
+    ])
+    rmSync(path.join(root, 'plain.txt'))
     const entries = await collect([root, `${root}-absent`])
     const problems = entries.filter((e) => e.kind === 'problem')
     expect(problems).to.deep.equal([
