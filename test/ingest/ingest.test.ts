@@ -11,6 +11,7 @@ import {countFiles} from '../../src/ingest/count.js'
 import {type IngestOptions, ingestFiles, type IngestResult, ingestUpload} from '../../src/ingest/ingest.js'
 import {parseKeyValues, toRecord} from '../../src/ingest/key-value.js'
 import {parsePathTemplate} from '../../src/ingest/path-template.js'
+import type {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS} from '../support/testdata.js'
 
 const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex')
@@ -182,7 +183,7 @@ describe('ingestFiles', function () {
     const bytes = Buffer.alloc(5 * 1024 * 1024, 7)
     writeFileSync(big, bytes)
     const result = await ingest({dryRun: true})
-    expect(result).to.deep.include({dryRun: true, ingested: 2, bytesStored: 4 + bytes.length})
+    expect(result).to.deep.include({dryRun: true, ingested: 2, bytesStored: 4 + bytes.length, failed: []})
     expect(result.files.map((f) => [path.basename(f.sourcePath), f.fileId, f.status, f.sha256, f.size])).to.deep.equal([
       ['a.csv', null, 'new', sha256('x\n1\n'), 4],
       ['big.bin', null, 'new', sha256(bytes), bytes.length],
@@ -215,6 +216,9 @@ describe('ingestFiles', function () {
     const chunks: Buffer[] = []
     for await (const chunk of await backend.objects.openRead(sha256(bytes))) chunks.push(chunk as Buffer)
     expect(sha256(Buffer.concat(chunks))).to.equal(sha256(bytes))
+    // Streamed with nobody listening for progress.
+    writeFileSync(big, Buffer.alloc(bytes.length, 8))
+    expect(await ingest()).to.deep.include({ingested: 1, failed: []})
   })
 
   it('an upload (small, read in memory, and large, streamed) is stored where its record points, and reads back whole', async () => {
@@ -231,7 +235,16 @@ describe('ingestFiles', function () {
       const chunks: Buffer[] = []
       for await (const chunk of await backend.objects.openRead(record.sha256, record.category)) chunks.push(chunk as Buffer)
       expect(Buffer.concat(chunks).equals(bytes), name).to.equal(true)
+      // The same bytes sent again: the stored version, unchanged.
+      const again = await ingestUpload(backend, {spooled, sourcePath: `uploads/${name}`, sourceHost: 'api:key-1', registry})
+      expect(again, name).to.include({fileId: stored.fileId, status: 'unchanged', version: 1})
     }
+    const empty = path.join(root, 'spooled-empty')
+    writeFileSync(empty, '')
+    const refused = await ingestUpload(backend, {spooled: empty, sourcePath: 'uploads/empty.txt', sourceHost: 'api:key-1', registry}).catch(
+      (e: unknown) => e as LabmeshError,
+    )
+    expect(refused).to.include({code: 'EMPTY_FILE', subject: 'uploads/empty.txt'})
   })
 
   it('reports what the walk cannot take as failures, each with its reason, and stores the rest', async () => {
