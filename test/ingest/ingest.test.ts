@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -11,6 +11,7 @@ import {countFiles} from '../../src/ingest/count.js'
 import {type IngestOptions, ingestFiles, type IngestResult, ingestUpload} from '../../src/ingest/ingest.js'
 import {parseKeyValues, toRecord} from '../../src/ingest/key-value.js'
 import {parsePathTemplate} from '../../src/ingest/path-template.js'
+import type {LabmeshError} from '../../src/errors.js'
 import {INSTRUMENTS} from '../support/testdata.js'
 
 const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex')
@@ -52,7 +53,7 @@ describe('ingestFiles', function () {
     utimesSync(file, mtime, mtime)
 
     const trusted = await ingest()
-    expect(trusted).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0})
+    expect(trusted).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0, failed: []})
     expect(trusted.files[0].sha256).to.equal(sha256('well,value\nA1,0.125\n'))
 
     const checked = await ingest({checksum: true})
@@ -60,7 +61,7 @@ describe('ingestFiles', function () {
     expect(statuses(checked)).to.deep.equal([['run.csv', 'version', '2']])
     expect(checked.files[0].sha256).to.equal(sha256('well,value\nA1,0.126\n'))
     // Read again with --checksum and unchanged now: nothing new.
-    expect(await ingest({checksum: true})).to.deep.include({ingested: 0, unchanged: 1})
+    expect(await ingest({checksum: true})).to.deep.include({ingested: 0, unchanged: 1, failed: []})
     const versions = await backend.metadata.listFiles({sourcePath: file, allVersions: true})
     expect(versions.map((v) => [v.version, v.sha256])).to.deep.equal([
       [1, sha256('well,value\nA1,0.125\n')],
@@ -86,7 +87,7 @@ describe('ingestFiles', function () {
     await ingest()
     utimesSync(file, new Date('2030-01-01'), new Date('2030-01-01'))
     const touched = await ingest()
-    expect(touched).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0})
+    expect(touched).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0, failed: []})
     expect(touched.files[0]).to.include({status: 'unchanged', version: 1})
     expect(await backend.metadata.listFiles({allVersions: true})).to.have.length(1)
   })
@@ -182,7 +183,7 @@ describe('ingestFiles', function () {
     const bytes = Buffer.alloc(5 * 1024 * 1024, 7)
     writeFileSync(big, bytes)
     const result = await ingest({dryRun: true})
-    expect(result).to.deep.include({dryRun: true, ingested: 2, bytesStored: 4 + bytes.length})
+    expect(result).to.deep.include({dryRun: true, ingested: 2, bytesStored: 4 + bytes.length, failed: []})
     expect(result.files.map((f) => [path.basename(f.sourcePath), f.fileId, f.status, f.sha256, f.size])).to.deep.equal([
       ['a.csv', null, 'new', sha256('x\n1\n'), 4],
       ['big.bin', null, 'new', sha256(bytes), bytes.length],
@@ -196,11 +197,28 @@ describe('ingestFiles', function () {
     const big = path.join(drop, 'big.bin')
     const bytes = Buffer.alloc(5 * 1024 * 1024 + 3, 9)
     writeFileSync(big, bytes)
-    const result = await ingest()
+    writeFileSync(path.join(drop, 'small.csv'), 'a,b\n')
+    // Progress: the large file's bytes as they stream, then nothing more when it is done; the small
+    // file's all at once. Every byte is told exactly once.
+    const streamed: number[] = []
+    const done: Array<[string, number]> = []
+    const result = await ingest({
+      onBytes: (n) => streamed.push(n),
+      onFile: (outcome, n) => done.push([outcome.kind === 'file' ? path.basename(outcome.file.sourcePath) : '?', n]),
+    })
     expect(result.files[0]).to.include({sha256: sha256(bytes), size: bytes.length, status: 'new'})
+    expect(streamed.reduce((a, b) => a + b, 0)).to.equal(bytes.length)
+    expect(streamed.length).to.be.greaterThan(1)
+    expect(done.sort()).to.deep.equal([
+      ['big.bin', 0],
+      ['small.csv', 4],
+    ])
     const chunks: Buffer[] = []
     for await (const chunk of await backend.objects.openRead(sha256(bytes))) chunks.push(chunk as Buffer)
     expect(sha256(Buffer.concat(chunks))).to.equal(sha256(bytes))
+    // Streamed with nobody listening for progress.
+    writeFileSync(big, Buffer.alloc(bytes.length, 8))
+    expect(await ingest()).to.deep.include({ingested: 1, failed: []})
   })
 
   it('an upload (small, read in memory, and large, streamed) is stored where its record points, and reads back whole', async () => {
@@ -217,7 +235,28 @@ describe('ingestFiles', function () {
       const chunks: Buffer[] = []
       for await (const chunk of await backend.objects.openRead(record.sha256, record.category)) chunks.push(chunk as Buffer)
       expect(Buffer.concat(chunks).equals(bytes), name).to.equal(true)
+      // The same bytes sent again: the stored version, unchanged.
+      const again = await ingestUpload(backend, {spooled, sourcePath: `uploads/${name}`, sourceHost: 'api:key-1', registry})
+      expect(again, name).to.include({fileId: stored.fileId, status: 'unchanged', version: 1})
     }
+    const empty = path.join(root, 'spooled-empty')
+    writeFileSync(empty, '')
+    const refused = await ingestUpload(backend, {spooled: empty, sourcePath: 'uploads/empty.txt', sourceHost: 'api:key-1', registry}).catch(
+      (e: unknown) => e as LabmeshError,
+    )
+    expect(refused).to.include({code: 'EMPTY_FILE', subject: 'uploads/empty.txt'})
+  })
+
+  it('reports what the walk cannot take as failures, each with its reason, and stores the rest', async () => {
+    writeFileSync(path.join(drop, 'good.csv'), 'a\n')
+    symlinkSync(path.join(drop, 'nowhere.csv'), path.join(drop, 'broken.csv'))
+    const heard: string[] = []
+    const result = await ingest({onFile: (outcome) => heard.push(outcome.kind)})
+    expect(result.failed).to.deep.equal([
+      {path: path.join(drop, 'broken.csv'), code: 'NOT_FOUND', message: 'broken symbolic link: its target does not exist'},
+    ])
+    expect(statuses(result)).to.deep.equal([['good.csv', 'new', '1']])
+    expect(heard.sort()).to.deep.equal(['failed', 'file'])
   })
 
   it('without collectFiles, keeps counts but no file list; onFile hears of every file', async () => {
@@ -250,6 +289,53 @@ describe('ingestFiles', function () {
       files: 3,
       bytes: '.hidden.csv'.length + 'a/one.csv'.length + 'b/three.csv'.length,
     })
+  })
+
+  it('stores a large run in batches of 256 records, each stored before its files are reported', async () => {
+    const names = Array.from({length: 300}, (_, i) => `f${String(i).padStart(3, '0')}.csv`)
+    for (const name of names) writeFileSync(path.join(drop, name), `well,value\nA1,${name}\n`)
+    for (const [i, concurrency] of [1, undefined].entries()) {
+      const home = path.join(root, `home-${i}`)
+      const runner = createLocalBackend({home})
+      // A second open of the workspace, as another process would look while the run goes on. Its
+      // listing runs when onFile calls it (better-sqlite3 answers synchronously).
+      const observer = createLocalBackend({home})
+      try {
+        const seen: Promise<number>[] = []
+        const result = await ingestFiles(runner, {
+          paths: [drop],
+          registry,
+          concurrency,
+          collectFiles: false,
+          onFile: () => seen.push(observer.metadata.listFiles({}).then((files) => files.length)),
+        })
+        expect(result, String(concurrency)).to.deep.include({ingested: 300, unchanged: 0, failed: []})
+        // The first 256 files are reported once their batch is stored, before any later file is
+        // stored; then the last 44 with theirs.
+        expect(await Promise.all(seen), String(concurrency)).to.deep.equal([
+          ...Array.from({length: 256}, () => 256),
+          ...Array.from({length: 44}, () => 300),
+        ])
+        const stored = await runner.metadata.listFiles({})
+        expect(stored.map((f) => path.basename(f.sourcePath)).sort(), String(concurrency)).to.deep.equal(names)
+      } finally {
+        await observer.close()
+        await runner.close()
+      }
+    }
+  })
+
+  it('lists files and failures in the order people read paths, not the order they were handled in', async () => {
+    // The walk goes in byte order (upper case first) and, one at a time, handles files in that
+    // order; failures are reported at once, stored files when their batch is stored.
+    for (const name of ['b.csv', 'B2.csv', 'a.csv', 'A1.csv']) writeFileSync(path.join(drop, name), name)
+    for (const name of ['d-empty.csv', 'E-empty.csv']) writeFileSync(path.join(drop, name), '')
+    const result = await ingest({concurrency: 1})
+    expect(result.files.map((f) => path.basename(f.sourcePath))).to.deep.equal(['a.csv', 'A1.csv', 'b.csv', 'B2.csv'])
+    expect(result.failed.map((f) => [path.basename(f.path), f.code])).to.deep.equal([
+      ['d-empty.csv', 'EMPTY_FILE'],
+      ['E-empty.csv', 'EMPTY_FILE'],
+    ])
   })
 
   it('two ingests of one folder at once store each file once, and neither reports the other as a conflict', async () => {

@@ -44,6 +44,16 @@ describe('walkFiles', () => {
     expect(two?.kind === 'file' && two.mtime.toISOString()).to.equal('2024-05-06T07:08:09.000Z')
   })
 
+  it('orders each folder by the bytes of its names, not by UTF-16 units or locale', async () => {
+    // Byte order: digits, upper case, `_`, lower case, then UTF-8, where U+FB01 (EF AC 81) comes
+    // before U+1F9EA (F0 9F A7 AA), unlike in UTF-16. Names are made in a shuffled order.
+    const names = Array.from({length: 36}, (_, i) => `${'Nn_1'[i % 4]}${(i * 7) % 36}.csv`)
+    for (const name of [...names, '\u{1F9EA}.csv', '\uFB01.csv', 'é.csv', 'z.csv']) file(`many/${name}`)
+    const listed = (await collect([path.join(root, 'many')])).map((e) => e.kind === 'file' && e.relativePath)
+    const ascii = [...names].sort() // ASCII: code units order as bytes do
+    expect(listed).to.deep.equal([...ascii, 'z.csv', 'é.csv', '\uFB01.csv', '\u{1F9EA}.csv'])
+  })
+
   it('takes a file argument by its name, visits a folder inside another argument once, and filters by relative path', async () => {
     const single = file('one/x.csv')
     file('one/y.txt')
@@ -75,6 +85,16 @@ describe('walkFiles', () => {
     symlinkSync('..', path.join(root, 'sub', 'up'))
     execFileSync('mkfifo', [path.join(root, 'pipe')])
     writeFileSync(Buffer.concat([Buffer.from(root + '/'), Buffer.from([0x66, 0xff, 0x2e, 0x63])]), 'x')
+    // Paths the system refuses for other reasons: the reason as it gives it.
+    const long = path.join(root, 'x'.repeat(5000))
+    expect(await collect([long])).to.deep.equal([
+      {kind: 'problem', path: long, code: 'UNREADABLE', message: `ENAMETOOLONG: name too long, stat '${long}'`},
+    ])
+    const underFile = path.join(file('plain.txt'), 'x')
+    expect(await collect([underFile])).to.deep.equal([
+      {kind: 'problem', path: underFile, code: 'UNREADABLE', message: `ENOTDIR: not a directory, stat '${underFile}'`},
+    ])
+    rmSync(path.join(root, 'plain.txt'))
     const entries = await collect([root, `${root}-absent`])
     const problems = entries.filter((e) => e.kind === 'problem')
     expect(problems).to.deep.equal([

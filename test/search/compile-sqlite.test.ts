@@ -4,7 +4,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {createLocalBackend} from '../../src/backends/local/index.js'
-import type {Backend, FileRecord, SearchIndex, SearchOptions} from '../../src/backends/types.js'
+import type {Backend, FileRecord, NewFileRecord, SearchIndex, SearchOptions} from '../../src/backends/types.js'
 import {compileSqlite, ftsString} from '../../src/search/compile-sqlite.js'
 import {parseQuery} from '../../src/search/parser.js'
 
@@ -278,6 +278,10 @@ describe('search: the SQLite FTS5 compiler, judged by the files each query finds
     expect(await scores('label.site:cambr*')).to.deep.equal({f2: 0, f3: 0, f4: 0})
     expect(await scores('label.site:cambridge*')).to.deep.equal({f2: 0, f3: 0, f4: 0})
     for (const score of Object.values(await scores('name:plate'))) expect(score).to.be.greaterThan(0).and.lessThan(10)
+    // A path word equal to a metadata value whole (instrument=cedex) is no exact value: bm25 only.
+    const cedex = await scores('path:cedex')
+    expect(Object.keys(cedex).sort()).to.deep.equal(['f3', 'f4'])
+    for (const score of Object.values(cedex)) expect(score).to.be.greaterThan(0).and.lessThan(10)
     expect(await scores('gluc*')).to.deep.equal({f1: 0, f2: 0})
     expect(await scores('size<1000')).to.deep.equal({f1: 0, f5: 0, f6: 0})
     expect(await scores('-glutamine label:north')).to.deep.equal({f5: 10})
@@ -317,6 +321,215 @@ describe('search: the SQLite FTS5 compiler, judged by the files each query finds
     expect(await snippet('glutamine -lactate', 'f2')).not.to.contain('«lactate»')
     expect(await snippet('size<100', 'f6')).to.equal(null)
   })
+})
+
+/**
+ * Ranking over a larger set: twelve files whose indexed text has the same number of words each
+ * (paths, names and metadata alike, content six words), so bm25's length term is the same for all
+ * and a word's weight grows with how often a file has it. ammonium, glucose, lactate, pyruvate and
+ * the pyr* words are each in exactly two files (the same IDF, positive since 2 < 12 / 2); the filler
+ * words are each in one. The orders below follow from that alone, worked out by hand:
+ *
+ *        content                                              size  status
+ *   rA1  ammonium ammonium ammonium fa1 fa2 fa3                 50  failed
+ *   rA2  ammonium glucose glucose glucose fb1 fb2             5000  converted
+ *   rGx  glucose fc1 fc2 fc3 fc4 fc5                          5000  converted
+ *   rB1  lactate lactate pyruvate fd1 fd2 fd3                 5000  converted
+ *   rB2  lactate pyruvate pyruvate pyruvate pyruvic fe1       5000  converted
+ *   r06-r12  six filler words of their own                    5000  converted
+ *
+ * The hits of a ranked query are ordered by the score of its ranked words, whichever part of the
+ * query finds them. Where FTS5 finds the hits from a part that does not hold every ranked word
+ * (`ammonium` of `ammonium (glucose OR size<100)`), or holds a prefix that ranks nothing (`pyr*` of
+ * `lactate pyr*`), ordering by that part's bm25 would reverse these pairs.
+ */
+const RANKED: Record<string, [content: string, size: number, status: string]> = {
+  rA1: ['ammonium ammonium ammonium fa1 fa2 fa3', 50, 'failed'],
+  rA2: ['ammonium glucose glucose glucose fb1 fb2', 5000, 'converted'],
+  rGx: ['glucose fc1 fc2 fc3 fc4 fc5', 5000, 'converted'],
+  rB1: ['lactate lactate pyruvate fd1 fd2 fd3', 5000, 'converted'],
+  rB2: ['lactate pyruvate pyruvate pyruvate pyruvic fe1', 5000, 'converted'],
+  ...Object.fromEntries(
+    [6, 7, 8, 9, 10, 11, 12].map((n): [string, [string, number, string]] => [
+      `r${String(n).padStart(2, '0')}`,
+      [Array.from({length: 6}, (_, i) => `f${n}w${i}`).join(' '), 5000, 'converted'],
+    ]),
+  ),
+}
+
+// Each ranked query and its hits, best first.
+const ORDERS: Array<[query: string, order: string[]]> = [
+  // ammonium counted 3 times in rA1; 1 time plus glucose 3 times in rA2; glucose once in rGx.
+  ['ammonium OR glucose', ['rA2', 'rA1', 'rGx']],
+  ['ammonium', ['rA1', 'rA2']],
+  // FTS5 finds ammonium; the group beside it is SQL, yet its glucose ranks.
+  ['ammonium (glucose OR size<100)', ['rA2', 'rA1']],
+  ['ammonium (glucose OR status:failed)', ['rA2', 'rA1']],
+  ['(glucose OR size<100) ammonium', ['rA2', 'rA1']],
+  // lactate twice in rB1, once in rB2; pyr* selects both and ranks neither.
+  ['lactate pyr*', ['rB1', 'rB2']],
+  ['pyr* lactate', ['rB1', 'rB2']],
+  ['lactate pyruvate', ['rB2', 'rB1']],
+  ['lactate OR pyruvate', ['rB2', 'rB1']],
+]
+
+describe('search: ranking over a larger set', function () {
+  this.timeout(60_000)
+  let root: string
+  let backend: Backend
+  let search: SearchIndex
+  const id = (name: string) =>
+    `${name
+      .slice(1)
+      .padStart(8, '0')
+      .replace(/[^0-9a-f]/gi, 'a')}-0000-4000-8000-${name
+      .slice(1)
+      .padStart(12, '0')
+      .replace(/[^0-9a-f]/gi, 'b')}`
+  const names = new Map(Object.keys(RANKED).map((name) => [id(name), name]))
+
+  before(async () => {
+    root = mkdtempSync(path.join(tmpdir(), 'labmesh-rank-'))
+    backend = createLocalBackend({home: path.join(root, 'home')})
+    search = backend.search!
+    for (const [name, [text, size, status]] of Object.entries(RANKED)) {
+      await backend.metadata.insertFile({
+        fileId: id(name),
+        category: 'RAW',
+        traceId: `${name}-trace`,
+        rawFileId: null,
+        sha256: '0'.repeat(64),
+        sourceHost: 'bench-1',
+        version: 1,
+        error: null,
+        // Names of one length: r06 and rA1 are one word each.
+        sourcePath: `/rank/${name}.txt`,
+        status,
+        size,
+        ingestedAt: '2024-01-01T00:00:00.000Z',
+        modifiedAt: '2024-01-01T00:00:00.000Z',
+        metadata: {project: 'ranking'},
+        labels: [],
+        searchText: text,
+      } as NewFileRecord)
+    }
+  })
+  after(async () => {
+    await backend.close()
+    rmSync(root, {recursive: true, force: true})
+  })
+
+  for (const [query, order] of ORDERS) {
+    it(`${JSON.stringify(query)} ranks ${order.join(' > ')}`, async () => {
+      const {hits} = await search.search(parseQuery(query), {limit: 100})
+      expect(
+        hits.map((h) => names.get(h.file.fileId)),
+        query,
+      ).to.deep.equal(order)
+      // Strictly better first: the order is the scores', not a tie broken by time or id.
+      for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score, query).to.be.greaterThan(hits[i].score)
+    })
+  }
+
+  it('scores a file alike for the same ranked words, however the query finds it', async () => {
+    const score = async (query: string, name: string) =>
+      (await search.search(parseQuery(query), {limit: 100})).hits.find((h) => names.get(h.file.fileId) === name)?.score
+    for (const name of ['rA1', 'rA2']) {
+      const alone = await score('ammonium OR glucose', name)
+      for (const query of ['ammonium (glucose OR size<100)', 'ammonium (glucose OR status:failed)'])
+        expect(await score(query, name), `${query} ${name}`).to.equal(alone)
+    }
+    for (const name of ['rB1', 'rB2']) expect(await score('lactate pyr*', name), name).to.equal(await score('lactate', name))
+  })
+})
+
+/**
+ * How a query runs, as the compiler tells the index (CompiledQuery): whether FTS5 starts it, whether
+ * the start's bm25 is the score (rankInDriver), whether every hit has a ranked word (rankCoversHits),
+ * and whether the files table is read. A wrong `true` changes answers (caught above); a wrong
+ * `false` only makes a search slower, which these pin down. Worked out from the flags' definitions.
+ */
+const PLANS: Array<[query: string, driver: boolean, rankInDriver: boolean, rankCoversHits: boolean, usesFiles: boolean]> = [
+  ['glucose', true, true, true, false],
+  ['glucose lactate', true, true, true, false],
+  ['glucose -lactate', true, true, true, false],
+  ['glucose OR lactate', true, true, true, false],
+  ['label.site:cambridge', true, true, false, false],
+  // A prefix in the start: its bm25 would count the prefix, which ranks nothing.
+  ['glucose gluc*', true, false, true, false],
+  ['glucose name:pla*', true, false, true, false],
+  // Prefixes of field values weigh 0 in bm25 anyway.
+  ['glucose label.site:cam*', true, true, true, false],
+  ['glucose project:alp*', true, true, true, false],
+  // The SQL part holds no ranked word, or only excluded ones.
+  ['glucose size<100', true, true, true, false],
+  ['glucose category:RAW', true, true, true, false],
+  ['glucose (category:RAW OR size<100)', true, true, true, false],
+  ['glucose -(lactate size<100)', true, true, true, false],
+  ['glucose status:failed', true, true, true, true],
+  // The SQL part holds a ranked word.
+  ['glucose (lactate OR size<100)', true, false, true, false],
+  ['glucose (category:RAW OR lactate)', true, false, true, false],
+  ['glucose (path:cedex OR size<100)', true, false, true, false],
+  // No FTS5 start: an OR with SQL in it, SQL alone.
+  ['glucose OR size<100', false, false, false, false],
+  ['glucose OR (lactate size<100)', false, false, true, false],
+  ['name:plate OR (glucose trace:ab)', false, false, true, true],
+  ['category:RAW OR glucose', false, false, false, false],
+  ['gluc* OR size<100', false, false, false, false],
+  ['-glucose OR size<100', false, false, false, false],
+  ['size<100', false, false, false, false],
+  ['ingested>2024', false, false, false, true],
+  ['modified>2024 OR size<100', false, false, false, true],
+  ['id:3c OR version:1', false, false, false, false],
+]
+
+describe('search: how the compiler tells the index to run a query', () => {
+  // The FTS5 expressions, written out by hand from the column filters of each kind of term: what
+  // FTS5 answers in one MATCH, excluded words subtracted there, and one MATCH per OR group.
+  const G = '-{field_keys label_keys} : "glucose"'
+  const L = '-{field_keys label_keys} : "lactate"'
+  const A = '-{field_keys label_keys} : "ammonium"'
+  const FTS: Array<[query: string, driver: string | null, matches: string[]]> = [
+    ['glucose', G, []],
+    ['glucose lactate', `(${G} AND ${L})`, []],
+    ['glucose -lactate', `(${G}) NOT (${L})`, []],
+    ['glucose -lactate -ammonium', `(${G}) NOT (${L} OR ${A})`, []],
+    ['glucose OR lactate', `(${G} OR ${L})`, []],
+    ['glucose OR (lactate -ammonium)', `(${G} OR (${L}) NOT (${A}))`, []],
+    ['(glucose lactate) OR ammonium', `((${G} AND ${L}) OR ${A})`, []],
+    // Beside SQL: the words of the AND drive, the excluded ones still subtracted there.
+    ['glucose size<100 -lactate', `(${G}) NOT (${L})`, []],
+    // An excluded group with SQL in it is SQL, its words in a MATCH of their own.
+    ['glucose -(lactate size<100)', `(${G})`, [`(${L})`]],
+    // An OR with SQL in it: its FTS5 children in one MATCH, nested groups in theirs.
+    ['status:failed OR glucose OR ammonium', null, [`${G} OR ${A}`]],
+    ['status:failed OR (glucose -lactate) OR size<10', null, [`(${G}) NOT (${L})`]],
+    ['size<10 OR (status:failed (glucose OR lactate))', null, [`((${G} OR ${L}))`]],
+  ]
+  for (const [query, driver, matches] of FTS) {
+    it(`${JSON.stringify(query)} asks FTS5 for ${driver ?? 'no start'}${matches.length > 0 ? ` and matches ${matches.join(', ')}` : ''}`, () => {
+      const compiled = compile(query)
+      expect(compiled.driver, query).to.equal(driver)
+      const matched = compiled.params.filter((p, i) => compiled.where.split('?')[i].endsWith('search_text MATCH '))
+      expect(matched, query).to.deep.equal(matches)
+    })
+  }
+
+  for (const [query, driver, rankInDriver, rankCoversHits, usesFiles] of PLANS) {
+    it(`${JSON.stringify(query)}: ${driver ? 'FTS5 start' : 'no FTS5 start'}, rank in start ${rankInDriver}, rank covers hits ${rankCoversHits}, files ${usesFiles}`, () => {
+      const compiled = compile(query)
+      expect(
+        {
+          driver: compiled.driver !== null,
+          rankInDriver: compiled.rankInDriver,
+          rankCoversHits: compiled.rankCoversHits,
+          usesFiles: compiled.usesFiles,
+        },
+        query,
+      ).to.deep.equal({driver, rankInDriver, rankCoversHits, usesFiles})
+    })
+  }
 })
 
 describe('search: what the compiler writes', () => {

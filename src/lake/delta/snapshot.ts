@@ -178,7 +178,8 @@ async function listingFor(storage: LakeStorage, target: number | undefined): Pro
   const hint = await readLastCheckpoint(storage)
   if (hint && (target === undefined || hint.version <= target)) {
     const partial = await listLog(storage, hint.version)
-    if (partial.checkpoints.some((c) => c.version >= hint.version && (target === undefined || c.version <= target))) return partial
+    // The listing from the hint holds only versions at or after it; a checkpoint beyond the target is no use.
+    if (partial.checkpoints.some((c) => target === undefined || c.version <= target)) return partial
   }
   return listLog(storage)
 }
