@@ -1,9 +1,10 @@
-import {inflateRawSync} from 'node:zlib'
+import {createInflateRaw, inflateRawSync} from 'node:zlib'
 
 /**
  * The entries of a zip archive (an .xlsx workbook) read from its central directory, each inflated
  * only when asked for. Workbooks are read whole into memory by the caller already; what this adds
- * is reading only the parts a converter needs, and refusing parts too large to hold.
+ * is reading only the parts a converter needs: small parts whole (refused when too large to
+ * hold), sheets as a stream of chunks.
  */
 export interface ZipEntry {
   name: string
@@ -60,16 +61,45 @@ export function zipEntryText(bytes: Buffer, entry: ZipEntry, maxBytes: number): 
   if (entry.size > maxBytes || entry.size === 0xffffffff) {
     throw new ZipError(`${entry.name} holds ${entry.size} bytes of XML, more than the ${maxBytes} this reader accepts`)
   }
-  const at = entry.localHeader
-  if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LOCAL_HEADER) throw new ZipError(`${entry.name} is missing from the archive`)
-  const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28)
-  const data = bytes.subarray(start, start + entry.compressedSize)
-  if (data.length < entry.compressedSize) throw new ZipError(`${entry.name} is cut short: the workbook is truncated`)
+  const data = entryData(bytes, entry)
   if (entry.method === STORED) return data.toString('utf8')
-  if (entry.method !== DEFLATED) throw new ZipError(`${entry.name} uses zip compression method ${entry.method}, which is not supported`)
   try {
     return inflateRawSync(data, {maxOutputLength: Math.max(entry.size, 1)}).toString('utf8')
   } catch (error) {
     throw new ZipError(`${entry.name} cannot be inflated (${(error as Error).message})`)
   }
+}
+
+const CHUNK_BYTES = 1024 * 1024
+
+/**
+ * An entry's bytes, inflated a chunk at a time as the caller asks for them: memory holds one
+ * chunk whatever the entry's size. Stopping early (break, throw) stops the inflating.
+ */
+export async function* zipEntryChunks(bytes: Buffer, entry: ZipEntry): AsyncGenerator<Buffer> {
+  const data = entryData(bytes, entry)
+  if (entry.method === STORED) {
+    for (let at = 0; at < data.length; at += CHUNK_BYTES) yield data.subarray(at, at + CHUNK_BYTES)
+    return
+  }
+  const inflate = createInflateRaw({chunkSize: CHUNK_BYTES})
+  inflate.end(data)
+  try {
+    for await (const chunk of inflate) yield chunk as Buffer
+  } catch (error) {
+    throw new ZipError(`${entry.name} cannot be inflated (${(error as Error).message})`)
+  }
+}
+
+/** An entry's compressed bytes, found through its local header, in a method this reader inflates. */
+function entryData(bytes: Buffer, entry: ZipEntry): Buffer {
+  const at = entry.localHeader
+  if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LOCAL_HEADER) throw new ZipError(`${entry.name} is missing from the archive`)
+  const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28)
+  const data = bytes.subarray(start, start + entry.compressedSize)
+  if (data.length < entry.compressedSize) throw new ZipError(`${entry.name} is cut short: the workbook is truncated`)
+  if (entry.method !== STORED && entry.method !== DEFLATED) {
+    throw new ZipError(`${entry.name} uses zip compression method ${entry.method}, which is not supported`)
+  }
+  return data
 }
