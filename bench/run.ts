@@ -11,6 +11,7 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   'ingest-s3': () => import('./ingest-s3.js'),
   watch: () => import('./watch.js'),
   serve: () => import('./serve.js'),
+  workbook: () => import('./workbook.js'),
 }
 
 const name = process.argv[2]
