@@ -9,7 +9,7 @@ const BASELINE_ROWS = 1000
 const CONVERTED_ROWS = 100_000
 const REFUSED_ROWS = 1_000_000
 /** The refusal of a million rows may cost at most this many times the time and peak memory of converting a thousand. */
-const REFUSAL_TIME_RATIO = 6
+const REFUSAL_TIME_RATIO = 12
 const REFUSAL_RSS_RATIO = 5
 
 /**
