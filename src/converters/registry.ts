@@ -66,7 +66,7 @@ export class ConverterRegistry {
    */
   async detect(name: string, head: Buffer): Promise<Detection[]> {
     const sniff = head.length > DETECT_HEAD_BYTES ? head.subarray(0, DETECT_HEAD_BYTES) : head
-    const workbook = isXlsx(head) ? await summariseXlsx(head) : undefined
+    const workbook = isXlsx(head) ? summariseXlsx(head) : undefined
     const context: DetectContext = workbook ? {workbook} : {}
     const detections: Detection[] = []
     for (const converter of this.byName.values()) {

@@ -1,6 +1,6 @@
 import {StringDecoder} from 'node:string_decoder'
 
-import {type ZipEntry, zipEntries, zipEntryChunks, zipEntryText} from './zip.js'
+import {type ZipEntry, zipEntries, zipEntryChunks, zipEntryHead, zipEntryText} from './zip.js'
 
 /**
  * Cells of an .xlsx workbook, read straight from its XML parts: only the sheets asked for, no
@@ -47,8 +47,13 @@ function unescapeXml(text: string): string {
   )
 }
 
+// One pattern per attribute name, built once: cells are read by the million.
+const ATTRIBUTE_PATTERNS = new Map<string, RegExp>()
+
 function attribute(attributes: string, name: string): string | undefined {
-  const m = new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(attributes)
+  let pattern = ATTRIBUTE_PATTERNS.get(name)
+  if (!pattern) ATTRIBUTE_PATTERNS.set(name, (pattern = new RegExp(`(?:^|\\s)${name}="([^"]*)"`)))
+  const m = pattern.exec(attributes)
   return m ? unescapeXml(m[1]) : undefined
 }
 
@@ -280,7 +285,7 @@ const SUMMARY_PART_BYTES = 64 * 1024 * 1024
 const SUMMARY_SHEET_HEAD = 64 * 1024
 
 /** Undefined when the bytes are not a complete workbook (a head only, or damaged). */
-export async function summariseXlsx(bytes: Buffer): Promise<WorkbookSummary | undefined> {
+export function summariseXlsx(bytes: Buffer): WorkbookSummary | undefined {
   try {
     const entries = zipEntries(bytes)
     const workbookEntry = entries.get('xl/workbook.xml')
@@ -293,22 +298,11 @@ export async function summariseXlsx(bytes: Buffer): Promise<WorkbookSummary | un
       parts.push(...[...zipEntryText(bytes, shared, SUMMARY_PART_BYTES).matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1])))
     for (const [name, entry] of entries) {
       if (!name.startsWith('xl/worksheets/sheet')) continue
-      const head = await sheetHead(bytes, entry)
+      const head = zipEntryHead(bytes, entry, SUMMARY_SHEET_HEAD, SUMMARY_PART_BYTES)
       for (const m of head.matchAll(/<is>([\s\S]*?)<\/is>/g)) parts.push(stringText(m[1]))
     }
     return {sheetNames, text: parts.join('\n')}
   } catch {
     return undefined
   }
-}
-
-/** The first SUMMARY_SHEET_HEAD characters of a sheet's XML, inflating no further. */
-async function sheetHead(bytes: Buffer, entry: ZipEntry): Promise<string> {
-  const decoder = new StringDecoder('utf8')
-  let head = ''
-  for await (const chunk of zipEntryChunks(bytes, entry)) {
-    head += decoder.write(chunk)
-    if (head.length >= SUMMARY_SHEET_HEAD) break
-  }
-  return head.slice(0, SUMMARY_SHEET_HEAD)
 }

@@ -1,10 +1,9 @@
-import {createInflateRaw, inflateRawSync} from 'node:zlib'
+import {constants, createInflateRaw, inflateRawSync} from 'node:zlib'
 
 /**
  * The entries of a zip archive (an .xlsx workbook) read from its central directory, each inflated
  * only when asked for. Workbooks are read whole into memory by the caller already; what this adds
- * is reading only the parts a converter needs: small parts whole (refused when too large to
- * hold), sheets as a stream of chunks.
+ * is reading only the parts a converter needs, and refusing parts too large to hold.
  */
 export interface ZipEntry {
   name: string
@@ -70,6 +69,28 @@ export function zipEntryText(bytes: Buffer, entry: ZipEntry, maxBytes: number): 
   }
 }
 
+/**
+ * The first `chars` characters of an entry's text, inflating only as much of the entry as they
+ * take (all of it, within `maxBytes`, when shorter): content detection looks at the start of each
+ * sheet, which may be megabytes long.
+ */
+export function zipEntryHead(bytes: Buffer, entry: ZipEntry, chars: number, maxBytes: number): string {
+  const data = entryData(bytes, entry)
+  // XML deflates several times over, so a prefix of `chars / 8` compressed bytes usually suffices.
+  for (let take = Math.ceil(chars / 8); take < data.length; take *= 2) {
+    const prefix = data.subarray(0, take)
+    let text: string
+    try {
+      text = (entry.method === STORED ? prefix : inflateRawSync(prefix, {finishFlush: constants.Z_SYNC_FLUSH})).toString('utf8')
+    } catch (error) {
+      throw new ZipError(`${entry.name} cannot be inflated (${(error as Error).message})`)
+    }
+    // Longer than asked, so a character cut at the end of the prefix lies past the head.
+    if (text.length > chars) return text.slice(0, chars)
+  }
+  return zipEntryText(bytes, entry, maxBytes).slice(0, chars)
+}
+
 const CHUNK_BYTES = 1024 * 1024
 
 /**
@@ -91,7 +112,7 @@ export async function* zipEntryChunks(bytes: Buffer, entry: ZipEntry): AsyncGene
   }
 }
 
-/** An entry's compressed bytes, found through its local header, in a method this reader inflates. */
+/** The stored bytes of an entry, checked to be whole and in a supported compression method. */
 function entryData(bytes: Buffer, entry: ZipEntry): Buffer {
   const at = entry.localHeader
   if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LOCAL_HEADER) throw new ZipError(`${entry.name} is missing from the archive`)
