@@ -1,13 +1,14 @@
 import path from 'node:path'
 import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
-import type {Backend} from './backends/types.js'
+import type {Backend, RunCommand} from './backends/types.js'
 import {openBackend} from './backends/open.js'
 import {completionInstalled, refreshCompletion} from './completion/install.js'
 import type {Completions} from './completion/sources.js'
 import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
 import type {ConverterRegistry} from './converters/registry.js'
 import {ERROR_EXIT_CODES, type ErrorCode, formatError, LabmeshError, toLabmeshError} from './errors.js'
+import type {FinishedRun, RunTracker} from './runs/tracker.js'
 
 export type LabmeshFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LabmeshCommand)['baseFlags'] & T['flags']>
 export type LabmeshArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -38,6 +39,8 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   private loadedConverters?: {name: string; description: string}[]
   /** Warnings of this run: printed on stderr as they come, and listed in the --json result. */
   private readonly warnings: {message: string}[] = []
+  /** The batch run this command counts (startRun), reported when the command ends. */
+  private batchRun?: RunTracker
 
   public override async init(): Promise<void> {
     await super.init()
@@ -100,6 +103,27 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     if (warning) this.warn(warning)
   }
 
+  /**
+   * Counts this command as a run of a batch command: when it ends (an error included) the run is
+   * kept for `labmesh status`, its metrics published and, with --notify, its failures notified.
+   */
+  protected async startRun(command: RunCommand): Promise<RunTracker> {
+    const {RunTracker} = await import('./runs/tracker.js')
+    this.batchRun = new RunTracker(command, this.profile().name)
+    return this.batchRun
+  }
+
+  /** Keeps and publishes a finished run (each window of `watch`); problems only warn. */
+  protected async reportRun(finished: FinishedRun): Promise<void> {
+    const {reportRun} = await import('./runs/report.js')
+    await reportRun(finished, {
+      profile: this.profile(),
+      backend: this.opened,
+      notify: Boolean((this.flags as {notify?: boolean}).notify),
+      warn: (message) => this.warn(message),
+    })
+  }
+
   /** True when humans are watching: stdout is a terminal and --json is off. */
   protected get interactive(): boolean {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
@@ -120,6 +144,10 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   }
 
   public override async finally(error: Error | undefined): Promise<void> {
+    if (this.batchRun) {
+      const failure = error ? toLabmeshError(error) : undefined
+      await this.reportRun(this.batchRun.finish(failure && {code: failure.code, message: failure.message}))
+    }
     if (!error) await this.refreshCompletion()
     await this.opened?.close()
     await super.finally(error)

@@ -736,6 +736,81 @@ export interface EventStore {
   prune(before: Date): Promise<number>
 }
 
+/** The batch commands whose runs are kept (`labmesh status`) and published as metrics. */
+export type RunCommand = 'ingest' | 'convert' | 'watch' | 'catalog apply'
+
+/** One item a run could not handle: a file (ingest, convert) or a grant (catalog apply). */
+export interface RunFailure {
+  /** The file's path, or the grant it was about. */
+  path: string
+  stage: 'ingest' | 'convert' | 'apply'
+  code: string
+  message: string
+}
+
+/**
+ * One run of a batch command (a window of activity, for `watch`): its counts, and its failures
+ * (the first ones only: a run that fails everything must not grow without bound).
+ */
+export interface RunRecord {
+  runId: string
+  command: RunCommand
+  profile: string
+  startedAt: string
+  endedAt: string
+  durationMs: number
+  /** ok; failed: some items failed and the rest went on; error: the command itself ended in an error. */
+  status: 'ok' | 'failed' | 'error'
+  ingested: number
+  unchanged: number
+  converted: number
+  failed: number
+  /** Grants given or taken (catalog apply). */
+  applied: number
+  bytesIngested: number
+  bytesConverted: number
+  /** Why the command ended in an error (status error). */
+  error: StageError | null
+  failures: RunFailure[]
+}
+
+/** The counts of one day (UTC) of runs. */
+export interface RunDay {
+  /** YYYY-MM-DD */
+  day: string
+  runs: number
+  ingested: number
+  converted: number
+  failed: number
+  applied: number
+  bytesIngested: number
+  bytesConverted: number
+  /** Runs that ended in an error. */
+  errors: number
+}
+
+/** A failure with the run it belongs to. */
+export interface RunFailureEntry extends RunFailure {
+  runId: string
+  command: RunCommand
+  at: string
+}
+
+/** The runs of batch commands (SQLite locally, PostgreSQL on AWS), for `labmesh status`; older than RUN_RETENTION_DAYS are dropped. */
+export interface RunLog {
+  /** Keeps a run and its failures in one transaction. */
+  record(run: RunRecord): Promise<void>
+  /** The latest runs, newest first, without their failures (`failures` is empty; `failed` counts them). */
+  recent(limit: number): Promise<RunRecord[]>
+  /** Failures of runs started at or after `since`, newest first. */
+  failures(since: string, limit: number): Promise<RunFailureEntry[]>
+  /** Counts per day of the runs started at or after `since`, oldest day first; days without runs are absent. */
+  daily(since: string): Promise<RunDay[]>
+}
+
+/** How long runs are kept. */
+export const RUN_RETENTION_DAYS = 180
+
 /** What a backend can do; commands check these instead of guessing from the backend's name. */
 export interface BackendCapabilities {
   /** Where bytes live, for messages: a folder or an s3:// URL. */
@@ -824,6 +899,8 @@ export interface Backend {
   readonly keys?: KeyStore
   /** Events, webhooks and their deliveries. */
   readonly events?: EventStore
+  /** The runs of batch commands (`labmesh status`). */
+  readonly runs?: RunLog
   /** Grants and tags (catalog share). */
   readonly grants?: GrantStore
   /** Warehouses reading the lake in place (`catalog connect`); absent where none can. */

@@ -43,6 +43,13 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
     'athena-price-per-tb': Flags.string(aws('USD per TB Athena scans, for the cost estimate after each query; default 5')),
     'aws-profile': Flags.string(aws('AWS shared-config profile (SSO, assume-role); default the SDK chain')),
     'path-style': Flags.boolean(aws('Path-style S3 URLs (MinIO, Ceph, emulators)')),
+    metrics: Flags.boolean({
+      ...aws("Publish the batch commands' CloudWatch metrics (docs/operations.md); --no-metrics turns them off"),
+      allowNo: true,
+    }),
+    'metrics-profile': Flags.string(aws("The metrics' Profile dimension (the stack name its alarms watch); default the profile name")),
+    'notify-topic-arn': Flags.string(aws('SNS topic that --notify publishes failures to')),
+    notify: Flags.boolean(aws('Notify failures of every batch command, as with --notify')),
     default: Flags.boolean({description: 'Make this the default profile.'}),
     force: Flags.boolean({description: 'Replace a profile of the same name.'}),
   }
@@ -67,6 +74,10 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
       athenaPricePerTb: this.flags['athena-price-per-tb'] === undefined ? undefined : Number(this.flags['athena-price-per-tb']),
       awsProfile: this.flags['aws-profile'],
       pathStyle: this.flags['path-style'],
+      metrics: this.flags.metrics,
+      metricsProfile: this.flags['metrics-profile'],
+      notifyTopicArn: this.flags['notify-topic-arn'],
+      notify: this.flags.notify,
       makeDefault: this.flags.default,
     }
     const created = createProfile({...request, force: this.flags.force})

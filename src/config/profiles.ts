@@ -43,6 +43,14 @@ export interface AwsProfileSettings {
   /** Path-style S3 URLs, for S3-compatible servers (MinIO, Ceph). */
   pathStyle?: boolean
   openSearchEndpoint?: string
+  /** CloudWatch metrics of the batch commands (docs/operations.md); on unless false. */
+  metrics?: boolean
+  /** The metrics' `Profile` dimension: the stack's name when `stack deploy` wrote the profile (its alarms watch that); else the profile's name. */
+  metricsProfile?: string
+  /** The SNS topic notifications go to (the stack's NotificationTopicArn). */
+  notifyTopicArn?: string
+  /** Notify on failures as if every batch command had --notify. */
+  notify?: boolean
   converters?: string[]
   /** Warehouses reading this lake in place (`catalog connect`). */
   connections?: WarehouseConnection[]

@@ -80,6 +80,8 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     throw usage('--glue-database-prefix may hold only lower-case letters, digits and _ (Glue lower-cases database names)')
   if (request.catalogId && !/^\d{12}$/.test(request.catalogId))
     throw usage(`--catalog-id "${request.catalogId}" is not an AWS account id (12 digits)`)
+  if (request.notifyTopicArn && !/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/.test(request.notifyTopicArn))
+    throw usage(`--notify-topic-arn "${request.notifyTopicArn}" is not an SNS topic ARN`, 'arn:aws:sns:eu-west-1:123456789012:labmesh-lab')
   const prefix = (request.prefix ?? '').replace(/^\/+/, '')
   return {
     backend: 'aws',
@@ -96,5 +98,9 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     ...(request.athenaPricePerTb !== undefined ? {athenaPricePerTb: request.athenaPricePerTb} : {}),
     ...(request.awsProfile ? {awsProfile: request.awsProfile} : {}),
     ...(request.pathStyle ? {pathStyle: true} : {}),
+    ...(request.metrics === false ? {metrics: false} : {}),
+    ...(request.metricsProfile ? {metricsProfile: request.metricsProfile} : {}),
+    ...(request.notifyTopicArn ? {notifyTopicArn: request.notifyTopicArn} : {}),
+    ...(request.notify ? {notify: true} : {}),
   }
 }

@@ -1,5 +1,6 @@
 import {profilePolicy} from '../backends/aws/iam-policy.js'
 import type {AwsProfileSettings} from '../config/profiles.js'
+import {METRIC_NAMESPACE} from '../runs/namespace.js'
 
 export interface StackOptions {
   stackName: string
@@ -19,9 +20,6 @@ export type CloudFormationTemplate = Record<string, unknown> & {
   Resources: Record<string, {Type: string}>
   Outputs?: Record<string, unknown>
 }
-
-/** Metrics every batch command publishes (namespace and names the alarms watch). */
-export const METRIC_NAMESPACE = 'labmesh'
 
 /** The stack's outputs, from which `stack deploy` writes the aws profile. */
 export const OUTPUTS = {
@@ -100,6 +98,8 @@ export async function synthesizeTemplate(options: StackOptions): Promise<CloudFo
     athenaWorkgroup: workgroupName,
     athenaOutput,
     ...(options.withPostgres ? {metadataSecret: `labmesh/${options.stackName}/postgres`} : {}),
+    // The topic below, by the name it is given there (the policies come first).
+    notifyTopicArn: `arn:${cdk.Aws.PARTITION}:sns:${cdk.Aws.REGION}:${cdk.Aws.ACCOUNT_ID}:labmesh-${options.stackName}`,
   }
   const context = {account: cdk.Aws.ACCOUNT_ID, region: cdk.Aws.REGION}
   const policies = Object.fromEntries(

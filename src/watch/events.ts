@@ -21,6 +21,8 @@ export interface WatchEvent {
   file?: string
   fileId?: string
   version?: number
+  /** Bytes stored (file.ingested) or of the engineered document written (file.converted). */
+  size?: number
   /** new, version or unchanged (a file stored before a restart). */
   status?: string
   files?: number

@@ -144,6 +144,7 @@ async function ingestStable(
       fileId: file.fileId!,
       version: file.version,
       status: file.status,
+      size: file.size,
     })
   }
   for (const problem of result.failed) watcher.markFailed(relative.get(problem.path)!, {code: problem.code, message: problem.message})
@@ -173,7 +174,7 @@ async function convertIngested(
     const result = await convertStoredFiles(backend, {registry, fileIds: todo})
     for (const file of result.files) {
       watcher.markConverted(byId.get(file.rawFileId)!, file.rawFileId)
-      onEvent({event: 'file.converted', path: watcher.name, file: byId.get(file.rawFileId), fileId: file.rawFileId})
+      onEvent({event: 'file.converted', path: watcher.name, file: byId.get(file.rawFileId), fileId: file.rawFileId, size: file.size})
     }
     for (const problem of result.failed) {
       const error = {code: problem.code, message: problem.message}

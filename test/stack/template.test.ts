@@ -100,6 +100,19 @@ describe('stack template', function () {
     expect(JSON.stringify(readerWrites[0].Resource)).to.include('/athena/')
     expect(actions('labmesh-lab-writer')).to.include('s3:PutObject').and.not.include('s3:DeleteObject')
     expect(actions('labmesh-lab-admin')).to.include('s3:DeleteObject')
+    // Writers publish labmesh's metrics (that namespace only) and notify the stack's topic; readers do neither.
+    const writer = byName['labmesh-lab-writer'].Statement as any[]
+    expect(writer.find((s) => s.Sid === 'PublishMetrics')).to.deep.include({
+      Action: 'cloudwatch:PutMetricData',
+      Resource: '*',
+    })
+    expect(JSON.stringify(writer.find((s) => s.Sid === 'PublishMetrics').Condition)).to.equal(
+      '{"StringEquals":{"cloudwatch:namespace":["labmesh"]}}',
+    )
+    const notify = writer.find((s) => s.Sid === 'Notify')
+    expect(notify.Action).to.equal('sns:Publish')
+    expect(JSON.stringify(notify.Resource)).to.include(':labmesh-lab')
+    expect(actions('labmesh-lab-reader')).not.to.include('cloudwatch:PutMetricData').and.not.include('sns:Publish')
   })
 
   it('wires every alarm to the KMS-encrypted topic, including RDS storage and CPU', () => {

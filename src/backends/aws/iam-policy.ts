@@ -1,4 +1,5 @@
 import type {AwsProfileSettings} from '../../config/profiles.js'
+import {METRIC_NAMESPACE} from '../../runs/namespace.js'
 import type {AccessRole} from '../types.js'
 import {webhookSecretName} from './webhook-secrets.js'
 
@@ -103,6 +104,18 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
       Resource: [workgroup],
     },
   ]
+  if (writes) {
+    // Batch commands publish their metrics (PutMetricData has no resources, only its namespace to scope by) and notify their failures.
+    statements.push({
+      Sid: 'PublishMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:PutMetricData'],
+      Resource: ['*'],
+      Condition: {StringEquals: {'cloudwatch:namespace': [METRIC_NAMESPACE]}},
+    })
+    if (settings.notifyTopicArn)
+      statements.push({Sid: 'Notify', Effect: 'Allow', Action: ['sns:Publish'], Resource: [settings.notifyTopicArn]})
+  }
   if (settings.athenaOutput) {
     const output = settings.athenaOutput.replace(/^s3:\/\//, '').replace(/\/?$/, '/')
     statements.push({

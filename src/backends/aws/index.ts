@@ -21,6 +21,7 @@ import {createPostgresKeyStore} from './postgres/key-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
 import {createPostgresMonitoredPaths} from './postgres/monitored-paths.js'
+import {createPostgresRunLog} from './postgres/run-log.js'
 import {createPostgresSavedSearches} from './postgres/saved-searches.js'
 import {createPostgresSearchIndex} from './postgres/search-index.js'
 import {S3Facade} from './s3.js'
@@ -98,6 +99,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     monitoredPaths: createPostgresMonitoredPaths(postgres),
     keys: createPostgresKeyStore(postgres),
     events: createPostgresEventStore(postgres, webhookSecrets),
+    runs: createPostgresRunLog(postgres),
     grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),

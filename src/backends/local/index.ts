@@ -16,6 +16,7 @@ import {createSqliteMonitoredPaths} from './monitored-paths.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
 import {createSqliteSavedSearches} from './saved-searches.js'
+import {createSqliteRunLog} from './run-log.js'
 import {createFts5SearchIndex} from './search-index.js'
 import {createSearchWriter} from './search-writer.js'
 import {createLocalWebhookSecretVault} from './webhook-secret-vault.js'
@@ -77,6 +78,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     savedSearches: createSqliteSavedSearches(db),
     keys: createSqliteKeyStore(db),
     events: createSqliteEventStore(db, createLocalWebhookSecretVault(layout.webhookSecretKey)),
+    runs: createSqliteRunLog(db),
     query: duckdb,
     queryEngines: {duckdb},
     grants,

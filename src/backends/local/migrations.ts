@@ -303,6 +303,35 @@ export const MIGRATIONS: string[] = [
   // (the key is not SQL's to hold) and leaves plaintext_secret empty.
   `ALTER TABLE webhooks RENAME COLUMN secret TO plaintext_secret;
    ALTER TABLE webhooks ADD COLUMN secret_ref TEXT;`,
+  // Runs of the batch commands (labmesh status): counts per run, and each run's first failures.
+  `CREATE TABLE runs (
+     run_id          TEXT PRIMARY KEY,
+     command         TEXT NOT NULL,
+     profile         TEXT NOT NULL,
+     started_at      TEXT NOT NULL,
+     ended_at        TEXT NOT NULL,
+     duration_ms     INTEGER NOT NULL,
+     status          TEXT NOT NULL CHECK (status IN ('ok', 'failed', 'error')),
+     ingested        INTEGER NOT NULL,
+     unchanged       INTEGER NOT NULL,
+     converted       INTEGER NOT NULL,
+     failed          INTEGER NOT NULL,
+     applied         INTEGER NOT NULL,
+     bytes_ingested  INTEGER NOT NULL,
+     bytes_converted INTEGER NOT NULL,
+     error_code      TEXT,
+     error_message   TEXT
+   );
+   CREATE INDEX runs_by_start ON runs (started_at);
+   CREATE TABLE run_failures (
+     run_id  TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+     seq     INTEGER NOT NULL,
+     path    TEXT NOT NULL,
+     stage   TEXT NOT NULL,
+     code    TEXT NOT NULL,
+     message TEXT NOT NULL,
+     PRIMARY KEY (run_id, seq)
+   );`,
 ]
 
 export function migrate(db: Database): void {

@@ -1,8 +1,10 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import {notifyFlag} from '../../runs/flags.js'
 import {auditContext} from '../../sharing/audit.js'
 import {sharingBackend} from '../../sharing/backend.js'
+import {formatGrant} from '../../sharing/grant.js'
 import {planChanges} from '../../sharing/plan.js'
 import {renderSharing} from '../../sharing/render.js'
 import {readSharesFile} from '../../sharing/shares-file.js'
@@ -39,17 +41,24 @@ For each principal and resource the file names, it owns the grants: what the fil
   static override flags = {
     check: Flags.boolean({description: 'Change nothing; exit 2 when the grants differ from the file.', exclusive: ['dry-run']}),
     'dry-run': Flags.boolean({description: 'Show the plan; change nothing.'}),
+    ...notifyFlag,
   }
 
   public async run(): Promise<SharingResult & {file: string; drift: boolean}> {
     const file = await readSharesFile(this.args.file)
     const {store, lake} = sharingBackend(await this.backend())
+    const dryRun = this.flags.check || this.flags['dry-run']
+    const run = dryRun ? undefined : await this.startRun('catalog apply')
     const result = await applySharesFile(file, {
       store,
       lake,
       audit: auditContext([...this.id!.split(':'), ...this.argv]),
-      dryRun: this.flags.check || this.flags['dry-run'],
+      dryRun,
     })
+    for (const outcome of result.outcomes) {
+      if (!outcome.error) run?.applied(1)
+      else run?.failed(undefined, {path: `${outcome.action} ${formatGrant(outcome.grant)}`, stage: 'apply', ...outcome.error})
+    }
     const drift = planChanges(result.plan) > 0
     if (!this.jsonEnabled()) {
       this.log(renderSharing(result))

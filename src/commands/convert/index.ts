@@ -8,6 +8,7 @@ import {renderConvertResult} from '../../convert/render.js'
 import {toLabmeshError} from '../../errors.js'
 import {refreshSnowflake} from '../../lake/connect/snowflake.js'
 import {createSpinner} from '../../output/spinner.js'
+import {notifyFlag} from '../../runs/flags.js'
 
 export default class Convert extends LabmeshCommand<typeof Convert> {
   static override completions: Completions = {converter: 'converters', 'converter-module': 'files'}
@@ -30,12 +31,14 @@ Runs at the same time share the work: a file being converted is "converting", he
     converter: Flags.string({char: 'c', description: 'Use this converter instead of detecting one (see `labmesh convert list`).'}),
     'converter-module': Flags.string({description: 'Load converters from this JS module too (repeatable).', multiple: true}),
     concurrency: Flags.integer({description: 'Files converted at once.', default: 4, min: 1, max: 64}),
+    ...notifyFlag,
   }
 
   public async run(): Promise<ConvertResult> {
     const registry = await this.converters(this.flags['converter-module'])
     if (this.flags.converter) registry.get(this.flags.converter)
     const backend = await this.backend()
+    const run = await this.startRun('convert')
     const spinner = createSpinner(this.interactive, 'converting')
     let done = 0
     let result: ConvertResult
@@ -47,7 +50,14 @@ Runs at the same time share the work: a file being converted is "converting", he
         retryFailed: this.flags['retry-failed'],
         converter: this.flags.converter,
         concurrency: this.flags.concurrency,
-        onFile: () => spinner.update(`converting: ${++done} files`),
+        onFile: (outcome) => {
+          spinner.update(`converting: ${++done} files`)
+          if (outcome.kind === 'converted') run.converted(undefined, outcome.file.size)
+          else {
+            const {sourcePath, code, message} = outcome.problem
+            run.failed(undefined, {path: sourcePath, stage: 'convert', code, message})
+          }
+        },
       })
     } finally {
       spinner.stop()

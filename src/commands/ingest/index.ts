@@ -1,3 +1,4 @@
+import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
@@ -8,6 +9,8 @@ import {parsePathTemplate} from '../../ingest/path-template.js'
 import {countFiles} from '../../ingest/count.js'
 import {renderIngestResult} from '../../ingest/render.js'
 import {createProgress} from '../../output/progress.js'
+import {notifyFlag} from '../../runs/flags.js'
+import {folderOf} from '../../runs/tracker.js'
 
 export default class Ingest extends LabmeshCommand<typeof Ingest> {
   static override completions: Completions = {path: 'files'}
@@ -38,6 +41,7 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     'dry-run': Flags.boolean({description: 'Show what would be stored and the metadata extracted; store nothing.'}),
     concurrency: Flags.integer({description: 'Files handled at once.', default: 64, min: 1, max: 256}),
     checksum: Flags.boolean({description: 'Re-read files whose size and modification time are unchanged, instead of trusting them.'}),
+    ...notifyFlag,
   }
 
   public async run(): Promise<IngestResult> {
@@ -49,6 +53,8 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     const registry = await this.converters()
     const filters = {include: this.flags.include, exclude: this.flags.exclude}
 
+    const run = this.flags['dry-run'] ? undefined : await this.startRun('ingest')
+    const roots = paths.map((p) => path.resolve(p))
     const progress = createProgress(this.interactive, 'ingest')
     if (this.interactive) {
       const total = await countFiles(paths, filters)
@@ -67,7 +73,14 @@ A file that cannot be stored is reported with the reason and the rest go on; the
         checksum: this.flags.checksum,
         registry,
         collectFiles: this.jsonEnabled() || this.flags['dry-run'] || this.interactive,
-        onFile: (_outcome, bytes) => progress.advance(1, bytes),
+        onFile: (outcome, bytes) => {
+          progress.advance(1, bytes)
+          if (outcome.kind === 'failed') {
+            const {path: file, code, message} = outcome.problem
+            run?.failed(folderOf(roots, file), {path: file, stage: 'ingest', code, message})
+          } else if (outcome.file.status === 'unchanged') run?.unchanged()
+          else run?.ingested(folderOf(roots, outcome.file.sourcePath), outcome.file.size)
+        },
         onBytes: (bytes) => progress.advance(0, bytes),
       })
     } finally {

@@ -99,6 +99,9 @@ export default class StackDeploy extends LabmeshCommand<typeof StackDeploy> {
       glueDatabasePrefix: outputs[OUTPUTS.gluePrefix],
       athenaWorkgroup: outputs[OUTPUTS.workgroup],
       athenaOutput: outputs[OUTPUTS.athenaOutput],
+      notifyTopicArn: outputs[OUTPUTS.topic],
+      // The stack's alarms watch the metrics of Profile = the stack's name, whatever the profile is called.
+      metricsProfile: this.flags['stack-name'],
       ...(metadataSecret ? {metadataSecret} : {metadataUrl: this.flags['metadata-url']}),
       force: true,
     })

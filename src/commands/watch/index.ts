@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import {durationFlag} from '../../flags/duration.js'
 import {createSpinner} from '../../output/spinner.js'
+import {notifyFlag} from '../../runs/flags.js'
+import {WatchRuns} from '../../runs/watch-runs.js'
 import type {WatchEvent} from '../../watch/events.js'
 import {monitoredPathsOf, pathsToWatch} from '../../watch/monitored-paths.js'
 import {formatEvent} from '../../watch/render.js'
@@ -31,6 +33,11 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     'retry-delay': durationFlag({description: 'Wait after a file first fails; doubles with each failure.', default: 10_000}),
     attempts: Flags.integer({description: 'Failures of a file before it is reported failed and left alone.', default: 5, min: 1}),
     poll: Flags.boolean({description: 'Poll folders instead of OS events (network shares that send no events).'}),
+    'report-interval': durationFlag({
+      description: 'Keep (for `labmesh status`), publish metrics of, and with --notify notify the failures of, each window of this length.',
+      default: 60_000,
+    }),
+    ...notifyFlag,
   }
 
   public async run(): Promise<WatchSummary> {
@@ -42,7 +49,13 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     const out = this.jsonEnabled() ? process.stderr : process.stdout
     const spinner = createSpinner(this.interactive, `watching ${paths.length} path(s)`)
     const counts = {ingested: 0, failed: 0, pending: 0}
+    const runs = new WatchRuns(this.profile().name, (finished) => this.reportRun(finished))
+    const reporter = setInterval(
+      () => void runs.flush().catch((error: unknown) => this.warn(`a watch window was not reported: ${String(error)}`)),
+      this.flags['report-interval'],
+    )
     const onEvent = (event: WatchEvent): void => {
+      runs.onEvent(event)
       if (event.event === 'file.ingested') counts.ingested++
       if (event.event === 'file.failed') counts.failed++
       if (this.interactive && (event.event === 'file.seen' || event.event === 'path.scanned')) return
@@ -71,6 +84,8 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
         onEvent,
       })
     } finally {
+      clearInterval(reporter)
+      await runs.flush()
       spinner.stop()
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)

@@ -130,6 +130,35 @@ describe('labmesh init and profile', function () {
       prefix: 'team/',
       metadataSecret: 'labmesh/rds',
     })
+    const base = [
+      'init',
+      '--backend',
+      'aws',
+      '--bucket',
+      'acme-lake',
+      '--kms-key-id',
+      'alias/lake',
+      '--metadata-secret',
+      'labmesh/rds',
+      '--json',
+    ]
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:labmesh-lab'
+    const operations = await ws.run([
+      ...base,
+      '--profile',
+      'ops',
+      '--no-metrics',
+      '--notify',
+      '--notify-topic-arn',
+      topic,
+      '--metrics-profile',
+      'lab',
+    ])
+    expect(operations.code, operations.stderr).to.equal(0)
+    expect(operations.json.profile.settings).to.include({metrics: false, notify: true, notifyTopicArn: topic, metricsProfile: 'lab'})
+    const badTopic = await ws.run([...base, '--profile', 'ops2', '--notify-topic-arn', 'labmesh-lab'])
+    expect(badTopic.code).to.equal(2)
+    expect(badTopic.json.error.message).to.include('is not an SNS topic ARN')
     const local = await ws.run(['doctor', '--policy', '--profile', 'local', '--json'])
     expect(local.json.error.code).to.equal('UNSUPPORTED')
     expect(local.json.error.message).to.match(/local backend/)

@@ -1,5 +1,6 @@
 import {randomUUID} from 'node:crypto'
 import http from 'node:http'
+import {gunzipSync} from 'node:zlib'
 
 import {AthenaQueries, AwsServiceError} from './athena-queries.js'
 
@@ -30,8 +31,9 @@ export interface LakeFormationPermission {
  * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
  * and GenerateDataKey, Secrets Manager's secrets (create, put, get, delete; kept in memory), Athena GetWorkGroup and its query operations
  * (athena-queries.ts), the Redshift Data
- * API's ExecuteStatement and DescribeStatement, and Lake Formation's permissions and data cells
- * filters (kept in memory). Requests and responses follow the services' wire protocols (JSON 1.1
+ * API's ExecuteStatement and DescribeStatement, Lake Formation's permissions and data cells
+ * filters (kept in memory), CloudWatch PutMetricData (JSON 1.0, gzip bodies as the SDK compresses
+ * them) and SNS Publish (query protocol), both recorded. Requests and responses follow the services' wire protocols (JSON 1.1
  * with X-Amz-Target; Lake Formation's REST JSON, one path per operation; STS's query protocol with
  * its XML answer) and the response and error shapes of the AWS API references, so the real SDK
  * clients in a labmesh subprocess talk to it through AWS_ENDPOINT_URL_<SERVICE>.
@@ -46,6 +48,10 @@ export class AwsEndpoint {
   readonly keys = new Map<string, {arn: string; state: string}>()
   /** Operations answered with AccessDeniedException, as when the policy lacks the action. */
   readonly denied = new Set<string>()
+  /** Operations answered with HTTP 500 (the service failing), every attempt. */
+  readonly failing = new Set<string>()
+  /** SNS messages published, in order. */
+  readonly published: Array<{TopicArn: string; Subject?: string; Message: string}> = []
   /** Lake Formation permissions, merged per principal and resource as Lake Formation keeps them. */
   readonly permissions: LakeFormationPermission[] = []
   readonly cellsFilters = new Map<string, any>()
@@ -71,7 +77,10 @@ export class AwsEndpoint {
     this.server = http.createServer((request, response) => {
       const chunks: Buffer[] = []
       request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => this.answer(request, Buffer.concat(chunks).toString('utf8'), response))
+      request.on('end', () => {
+        const raw = Buffer.concat(chunks)
+        this.answer(request, (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8'), response)
+      })
     })
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
     this.endpoint = `http://127.0.0.1:${(this.server.address() as {port: number}).port}`
@@ -93,6 +102,8 @@ export class AwsEndpoint {
       AWS_ENDPOINT_URL_ATHENA: this.endpoint,
       AWS_ENDPOINT_URL_LAKEFORMATION: this.endpoint,
       AWS_ENDPOINT_URL_REDSHIFT_DATA: this.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: this.endpoint,
+      AWS_ENDPOINT_URL_SNS: this.endpoint,
     }
   }
 
@@ -105,6 +116,7 @@ export class AwsEndpoint {
     const path = (request.url ?? '/').split('?')[0]
     // Lake Formation speaks REST JSON: the operation is the path, e.g. POST /BatchGrantPermissions.
     const target = String(request.headers['x-amz-target'] ?? '') || (path === '/' ? '' : `LakeFormation.${path.slice(1)}`)
+    if (!target && new URLSearchParams(body).get('Action') === 'Publish') return this.publish(new URLSearchParams(body), response)
     if (!target) {
       // STS speaks the query protocol: a form body naming the Action, an XML answer.
       const action = new URLSearchParams(body).get('Action') ?? ''
@@ -126,6 +138,7 @@ export class AwsEndpoint {
     this.calls.push({operation: target, input})
     const answered = (async () => {
       if (this.denied.has(target)) throw new AwsServiceError('AccessDeniedException', `not authorized to perform ${target}`)
+      if (this.failing.has(target)) throw new AwsServiceError('InternalServiceError', `${target} failed`, 500)
       if (target.startsWith('AmazonAthena.') && target !== 'AmazonAthena.GetWorkGroup')
         return this.athena.operate(target.slice('AmazonAthena.'.length), input)
       return this.operate(target, input)
@@ -163,6 +176,8 @@ export class AwsEndpoint {
         if (!db) throw new AwsServiceError('EntityNotFoundException', `Database ${input.Name} not found.`)
         return {Database: db}
       }
+      case 'GraniteServiceVersion20100801.PutMetricData':
+        return {}
       case 'AWSGlue.GetDatabases':
         return {DatabaseList: [...this.databases.values()]}
       case 'AWSGlue.CreateDatabase': {
@@ -364,6 +379,25 @@ export class AwsEndpoint {
     const key = this.keys.get(id)
     if (!key) throw new AwsServiceError('NotFoundException', `Key '${id}' does not exist`)
     return key
+  }
+
+  /** SNS Publish (query protocol): the message recorded, its MessageId answered in XML. */
+  private publish(form: URLSearchParams, response: http.ServerResponse): void {
+    const input = Object.fromEntries(form)
+    this.calls.push({operation: 'SNS.Publish', input})
+    const xmlns = 'http://sns.amazonaws.com/doc/2010-03-31/'
+    if (this.denied.has('SNS.Publish'))
+      return this.xml(
+        response,
+        403,
+        `<ErrorResponse xmlns="${xmlns}"><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>not authorized to perform SNS:Publish</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      )
+    this.published.push({TopicArn: input.TopicArn, Subject: input.Subject, Message: input.Message})
+    this.xml(
+      response,
+      200,
+      `<PublishResponse xmlns="${xmlns}"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
+    )
   }
 
   private stsError(code: string, message: string): string {

@@ -219,6 +219,35 @@ export const PG_MIGRATIONS: string[] = [
    -- Files stored before search existed have no entry until a rebuild (search reindex) zeroes this.
    CREATE TABLE search_backlog (files bigint NOT NULL);
    INSERT INTO search_backlog SELECT count(*) FROM files;`,
+  // Runs of the batch commands (labmesh status), as in the local schema.
+  `CREATE TABLE runs (
+     run_id          text PRIMARY KEY,
+     command         text NOT NULL,
+     profile         text NOT NULL,
+     started_at      timestamptz NOT NULL,
+     ended_at        timestamptz NOT NULL,
+     duration_ms     bigint NOT NULL,
+     status          text NOT NULL CHECK (status IN ('ok', 'failed', 'error')),
+     ingested        bigint NOT NULL,
+     unchanged       bigint NOT NULL,
+     converted       bigint NOT NULL,
+     failed          bigint NOT NULL,
+     applied         bigint NOT NULL,
+     bytes_ingested  bigint NOT NULL,
+     bytes_converted bigint NOT NULL,
+     error_code      text,
+     error_message   text
+   );
+   CREATE INDEX runs_by_start ON runs (started_at);
+   CREATE TABLE run_failures (
+     run_id  text NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+     seq     integer NOT NULL,
+     path    text NOT NULL,
+     stage   text NOT NULL,
+     code    text NOT NULL,
+     message text NOT NULL,
+     PRIMARY KEY (run_id, seq)
+   );`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.

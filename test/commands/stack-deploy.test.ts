@@ -1,0 +1,92 @@
+import {readFileSync} from 'node:fs'
+import {expect} from 'chai'
+
+import {TestWorkspace} from '../support/cli.js'
+import {CloudFormationEndpoint} from '../support/aws/cloudformation-endpoint.js'
+
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:labmesh-lab'
+
+/**
+ * `labmesh stack deploy` through the built CLI in a subprocess, against a recording CloudFormation
+ * endpoint (AWS_ENDPOINT_URL_CLOUDFORMATION; CloudFormation cannot run here) that answers the
+ * query protocol as the API reference documents it; the template is synthesized by the real aws-cdk-lib.
+ */
+describe('labmesh stack deploy (recording CloudFormation endpoint)', function () {
+  this.timeout(180_000)
+  const ws = new TestWorkspace()
+  const cfn = new CloudFormationEndpoint(
+    {
+      BucketName: 'lab-lakebucket-1a2b3c',
+      KmsKeyArn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+      Region: 'us-east-1',
+      GlueDatabasePrefix: 'labmesh_',
+      AthenaWorkgroup: 'labmesh-lab',
+      AthenaOutput: 's3://lab-lakebucket-1a2b3c/athena/',
+      NotificationTopicArn: TOPIC,
+    },
+    [
+      ['LakeKey', 'AWS::KMS::Key'],
+      ['LakeBucket', 'AWS::S3::Bucket'],
+    ],
+  )
+  const env = () => ({
+    AWS_ENDPOINT_URL_CLOUDFORMATION: cfn.endpoint,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'test-secret-key',
+    AWS_REGION: 'us-east-1',
+  })
+  before(async () => cfn.start())
+  after(async () => {
+    await cfn.stop()
+    ws.remove()
+  })
+
+  it('refuses to deploy without a terminal unless --yes', async () => {
+    const refused = await ws.run(['stack', 'deploy', '--stack-name', 'lab', '--json'], {env: env()})
+    expect(refused.code).to.equal(2)
+    expect(refused.json.error.message).to.include('--yes')
+    expect(cfn.actions()).not.to.include('ExecuteChangeSet')
+  })
+
+  it('creates and executes the change set, then writes the profile with the topic and the metrics dimension', async () => {
+    cfn.calls.length = 0
+    const args = [
+      'stack',
+      'deploy',
+      '--stack-name',
+      'lab',
+      '--yes',
+      '--profile-name',
+      'prod',
+      '--metadata-url',
+      'postgres://labmesh@db.internal/lab',
+      '--json',
+    ]
+    const deployed = await ws.run(args, {env: env()})
+    expect(deployed.code, deployed.stderr).to.equal(0)
+    expect(deployed.json).to.deep.include({status: 'deployed', stackName: 'lab', stackStatus: 'CREATE_COMPLETE', profile: 'prod'})
+    expect(deployed.json.changes).to.deep.equal([
+      {action: 'Add', logicalId: 'LakeKey', type: 'AWS::KMS::Key', replacement: ''},
+      {action: 'Add', logicalId: 'LakeBucket', type: 'AWS::S3::Bucket', replacement: ''},
+    ])
+    expect(cfn.actions().slice(0, 4)).to.deep.equal(['DescribeStacks', 'CreateChangeSet', 'DescribeChangeSet', 'ExecuteChangeSet'])
+    const create = cfn.calls.find((c) => c.action === 'CreateChangeSet')!.input
+    expect(create).to.include({
+      StackName: 'lab',
+      ChangeSetType: 'CREATE',
+      'Capabilities.member.1': 'CAPABILITY_NAMED_IAM',
+      'Capabilities.member.2': 'CAPABILITY_AUTO_EXPAND',
+    })
+    // The template sent is the synthesized one: its alarms watch the metrics' Profile = the stack's name.
+    const alarms = Object.values<any>(cfn.template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    expect(alarms.map((a) => a.Properties.Dimensions)).to.deep.equal([[{Name: 'Profile', Value: 'lab'}], [{Name: 'Profile', Value: 'lab'}]])
+    const config = JSON.parse(readFileSync(ws.path('config', 'config.json'), 'utf8'))
+    expect(config.profiles.prod).to.include({
+      backend: 'aws',
+      bucket: 'lab-lakebucket-1a2b3c',
+      notifyTopicArn: TOPIC,
+      metricsProfile: 'lab',
+      athenaWorkgroup: 'labmesh-lab',
+    })
+  })
+})
