@@ -12,6 +12,7 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   watch: () => import('./watch.js'),
   serve: () => import('./serve.js'),
   spool: () => import('./spool.js'),
+  workbook: () => import('./workbook.js'),
 }
 
 const name = process.argv[2]

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import {Command, Flags, Interfaces} from '@oclif/core'
+import {Command, Errors, Flags, Interfaces} from '@oclif/core'
 
 import type {Backend, RunCommand} from './backends/types.js'
 import {openBackend} from './backends/open.js'
@@ -7,7 +7,7 @@ import {completionInstalled, refreshCompletion} from './completion/install.js'
 import type {Completions} from './completion/sources.js'
 import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
 import type {ConverterRegistry} from './converters/registry.js'
-import {formatError, LabmeshError, toLabmeshError} from './errors.js'
+import {ERROR_EXIT_CODES, type ErrorCode, formatError, LabmeshError, toLabmeshError} from './errors.js'
 import type {FinishedRun, RunTracker} from './runs/tracker.js'
 
 export type LabmeshFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LabmeshCommand)['baseFlags'] & T['flags']>
@@ -170,9 +170,10 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   }
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
-    // oclif's own errors (bad flags, --help, exit) keep oclif's rendering and exit codes.
-    if (error.oclif !== undefined || !(error instanceof Error)) return super.catch(error)
-    const labmeshError = toLabmeshError(error)
+    // this.exit() ends a command on purpose: oclif keeps its exit code and prints nothing.
+    if (!(error instanceof Error) || error instanceof Errors.ExitError) return super.catch(error)
+    // oclif's other errors (this.error(), a failed flag rule) are rendered like ours, with the code their exit code names.
+    const labmeshError = error.oclif === undefined ? toLabmeshError(error) : fromOclifError(error, this.id ?? '')
     process.exitCode = labmeshError.exitCode
     if (this.jsonEnabled()) {
       this.logJson({error: labmeshError.toJSON()})
@@ -199,7 +200,7 @@ function usageError(error: unknown, commandId: string): LabmeshError {
     .replace(/\nSee more help with --help$/, '')
     .replace(/^Parsing (--[\w-]+) \n\t(?:\1 )?/, '$1: ')
     .trim()
-  const command = `labmesh ${commandId.replaceAll(':', ' ')}`.trim()
+  const command = commandLine(commandId)
   const unknownFlags = (error as {flags?: unknown}).flags
   return new LabmeshError('USAGE', message, {
     cause: error,
@@ -210,4 +211,19 @@ function usageError(error: unknown, commandId: string): LabmeshError {
       `${command} --help`,
     ],
   })
+}
+
+/**
+ * An error oclif raised after parsing (`this.error(message, {exit})`), as the LabmeshError its
+ * exit code stands for: exit 2 is USAGE, with the command's help as the next step.
+ */
+function fromOclifError(error: Error & {oclif?: {exit?: number}}, commandId: string): LabmeshError {
+  const exit = error.oclif?.exit ?? 1
+  const code = (Object.keys(ERROR_EXIT_CODES) as ErrorCode[]).find((c) => ERROR_EXIT_CODES[c] === exit) ?? 'UNEXPECTED'
+  return new LabmeshError(code, error.message, {cause: error, suggestions: code === 'USAGE' ? [`${commandLine(commandId)} --help`] : []})
+}
+
+/** How a user types the command: `labmesh files list` for `files:list`. */
+function commandLine(commandId: string): string {
+  return `labmesh ${commandId.replaceAll(':', ' ')}`.trim()
 }

@@ -48,22 +48,28 @@ function peakRssProbe(): string {
   return rssProbe
 }
 
-/** Runs the labmesh CLI as a user would, returning wall time, stdout and peak RSS. */
-export async function runCli(args: string[], env: Record<string, string>): Promise<{seconds: number; stdout: string; peakRss: number}> {
+/** Runs the labmesh CLI as a user would, returning wall time, stdout and peak RSS; a non-zero exit rejects unless `allowFailure`. */
+export async function runCli(
+  args: string[],
+  env: Record<string, string>,
+  {allowFailure = false}: {allowFailure?: boolean} = {},
+): Promise<{seconds: number; stdout: string; stderr: string; code: number | null; peakRss: number}> {
   const start = process.hrtime.bigint()
-  const {stdout, stderr} = await new Promise<{stdout: string; stderr: string}>((resolve, reject) => {
+  const {stdout, stderr, code} = await new Promise<{stdout: string; stderr: string; code: number | null}>((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', peakRssProbe(), CLI, ...args], {env: {...process.env, ...env}})
     let out = ''
     let err = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (err += d))
     child.on('close', (code) =>
-      code === 0 ? resolve({stdout: out, stderr: err}) : reject(new Error(`labmesh ${args.join(' ')} exited ${code}: ${err}`)),
+      code === 0 || allowFailure
+        ? resolve({stdout: out, stderr: err, code})
+        : reject(new Error(`labmesh ${args.join(' ')} exited ${code}: ${err}`)),
     )
   })
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   const peak = /LABMESH_PEAK_RSS=(\d+)/.exec(stderr)
-  return {seconds, stdout, peakRss: peak ? Number(peak[1]) : Number.NaN}
+  return {seconds, stdout, stderr, code, peakRss: peak ? Number(peak[1]) : Number.NaN}
 }
 
 export const MB = 1e6

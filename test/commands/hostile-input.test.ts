@@ -17,6 +17,7 @@ import {expect} from 'chai'
 
 import {BIN, type TestWorkspace} from '../support/cli.js'
 import {convertedWorkspace} from '../support/converted-workspace.js'
+import {runInProcess} from '../support/in-process.js'
 import {queryTable} from '../support/lake.js'
 import {DELTA_TABLES} from '../support/testdata.js'
 
@@ -24,12 +25,17 @@ import {DELTA_TABLES} from '../support/testdata.js'
  * A fuzz-style sweep: a corpus of hostile command lines (paths, SQL, search strings, descriptors,
  * environments) run against a real converted workspace. None may exit 1 (an unexpected error),
  * hang, print anything but one JSON document under --json, or change a file anywhere but the one
- * folder outputs are allowed into.
+ * folder outputs are allowed into. Real: the built CLI's commands (dist/), DuckDB, SQLite, files.
+ * Most lines run in this process through oclif, as bin/run.js runs them, one after another; the
+ * lines that could block a whole process (a FIFO, a device, /proc), that set the environment, or
+ * that sample the rest end to end, run as subprocesses of bin/run.js.
  */
 
 interface Hostile {
   args: string[]
   env?: Record<string, string>
+  /** Run as a subprocess of the built CLI rather than in this process. */
+  ownProcess?: boolean
 }
 
 interface Outcome extends Hostile {
@@ -74,6 +80,11 @@ function run(ws: TestWorkspace, cwd: string, hostile: Hostile): Promise<Outcome>
       },
     )
   })
+}
+
+async function runHere(ws: TestWorkspace, cwd: string, hostile: Hostile): Promise<Outcome> {
+  const result = await runInProcess(hostile.args, {env: ws.env(hostile.env), cwd, timeoutMs: RUN_TIMEOUT_MS})
+  return {...hostile, code: result.finished ? result.code : null, stdout: result.stdout, stderr: result.stderr}
 }
 
 /** Why an outcome breaks the rules, or undefined when it keeps them. */
@@ -208,7 +219,8 @@ describe('hostile command lines', function () {
       '-',
     ]
     return [
-      ...sql.map((text) => ({args: ['query', '--json', '--', text]})),
+      // The first lines of each kind also run end to end, as a sample of the path every line shares.
+      ...sql.map((text, i) => ({args: ['query', '--json', '--', text], ownProcess: i < 3 || undefined})),
       {args: ['query', 'SELECT $x AS v', '--param', 'x=1', '--json']},
       {args: ['query', 'SELECT $x + 1', '--param', 'x=1', '--json']},
       {args: ['query', 'SELECT 1', '--param', 'bad', '--json']},
@@ -221,7 +233,7 @@ describe('hostile command lines', function () {
       {args: ['query', 'SELECT 1', '--limit', '-5', '--json']},
       {args: ['query', 'SELECT 1', '--limit', '1e9', '--json']},
       {args: ['query', 'SELECT 1', '--format', 'xml', '--json']},
-      {args: ['query', 'SELECT 1', '--bogus', '--json']},
+      {args: ['query', 'SELECT 1', '--bogus', '--json'], ownProcess: true},
       {args: ['query', '--file', path.join(S, 'fifo'), '--json']},
       {args: ['query', '--file', '/dev/zero', '--json']},
       {args: ['query', '--file', '/etc', '--json']},
@@ -250,7 +262,7 @@ describe('hostile command lines', function () {
       {args: ['query', 'SELECT 1 AS a', '--package', path.join(S, 'precious.txt'), '--json']},
       {args: ['query', 'SELECT 1 AS a', '--package', path.join(S, 'workspace-link', 'lake', 'p'), '--json']},
       {args: ['query', 'SELECT 1 AS a', '--package', path.join(O, 'package'), '--json']},
-      ...search.map((text) => ({args: ['search', '--json', '--', text]})),
+      ...search.map((text, i) => ({args: ['search', '--json', '--', text], ownProcess: i < 2 || undefined})),
       {args: ['search', '', '--download', path.join(W, 'objects'), '--json']},
       {args: ['search', '', '--download', path.join(S, 'workspace-link', 'tmp'), '--json']},
       {args: ['search', '', '--download', path.join(S, 'precious.txt'), '--json']},
@@ -269,7 +281,7 @@ describe('hostile command lines', function () {
       {args: ['files', 'list', '--label', 'nolabel', '--json']},
       {args: ['files', 'list', '--limit', '0', '--json']},
       ...['a.b.c', '../x', 'lab.', '.files', 'lab.nope', "lab.'x"].map((name) => ({args: ['catalog', 'describe', name, '--json']})),
-      {args: ['catalog', 'describe', 'fuzz.linked', '--sample', '5', '--json']},
+      {args: ['catalog', 'describe', 'fuzz.linked', '--sample', '5', '--json'], ownProcess: true},
       {args: ['catalog', 'history', '../../x', '--json']},
       ...[
         '/etc/passwd',
@@ -282,7 +294,7 @@ describe('hostile command lines', function () {
         path.join(S, 'nothing'),
       ].map((location) => ({args: ['catalog', 'register', 'fuzz.registered', location, '--json']})),
       {args: ['catalog', 'register', 'bad name!', S, '--json']},
-      {args: ['lake', 'optimize', 'fuzz.linked', '--json']},
+      {args: ['lake', 'optimize', 'fuzz.linked', '--json'], ownProcess: true},
       {args: ['lake', 'vacuum', 'fuzz.linked', '--dry-run', '--json']},
       {args: ['lake', 'vacuum', 'lab.files', '--retention', '-1h', '--json']},
       {args: ['lake', 'vacuum', 'lab.files', '--retention', '0h', '--json']},
@@ -330,6 +342,11 @@ describe('hostile command lines', function () {
     ]
   }
 
+  /** Lines that read a FIFO, a device or /proc could block a whole process; lines with an environment of their own need one. */
+  function blocksOrSetsEnvironment({args, env}: Hostile): boolean {
+    return env !== undefined || args.some((arg) => arg.includes(path.join(sandbox, 'fifo')) || /^\/(dev|proc)(\/|$)/.test(arg))
+  }
+
   it('never exits 1, never hangs, and changes no file outside the output folder', async () => {
     const snapshot = (): unknown => ({
       lake: tree(path.join(ws.home, 'lake')),
@@ -344,13 +361,19 @@ describe('hostile command lines', function () {
     })
     const before = snapshot()
     const recordsBefore = await records()
-    const pending = corpus()
+    const all = corpus().map((hostile) => ({...hostile, ownProcess: hostile.ownProcess ?? blocksOrSetsEnvironment(hostile)}))
+    const here = all.filter((h) => !h.ownProcess)
+    const apart = all.filter((h) => h.ownProcess)
+    expect(apart.length).to.be.within(10, 40)
     const outcomes: Outcome[] = []
-    await Promise.all(
-      Array.from({length: AT_ONCE}, async () => {
-        for (let next = pending.shift(); next; next = pending.shift()) outcomes.push(await run(ws, cwd, next))
+    await Promise.all([
+      (async () => {
+        for (const hostile of here) outcomes.push(await runHere(ws, cwd, hostile))
+      })(),
+      ...Array.from({length: AT_ONCE}, async () => {
+        for (let next = apart.shift(); next; next = apart.shift()) outcomes.push(await run(ws, cwd, next))
       }),
-    )
+    ])
     const broken = outcomes.flatMap((o) => {
       const why = problem(o)
       return why ? [`${o.args.join(' ').slice(0, 160)}${o.env ? ` ${JSON.stringify(o.env)}` : ''}: ${why}`] : []

@@ -1,10 +1,14 @@
-import {readFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync} from 'node:fs'
+import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
+import ExcelJS from 'exceljs'
 
 import {readSheets} from '../../src/converters/spreadsheet/index.js'
-import {openXlsx, WorkbookLimitError} from '../../src/converters/spreadsheet/xlsx.js'
+import {openXlsx, WorkbookLimitError, XLSX_LIMITS} from '../../src/converters/spreadsheet/xlsx.js'
 import {zipEntries, zipEntryHead, zipEntryText} from '../../src/converters/spreadsheet/zip.js'
+import type {LabmeshError} from '../../src/errors.js'
+import {writeLongWorkbook} from '../support/long-workbook.js'
 import {INSTRUMENTS, INSTRUMENTS_MORE} from '../support/testdata.js'
 
 // The spreadsheet module on real exports: .xlsx read from its XML parts, .xls (BIFF and HTML)
@@ -33,13 +37,19 @@ describe('spreadsheet reading', () => {
     }
   })
 
-  it('refuses a workbook over its cell or size limit, before holding it whole', () => {
+  it('refuses a workbook over its cell or size limit, before holding it whole', async () => {
     const bytes = readFileSync(QUANTSTUDIO)
-    expect(() => openXlsx(bytes, {maxPartBytes: 256 * 1024 * 1024, maxCells: 100}).read()).to.throw(
-      WorkbookLimitError,
-      /more than 100 cells/,
-    )
-    expect(() => openXlsx(bytes, {maxPartBytes: 1000, maxCells: 1e9}).read()).to.throw(/more than the 1000/)
+    const limits = {...XLSX_LIMITS, maxCells: 100}
+    const error = await openXlsx(bytes, limits)
+      .read()
+      .catch((e: unknown) => e)
+    expect(error)
+      .to.be.instanceOf(WorkbookLimitError)
+      .and.to.match(/more than 100 cells/)
+    const large = await openXlsx(bytes, {...XLSX_LIMITS, maxPartBytes: 1000})
+      .read()
+      .catch((e: unknown) => e)
+    expect(large).to.match(/more than (the )?1000/)
   })
 
   it('reads the head of every part as the start of its whole text, short parts whole', () => {
@@ -58,6 +68,56 @@ describe('spreadsheet reading', () => {
     }
     // Sheets of megabytes, where only a prefix of the compressed part is inflated.
     expect(long).to.be.at.least(2)
+  })
+
+  describe('long sheets (written by exceljs, as large exports are)', function () {
+    this.timeout(120_000)
+    const ROWS = 60_000
+    let folder: string
+    let long: Buffer
+    before(async () => {
+      folder = mkdtempSync(path.join(tmpdir(), 'labmesh-long-'))
+      await writeLongWorkbook(path.join(folder, 'long.xlsx'), ROWS)
+      long = readFileSync(path.join(folder, 'long.xlsx'))
+    })
+    after(() => rmSync(folder, {recursive: true, force: true}))
+
+    it('are read a run of rows at a time, every row whole across the chunks the XML inflates in', async () => {
+      const [sheet] = await readSheets({name: 'long.xlsx', bytes: long})
+      expect(sheet.rows).to.have.length(ROWS + 1)
+      expect(sheet.rows[0]).to.deep.equal(['Well', 'Absorbance'])
+      for (let i = 0; i < ROWS; i++) {
+        const well = `${String.fromCharCode(65 + (Math.floor(i / 12) % 8))}${(i % 12) + 1}`
+        if (sheet.rows[i + 1][0] !== well || sheet.rows[i + 1][1] !== (i % 1000) / 1000) expect.fail(`row ${i + 2}: ${sheet.rows[i + 1]}`)
+      }
+    })
+
+    it('are refused once a value lies past the row limit, as the rows stream in', async () => {
+      const error = await openXlsx(long, {...XLSX_LIMITS, maxRows: ROWS / 2})
+        .read()
+        .catch((e: unknown) => e)
+      expect(error)
+        .to.be.instanceOf(WorkbookLimitError)
+        .and.to.match(/the sheet "Results" has values past row 30000/)
+    })
+
+    it('are refused from the dimension a sheet declares, before any row is read', async () => {
+      const workbook = new ExcelJS.Workbook()
+      const sheet = workbook.addWorksheet('Results')
+      sheet.addRow(['Well', 'Absorbance'])
+      sheet.getCell('A600001').value = 'last'
+      const bytes = Buffer.from(await workbook.xlsx.writeBuffer())
+      // Past the cell limit too: the dimension is checked first, so it is what the refusal names.
+      const early = await openXlsx(bytes, {...XLSX_LIMITS, maxCells: 1})
+        .read()
+        .catch((e: unknown) => e)
+      expect(early)
+        .to.be.instanceOf(WorkbookLimitError)
+        .and.to.match(/declares 600001 rows, more than the 500000/)
+      const error = await readSheets({name: 'declared.xlsx', bytes}).catch((e: unknown) => e as LabmeshError)
+      expect(error).to.include({code: 'INVALID_DATA', subject: 'declared.xlsx'})
+      expect((error as LabmeshError).message).to.match(/^declared\.xlsx is too large to convert as one document/)
+    })
   })
 
   it('names the file when a workbook cannot be read', async () => {

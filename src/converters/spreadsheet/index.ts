@@ -1,6 +1,6 @@
 import {LabmeshError} from '../../errors.js'
 import type {ConverterInput} from '../types.js'
-import {type Cell, openXlsx, type SheetRows, WorkbookLimitError} from './xlsx.js'
+import {type Cell, openXlsx, type SheetRows, WorkbookLimitError, XLSX_LIMITS} from './xlsx.js'
 
 export type {Cell, SheetRows} from './xlsx.js'
 
@@ -35,11 +35,14 @@ export function isXls(head: Buffer): boolean {
 
 function unreadable(input: ConverterInput, error: unknown): LabmeshError {
   const reason = (error as Error).message
-  return new LabmeshError('INVALID_DATA', `${input.name}: not a readable Excel workbook (${reason})`, {
-    subject: input.name,
-    cause: error,
-    suggestions: error instanceof WorkbookLimitError ? ['export the results in smaller files'] : [],
-  })
+  if (error instanceof WorkbookLimitError) {
+    return new LabmeshError('INVALID_DATA', `${input.name} is too large to convert as one document: ${reason}`, {
+      subject: input.name,
+      cause: error,
+      suggestions: [`export the results in smaller files (at most ${XLSX_LIMITS.maxRows} rows and ${XLSX_LIMITS.maxCells} cells each)`],
+    })
+  }
+  return new LabmeshError('INVALID_DATA', `${input.name}: not a readable Excel workbook (${reason})`, {subject: input.name, cause: error})
 }
 
 export async function openSpreadsheet(input: ConverterInput): Promise<Spreadsheet> {
@@ -48,9 +51,9 @@ export async function openSpreadsheet(input: ConverterInput): Promise<Spreadshee
     const workbook = openXlsx(input.bytes)
     return {
       sheetNames: workbook.sheetNames,
-      read: (wanted) => {
+      read: async (wanted) => {
         try {
-          return workbook.read(wanted)
+          return await workbook.read(wanted)
         } catch (error) {
           throw unreadable(input, error)
         }

@@ -1,10 +1,14 @@
-import {type ZipEntry, zipEntries, zipEntryHead, zipEntryText} from './zip.js'
+import {StringDecoder} from 'node:string_decoder'
+
+import {type ZipEntry, zipEntries, zipEntryChunks, zipEntryHead, zipEntryText} from './zip.js'
 
 /**
  * Cells of an .xlsx workbook, read straight from its XML parts: only the sheets asked for, no
  * styles beyond the number formats that mark dates. Instrument exports are plain tables of
- * values, so this reads them about ten times faster than a general workbook library and holds
- * only the cells.
+ * values, so this reads them about ten times faster than a general workbook library. A sheet's
+ * XML is inflated and parsed a run of rows at a time, so memory holds the cells, never the XML,
+ * and a sheet past the limits is refused as soon as they are crossed (at once when its declared
+ * dimension says so).
  */
 export type Cell = string | number | boolean | undefined
 
@@ -15,13 +19,21 @@ export interface SheetRows {
 }
 
 export interface XlsxLimits {
-  /** Largest part (sheet XML, shared strings) read, in bytes. */
+  /** Largest part read whole (workbook, shared strings, styles), and most XML one sheet may stream, in bytes. */
   maxPartBytes: number
   /** Most cells read over all sheets. */
   maxCells: number
+  /** Last row of a sheet that may hold a value. */
+  maxRows: number
 }
 
-export const XLSX_LIMITS: XlsxLimits = {maxPartBytes: 256 * 1024 * 1024, maxCells: 5_000_000}
+/**
+ * The largest real export here (a QuantStudio Design & Analysis workbook) holds 360,000 cells in
+ * 32,000 rows. Past half a million rows of even two columns, any document made of the rows is
+ * past the 128 MiB limit of one engineered document (the generic converter writes about 290
+ * bytes of JSON per row), so reading further only delays the refusal.
+ */
+export const XLSX_LIMITS: XlsxLimits = {maxPartBytes: 256 * 1024 * 1024, maxCells: 2_000_000, maxRows: 500_000}
 
 export class WorkbookLimitError extends Error {}
 
@@ -97,7 +109,7 @@ function columnIndex(ref: string): number {
 export interface XlsxWorkbook {
   sheetNames: string[]
   /** Reads the named sheets (all when `wanted` is undefined), in workbook order. */
-  read(wanted?: (name: string) => boolean): SheetRows[]
+  read(wanted?: (name: string) => boolean): Promise<SheetRows[]>
 }
 
 export function openXlsx(bytes: Buffer, limits: XlsxLimits = XLSX_LIMITS): XlsxWorkbook {
@@ -127,20 +139,18 @@ export function openXlsx(bytes: Buffer, limits: XlsxLimits = XLSX_LIMITS): XlsxW
 
   return {
     sheetNames: sheets.map((s) => s.name),
-    read(wanted) {
+    async read(wanted) {
       const out: SheetRows[] = []
       for (const sheet of sheets) {
         if (wanted && !wanted(sheet.name)) continue
         if (!sheet.entry) throw new Error(`the sheet "${sheet.name}" has no part in the archive`)
-        const xml = zipEntryText(bytes, sheet.entry, limits.maxPartBytes)
         shared ??= [...(part('xl/sharedStrings.xml') ?? '').matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1]))
         dates ??= dateStyles(part('xl/styles.xml'))
-        const rows = readSheet(xml, shared, dates, date1904, () => {
-          if (++cells > limits.maxCells) {
-            throw new WorkbookLimitError(`more than ${limits.maxCells} cells: too large to convert in memory`)
-          }
+        const parser = new SheetParser(sheet.name, shared, dates, date1904, limits, () => {
+          if (++cells > limits.maxCells) throw new WorkbookLimitError(`more than ${limits.maxCells} cells`)
         })
-        out.push({name: sheet.name, rows})
+        await parser.read(zipEntryChunks(bytes, sheet.entry))
+        out.push({name: sheet.name, rows: parser.rows})
       }
       return out
     },
@@ -148,55 +158,120 @@ export function openXlsx(bytes: Buffer, limits: XlsxLimits = XLSX_LIMITS): XlsxW
 }
 
 const ROW_OR_CELL = /<row\b([^>]*?)(\/?)>|<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g
+/** A row's XML larger than this is no instrument export's: refused rather than held. */
+const MAX_ROW_XML = 16 * 1024 * 1024
+const ROW_END = '</row>'
 
-function readSheet(xml: string, shared: string[], dates: Set<number>, date1904: boolean, count: () => void): Cell[][] {
-  const rows: Cell[][] = []
-  const data = xml.indexOf('<sheetData')
-  if (data < 0) return rows
-  ROW_OR_CELL.lastIndex = data
-  let row: Cell[] = []
-  let rowIndex = -1
-  let nextColumn = 0
-  let m: RegExpExecArray | null
-  while ((m = ROW_OR_CELL.exec(xml))) {
-    if (m[1] !== undefined) {
-      const r = attribute(m[1], 'r')
-      rowIndex = r === undefined ? rowIndex + 1 : Number(r) - 1
-      row = []
-      rows[rowIndex] = row
-      nextColumn = 0
-      continue
+/** The cells of one sheet, from its XML fed in runs of whole rows. */
+class SheetParser {
+  readonly rows: Cell[][] = []
+  private row: Cell[] | undefined
+  private rowIndex = -1
+  private nextColumn = 0
+
+  constructor(
+    private readonly name: string,
+    private readonly shared: string[],
+    private readonly dates: Set<number>,
+    private readonly date1904: boolean,
+    private readonly limits: XlsxLimits,
+    private readonly count: () => void,
+  ) {}
+
+  /** Reads the sheet's XML as it inflates; only the rows not yet complete are held as text. */
+  async read(chunks: AsyncIterable<Buffer>): Promise<void> {
+    const decoder = new StringDecoder('utf8')
+    let pending = ''
+    let inflated = 0
+    let inData = false
+    for await (const chunk of chunks) {
+      inflated += chunk.length
+      if (inflated > this.limits.maxPartBytes) {
+        throw new WorkbookLimitError(`the sheet "${this.name}" holds more than ${this.limits.maxPartBytes} bytes of XML`)
+      }
+      pending += decoder.write(chunk)
+      if (!inData) {
+        const data = pending.indexOf('<sheetData')
+        if (data >= 0) {
+          this.checkDimension(pending.slice(0, data))
+          pending = pending.slice(data)
+          inData = true
+        }
+      }
+      const end = inData ? pending.lastIndexOf(ROW_END) : -1
+      if (end >= 0) {
+        this.parse(pending.slice(0, end + ROW_END.length))
+        pending = pending.slice(end + ROW_END.length)
+      }
+      if (pending.length > MAX_ROW_XML)
+        throw new WorkbookLimitError(`the sheet "${this.name}" has a row of more than ${MAX_ROW_XML} bytes of XML`)
     }
-    const attributes = m[3]
-    const ref = attribute(attributes, 'r')
-    const column = ref === undefined ? nextColumn : columnIndex(ref)
-    nextColumn = column + 1
-    const body = m[4]
-    if (body === undefined) continue
+    if (inData) this.parse(pending + decoder.end())
+    for (let r = 0; r < this.rows.length; r++) this.rows[r] ??= []
+  }
+
+  /** A sheet whose declared dimension (`A1:B1000001`) reaches past the row limit is refused before its rows are read. */
+  private checkDimension(head: string): void {
+    const ref = /<dimension\b[^>]*\bref="[A-Z]*\d*:?[A-Z]*(\d+)"/.exec(head)
+    const lastRow = ref ? Number(ref[1]) : 0
+    if (lastRow > this.limits.maxRows) {
+      throw new WorkbookLimitError(
+        `the sheet "${this.name}" declares ${lastRow} rows, more than the ${this.limits.maxRows} one document may hold`,
+      )
+    }
+  }
+
+  private parse(xml: string): void {
+    ROW_OR_CELL.lastIndex = 0
+    let m: RegExpExecArray | null
+    while ((m = ROW_OR_CELL.exec(xml))) {
+      if (m[1] !== undefined) {
+        const r = attribute(m[1], 'r')
+        this.rowIndex = r === undefined ? this.rowIndex + 1 : Number(r) - 1
+        this.row = undefined
+        this.nextColumn = 0
+        continue
+      }
+      const attributes = m[3]
+      const ref = attribute(attributes, 'r')
+      const column = ref === undefined ? this.nextColumn : columnIndex(ref)
+      this.nextColumn = column + 1
+      const value = this.value(attributes, m[4])
+      if (value === undefined) continue
+      this.count()
+      if (!this.row) {
+        // Rows are kept from their first value: empty rows past the last value cost nothing.
+        if (this.rowIndex >= this.limits.maxRows) {
+          throw new WorkbookLimitError(
+            `the sheet "${this.name}" has values past row ${this.limits.maxRows}, more than one document may hold`,
+          )
+        }
+        this.row = this.rows[this.rowIndex] = []
+      }
+      this.row[column] = value
+    }
+  }
+
+  private value(attributes: string, body: string | undefined): Cell {
+    if (body === undefined) return undefined
     const type = attribute(attributes, 't') ?? 'n'
     let value: Cell
     if (type === 'inlineStr') value = stringText(body)
     else {
       const v = /<v>([^<]*)<\/v>/.exec(body)?.[1]
-      if (v === undefined) continue
-      if (type === 's') value = shared[Number(v)]
+      if (v === undefined) return undefined
+      if (type === 's') value = this.shared[Number(v)]
       else if (type === 'str' || type === 'e' || type === 'd') value = unescapeXml(v)
       else if (type === 'b') value = v === '1'
       else {
         const n = Number(v)
         const style = attribute(attributes, 's')
-        value = style !== undefined && dates.has(Number(style)) ? serialDate(n, date1904) : n
+        value = style !== undefined && this.dates.has(Number(style)) ? serialDate(n, this.date1904) : n
       }
     }
-    if (typeof value === 'string') {
-      value = value.trim()
-      if (value === '') continue
-    }
-    count()
-    row[column] = value
+    if (typeof value === 'string') value = value.trim() || undefined
+    return value
   }
-  for (let r = 0; r < rows.length; r++) rows[r] ??= []
-  return rows
 }
 
 /** What content detection needs of a whole workbook: sheet names and the text of its strings. */

@@ -1,4 +1,4 @@
-import {constants, inflateRawSync} from 'node:zlib'
+import {constants, createInflateRaw, inflateRawSync} from 'node:zlib'
 
 /**
  * The entries of a zip archive (an .xlsx workbook) read from its central directory, each inflated
@@ -89,6 +89,27 @@ export function zipEntryHead(bytes: Buffer, entry: ZipEntry, chars: number, maxB
     if (text.length > chars) return text.slice(0, chars)
   }
   return zipEntryText(bytes, entry, maxBytes).slice(0, chars)
+}
+
+const CHUNK_BYTES = 1024 * 1024
+
+/**
+ * An entry's bytes, inflated a chunk at a time as the caller asks for them: memory holds one
+ * chunk whatever the entry's size. Stopping early (break, throw) stops the inflating.
+ */
+export async function* zipEntryChunks(bytes: Buffer, entry: ZipEntry): AsyncGenerator<Buffer> {
+  const data = entryData(bytes, entry)
+  if (entry.method === STORED) {
+    for (let at = 0; at < data.length; at += CHUNK_BYTES) yield data.subarray(at, at + CHUNK_BYTES)
+    return
+  }
+  const inflate = createInflateRaw({chunkSize: CHUNK_BYTES})
+  inflate.end(data)
+  try {
+    for await (const chunk of inflate) yield chunk as Buffer
+  } catch (error) {
+    throw new ZipError(`${entry.name} cannot be inflated (${(error as Error).message})`)
+  }
 }
 
 /** The stored bytes of an entry, checked to be whole and in a supported compression method. */

@@ -4,6 +4,7 @@ import {hostname} from 'node:os'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import {expect} from 'chai'
+import ExcelJS from 'exceljs'
 
 import {scoreDocument} from '../../../src/converters/accuracy.js'
 import {BIN, TestWorkspace} from '../../support/cli.js'
@@ -202,6 +203,26 @@ describe('labmesh convert', function () {
     expect(result.json.failed[0].message).to.include('wider than 4096 columns')
     const engineered = (await ws.run(['files', 'list', '--category', 'ENGINEERED', '--json'])).json.files
     expect(engineered.map((f: {sourcePath: string}) => f.sourcePath)).to.deep.equal([NANODROP])
+  })
+
+  it('refuses at once, for that file alone, a workbook whose sheet declares more rows than one document holds', async () => {
+    const workbook = new ExcelJS.Workbook()
+    const sheet = workbook.addWorksheet('Results')
+    sheet.addRow(['Well', 'Absorbance'])
+    sheet.addRow(['A1', 0.5])
+    sheet.getCell('A600001').value = 'last'
+    const long = ws.path('long.xlsx')
+    writeFileSync(long, Buffer.from(await workbook.xlsx.writeBuffer()))
+    const alone = await ws.run(['convert', 'file', long, '--json'])
+    expect(alone.code, alone.stderr).to.equal(6)
+    expect(alone.json.error).to.include({code: 'INVALID_DATA', subject: 'long.xlsx'})
+    expect(alone.json.error.message).to.include('long.xlsx is too large to convert as one document').and.include('600001 rows')
+    await ws.run(['ingest', long, NANODROP])
+    const result = await ws.run(['convert', '--json'])
+    expect(result.code, result.stderr).to.equal(6)
+    expect(result.json.converted).to.equal(1)
+    expect(result.json.failed).to.have.length(1)
+    expect(result.json.failed[0]).to.include({sourcePath: long, code: 'INVALID_DATA'})
   })
 
   describe('runs at the same time', () => {
