@@ -6,6 +6,8 @@ import {openBackend} from './backends/open.js'
 import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
 import type {ConverterRegistry} from './converters/registry.js'
 import {LabmeshError, toLabmeshError} from './errors.js'
+import {type TableLayout, tableLayout} from './output/layout.js'
+import type {Rendered} from './output/listed.js'
 
 export type LabmeshFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LabmeshCommand)['baseFlags'] & T['flags']>
 export type LabmeshArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>
@@ -67,6 +69,28 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   /** True when humans are watching: stdout is a terminal and --json is off. */
   protected get interactive(): boolean {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
+  }
+
+  /** How tables print: fitted boxes on a terminal (whole with --wide), tab-separated rows down a pipe. */
+  protected get layout(): TableLayout {
+    return tableLayout({wide: Boolean((this.flags as {wide?: boolean}).wide)})
+  }
+
+  /**
+   * A line for people around a listing (counts, hints, "Next:"): on stdout at a terminal, on
+   * stderr down a pipe so that stdout holds only rows; nothing under --json.
+   */
+  protected note(message: string): void {
+    if (this.jsonEnabled()) return
+    if (process.stdout.isTTY) this.log(message)
+    else process.stderr.write(message + '\n')
+  }
+
+  /** A command's tables on stdout (down a pipe, blocks of TSV apart by a blank line), then its notes. */
+  protected print(rendered: Rendered): void {
+    if (this.jsonEnabled()) return
+    if (rendered.body.length > 0) this.log(rendered.body.join(this.layout.kind === 'tsv' ? '\n\n' : '\n'))
+    for (const note of rendered.notes) this.note(note)
   }
 
   /** A warning on stderr, which under --json goes into the result's `warnings` instead. */

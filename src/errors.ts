@@ -13,6 +13,8 @@ export const ERROR_EXIT_CODES = {
   UNREADABLE: 6,
   EMPTY_FILE: 6,
   TEMPLATE_MISMATCH: 6,
+  /** A warning, never an error: a given metadata value differs from the one detected in the content. */
+  METADATA_SHADOWED: 6,
   CONVERSION_FAILED: 6,
   /** Stopped by the user (Ctrl-C): the shell's code for SIGINT. */
   CANCELLED: 130,

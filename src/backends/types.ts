@@ -10,8 +10,10 @@ import type {SearchNode} from '../search/ast.js'
  * Commands only see these interfaces.
  */
 
-export type Category = 'RAW' | 'ENGINEERED'
-export type StageStatus = 'ingested' | 'converted' | 'failed'
+export const CATEGORIES = ['RAW', 'ENGINEERED'] as const
+export type Category = (typeof CATEGORIES)[number]
+export const STAGE_STATUSES = ['ingested', 'converted', 'failed'] as const
+export type StageStatus = (typeof STAGE_STATUSES)[number]
 
 export interface Label {
   name: string
@@ -65,6 +67,8 @@ export interface ObjectStore {
   putBytes(bytes: Buffer): Promise<StoredObject>
   has(sha256: string): Promise<boolean>
   openRead(sha256: string): Promise<Readable>
+  /** Removes an object's bytes; removing an absent object is not an error. */
+  delete(sha256: string): Promise<void>
 }
 
 export interface FileFilter {
@@ -72,9 +76,9 @@ export interface FileFilter {
   labels?: Label[]
   metadata?: Record<string, string>
   status?: StageStatus
-  /** ISO 8601 bounds on ingestedAt. */
+  /** ISO 8601 bounds on ingestedAt: at or after `since`, strictly before `before`. */
   since?: string
-  until?: string
+  before?: string
   sourcePath?: string
   /** Include superseded versions too (default: only each source's latest). */
   allVersions?: boolean
@@ -90,6 +94,11 @@ export interface NewFileRecord extends FileRecord {
 
 /** File records, versions, lineage and labels. */
 export interface MetadataStore {
+  /**
+   * Stores a record as its source's current version (superseding the one before), except an
+   * engineered document of an older raw version than the current document's: that one is kept
+   * as a superseded version, so reconverting an old file never hides the current file's document.
+   */
   insertFile(record: NewFileRecord): Promise<void>
   /** Stores many records at once (one transaction where the backend has them); an error per record that was not stored. */
   insertFiles(records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]>
@@ -106,6 +115,15 @@ export interface MetadataStore {
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+  /**
+   * Deletes records with their labels and search entries, all or none (derived records must be
+   * in the list with their raw file). A source whose current version goes gets its newest
+   * remaining one back. Returns the objects no record uses any more: queued with the deletion,
+   * including any a crashed earlier deletion left, and removed with `claimUnusedObject`.
+   */
+  deleteFiles(fileIds: string[]): Promise<{unusedObjects: string[]}>
+  /** Takes an object off the queue of unused ones: true when no record uses it still, and its bytes may be removed. */
+  claimUnusedObject(sha256: string): Promise<boolean>
 }
 
 /*

@@ -5,7 +5,7 @@ import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
 import {readObject} from '../files/read-object.js'
-import {type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
+import {type BatchWrite, type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
 
 export interface ConvertOptions {
@@ -31,6 +31,8 @@ export interface ConvertedFile {
   technique: string
   sha256: string
   size: number
+  /** Rows written per table (`lab.plate_reader_measurement` -> 384). */
+  tables: Record<string, number>
 }
 
 export interface ConvertProblem {
@@ -46,6 +48,8 @@ export interface ConvertResult {
   converted: number
   failed: ConvertProblem[]
   files: ConvertedFile[]
+  /** Rows written per table over every file converted. */
+  rowsWritten: Record<string, number>
 }
 
 const PAGE = 200
@@ -57,7 +61,7 @@ const DEFAULT_BATCH = 500
  * A file that fails is marked failed with its error; the batch goes on.
  */
 export async function convertStoredFiles(backend: Backend, options: ConvertOptions): Promise<ConvertResult> {
-  const result: ConvertResult = {converted: 0, failed: [], files: []}
+  const result: ConvertResult = {converted: 0, failed: [], files: [], rowsWritten: {}}
   const pages = selectRawFiles(backend, options)
   let queue: FileRecord[] = []
   const take = async (): Promise<FileRecord | undefined> => {
@@ -72,6 +76,7 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
     if (outcome.kind === 'converted') {
       result.converted++
       result.files.push(outcome.file)
+      for (const [table, rows] of Object.entries(outcome.file.tables)) result.rowsWritten[table] = (result.rowsWritten[table] ?? 0) + rows
     } else {
       result.failed.push(outcome.problem)
     }
@@ -112,15 +117,16 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
     await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
     return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
   }
+  let written: BatchWrite
   try {
-    await writeConvertedBatch(backend.catalog, batch, {reconvert})
+    written = await writeConvertedBatch(backend.catalog, batch, {reconvert})
   } catch (error) {
     return Promise.all(batch.map((item) => fail(item, error)))
   }
   return Promise.all(
     batch.map(async (item): Promise<ConvertOutcome> => {
       await backend.metadata.setStatus(item.raw.fileId, 'converted')
-      return {kind: 'converted', file: item.file}
+      return {kind: 'converted', file: {...item.file, tables: written.rowsByDocument.get(item.engineeredFileId) ?? {}}}
     }),
   )
 }
@@ -192,6 +198,7 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
     return {
       raw,
       engineeredFileId: engineered.fileId,
+      converter: converter.name,
       technique: converter.technique,
       document,
       file: {
@@ -203,6 +210,7 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
         technique: converter.technique,
         sha256: stored.sha256,
         size: stored.size,
+        tables: {},
       },
     }
   } catch (error) {

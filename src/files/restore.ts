@@ -16,7 +16,16 @@ export interface RestoredFile {
 }
 
 /**
- * Writes a stored file's bytes into a folder under its source file name, checking them against
+ * The name a stored file is restored under: a raw file's source name; an engineered document's
+ * as `<raw name>.<converter>.json`, so it never takes the name of the raw file beside it.
+ */
+export function restoredName(record: FileRecord): string {
+  const name = path.basename(record.sourcePath)
+  return record.category === 'ENGINEERED' ? `${name}.${record.metadata.converter ?? 'engineered'}.json` : name
+}
+
+/**
+ * Writes a stored file's bytes into a folder under `restoredName` (or `name`), checking them against
  * the recorded sha256 before the file appears (temp file, then rename).
  */
 export async function restoreFile(
@@ -25,7 +34,7 @@ export async function restoreFile(
   outDir: string,
   options: {overwrite?: boolean; name?: string} = {},
 ): Promise<RestoredFile> {
-  const name = safeName(options.name ?? path.basename(record.sourcePath))
+  const name = safeName(options.name ?? restoredName(record))
   const target = path.join(path.resolve(outDir), name)
   if (
     !options.overwrite &&

@@ -94,6 +94,24 @@ export const MIGRATIONS: string[] = [
    -- Files stored before search existed have no entry until a rebuild (search reindex) zeroes this.
    CREATE TABLE search_backlog (files INTEGER NOT NULL);
    INSERT INTO search_backlog SELECT count(*) FROM files;`,
+  // Deleting files (files delete): objects that no record uses any more are queued in the same
+  // transaction that deletes the records, and leave the queue only as their bytes are removed, so a
+  // crash in between leaves them for the next delete. Storing a record takes its object off the queue.
+  // audit_log: who deleted what, and when.
+  `CREATE TABLE unused_objects (
+     sha256    TEXT PRIMARY KEY,
+     queued_at TEXT NOT NULL
+   );
+   CREATE TABLE audit_log (
+     id      INTEGER PRIMARY KEY,
+     at      TEXT NOT NULL,
+     action  TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     detail  TEXT NOT NULL DEFAULT '{}',
+     user    TEXT NOT NULL,
+     host    TEXT NOT NULL
+   );
+   CREATE INDEX audit_log_by_time ON audit_log (at);`,
 ]
 
 export function migrate(db: Database): void {

@@ -3,16 +3,19 @@ import {Flags} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import {convertStoredFiles, type ConvertResult} from '../../convert/convert-stored.js'
 import {renderConvertResult} from '../../convert/render.js'
+import {wideFlag} from '../../flags/wide.js'
 import {createSpinner} from '../../output/spinner.js'
 
 export default class Convert extends LabmeshCommand<typeof Convert> {
   static override summary = 'Convert ingested raw files into engineered documents.'
   static override description = `Converts every raw file not yet converted (or those named with --file-id, or all with --reconvert).
 Each engineered document is stored as an ENGINEERED file on the raw file's trace (same traceId, rawFileId set).
-A file that fails is marked failed with the reason; the rest go on and the exit code is then non-zero.`
+Rows go to the lab tables (each file's per table under --json, a summary line otherwise).
+A file that fails is marked failed with the reason; the rest go on and the exit code is then non-zero.
+Reconverting an older version of a file leaves the current version's document the current one.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --file-id 3f2a9c1e-... --converter generic',
+    '<%= config.bin %> <%= command.id %> --file-id 3f2a9c1e --converter generic',
     '<%= config.bin %> <%= command.id %> --reconvert --converter-module ./my-converter.js',
   ]
   static override flags = {
@@ -21,6 +24,7 @@ A file that fails is marked failed with the reason; the rest go on and the exit 
     converter: Flags.string({char: 'c', description: 'Use this converter instead of detecting one (see `labmesh convert list`).'}),
     'converter-module': Flags.string({description: 'Load converters from this JS module too (repeatable).', multiple: true}),
     concurrency: Flags.integer({description: 'Files converted at once.', default: 4, min: 1, max: 64}),
+    ...wideFlag,
   }
 
   public async run(): Promise<ConvertResult> {
@@ -42,7 +46,7 @@ A file that fails is marked failed with the reason; the rest go on and the exit 
     } finally {
       spinner.stop()
     }
-    if (!this.jsonEnabled()) this.log(renderConvertResult(result))
+    this.print(renderConvertResult(result, this.layout))
     if (result.failed.length > 0) this.failBatch()
     return result
   }

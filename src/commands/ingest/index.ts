@@ -7,18 +7,21 @@ import {parsePathTemplate} from '../../ingest/path-template.js'
 import {countFiles} from '../../ingest/count.js'
 import {renderIngestResult} from '../../ingest/render.js'
 import {createProgress} from '../../output/progress.js'
+import {wideFlag} from '../../flags/wide.js'
 
 export default class Ingest extends LabmeshCommand<typeof Ingest> {
   static override summary = 'Store raw instrument files and their metadata in the workspace.'
   static override description = `Takes files and folders (recursively). Each file is hashed and stored once by content; its metadata comes from
-the path template, --metadata, its modification time and, when a converter recognises the content, the instrument.
+the path template, --metadata, its modification time and, when a converter recognises the content, the instrument
+and technique (a template or --metadata value of the same name is kept as given, with a warning).
 Re-ingesting unchanged files stores nothing; new bytes at the same path become a new version that keeps its labels.
 A file that cannot be stored is reported with the reason and the rest go on; the exit code is then non-zero.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> ./exports',
-    '<%= config.bin %> <%= command.id %> ./drop --template "{project}/{instrument}/{sample}_{date:YYYY-MM-DD}.csv" --label site=boston',
-    '<%= config.bin %> <%= command.id %> ./exports --include "**/*.csv" --exclude "**/tmp/**" --dry-run',
+    "<%= config.bin %> <%= command.id %> ./drop --template '{project}/{device}/{sample}_{date:YYYY-MM-DD}.csv' --label site=boston",
+    "<%= config.bin %> <%= command.id %> ./exports --include '*.csv' --exclude 'tmp/**' --dry-run",
   ]
+  static override usage = '<%= command.id %> PATH... [FLAGS]'
   static override strict = false
   static override args = {
     path: Args.string({description: 'Files or folders to ingest (one or more).', required: true}),
@@ -31,9 +34,14 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     }),
     label: Flags.string({char: 'l', description: 'Label name=value for every file (repeatable).', multiple: true}),
     metadata: Flags.string({char: 'm', description: 'Metadata key=value for every file (repeatable).', multiple: true}),
-    include: Flags.string({description: 'Only files whose relative path matches this glob (repeatable).', multiple: true}),
-    exclude: Flags.string({description: 'Skip files whose relative path matches this glob (repeatable).', multiple: true}),
+    include: Flags.string({
+      description:
+        'Only files matching this glob (repeatable): without a slash it matches file names at any depth (*.csv), with one the path under the folder given (runs/**/*.csv).',
+      multiple: true,
+    }),
+    exclude: Flags.string({description: 'Skip files matching this glob (repeatable; read as --include is).', multiple: true}),
     'dry-run': Flags.boolean({description: 'Show what would be stored and the metadata extracted; store nothing.'}),
+    ...wideFlag,
     concurrency: Flags.integer({description: 'Files handled at once.', default: 64, min: 1, max: 256}),
     checksum: Flags.boolean({description: 'Re-read files whose size and modification time are unchanged, instead of trusting them.'}),
   }
@@ -70,7 +78,7 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     } finally {
       progress.stop()
     }
-    if (!this.jsonEnabled()) this.log(renderIngestResult(result))
+    this.print(renderIngestResult(result, this.layout))
     if (result.failed.length > 0) this.failBatch()
     return result
   }

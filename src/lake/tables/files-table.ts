@@ -24,7 +24,8 @@ export const FILES_COLUMNS: StructField[] = [
   field('labels', {type: 'array', elementType: 'string', containsNull: false}),
 ]
 
-export function filesRow(raw: FileRecord, engineeredFileId: string, technique: string): Row {
+/** `instrument` is the converter that read the file: detected from the content, whatever the path template named. */
+export function filesRow(raw: FileRecord, engineeredFileId: string, converter: {instrument: string; technique: string}): Row {
   return {
     file_id: raw.fileId,
     trace_id: raw.traceId,
@@ -37,8 +38,8 @@ export function filesRow(raw: FileRecord, engineeredFileId: string, technique: s
     version: raw.version,
     ingested_at: new Date(raw.ingestedAt),
     modified_at: new Date(raw.modifiedAt),
-    instrument: raw.metadata.instrument ?? null,
-    technique,
+    instrument: converter.instrument,
+    technique: converter.technique,
     metadata: raw.metadata,
     labels: raw.labels.map((l) => `${l.name}=${l.value}`),
   }

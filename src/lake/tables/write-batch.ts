@@ -12,6 +12,8 @@ export const LAB_DATABASE = 'lab'
 export interface ConvertedDocument {
   raw: FileRecord
   engineeredFileId: string
+  /** The converter that made the document: lab.files.instrument. */
+  converter: string
   technique: string
   document: EngineeredDocument
 }
@@ -24,6 +26,8 @@ export interface TableWrite {
 
 export interface BatchWrite {
   tables: TableWrite[]
+  /** Each document's rows per table (`lab.<table>` -> rows), by engineered file id. */
+  rowsByDocument: Map<string, Record<string, number>>
 }
 
 const KEY_COLUMNS: StructField[] = ROW_KEYS.map((name) => field(name, 'string'))
@@ -62,7 +66,7 @@ export async function writeConvertedBatch(
   }
   rowsByTable.set(
     FILES_TABLE,
-    flattened.map(({item}) => filesRow(item.raw, item.engineeredFileId, item.technique)),
+    flattened.map(({item}) => filesRow(item.raw, item.engineeredFileId, {instrument: item.converter, technique: item.technique})),
   )
 
   const fileIds = flattened.map(({item}) => item.raw.fileId)
@@ -80,7 +84,13 @@ export async function writeConvertedBatch(
       await new DeltaTable(catalog.storage(entry.location)).deleteWhere(predicate)
     }
   }
-  return {tables: written}
+  const rowsByDocument = new Map(
+    flattened.map(({item, tables}) => [
+      item.engineeredFileId,
+      Object.fromEntries([...[...tables].map(([name, rows]) => [`${LAB_DATABASE}.${name}`, rows.length]), [`${LAB_DATABASE}.${FILES_TABLE}`, 1]]),
+    ]),
+  )
+  return {tables: written, rowsByDocument}
 }
 
 async function openManagedTable(catalog: Catalog, name: string, columns: StructField[]): Promise<DeltaTable> {

@@ -48,12 +48,13 @@ describe('writeConvertedBatch', function () {
 
   it('keeps a value whose type differs from its column beside it, and adds new columns as nullable', async () => {
     await writeConvertedBatch(backend.catalog, [
-      {raw: raw('a'), engineeredFileId: 'doc-a', technique: 'plate reader', document: plate({value: 35, unit: '(unitless)'})},
+      {raw: raw('a'), engineeredFileId: 'doc-a', converter: 'generic', technique: 'plate reader', document: plate({value: 35, unit: '(unitless)'})},
     ])
     await writeConvertedBatch(backend.catalog, [
       {
         raw: raw('b'),
         engineeredFileId: 'doc-b',
+        converter: 'generic',
         technique: 'plate reader',
         document: plate('Medium', {'read height': {value: 6.5, unit: 'mm'}}),
       },
@@ -74,10 +75,10 @@ describe('writeConvertedBatch', function () {
 
   it("replaces a file's rows in every table, and with reconvert drops them from tables it no longer writes", async () => {
     await writeConvertedBatch(backend.catalog, [
-      {raw: raw('a'), engineeredFileId: 'doc-a', technique: 'plate reader', document: plate(1)},
-      {raw: raw('b'), engineeredFileId: 'doc-b', technique: 'plate reader', document: plate(2)},
+      {raw: raw('a'), engineeredFileId: 'doc-a', converter: 'generic', technique: 'plate reader', document: plate(1)},
+      {raw: raw('b'), engineeredFileId: 'doc-b', converter: 'generic', technique: 'plate reader', document: plate(2)},
     ])
-    await writeConvertedBatch(backend.catalog, [{raw: raw('a'), engineeredFileId: 'doc-a2', technique: 'plate reader', document: plate(3)}])
+    await writeConvertedBatch(backend.catalog, [{raw: raw('a'), engineeredFileId: 'doc-a2', converter: 'generic', technique: 'plate reader', document: plate(3)}])
     expect(
       await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id, detector_gain_setting AS g FROM ${t} ORDER BY 1`),
     ).to.deep.equal([
@@ -97,7 +98,7 @@ describe('writeConvertedBatch', function () {
     const counted = {'cell counting aggregate document': {'viable cell count': {value: 10, unit: 'cells'}}}
     await writeConvertedBatch(
       backend.catalog,
-      [{raw: raw('a'), engineeredFileId: 'doc-a3', technique: 'cell counting', document: counted}],
+      [{raw: raw('a'), engineeredFileId: 'doc-a3', converter: 'generic', technique: 'cell counting', document: counted}],
       {reconvert: true},
     )
     expect(await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id FROM ${t}`)).to.deep.equal([{file_id: 'b'}])
