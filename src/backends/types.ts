@@ -153,6 +153,8 @@ export interface Catalog {
   get(ref: TableRef): Promise<CatalogEntry | undefined>
   /** Adds (or with `replace`, updates) a table; CONFLICT when it exists otherwise. */
   register(entry: Omit<CatalogEntry, 'registeredAt'>, options?: {replace?: boolean}): Promise<CatalogEntry>
+  /** Removes a table's registration (its data stays where it is); false when it was not registered. */
+  unregister(ref: TableRef): Promise<boolean>
   /** Where labmesh keeps a managed table. */
   managedLocation(ref: TableRef): string
   /** The Delta storage of a table location. */
@@ -295,6 +297,8 @@ export interface SavedSearchStore {
   save(name: string, query: string, options?: {replace?: boolean}): Promise<SavedSearch>
   get(name: string): Promise<SavedSearch | undefined>
   list(): Promise<SavedSearch[]>
+  /** Removes a saved search; false when there was none of that name. */
+  delete(name: string): Promise<boolean>
 }
 
 export interface ApiKey {
@@ -314,6 +318,25 @@ export interface KeyStore {
   revoke(keyId: string): Promise<void>
 }
 
+/** One change recorded for later review: deletions of files, tables, saved searches. */
+export interface AuditEntry {
+  at: string
+  /** The command that made it: `files delete`, `catalog unregister`, `search delete`. */
+  action: string
+  /** What it changed: file ids, a table, a name. */
+  subject: string
+  detail: Record<string, unknown>
+  /** The operating-system user and host it came from. */
+  user: string
+  host: string
+}
+
+/** An append-only record of changes that remove things, newest first when listed. */
+export interface AuditLog {
+  record(action: string, subject: string, detail?: Record<string, unknown>): Promise<AuditEntry>
+  list(options?: {limit?: number; since?: string}): Promise<AuditEntry[]>
+}
+
 /** What a backend can do; commands check these instead of guessing from the backend's name. */
 export interface BackendCapabilities {
   /** Where bytes live, for messages: a folder or an s3:// URL. */
@@ -327,6 +350,7 @@ export interface Backend {
   readonly objects: ObjectStore
   readonly metadata: MetadataStore
   readonly catalog: Catalog
+  readonly audit: AuditLog
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
   /** SQL over the catalog's tables (the query stage). */

@@ -29,6 +29,7 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
     get: db.prepare<[string, string], CatalogRow>('SELECT * FROM catalog_tables WHERE database = ? AND name = ?'),
     upsert: db.prepare(`INSERT INTO catalog_tables (database, name, location, managed, registered_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (database, name) DO UPDATE SET location = excluded.location, managed = excluded.managed, registered_at = excluded.registered_at`),
+    delete: db.prepare('DELETE FROM catalog_tables WHERE database = ? AND name = ?'),
   }
   return {
     async list(database) {
@@ -43,13 +44,16 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
       if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== Number(entry.managed))) {
         throw new LabmeshError('CONFLICT', `${entry.database}.${entry.table} is registered already, at ${existing.location}`, {
           subject: `${entry.database}.${entry.table}`,
-          suggestions: ['pass --replace to point it elsewhere'],
+          suggestions: ['pass --force to point it elsewhere'],
         })
       }
       if (existing && !options.replace) return toEntry(existing)
       const registeredAt = new Date().toISOString()
       statements.upsert.run(entry.database, entry.table, entry.location, entry.managed ? 1 : 0, registeredAt)
       return {...entry, registeredAt}
+    },
+    async unregister(ref) {
+      return statements.delete.run(ref.database, ref.table).changes === 1
     },
     managedLocation(ref: TableRef) {
       return path.join(lakeRoot, ref.database, ref.table)

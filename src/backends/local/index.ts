@@ -2,6 +2,7 @@ import {mkdirSync, readdirSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
 import type {Backend} from '../types.js'
+import {createSqliteAuditLog} from './audit-log.js'
 import {openDatabase} from './database.js'
 import {createLocalCatalog} from './catalog.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
@@ -41,6 +42,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
     catalog,
+    audit: createSqliteAuditLog(db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
     query: createDuckDbQueryEngine({catalog, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),

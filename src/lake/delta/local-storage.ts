@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {link, mkdir, open, readdir, readFile, rename, stat, unlink} from 'node:fs/promises'
+import {link, mkdir, open, readdir, readFile, rename, rm, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
@@ -74,6 +74,10 @@ export class LocalLakeStorage implements LakeStorage {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
     }
+  }
+
+  async deleteAll(): Promise<void> {
+    await rm(this.location, {recursive: true, force: true})
   }
 
   async localPath(relative: string): Promise<string> {

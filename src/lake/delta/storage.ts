@@ -40,6 +40,9 @@ export interface LakeStorage {
   /** Deletes the object; deleting an absent object is not an error. */
   delete(path: string): Promise<void>
 
+  /** Deletes the whole table: every object under its root, and the root folder where there is one. */
+  deleteAll(): Promise<void>
+
   /** A local file holding the object's bytes, for DuckDB to read. */
   localPath(path: string): Promise<string>
 

@@ -102,7 +102,8 @@ async function openManagedTable(catalog: Catalog, name: string, columns: StructF
   return table
 }
 
-function fileIdPredicate(fileIds: string[]): {sql: string; params: Record<string, string>} {
+/** `file_id IN ($file_0, ...)` with each id bound, never pasted. */
+export function fileIdPredicate(fileIds: string[]): {sql: string; params: Record<string, string>} {
   if (fileIds.length === 0) return {sql: 'false', params: {}}
   const params = Object.fromEntries(fileIds.map((id, i) => [`file_${i}`, id]))
   return {sql: `file_id IN (${fileIds.map((_, i) => `$file_${i}`).join(', ')})`, params}
