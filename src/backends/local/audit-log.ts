@@ -1,6 +1,6 @@
-import os from 'node:os'
 import type {Database} from 'better-sqlite3'
 
+import {whoAndWhere} from '../../config/audit-file.js'
 import type {AuditEntry, AuditLog} from '../types.js'
 
 interface AuditRow {
@@ -30,15 +30,4 @@ export function createSqliteAuditLog(db: Database): AuditLog {
         .map((row) => ({...row, detail: JSON.parse(row.detail) as Record<string, unknown>}))
     },
   }
-}
-
-/** The operating-system user and host a change is made from. */
-export function whoAndWhere(): {user: string; host: string} {
-  let user: string
-  try {
-    user = os.userInfo().username
-  } catch {
-    user = process.env.USER ?? 'unknown'
-  }
-  return {user, host: os.hostname()}
 }

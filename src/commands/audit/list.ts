@@ -1,0 +1,33 @@
+import {Flags} from '@oclif/core'
+
+import {LabmeshCommand} from '../../base-command.js'
+import type {AuditEntry} from '../../backends/types.js'
+import {sinceFlag} from '../../flags/time.js'
+import {wideFlag} from '../../flags/wide.js'
+import {renderTable} from '../../output/table.js'
+
+export default class AuditList extends LabmeshCommand<typeof AuditList> {
+  static override summary = "List the workspace's audit log: who deleted which files, tables and saved searches, and when."
+  static override description = 'Newest first. Profile removals are recorded in audit.jsonl beside the config file instead.'
+  static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --since 7d --json']
+  static override flags = {
+    since: sinceFlag({description: 'Only entries at or after this time: 2026-11-30, 2026-11-30T14:00Z, or 7d ago.'}),
+    limit: Flags.integer({description: 'At most this many entries.', default: 100, min: 1}),
+    ...wideFlag,
+  }
+
+  public async run(): Promise<{entries: AuditEntry[]}> {
+    const {audit} = await this.backend()
+    const entries = await audit.list({limit: this.flags.limit, since: this.flags.since?.toISOString()})
+    if (entries.length > 0 || this.layout.kind === 'tsv')
+      this.log(
+        renderTable(
+          ['time', 'action', 'subject', 'user', 'host'],
+          entries.map((e) => [e.at, e.action, e.subject, e.user, e.host]),
+          this.layout,
+        ),
+      )
+    if (entries.length === 0) this.note('The audit log is empty: deletions are recorded here.')
+    return {entries}
+  }
+}
