@@ -38,7 +38,13 @@ export default async function benchLake(): Promise<void> {
         for (let n = start; n < Math.min(FILES, start + BATCH); n++) {
           const bytes = bmgLikePlate(n)
           const {converter, document} = await registry.convert({name: `plate-${n}.csv`, bytes})
-          batch.push({raw: rawRecord(n, bytes.length), engineeredFileId: randomUUID(), converter: converter.name, technique: converter.technique, document})
+          batch.push({
+            raw: rawRecord(n, bytes.length),
+            engineeredFileId: randomUUID(),
+            converter: converter.name,
+            technique: converter.technique,
+            document,
+          })
         }
       })
       convertSeconds += converted.seconds

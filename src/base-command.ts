@@ -86,6 +86,12 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     else process.stderr.write(message + '\n')
   }
 
+  /** A listing's table (down a pipe its header line even when empty), or `empty` said to people when there is nothing to list. */
+  protected printListing(rowCount: number, render: () => string, empty: string): void {
+    if (rowCount > 0 || this.layout.kind === 'tsv') this.log(render())
+    if (rowCount === 0) this.note(empty)
+  }
+
   /** A command's tables on stdout (down a pipe, blocks of TSV apart by a blank line), then its notes. */
   protected print(rendered: Rendered): void {
     if (this.jsonEnabled()) return

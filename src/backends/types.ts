@@ -228,7 +228,8 @@ export interface QueryEngine {
   export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number}>
 }
 
-export type SearchSort = 'score' | 'time' | 'path'
+export const SEARCH_SORTS = ['score', 'time', 'path'] as const
+export type SearchSort = (typeof SEARCH_SORTS)[number]
 
 /** Which files a query looks at; the query itself is a parsed tree (src/search/parser.ts). */
 export interface SearchScope {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../base-command.js'
 import {openBackend} from '../backends/open.js'
+import {choiceFlag} from '../flags/choice.js'
 import {createProfile, type CreatedProfile} from '../profiles/create.js'
 import {askProfileSettings} from '../profiles/prompt.js'
 
@@ -15,7 +16,7 @@ works without init, creating the default workspace on first use.`
     '<%= config.bin %> <%= command.id %> --profile prod --backend aws --region eu-west-1 --bucket acme-lake --kms-key-id alias/lake',
   ]
   static override flags = {
-    backend: Flags.string({description: 'Backend of the profile.', options: ['local', 'aws']}),
+    backend: choiceFlag(['local', 'aws'])({description: 'Backend of the profile.'}),
     home: Flags.string({description: 'Workspace folder (local backend).'}),
     region: Flags.string({description: 'AWS region (aws backend).'}),
     bucket: Flags.string({description: 'S3 bucket for raw, engineered and lake data (aws backend).'}),
@@ -29,7 +30,7 @@ works without init, creating the default workspace on first use.`
     const answers = asking ? await askProfileSettings(this.flags.profile) : undefined
     const created = createProfile({
       name: answers?.name ?? this.flags.profile ?? 'local',
-      backend: (answers?.backend ?? this.flags.backend ?? 'local') as 'local' | 'aws',
+      backend: answers?.backend ?? this.flags.backend ?? 'local',
       home: answers?.home ?? this.flags.home,
       region: answers?.region ?? this.flags.region,
       bucket: answers?.bucket ?? this.flags.bucket,

@@ -21,7 +21,10 @@ export function parseTimeBound(text: string, edge: 'start' | 'end', options: {fl
   if (ago !== undefined) return new Date((options.now ?? Date.now()) - ago)
   const name = options.flag ? `--${options.flag} ` : ''
   throw new LabmeshError('USAGE', `${name}"${text}" is not a time`, {
-    suggestions: ['a date or time, UTC unless a zone is given: 2026-11-30, 2026-11, 2026-11-30T14:00:00+01:00', 'a duration back from now: 36h, 7d, 2w'],
+    suggestions: [
+      'a date or time, UTC unless a zone is given: 2026-11-30, 2026-11, 2026-11-30T14:00:00+01:00',
+      'a duration back from now: 36h, 7d, 2w',
+    ],
   })
 }
 

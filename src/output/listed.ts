@@ -14,7 +14,10 @@ export const LIST_AT_MOST = 50
  * A table of a command's report (files stored, failures...): every row down a pipe; on a terminal
  * the first LIST_AT_MOST, with a note saying how many there are. Nothing when there are no rows.
  */
-export function renderListed(table: {head: string[]; rows: unknown[][]; noun: string}, layout: TableLayout): {body: string; notes: string[]} {
+export function renderListed(
+  table: {head: string[]; rows: unknown[][]; noun: string},
+  layout: TableLayout,
+): {body: string; notes: string[]} {
   const {head, rows, noun} = table
   if (rows.length === 0) return {body: '', notes: []}
   if (layout.kind === 'tsv' || rows.length <= LIST_AT_MOST) return {body: renderTable(head, rows, layout), notes: []}

@@ -26,7 +26,8 @@ export function renderTable(head: string[], rows: unknown[][], layout: TableLayo
   })
   for (const row of cells) table.push(row.slice(0, shown))
   const hidden = head.length - shown
-  const note = hidden > 0 ? `\n(${hidden} more column${hidden === 1 ? '' : 's'} not shown: --wide shows them, --json gives every value)` : ''
+  const note =
+    hidden > 0 ? `\n(${hidden} more column${hidden === 1 ? '' : 's'} not shown: --wide shows them, --json gives every value)` : ''
   return table.toString() + note
 }
 

@@ -20,7 +20,9 @@ export function removeProfile(name: string, options: {dryRun?: boolean} = {}): R
     throw new LabmeshError('NOT_FOUND', `no profile named "${name}" in the config file`, {
       subject: name,
       suggestions: [
-        name === DEFAULT_PROFILE ? 'the built-in local profile needs no config and cannot be removed' : 'see them with `labmesh profile list`',
+        name === DEFAULT_PROFILE
+          ? 'the built-in local profile needs no config and cannot be removed'
+          : 'see them with `labmesh profile list`',
       ],
     })
   }

@@ -1,10 +1,11 @@
 import type {QueryProgress} from '../backends/types.js'
 import {formatBytes} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
 import {renderTable} from '../output/table.js'
 import type {QueryOutcome} from './run.js'
 
 /** What the `query` command prints for people; nothing when the rows themselves went to stdout. */
-export function renderOutcome(outcome: QueryOutcome, limit: number): string | undefined {
+export function renderOutcome(outcome: QueryOutcome, layout: TableLayout): string | undefined {
   if (outcome.plan !== undefined) return outcome.plan
   if (outcome.rows) {
     if (outcome.rows.length === 0) return `(no rows; columns: ${outcome.columns.map((c) => c.name).join(', ')})`
@@ -14,9 +15,10 @@ export function renderOutcome(outcome: QueryOutcome, limit: number): string | un
       outcome.rows.map((row) =>
         keys.map((key) => (typeof row[key] === 'object' && row[key] !== null ? JSON.stringify(row[key]) : row[key])),
       ),
+      layout,
     )
     const note = outcome.truncated
-      ? `The first ${limit} rows; the result has more: raise --limit, or write them all with --out FILE.`
+      ? `The first ${outcome.rowCount} rows; the result has more: raise --limit, or write them all with --out FILE.`
       : `${count(outcome.rowCount, 'row')} (${outcome.elapsedSeconds.toFixed(2)} s).`
     return `${table}\n${note}`
   }

@@ -3,6 +3,7 @@ import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
+import {assertReadable} from '../../lake/delta/readable.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 import type {Catalog, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
@@ -49,7 +50,9 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     entries.map(async (entry, i): Promise<{body: string} | {error: LabmeshError}> => {
       const version = asOf.get(tables[i])
       try {
-        return {body: await new DeltaTable(options.catalog.storage(entry.location)).scanSql(version ?? {})}
+        const table = new DeltaTable(options.catalog.storage(entry.location))
+        if (version !== undefined) await assertReadable(table.storage, await table.snapshot(version), tables[i])
+        return {body: await table.scanSql(version ?? {})}
       } catch (error) {
         // A table asked for at a version must be readable there; any other one only matters if the statement names it.
         if (version !== undefined) throw error

@@ -19,15 +19,16 @@ export default class AuditList extends LabmeshCommand<typeof AuditList> {
   public async run(): Promise<{entries: AuditEntry[]}> {
     const {audit} = await this.backend()
     const entries = await audit.list({limit: this.flags.limit, since: this.flags.since?.toISOString()})
-    if (entries.length > 0 || this.layout.kind === 'tsv')
-      this.log(
+    this.printListing(
+      entries.length,
+      () =>
         renderTable(
           ['time', 'action', 'subject', 'user', 'host'],
           entries.map((e) => [e.at, e.action, e.subject, e.user, e.host]),
           this.layout,
         ),
-      )
-    if (entries.length === 0) this.note('The audit log is empty: deletions are recorded here.')
+      'The audit log is empty: deletions are recorded here.',
+    )
     return {entries}
   }
 }

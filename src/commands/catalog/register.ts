@@ -14,7 +14,11 @@ export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegist
     location: Args.string({description: 'Folder of the Delta table (holding _delta_log).', required: true}),
   }
   static override flags = {
-    replace: Flags.boolean({description: 'Point an already registered name at this location.'}),
+    force: Flags.boolean({
+      aliases: ['replace'],
+      deprecateAliases: true,
+      description: 'Point an already registered name at this location.',
+    }),
   }
 
   public async run(): Promise<TableSummary> {
@@ -24,7 +28,7 @@ export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegist
     const table = new DeltaTable(catalog.storage(location))
     // Reading the log first: a folder that is not a readable Delta table is refused before it is registered.
     await table.snapshot()
-    const entry = await catalog.register({...ref, location, managed: false}, {replace: this.flags.replace})
+    const entry = await catalog.register({...ref, location, managed: false}, {replace: this.flags.force})
     const summary = await summarizeTable(entry, table)
     if (!this.jsonEnabled())
       this.log(`Registered ${ref.database}.${ref.table} (version ${summary.version}, ${summary.columns.length} columns) at ${location}.`)

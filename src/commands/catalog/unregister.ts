@@ -6,7 +6,7 @@ import {type TableUnregistered, unregisterTable} from '../../lake/catalog/unregi
 import {formatBytes} from '../../output/format.js'
 
 export default class CatalogUnregister extends LabmeshCommand<typeof CatalogUnregister> {
-  static override summary = "Remove a table from the catalog; its Delta folder is kept unless --delete-data."
+  static override summary = 'Remove a table from the catalog; its Delta folder is kept unless --delete-data.'
   static override description = `Queries stop seeing the table at once. A table of database lab that convert writes comes back at the next convert (with its data, unless --delete-data removed it). Deleting the data of a table registered from elsewhere, or of a folder another name also points at, needs --force. Recorded in the workspace's audit log.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> shared.assay_results',
@@ -18,7 +18,9 @@ export default class CatalogUnregister extends LabmeshCommand<typeof CatalogUnre
   static override flags = {
     'delete-data': Flags.boolean({description: "Also delete the table's folder: data files and _delta_log."}),
     'dry-run': Flags.boolean({description: 'Show what would be removed; change nothing.'}),
-    force: Flags.boolean({description: 'Allow --delete-data on a table registered from elsewhere or sharing its folder with another name.'}),
+    force: Flags.boolean({
+      description: 'Allow --delete-data on a table registered from elsewhere or sharing its folder with another name.',
+    }),
   }
 
   public async run(): Promise<TableUnregistered> {

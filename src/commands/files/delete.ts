@@ -47,12 +47,27 @@ export default class FilesDelete extends LabmeshCommand<typeof FilesDelete> {
     const rows = result.tables.reduce((sum, t) => sum + t.rows, 0)
     const verb = result.dryRun ? 'Would delete' : 'Deleted'
     this.print({
-      body: [files.body, ...(result.tables.length > 0 ? [renderTable(['table', 'rows'], result.tables.map((t) => [t.table, t.rows]), layout)] : [])],
+      body: [
+        files.body,
+        ...(result.tables.length > 0
+          ? [
+              renderTable(
+                ['table', 'rows'],
+                result.tables.map((t) => [t.table, t.rows]),
+                layout,
+              ),
+            ]
+          : []),
+      ],
       notes: [
         ...files.notes,
         `${verb} ${result.files.length} file${result.files.length === 1 ? '' : 's'} and ${rows} row${rows === 1 ? '' : 's'} in ${result.tables.length} table${result.tables.length === 1 ? '' : 's'}${result.dryRun ? '' : `; removed ${result.objectsRemoved} stored object${result.objectsRemoved === 1 ? '' : 's'} no other file uses`}.`,
-        ...result.kept.map((t) => `${t.table} (registered from elsewhere) keeps its ${t.rows} row${t.rows === 1 ? '' : 's'} of these files.`),
-        ...(result.dryRun && result.kept.length > 0 && !this.flags.force ? ['Without --force the delete would be refused, to keep those tables whole.'] : []),
+        ...result.kept.map(
+          (t) => `${t.table} (registered from elsewhere) keeps its ${t.rows} row${t.rows === 1 ? '' : 's'} of these files.`,
+        ),
+        ...(result.dryRun && result.kept.length > 0 && !this.flags.force
+          ? ['Without --force the delete would be refused, to keep those tables whole.']
+          : []),
         ...(result.dryRun ? ['Dry run: nothing was deleted.'] : []),
       ],
     })

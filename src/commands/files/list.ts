@@ -51,8 +51,7 @@ export default class FilesList extends LabmeshCommand<typeof FilesList> {
     })
     const files = found.slice(0, limit)
     const truncated = found.length > limit
-    if (files.length > 0 || this.layout.kind === 'tsv') this.log(renderFileList(files, this.layout))
-    if (files.length === 0) this.note('No files match.')
+    this.printListing(files.length, () => renderFileList(files, this.layout), 'No files match.')
     if (truncated) {
       const message = `The first ${limit} files are shown; more match: --offset ${offset + limit} shows the next ones, --limit more at once.`
       if (this.jsonEnabled()) this.warn(message)

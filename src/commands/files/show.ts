@@ -8,7 +8,7 @@ import {type TableRows, traceRows} from '../../files/trace-rows.js'
 import {wideFlag} from '../../flags/wide.js'
 
 export default class FilesShow extends LabmeshCommand<typeof FilesShow> {
-  static override summary = "Show one file: its record, versions, lineage, and the table rows of its trace."
+  static override summary = 'Show one file: its record, versions, lineage, and the table rows of its trace.'
   static override examples = ['<%= config.bin %> <%= command.id %> 3f2a9c1e', '<%= config.bin %> <%= command.id %> 3f2a9c1e --json']
   static override args = {
     fileId: Args.string({description: 'File id (or a unique prefix of one, at least 4 characters).', required: true}),

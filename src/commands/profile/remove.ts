@@ -17,7 +17,8 @@ export default class ProfileRemove extends LabmeshCommand<typeof ProfileRemove> 
   public async run(): Promise<RemovedProfile> {
     const removed = removeProfile(this.args.name, {dryRun: this.flags['dry-run']})
     this.log(`${removed.dryRun ? 'Would remove' : 'Removed'} profile "${removed.name}" (${removed.backend}).`)
-    if (removed.wasDefault) this.log(`It was the default profile; ${removed.dryRun ? 'the default would be' : 'the default is now'} the built-in local profile.`)
+    if (removed.wasDefault)
+      this.log(`It was the default profile; ${removed.dryRun ? 'the default would be' : 'the default is now'} the built-in local profile.`)
     if (removed.workspace) this.log(`Its workspace stays at ${removed.workspace}; delete that folder when its data is no longer needed.`)
     return removed
   }

@@ -4,20 +4,24 @@ import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {LabmeshError} from '../../errors.js'
-import {PACKAGE_FORMATS} from '../../package/formats.js'
+import {choiceFlag} from '../../flags/choice.js'
+import {wideFlag} from '../../flags/wide.js'
 import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseAsOf, parseParams} from '../../query/options.js'
 import {renderOutcome} from '../../query/render.js'
-import {type QueryOutcome, runQuery} from '../../query/run.js'
+import {type QueryOutcome, runQuery, TABLE_ROWS} from '../../query/run.js'
 
 export default class Query extends LabmeshCommand<typeof Query> {
   static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
-  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL. Ctrl-C cancels; a cancelled query leaves no partial file.`
+  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL: quote the SQL with single quotes so the shell leaves $name alone. Ctrl-C cancels; a cancelled query leaves no partial file.
+
+A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fewer); a pipe gets every row as CSV (or --format), and --json a document with every row, both streamed in bounded memory. --limit given cuts a pipe and --json too, and the result then says so ("truncated": true, "complete": false).`
   static override examples = [
-    `<%= config.bin %> <%= command.id %> "SELECT instrument, count(*) AS n FROM lab.plate_reader_measurement JOIN lab.files USING (file_id) GROUP BY ALL"`,
-    `<%= config.bin %> <%= command.id %> "SELECT * FROM lab.plate_reader_measurement WHERE absorbance > $min" --param min=0.5 --out high.parquet`,
-    '<%= config.bin %> <%= command.id %> --file report.sql --as-of lab.plate_reader=3 --package ./report',
+    `<%= config.bin %> <%= command.id %> 'SELECT instrument, count(*) AS n FROM lab.plate_reader_measurement JOIN lab.files USING (file_id) GROUP BY ALL'`,
+    `<%= config.bin %> <%= command.id %> 'SELECT * FROM lab.plate_reader_measurement WHERE luminescence > $min' --param min=1000 --out high.parquet`,
+    '<%= config.bin %> <%= command.id %> --file report.sql --as-of lab.plate_reader=1 --package ./report --format parquet',
+    `<%= config.bin %> <%= command.id %> 'SELECT * FROM lab.files' --json > files.json`,
   ]
   static override args = {
     sql: Args.string({description: 'The SQL; or give --file, or pipe it on stdin.'}),
@@ -27,17 +31,21 @@ export default class Query extends LabmeshCommand<typeof Query> {
     param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in the SQL, as name=value.'}),
     'as-of': Flags.string({
       multiple: true,
-      description: 'Read a table at a version or time: database.table=3, database.table=2024-05-01T12:00:00Z.',
+      description: 'Read a table at a version or time: database.table=3, database.table=2024-05-01T12:00:00Z (repeatable).',
     }),
-    format: Flags.option({
-      options: OUTPUT_FORMATS,
-      description: 'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension).',
-    })(),
+    format: choiceFlag(OUTPUT_FORMATS)({
+      aliases: ['package-format'],
+      deprecateAliases: true,
+      description:
+        'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension; with --package, csv or parquet).',
+    }),
     out: Flags.string({char: 'o', description: 'Write the whole result to this file.'}),
-    limit: Flags.integer({default: 100, min: 1, description: 'Rows to show in the table view, and to return with --json.'}),
+    limit: Flags.integer({min: 1, description: `Rows to show or stream at most (default on a terminal: ${TABLE_ROWS}; elsewhere: all).`}),
     package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
-    'package-format': Flags.option({options: PACKAGE_FORMATS, description: "The package's data file format (default csv)."})(),
+    ...wideFlag,
   }
+
+  private resultStreamed = false
 
   public async run(): Promise<QueryOutcome & {sql: string}> {
     const sql = await this.sql()
@@ -45,7 +53,7 @@ export default class Query extends LabmeshCommand<typeof Query> {
       format: this.flags.format,
       out: this.flags.out,
       package: this.flags.package,
-      packageFormat: this.flags['package-format'],
+      limit: this.flags.limit,
       json: this.jsonEnabled(),
       terminal: Boolean(process.stdout.isTTY),
     })
@@ -64,11 +72,28 @@ export default class Query extends LabmeshCommand<typeof Query> {
         stdout: process.stdout,
         origin: {backend: backend.name, profile: profile.name, generator: `labmesh ${this.config.version}`},
         onRows: hooks.onRows,
+        document: {head: {sql}, tail: (streamed) => this.documentTail(streamed)},
       }),
     )
-    const rendered = this.jsonEnabled() ? undefined : renderOutcome(outcome, this.flags.limit)
+    this.resultStreamed = output.kind === 'json'
+    if (output.kind === 'stdout' && outcome.truncated)
+      this.note(`The first ${outcome.rowCount} rows; the result has more: raise --limit, or leave it out for every row.`)
+    const rendered = this.jsonEnabled() ? undefined : renderOutcome(outcome, this.layout)
     if (rendered !== undefined) this.log(rendered)
     return {sql, ...outcome}
+  }
+
+  /** The --json document was written as its rows streamed: oclif must not print the result again (errors still print). */
+  protected override logJson(json: unknown): void {
+    if (!this.resultStreamed) super.logJson(json)
+  }
+
+  /** The fields ending a streamed --json document: a warning when --limit cut the result, and every warning so far. */
+  private documentTail(outcome: QueryOutcome): Record<string, unknown> {
+    if (outcome.truncated)
+      this.warn(`the result has more than the ${outcome.rowCount} rows --limit allowed: leave out --limit for every row`)
+    const tail = this.toSuccessJson({}) as {warnings?: unknown}
+    return tail.warnings === undefined ? {} : {warnings: tail.warnings}
   }
 
   /** The SQL from the argument, --file, or stdin, exactly one of them. */
@@ -79,7 +104,7 @@ export default class Query extends LabmeshCommand<typeof Query> {
     if (this.flags.file !== undefined) return readFile(this.flags.file, 'utf8')
     if (process.stdin.isTTY)
       throw new LabmeshError('USAGE', 'no SQL given', {
-        suggestions: ['labmesh query "SELECT ..."', 'labmesh query --file query.sql', 'labmesh query < query.sql'],
+        suggestions: ["labmesh query 'SELECT ...'", 'labmesh query --file query.sql', 'labmesh query < query.sql'],
       })
     return text(process.stdin)
   }

@@ -7,7 +7,10 @@ import {savedSearchesOf} from '../../search/run-search.js'
 
 export default class SearchDelete extends LabmeshCommand<typeof SearchDelete> {
   static override summary = 'Delete a saved search (recorded in the audit log).'
-  static override examples = ['<%= config.bin %> <%= command.id %> boston-elisa', '<%= config.bin %> <%= command.id %> boston-elisa --dry-run']
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> boston-elisa',
+    '<%= config.bin %> <%= command.id %> boston-elisa --dry-run',
+  ]
   static override args = {
     name: Args.string({description: 'Name of the saved search (see `labmesh search list`).', required: true}),
   }

@@ -9,7 +9,7 @@ export default class Search extends SearchingCommand<typeof Search> {
   static override description = `Searches every stored file: its path and name, metadata, labels, category, and the words of its engineered document. Hits come best match first, with the words that matched.
 
 ${SYNTAX_HELP}
-A query that is only save, list, run or reindex names a subcommand: quote it ('"list"').`
+A query that is only save, list, run, delete or reindex names a subcommand: quote it ('"list"').`
   static override examples = [
     '<%= config.bin %> <%= command.id %> "sample:S-001"',
     '<%= config.bin %> <%= command.id %> "instrument:envision time>=2024-01-01 -label.status:rejected" --sort time',

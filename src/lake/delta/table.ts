@@ -243,8 +243,25 @@ export class DeltaTable {
 function operationOf(predicate: Predicate | undefined, rows: Row[], partitionColumns: string[]): CommitOptions {
   const partitionBy = JSON.stringify(partitionColumns)
   if (!predicate) return {operation: 'WRITE', operationParameters: {mode: 'Append', partitionBy}}
-  if (rows.length === 0) return {operation: 'DELETE', operationParameters: {predicate: predicate.sql}}
-  return {operation: 'WRITE', operationParameters: {mode: 'Overwrite', predicate: predicate.sql, partitionBy}}
+  if (rows.length === 0) return {operation: 'DELETE', operationParameters: {predicate: predicateText(predicate)}}
+  return {operation: 'WRITE', operationParameters: {mode: 'Overwrite', predicate: predicateText(predicate), partitionBy}}
+}
+
+/**
+ * A predicate as the log records it, with its parameters' values written in (as Spark records
+ * them), so the history says which rows a commit replaced. Only a record: the predicate itself
+ * always runs with its values bound.
+ */
+export function predicateText(predicate: Predicate): string {
+  const params = predicate.params ?? {}
+  return predicate.sql.replace(/\$([A-Za-z_]\w*)/g, (whole, name: string) => {
+    if (!(name in params)) return whole
+    const value = params[name]
+    if (value === null) return 'NULL'
+    return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+      ? String(value)
+      : quoteLiteral(String(value))
+  })
 }
 
 /** The files holding rows that match `predicate`, and how many rows match. */

@@ -87,7 +87,10 @@ export async function writeConvertedBatch(
   const rowsByDocument = new Map(
     flattened.map(({item, tables}) => [
       item.engineeredFileId,
-      Object.fromEntries([...[...tables].map(([name, rows]) => [`${LAB_DATABASE}.${name}`, rows.length]), [`${LAB_DATABASE}.${FILES_TABLE}`, 1]]),
+      Object.fromEntries([
+        ...[...tables].map(([name, rows]) => [`${LAB_DATABASE}.${name}`, rows.length]),
+        [`${LAB_DATABASE}.${FILES_TABLE}`, 1],
+      ]),
     ]),
   )
   return {tables: written, rowsByDocument}

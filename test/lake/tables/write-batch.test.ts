@@ -48,7 +48,13 @@ describe('writeConvertedBatch', function () {
 
   it('keeps a value whose type differs from its column beside it, and adds new columns as nullable', async () => {
     await writeConvertedBatch(backend.catalog, [
-      {raw: raw('a'), engineeredFileId: 'doc-a', converter: 'generic', technique: 'plate reader', document: plate({value: 35, unit: '(unitless)'})},
+      {
+        raw: raw('a'),
+        engineeredFileId: 'doc-a',
+        converter: 'generic',
+        technique: 'plate reader',
+        document: plate({value: 35, unit: '(unitless)'}),
+      },
     ])
     await writeConvertedBatch(backend.catalog, [
       {
@@ -78,7 +84,9 @@ describe('writeConvertedBatch', function () {
       {raw: raw('a'), engineeredFileId: 'doc-a', converter: 'generic', technique: 'plate reader', document: plate(1)},
       {raw: raw('b'), engineeredFileId: 'doc-b', converter: 'generic', technique: 'plate reader', document: plate(2)},
     ])
-    await writeConvertedBatch(backend.catalog, [{raw: raw('a'), engineeredFileId: 'doc-a2', converter: 'generic', technique: 'plate reader', document: plate(3)}])
+    await writeConvertedBatch(backend.catalog, [
+      {raw: raw('a'), engineeredFileId: 'doc-a2', converter: 'generic', technique: 'plate reader', document: plate(3)},
+    ])
     expect(
       await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id, detector_gain_setting AS g FROM ${t} ORDER BY 1`),
     ).to.deep.equal([
