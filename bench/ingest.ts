@@ -54,6 +54,7 @@ export default async function benchIngest(): Promise<void> {
       rmSync(home, {recursive: true, force: true})
     }
     const table = new Table({
+      style: {head: [], border: []},
       head: [
         'data',
         'files',

@@ -66,6 +66,7 @@ export default async function benchLake(): Promise<void> {
     if (lakeScan.rows !== duckScan.rows) throw new Error(`the scans disagree: ${lakeScan.rows} vs ${duckScan.rows}`)
 
     const summary = new Table({
+      style: {head: [], border: []},
       head: [
         'files',
         'convert s',

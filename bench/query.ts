@@ -66,6 +66,7 @@ export default async function benchQuery(): Promise<void> {
       },
     ]
     const table = new Table({
+      style: {head: [], border: []},
       head: [
         'case',
         'labmesh s',

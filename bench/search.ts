@@ -46,7 +46,7 @@ export default async function benchSearch(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'labmesh-bench-search-'))
   try {
     const records = [...labRecords(RECORDS)]
-    const indexing = new Table({head: ['indexing', 'records', 'seconds', 'records/s']})
+    const indexing = new Table({style: {head: [], border: []}, head: ['indexing', 'records', 'seconds', 'records/s']})
     const row = (what: string, seconds: number): void =>
       void indexing.push([what, RECORDS, seconds.toFixed(1), (RECORDS / seconds).toFixed(0)])
     for (const [batch, index, what] of [

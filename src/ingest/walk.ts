@@ -121,7 +121,14 @@ async function* walkDirectory(
  * the folder given; case is ignored where the file system ignores it.
  */
 function globFilter(options: WalkOptions, nocase: boolean): (relativePath: string) => boolean {
-  const matcher = (globs: string[]) => picomatch(globs, {dot: true, basename: true, nocase})
+  const matcher = (globs: string[]): ((relativePath: string) => boolean) => {
+    // picomatch's own `basename` option would apply to the patterns with a slash too.
+    const names = globs.filter((g) => !g.includes('/'))
+    const paths = globs.filter((g) => g.includes('/'))
+    const byName = names.length > 0 ? picomatch(names, {dot: true, nocase}) : () => false
+    const byPath = paths.length > 0 ? picomatch(paths, {dot: true, nocase}) : () => false
+    return (relativePath) => byName(path.posix.basename(relativePath)) || byPath(relativePath)
+  }
   const included = options.include?.length ? matcher(options.include) : () => true
   const excluded = options.exclude?.length ? matcher(options.exclude) : () => false
   return (relativePath) => included(relativePath) && !excluded(relativePath)

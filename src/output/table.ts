@@ -26,8 +26,7 @@ export function renderTable(head: string[], rows: unknown[][], layout: TableLayo
   })
   for (const row of cells) table.push(row.slice(0, shown))
   const hidden = head.length - shown
-  const note =
-    hidden > 0 ? `\n(${hidden} more column${hidden === 1 ? '' : 's'} not shown: --wide shows them, --json gives every value)` : ''
+  const note = hidden > 0 ? `\n(${hidden} more column${hidden === 1 ? '' : 's'}: --wide)` : ''
   return table.toString() + note
 }
 

@@ -78,7 +78,9 @@ A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fe
     this.resultStreamed = output.kind === 'json'
     if (output.kind === 'stdout' && outcome.truncated)
       this.note(`The first ${outcome.rowCount} rows; the result has more: raise --limit, or leave it out for every row.`)
-    const rendered = this.jsonEnabled() ? undefined : renderOutcome(outcome, this.layout)
+    // --format table asked for a table down a pipe too: drawn whole, as there is no width to fit.
+    const layout = this.flags.format === 'table' && this.layout.kind === 'tsv' ? {kind: 'box' as const, colour: false} : this.layout
+    const rendered = this.jsonEnabled() ? undefined : renderOutcome(outcome, layout)
     if (rendered !== undefined) this.log(rendered)
     return {sql, ...outcome}
   }

@@ -110,7 +110,10 @@ describe('labmesh convert', function () {
       expect(raw.file.status).to.equal('converted')
       expect(raw.derived.map((d: any) => d.fileId)).to.include(file.fileId)
       const out = ws.path('docs')
-      const got = await ws.run(['files', 'get', file.fileId, '--out', out, '--force', '--json'])
+      const got = await ws.run(['files', 'get', file.fileId, '--out-dir', out, '--force', '--json'])
+      expect(path.basename(got.json.path), 'named apart from the raw file').to.equal(
+        `${path.basename(file.sourcePath)}.${file.metadata.converter}.json`,
+      )
       const document = JSON.parse(readFileSync(got.json.path, 'utf8'))
       expect(JSON.stringify(document)).to.include(file.metadata.converter)
     }

@@ -153,7 +153,7 @@ describe('labmesh query', function () {
         'min=0.1',
         '--package',
         dir,
-        '--package-format',
+        '--format',
         format,
         '--json',
       ])
