@@ -12,7 +12,7 @@ export default class Init extends LabmeshCommand<typeof Init> {
 works without init, creating the default workspace on first use.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --profile lab --backend local --home /data/labmesh --default',
+    '<%= config.bin %> <%= command.id %> --profile lab --backend local --home ~/labmesh-lab --default',
     '<%= config.bin %> <%= command.id %> --profile prod --backend aws --region eu-west-1 --bucket acme-lake --kms-key-id alias/lake',
   ]
   static override flags = {

@@ -27,7 +27,9 @@ describe('time flags', () => {
         expect(error).to.be.instanceOf(LabmeshError)
         expect((error as LabmeshError).code).to.equal('USAGE')
         expect((error as LabmeshError).message).to.include(`--since "${text}" is not a time`)
-        expect((error as LabmeshError).suggestions.join(' ')).to.include('2026-11-30').and.include('7d')
+        expect((error as LabmeshError).suggestions.join(' '))
+          .to.include('2026-11-30')
+          .and.include('7d')
       }
     }
   })

@@ -37,7 +37,14 @@ describe('tables', () => {
   })
 
   it('are tab-separated rows under a header down a pipe, with tabs and line breaks escaped', () => {
-    const text = renderTable(['a', 'b'], [['x\ty', 'line 1\nline 2'], [null, 'back\\slash']], {kind: 'tsv', colour: false})
+    const text = renderTable(
+      ['a', 'b'],
+      [
+        ['x\ty', 'line 1\nline 2'],
+        [null, 'back\\slash'],
+      ],
+      {kind: 'tsv', colour: false},
+    )
     expect(text).to.equal('a\tb\nx\\ty\tline 1\\nline 2\n\tback\\\\slash')
     expect(renderTable(['a', 'b'], [], {kind: 'tsv', colour: false})).to.equal('a\tb')
     expect(tsvField('\r')).to.equal('\\r')

@@ -11,11 +11,11 @@ export default class Search extends SearchingCommand<typeof Search> {
 ${SYNTAX_HELP}
 A query that is only save, list, run, delete or reindex names a subcommand: quote it ('"list"').`
   static override examples = [
-    '<%= config.bin %> <%= command.id %> "sample:S-001"',
-    '<%= config.bin %> <%= command.id %> "instrument:envision time>=2024-01-01 -label.status:rejected" --sort time',
-    '<%= config.bin %> <%= command.id %> "glucose OR lactate" --category ENGINEERED --facets instrument',
-    '<%= config.bin %> <%= command.id %> "project:alpha assay:elisa" --download ./alpha-elisa',
-    '<%= config.bin %> <%= command.id %> "" --count',
+    "<%= config.bin %> <%= command.id %> 'sample:S-001'",
+    "<%= config.bin %> <%= command.id %> 'instrument:envision time>=2024-01-01 -label.status:rejected' --sort time",
+    "<%= config.bin %> <%= command.id %> 'glucose OR lactate' --category engineered --facets instrument",
+    "<%= config.bin %> <%= command.id %> 'project:alpha assay:elisa' --download ./alpha-elisa",
+    "<%= config.bin %> <%= command.id %> '' --count",
   ]
   static override args = {
     query: Args.string({description: 'The query (quote it for the shell); "" matches every file.', required: true}),

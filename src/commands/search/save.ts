@@ -11,8 +11,8 @@ const NAME = /^[A-Za-z0-9][\w.-]{0,63}$/
 export default class SearchSave extends LabmeshCommand<typeof SearchSave> {
   static override summary = 'Save a query under a name, to run it again with `labmesh search run`.'
   static override examples = [
-    '<%= config.bin %> <%= command.id %> boston-elisa "label.site:boston assay:elisa"',
-    '<%= config.bin %> <%= command.id %> recent-envision "instrument:envision time>=2024-06-01" --force',
+    "<%= config.bin %> <%= command.id %> boston-elisa 'label.site:boston assay:elisa'",
+    "<%= config.bin %> <%= command.id %> recent-envision 'instrument:envision time>=2024-06-01' --force",
   ]
   static override args = {
     name: Args.string({description: 'Name: letters, digits, _ . - (up to 64).', required: true}),
