@@ -27,15 +27,13 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
 
   protected flags!: LabmeshFlags<T>
   protected args!: LabmeshArgs<T>
-  /** Positional arguments, for commands that take a variable number (`static strict = false`). */
-  protected positionals: string[] = []
   private opened?: Backend
   /** Warnings of this run: printed on stderr as they come, and listed in the --json result. */
   private readonly warnings: {message: string}[] = []
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, argv, flags} = await this.parse({
+    const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof LabmeshCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -44,7 +42,6 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as LabmeshFlags<T>
     this.args = args as LabmeshArgs<T>
-    this.positionals = argv as string[]
   }
 
   protected profile(): ResolvedProfile {

@@ -1,4 +1,4 @@
-import {cpSync, mkdirSync, readdirSync} from 'node:fs'
+import {cpSync, mkdirSync, readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {stripVTControlCharacters} from 'node:util'
 import {expect} from 'chai'
@@ -83,6 +83,9 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
     const narrow = await runOnTerminal(ws, ['files', 'list'], {columns: 140, env: {COLUMNS: '60'}})
     expect(widest(narrow.output), 'COLUMNS wins over the terminal').to.be.at.most(60)
     expect(narrow.output).to.include('…')
+    // A long report lists the first 50 and says how many there are.
+    const dry = await runOnTerminal(ws, ['ingest', INSTRUMENTS, '--exclude', '*.json', '--dry-run'], {columns: 100})
+    expect(dry.output).to.match(/The first 50 of \d+ files to store are shown; --json lists them all\./)
     const wide = await runOnTerminal(ws, ['files', 'list', '--wide'], {columns: 72})
     expect(wide.output).not.to.include('…')
     expect(wide.output).to.include(path.join(INSTRUMENTS, 'bmg_mars', 'BMG Labtech format.CSV'))
@@ -136,6 +139,13 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
     const pulled = await ws.run(['package', 'pull', 'lab.files', '--out', ws.path('pulled')])
     expect(pulled.code, pulled.stderr).to.equal(0)
     expect(pulled.stderr).to.match(/--out.*deprecated.*--out-dir/s)
+    // --as-of takes query's database.table=VERSION form too, for the table pulled.
+    const asOf = await ws.run(['package', 'pull', 'lab.files', '--out-dir', ws.path('v1'), '--as-of', 'lab.files=1', '--json'])
+    expect(asOf.code, asOf.stdout).to.equal(0)
+    expect(JSON.parse(readFileSync(ws.path('v1', 'datapackage.json'), 'utf8')).labmesh.asOf).to.deep.equal({'lab.files': 1})
+    const otherTable = await ws.run(['package', 'pull', 'lab.files', '--out-dir', ws.path('v2'), '--as-of', 'lab.plate_reader=1'])
+    expect(otherTable.code).to.equal(2)
+    expect(otherTable.stderr).to.include('--as-of names lab.plate_reader, but the table read is lab.files')
     const registered = await ws.run(['catalog', 'register', 'shared.files', path.join(ws.home, 'lake', 'lab', 'files')])
     expect(registered.code, registered.stderr).to.equal(0)
     const replaced = await ws.run(['catalog', 'register', 'shared.files', path.join(ws.home, 'lake', 'lab', 'plate_reader'), '--replace'])

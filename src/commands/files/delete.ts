@@ -15,10 +15,12 @@ export default class FilesDelete extends LabmeshCommand<typeof FilesDelete> {
     '<%= config.bin %> <%= command.id %> 3f2a9c1e 9b1c44d0 --json',
     '<%= config.bin %> <%= command.id %> 3f2a9c1e --all-versions',
   ]
-  static override strict = false
-  static override usage = '<%= command.id %> FILEID... [FLAGS]'
   static override args = {
-    fileId: Args.string({description: 'Raw file ids (or unique prefixes of at least 4 characters), one or more.', required: true}),
+    fileId: Args.string({
+      description: 'Raw file ids (or unique prefixes of at least 4 characters), one or more.',
+      required: true,
+      multiple: true,
+    }),
   }
   static override flags = {
     'all-versions': Flags.boolean({description: "Delete every version of each file's source, not only the one named."}),
@@ -30,7 +32,7 @@ export default class FilesDelete extends LabmeshCommand<typeof FilesDelete> {
   public async run(): Promise<DeleteFilesResult> {
     const backend = await this.backend()
     const result = await deleteStoredFiles(backend, {
-      ids: this.positionals,
+      ids: this.args.fileId,
       allVersions: this.flags['all-versions'],
       dryRun: this.flags['dry-run'],
       force: this.flags.force,

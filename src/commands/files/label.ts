@@ -13,18 +13,16 @@ export default class FilesLabel extends LabmeshCommand<typeof FilesLabel> {
     '<%= config.bin %> <%= command.id %> 3f2a9c1e site=boston assay=elisa',
     '<%= config.bin %> <%= command.id %> 3f2a9c1e --remove site=boston',
   ]
-  static override strict = false
-  static override usage = '<%= command.id %> FILEID [NAME=VALUE...] [--remove NAME=VALUE]...'
   static override args = {
     fileId: Args.string({description: 'File id (or a unique prefix of one, at least 4 characters).', required: true}),
-    label: Args.string({description: 'Labels to add, name=value (one or more).'}),
+    label: Args.string({description: 'Labels to add, name=value (one or more).', multiple: true}),
   }
   static override flags = {
     remove: Flags.string({char: 'r', description: 'Label name=value to remove (repeatable).', multiple: true}),
   }
 
   public async run(): Promise<{fileId: string; labels: Label[]}> {
-    const add = parseKeyValues(this.positionals.slice(1), 'label')
+    const add = parseKeyValues(this.args.label ?? [], 'label')
     const remove = parseKeyValues(this.flags.remove, 'label')
     if (add.length === 0 && remove.length === 0)
       throw new LabmeshError('USAGE', 'give labels to add (name=value) or --remove name=value', {

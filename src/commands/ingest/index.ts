@@ -21,10 +21,8 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     "<%= config.bin %> <%= command.id %> ./drop --template '{project}/{device}/{sample}_{date:YYYY-MM-DD}.csv' --label site=boston",
     "<%= config.bin %> <%= command.id %> ./exports --include '*.csv' --exclude 'tmp/**' --dry-run",
   ]
-  static override usage = '<%= command.id %> PATH... [FLAGS]'
-  static override strict = false
   static override args = {
-    path: Args.string({description: 'Files or folders to ingest (one or more).', required: true}),
+    path: Args.string({description: 'Files or folders to ingest (one or more).', required: true, multiple: true}),
   }
   static override flags = {
     template: Flags.string({
@@ -50,7 +48,7 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     const template = this.flags.template ? parsePathTemplate(this.flags.template) : undefined
     const labels = parseKeyValues(this.flags.label, 'label')
     const metadata = toRecord(parseKeyValues(this.flags.metadata, 'metadata'))
-    const paths = this.positionals
+    const paths = this.args.path
     const backend = await this.backend()
     const registry = await this.converters()
     const filters = {include: this.flags.include, exclude: this.flags.exclude}
