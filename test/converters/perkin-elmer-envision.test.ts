@@ -83,6 +83,77 @@ describe('perkin-elmer-envision converter', () => {
     expect(measurementsOf(doc, '8/22/2023 11:01:43 AM', 'B1')).to.have.length(0)
   })
 
+  describe('a 1536-well plate (rows A-Z then AA-AF, 48 columns)', () => {
+    /** The reading written for a well: row number * 100 + column, so each well's value names it. */
+    const reading = (row: number, column: number): number => row * 100 + column
+    const ROWS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].concat(['AA', 'AB', 'AC', 'AD', 'AE', 'AF'])
+
+    /**
+     * A real 384-well export with every result grid rewritten as 32 lettered rows of 48 columns,
+     * and its plate type as 1536 wells (`wellsLine: false` drops the well count, so it comes from the grid).
+     */
+    function export1536(wellsLine = true): Buffer {
+      const lines = bytesOf('PE_Envision_luminescence_example01.csv').toString('latin1').split(/\r?\n/)
+      const protocolStart = lines.findIndex((l) => l.startsWith('Basic assay information'))
+      const header = ['', ...Array.from({length: 48}, (_, c) => String(c + 1).padStart(2, '0')), ''].join(',')
+      const grid = ROWS.map((row, r) => [row, ...Array.from({length: 48}, (_, c) => reading(r + 1, c + 1)), ''].join(','))
+      const out: string[] = []
+      for (let i = 0; i < lines.length; i++) {
+        if (i < protocolStart && lines[i].startsWith(',01,02,')) {
+          out.push(header, ...grid)
+          while (i + 1 < lines.length && lines[i + 1].trim() !== '') i++
+        } else if (lines[i].startsWith('Number of the wells in the plate')) {
+          if (wellsLine) out.push('Number of the wells in the plate,,,,1536')
+        } else
+          out.push(
+            lines[i]
+              .replace(/^Number of rows,,,,16$/, 'Number of rows,,,,32')
+              .replace(/^Number of columns,,,,24$/, 'Number of columns,,,,48'),
+          )
+      }
+      return Buffer.from(out.join('\r\n'), 'latin1')
+    }
+
+    it('places every reading in its own well, AA1 after Z48 and AF48 last', () => {
+      const doc = convert('PE_Envision_1536.csv', export1536())
+      const plate = '8/22/2023 11:01:43 AM'
+      const value = (well: string): number => measurementsOf(doc, plate, well)[0].luminescence.value
+      expect(value('A1')).to.equal(101)
+      expect(value('Z48')).to.equal(2648)
+      expect(value('AA1')).to.equal(2701)
+      expect(value('AB2')).to.equal(2802)
+      expect(value('AF1')).to.equal(3201)
+      expect(value('AF48')).to.equal(3248)
+      const documents = aggregate(doc)['plate reader document'].map((d: Doc) => d['measurement aggregate document'])
+      expect(documents.map((d: Doc) => d['plate well count'].value)).to.deep.equal(documents.map(() => 1536))
+      const measurements = documents
+        .flatMap((d: Doc) => d['measurement document'])
+        .filter((m: Doc) => m['sample document']['well plate identifier'] === plate)
+      const wells = measurements.map((m: Doc) => m['sample document']['location identifier'])
+      expect(wells).to.have.length(1536)
+      expect(new Set(wells).size).to.equal(1536)
+      expect(wells).to.deep.equal(ROWS.flatMap((row) => Array.from({length: 48}, (_, c) => `${row}${c + 1}`)))
+      expect(measurements.map((m: Doc) => m.luminescence.value)).to.deep.equal(
+        ROWS.flatMap((_, r) => Array.from({length: 48}, (_, c) => reading(r + 1, c + 1))),
+      )
+    })
+
+    it('counts 1536 wells from a 48-column grid when the export does not say', () => {
+      const doc = convert('PE_Envision_1536.csv', export1536(false))
+      const measured = aggregate(doc)['plate reader document'][0]['measurement aggregate document']
+      expect(measured['plate well count']).to.deep.equal({value: 1536, unit: '#'})
+    })
+
+    it('refuses a row letter beyond AF', () => {
+      const text = export1536()
+        .toString('latin1')
+        .replace(/\r\nAF,/, '\r\nAG,')
+      expect(() => convert('PE_Envision_1536.csv', Buffer.from(text, 'latin1'))).to.throw(
+        /grid row "AG" on line \d+ is not a plate row letter/,
+      )
+    })
+  })
+
   it('reads filter bandwidths written with stray spaces ("BW=7 5nm")', () => {
     const doc = convert('PE_Envision_extra_espaces.csv')
     const [channel1] = measurementsOf(doc, 'Plate 1', 'A1')

@@ -67,19 +67,133 @@ describe('package verify', () => {
     expect(problems.inline).to.equal('inline data: no file to check')
   })
 
-  it('refuses a folder without a descriptor, a descriptor that is not JSON, and one without resources', async () => {
-    const code = async (): Promise<string> => {
+  it('refuses paths into a sibling folder whose name starts with the package’s, even when their bytes and hash match', async () => {
+    // pkg-evil/ sits beside pkg/: "…/pkg-evil/a.csv" starts with "…/pkg" but is not inside it.
+    mkdirSync(path.join(root, 'pkg-evil'))
+    writeFileSync(path.join(root, 'pkg-evil', 'a.csv'), 'x\n1\n')
+    writeFileSync(path.join(root, 'pkg.csv'), 'x\n1\n')
+    const matching = {bytes: 4, hash: `sha256:${digest('sha256', 'x\n1\n')}`}
+    descriptor([
+      {name: 'sibling', path: '../pkg-evil/a.csv', ...matching},
+      {name: 'climbing', path: 'data/../../pkg-evil/a.csv', ...matching},
+      {name: 'beside', path: '../pkg.csv', ...matching},
+      {name: 'root', path: '.', ...matching},
+      {name: 'inside', path: 'data/../data/./a.csv', ...matching},
+    ])
+    const check = await verifyDataPackage(dir)
+    expect(check.resources.map((r) => [r.name, r.ok, r.problems])).to.deep.equal([
+      ['sibling', false, ['../pkg-evil/a.csv is not a path inside the package']],
+      ['climbing', false, ['data/../../pkg-evil/a.csv is not a path inside the package']],
+      ['beside', false, ['../pkg.csv is not a path inside the package']],
+      ['root', false, ['. is not a path inside the package']],
+      ['inside', true, []],
+    ])
+    expect(check.valid).to.equal(false)
+    // Nothing outside was read: no size or hash was taken of the refused files.
+    expect(check.resources.slice(0, 4).map((r) => [r.bytes.actual, r.hash.actual])).to.deep.equal([
+      [null, null],
+      [null, null],
+      [null, null],
+      [null, null],
+    ])
+  })
+
+  it('reports every check exactly: expected and actual bytes and hash, problems, and names for unnamed resources', async () => {
+    const sha = digest('sha256', 'x\n1\n')
+    descriptor([
+      {path: 'data/a.csv', bytes: 4},
+      {name: 'hash-only', path: 'data/a.csv', hash: `sha256:${sha}`},
+      {name: 'both-wrong', path: 'data/a.csv', bytes: 3, hash: `sha256:${digest('sha256', 'other')}`},
+      {name: 'no-path'},
+      {name: 'odd-types', path: 'data/a.csv', bytes: '4', hash: 42},
+      {name: 'not-hex', path: 'data/a.csv', hash: 'SHA256:0z0'},
+      {name: 'http', path: 'http://example.org/a.csv', bytes: 4},
+      {name: 'http-inside', path: 'data/x-http://a.csv', bytes: 4},
+      {name: 'absolute-inside', path: path.join(dir, 'data', 'a.csv'), bytes: 4},
+      {name: 'ftp', path: 'FTP://example.org/a.csv', bytes: 4},
+      {name: 'backslash', path: 'data\\a.csv', bytes: 4},
+      {name: 'home', path: '~/a.csv', bytes: 4},
+      {name: 'empty', path: '', bytes: 4},
+      {name: 'missing-and-escape', path: ['data/none.csv', '../outside.csv'], bytes: 4},
+      {name: 'a-folder', path: 'data', bytes: 4},
+    ])
+    const check = await verifyDataPackage(dir)
+    expect(check).to.deep.include({dir, valid: false})
+    expect(check.resources[0]).to.deep.equal({
+      name: '#1',
+      paths: ['data/a.csv'],
+      ok: true,
+      bytes: {expected: 4, actual: 4},
+      hash: {expected: null, actual: `sha256:${sha}`},
+      problems: [],
+    })
+    expect(check.resources[1]).to.deep.include({
+      ok: true,
+      bytes: {expected: null, actual: 4},
+      hash: {expected: `sha256:${sha}`, actual: `sha256:${sha}`},
+    })
+    expect(check.resources.slice(2).map((r) => [r.name, r.ok, r.problems])).to.deep.equal([
+      ['both-wrong', false, ['3 bytes recorded, 4 found', 'the sha256 hash differs from the recorded one']],
+      ['no-path', false, ['the resource has no path']],
+      ['odd-types', false, ['the descriptor records neither bytes nor hash for it']],
+      ['not-hex', false, ['hash "SHA256:0z0" is not algorithm:hex']],
+      ['http', false, ['http://example.org/a.csv is remote: only files in the package are checked']],
+      ['http-inside', false, ['data/x-http://a.csv is missing']],
+      ['absolute-inside', false, [`${path.join(dir, 'data', 'a.csv')} is not a path inside the package`]],
+      ['ftp', false, ['FTP://example.org/a.csv is remote: only files in the package are checked']],
+      ['backslash', false, ['data\\a.csv is not a path inside the package']],
+      ['home', false, ['~/a.csv is not a path inside the package']],
+      ['empty', false, [' is not a path inside the package']],
+      ['missing-and-escape', false, ['data/none.csv is missing', '../outside.csv is not a path inside the package']],
+      ['a-folder', false, ['data is missing']],
+    ])
+    // A resource with nothing to check is not valid, though nothing in it is wrong.
+    descriptor([{name: 'a', path: 'data/a.csv', bytes: 4}])
+    expect((await verifyDataPackage(dir)).valid).to.equal(true)
+    descriptor([
+      {name: 'a', path: 'data/a.csv', bytes: 4},
+      {name: 'b', data: []},
+    ])
+    expect((await verifyDataPackage(dir)).valid).to.equal(false)
+  })
+
+  it('refuses a folder without a descriptor, a descriptor that is not JSON, and one without resources, naming the file', async () => {
+    const refusal = async (): Promise<Pick<LabmeshError, 'code' | 'message' | 'subject'>> => {
       try {
         await verifyDataPackage(dir)
       } catch (error) {
-        return (error as LabmeshError).code
+        const {code, message, subject} = error as LabmeshError
+        return {code, message, subject}
       }
-      return 'none'
+      throw new Error('expected a refusal')
     }
-    expect(await code()).to.equal('NOT_FOUND')
-    writeFileSync(path.join(dir, 'datapackage.json'), '{"resources": [')
-    expect(await code()).to.equal('INVALID_DATA')
-    descriptor([])
-    expect(await code()).to.equal('INVALID_DATA')
+    const file = path.join(dir, 'datapackage.json')
+    expect(await refusal()).to.deep.equal({
+      code: 'NOT_FOUND',
+      message: `${dir} holds no datapackage.json; it is not a data package`,
+      subject: file,
+    })
+    writeFileSync(file, '{"resources": [')
+    const notJson = await refusal()
+    expect(notJson).to.include({code: 'INVALID_DATA', subject: file})
+    expect(notJson.message).to.match(new RegExp(`^${file.replaceAll('/', '\\/')} is not JSON: `))
+    const none = {code: 'INVALID_DATA', message: `${file} has no resources: a data package lists at least one`, subject: file}
+    for (const text of [
+      'null',
+      '{}',
+      '{"resources": {}}',
+      '{"resources": []}',
+      '{"resources": [1]}',
+      '{"resources": [null]}',
+      '{"resources": [[]]}',
+      '{"resources": [{}, 1]}',
+    ]) {
+      writeFileSync(file, text)
+      expect(await refusal(), text).to.deep.equal(none)
+    }
+    // A descriptor that cannot be read for another reason is not reported as missing.
+    rmSync(file)
+    mkdirSync(file)
+    expect((await refusal()).code).to.not.equal('NOT_FOUND')
   })
 })

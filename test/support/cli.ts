@@ -24,12 +24,16 @@ export class TestWorkspace {
     return {...process.env, LABMESH_HOME: this.home, LABMESH_CONFIG_DIR: this.configDir, LABMESH_PROFILE: '', ...extra}
   }
 
-  /** Runs the built CLI (bin/run.js over dist/) as a user would, and captures everything. */
-  run(args: string[], options: {env?: Record<string, string>; cwd?: string} = {}): Promise<CliResult> {
+  /**
+   * Runs the built CLI (bin/run.js over dist/) as a user would, and captures everything;
+   * `through` is a command that runs it (e.g. setpriv with its options).
+   */
+  run(args: string[], options: {env?: Record<string, string>; cwd?: string; through?: string[]} = {}): Promise<CliResult> {
+    const [command, ...prefix] = [...(options.through ?? []), process.execPath]
     return new Promise((resolve) => {
       execFile(
-        process.execPath,
-        [BIN, ...args],
+        command,
+        [...prefix, BIN, ...args],
         {env: this.env(options.env), cwd: options.cwd ?? this.root, maxBuffer: 64 * 1024 * 1024},
         (error, stdout, stderr) => {
           const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0

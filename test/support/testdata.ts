@@ -4,8 +4,9 @@ import {fileURLToPath} from 'node:url'
 
 import type {ExpectedDocument} from '../../src/converters/accuracy.js'
 
-/** ../shared/testdata, read in place (never copied into the project). */
-export const TESTDATA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata')
+/** ../shared/testdata, read in place (never copied into the project); LABMESH_TESTDATA names it from a copy of the project (mutation testing). */
+export const TESTDATA =
+  process.env.LABMESH_TESTDATA ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/testdata')
 export const INSTRUMENTS = path.join(TESTDATA, 'instruments')
 export const DELTA_TABLES = path.join(TESTDATA, 'delta')
 
@@ -39,4 +40,10 @@ export const PLATE_READER_FAMILIES = ['agilent_gen5', 'bmg_mars', 'moldev_softma
 /** Converter name for a testdata family: folder names with hyphens. */
 export function converterNameFor(family: string): string {
   return family.replaceAll('_', '-')
+}
+
+/** The BMG plate of the converted workspaces as its reference document gives it: [well, absorbance] per well. */
+export function bmgReference(): [string, number][] {
+  const file = path.join(INSTRUMENTS, 'bmg_mars', 'BMG Labtech format.CSV.expected.json')
+  return (JSON.parse(readFileSync(file, 'utf8')) as ExpectedDocument).wellValues
 }

@@ -109,7 +109,7 @@ export async function exportStatement(
 }
 
 /** Parses, prepares and binds the request's one statement, refusing anything but a query. */
-async function checkStatement(session: QuerySession, request: QueryRequest): Promise<CheckedStatement> {
+export async function checkStatement(session: QuerySession, request: QueryRequest): Promise<CheckedStatement> {
   if (withoutTerminator(request.sql) === '') throw new LabmeshError('USAGE', 'there is no SQL statement to run')
   const {connection} = session
   // Parsing has no effects, and syntax errors read best as DuckDB reports them.
@@ -217,7 +217,7 @@ function bindParameters(prepared: DuckDBPreparedStatement, params: Record<string
  * Prepares the COPY that writes an export. The user's statement is nested as text, so the whole
  * must still parse as exactly one COPY; it can only write the session's one writable file anyway.
  */
-async function prepareCopy(session: QuerySession, request: QueryRequest, sql: string): Promise<DuckDBPreparedStatement> {
+export async function prepareCopy(session: QuerySession, request: QueryRequest, sql: string): Promise<DuckDBPreparedStatement> {
   const extracted = await sqlStep(session, request, () => session.connection.extractStatements(sql))
   const prepared = extracted.count === 1 ? await sqlStep(session, request, () => extracted.prepare(0)) : undefined
   if (prepared?.statementType !== StatementType.COPY) {

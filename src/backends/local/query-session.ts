@@ -31,9 +31,10 @@ export interface QuerySession {
 
 /**
  * Opens a fresh in-memory DuckDB instance for one statement: a view per catalog table (its Delta
- * snapshot's active Parquet files, partition values as columns), then containment: DuckDB may read
- * only the lake and the tables' own folders, write only `writable`, load nothing, and nobody can
- * change that afterwards (lock_configuration). A separate instance, not the process-wide one of
+ * snapshot's active Parquet files, partition values as columns), then containment: DuckDB may reach
+ * only the lake, the tables' own folders and `writable`, load nothing, and nobody can change that
+ * afterwards (lock_configuration). DuckDB's allowed folders are writable too: statements that write
+ * are kept out by the checks of query-execution.ts, not here. A separate instance, not the process-wide one of
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {

@@ -101,7 +101,11 @@ describe('labmesh convert', function () {
     }
     const failed = await ws.run(['files', 'list', '--status', 'failed', '--json'])
     expect(failed.json.files).to.have.length(1)
-    expect(failed.json.files[0].error.code).to.be.a('string')
+    expect(failed.json.files[0].error).to.deep.equal({
+      code: 'INVALID_DATA',
+      message: 'notes.txt: no numbers found; expected readings in a plate grid, a result table or header values',
+    })
+    expect(first.json.failed[0]).to.include({code: 'INVALID_DATA'})
 
     const engineeredId = engineered.json.files[0].fileId
     const refused = await ws.run(['convert', '--file-id', engineeredId, '--json'])

@@ -62,6 +62,24 @@ describe('labmesh files', function () {
     expect(readdirSync(out)).to.deep.equal([])
   })
 
+  it('get detects an object damaged at the same size: one flipped bit, caught by the sha256 alone', async () => {
+    const record = files.find((f) => f.sourcePath.endsWith('Beckman_Vi-Cell-BLU_example01_utf16.csv'))
+    const object = path.join(ws.home, 'objects', record.sha256.slice(0, 2), record.sha256)
+    const bytes = readFileSync(object)
+    bytes[bytes.length >> 1] ^= 0x01
+    chmodSync(object, 0o644)
+    writeFileSync(object, bytes)
+    expect(statSync(object).size).to.equal(record.size)
+    const out = ws.path('flipped')
+    const result = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    expect(result.code).to.equal(6)
+    expect(result.json.error).to.include({
+      code: 'INVALID_DATA',
+      message: `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256(bytes)}, expected ${record.sha256}): the workspace object is damaged`,
+    })
+    expect(readdirSync(out)).to.deep.equal([])
+  })
+
   it('streams files too large to read at once, and restores them byte for byte', async () => {
     const big = ws.path('big-run', 'plate-stack.bin')
     mkdirSync(path.dirname(big), {recursive: true})

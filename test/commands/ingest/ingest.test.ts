@@ -68,6 +68,8 @@ describe('labmesh ingest', function () {
 
   it('sniffs the instrument of each real export from its content', async () => {
     const result = await ws.run(['ingest', INSTRUMENTS, '--exclude', '**/*.expected.json', '--json'])
+    expect(result.code, result.stderr).to.equal(0)
+    expect(result.json.files).to.have.length(rawExports(INSTRUMENTS).length)
     const families = new Map<string, string>([
       ['perkin_elmer_envision', 'perkin-elmer-envision'],
       ['bmg_mars', 'bmg-mars'],
@@ -100,6 +102,18 @@ describe('labmesh ingest', function () {
     const checked = await ws.run(['ingest', drop, '--checksum', '--json'])
     expect(checked.json).to.include({ingested: 0, unchanged: 2})
 
+    // An edit at the same size with the time put back is trusted as unchanged, unless --checksum reads it.
+    const copy = path.join(drop, 'copy-of-plate.csv')
+    const {mtime} = statSync(copy)
+    const edited = readFileSync(copy)
+    edited[edited.length - 3] ^= 0x01
+    writeFileSync(copy, edited)
+    utimesSync(copy, mtime, mtime)
+    expect((await ws.run(['ingest', drop, '--json'])).json).to.include({ingested: 0, unchanged: 2})
+    const reread = await ws.run(['ingest', drop, '--checksum', '--json'])
+    expect(reread.json).to.include({ingested: 1, unchanged: 1})
+    expect(reread.json.files.find((f: any) => f.sourcePath === copy)).to.include({status: 'version', version: 2, sha256: sha256(copy)})
+
     const original = first.json.files.find((f: any) => f.sourcePath === a)
     await ws.run(['files', 'label', original.fileId, 'reviewed=yes'])
     writeFileSync(a, readFileSync(a, 'utf8') + '\n')
@@ -114,15 +128,15 @@ describe('labmesh ingest', function () {
       {name: 'batch', value: '1'},
       {name: 'reviewed', value: 'yes'},
     ])
-    expect(objectCount(ws.home)).to.equal(2)
+    expect(objectCount(ws.home)).to.equal(3)
 
     const shown = await ws.run(['files', 'show', v2.fileId.slice(0, 8), '--json'])
     expect(shown.code, shown.stderr).to.equal(0)
     expect(shown.json.versions.map((v: any) => v.version)).to.deep.equal([1, 2])
     const list = await ws.run(['files', 'list', '--json'])
-    expect(list.json.files.map((f: any) => f.version).sort()).to.deep.equal([1, 2])
+    expect(list.json.files.map((f: any) => f.version).sort()).to.deep.equal([2, 2])
     const all = await ws.run(['files', 'list', '--all-versions', '--json'])
-    expect(all.json.files).to.have.length(3)
+    expect(all.json.files).to.have.length(4)
   })
 
   it('extracts metadata with a path template and reports files that do not match without dropping them', async () => {
@@ -169,9 +183,11 @@ describe('labmesh ingest', function () {
     const unreadable = path.join(drop, 'locked.csv')
     writeFileSync(unreadable, 'secret')
     chmodSync(unreadable, 0o000)
-    const runningAsRoot = process.getuid?.() === 0
+    // Root reads any file: as root (CI), the CLI runs without the capabilities that let it (setpriv, util-linux).
+    const through = process.getuid?.() === 0 ? ['setpriv', '--bounding-set', '-dac_override,-dac_read_search', '--'] : []
 
-    const result: CliResult = await ws.run(['ingest', drop, '--json'])
+    const result: CliResult = await ws.run(['ingest', drop, '--json'], {through})
+    expect(result.json, result.stderr).to.exist
     expect(result.code).to.equal(6)
     const reasons = new Map<string, any>(result.json.failed.map((f: any) => [path.basename(f.path), f]))
     expect(reasons.get('empty.csv')).to.include({code: 'EMPTY_FILE'})
@@ -183,10 +199,13 @@ describe('labmesh ingest', function () {
       'non-UTF-8 name',
     ).to.exist
     expect(reasons.get('pipe').message).to.match(/not a regular file/)
-    if (!runningAsRoot) expect(reasons.get('locked.csv')).to.include({code: 'UNREADABLE'})
-    const stored = result.json.files.map((f: any) => path.basename(f.sourcePath))
-    expect(stored).to.include('good.txt')
-    expect(stored).to.not.include('empty.csv')
+    expect(reasons.get('locked.csv')).to.deep.equal({
+      path: unreadable,
+      code: 'UNREADABLE',
+      message: `permission denied: EACCES: permission denied, open '${unreadable}'`,
+    })
+    expect(result.json.failed).to.have.length(7)
+    expect(result.json.files.map((f: any) => path.basename(f.sourcePath))).to.deep.equal(['good.txt'])
 
     // Nothing already stored is lost: the good file is still there, unchanged, on a re-run.
     const again = await ws.run(['ingest', drop, '--json'])
@@ -217,8 +236,14 @@ describe('labmesh ingest', function () {
       '**/fluorescence/**',
       '--json',
     ])
-    const rel = result.json.files.map((f: any) => path.relative(INSTRUMENTS, f.sourcePath))
-    expect(rel.length).to.be.greaterThan(0)
-    expect(rel.every((p: string) => p.startsWith('agilent_gen5/') && !p.includes('/fluorescence/') && !p.endsWith('.json'))).to.equal(true)
+    expect(result.code, result.stderr).to.equal(0)
+    const rel = result.json.files.map((f: any) => path.relative(INSTRUMENTS, f.sourcePath)).sort()
+    const expected = readdirSync(path.join(INSTRUMENTS, 'agilent_gen5'), {recursive: true, withFileTypes: true})
+      .filter((e) => e.isFile() && !e.name.endsWith('.json'))
+      .map((e) => path.relative(INSTRUMENTS, path.join(e.parentPath, e.name)))
+      .filter((p) => !p.split(path.sep).includes('fluorescence'))
+      .sort()
+    expect(expected).to.have.length.greaterThan(3)
+    expect(rel).to.deep.equal(expected)
   })
 })

@@ -8,6 +8,7 @@ import type {TestWorkspace} from '../../support/cli.js'
 import {convertedWorkspace} from '../../support/converted-workspace.js'
 import {dataPackageErrors} from '../../support/datapackage.js'
 import {queryTable} from '../../support/lake.js'
+import {bmgReference} from '../../support/testdata.js'
 
 describe('labmesh package pull and verify', function () {
   this.timeout(300_000)
@@ -25,6 +26,8 @@ describe('labmesh package pull and verify', function () {
     const pulled = await ws.run(['package', 'pull', 'lab.plate_reader_measurement', '--out-dir', dir, '--json'])
     expect(pulled.code, pulled.stderr).to.equal(0)
     const [{n}] = await queryTable(measurements(), (t) => `SELECT count(*)::INTEGER AS n FROM ${t}`)
+    // The plate readers' wells: BMG 96, SoftMax Pro 96 at 3 wavelengths, EnVision 2 plates of 96.
+    expect(n).to.equal(96 + 288 + 192)
     expect(pulled.json).to.include({table: 'lab.plate_reader_measurement', rows: n, dir})
     const descriptor = JSON.parse(readFileSync(path.join(dir, 'datapackage.json'), 'utf8'))
     expect(dataPackageErrors(descriptor)).to.deep.equal([])
@@ -66,7 +69,12 @@ describe('labmesh package pull and verify', function () {
       measurements(),
       (t) => `SELECT sample_location_identifier, absorbance FROM ${t} WHERE file_id = '${bmg}' AND absorbance > 0.1 ORDER BY 1`,
     )
-    expect(expected.length).to.be.greaterThan(0)
+    expect(expected).to.deep.equal(
+      bmgReference()
+        .filter(([, absorbance]) => absorbance > 0.1)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([well, absorbance]) => ({sample_location_identifier: well, absorbance})),
+    )
     const file = path.join(dir, 'plate_reader_measurement.parquet')
     const back = await withConnection(async (c) =>
       (await c.runAndReadAll('SELECT * FROM read_parquet($file) ORDER BY 1', {file})).getRowObjectsJson(),

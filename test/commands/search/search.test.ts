@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 import Database from 'better-sqlite3'
@@ -141,6 +141,25 @@ describe('labmesh search', function () {
       },
     ])
     expect(clash.json.download.files).to.have.length(expectedNames.length - 1)
+
+    // One stored object damaged at the same size: refused by its sha256, the others still restored.
+    const damaged = result.json.download.files.find((f: any) => path.basename(f.path) === expectedNames[1])
+    const object = path.join(ws.home, 'objects', damaged.sha256.slice(0, 2), damaged.sha256)
+    const original = readFileSync(object)
+    const flipped = Buffer.from(original)
+    flipped[flipped.length >> 1] ^= 0x01
+    chmodSync(object, 0o644)
+    writeFileSync(object, flipped)
+    try {
+      const fresh = ws.path('downloads-after-damage')
+      const hurt = await ws.run(['search', 'glutamine', '--download', fresh, '--json'])
+      expect(hurt.code).to.equal(6)
+      expect(hurt.json.download.failed).to.have.length(1)
+      expect(hurt.json.download.failed[0]).to.include({fileId: damaged.fileId, code: 'INVALID_DATA'})
+      expect(readdirSync(fresh).sort()).to.deep.equal(expectedNames.filter((n: string) => n !== expectedNames[1]))
+    } finally {
+      writeFileSync(object, original)
+    }
   })
 
   describe('saved searches', () => {

@@ -198,6 +198,37 @@ describe('DeltaTable writes', () => {
     expect(read).to.deep.equal(["o'clock", 'a/b', 'x=y', 'with space', '100%', null])
   })
 
+  it('replaces and deletes rows in partitions whose values need encoding in the log', async () => {
+    // Each value makes the log path differ from the file path: %20, %2F, %25, %3D, and UTF-8 escapes.
+    const plates = ['Plate 1', 'a/b', '100%', 'x=y', 'Zürich 東京']
+    await table.append(plates.flatMap((plate, i) => [{file_id: 'old', well: 'A1', value: i, plate}]))
+    await table.append([{file_id: 'kept', well: 'B1', value: 99, plate: 'Plate 1'}])
+    for (const [i, plate] of plates.entries()) {
+      const replaced = await table.replaceWhere({sql: 'file_id = $id AND plate = $plate', params: {id: 'old', plate}}, [
+        {file_id: 'new', well: 'A1', value: 10 + i, plate},
+      ])
+      expect(replaced, plate).to.include({rowsDeleted: 1, filesRemoved: 1, rowsWritten: 1})
+    }
+    expect((await rowsOf(table)).map((r) => [r.file_id, r.plate, r.value])).to.deep.equal([
+      ['kept', 'Plate 1', 99],
+      ['new', 'Plate 1', 10],
+      ['new', 'a/b', 11],
+      ['new', '100%', 12],
+      ['new', 'x=y', 13],
+      ['new', 'Zürich 東京', 14],
+    ])
+    // Every remove names a file the table had, spelled as its add was: none is left active.
+    const snapshot = await table.snapshot()
+    expect(snapshot.files).to.have.length(6)
+    expect(snapshot.tombstones).to.have.length(5)
+    const deleted = await table.deleteWhere({sql: "file_id = 'new' AND plate <> 'Plate 1'"})
+    expect(deleted).to.include({rowsDeleted: 4, filesRemoved: 4, filesAdded: 0})
+    expect((await rowsOf(table)).map((r) => [r.file_id, r.plate])).to.deep.equal([
+      ['kept', 'Plate 1'],
+      ['new', 'Plate 1'],
+    ])
+  })
+
   it('writes and reads a table whose folder name needs SQL quoting', async () => {
     const parent = await mkdtemp(path.join(os.tmpdir(), 'labmesh-delta-'))
     try {

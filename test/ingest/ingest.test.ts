@@ -1,0 +1,254 @@
+import {createHash} from 'node:crypto'
+import {cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {expect} from 'chai'
+
+import {createLocalBackend} from '../../src/backends/local/index.js'
+import type {Backend} from '../../src/backends/types.js'
+import {ConverterRegistry} from '../../src/converters/registry.js'
+import {countFiles} from '../../src/ingest/count.js'
+import {type IngestOptions, ingestFiles, type IngestResult} from '../../src/ingest/ingest.js'
+import {parseKeyValues, toRecord} from '../../src/ingest/key-value.js'
+import {parsePathTemplate} from '../../src/ingest/path-template.js'
+import {INSTRUMENTS} from '../support/testdata.js'
+
+const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex')
+const NANODROP = path.join(INSTRUMENTS, 'thermo_fisher_nanodrop_eight', 'thermo_nanodrop_eight_RNA.txt')
+
+/** ingestFiles in process, on real files and a real local backend (files + SQLite). */
+describe('ingestFiles', function () {
+  this.timeout(120_000)
+  let root: string
+  let drop: string
+  let backend: Backend
+  let registry: ConverterRegistry
+  before(async () => {
+    registry = await ConverterRegistry.load()
+  })
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'labmesh-ingest-'))
+    drop = path.join(root, 'drop')
+    mkdirSync(drop)
+    backend = createLocalBackend({home: path.join(root, 'home')})
+  })
+  afterEach(async () => {
+    await backend.close()
+    rmSync(root, {recursive: true, force: true})
+  })
+
+  const ingest = (options: Partial<IngestOptions> = {}): Promise<IngestResult> =>
+    ingestFiles(backend, {paths: [drop], registry, ...options})
+  const statuses = (result: IngestResult): string[][] =>
+    result.files.map((f) => [path.relative(drop, f.sourcePath), f.status, String(f.version)])
+
+  it('trusts size and time unless --checksum: a same-size edit with its time restored is found only by reading it', async () => {
+    const file = path.join(drop, 'run.csv')
+    writeFileSync(file, 'well,value\nA1,0.125\n')
+    const first = await ingest()
+    expect(statuses(first)).to.deep.equal([['run.csv', 'new', '1']])
+    const {mtime} = statSync(file)
+    writeFileSync(file, 'well,value\nA1,0.126\n')
+    utimesSync(file, mtime, mtime)
+
+    const trusted = await ingest()
+    expect(trusted).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0})
+    expect(trusted.files[0].sha256).to.equal(sha256('well,value\nA1,0.125\n'))
+
+    const checked = await ingest({checksum: true})
+    expect(checked).to.deep.include({ingested: 1, unchanged: 0, bytesStored: 20})
+    expect(statuses(checked)).to.deep.equal([['run.csv', 'version', '2']])
+    expect(checked.files[0].sha256).to.equal(sha256('well,value\nA1,0.126\n'))
+    // Read again with --checksum and unchanged now: nothing new.
+    expect(await ingest({checksum: true})).to.deep.include({ingested: 0, unchanged: 1})
+    const versions = await backend.metadata.listFiles({sourcePath: file, allVersions: true})
+    expect(versions.map((v) => [v.version, v.sha256])).to.deep.equal([
+      [1, sha256('well,value\nA1,0.125\n')],
+      [2, sha256('well,value\nA1,0.126\n')],
+    ])
+  })
+
+  it('a same-size edit with a new time is read and stored as a new version', async () => {
+    const file = path.join(drop, 'run.csv')
+    writeFileSync(file, 'well,value\nA1,1\n')
+    utimesSync(file, new Date('2024-01-01'), new Date('2024-01-01'))
+    await ingest()
+    writeFileSync(file, 'well,value\nA1,2\n')
+    utimesSync(file, new Date('2024-01-02'), new Date('2024-01-02'))
+    const edited = await ingest()
+    expect(statuses(edited)).to.deep.equal([['run.csv', 'version', '2']])
+    expect(edited.files[0].sha256).to.equal(sha256('well,value\nA1,2\n'))
+  })
+
+  it('a touched file with the same bytes stays unchanged, and so does one whose time alone moved', async () => {
+    const file = path.join(drop, 'run.csv')
+    writeFileSync(file, 'well,value\nA1,1\n')
+    await ingest()
+    utimesSync(file, new Date('2030-01-01'), new Date('2030-01-01'))
+    const touched = await ingest()
+    expect(touched).to.deep.include({ingested: 0, unchanged: 1, bytesStored: 0})
+    expect(touched.files[0]).to.include({status: 'unchanged', version: 1})
+    expect(await backend.metadata.listFiles({allVersions: true})).to.have.length(1)
+  })
+
+  it('a changed size is a new version even with an unchanged time, keeping the old labels and adding new ones', async () => {
+    const file = path.join(drop, 'run.csv')
+    writeFileSync(file, 'well,value\nA1,1\n')
+    const first = await ingest({labels: [{name: 'batch', value: '1'}]})
+    await backend.metadata.updateLabels(first.files[0].fileId!, [{name: 'reviewed', value: 'yes'}], [])
+    const {mtime} = statSync(file)
+    writeFileSync(file, 'well,value\nA1,10\n')
+    utimesSync(file, mtime, mtime)
+    const second = await ingest({
+      labels: [
+        {name: 'batch', value: '1'},
+        {name: 'batch', value: '2'},
+      ],
+    })
+    expect(statuses(second)).to.deep.equal([['run.csv', 'version', '2']])
+    expect(second.files[0].labels).to.deep.equal([
+      {name: 'batch', value: '1'},
+      {name: 'reviewed', value: 'yes'},
+      {name: 'batch', value: '2'},
+    ])
+    const [latest] = await backend.metadata.listFiles({sourcePath: file})
+    expect(latest).to.deep.include({version: 2, fileId: second.files[0].fileId, category: 'RAW', status: 'ingested', rawFileId: null})
+    expect(latest.traceId).to.not.equal((await backend.metadata.getFile(first.files[0].fileId!))!.traceId)
+  })
+
+  it('records metadata in order of precedence: time, then the sniffed instrument, then the template, then --metadata', async () => {
+    mkdirSync(path.join(drop, 'alpha'))
+    const file = path.join(drop, 'alpha', 'S-7_2024-03-05.txt')
+    cpSync(NANODROP, file)
+    const when = new Date('2024-03-05T10:11:12.000Z')
+    utimesSync(file, when, when)
+    const result = await ingest({
+      template: parsePathTemplate('{project}/{sample}_{date:YYYY-MM-DD}.txt'),
+      metadata: {project: 'beta', operator: 'ada'},
+    })
+    expect(result.warnings).to.deep.equal([])
+    expect(result.files[0].metadata).to.deep.equal({
+      time: '2024-03-05T10:11:12.000Z',
+      instrument: 'thermo-fisher-nanodrop-eight',
+      technique: 'spectrophotometry',
+      project: 'beta',
+      sample: 'S-7',
+      date: '2024-03-05',
+      operator: 'ada',
+    })
+    const [stored] = await backend.metadata.listFiles({})
+    expect(stored).to.deep.include({sha256: sha256(readFileSync(NANODROP)), size: statSync(NANODROP).size, sourcePath: file})
+    expect(stored.modifiedAt).to.equal('2024-03-05T10:11:12.000Z')
+  })
+
+  it('stores a file the template does not match without its fields, with a warning naming it', async () => {
+    writeFileSync(path.join(drop, 'stray.csv'), 'x\n1\n')
+    const result = await ingest({template: parsePathTemplate('{project}/{sample}.csv')})
+    expect(result.ingested).to.equal(1)
+    expect(result.warnings).to.deep.equal([
+      {
+        path: path.join(drop, 'stray.csv'),
+        code: 'TEMPLATE_MISMATCH',
+        message: '"stray.csv" does not match the path template {project}/{sample}.csv; stored without its fields',
+      },
+    ])
+    expect(Object.keys(result.files[0].metadata)).to.deep.equal(['time'])
+  })
+
+  it('stores identical bytes once, counts the bytes it stored, and reports each failure while storing the rest', async () => {
+    writeFileSync(path.join(drop, 'a.csv'), 'same bytes\n')
+    writeFileSync(path.join(drop, 'b.csv'), 'same bytes\n')
+    writeFileSync(path.join(drop, 'c.csv'), 'other\n')
+    writeFileSync(path.join(drop, 'empty.csv'), '')
+    const result = await ingest({concurrency: 1})
+    expect(result).to.deep.include({dryRun: false, ingested: 3, unchanged: 0, bytesStored: 11 + 11 + 6})
+    expect(result.failed).to.deep.equal([
+      {path: path.join(drop, 'empty.csv'), code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'},
+    ])
+    expect(statuses(result)).to.deep.equal([
+      ['a.csv', 'new', '1'],
+      ['b.csv', 'new', '1'],
+      ['c.csv', 'new', '1'],
+    ])
+    expect(await backend.objects.has(sha256('same bytes\n'))).to.equal(true)
+    const objects = new Set((await backend.metadata.listFiles({})).map((f) => f.sha256))
+    expect(objects.size).to.equal(2)
+  })
+
+  it('a dry run reports what it would store, with hashes, and stores nothing', async () => {
+    writeFileSync(path.join(drop, 'a.csv'), 'x\n1\n')
+    const big = path.join(drop, 'big.bin')
+    // Above the in-memory threshold: hashed as a stream.
+    const bytes = Buffer.alloc(5 * 1024 * 1024, 7)
+    writeFileSync(big, bytes)
+    const result = await ingest({dryRun: true})
+    expect(result).to.deep.include({dryRun: true, ingested: 2, bytesStored: 4 + bytes.length})
+    expect(result.files.map((f) => [path.basename(f.sourcePath), f.fileId, f.status, f.sha256, f.size])).to.deep.equal([
+      ['a.csv', null, 'new', sha256('x\n1\n'), 4],
+      ['big.bin', null, 'new', sha256(bytes), bytes.length],
+    ])
+    expect(await backend.metadata.listFiles({})).to.deep.equal([])
+    expect(await backend.objects.has(sha256('x\n1\n'))).to.equal(false)
+    expect(await backend.objects.has(sha256(bytes))).to.equal(false)
+  })
+
+  it('stores a large file by streaming, and the same bytes read back', async () => {
+    const big = path.join(drop, 'big.bin')
+    const bytes = Buffer.alloc(5 * 1024 * 1024 + 3, 9)
+    writeFileSync(big, bytes)
+    const result = await ingest()
+    expect(result.files[0]).to.include({sha256: sha256(bytes), size: bytes.length, status: 'new'})
+    const chunks: Buffer[] = []
+    for await (const chunk of await backend.objects.openRead(sha256(bytes))) chunks.push(chunk as Buffer)
+    expect(sha256(Buffer.concat(chunks))).to.equal(sha256(bytes))
+  })
+
+  it('without collectFiles, keeps counts but no file list; onFile hears of every file', async () => {
+    writeFileSync(path.join(drop, 'a.csv'), 'a\n')
+    writeFileSync(path.join(drop, 'b.csv'), 'bb\n')
+    writeFileSync(path.join(drop, 'empty.csv'), '')
+    const heard: [string, number][] = []
+    const result = await ingest({
+      collectFiles: false,
+      onFile: (outcome, bytes) =>
+        heard.push([outcome.kind === 'file' ? path.basename(outcome.file.sourcePath) : path.basename(outcome.problem.path), bytes]),
+    })
+    expect(result).to.deep.include({ingested: 2, files: [], bytesStored: 5})
+    expect(heard.sort()).to.deep.equal([
+      ['a.csv', 2],
+      ['b.csv', 3],
+      ['empty.csv', 0],
+    ])
+  })
+
+  it('include and exclude pick files by relative path, and the count before a run agrees', async () => {
+    for (const file of ['a/one.csv', 'a/two.txt', 'b/three.csv', 'b/skip/four.csv', '.hidden.csv']) {
+      mkdirSync(path.dirname(path.join(drop, file)), {recursive: true})
+      writeFileSync(path.join(drop, file), file)
+    }
+    const options = {include: ['**/*.csv'], exclude: ['**/skip/**']}
+    const result = await ingest(options)
+    expect(result.files.map((f) => path.relative(drop, f.sourcePath))).to.deep.equal(['.hidden.csv', 'a/one.csv', 'b/three.csv'])
+    expect(await countFiles([drop], options)).to.deep.equal({
+      files: 3,
+      bytes: '.hidden.csv'.length + 'a/one.csv'.length + 'b/three.csv'.length,
+    })
+  })
+})
+
+describe('parseKeyValues', () => {
+  it('splits name=value at the first "=", trimming both, and refuses anything else', () => {
+    expect(parseKeyValues([' site = boston ', 'formula=a=b', 'empty='], 'label')).to.deep.equal([
+      {name: 'site', value: 'boston'},
+      {name: 'formula', value: 'a=b'},
+      {name: 'empty', value: ''},
+    ])
+    expect(toRecord(parseKeyValues(['a=1', 'a=2'], 'metadata'))).to.deep.equal({a: '2'})
+    expect(parseKeyValues(undefined, 'label')).to.deep.equal([])
+    for (const bad of ['novalue', '=x', 'a/b=1', ' =1']) {
+      expect(() => parseKeyValues([bad], 'label'), bad)
+        .to.throw(`label "${bad}" is not name=value`)
+        .with.property('code', 'USAGE')
+    }
+  })
+})

@@ -1,0 +1,111 @@
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {tmpdir} from 'node:os'
+import path from 'node:path'
+import {expect} from 'chai'
+
+import {type WalkEntry, walkFiles} from '../../src/ingest/walk.js'
+
+const collect = async (inputs: string[], options = {}): Promise<WalkEntry[]> => {
+  const entries: WalkEntry[] = []
+  for await (const entry of walkFiles(inputs, options)) entries.push(entry)
+  return entries
+}
+
+/** walkFiles on a real folder tree: files in name order, and every path it cannot take as a problem with its reason. */
+describe('walkFiles', () => {
+  let root: string
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'labmesh-walk-'))
+  })
+  afterEach(() => rmSync(root, {recursive: true, force: true}))
+
+  const file = (relative: string, text = relative): string => {
+    const full = path.join(root, relative)
+    mkdirSync(path.dirname(full), {recursive: true})
+    writeFileSync(full, text)
+    return full
+  }
+
+  it('yields files depth first in name order, with their relative path, size and time', async () => {
+    const when = new Date('2024-05-06T07:08:09.000Z')
+    utimesSync(file('b/2.csv', 'two'), when, when)
+    file('b/10.csv', 'ten!')
+    file('a.csv', 'a')
+    file('c/d/e.csv', 'deep')
+    const entries = await collect([root])
+    expect(entries.map((e) => (e.kind === 'file' ? [e.relativePath, e.size, e.path] : e))).to.deep.equal([
+      ['a.csv', 1, path.join(root, 'a.csv')],
+      ['b/10.csv', 4, path.join(root, 'b/10.csv')],
+      ['b/2.csv', 3, path.join(root, 'b/2.csv')],
+      ['c/d/e.csv', 4, path.join(root, 'c/d/e.csv')],
+    ])
+    const two = entries.find((e) => e.kind === 'file' && e.relativePath === 'b/2.csv')
+    expect(two?.kind === 'file' && two.mtime.toISOString()).to.equal('2024-05-06T07:08:09.000Z')
+  })
+
+  it('takes a file argument by its name, visits a folder inside another argument once, and filters by relative path', async () => {
+    const single = file('one/x.csv')
+    file('one/y.txt')
+    file('one/skip/z.csv')
+    expect((await collect([single])).map((e) => e.kind === 'file' && e.relativePath)).to.deep.equal(['x.csv'])
+    const twice = await collect([root, path.join(root, 'one'), path.join(root, 'one') + path.sep])
+    expect(twice.map((e) => e.kind === 'file' && e.relativePath)).to.deep.equal(['one/skip/z.csv', 'one/x.csv', 'one/y.txt'])
+    // A sibling whose name starts like an argument is not inside it.
+    file('one-more/w.csv')
+    expect(
+      (await collect([path.join(root, 'one'), path.join(root, 'one-more')])).map((e) => e.kind === 'file' && e.relativePath),
+    ).to.deep.equal(['skip/z.csv', 'x.csv', 'y.txt', 'w.csv'])
+    const filtered = await collect([path.join(root, 'one')], {include: ['**/*.csv'], exclude: ['skip/**']})
+    expect(filtered.map((e) => e.kind === 'file' && e.relativePath)).to.deep.equal(['x.csv'])
+    expect((await collect([single], {exclude: ['*.csv']})).length).to.equal(0)
+    // Patterns match dot files too, both ways.
+    file('one/.hidden.csv')
+    const dots = (options: object) =>
+      collect([path.join(root, 'one')], options).then((all) => all.map((e) => e.kind === 'file' && e.relativePath))
+    expect(await dots({include: ['*.csv']})).to.deep.equal(['.hidden.csv', 'x.csv'])
+    expect(await dots({exclude: ['**/*.csv']})).to.deep.equal(['y.txt'])
+  })
+
+  it('reports what it cannot take, each with its reason, and goes on', async () => {
+    file('good.csv')
+    symlinkSync(path.join(root, 'nowhere.csv'), path.join(root, 'broken.csv'))
+    symlinkSync('self', path.join(root, 'self'))
+    mkdirSync(path.join(root, 'sub'))
+    symlinkSync('..', path.join(root, 'sub', 'up'))
+    execFileSync('mkfifo', [path.join(root, 'pipe')])
+    writeFileSync(Buffer.concat([Buffer.from(root + '/'), Buffer.from([0x66, 0xff, 0x2e, 0x63])]), 'x')
+    const entries = await collect([root, `${root}-absent`])
+    const problems = entries.filter((e) => e.kind === 'problem')
+    expect(problems).to.deep.equal([
+      {kind: 'problem', path: path.join(root, 'broken.csv'), code: 'NOT_FOUND', message: 'broken symbolic link: its target does not exist'},
+      {
+        kind: 'problem',
+        path: path.join(root, Buffer.from([0x66, 0xff, 0x2e, 0x63]).toString('latin1')),
+        code: 'INVALID_INPUT',
+        message: 'file name is not valid UTF-8 (bytes 66ff2e63); rename it to ingest it',
+      },
+      {
+        kind: 'problem',
+        path: path.join(root, 'pipe'),
+        code: 'INVALID_INPUT',
+        message: 'not a regular file (device, socket or pipe): only files are ingested',
+      },
+      {kind: 'problem', path: path.join(root, 'self'), code: 'UNREADABLE', message: 'symbolic link loop: the link resolves to itself'},
+      {
+        kind: 'problem',
+        path: path.join(root, 'sub', 'up'),
+        code: 'UNREADABLE',
+        message: 'symbolic link loop: this folder links back to one of its parents',
+      },
+      {kind: 'problem', path: `${root}-absent`, code: 'NOT_FOUND', message: 'no such file or folder'},
+    ])
+    expect(entries.filter((e) => e.kind === 'file').map((e) => e.kind === 'file' && e.relativePath)).to.deep.equal(['good.csv'])
+    // A special file is a problem when given by name, or when the filters want it.
+    expect(await collect([path.join(root, 'pipe')])).to.deep.equal([problems[2]])
+    const filtered = await collect([root], {include: ['*.csv']})
+    expect(filtered.map((e) => e.path)).to.deep.equal(
+      entries.map((e) => e.path).filter((p) => !p.endsWith('pipe') && !p.endsWith('-absent')),
+    )
+  })
+})
