@@ -71,7 +71,7 @@ describe('labmesh files', function () {
     writeFileSync(object, bytes)
     expect(statSync(object).size).to.equal(record.size)
     const out = ws.path('flipped')
-    const result = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    const result = await ws.run(['files', 'get', record.fileId, '--out-dir', out, '--json'])
     expect(result.code).to.equal(6)
     expect(result.json.error).to.include({
       code: 'INVALID_DATA',
