@@ -80,7 +80,7 @@ export default async function benchIngest(): Promise<void> {
 }
 
 /** Plate-reader-like CSV exports of 1-4 KB in 100 folders. */
-function generateSmallFiles(dir: string, count: number): number {
+export function generateSmallFiles(dir: string, count: number): number {
   let bytes = 0
   for (let i = 0; i < count; i++) {
     const folder = path.join(dir, `run-${String(i % 100).padStart(3, '0')}`)
@@ -101,7 +101,7 @@ function generateSmallFiles(dir: string, count: number): number {
   return bytes
 }
 
-function generateLargeFile(file: string, size: number): void {
+export function generateLargeFile(file: string, size: number): void {
   mkdirSync(path.dirname(file), {recursive: true})
   const fd = openSync(file, 'w')
   const chunk = randomBytes(8 * MiB)

@@ -41,20 +41,19 @@ export default async function benchLake(): Promise<void> {
           batch.push({
             raw: rawRecord(n, bytes.length),
             engineeredFileId: randomUUID(),
-            converter: converter.name,
             technique: converter.technique,
             document,
           })
         }
       })
       convertSeconds += converted.seconds
-      const written = await timed(() => writeConvertedBatch(backend.catalog, batch))
+      const written = await timed(() => writeConvertedBatch(backend, batch))
       commitSeconds += written.seconds
       commits += written.value.tables.length
     }
 
     const entry = (await backend.catalog.get({database: LAB_DATABASE, table: 'plate_reader_measurement'}))!
-    const table = new DeltaTable(backend.catalog.storage(entry.location))
+    const table = new DeltaTable(backend.lakeStorage(entry.location))
     const snapshot = await table.snapshot()
     const paths = snapshot.files.map((f) => path.join(entry.location, decodeDataPath(f.path, snapshot.location)))
     const viaDelta = await table.scanSql()
@@ -112,6 +111,7 @@ function rawRecord(n: number, size: number): FileRecord {
     ingestedAt: now,
     modifiedAt: now,
     version: 1,
+    latest: true,
     metadata: {instrument: 'bmg-mars', project: `p${n % 7}`},
     labels: [{name: 'bench', value: 'lake'}],
     status: 'ingested',

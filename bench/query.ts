@@ -182,7 +182,7 @@ export async function generateTable(location: string, rows: number): Promise<str
     await transaction.commit({operation: 'WRITE', operationParameters: {mode: 'Append'}})
   }
   const snapshot = await table.snapshot()
-  return Promise.all(snapshot.files.map((f) => storage.localPath(decodeDataPath(f.path, snapshot.location))))
+  return Promise.all(snapshot.files.map((f) => storage.engine.localPath(decodeDataPath(f.path, snapshot.location))))
 }
 
 /** A script that runs one statement with @duckdb/node-api and reports its rows, time and peak RSS. */

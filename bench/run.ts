@@ -8,6 +8,7 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   query: () => import('./query.js'),
   search: () => import('./search.js'),
   ingest: () => import('./ingest.js'),
+  'ingest-s3': () => import('./ingest-s3.js'),
 }
 
 const name = process.argv[2]

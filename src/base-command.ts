@@ -56,11 +56,24 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
 
   /** The converters: built-in ones, the profile's modules, and any named on the command line. */
   protected async converters(extraModules: string[] = []): Promise<ConverterRegistry> {
-    // Loaded here, not at the top: the converters (and exceljs) would slow every command's start.
+    // Loaded here, not at the top: the converters (and their XML parser) would slow every command's start.
     const {ConverterRegistry} = await import('./converters/registry.js')
     const profile = this.profile()
     const fromProfile = profile.settings.converters ?? []
     return ConverterRegistry.load([...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)), ...extraModules])
+  }
+
+  /**
+   * Brings lab.files up to date with the records this command changed (and any change a crashed
+   * run left queued). A failure only warns: the changes stay queued and the next run writes them.
+   */
+  protected async syncFilesTable(): Promise<void> {
+    const {syncFilesTable} = await import('./lake/tables/files-sync.js')
+    try {
+      await syncFilesTable(await this.backend())
+    } catch (error) {
+      this.warn(`lab.files is not up to date (${toLabmeshError(error).message}); the next ingest, convert or label change catches up`)
+    }
   }
 
   /** True when humans are watching: stdout is a terminal and --json is off. */

@@ -52,9 +52,18 @@ export class LabmeshError extends Error {
   }
 }
 
+/**
+ * Whether a thrown value is a LabmeshError (with this code, when given). Checked by name too: a
+ * module loaded twice (ESM and CommonJS under a loader) has two LabmeshError classes.
+ */
+export function isLabmeshError(error: unknown, code?: ErrorCode): error is LabmeshError {
+  const named = error instanceof LabmeshError || (error instanceof Error && error.name === 'LabmeshError')
+  return named && (code === undefined || (error as LabmeshError).code === code)
+}
+
 /** Any thrown value as a LabmeshError, keeping the original as `cause`. */
 export function toLabmeshError(error: unknown): LabmeshError {
-  if (error instanceof LabmeshError) return error
+  if (isLabmeshError(error)) return error
   const nodeError = error as NodeJS.ErrnoException
   const message = error instanceof Error ? error.message : String(error)
   switch (nodeError?.code) {

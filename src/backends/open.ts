@@ -9,14 +9,10 @@ export async function openBackend(profile: ResolvedProfile): Promise<Backend> {
       const {createLocalBackend} = await import('./local/index.js')
       return createLocalBackend({home: profile.home!})
     }
-    case 'aws':
-      throw new LabmeshError(
-        'UNSUPPORTED',
-        `profile "${profile.name}" uses the aws backend, which this version of labmesh cannot open yet`,
-        {
-          suggestions: ['use a local profile (the default) until the aws backend ships'],
-        },
-      )
+    case 'aws': {
+      const {createAwsBackend} = await import('./aws/index.js')
+      return createAwsBackend(profile.settings)
+    }
     default:
       throw new LabmeshError(
         'INVALID_INPUT',

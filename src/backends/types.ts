@@ -1,6 +1,7 @@
 import type {Readable} from 'node:stream'
 
 import type {LabmeshError} from '../errors.js'
+import type {StructField} from '../lake/delta/schema.js'
 import type {LakeStorage} from '../lake/delta/storage.js'
 import type {SearchNode} from '../search/ast.js'
 
@@ -42,6 +43,8 @@ export interface FileRecord {
   modifiedAt: string
   /** 1 for the first content seen at a source path, +1 for each new content there. */
   version: number
+  /** False once a newer version of the same source is stored. */
+  latest: boolean
   metadata: Record<string, string>
   labels: Label[]
   status: StageStatus
@@ -56,19 +59,26 @@ export interface StoredObject {
 }
 
 export interface PutOptions {
+  /** Where the object belongs (S3: the raw/ or engineered/ prefix); default RAW. */
+  category?: Category
   /** Called with each chunk's byte count as the object streams in. */
   onBytes?: (bytes: number) => void
 }
 
-/** Content-addressed bytes: raw files and engineered documents, keyed by sha256. */
+/**
+ * Content-addressed bytes: raw files and engineered documents, keyed by sha256 (and kept apart by
+ * category where the backend has prefixes). Identical bytes are stored once: storing them again
+ * is not an error, it says `created: false`. Nothing is ever left half-written under its name.
+ */
 export interface ObjectStore {
-  /** Streams a file in, hashing as it goes; never leaves a partial object behind. */
+  /** Streams a file in, hashing as it goes; the name is the hash of the bytes stored, even if the source changes meanwhile. */
   putFile(sourcePath: string, options?: PutOptions): Promise<StoredObject>
-  putBytes(bytes: Buffer): Promise<StoredObject>
-  has(sha256: string): Promise<boolean>
-  openRead(sha256: string): Promise<Readable>
+  putBytes(bytes: Buffer, options?: Pick<PutOptions, 'category'>): Promise<StoredObject>
+  has(sha256: string, category?: Category): Promise<boolean>
+  /** The object's bytes as a stream; NOT_FOUND when absent. Callers verify the sha256 as they read. */
+  openRead(sha256: string, category?: Category): Promise<Readable>
   /** Removes an object's bytes; removing an absent object is not an error. */
-  delete(sha256: string): Promise<void>
+  delete(sha256: string, category?: Category): Promise<void>
 }
 
 export interface FileFilter {
@@ -84,25 +94,73 @@ export interface FileFilter {
   allVersions?: boolean
   limit?: number
   offset?: number
+  /** Keyset paging: only files after this one in the listing's order (ingestedAt, then fileId). */
+  after?: FileCursor
 }
 
-/** A new record for MetadataStore.insertFile; the store assigns nothing, the caller decides. */
-export interface NewFileRecord extends FileRecord {
+/** A place in listFiles' order, the last file of the previous page: pages stay right while files are added or changed. */
+export interface FileCursor {
+  ingestedAt: string
+  fileId: string
+}
+
+/** A file record changed (stored, relabelled, its status or latest version changed), waiting for a consumer. */
+export interface FileChange {
+  seq: number
+  fileId: string
+}
+
+/**
+ * Consumers that replicate file records elsewhere: the lake's `lab.files` table (every backend),
+ * and later a search service fed from it. The metadata store queues a change for each of them in
+ * the same transaction as the record it describes (an outbox), so a crash between the record and
+ * the replica loses nothing: the next run catches up.
+ */
+export const CHANGE_CONSUMERS = ['lake'] as const
+export type ChangeConsumer = (typeof CHANGE_CONSUMERS)[number]
+
+/** Stored bytes no record uses any more, waiting to be removed (files delete). */
+export interface UnusedObject {
+  sha256: string
+  category: Category
+}
+
+/** The outbox of file changes, per consumer. */
+export interface ChangeFeed {
+  /** The oldest changes not yet acknowledged by `consumer`, at most `limit`. */
+  pending(consumer: ChangeConsumer, limit: number): Promise<FileChange[]>
+  /** Removes these changes from `consumer`'s queue (changes queued since stay). */
+  acknowledge(consumer: ChangeConsumer, changes: FileChange[]): Promise<void>
+}
+
+/** A new record for MetadataStore.insertFile; the store assigns nothing, the caller decides (a new record is its source's latest). */
+export interface NewFileRecord extends Omit<FileRecord, 'latest'> {
   /** Words of the file's engineered document (src/search/document-text.ts), indexed with the record, not stored on it. */
   searchText?: string
 }
 
-/** File records, versions, lineage and labels. */
+/**
+ * File records, versions, lineage and labels.
+ *
+ * Versions: the caller gives a new record `version = latest + 1` (latestAtSource). The store
+ * enforces that (category, sourceHost, sourcePath, version) is unique with its own constraint, and
+ * a record that would repeat one is refused with CONFLICT (another run stored that version first);
+ * the caller re-reads the latest version to decide again. Storing a version marks the previous
+ * one superseded in the same transaction.
+ */
 export interface MetadataStore {
   /**
-   * Stores a record as its source's current version (superseding the one before), except an
-   * engineered document of an older raw version than the current document's: that one is kept
-   * as a superseded version, so reconverting an old file never hides the current file's document.
+   * Stores one record as its source's current version (superseding the one before); CONFLICT when
+   * its version at its source is taken. An engineered document of an older raw version than the
+   * current document's is kept as a superseded version instead, so reconverting an old file never
+   * hides the current file's document.
    */
   insertFile(record: NewFileRecord): Promise<void>
-  /** Stores many records at once (one transaction where the backend has them); an error per record that was not stored. */
+  /** Stores many records in one transaction per call; an error per record that was not stored (CONFLICT as above), the others stored. */
   insertFiles(records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]>
   getFile(fileId: string): Promise<FileRecord | undefined>
+  /** The records of these ids that exist, in no particular order. */
+  getFiles(fileIds: string[]): Promise<FileRecord[]>
   /** Ids starting with a prefix, at most `limit` of them. */
   matchFileIds(prefix: string, limit: number): Promise<string[]>
   /** The newest version stored for a source path on a host (raw files unless a category is given). */
@@ -117,19 +175,25 @@ export interface MetadataStore {
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
   /**
    * Deletes records with their labels and search entries, all or none (derived records must be
-   * in the list with their raw file). A source whose current version goes gets its newest
-   * remaining one back. Returns the objects no record uses any more: queued with the deletion,
-   * including any a crashed earlier deletion left, and removed with `claimUnusedObject`.
+   * in the list with their raw file), queueing each one's change. A source whose current version
+   * goes gets its newest remaining one back. Returns the objects no record uses any more: queued
+   * with the deletion, including any a crashed earlier deletion left, and removed with
+   * `claimUnusedObject`.
    */
-  deleteFiles(fileIds: string[]): Promise<{unusedObjects: string[]}>
-  /** Takes an object off the queue of unused ones: true when no record uses it still, and its bytes may be removed. */
-  claimUnusedObject(sha256: string): Promise<boolean>
+  deleteFiles(fileIds: string[]): Promise<{unusedObjects: UnusedObject[]}>
+  /**
+   * Takes an object off the queue of unused ones: true when no record uses its bytes still (any
+   * record with its sha256, whatever the category), and they may be removed.
+   */
+  claimUnusedObject(object: UnusedObject): Promise<boolean>
+  /** Changes to replicate, queued with the records. */
+  readonly changes: ChangeFeed
 }
 
 /*
  * The later stages' parts, declared now so that every backend shapes itself around them:
  * Catalog (local catalog / Glue), QueryEngine (DuckDB / Athena), SearchIndex (FTS5 /
- * OpenSearch), KeyStore (SQLite / the metadata bucket). Each backend implements them as the
+ * OpenSearch or PostgreSQL full-text search), KeyStore (SQLite / PostgreSQL). Each backend implements them as the
  * stage that needs them lands; Backend gains the matching optional member then.
  */
 
@@ -147,18 +211,32 @@ export interface CatalogEntry extends TableRef {
   registeredAt: string
 }
 
-/** The catalog of Delta tables (the local catalog in SQLite; Glue on AWS). */
+/** A table's columns as the catalog keeps them (Glue: for engines and column grants); the Delta log stays the truth. */
+export interface TableSchema {
+  columns: StructField[]
+  partitionColumns: string[]
+}
+
+/**
+ * The catalog of Delta tables (the local catalog in SQLite; Glue on AWS). It knows where each
+ * table lives; the table's own storage is opened from its location by the backend (lakeStorage).
+ */
 export interface Catalog {
   list(database?: string): Promise<CatalogEntry[]>
   get(ref: TableRef): Promise<CatalogEntry | undefined>
-  /** Adds (or with `replace`, updates) a table; CONFLICT when it exists otherwise. */
-  register(entry: Omit<CatalogEntry, 'registeredAt'>, options?: {replace?: boolean}): Promise<CatalogEntry>
+  /**
+   * Adds (or with `replace`, updates) a table with its schema; registering the same location again
+   * changes nothing; CONFLICT when the name is taken by another location.
+   */
+  register(entry: Omit<CatalogEntry, 'registeredAt'>, schema: TableSchema, options?: {replace?: boolean}): Promise<CatalogEntry>
   /** Removes a table's registration (its data stays where it is); false when it was not registered. */
   unregister(ref: TableRef): Promise<boolean>
-  /** Where labmesh keeps a managed table. */
+  /** Records a registered table's new schema (after columns were added). */
+  updateSchema(ref: TableRef, schema: TableSchema): Promise<void>
+  /** Refuses names this catalog cannot hold (INVALID_INPUT saying why): Glue keeps lower-case names, and Athena reads them so. */
+  checkNames(ref: TableRef, schema?: TableSchema): void
+  /** Where labmesh keeps a managed table: a folder, or an s3:// URL. */
   managedLocation(ref: TableRef): string
-  /** The Delta storage of a table location. */
-  storage(location: string): LakeStorage
 }
 
 /** A value bound to a query parameter; the engine casts a string to the type the statement needs there. */
@@ -292,7 +370,7 @@ export interface SavedSearch {
   savedAt: string
 }
 
-/** Named queries, kept with the workspace (local) so a team reruns the same search. */
+/** Named queries, kept with the file records (SQLite locally, PostgreSQL on AWS) so a team reruns the same search. */
 export interface SavedSearchStore {
   /** CONFLICT when the name is taken, unless `replace`. */
   save(name: string, query: string, options?: {replace?: boolean}): Promise<SavedSearch>
@@ -343,7 +421,27 @@ export interface BackendCapabilities {
   /** Where bytes live, for messages: a folder or an s3:// URL. */
   location: string
   encryptionAtRest: 'none' | 'sse-kms'
+  /** Whether queries can read a table at an older version (Athena reads Delta tables at their latest version only). */
+  timeTravel: boolean
+  /** The formats `query --out` writes (Athena UNLOAD has no JSON-array format). */
+  exportFormats: ExportFormat[]
+  /** How search ranks free words: bm25 (SQLite FTS5, OpenSearch), or PostgreSQL's ts_rank. */
+  searchRanking: 'bm25' | 'ts_rank'
 }
+
+/** Who a policy is for: readers list, read and query; writers also ingest, convert and label; admins also maintain tables. */
+export type AccessRole = 'reader' | 'writer' | 'admin'
+
+/** One check of `labmesh doctor`: ok, or a warning or failure with the fix. */
+export interface HealthCheck {
+  name: string
+  status: 'ok' | 'warn' | 'fail'
+  detail: string
+  fix?: string
+}
+
+/** The catalog and the storage of its tables: what reading and writing the lake needs. */
+export type Lake = Pick<Backend, 'catalog' | 'lakeStorage'>
 
 export interface Backend {
   readonly name: 'local' | 'aws'
@@ -352,6 +450,12 @@ export interface Backend {
   readonly metadata: MetadataStore
   readonly catalog: Catalog
   readonly audit: AuditLog
+  /** A Delta table's storage by its location's URL scheme (a folder locally; s3:// on AWS); UNSUPPORTED for others. */
+  lakeStorage(location: string): LakeStorage
+  /** What `labmesh doctor` checks: every service the profile uses, each with its fix. */
+  diagnose(): Promise<HealthCheck[]>
+  /** The least-privilege policies for the profile's own resources, per role (IAM policy documents on AWS). */
+  accessPolicies?(): Promise<Record<AccessRole, object>>
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
   /** SQL over the catalog's tables (the query stage). */

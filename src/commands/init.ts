@@ -3,24 +3,41 @@ import {Flags} from '@oclif/core'
 import {LabmeshCommand} from '../base-command.js'
 import {openBackend} from '../backends/open.js'
 import {choiceFlag} from '../flags/choice.js'
-import {createProfile, type CreatedProfile} from '../profiles/create.js'
+import {createProfile, type CreatedProfile, type NewProfile} from '../profiles/create.js'
 import {askProfileSettings} from '../profiles/prompt.js'
+
+const aws = (description: string) => ({description: `${description} (aws backend).`, helpGroup: 'AWS'})
 
 export default class Init extends LabmeshCommand<typeof Init> {
   static override summary = 'Create a profile and its workspace.'
   static override description = `Without flags on a terminal, asks for the settings. The local profile needs none: every command
-works without init, creating the default workspace on first use.`
+works without init, creating the default workspace on first use. An aws profile names the bucket, the KMS key every
+object is encrypted with, and the PostgreSQL metadata database; credentials and endpoints come from the AWS SDK's own
+chain (environment, shared config and SSO, container and instance roles, AWS_ENDPOINT_URL_<SERVICE>). See docs/aws.md.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --profile lab --backend local --home ~/labmesh-lab --default',
-    '<%= config.bin %> <%= command.id %> --profile prod --backend aws --region eu-west-1 --bucket acme-lake --kms-key-id alias/lake',
+    '<%= config.bin %> <%= command.id %> --profile prod --backend aws --region eu-west-1 --bucket acme-lake --kms-key-id alias/lake --metadata-secret labmesh/rds',
   ]
   static override flags = {
     backend: choiceFlag(['local', 'aws'])({description: 'Backend of the profile.'}),
     home: Flags.string({description: 'Workspace folder (local backend).'}),
-    region: Flags.string({description: 'AWS region (aws backend).'}),
-    bucket: Flags.string({description: 'S3 bucket for raw, engineered and lake data (aws backend).'}),
-    'kms-key-id': Flags.string({description: 'KMS key for SSE-KMS on every object (aws backend).'}),
+    region: Flags.string(aws('AWS region; default AWS_REGION or the shared config')),
+    bucket: Flags.string(aws('S3 bucket for raw files, engineered documents and the lake')),
+    prefix: Flags.string(aws('Folder inside the bucket holding raw/, engineered/ and lake/')),
+    'kms-key-id': Flags.string(aws('KMS key (id, ARN or alias/...) for SSE-KMS on every object; required')),
+    'metadata-url': Flags.string({
+      ...aws('PostgreSQL URL without a password (PGPASSWORD or ~/.pgpass hold it)'),
+      exclusive: ['metadata-secret'],
+    }),
+    'metadata-secret': Flags.string(
+      aws('Secrets Manager secret (name or ARN) with the JSON RDS creates: host, port, username, password, dbname'),
+    ),
+    'glue-database-prefix': Flags.string(aws('Prefix of Glue database names: database lab is Glue database <prefix>lab')),
+    'athena-workgroup': Flags.string(aws('Athena workgroup for queries')),
+    'athena-output': Flags.string(aws('s3:// folder for Athena query results')),
+    'aws-profile': Flags.string(aws('AWS shared-config profile (SSO, assume-role); default the SDK chain')),
+    'path-style': Flags.boolean(aws('Path-style S3 URLs (MinIO, Ceph, emulators)')),
     default: Flags.boolean({description: 'Make this the default profile.'}),
     force: Flags.boolean({description: 'Replace a profile of the same name.'}),
   }
@@ -28,21 +45,33 @@ works without init, creating the default workspace on first use.`
   public async run(): Promise<CreatedProfile> {
     const asking = this.interactive && process.stdin.isTTY && !this.flags.backend
     const answers = asking ? await askProfileSettings(this.flags.profile) : undefined
-    const created = createProfile({
-      name: answers?.name ?? this.flags.profile ?? 'local',
-      backend: answers?.backend ?? this.flags.backend ?? 'local',
-      home: answers?.home ?? this.flags.home,
-      region: answers?.region ?? this.flags.region,
-      bucket: answers?.bucket ?? this.flags.bucket,
-      kmsKeyId: answers?.kmsKeyId ?? this.flags['kms-key-id'],
-      makeDefault: answers?.makeDefault ?? this.flags.default,
-      force: this.flags.force,
-    })
+    const request: NewProfile = answers ?? {
+      name: this.flags.profile ?? 'local',
+      backend: (this.flags.backend ?? 'local') as NewProfile['backend'],
+      home: this.flags.home,
+      region: this.flags.region,
+      bucket: this.flags.bucket,
+      prefix: this.flags.prefix,
+      kmsKeyId: this.flags['kms-key-id'],
+      metadataUrl: this.flags['metadata-url'],
+      metadataSecret: this.flags['metadata-secret'],
+      glueDatabasePrefix: this.flags['glue-database-prefix'],
+      athenaWorkgroup: this.flags['athena-workgroup'],
+      athenaOutput: this.flags['athena-output'],
+      awsProfile: this.flags['aws-profile'],
+      pathStyle: this.flags['path-style'],
+      makeDefault: this.flags.default,
+    }
+    const created = createProfile({...request, force: this.flags.force})
     if (created.profile.settings.backend === 'local') await (await openBackend(created.profile)).close()
     if (!this.jsonEnabled()) {
       this.log(`Profile "${created.profile.name}" (${created.profile.settings.backend}) saved in ${created.profile.configFile}.`)
       if (created.profile.home) this.log(`Workspace: ${created.profile.home}`)
-      this.log('Next: `labmesh ingest <folder>`.')
+      this.log(
+        created.profile.settings.backend === 'aws'
+          ? `Next: \`labmesh doctor --profile ${created.profile.name}\` checks every service it uses.`
+          : 'Next: `labmesh ingest <folder>`.',
+      )
     }
     return created
   }

@@ -13,14 +13,30 @@ export interface LocalProfileSettings {
   converters?: string[]
 }
 
-/** The distributed backend: S3 with SSE-KMS, Glue, Athena, Lake Formation, OpenSearch. */
+/** The distributed backend: S3 with SSE-KMS, PostgreSQL, Glue, Athena (docs/aws.md). */
 export interface AwsProfileSettings {
   backend: 'aws'
+  /** Else AWS_REGION or the shared config's region. */
   region?: string
-  bucket?: string
-  kmsKeyId?: string
+  /** One bucket: `raw/`, `engineered/` and `lake/` under `prefix`. */
+  bucket: string
+  /** '' or a folder ending in `/`. */
+  prefix?: string
+  /** Every object written is SSE-KMS with this key (id, ARN or alias/...). */
+  kmsKeyId: string
+  /** The metadata database: a postgres:// URL without a password (PGPASSWORD or ~/.pgpass hold it)... */
+  metadataUrl?: string
+  /** ...or a Secrets Manager secret (name or ARN) holding the JSON RDS creates. */
+  metadataSecret?: string
+  /** labmesh database `lab` is Glue database `<prefix>lab`. */
   glueDatabasePrefix?: string
   athenaWorkgroup?: string
+  /** s3:// folder for Athena's results. */
+  athenaOutput?: string
+  /** A shared-config profile (SSO, assume-role); else the SDK's default chain. */
+  awsProfile?: string
+  /** Path-style S3 URLs, for S3-compatible servers (MinIO, Ceph). */
+  pathStyle?: boolean
   openSearchEndpoint?: string
   converters?: string[]
 }

@@ -1,6 +1,6 @@
 import {randomUUID} from 'node:crypto'
 
-import type {Backend, FileRecord} from '../backends/types.js'
+import type {Backend, FileRecord, NewFileRecord} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
@@ -119,7 +119,7 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
   }
   let written: BatchWrite
   try {
-    written = await writeConvertedBatch(backend.catalog, batch, {reconvert})
+    written = await writeConvertedBatch(backend, batch, {reconvert})
   } catch (error) {
     return Promise.all(batch.map((item) => fail(item, error)))
   }
@@ -172,12 +172,12 @@ interface Converted extends ConvertedDocument {
 async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<Converted | ConvertOutcome> {
   const name = raw.sourcePath.split(/[/\\]/).pop() ?? raw.sourcePath
   try {
-    const bytes = await readObject(backend, raw.sha256)
+    const bytes = await readObject(backend, raw)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
     const json = Buffer.from(JSON.stringify(document))
-    const stored = await backend.objects.putBytes(json)
+    const stored = await backend.objects.putBytes(json, {category: 'ENGINEERED'})
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
-    const engineered: FileRecord = {
+    const engineered: NewFileRecord = {
       fileId: randomUUID(),
       category: 'ENGINEERED',
       traceId: raw.traceId,
@@ -198,7 +198,6 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
     return {
       raw,
       engineeredFileId: engineered.fileId,
-      converter: converter.name,
       technique: converter.technique,
       document,
       file: {

@@ -37,26 +37,3 @@ export function compact<T extends Record<string, unknown>>(record: T): Partial<T
   }
   return out as Partial<T>
 }
-
-/** "A01", "a1", " A1 " -> "A1": the one well spelling documents use. */
-export function normaliseWell(raw: string): string | undefined {
-  const m = /^\s*([A-Za-z]{1,2})\s*0*(\d{1,3})\s*$/.exec(raw)
-  if (!m || m[2] === '' || Number(m[2]) === 0) return undefined
-  return `${m[1].toUpperCase()}${Number(m[2])}`
-}
-
-/** Row letter(s) for a zero-based row index: 0 -> A, 25 -> Z, 26 -> AA (1536-well plates). */
-export function rowName(index: number): string {
-  return index < 26 ? String.fromCharCode(65 + index) : 'A' + String.fromCharCode(65 + index - 26)
-}
-
-/** The standard plate formats as [rows, columns, wells], smallest first. */
-export const STANDARD_PLATES: ReadonlyArray<readonly [rows: number, columns: number, wells: number]> = [
-  [2, 3, 6],
-  [3, 4, 12],
-  [4, 6, 24],
-  [6, 8, 48],
-  [8, 12, 96],
-  [16, 24, 384],
-  [32, 48, 1536],
-]

@@ -1,9 +1,10 @@
 import {LabmeshError} from '../errors.js'
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity, rowName} from './asm.js'
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from './asm.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
 import {splitDelimited} from './delimited.js'
+import {rowIndex, rowName} from './wells.js'
 
 /**
  * BMG LABTECH MARS CSV exports (PHERAstar, CLARIOstar, ...): "Key: value" header cells
@@ -42,14 +43,6 @@ interface Grid {
 
 function invalid(input: ConverterInput, what: string): LabmeshError {
   return new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
-}
-
-/** "A".."Z" are rows 1-26; 1536-well plates continue with "a".."f" (or "AA".."AF") for rows 27-32. */
-function rowIndex(label: string): number | undefined {
-  if (/^[A-Z]$/.test(label)) return label.charCodeAt(0) - 65
-  if (/^[a-f]$/.test(label)) return 26 + label.charCodeAt(0) - 97
-  if (/^A[A-F]$/.test(label)) return 26 + label.charCodeAt(1) - 65
-  return undefined
 }
 
 function isColumnHeader(cells: string[]): boolean {
@@ -103,7 +96,7 @@ function convertMars(input: ConverterInput): EngineeredDocument {
   const last = lines.at(-1) ?? ''
   if (
     !/\n$/.test(text) &&
-    rowIndex(splitDelimited(last)[0].trim()) !== undefined &&
+    rowIndex(splitDelimited(last)[0].trim(), true) !== undefined &&
     splitDelimited(last).length < grids.at(-1)!.columns + 1
   ) {
     throw invalid(input, 'the last grid row is incomplete: the file looks truncated')
@@ -119,7 +112,8 @@ function readGrid(input: ConverterInput, lines: string[], headerLine: number, ti
   let rows = 0
   for (let i = headerLine + 1; i < lines.length; i++, rows++) {
     const rowCells = splitDelimited(lines[i])
-    const index = rowIndex(rowCells[0].trim())
+    // 1536-well plates continue after Z with a..f (or AA..AF).
+    const index = rowIndex(rowCells[0].trim(), true)
     if (index === undefined) break
     const row = rowName(index)
     rowCells.slice(1).forEach((raw, j) => {

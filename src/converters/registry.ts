@@ -3,8 +3,17 @@ import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
-import {looksBinary} from './text.js'
-import {type Converter, type ConverterInput, type EngineeredDocument, DETECT_HEAD_BYTES, MIN_CONFIDENCE} from './types.js'
+import {isXls, isXlsx} from './spreadsheet/index.js'
+import {decodeText, endsMidLine, looksBinary} from './text.js'
+import {summariseXlsx} from './spreadsheet/xlsx.js'
+import {
+  type Converter,
+  type ConverterInput,
+  type DetectContext,
+  type EngineeredDocument,
+  DETECT_HEAD_BYTES,
+  MIN_CONFIDENCE,
+} from './types.js'
 
 export interface Detection {
   converter: Converter
@@ -48,15 +57,20 @@ export class ConverterRegistry {
     })
   }
 
-  /** Every converter's confidence for this file, most confident first. */
+  /**
+   * Every converter's confidence for this file, most confident first. `head` may be the whole
+   * file: then workbooks are summarised once (sheet names, strings) for every converter to see.
+   */
   async detect(name: string, head: Buffer): Promise<Detection[]> {
     const sniff = head.length > DETECT_HEAD_BYTES ? head.subarray(0, DETECT_HEAD_BYTES) : head
+    const workbook = isXlsx(head) ? summariseXlsx(head) : undefined
+    const context: DetectContext = workbook ? {workbook} : {}
     const detections: Detection[] = []
     for (const converter of this.byName.values()) {
       if (converter.name === GENERIC_CONVERTER) continue
       let confidence = 0
       try {
-        confidence = await converter.detect(name, sniff)
+        confidence = await converter.detect(name, sniff, context)
       } catch {
         confidence = 0
       }
@@ -83,14 +97,21 @@ export class ConverterRegistry {
       throw new LabmeshError('EMPTY_FILE', `${input.name} is empty: there is nothing to convert`, {subject: input.name})
     }
     const converter = await this.choose(input.name, input.bytes, forced)
-    if (converter.name === GENERIC_CONVERTER && looksBinary(input.bytes) && !isZip(input.bytes)) {
+    if (converter.name === GENERIC_CONVERTER && looksBinary(input.bytes) && !isXlsx(input.bytes) && !isXls(input.bytes)) {
       throw new LabmeshError(
         'INVALID_DATA',
-        `${input.name} holds binary data that no converter recognises; expected a text (CSV, TSV, TXT) or XLSX instrument export`,
+        `${input.name} holds binary data that no converter recognises; expected a text (CSV, TSV, TXT) or Excel (XLSX, XLS) instrument export`,
         {
           subject: input.name,
         },
       )
+    }
+    // A text export cut off inside a row is refused for every converter alike.
+    if (!isXlsx(input.bytes) && !isXls(input.bytes) && !looksBinary(input.bytes) && endsMidLine(decodeText(input.bytes))) {
+      throw new LabmeshError('INVALID_DATA', `${input.name} ends inside a row: the export looks truncated`, {
+        subject: input.name,
+        suggestions: ['export the file again, or copy it once the instrument software has finished writing it'],
+      })
     }
     try {
       const document = await converter.convert(input)
@@ -103,11 +124,6 @@ export class ConverterRegistry {
       })
     }
   }
-}
-
-/** XLSX workbooks are zip archives: binary, yet readable by the generic converter. */
-function isZip(bytes: Buffer): boolean {
-  return bytes.length > 4 && bytes.readUInt32LE(0) === 0x04034b50
 }
 
 async function loadConverterModule(file: string): Promise<Converter[]> {

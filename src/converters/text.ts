@@ -55,3 +55,32 @@ export function looksBinary(head: Buffer): boolean {
   }
   return control / n > 0.1
 }
+
+/**
+ * True when decoded text stops inside a line: no line break at the end, and the last line ends on
+ * a delimiter where the line before does not, or is a row with fewer cells, and fewer filled cells,
+ * than the row before it. Exports that simply omit the final line
+ * break end on a whole line and pass.
+ */
+export function endsMidLine(text: string): boolean {
+  if (text === '' || text.endsWith('\n')) return false
+  const lastBreak = text.lastIndexOf('\n')
+  if (lastBreak < 0) return false
+  const last = text.slice(lastBreak + 1)
+  let start = lastBreak
+  let previous = ''
+  while (start > 0 && previous.trim() === '') {
+    const before = text.lastIndexOf('\n', start - 1)
+    previous = text.slice(before + 1, start)
+    start = before
+  }
+  if (previous.trim() === '') return false
+  const delimiter = ['\t', ',', ';'].reduce((best, d) => (previous.split(d).length > previous.split(best).length ? d : best), '\t')
+  const lastCells = last.replace(/\r$/, '').split(delimiter)
+  const previousCells = previous.replace(/\r$/, '').split(delimiter)
+  const filled = (cells: string[]) => cells.filter((c) => c.trim() !== '').length
+  // A last cell left empty where the line before has one: cut just after a delimiter.
+  if (lastCells.at(-1)!.trim() === '' && previousCells.at(-1)!.trim() !== '') return true
+  // A row with fewer cells, and fewer filled ones, than the row before (footer lines of one cell are whole).
+  return lastCells.length >= 2 && lastCells.length < previousCells.length && filled(lastCells) < filled(previousCells)
+}

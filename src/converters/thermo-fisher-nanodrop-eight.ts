@@ -1,5 +1,6 @@
 import {LabmeshError} from '../errors.js'
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, normaliseWell, quantity} from './asm.js'
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from './asm.js'
+import {normaliseWell} from './wells.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'

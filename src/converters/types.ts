@@ -7,6 +7,14 @@ export interface Quantity {
 /** An engineered document: ASM-shaped JSON, numbers as JSON numbers. */
 export type EngineeredDocument = Record<string, unknown>
 
+/**
+ * What detection may know beyond the first bytes: when the whole file is at hand and it is a
+ * workbook, its sheet names and strings (a zip keeps them anywhere, often past the head).
+ */
+export interface DetectContext {
+  workbook?: {sheetNames: string[]; text: string}
+}
+
 /** What a converter gets: the file's name (basename) and its bytes. */
 export interface ConverterInput {
   name: string
@@ -16,7 +24,7 @@ export interface ConverterInput {
 /**
  * One instrument family's converter. `detect` looks only at the name and the first bytes
  * (up to DETECT_HEAD_BYTES) and returns a confidence from 0 (not mine) to 1 (certainly mine);
- * the registry picks the most confident. `convert` throws a LabmeshError naming what was
+ * the registry picks the most confident. With the whole file at hand, `context` says more of workbooks. `convert` throws a LabmeshError naming what was
  * expected when the file is not a complete export of its kind.
  */
 export interface Converter {
@@ -25,7 +33,7 @@ export interface Converter {
   /** ASM technique, e.g. "plate reader", "qPCR", "cell counting", "spectrophotometry". */
   technique: string
   description: string
-  detect(name: string, head: Buffer): number | Promise<number>
+  detect(name: string, head: Buffer, context?: DetectContext): number | Promise<number>
   convert(input: ConverterInput): EngineeredDocument | Promise<EngineeredDocument>
 }
 

@@ -1,7 +1,8 @@
 import type {Backend, FileRecord} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {findTable, parseTableRef} from '../lake/catalog/table-ref.js'
-import {fileIdPredicate} from '../lake/tables/write-batch.js'
+import {FILES_TABLE} from '../lake/tables/files-table.js'
+import {fileIdPredicate, LAB_DATABASE} from '../lake/tables/write-batch.js'
 import {findFile} from './find.js'
 import {type TableRows, traceRows} from './trace-rows.js'
 
@@ -36,11 +37,14 @@ export interface DeleteFilesResult {
   objectsRemoved: number
 }
 
+const FILES_TABLE_NAME = `${LAB_DATABASE}.${FILES_TABLE}`
+
 /**
  * Deletes raw files with everything derived from them: their engineered documents, their rows in
  * every managed table, their search entries, and stored bytes no other record uses. Rows go
- * first, records next (one transaction), bytes last, so a run that stops half-way is finished
- * by running it again; bytes a crashed run left are removed by the next deletion.
+ * first, records next (one transaction, which queues lab.files' change), bytes last, so a run
+ * that stops half-way is finished by running it again; bytes a crashed run left are removed by
+ * the next deletion. The caller brings lab.files up to date afterwards (syncFilesTable).
  */
 export async function deleteStoredFiles(backend: Backend, options: DeleteFilesOptions): Promise<DeleteFilesResult> {
   const raws = await rawFilesToDelete(backend, options)
@@ -70,11 +74,14 @@ export async function deleteStoredFiles(backend: Backend, options: DeleteFilesOp
   if (options.dryRun) return result
 
   const predicate = fileIdPredicate(rawIds)
-  for (const {table} of tables) await (await findTable(backend.catalog, parseTableRef(table))).table.deleteWhere(predicate)
+  // lab.files follows the records: deleting them queues its change (syncFilesTable applies it).
+  for (const {table} of tables.filter((t) => t.table !== FILES_TABLE_NAME)) {
+    await (await findTable(backend, parseTableRef(table))).table.deleteWhere(predicate)
+  }
   const {unusedObjects} = await backend.metadata.deleteFiles(files.map((f) => f.fileId))
-  for (const sha256 of unusedObjects) {
-    if (!(await backend.metadata.claimUnusedObject(sha256))) continue
-    await backend.objects.delete(sha256)
+  for (const object of unusedObjects) {
+    if (!(await backend.metadata.claimUnusedObject(object))) continue
+    await backend.objects.delete(object.sha256, object.category)
     result.objectsRemoved++
   }
   await backend.audit.record('files delete', rawIds.join(' '), {

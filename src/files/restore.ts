@@ -54,7 +54,7 @@ export async function restoreFile(
   let size = 0
   try {
     await pipeline(
-      await backend.objects.openRead(record.sha256),
+      await backend.objects.openRead(record.sha256, record.category),
       async function* (source: AsyncIterable<Buffer>) {
         for await (const chunk of source) {
           hash.update(chunk)

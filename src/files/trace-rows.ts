@@ -1,6 +1,6 @@
-import type {Backend, CatalogEntry, QueryValue} from '../backends/types.js'
+import type {Lake} from '../backends/types.js'
 import {DeltaTable} from '../lake/delta/table.js'
-import {quoteIdentifier, quoteLiteral} from '../lake/duckdb.js'
+import {fileIdPredicate} from '../lake/tables/write-batch.js'
 
 /** Rows a table holds for some files (by the `file_id` every lab row carries). */
 export interface TableRows {
@@ -11,36 +11,27 @@ export interface TableRows {
 }
 
 /**
- * How many rows each catalog table with a string `file_id` column holds for the given raw files: one
- * read-only query over every such table. Tables whose log cannot be read are left out (the query
- * command reports them); a backend without a query engine has nothing to count with.
+ * How many rows each catalog table with a string `file_id` column holds for the given raw files,
+ * read from the Delta tables themselves (so on every backend), skipping data files whose
+ * statistics rule the ids out. A managed table that cannot be read is an error (a delete must not
+ * leave its rows behind); one registered from elsewhere is left out (labmesh never changes it).
  */
-export async function traceRows(backend: Backend, fileIds: string[]): Promise<TableRows[]> {
-  if (!backend.query || fileIds.length === 0) return []
-  const withFileId: CatalogEntry[] = []
-  for (const entry of await backend.catalog.list()) {
+export async function traceRows(lake: Lake, fileIds: string[]): Promise<TableRows[]> {
+  if (fileIds.length === 0) return []
+  const predicate = fileIdPredicate(fileIds)
+  const found: TableRows[] = []
+  for (const entry of await lake.catalog.list()) {
+    let rows: number
     try {
-      const {schema} = await new DeltaTable(backend.catalog.storage(entry.location)).snapshot()
-      if (schema.fields.some((f) => f.name === 'file_id' && f.type === 'string')) withFileId.push(entry)
-    } catch {
-      // An unreadable table holds nothing labmesh can count or change.
+      const table = new DeltaTable(lake.lakeStorage(entry.location))
+      const snapshot = await table.snapshot()
+      if (!snapshot.schema.fields.some((f) => f.name === 'file_id' && f.type === 'string')) continue
+      rows = await table.countWhere(predicate, snapshot)
+    } catch (error) {
+      if (entry.managed) throw error
+      continue
     }
+    if (rows > 0) found.push({table: `${entry.database}.${entry.table}`, rows, managed: entry.managed})
   }
-  if (withFileId.length === 0) return []
-  // The ids travel as one bound comma-joined value: UUIDs hold no commas.
-  const sql = withFileId
-    .map(
-      (e) =>
-        `SELECT ${quoteLiteral(`${e.database}.${e.table}`)} AS name, count(*) AS n FROM ${quoteIdentifier(e.database)}.${quoteIdentifier(e.table)}` +
-        ` WHERE file_id IN (SELECT unnest(string_split($ids, ',')))`,
-    )
-    .join('\nUNION ALL\n')
-  const counts = await backend.query.query({sql, params: {ids: fileIds.join(',')}}, async (rows) => {
-    const found = new Map<string, number>()
-    for await (const page of rows) for (const [name, n] of page as [QueryValue, QueryValue][]) found.set(String(name), Number(n))
-    return found
-  })
-  return withFileId
-    .map((e) => ({table: `${e.database}.${e.table}`, rows: counts.get(`${e.database}.${e.table}`) ?? 0, managed: e.managed}))
-    .filter((t) => t.rows > 0)
+  return found
 }

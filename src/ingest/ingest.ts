@@ -3,7 +3,7 @@ import {readFileSync} from 'node:fs'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
-import type {Backend, FileRecord, Label} from '../backends/types.js'
+import type {Backend, Label, NewFileRecord} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
@@ -25,8 +25,10 @@ export interface IngestOptions {
   registry: ConverterRegistry
   /** Keep every file's entry in the result (for --json); off, memory stays flat on huge trees. */
   collectFiles?: boolean
-  /** Progress, per file handled (stored, unchanged or failed). */
+  /** Progress, per file handled (stored, unchanged or failed): its bytes not yet reported by onBytes. */
   onFile?: (outcome: FileOutcome, bytes: number) => void
+  /** Progress within a large file as it uploads (multipart parts to S3). */
+  onBytes?: (bytes: number) => void
 }
 
 export type FileStatus = 'new' | 'version' | 'unchanged'
@@ -81,12 +83,20 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
   const host = hostname()
   const entries = walkFiles(options.paths, {include: options.include, exclude: options.exclude})
 
+  // Bytes of large files already reported while they uploaded, by path: a file's total is reported once.
+  const streamed = new Map<string, number>()
   const report = (outcome: FileOutcome, bytes: number): void => {
     record(result, outcome, collect)
-    options.onFile?.(outcome, bytes)
+    const path = outcome.kind === 'file' ? outcome.file.sourcePath : outcome.problem.path
+    options.onFile?.(outcome, Math.max(0, bytes - (streamed.get(path) ?? 0)))
+    streamed.delete(path)
+  }
+  const onBytes = (path: string, bytes: number): void => {
+    streamed.set(path, (streamed.get(path) ?? 0) + bytes)
+    options.onBytes?.(bytes)
   }
   // Stored files' records are written a batch at a time (one transaction), after their bytes are durable.
-  let pending: {record: FileRecord; outcome: FileOutcome & {kind: 'file'}}[] = []
+  let pending: {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}[] = []
   const flush = async (): Promise<void> => {
     const batch = pending
     pending = []
@@ -108,7 +118,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
         continue
       }
       try {
-        const handled = await ingestOne(backend, entry, host, options)
+        const handled = await ingestOne(backend, entry, host, options, (bytes) => onBytes(entry.path, bytes))
         if ('record' in handled) {
           pending.push(handled)
           if (pending.length >= RECORD_BATCH) await flush()
@@ -151,7 +161,8 @@ async function ingestOne(
   entry: FoundFile,
   host: string,
   options: IngestOptions,
-): Promise<FileOutcome | {record: FileRecord; outcome: FileOutcome & {kind: 'file'}}> {
+  onBytes: (bytes: number) => void,
+): Promise<FileOutcome | {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}> {
   if (entry.size === 0) {
     return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
   }
@@ -174,7 +185,7 @@ async function ingestOne(
       }
   }
 
-  const {head, stored} = await readAndStore(backend, entry, Boolean(options.dryRun))
+  const {head, stored} = await readAndStore(backend, entry, Boolean(options.dryRun), onBytes)
   const sniffed = await sniffInstrument(options.registry, path.basename(entry.path), head)
   if (latest && latest.sha256 === stored.sha256) {
     return {kind: 'file', file: describe(latest, 'unchanged')}
@@ -185,7 +196,7 @@ async function ingestOne(
   const metadata: Record<string, string> = {time: modifiedAt, ...detected, ...given}
   warning ??= shadowWarning(entry.path, detected, given)
   const labels = mergeLabels(latest?.labels ?? [], options.labels ?? [])
-  const fileRecord: FileRecord = {
+  const fileRecord: NewFileRecord = {
     fileId: randomUUID(),
     category: 'RAW',
     traceId: randomUUID(),
@@ -229,6 +240,7 @@ async function readAndStore(
   backend: Backend,
   entry: FoundFile,
   dryRun: boolean,
+  onBytes: (bytes: number) => void,
 ): Promise<{head: Buffer; stored: {sha256: string; size: number}}> {
   if (entry.size <= SMALL_FILE_BYTES) {
     // Read in place: for small files a synchronous read beats four thread-pool round trips.
@@ -241,10 +253,10 @@ async function readAndStore(
     }
   }
   const head = await readHead(entry.path)
-  return {head, stored: dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path)}
+  return {head, stored: dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path, {onBytes})}
 }
 
-function describe(file: FileRecord, status: FileStatus): IngestedFile {
+function describe(file: NewFileRecord, status: FileStatus): IngestedFile {
   return {
     fileId: file.fileId,
     sourcePath: file.sourcePath,

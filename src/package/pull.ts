@@ -1,5 +1,5 @@
 import {quoteIdentifier} from '../lake/duckdb.js'
-import type {Catalog, QueryEngine, QueryRequest, TableVersion} from '../backends/types.js'
+import type {Lake, QueryEngine, QueryRequest, TableVersion} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {editDistance, findTable, parseTableRef} from '../lake/catalog/table-ref.js'
 import type {PackageFormat} from './formats.js'
@@ -25,9 +25,9 @@ export interface PullOptions {
  * A table, or the rows and columns of it asked for, as a data package: the shortcut for
  * `query "SELECT ... FROM table WHERE ..." --package DIR`, and the SQL it runs is recorded.
  */
-export async function pullTable(catalog: Catalog, engine: QueryEngine, options: PullOptions): Promise<PackageSummary & {table: string}> {
+export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOptions): Promise<PackageSummary & {table: string}> {
   const ref = parseTableRef(options.table)
-  const {table} = await findTable(catalog, ref)
+  const {table} = await findTable(lake, ref)
   const name = `${ref.database}.${ref.table}`
   const known = (await table.snapshot(options.asOf ?? {})).schema.fields.map((f) => f.name)
   for (const column of options.columns ?? []) {

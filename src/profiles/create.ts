@@ -1,13 +1,20 @@
-import {type ProfileSettings, readConfig, resolveProfile, type ResolvedProfile, writeConfig} from '../config/profiles.js'
+import {
+  type AwsProfileSettings,
+  type ProfileSettings,
+  readConfig,
+  resolveProfile,
+  type ResolvedProfile,
+  writeConfig,
+} from '../config/profiles.js'
 import {LabmeshError} from '../errors.js'
 
-export interface NewProfile {
+/** The settings of an aws profile as given on the command line or at the prompts. */
+export type NewAwsSettings = Partial<Omit<AwsProfileSettings, 'backend' | 'converters' | 'openSearchEndpoint'>>
+
+export interface NewProfile extends NewAwsSettings {
   name: string
   backend: 'local' | 'aws'
   home?: string
-  region?: string
-  bucket?: string
-  kmsKeyId?: string
   makeDefault?: boolean
   force?: boolean
 }
@@ -26,15 +33,61 @@ export function createProfile(request: NewProfile): CreatedProfile {
       suggestions: ['pass --force to replace it', '`labmesh profile show ' + request.name + '` to see it'],
     })
   }
-  let settings: ProfileSettings
-  if (request.backend === 'aws') {
-    if (!request.bucket) throw new LabmeshError('USAGE', 'an aws profile needs --bucket')
-    settings = {backend: 'aws', region: request.region, bucket: request.bucket, kmsKeyId: request.kmsKeyId}
-  } else {
-    settings = {backend: 'local', ...(request.home ? {home: request.home} : {})}
-  }
+  const settings: ProfileSettings =
+    request.backend === 'aws' ? awsSettings(request) : {backend: 'local', ...(request.home ? {home: request.home} : {})}
   config.profiles[request.name] = settings
   if (request.makeDefault) config.defaultProfile = request.name
   writeConfig(config)
   return {profile: resolveProfile(request.name), isDefault: (config.defaultProfile ?? 'local') === request.name}
+}
+
+// S3's rules for bucket names (general purpose buckets).
+const BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/
+
+/** Checks an aws profile's settings: each problem names the flag to fix. */
+export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
+  const usage = (message: string, suggestion?: string): LabmeshError =>
+    new LabmeshError('USAGE', message, suggestion ? {suggestions: [suggestion]} : {})
+  if (!request.bucket) throw usage('an aws profile needs --bucket')
+  if (!BUCKET.test(request.bucket) || request.bucket.includes('..')) throw usage(`"${request.bucket}" is not an S3 bucket name`)
+  if (!request.kmsKeyId)
+    throw usage(
+      'an aws profile needs --kms-key-id: labmesh writes every object SSE-KMS and never unencrypted',
+      'a key id, key ARN, or alias/name',
+    )
+  if (Boolean(request.metadataUrl) === Boolean(request.metadataSecret))
+    throw usage('an aws profile needs one metadata database: --metadata-url postgres://... or --metadata-secret <name or ARN>')
+  if (request.metadataUrl) {
+    let url: URL
+    try {
+      url = new URL(request.metadataUrl)
+    } catch {
+      throw usage(`--metadata-url "${request.metadataUrl}" is not a URL`, 'postgres://user@host:5432/database')
+    }
+    if (!['postgres:', 'postgresql:'].includes(url.protocol)) throw usage('--metadata-url must be a postgres:// URL')
+    if (url.password) {
+      throw usage(
+        '--metadata-url must not hold a password: the config file is not a secret store',
+        'use --metadata-secret (Secrets Manager), or PGPASSWORD / ~/.pgpass beside a URL without the password',
+      )
+    }
+  }
+  if (request.athenaOutput && !/^s3:\/\/[^/]+/.test(request.athenaOutput)) throw usage('--athena-output must be an s3:// URL')
+  if (request.glueDatabasePrefix && !/^[a-z0-9_]*$/.test(request.glueDatabasePrefix))
+    throw usage('--glue-database-prefix may hold only lower-case letters, digits and _ (Glue lower-cases database names)')
+  const prefix = (request.prefix ?? '').replace(/^\/+/, '')
+  return {
+    backend: 'aws',
+    bucket: request.bucket,
+    kmsKeyId: request.kmsKeyId,
+    ...(request.region ? {region: request.region} : {}),
+    ...(prefix ? {prefix: prefix.endsWith('/') ? prefix : `${prefix}/`} : {}),
+    ...(request.metadataUrl ? {metadataUrl: request.metadataUrl} : {}),
+    ...(request.metadataSecret ? {metadataSecret: request.metadataSecret} : {}),
+    ...(request.glueDatabasePrefix ? {glueDatabasePrefix: request.glueDatabasePrefix} : {}),
+    ...(request.athenaWorkgroup ? {athenaWorkgroup: request.athenaWorkgroup} : {}),
+    ...(request.athenaOutput ? {athenaOutput: request.athenaOutput} : {}),
+    ...(request.awsProfile ? {awsProfile: request.awsProfile} : {}),
+    ...(request.pathStyle ? {pathStyle: true} : {}),
+  }
 }

@@ -34,7 +34,7 @@ export interface IndexEntry {
   values: IndexedValue[]
 }
 
-export function indexEntry(record: FileRecord, searchText = ''): IndexEntry {
+export function indexEntry(record: Omit<FileRecord, 'latest'>, searchText = ''): IndexEntry {
   const metadata = Object.entries(record.metadata)
   // The time goes last: its digits would otherwise open most snippets of metadata matches.
   const shown = [...metadata].sort(([a], [b]) => Number(a === TIME_KEY) - Number(b === TIME_KEY))

@@ -29,7 +29,7 @@ export async function reindexSearch(backend: Backend, onProgress?: (done: number
   const searchText = async (record: FileRecord): Promise<string | undefined> => {
     if (record.category !== 'ENGINEERED') return undefined
     try {
-      return documentText(JSON.parse((await readObject(backend, record.sha256)).toString('utf8')))
+      return documentText(JSON.parse((await readObject(backend, record)).toString('utf8')))
     } catch (error) {
       const e = toLabmeshError(error)
       failed.push({fileId: record.fileId, sourcePath: record.sourcePath, code: e.code, message: e.message})

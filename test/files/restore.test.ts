@@ -57,6 +57,7 @@ describe('restoring stored files', function () {
       labels: [],
       status: 'ingested',
       error: null,
+      latest: true,
       ...extra,
     }
     await backend.metadata.insertFile(record)

@@ -11,6 +11,7 @@ import type {Backend, QueryRequest} from '../../src/backends/types.js'
 import type {LabmeshError} from '../../src/errors.js'
 import {field} from '../../src/lake/delta/schema.js'
 import {DeltaTable} from '../../src/lake/delta/table.js'
+import {registerTable} from '../support/lake.js'
 
 async function failure(promise: Promise<unknown>): Promise<LabmeshError> {
   try {
@@ -164,13 +165,13 @@ describe('query containment, one layer at a time', function () {
       lake = path.join(root, 'home', 'lake')
       const managed = {database: 'lab', table: 'samples'}
       const location = backend.catalog.managedLocation(managed)
-      const table = await DeltaTable.create(backend.catalog.storage(location), {columns: [field('v', 'integer')]})
+      const table = await DeltaTable.create(backend.lakeStorage(location), {columns: [field('v', 'integer')]})
       await table.append([{v: 1}, {v: 2}])
-      await backend.catalog.register({...managed, location, managed: true})
+      await registerTable(backend, {...managed, location, managed: true})
       // A table kept outside the lake, and a sibling folder whose name starts like it.
       elsewhere = path.join(root, 'shared', 'plates')
-      await (await DeltaTable.create(backend.catalog.storage(elsewhere), {columns: [field('v', 'integer')]})).append([{v: 3}])
-      await backend.catalog.register({database: 'shared', table: 'plates', location: elsewhere, managed: false})
+      await (await DeltaTable.create(backend.lakeStorage(elsewhere), {columns: [field('v', 'integer')]})).append([{v: 3}])
+      await registerTable(backend, {database: 'shared', table: 'plates', location: elsewhere, managed: false})
       mkdirSync(`${elsewhere}-private`)
       writeFileSync(path.join(`${elsewhere}-private`, 'secret.csv'), 'secret\n1\n')
       writeFileSync(path.join(lake, 'inside.csv'), 'n\n7\n')
@@ -180,7 +181,7 @@ describe('query containment, one layer at a time', function () {
     })
 
     const session = (writable?: string): Promise<QuerySession> =>
-      openQuerySession({catalog: backend.catalog, lakeRoot: lake, tempDir: path.join(root, 'duckdb-tmp'), writable})
+      openQuerySession({lake: backend, lakeRoot: lake, tempDir: path.join(root, 'duckdb-tmp'), writable})
     const withSession = async (writable: string | undefined, use: (s: QuerySession) => Promise<void>): Promise<void> => {
       const opened = await session(writable)
       try {

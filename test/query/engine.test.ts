@@ -12,6 +12,7 @@ import type {LabmeshError} from '../../src/errors.js'
 import {field} from '../../src/lake/delta/schema.js'
 import {DeltaTable} from '../../src/lake/delta/table.js'
 import {tableSchemaFor} from '../../src/package/table-schema.js'
+import {registerTable} from '../support/lake.js'
 import {DELTA_TABLES} from '../support/testdata.js'
 
 /** Every row of a query, as the engine streams it. */
@@ -94,7 +95,7 @@ describe('the DuckDB query engine', function () {
     engine = backend.query!
     const ref = {database: 'lab', table: 'samples'}
     const location = backend.catalog.managedLocation(ref)
-    const table = await DeltaTable.create(backend.catalog.storage(location), {
+    const table = await DeltaTable.create(backend.lakeStorage(location), {
       columns: [
         field('sample', 'string'),
         field('reading', 'double'),
@@ -159,14 +160,14 @@ describe('the DuckDB query engine', function () {
         site: null,
       },
     ])
-    await backend.catalog.register({...ref, location, managed: true})
-    await backend.catalog.register({
+    await registerTable(backend, {...ref, location, managed: true})
+    await registerTable(backend, {
       database: 'shared',
       table: 'partitioned',
       location: path.join(DELTA_TABLES, 'delta-0.8.0-partitioned'),
       managed: false,
     })
-    await backend.catalog.register({
+    await registerTable(backend, {
       database: 'shared',
       table: 'with_dv',
       location: path.join(DELTA_TABLES, 'table-with-dv-small'),

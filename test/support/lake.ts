@@ -1,3 +1,5 @@
+import type {CatalogEntry, Lake} from '../../src/backends/types.js'
+import {schemaOf} from '../../src/lake/catalog/table-schema.js'
 import {withConnection} from '../../src/lake/duckdb.js'
 import {LocalLakeStorage} from '../../src/lake/delta/local-storage.js'
 import {DeltaTable} from '../../src/lake/delta/table.js'
@@ -17,4 +19,10 @@ export async function queryTables<K extends string>(
 
 export function queryTable(location: string, select: (from: string) => string): Promise<Record<string, unknown>[]> {
   return queryTables({t: location}, ({t}) => select(t))
+}
+
+/** Registers a Delta table in a backend's catalog with the schema its log holds. */
+export async function registerTable(lake: Lake, entry: Omit<CatalogEntry, 'registeredAt'>): Promise<CatalogEntry> {
+  const snapshot = await new DeltaTable(lake.lakeStorage(entry.location)).snapshot()
+  return lake.catalog.register(entry, schemaOf(snapshot))
 }

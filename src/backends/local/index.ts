@@ -1,10 +1,12 @@
 import {mkdirSync, readdirSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
-import type {Backend} from '../types.js'
+import {localFolders, openByScheme} from '../../lake/storage-by-scheme.js'
+import type {Backend, Lake} from '../types.js'
 import {createSqliteAuditLog} from './audit-log.js'
-import {openDatabase} from './database.js'
 import {createLocalCatalog} from './catalog.js'
+import {openDatabase} from './database.js'
+import {diagnoseWorkspace} from './diagnose.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
@@ -36,16 +38,24 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
   const catalog = createLocalCatalog(db, layout.lake)
+  const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
   return {
     name: 'local',
-    capabilities: {location: layout.home, encryptionAtRest: 'none'},
+    capabilities: {
+      location: layout.home,
+      encryptionAtRest: 'none',
+      timeTravel: true,
+      exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],
+      searchRanking: 'bm25',
+    },
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
-    catalog,
+    ...lake,
     audit: createSqliteAuditLog(db),
+    diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
-    query: createDuckDbQueryEngine({catalog, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
     async close() {
       if (db.open) db.close()
     },

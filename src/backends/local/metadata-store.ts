@@ -1,7 +1,7 @@
 import type {Database} from 'better-sqlite3'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
-import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus} from '../types.js'
+import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus, UnusedObject} from '../types.js'
 import type {SearchWriter} from './search-writer.js'
 
 export interface FileRow {
@@ -16,6 +16,7 @@ export interface FileRow {
   ingested_at: string
   modified_at: string
   version: number
+  is_latest: number
   metadata: string
   status: StageStatus
   error_code: string | null
@@ -46,6 +47,7 @@ export function createRecordReader(db: Database): RecordReader {
     ingestedAt: row.ingested_at,
     modifiedAt: row.modified_at,
     version: row.version,
+    latest: row.is_latest === 1,
     metadata: JSON.parse(row.metadata) as Record<string, string>,
     labels: labels.all(row.file_id),
     status: row.status,
@@ -112,9 +114,13 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       JOIN files r ON r.file_id = e.raw_file_id
       WHERE e.category = 'ENGINEERED' AND e.source_host = ? AND e.source_path = ? ORDER BY r.version DESC, e.version DESC LIMIT 1)`),
     objectUsed: db.prepare<[string], {one: number}>('SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1'),
-    queueUnused: db.prepare('INSERT OR IGNORE INTO unused_objects (sha256, queued_at) VALUES (?, ?)'),
-    unqueue: db.prepare('DELETE FROM unused_objects WHERE sha256 = ?'),
-    queued: db.prepare<[], {sha256: string}>('SELECT sha256 FROM unused_objects ORDER BY sha256'),
+    queueUnused: db.prepare('INSERT OR IGNORE INTO unused_objects (sha256, category, queued_at) VALUES (?, ?, ?)'),
+    unqueue: db.prepare('DELETE FROM unused_objects WHERE sha256 = ? AND category = ?'),
+    queued: db.prepare<[], UnusedObject>('SELECT sha256, category FROM unused_objects ORDER BY sha256, category'),
+    pending: db.prepare<[string, number], {seq: number; file_id: string}>(
+      'SELECT seq, file_id FROM file_outbox WHERE consumer = ? ORDER BY seq LIMIT ?',
+    ),
+    acknowledge: db.prepare('DELETE FROM file_outbox WHERE consumer = ? AND seq = ?'),
   }
 
   const toRecord = reader.toRecord
@@ -151,12 +157,12 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       errorMessage: record.error?.message ?? null,
     })
     for (const label of record.labels) statements.insertLabel.run(record.fileId, label.name, label.value)
-    statements.unqueue.run(record.sha256)
+    statements.unqueue.run(record.sha256, record.category)
     search.index(record, record.searchText)
   })
 
   /** Deletes records (derived ones first), gives each source its newest remaining version back, and queues objects left unused. */
-  const deleteFiles = db.transaction((fileIds: string[]): string[] => {
+  const deleteFiles = db.transaction((fileIds: string[]): UnusedObject[] => {
     const rows = fileIds.map(mustGet).sort((a, b) => Number(a.category === 'RAW') - Number(b.category === 'RAW'))
     for (const row of rows) {
       statements.deleteLabels.run(row.file_id)
@@ -168,18 +174,18 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
         const restore = row.category === 'RAW' ? statements.restoreCurrentRaw : statements.restoreCurrentDocument
         restore.run(row.source_host, row.source_path)
       }
-      if (!statements.objectUsed.get(row.sha256)) statements.queueUnused.run(row.sha256, queuedAt)
+      if (!statements.objectUsed.get(row.sha256)) statements.queueUnused.run(row.sha256, row.category, queuedAt)
     }
-    return statements.queued.all().map((q) => q.sha256)
+    return statements.queued.all()
   })
 
   /** Takes an object off the queue if still unused: true means its bytes may go. */
-  const claimUnusedObject = db.transaction((sha256: string): boolean => {
+  const claimUnusedObject = db.transaction(({sha256, category}: UnusedObject): boolean => {
     if (statements.objectUsed.get(sha256)) {
-      statements.unqueue.run(sha256)
+      statements.unqueue.run(sha256, category)
       return false
     }
-    return statements.unqueue.run(sha256).changes === 1
+    return statements.unqueue.run(sha256, category).changes === 1
   })
 
   /**
@@ -218,6 +224,10 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     async getFile(fileId) {
       const row = statements.get.get(fileId)
       return row ? toRecord(row) : undefined
+    },
+
+    async getFiles(fileIds) {
+      return fileIds.map((id) => statements.get.get(id)).flatMap((row) => (row ? [toRecord(row)] : []))
     },
 
     async matchFileIds(prefix, limit) {
@@ -264,8 +274,12 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
         where.push('EXISTS (SELECT 1 FROM labels l WHERE l.file_id = f.file_id AND l.name = ? AND l.value = ?)')
         params.push(label.name, label.value)
       }
+      if (filter.after) {
+        where.push('(f.ingested_at, f.file_id) > (?, ?)')
+        params.push(filter.after.ingestedAt, filter.after.fileId)
+      }
       const sql = `SELECT f.* FROM files f ${where.length > 0 ? 'WHERE ' + where.join(' AND ') : ''}
-        ORDER BY f.ingested_at, f.source_path, f.version LIMIT ? OFFSET ?`
+        ORDER BY f.ingested_at, f.file_id LIMIT ? OFFSET ?`
       params.push(filter.limit ?? -1, filter.offset ?? 0)
       return (db.prepare(sql).all(...params) as FileRow[]).map(toRecord)
     },
@@ -288,13 +302,24 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       return {unusedObjects: deleteFiles(fileIds)}
     },
 
-    async claimUnusedObject(sha256) {
-      return claimUnusedObject(sha256)
+    async claimUnusedObject(object) {
+      return claimUnusedObject(object)
     },
 
     async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {
       mustGet(fileId)
       statements.setStatus.run(status, error?.code ?? null, error?.message ?? null, fileId)
+    },
+
+    changes: {
+      async pending(consumer, limit) {
+        return statements.pending.all(consumer, limit).map((row) => ({seq: row.seq, fileId: row.file_id}))
+      },
+      async acknowledge(consumer, changes) {
+        db.transaction(() => {
+          for (const change of changes) statements.acknowledge.run(consumer, change.seq)
+        })()
+      },
     },
   }
 }

@@ -94,13 +94,40 @@ export const MIGRATIONS: string[] = [
    -- Files stored before search existed have no entry until a rebuild (search reindex) zeroes this.
    CREATE TABLE search_backlog (files INTEGER NOT NULL);
    INSERT INTO search_backlog SELECT count(*) FROM files;`,
+  // The outbox of file changes (types.ts ChangeFeed), filled by triggers so that no writer can
+  // forget it: the lake's lab.files copy catches up from it after each command, and after a crash.
+  // Changes are queued under the raw file's id (an engineered file changes its raw file's row).
+  `CREATE TABLE file_outbox (
+     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+     consumer TEXT NOT NULL,
+     file_id  TEXT NOT NULL
+   );
+   CREATE INDEX file_outbox_by_consumer ON file_outbox (consumer, seq);
+   CREATE INDEX files_by_time ON files (ingested_at, file_id);
+   CREATE TRIGGER files_insert_outbox AFTER INSERT ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER labels_insert_outbox AFTER INSERT ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER labels_delete_outbox AFTER DELETE ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = old.file_id;
+   END;
+   -- Files stored before the outbox existed are queued once, so lab.files comes to hold every file.
+   INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', file_id FROM files WHERE category = 'RAW' ORDER BY ingested_at, file_id;`,
   // Deleting files (files delete): objects that no record uses any more are queued in the same
   // transaction that deletes the records, and leave the queue only as their bytes are removed, so a
   // crash in between leaves them for the next delete. Storing a record takes its object off the queue.
-  // audit_log: who deleted what, and when.
+  // audit_log: who deleted what, and when. A deleted record's change goes to the outbox too, so
+  // lab.files loses its row.
   `CREATE TABLE unused_objects (
-     sha256    TEXT PRIMARY KEY,
-     queued_at TEXT NOT NULL
+     sha256    TEXT NOT NULL,
+     category  TEXT NOT NULL,
+     queued_at TEXT NOT NULL,
+     PRIMARY KEY (sha256, category)
    );
    CREATE TABLE audit_log (
      id      INTEGER PRIMARY KEY,
@@ -111,7 +138,10 @@ export const MIGRATIONS: string[] = [
      user    TEXT NOT NULL,
      host    TEXT NOT NULL
    );
-   CREATE INDEX audit_log_by_time ON audit_log (at);`,
+   CREATE INDEX audit_log_by_time ON audit_log (at);
+   CREATE TRIGGER files_delete_outbox AFTER DELETE ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(old.raw_file_id, old.file_id));
+   END;`,
 ]
 
 export function migrate(db: Database): void {

@@ -5,7 +5,7 @@ import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from
 
 import {LabmeshError} from '../../errors.js'
 import {tableSuggestions} from '../../lake/catalog/table-ref.js'
-import type {Catalog, ExportFormat, ExportTarget, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
+import type {ExportFormat, ExportTarget, Lake, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
 import {quoteLiteral} from '../../lake/duckdb.js'
 import {openQuerySession, type QuerySession} from './query-session.js'
 import {leadingToken, withoutTerminator} from './query-sql.js'
@@ -19,7 +19,7 @@ import {encodedSelect, queryValueConverter} from './query-values.js'
  */
 
 export interface DuckDbQueryEngineOptions {
-  catalog: Catalog
+  lake: Lake
   /** The workspace's lake folder. */
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
@@ -45,7 +45,7 @@ const PROGRESS_INTERVAL_MS = 250
 
 function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable?: string): Promise<QuerySession> {
   if (request.signal?.aborted) return Promise.reject(cancelled())
-  return openQuerySession({catalog: options.catalog, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
+  return openQuerySession({lake: options.lake, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
 }
 
 export async function runStatement<T>(

@@ -5,11 +5,11 @@ import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {assertReadable} from '../../lake/delta/readable.js'
 import {DeltaTable} from '../../lake/delta/table.js'
-import type {Catalog, TableVersion} from '../types.js'
+import type {Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
 
 export interface QuerySessionOptions {
-  catalog: Catalog
+  lake: Lake
   /** The workspace's lake folder, readable whole. */
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
@@ -38,20 +38,20 @@ export interface QuerySession {
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {
-  const entries = await options.catalog.list()
+  const entries = await options.lake.catalog.list()
   const tables = entries.map((e) => `${e.database}.${e.table}`)
   const asOf = new Map<string, TableVersion>()
   for (const [name, version] of Object.entries(options.asOf ?? {})) {
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
-    await findTable(options.catalog, ref)
+    await findTable(options.lake, ref)
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(
     entries.map(async (entry, i): Promise<{body: string} | {error: LabmeshError}> => {
       const version = asOf.get(tables[i])
       try {
-        const table = new DeltaTable(options.catalog.storage(entry.location))
+        const table = new DeltaTable(options.lake.lakeStorage(entry.location))
         if (version !== undefined) await assertReadable(table.storage, await table.snapshot(version), tables[i])
         return {body: await table.scanSql(version ?? {})}
       } catch (error) {

@@ -9,7 +9,7 @@ import type {FileRecord, Label} from '../types.js'
  */
 export interface SearchWriter {
   /** Adds the file's entry, replacing any it had. */
-  index(record: FileRecord, searchText?: string): void
+  index(record: Omit<FileRecord, 'latest'>, searchText?: string): void
   /** Replaces the labels of the file's entry (a file indexed before search existed is left to a rebuild). */
   refreshLabels(fileId: string, labels: Label[]): void
 }

@@ -7,7 +7,7 @@ import {wideFlag} from '../../flags/wide.js'
 import {renderTable} from '../../output/table.js'
 
 export default class AuditList extends LabmeshCommand<typeof AuditList> {
-  static override summary = "List the workspace's audit log: who deleted which files, tables and saved searches, and when."
+  static override summary = 'List the audit log: who deleted which files, tables and saved searches, and when.'
   static override description = 'Newest first. Profile removals are recorded in audit.jsonl beside the config file instead.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --since 7d --json']
   static override flags = {

@@ -22,8 +22,7 @@ export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescri
   }
 
   public async run(): Promise<TableSummary & {sample?: Record<string, unknown>[]}> {
-    const {catalog} = await this.backend()
-    const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
+    const {entry, table} = await findTable(await this.backend(), parseTableRef(this.args.table))
     const summary = await summarizeTable(entry, table)
     const sample = this.flags.sample ? await sampleRows(table, this.flags.sample) : undefined
     if (!this.jsonEnabled()) {

@@ -28,8 +28,7 @@ export default class CatalogHistory extends LabmeshCommand<typeof CatalogHistory
   static override flags = {...wideFlag}
 
   public async run(): Promise<{table: string; versions: TableVersion[]}> {
-    const {catalog} = await this.backend()
-    const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
+    const {entry, table} = await findTable(await this.backend(), parseTableRef(this.args.table))
     const readable = new Set(await readableVersions(table.storage))
     const versions = (await table.history()).map((record) => ({
       version: record.version,

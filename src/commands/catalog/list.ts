@@ -16,10 +16,10 @@ export default class CatalogList extends LabmeshCommand<typeof CatalogList> {
   }
 
   public async run(): Promise<{tables: TableSummary[]}> {
-    const {catalog} = await this.backend()
+    const backend = await this.backend()
     const tables: TableSummary[] = []
-    for (const entry of await catalog.list(this.flags.database)) {
-      tables.push(await summarizeTable(entry, new DeltaTable(catalog.storage(entry.location))))
+    for (const entry of await backend.catalog.list(this.flags.database)) {
+      tables.push(await summarizeTable(entry, new DeltaTable(backend.lakeStorage(entry.location))))
     }
     this.printListing(
       tables.length,

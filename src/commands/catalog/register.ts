@@ -4,14 +4,20 @@ import {Args, Flags} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
 import {parseTableRef} from '../../lake/catalog/table-ref.js'
+import {schemaOf} from '../../lake/catalog/table-schema.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 
 export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegister> {
   static override summary = 'Add an existing Delta table written elsewhere (Spark, delta-rs, ...) to the catalog.'
-  static override examples = ['<%= config.bin %> <%= command.id %> shared.assay_results /data/delta/assay_results']
+  static override description = `The location is a folder on the local backend and an s3:// URL on the aws backend, where the table is
+also registered in Glue (table_type=DELTA, its columns and partition keys) so that Athena reads it.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> shared.assay_results /data/delta/assay_results',
+    '<%= config.bin %> <%= command.id %> shared.assay_results s3://acme-lake/partners/assay_results --profile prod',
+  ]
   static override args = {
     table: Args.string({description: 'database.table to register it as.', required: true}),
-    location: Args.string({description: 'Folder of the Delta table (holding _delta_log).', required: true}),
+    location: Args.string({description: 'Folder or s3:// URL of the Delta table (holding _delta_log).', required: true}),
   }
   static override flags = {
     force: Flags.boolean({
@@ -23,12 +29,13 @@ export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegist
 
   public async run(): Promise<TableSummary> {
     const ref = parseTableRef(this.args.table)
-    const {catalog} = await this.backend()
-    const location = path.resolve(this.args.location)
-    const table = new DeltaTable(catalog.storage(location))
-    // Reading the log first: a folder that is not a readable Delta table is refused before it is registered.
-    await table.snapshot()
-    const entry = await catalog.register({...ref, location, managed: false}, {replace: this.flags.force})
+    const backend = await this.backend()
+    const given = this.args.location
+    const table = new DeltaTable(backend.lakeStorage(/^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : path.resolve(given)))
+    // Reading the log first: a location that is not a readable Delta table is refused before it is registered.
+    const snapshot = await table.snapshot()
+    const location = table.storage.location
+    const entry = await backend.catalog.register({...ref, location, managed: false}, schemaOf(snapshot), {replace: this.flags.force})
     const summary = await summarizeTable(entry, table)
     if (!this.jsonEnabled())
       this.log(`Registered ${ref.database}.${ref.table} (version ${summary.version}, ${summary.columns.length} columns) at ${location}.`)

@@ -7,7 +7,7 @@ import {formatBytes} from '../../output/format.js'
 
 export default class CatalogUnregister extends LabmeshCommand<typeof CatalogUnregister> {
   static override summary = 'Remove a table from the catalog; its Delta folder is kept unless --delete-data.'
-  static override description = `Queries stop seeing the table at once. A table of database lab that convert writes comes back at the next convert (with its data, unless --delete-data removed it). Deleting the data of a table registered from elsewhere, or of a folder another name also points at, needs --force. Recorded in the workspace's audit log.`
+  static override description = `Queries stop seeing the table at once. A table of database lab that convert writes comes back at the next convert (with its data, unless --delete-data removed it). Deleting the data of a table registered from elsewhere, or of a folder another name also points at, needs --force. Recorded in the audit log (labmesh audit list). On the aws backend the table leaves Glue, and this needs the admin policy.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> shared.assay_results',
     '<%= config.bin %> <%= command.id %> lab.plate_reader_calculated_data --delete-data --dry-run',
@@ -24,9 +24,9 @@ export default class CatalogUnregister extends LabmeshCommand<typeof CatalogUnre
   }
 
   public async run(): Promise<TableUnregistered> {
-    const {catalog, audit} = await this.backend()
-    const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
-    const result = await unregisterTable(catalog, audit, entry, table, {
+    const backend = await this.backend()
+    const {entry, table} = await findTable(backend, parseTableRef(this.args.table))
+    const result = await unregisterTable(backend.catalog, backend.audit, entry, table, {
       deleteData: this.flags['delete-data'],
       dryRun: this.flags['dry-run'],
       force: this.flags.force,

@@ -46,6 +46,7 @@ Reconverting an older version of a file leaves the current version's document th
     } finally {
       spinner.stop()
     }
+    await this.syncFilesTable()
     this.print(renderConvertResult(result, this.layout))
     if (result.failed.length > 0) this.failBatch()
     return result

@@ -72,10 +72,12 @@ A file that cannot be stored is reported with the reason and the rest go on; the
         registry,
         collectFiles: this.jsonEnabled() || this.flags['dry-run'] || this.interactive,
         onFile: (_outcome, bytes) => progress.advance(1, bytes),
+        onBytes: (bytes) => progress.advance(0, bytes),
       })
     } finally {
       progress.stop()
     }
+    if (!this.flags['dry-run']) await this.syncFilesTable()
     this.print(renderIngestResult(result, this.layout))
     if (result.failed.length > 0) this.failBatch()
     return result

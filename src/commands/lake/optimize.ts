@@ -21,8 +21,7 @@ export default class LakeOptimize extends LabmeshCommand<typeof LakeOptimize> {
   }
 
   public async run(): Promise<OptimizeSummary> {
-    const {catalog} = await this.backend()
-    const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
+    const {entry, table} = await findTable(await this.backend(), parseTableRef(this.args.table))
     const target = this.flags['target-size']
     const result = await table.optimize(target ? {targetFileSize: target * 1024 * 1024} : {})
     const summary = {

@@ -28,8 +28,7 @@ export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
   }
 
   public async run(): Promise<VacuumResult & {table: string}> {
-    const {catalog} = await this.backend()
-    const {entry, table} = await findTable(catalog, parseTableRef(this.args.table))
+    const {entry, table} = await findTable(await this.backend(), parseTableRef(this.args.table))
     const result = await table.vacuum({
       retentionHours: this.flags.retention === undefined ? undefined : this.flags.retention / 3_600_000,
       dryRun: this.flags['dry-run'],

@@ -52,7 +52,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
     const summary = await withQueryHooks(this.interactive, (hooks) =>
-      pullTable(backend.catalog, engine, {
+      pullTable(backend, engine, {
         table: this.args.table,
         dir: this.flags['out-dir'],
         format: this.flags.format,

@@ -1,6 +1,7 @@
 import {LabmeshError} from '../../errors.js'
-import {compact, dataSystemDocument, STANDARD_PLATES} from '../asm.js'
+import {compact, dataSystemDocument} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import {plateWellCount as standardPlateWellCount} from '../wells.js'
 import {type Doc, Identifiers, PlateBuilder, wellColumnOf} from './plate.js'
 import {parseProcedure, type Procedure} from './procedure.js'
 import type {KeyedTable, PlateSection} from './sections.js'
@@ -151,6 +152,5 @@ function temperatureOf(values: number[]) {
 function plateWellCount(procedure: Procedure, rows: number, columns: number): number | undefined {
   const named = /(?<!\d)(6|12|24|48|96|384|1536)(?!\d)/.exec(procedure.plateType ?? '')
   if (named) return Number(named[1])
-  if (rows === 0) return undefined
-  return STANDARD_PLATES.find(([r, c]) => r >= rows && c >= columns)?.[2]
+  return standardPlateWellCount(rows, columns)
 }

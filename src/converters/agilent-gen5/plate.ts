@@ -1,5 +1,6 @@
 import {compact} from '../asm.js'
 import {parseNumber} from '../numbers.js'
+import {wellPosition} from '../wells.js'
 import {cubeKind, wellCubes} from './cubes.js'
 import {type ChannelMatch, LabelMatcher} from './labels.js'
 import type {Procedure, ReadMode} from './procedure.js'
@@ -205,11 +206,10 @@ export class PlateBuilder {
   }
 
   private seeWell(well: string) {
-    const m = /^([A-Z]{1,2})(\d+)$/.exec(well)
-    if (!m) return
-    const row = m[1].length === 1 ? m[1].charCodeAt(0) - 65 : 26 + m[1].charCodeAt(1) - 65
-    if (row > this.maxRow) this.maxRow = row
-    if (Number(m[2]) > this.maxColumn) this.maxColumn = Number(m[2])
+    const position = wellPosition(well)
+    if (!position) return
+    if (position.row > this.maxRow) this.maxRow = position.row
+    if (position.column > this.maxColumn) this.maxColumn = position.column
   }
 }
 

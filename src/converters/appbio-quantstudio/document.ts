@@ -3,7 +3,7 @@ import {compact, dataSystemDocument, quantity} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
 import {type DataCube, dataCube, groupRows, lastCycle} from './cubes.js'
 import {type Cell, cellNumber, cellText, Columns, type QuantStudioExport, SECTION, type Table} from './model.js'
-import {type CalculatedValue, IDENTITY_COLUMNS, numericColumns, readResultRow} from './results.js'
+import {type CalculatedValue, IDENTITY_COLUMNS, numericColumns, readResultRow, unitOf} from './results.js'
 import {optionalText, type TargetEntry, type WellEntry, WellRegistry} from './wells.js'
 
 /** The engineered qPCR document of a QuantStudio export: one qPCR document per well, one measurement per target. */
@@ -257,6 +257,17 @@ function calculatedAggregate(
   })
 }
 
+function additionalRow(columns: string[], row: Cell[]): Record<string, unknown> {
+  const record: Record<string, unknown> = {}
+  columns.forEach((column, i) => {
+    const cell = row[i]
+    if (cell === undefined) return
+    const value = cellNumber(cell)
+    record[column || `column ${i + 1}`] = value === undefined ? cellText(cell) : quantity(value, unitOf(column))
+  })
+  return record
+}
+
 /** Sections this converter has no model for, and stray lines, kept as they were read. */
 function additionalTables(tables: Map<string, Table>): Record<string, unknown> | undefined {
   const extra: Record<string, unknown> = {}
@@ -265,10 +276,8 @@ function additionalTables(tables: Map<string, Table>): Record<string, unknown> |
     const strayNotes = name === SECTION.results ? new Map() : table.notes
     if (known && strayNotes.size === 0) continue
     extra[name] = compact({
-      columns: known ? undefined : table.columns,
-      rows: known
-        ? undefined
-        : table.rows.map((row) => row.map((cell) => cellNumber(cell) ?? (cell === undefined ? null : cellText(cell)))),
+      // Rows of result tables without a model (replicate groups, standard curves): numbers as quantities under their column.
+      rows: known ? undefined : table.rows.map((row) => additionalRow(table.columns, row)),
       notes: strayNotes.size > 0 ? Object.fromEntries(strayNotes) : undefined,
     })
   }

@@ -1,6 +1,6 @@
 import {LabmeshError} from '../../errors.js'
 import {decodeText, looksBinary} from '../text.js'
-import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import type {Converter, ConverterInput, DetectContext, EngineeredDocument} from '../types.js'
 import {buildDocument} from './document.js'
 import {type QuantStudioExport, SECTION} from './model.js'
 import {readTextExport} from './text-reader.js'
@@ -30,9 +30,9 @@ export const appbioQuantstudio: Converter = {
   technique: 'qPCR',
   description: 'Applied Biosystems QuantStudio / ViiA 7 qPCR results (tab-separated text or .xlsx export)',
 
-  detect(_name: string, head: Buffer): number {
+  detect(_name: string, head: Buffer, context?: DetectContext): number {
     if (head.length === 0) return 0
-    return isZip(head) ? detectWorkbook(head) : detectText(head)
+    return isZip(head) ? detectWorkbook(head, context) : detectText(head)
   },
 
   async convert(input: ConverterInput): Promise<EngineeredDocument> {
@@ -52,13 +52,18 @@ function detectText(head: Buffer): number {
   return 0
 }
 
-function detectWorkbook(head: Buffer): number {
-  const entries = zipHeadEntries(
-    head,
-    (name) => name === 'xl/workbook.xml' || name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/sheet\d+\.xml$/.test(name),
-  )
-  const sheetNames = [...(entries.get('xl/workbook.xml') ?? '').matchAll(/<sheet\b[^>]*\bname="([^"]*)"/g)].map((m) => m[1].trim())
-  const strings = [...entries.values()].join('\n')
+function detectWorkbook(head: Buffer, context: DetectContext | undefined): number {
+  const entries = context?.workbook
+    ? undefined
+    : zipHeadEntries(
+        head,
+        (name) => name === 'xl/workbook.xml' || name === 'xl/sharedStrings.xml' || /^xl\/worksheets\/sheet\d+\.xml$/.test(name),
+      )
+  const sheetNames =
+    context?.workbook?.sheetNames ??
+    [...(entries?.get('xl/workbook.xml') ?? '').matchAll(/<sheet\b[^>]*\bname="([^"]*)"/g)].map((m) => m[1].trim())
+  // Summary text holds strings without their XML tags; head entries hold XML.
+  const strings = context?.workbook ? context.workbook.text.replace(/^(.*)$/gm, '>$1<') : [...entries!.values()].join('\n')
   const keys = HEADER_KEYS.filter((key) => new RegExp(`>\\s*${key}\\s*<`).test(strings)).length
   const sheets = sheetNames.filter((name) => SECTIONS.includes(name)).length
   if (keys >= 2 && (sheets >= 1 || />\s*Well Position\s*</.test(strings))) return 0.95
@@ -77,15 +82,7 @@ function readText(input: ConverterInput): QuantStudioExport {
 }
 
 async function readWorkbook(input: ConverterInput): Promise<QuantStudioExport> {
-  let exported: QuantStudioExport
-  try {
-    exported = await readWorkbookExport(input.bytes)
-  } catch (error) {
-    throw new LabmeshError('INVALID_DATA', `${input.name}: expected a readable QuantStudio .xlsx workbook: ${(error as Error).message}`, {
-      subject: input.name,
-      cause: error,
-    })
-  }
+  const exported = await readWorkbookExport(input)
   if (exported.tables.size === 0) invalid(input.name, 'QuantStudio sheets such as "Results" with a "Well" table and found none')
   return exported
 }

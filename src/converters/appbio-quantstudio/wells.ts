@@ -1,4 +1,4 @@
-import {normaliseWell, rowName} from '../asm.js'
+import {normaliseWell, rowName} from '../wells.js'
 import {type Cell, cellNumber, cellText, Columns, type Table} from './model.js'
 
 /**

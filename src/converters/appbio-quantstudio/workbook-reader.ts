@@ -1,5 +1,5 @@
-import ExcelJS from 'exceljs'
-
+import {readSheets} from '../spreadsheet/index.js'
+import type {ConverterInput} from '../types.js'
 import type {Cell, QuantStudioExport, Table} from './model.js'
 
 /**
@@ -7,24 +7,23 @@ import type {Cell, QuantStudioExport, Table} from './model.js'
  * key/value rows, then the table from its "Well" header row down to the first empty row, then
  * optional key/value rows (Endogenous Control, Reference Sample, ...).
  */
-export async function readWorkbookExport(bytes: Buffer): Promise<QuantStudioExport> {
-  // A full load, not the streaming reader: that one names sheets "Sheet1"... when the workbook
-  // part comes after them in the zip, and sheet names are what say which section a sheet holds.
-  const workbook = new ExcelJS.Workbook()
-  // exceljs declares its own Buffer type (an ArrayBuffer); hand it exactly the bytes of this one.
-  await workbook.xlsx.load(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer)
+export interface WorkbookLayout {
+  /** The first header cell of a sheet's table. */
+  firstColumn: (cell: string) => boolean
+  /** Sheet and column names as the qPCR document builder knows them. */
+  sheetName: (name: string) => string
+  columnName: (name: string) => string
+}
+
+const CLASSIC_LAYOUT: WorkbookLayout = {firstColumn: (cell) => cell === 'Well', sheetName: (name) => name, columnName: (name) => name}
+
+export async function readWorkbookExport(input: ConverterInput, layout: WorkbookLayout = CLASSIC_LAYOUT): Promise<QuantStudioExport> {
   const header = new Map<string, string>()
   const tables = new Map<string, Table>()
 
-  for (const sheet of workbook.worksheets) {
-    // Sheet values: a sparse array by row number of sparse arrays by column number, both from 1.
-    const sheetValues = sheet.getSheetValues()
-    const rows: Cell[][] = []
-    for (let r = 1; r < sheetValues.length; r++) {
-      const values = sheetValues[r]
-      rows.push(Array.isArray(values) ? Array.from(values.slice(1), toCell) : [])
-    }
-    const tableStart = rows.findIndex((row) => typeof row[0] === 'string' && row[0].trim() === 'Well')
+  for (const sheet of await readSheets(input)) {
+    const rows: Cell[][] = sheet.rows.map((row) => Array.from(row))
+    const tableStart = rows.findIndex((row) => typeof row[0] === 'string' && layout.firstColumn(row[0].trim()) && row.length > 2)
     const headerEnd = tableStart < 0 ? rows.length : tableStart
     for (let r = 0; r < headerEnd; r++) {
       const [key, value] = rows[r]
@@ -34,7 +33,11 @@ export async function readWorkbookExport(bytes: Buffer): Promise<QuantStudioExpo
     }
     if (tableStart < 0) continue
 
-    const table: Table = {columns: rows[tableStart].map((c) => (c === undefined ? '' : String(c).trim())), rows: [], notes: new Map()}
+    const table: Table = {
+      columns: rows[tableStart].map((c) => (c === undefined ? '' : layout.columnName(String(c).trim()))),
+      rows: [],
+      notes: new Map(),
+    }
     let r = tableStart + 1
     for (; r < rows.length && !isEmpty(rows[r]); r++) table.rows.push(rows[r])
     for (; r < rows.length; r++) {
@@ -48,24 +51,11 @@ export async function readWorkbookExport(bytes: Buffer): Promise<QuantStudioExpo
           .join(' '),
       )
     }
-    tables.set(sheet.name.trim(), table)
+    tables.set(layout.sheetName(sheet.name.trim()), table)
   }
   return {header, tables}
 }
 
 function isEmpty(row: Cell[]): boolean {
   return row.every((c) => c === undefined)
-}
-
-function toCell(value: ExcelJS.CellValue): Cell {
-  if (value === null || value === undefined) return undefined
-  if (typeof value === 'number' || typeof value === 'boolean') return value
-  if (typeof value === 'string') return value.trim() === '' ? undefined : value.trim()
-  if (value instanceof Date) return value.toISOString()
-  if ('richText' in value) return toCell(value.richText.map((part) => part.text).join(''))
-  if ('result' in value) return toCell(value.result as ExcelJS.CellValue)
-  if ('formula' in value || 'sharedFormula' in value) return undefined
-  if ('text' in value) return toCell(value.text)
-  if ('error' in value) return value.error
-  return undefined
 }

@@ -1,23 +1,18 @@
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, STANDARD_PLATES} from '../asm.js'
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import {plateWellCount} from '../wells.js'
 import {onlyQuantities} from './header-block.js'
 import type {HeaderEntry, Parsed, PlateRead, ReadSetting, WellSeries} from './model.js'
 import {UNITLESS} from './units.js'
 
 export const PLATE_READER_MANIFEST = `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`
 
-/** A file's plate is the smallest standard plate that holds its wells. */
-export function plateWellCount(rows: number, columns: number): number | undefined {
-  if (rows <= 0 || columns <= 0) return undefined
-  return STANDARD_PLATES.find(([r, c]) => rows <= r && columns <= c)?.[2]
-}
-
 interface WellBucket {
   well: string
   plate?: string
   annotations: [string, number | string][]
-  measurements: {read: PlateRead; value: number | string}[]
-  calculated: {read: PlateRead; value: number | string}[]
+  measurements: {read: PlateRead; value: number | string; unit?: string}[]
+  calculated: {read: PlateRead; value: number | string; unit?: string}[]
   series: {series: WellSeries; cube: (number | null)[]; errors?: string[]}[]
 }
 
@@ -41,7 +36,7 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
     for (const v of read.values) {
       const b = bucket(v.plate, v.well)
       if (read.kind === 'annotation') b.annotations.push([read.label || read.title || 'annotation', v.value])
-      else (read.kind === 'calculated' ? b.calculated : b.measurements).push({read, value: v.value})
+      else (read.kind === 'calculated' ? b.calculated : b.measurements).push({read, value: v.value, unit: v.unit})
     }
   }
   for (const series of parsed.series) {
@@ -65,7 +60,7 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
   for (const b of buckets.values()) {
     const sample = sampleDocument(b)
     const measurements: Record<string, unknown>[] = []
-    for (const {read, value} of b.measurements) {
+    for (const {read, value, unit} of b.measurements) {
       let control = controls.get(read)
       if (!control) controls.set(read, (control = {'device control document': [deviceControl(read.technique, read.settings)]}))
       const feature = read.technique ?? 'measurement'
@@ -75,7 +70,7 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
       if (label) measurement['measurement label'] = label
       measurement['sample document'] = sample
       measurement['device control aggregate document'] = control
-      if (typeof value === 'number') measurement[feature] = {value, unit: read.unit}
+      if (typeof value === 'number') measurement[feature] = {value, unit: unit ?? read.unit}
       else measurement['error aggregate document'] = {'error document': [{error: value, 'error feature': feature}]}
       measurements.push(measurement)
     }
@@ -102,11 +97,11 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
     }
     const sources = measurements.map((m) => m['measurement identifier'] as string)
     const dataSources = sources.length > 0 ? {'data source document': sources.map((id) => ({'data source identifier': id}))} : undefined
-    for (const {read, value} of b.calculated) {
+    for (const {read, value, unit} of b.calculated) {
       const calculated: Record<string, unknown> = {'calculated data identifier': `${input.name}_calculated_${++calculatedCount}`}
       const name = read.label || read.title
       if (name) calculated['calculated data name'] = name
-      if (typeof value === 'number') calculated['calculated result'] = {value, unit: read.unit}
+      if (typeof value === 'number') calculated['calculated result'] = {value, unit: unit ?? read.unit}
       else calculated.error = value
       calculated['location identifier'] = b.well
       if (b.plate) calculated['well plate identifier'] = b.plate

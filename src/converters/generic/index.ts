@@ -1,4 +1,5 @@
 import {LabmeshError} from '../../errors.js'
+import {isXls, isXlsx} from '../spreadsheet/index.js'
 import {looksBinary} from '../text.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
 import {buildDocument} from './document.js'
@@ -6,18 +7,22 @@ import type {Parsed} from './model.js'
 import {readTextSheet, readWorkbookSheets, type Sheet} from './rows.js'
 import {scanSheets} from './scan.js'
 
-/** An .xlsx workbook is a zip whose entries include the `xl/` part. */
+/** An .xlsx workbook (a zip whose entries include the `xl/` part) or a legacy .xls one. */
 function isWorkbook(head: Buffer): boolean {
-  return head.length > 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04 && head.includes('xl/')
+  return (isXlsx(head) && head.includes('xl/')) || isXls(head)
 }
 
+/**
+ * Enough evidence to call a file an instrument export: two numbers at least, in plate reads,
+ * series, table rows or header values (ten bytes such as "0\t2023-09-" are not one).
+ */
 function holdsNumbers(parsed: Parsed): boolean {
-  return (
-    parsed.reads.some((r) => r.values.some((v) => typeof v.value === 'number')) ||
-    parsed.series.length > 0 ||
-    parsed.rows.some((r) => Object.values(r.fields).some((f) => typeof f === 'object')) ||
-    parsed.header.some((h) => h.quantities.length > 0)
-  )
+  let numbers = parsed.series.length * 2
+  for (const read of parsed.reads) for (const v of read.values) if (typeof v.value === 'number') numbers++
+  for (const row of parsed.rows) for (const field of Object.values(row.fields)) if (typeof field === 'object') numbers++
+  // Numbers in keyless text lines ("0 | 2023-09-") are no evidence: they may be any text.
+  for (const entry of parsed.header) if (entry.key) numbers += entry.quantities.length
+  return numbers >= 2
 }
 
 /**
@@ -42,14 +47,7 @@ export const genericConverter: Converter = {
       throw new LabmeshError('INVALID_DATA', `${name}: the file is empty; expected a text or Excel instrument export`, {subject: name})
     let sheets: Sheet[]
     if (isWorkbook(bytes.subarray(0, 64 * 1024))) {
-      try {
-        sheets = await readWorkbookSheets(bytes)
-      } catch (error) {
-        throw new LabmeshError('INVALID_DATA', `${name}: not a readable Excel workbook (${(error as Error).message})`, {
-          subject: name,
-          cause: error,
-        })
-      }
+      sheets = await readWorkbookSheets(input)
     } else if (looksBinary(bytes.subarray(0, 8192))) {
       throw new LabmeshError('INVALID_DATA', `${name}: binary data; expected a text (CSV, TSV, TXT) or Excel instrument export`, {
         subject: name,

@@ -24,6 +24,8 @@ export interface WellValue {
   plate?: string
   /** A number, or the file's text for a reading that is not one ("OVRFLW", "?????"). */
   value: number | string
+  /** The value's own unit where the file gives one per row (a "Unit" column); else the read's. */
+  unit?: string
 }
 
 /**

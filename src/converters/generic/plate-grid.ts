@@ -1,4 +1,4 @@
-import {rowName} from '../asm.js'
+import {rowIndex, rowName} from '../wells.js'
 import type {Quantity} from '../types.js'
 import type {PlateRead, ReadSetting, SeriesColumn, TableRow, WellSeries} from './model.js'
 import {cellNumber, durationSeconds} from './rows.js'
@@ -46,22 +46,6 @@ function isColumnNumber(cell: string | undefined, expected: number): boolean {
   const c = cell.charCodeAt(0)
   if (c < 48 || c > 57) return false
   return /^\d{1,3}$/.test(cell) && Number(cell) === expected
-}
-
-const ROW_LETTER = /^[A-Za-z]{1,2}$/
-
-/** The 0-based plate row a row name stands for; lower-case letters follow Z on 1536-well plates. */
-export function rowIndex(letter: string, wide: boolean): number | undefined {
-  if (!ROW_LETTER.test(letter)) return undefined
-  if (letter.length === 2) {
-    const upper = letter.toUpperCase()
-    // Two letters only past Z on a 1536-well plate: AA..AF.
-    if (upper[0] !== 'A' || upper[1] > 'F') return undefined
-    return 26 + upper.charCodeAt(1) - 65
-  }
-  const code = letter.charCodeAt(0)
-  if (code >= 97) return wide ? 26 + code - 97 : code - 97
-  return code - 65
 }
 
 export interface GridResult {

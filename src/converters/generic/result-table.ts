@@ -2,6 +2,7 @@ import type {PlateRead, TableRow} from './model.js'
 import {columnRuns} from './plate-grid.js'
 import {classifyRead, fieldQuantity, type ReadContext} from './reads.js'
 import {cellNumber, durationSeconds} from './rows.js'
+import {UNITLESS, unitsRow, unitWord} from './units.js'
 import {coverWell, emptyResult, isBlank, isValue, type TableResult, wellName} from './wells.js'
 
 /**
@@ -13,6 +14,7 @@ const WELL_HEADER = /^(wells?|well ?(position|pos\.?|id|name|location|label|no\.
 const PLATE_HEADER = /^(plate|plate ?(number|name|id|#|no\.?|barcode)|well ?plate ?(name|id)?)$/i
 const SAMPLE_HEADER = /^(sample( ?(name|id|identifier))?|name)$/i
 const ID_HEADER = /(#|\bid|\bindex|\bno\.?|\bnumber)$/i
+const UNIT_HEADER = /^units?$/i
 
 /** A header of column names followed by records; undefined when rows[at] does not start one. */
 export function parseTable(rows: string[][], at: number, ctx: ReadContext, decimalComma: boolean): TableResult | undefined {
@@ -28,11 +30,14 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
     return undefined
   let wellColumn = named.find((k) => WELL_HEADER.test(header[k]))
   if (named.length < 3 && wellColumn === undefined) return undefined
-  const first = rows[at + 1]
+  // Units may sit in a row of their own under the header ("", "ng/µL", "%").
+  const units = rows[at + 1] ? unitsRow(rows[at + 1], header) : undefined
+  const dataStart = units ? at + 2 : at + 1
+  const first = rows[dataStart]
   if (!first || !isRecord(first, header, decimalComma) || columnRuns(first).length > 0) return undefined
 
   const data: string[][] = []
-  let i = at + 1
+  let i = dataStart
   for (; i < rows.length; i++) {
     const row = rows[i]
     if (isBlank(row) || columnRuns(row).length > 0 || !aligned(row, header) || startsSection(row, decimalComma)) break
@@ -43,6 +48,14 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
   wellColumn = named.find((k) => WELL_HEADER.test(header[k]) && namesWells(k)) ?? named.find(namesWells) ?? wellColumn
   const plateColumn = named.find((k) => k !== wellColumn && PLATE_HEADER.test(header[k]))
   const sampleColumn = named.find((k) => SAMPLE_HEADER.test(header[k]))
+  // A "Unit" column gives the unit of the value column before it, row by row.
+  const unitColumn = named.find((k) => UNIT_HEADER.test(header[k]) && k > 0)
+  const unitOfRow = (row: string[], k: number): string | undefined => {
+    if (units?.[k]) return units[k]
+    if (unitColumn === undefined || k !== unitColumn - 1) return undefined
+    const cell = row[unitColumn] ?? ''
+    return /^unitless$/i.test(cell) ? UNITLESS : unitWord(cell)
+  }
   const width = Math.max(header.length, ...data.map((r) => r.length))
   const result = emptyResult(i)
   if (data.length === 1 && plateColumn !== undefined && data[0][plateColumn]) result.plate = data[0][plateColumn]
@@ -67,9 +80,11 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
       const plate = plateColumn !== undefined && row[plateColumn] ? row[plateColumn] : ctx.plate
       for (let k = 0; k < width; k++) {
         const cell = row[k] ?? ''
-        if (cell === '' || k === wellColumn || k === plateColumn) continue
+        if (cell === '' || k === wellColumn || k === plateColumn || k === unitColumn) continue
         const seconds = durationSeconds(cell)
-        readFor(k).values.push({well, plate, value: cellNumber(cell, decimalComma) ?? seconds ?? cell})
+        const unit = unitOfRow(row, k)
+        const value = cellNumber(cell, decimalComma) ?? seconds ?? cell
+        readFor(k).values.push(unit ? {well, plate, value, unit} : {well, plate, value})
       }
       return
     }
@@ -77,8 +92,12 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
     for (let k = 0; k < width; k++) {
       const cell = row[k] ?? ''
       if (cell === '') continue
+      if (k === unitColumn && unitOfRow(row, k - 1)) continue
       const name = header[k] || `column ${k + 1}`
-      fields[fields[name] === undefined ? name : `${name} (${k + 1})`] = fieldQuantity(header[k] ?? '', cell, decimalComma) ?? cell
+      const unit = unitOfRow(row, k)
+      const value = unit ? cellNumber(cell, decimalComma) : undefined
+      fields[fields[name] === undefined ? name : `${name} (${k + 1})`] =
+        value !== undefined && unit ? {value, unit} : (fieldQuantity(header[k] ?? '', cell, decimalComma) ?? cell)
     }
     result.rows.push({table: ctx.title, index: index + 1, fields})
   })

@@ -1,8 +1,8 @@
-import ExcelJS from 'exceljs'
 import {splitDelimited} from '../delimited.js'
-
 import {parseNumber} from '../numbers.js'
+import {type Cell, readSheets} from '../spreadsheet/index.js'
 import {decodeText} from '../text.js'
+import type {ConverterInput} from '../types.js'
 
 /**
  * The generic converter reads every input as sheets of rows of trimmed text cells: a delimited
@@ -84,38 +84,17 @@ export function durationSeconds(cell: string): number | undefined {
   return m[3] === undefined ? Number(m[1]) * 60 + Number(m[2]) : Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3])
 }
 
-/** Every worksheet of an .xlsx workbook as a sheet of text cells, positions kept. */
-export async function readWorkbookSheets(bytes: Buffer): Promise<Sheet[]> {
-  const workbook = new ExcelJS.Workbook()
-  await workbook.xlsx.load(bytes as unknown as ExcelJS.Buffer)
-  const sheets: Sheet[] = []
-  workbook.eachSheet((worksheet) => {
-    const rows: string[][] = []
-    worksheet.eachRow({includeEmpty: true}, (row, rowNumber) => {
-      const cells: string[] = []
-      row.eachCell({includeEmpty: true}, (cell, col) => {
-        cells[col - 1] = cellText(cell.value)
-      })
-      rows[rowNumber - 1] = Array.from(cells, (c) => c ?? '')
-    })
-    sheets.push({name: worksheet.name, rows: Array.from(rows, (r) => r ?? []), decimalComma: false})
-  })
-  return sheets
+/** Every worksheet of a workbook (.xlsx or .xls) as a sheet of text cells, positions kept. */
+export async function readWorkbookSheets(input: ConverterInput): Promise<Sheet[]> {
+  return (await readSheets(input)).map((sheet) => ({
+    name: sheet.name,
+    rows: sheet.rows.map((row) => Array.from(row, cellText)),
+    decimalComma: false,
+  }))
 }
 
-function cellText(value: ExcelJS.CellValue): string {
-  if (value === null || value === undefined) return ''
+function cellText(value: Cell): string {
+  if (value === undefined) return ''
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
-  if (typeof value === 'string') return cleanCell(value)
-  if (typeof value === 'boolean') return String(value)
-  if (value instanceof Date) return value.toISOString()
-  if ('richText' in value)
-    return value.richText
-      .map((r) => r.text)
-      .join('')
-      .trim()
-  if ('result' in value) return cellText(value.result as ExcelJS.CellValue)
-  if ('text' in value) return String(value.text).trim()
-  if ('error' in value) return String(value.error)
-  return ''
+  return typeof value === 'string' ? cleanCell(value) : String(value)
 }

@@ -57,8 +57,14 @@ const UNIT_WORDS: Record<string, string> = {
   au: 'mAU',
   od: 'mAU',
   rpm: 'rpm',
-  'cells/ml': 'cells/mL',
-  'cell/ml': 'cells/mL',
+  'cells/ml': 'cell/mL',
+  'cell/ml': 'cell/mL',
+  kda: 'kDa',
+  da: 'Da',
+  'um^2/s': 'µm^2/s',
+  'µm^2/s': 'µm^2/s',
+  '1/km': '1/km',
+  'mg/µl': 'mg/µL',
   '#': '#',
 }
 
@@ -86,6 +92,10 @@ export function unitInHeader(header: string): string | undefined {
   // A header that is only a unit ("ng/uL", "%") names it; a plain word ("OD", "Reads") does not.
   const whole = /[^A-Za-z]/.test(header) ? unitWord(header) : undefined
   if (whole) return whole
+  // "Total cells/mL", "Conc. ug/ml", "Volume uL": a unit as the last word, after a name.
+  const words = header.trim().split(/\s+/)
+  const trailing = words.length > 1 && words.at(-1)!.length >= 2 && !/[()[\]]/.test(words.at(-1)!) ? unitWord(words.at(-1)!) : undefined
+  if (trailing && trailing !== '#') return trailing
   const re = /[([]([^()[\]]*)[)\]]/g
   let m: RegExpExecArray | null
   let found: string | undefined
@@ -103,6 +113,24 @@ const WAVELENGTH = /wavelength|excitation|emission|\bex\b|\bem\b|bandwidth|\bcwl
 const LENGTH = /height|distance|path ?length$/i
 const COUNT = /^(number|no\.?|#)\b|\bnumber of\b|count$|flashes|\breads\b|\bcycles\b|\brepeats\b|\bwells\b|measurements\/|data points?/i
 const DURATION = /\btime\b|duration|interval|runtime|delay|period/i
+
+/** A row under a header that holds only units ("", "ng/µL", "%", "(unitless)"): the unit of each column, or undefined. */
+export function unitsRow(cells: string[], header: string[]): (string | undefined)[] | undefined {
+  let units = 0
+  const out: (string | undefined)[] = []
+  for (let k = 0; k < header.length; k++) {
+    const cell = (cells[k] ?? '').trim().replace(/^[([](.*)[)\]]$/, '$1')
+    if (cell === '') {
+      out.push(undefined)
+      continue
+    }
+    const unit = /^unitless$/i.test(cell) ? UNITLESS : unitWord(cell)
+    if (!unit || /^\d/.test(cell)) return undefined
+    out.push(unit)
+    units++
+  }
+  return units > 0 && cells.slice(header.length).every((c) => c.trim() === '') ? out : undefined
+}
 
 /** The unit a name implies for a bare number: "Chamber temperature at start" -> degC. */
 export function unitFromName(name: string): string | undefined {

@@ -1,4 +1,4 @@
-import {normaliseWell} from '../asm.js'
+import {normaliseWell} from '../wells.js'
 import type {PlateRead, SeriesColumn, TableRow, WellSeries} from './model.js'
 import {classifyRead, type ReadContext} from './reads.js'
 import {cellNumber, durationSeconds} from './rows.js'

@@ -1,4 +1,4 @@
-import {normaliseWell} from '../asm.js'
+import {normaliseWell} from '../wells.js'
 import {cells, isBlank} from './blocks.js'
 
 /**

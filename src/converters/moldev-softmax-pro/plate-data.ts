@@ -1,5 +1,5 @@
 import {LabmeshError} from '../../errors.js'
-import {normaliseWell, rowName} from '../asm.js'
+import {normaliseWell, rowName} from '../wells.js'
 import {parseNumber} from '../numbers.js'
 import {cells, isBlank} from './blocks.js'
 import {parsePlateHeader, type PlateHeader} from './plate-header.js'

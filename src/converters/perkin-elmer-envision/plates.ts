@@ -1,4 +1,4 @@
-import {rowName} from '../asm.js'
+import {rowIndex, rowName} from '../wells.js'
 import {isBlank, splitCsv} from './csv.js'
 
 /**
@@ -37,13 +37,6 @@ const PLATE_START = /^Plate information/i
 
 export function isPlateStart(line: string | undefined): boolean {
   return line !== undefined && PLATE_START.test(line.trim())
-}
-
-/** "A".."Z", then "AA".."AF" for 1536-well plates. */
-export function rowIndex(label: string): number | undefined {
-  if (/^[A-Z]$/.test(label)) return label.charCodeAt(0) - 65
-  if (/^A[A-F]$/.test(label)) return 26 + label.charCodeAt(1) - 65
-  return undefined
 }
 
 /** A column header is an empty corner cell then 1, 2, 3, ... (written "01", "02"), maybe a trailing empty cell. */

@@ -1,7 +1,7 @@
 import {quantity} from '../asm.js'
 import type {Quantity} from '../types.js'
+import {rowIndex} from '../wells.js'
 import {isBlank, splitCsv, typedValue, unwrap} from './csv.js'
-import {rowIndex} from './plates.js'
 
 /**
  * The tail of an EnVision export, after the plates:

@@ -1,4 +1,4 @@
-import type {Catalog, CatalogEntry, TableRef} from '../../backends/types.js'
+import type {CatalogEntry, Lake, TableRef} from '../../backends/types.js'
 import {LabmeshError} from '../../errors.js'
 import {DeltaTable} from '../delta/table.js'
 import {LAB_DATABASE} from '../tables/write-batch.js'
@@ -18,14 +18,14 @@ export function parseTableRef(text: string): TableRef {
 }
 
 /** The catalog entry of a table, or NOT_FOUND suggesting the closest names. */
-export async function findTable(catalog: Catalog, ref: TableRef): Promise<{entry: CatalogEntry; table: DeltaTable}> {
-  const entry = await catalog.get(ref)
-  if (entry) return {entry, table: new DeltaTable(catalog.storage(entry.location))}
+export async function findTable(lake: Lake, ref: TableRef): Promise<{entry: CatalogEntry; table: DeltaTable}> {
+  const entry = await lake.catalog.get(ref)
+  if (entry) return {entry, table: new DeltaTable(lake.lakeStorage(entry.location))}
   const wanted = `${ref.database}.${ref.table}`
   throw new LabmeshError('NOT_FOUND', `no table ${wanted} in the catalog`, {
     subject: wanted,
     suggestions: tableSuggestions(
-      (await catalog.list()).map((e) => `${e.database}.${e.table}`),
+      (await lake.catalog.list()).map((e) => `${e.database}.${e.table}`),
       wanted,
     ),
   })

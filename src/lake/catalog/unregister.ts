@@ -1,5 +1,6 @@
 import type {AuditLog, Catalog, CatalogEntry} from '../../backends/types.js'
 import {LabmeshError} from '../../errors.js'
+import {listAll} from '../delta/storage.js'
 import type {DeltaTable} from '../delta/table.js'
 
 export interface TableUnregistered {
@@ -37,11 +38,11 @@ export async function unregisterTable(
         suggestions: ['pass --force to delete the folder anyway', 'leave out --delete-data to keep the folder'],
       })
     }
-    const objects = await table.storage.list('')
+    const objects = await listAll(table.storage.objects, '')
     result.data = {files: objects.length, bytes: objects.reduce((sum, o) => sum + o.size, 0)}
   }
   if (options.dryRun) return result
-  if (options.deleteData) await table.storage.deleteAll()
+  if (options.deleteData) await table.storage.objects.deleteAll()
   await catalog.unregister(entry)
   await audit.record('catalog unregister', name, {location: entry.location, managed: entry.managed, deletedData: result.data ?? null})
   return result

@@ -73,6 +73,8 @@ export interface CommitInfoAction {
   readVersion?: number
   isBlindAppend?: boolean
   engineInfo?: string
+  /** The writer's id for this transaction: a retry after an ambiguous failure recognises its own landed commit by it. */
+  txnId?: string
   [key: string]: unknown
 }
 

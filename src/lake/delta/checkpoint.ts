@@ -76,7 +76,7 @@ export async function writeCheckpoint(storage: LakeStorage, snapshot: Snapshot, 
       const bytes = await toParquet(actions.slice(i * perPart, (i + 1) * perPart), scratch, i)
       sizeInBytes += bytes.length
       try {
-        await storage.writeIfAbsent(target, bytes)
+        await storage.log.putIfAbsent(target, bytes)
       } catch (error) {
         // Another writer checkpointed this version first; its parts describe the same state.
         if (!(error instanceof LabmeshError && error.code === 'CONFLICT')) throw error
@@ -94,7 +94,7 @@ export async function writeCheckpoint(storage: LakeStorage, snapshot: Snapshot, 
   }
   const previous = await readLastCheckpoint(storage)
   // Never move the hint backwards when a slower writer finishes an older checkpoint last.
-  if (!previous || previous.version < last.version) await storage.write(LAST_CHECKPOINT_PATH, JSON.stringify(last))
+  if (!previous || previous.version < last.version) await storage.objects.put(LAST_CHECKPOINT_PATH, JSON.stringify(last))
   return last
 }
 

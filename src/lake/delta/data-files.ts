@@ -7,7 +7,7 @@ import type {AddAction} from './actions.js'
 import {encodeDataPath, newDataFilePath, partitionDirectory} from './paths.js'
 import {type DeltaType, type StructField, type StructType} from './schema.js'
 import {DEFAULT_INDEXED_COLUMNS, fileStats} from './stats.js'
-import type {LakeStorage} from './storage.js'
+import type {LakeStorage, StoredObject} from './storage.js'
 
 /** Writing Parquet data files with DuckDB, one per partition, and the add actions that name them. */
 
@@ -51,16 +51,21 @@ export async function writeDataFiles(connection: DuckDBConnection, request: Data
       const filter = partitions.map((p, i) => `${partitionValueSql(quoteIdentifier(p.name), p.type)} IS NOT DISTINCT FROM $p${i}`)
       const params: Record<string, DuckDBValue> = Object.fromEntries(values.map((v, i) => [`p${i}`, v]))
       const relative = newDataFilePath(partitionDirectory(partitions.map((p, i) => [p.name, values[i]])))
-      const local = await request.storage.stageFile(relative)
-      const select = `SELECT ${dataColumns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${staged}${filter.length > 0 ? ` WHERE ${filter.join(' AND ')}` : ''}`
-      await connection.run(`COPY (${select}) TO $target (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`, {
-        ...params,
-        target: local,
-      })
-      const stats = await fileStats(connection, local, dataColumns, indexed)
-      await request.storage.putStagedFile(relative)
-      const stored = await request.storage.stat(relative)
-      if (!stored) throw new LabmeshError('BACKEND', `data file ${relative} vanished after it was written`, {subject: relative})
+      const output = await request.storage.engine.stage(relative)
+      let stored: StoredObject
+      let stats: string
+      try {
+        const select = `SELECT ${dataColumns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${staged}${filter.length > 0 ? ` WHERE ${filter.join(' AND ')}` : ''}`
+        await connection.run(`COPY (${select}) TO $target (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`, {
+          ...params,
+          target: output.localPath,
+        })
+        stats = await fileStats(connection, output.localPath, dataColumns, indexed)
+        stored = await output.publish()
+      } catch (error) {
+        await output.abort()
+        throw error
+      }
       adds.push({
         path: encodeDataPath(relative),
         partitionValues: Object.fromEntries(partitions.map((p, i) => [p.name, values[i]])),

@@ -3,26 +3,39 @@ import {link, mkdir, open, readdir, readFile, rename, rm, stat, unlink} from 'no
 import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
-import type {LakeStorage, StoredObject} from './storage.js'
+import type {EngineAccess, LakeStorage, LogStore, StagedFile, StoredObject, TableObjects} from './storage.js'
 
-/** A table in a local directory. Commits are made atomic by writing a temp file and linking it into place. */
+/** A table in a local directory: DuckDB works on the files in place; commits are linked into place whole. */
 export class LocalLakeStorage implements LakeStorage {
   readonly location: string
+  readonly objects: TableObjects
+  readonly log: LogStore
+  readonly engine: EngineAccess
 
   constructor(root: string) {
     this.location = path.resolve(root)
+    const files = new LocalFiles(this.location)
+    this.objects = files
+    this.log = {putIfAbsent: (relative, bytes) => files.linkIfAbsent(relative, bytes)}
+    this.engine = {
+      localPath: async (relative) => files.resolve(relative),
+      stage: (relative) => files.stage(relative),
+    }
   }
+}
 
-  async list(prefix: string, startAfter = ''): Promise<StoredObject[]> {
+class LocalFiles implements TableObjects {
+  constructor(private readonly root: string) {}
+
+  async *list(prefix: string, startAfter = ''): AsyncIterable<StoredObject> {
     // Only the directory that can hold the prefix is walked: listing `_delta_log/` must not walk the data.
     const slash = prefix.lastIndexOf('/')
-    const start = slash === -1 ? '' : prefix.slice(0, slash)
     const found: StoredObject[] = []
-    await this.walk(start, prefix, found)
-    return found.filter((o) => o.path > startAfter).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
+    await this.walk(slash === -1 ? '' : prefix.slice(0, slash), prefix, found)
+    yield* found.filter((o) => o.path > startAfter).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))
   }
 
-  async read(relative: string): Promise<Buffer> {
+  async get(relative: string): Promise<Buffer> {
     try {
       return await readFile(this.resolve(relative))
     } catch (error) {
@@ -30,7 +43,7 @@ export class LocalLakeStorage implements LakeStorage {
     }
   }
 
-  async stat(relative: string): Promise<StoredObject | undefined> {
+  async head(relative: string): Promise<StoredObject | undefined> {
     try {
       const info = await stat(this.resolve(relative))
       return info.isFile() ? {path: relative, size: info.size, mtime: info.mtimeMs} : undefined
@@ -40,24 +53,7 @@ export class LocalLakeStorage implements LakeStorage {
     }
   }
 
-  async writeIfAbsent(relative: string, bytes: Buffer | string): Promise<void> {
-    const target = this.resolve(relative)
-    const temp = await this.writeTemp(target, bytes)
-    try {
-      // link() fails with EEXIST when the name is taken, and the file it publishes is already complete.
-      await link(temp, target)
-      await syncDirectory(path.dirname(target))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
-        throw new LabmeshError('CONFLICT', `${relative} already exists in ${this.location}`, {subject: relative})
-      }
-      throw withSubject(error, relative)
-    } finally {
-      await unlink(temp).catch(() => undefined)
-    }
-  }
-
-  async write(relative: string, bytes: Buffer | string): Promise<void> {
+  async put(relative: string, bytes: Buffer | string): Promise<void> {
     const target = this.resolve(relative)
     const temp = await this.writeTemp(target, bytes)
     try {
@@ -68,40 +64,59 @@ export class LocalLakeStorage implements LakeStorage {
     }
   }
 
-  async delete(relative: string): Promise<void> {
-    try {
-      await unlink(this.resolve(relative))
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
+  async deleteMany(paths: string[]): Promise<void> {
+    for (const relative of paths) {
+      try {
+        await unlink(this.resolve(relative))
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
+      }
     }
   }
 
   async deleteAll(): Promise<void> {
-    await rm(this.location, {recursive: true, force: true})
+    await rm(this.root, {recursive: true, force: true})
   }
 
-  async localPath(relative: string): Promise<string> {
-    return this.resolve(relative)
+  async linkIfAbsent(relative: string, bytes: Buffer | string): Promise<void> {
+    const target = this.resolve(relative)
+    const temp = await this.writeTemp(target, bytes)
+    try {
+      // link() fails with EEXIST when the name is taken, and the file it publishes is already complete.
+      await link(temp, target)
+      await syncDirectory(path.dirname(target))
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
+        throw new LabmeshError('CONFLICT', `${relative} already exists in ${this.root}`, {subject: relative})
+      }
+      throw withSubject(error, relative)
+    } finally {
+      await unlink(temp).catch(() => undefined)
+    }
   }
 
-  async stageFile(relative: string): Promise<string> {
+  async stage(relative: string): Promise<StagedFile> {
     // DuckDB writes straight to the final name: until a commit names the file no reader looks at it,
     // and if the writer dies first, vacuum removes it once it is older than the retention.
     const target = this.resolve(relative)
     await mkdir(path.dirname(target), {recursive: true})
-    return target
+    return {
+      localPath: target,
+      publish: async () => {
+        const stored = await this.head(relative)
+        if (!stored) throw new LabmeshError('NOT_FOUND', `nothing was staged at ${relative}`, {subject: relative})
+        return stored
+      },
+      abort: () => unlink(target).catch(() => undefined),
+    }
   }
 
-  async putStagedFile(relative: string): Promise<void> {
-    if (!(await this.stat(relative))) throw new LabmeshError('NOT_FOUND', `nothing was staged at ${relative}`, {subject: relative})
-  }
-
-  private resolve(relative: string): string {
+  resolve(relative: string): string {
     const segments = relative.split('/')
     if (relative === '' || path.isAbsolute(relative) || segments.some((s) => s === '..' || s === '.' || s === '')) {
       throw new LabmeshError('INVALID_DATA', `"${relative}" is not a path inside the table`, {subject: relative})
     }
-    return path.join(this.location, ...segments)
+    return path.join(this.root, ...segments)
   }
 
   /** A complete, fsynced copy of `bytes` next to `target`, ready to be linked or renamed into place. */
@@ -124,7 +139,7 @@ export class LocalLakeStorage implements LakeStorage {
   private async walk(directory: string, prefix: string, found: StoredObject[]): Promise<void> {
     let entries
     try {
-      entries = await readdir(directory === '' ? this.location : path.join(this.location, directory), {withFileTypes: true})
+      entries = await readdir(directory === '' ? this.root : path.join(this.root, directory), {withFileTypes: true})
     } catch (error) {
       // A directory removed while walking is simply empty.
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return
@@ -135,7 +150,7 @@ export class LocalLakeStorage implements LakeStorage {
       if (entry.isDirectory()) {
         if (relative.startsWith(prefix) || prefix.startsWith(`${relative}/`)) await this.walk(relative, prefix, found)
       } else if (entry.isFile() && relative.startsWith(prefix)) {
-        const info = await stat(path.join(this.location, relative)).catch(() => undefined)
+        const info = await stat(path.join(this.root, relative)).catch(() => undefined)
         if (info) found.push({path: relative, size: info.size, mtime: info.mtimeMs})
       }
     }

@@ -1,10 +1,10 @@
 import {listValue} from '@duckdb/node-api'
 
 import {withConnection} from '../duckdb.js'
-import {LabmeshError} from '../../errors.js'
+import {isLabmeshError, LabmeshError} from '../../errors.js'
 import {type Action, parseCommit} from './actions.js'
 import {commitPath, LAST_CHECKPOINT_PATH, LOG_DIR, parseLogFileName} from './paths.js'
-import type {LakeStorage, StoredObject} from './storage.js'
+import {type LakeStorage, listAll, type StoredObject} from './storage.js'
 
 /** Reading the files of `_delta_log`: listing, JSON commits, Parquet checkpoints and `_last_checkpoint`. */
 
@@ -38,7 +38,7 @@ export interface LastCheckpoint {
 export async function listLog(storage: LakeStorage, fromVersion?: number): Promise<LogListing> {
   // Names of version v and later sort after the bare zero-padded number of v.
   const startAfter = fromVersion === undefined ? undefined : `${LOG_DIR}/${String(fromVersion).padStart(20, '0')}`
-  const objects = await storage.list(`${LOG_DIR}/`, startAfter)
+  const objects = await listAll(storage.objects, `${LOG_DIR}/`, startAfter)
   const commits: CommitFile[] = []
   const parts = new Map<string, {version: number; count: number; paths: Map<number, string>}>()
   for (const object of objects) {
@@ -66,14 +66,20 @@ export async function listLog(storage: LakeStorage, fromVersion?: number): Promi
 /** The actions of one JSON commit. */
 export async function readCommit(storage: LakeStorage, version: number): Promise<Action[]> {
   const path = commitPath(version)
-  return parseCommit((await storage.read(path)).toString('utf8'), path)
+  return parseCommit((await storage.objects.get(path)).toString('utf8'), path)
 }
 
 /** `_last_checkpoint`, or undefined when there is none or it cannot be parsed (it is only a hint). */
 export async function readLastCheckpoint(storage: LakeStorage): Promise<LastCheckpoint | undefined> {
-  if (!(await storage.stat(LAST_CHECKPOINT_PATH))) return undefined
+  let text: string
   try {
-    const parsed = JSON.parse((await storage.read(LAST_CHECKPOINT_PATH)).toString('utf8')) as Partial<LastCheckpoint>
+    text = (await storage.objects.get(LAST_CHECKPOINT_PATH)).toString('utf8')
+  } catch (error) {
+    if (isLabmeshError(error, 'NOT_FOUND')) return undefined
+    throw error
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<LastCheckpoint>
     return typeof parsed.version === 'number' && Number.isInteger(parsed.version) ? (parsed as LastCheckpoint) : undefined
   } catch {
     return undefined
@@ -86,7 +92,7 @@ const V2_ONLY_ACTIONS = ['checkpointMetadata', 'sidecar']
 
 /** The actions stored in a (possibly multi-part) Parquet checkpoint. */
 export async function readCheckpoint(storage: LakeStorage, checkpoint: CheckpointFiles): Promise<Action[]> {
-  const files = {files: listValue(await Promise.all(checkpoint.paths.map((p) => storage.localPath(p))))}
+  const files = {files: listValue(await Promise.all(checkpoint.paths.map((p) => storage.engine.localPath(p))))}
   const source = `read_parquet($files, union_by_name = true, hive_partitioning = false)`
   return withConnection(async (connection) => {
     const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`, files)

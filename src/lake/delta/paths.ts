@@ -44,20 +44,30 @@ export function parseLogFileName(name: string): LogFileName | undefined {
 
 /**
  * The table-relative path of a data file named in the log. Log paths are URL-encoded relative
- * paths; an absolute `file:` URI is accepted when it points inside this table.
+ * paths; an absolute `file:` or `s3://` URI (Spark writes them, e.g. after a shallow clone or
+ * with `s3a://`) is accepted when it points inside this table.
  */
 export function decodeDataPath(logPath: string, location: string): string {
   if (/^[a-z][a-z0-9+.-]*:/i.test(logPath)) {
-    if (logPath.startsWith('file:')) {
-      const absolute = fileURLToPath(logPath)
-      const root = location.endsWith('/') ? location : `${location}/`
-      if (absolute.startsWith(root)) return absolute.slice(root.length)
-    }
+    const absolute = absoluteLocation(logPath)
+    const root = location.endsWith('/') ? location : `${location}/`
+    if (absolute?.startsWith(root)) return absolute.slice(root.length)
     throw new LabmeshError('UNSUPPORTED', `the log names a data file outside the table: ${logPath}`, {
       subject: logPath,
       suggestions: ['files of shallow clones or other tables are not read; copy the table with its data instead'],
     })
   }
+  return decodeLogPath(logPath)
+}
+
+/** An absolute URI in a log as a location of the same form as tables': a local path, or a decoded s3:// URL. */
+function absoluteLocation(uri: string): string | undefined {
+  if (uri.startsWith('file:')) return fileURLToPath(uri)
+  const s3 = /^s3[an]?:\/\/(.*)$/i.exec(uri)
+  return s3 ? `s3://${decodeLogPath(s3[1])}` : undefined
+}
+
+function decodeLogPath(logPath: string): string {
   try {
     return decodeURIComponent(logPath)
   } catch (error) {

@@ -3,7 +3,7 @@ import {isAdd, isRemove} from './actions.js'
 import {listLog, readCommit} from './log-reader.js'
 import {decodeDataPath, LOG_DIR} from './paths.js'
 import {loadSnapshot, type Snapshot} from './snapshot.js'
-import type {LakeStorage} from './storage.js'
+import {type LakeStorage, listAll} from './storage.js'
 
 /**
  * The versions whose data files are all still there. Vacuum deletes files that the latest version
@@ -68,7 +68,7 @@ export async function assertReadable(storage: LakeStorage, snapshot: Snapshot, t
 
 /** The table's files outside the log, in one listing. */
 async function dataFiles(storage: LakeStorage): Promise<Set<string>> {
-  return new Set((await storage.list('')).filter((o) => !o.path.startsWith(`${LOG_DIR}/`)).map((o) => o.path))
+  return new Set((await listAll(storage.objects, '')).filter((o) => !o.path.startsWith(`${LOG_DIR}/`)).map((o) => o.path))
 }
 
 /** [1, 2, 3, 7, 9, 10] -> "1-3, 7, 9-10". */

@@ -51,7 +51,7 @@ export async function scanSql(storage: LakeStorage, snapshot: Snapshot, options:
     return `SELECT ${[...empty, ...(options.fileColumn ? [`CAST(NULL AS VARCHAR) AS ${quoteIdentifier(options.fileColumn)}`] : [])].join(', ')} WHERE false`
   }
 
-  const paths = await Promise.all(files.map((f) => storage.localPath(decodeDataPath(f.path, snapshot.location))))
+  const paths = await Promise.all(files.map((f) => storage.engine.localPath(decodeDataPath(f.path, snapshot.location))))
   const needsFile = partitionFields.length > 0 || options.fileColumn !== undefined
   // Hive partitioning off: `k=v` folders (of the table's location, or left by earlier partitionings) must not
   // override data columns; partition values come from the log only.

@@ -111,7 +111,7 @@ export async function loadSnapshot(storage: LakeStorage, options: SnapshotOption
   const commitFile = listing.commits.find((c) => c.version === version)
   let timestamp: number
   if (commitFile) timestamp = commitTimestamp(commits.at(-1) ?? (await readCommit(storage, version)), commitFile)
-  else timestamp = Math.floor((await storage.stat((checkpoint as CheckpointFiles).paths[0]))?.mtime ?? 0)
+  else timestamp = Math.floor((await storage.objects.head((checkpoint as CheckpointFiles).paths[0]))?.mtime ?? 0)
   return replay.snapshot(storage.location, version, timestamp)
 }
 

@@ -13,6 +13,7 @@ import {type CommitRecord, history} from './history.js'
 import {type LastCheckpoint, listLog} from './log-reader.js'
 import {optimize, type OptimizeOptions, type OptimizeResult} from './optimize.js'
 import {decodeDataPath} from './paths.js'
+import {mayHoldAny} from './prune.js'
 import {assertCanRemoveRows, assertWritable, protocolForSchema, upgradeProtocol} from './protocol.js'
 import {inferNewColumns, type Row, stageRows, stagedColumns, validateRows} from './rows.js'
 import {type ScanOptions, scanSql} from './scan.js'
@@ -122,6 +123,12 @@ export class DeltaTable {
   /** A DuckDB SELECT over the table at the latest (or a given) version, for use as a view body. */
   async scanSql(options: SnapshotOptions & ScanOptions = {}): Promise<string> {
     return scanSql(this.storage, await this.snapshot(options), options)
+  }
+
+  /** How many rows match `predicate` in a snapshot (files its statistics rule out are not read: on S3, not downloaded). */
+  async countWhere(predicate: Predicate, snapshot?: Snapshot): Promise<number> {
+    const read = snapshot ?? (await this.snapshot())
+    return withConnection(async (connection) => (await matchingFiles(connection, this.storage, read, predicate)).rows)
   }
 
   history(): Promise<CommitRecord[]> {
@@ -271,9 +278,11 @@ async function matchingFiles(
   snapshot: Snapshot,
   predicate: Predicate,
 ): Promise<{files: AddAction[]; rows: number}> {
-  if (snapshot.files.length === 0) return {files: [], rows: 0}
+  // Files whose statistics rule the predicate out are not read (on S3: not even downloaded).
+  const candidates = predicate.columnIn ? snapshot.files.filter((f) => mayHoldAny(f, predicate.columnIn!)) : snapshot.files
+  if (candidates.length === 0) return {files: [], rows: 0}
   const fileColumn = '__labmesh_matched_file'
-  const sql = await scanSql(storage, snapshot, {fileColumn})
+  const sql = await scanSql(storage, snapshot, {fileColumn, files: candidates})
   let found: Array<Record<string, unknown>>
   try {
     const reader = await connection.runAndReadAll(
@@ -291,7 +300,7 @@ async function matchingFiles(
     )
   }
   const byPath = new Map(
-    await Promise.all(snapshot.files.map(async (f) => [await storage.localPath(decodeDataPath(f.path, snapshot.location)), f] as const)),
+    await Promise.all(candidates.map(async (f) => [await storage.engine.localPath(decodeDataPath(f.path, snapshot.location)), f] as const)),
   )
   return {
     files: found.map((row) => byPath.get(String(row.file))).filter((f): f is AddAction => f !== undefined),

@@ -1,13 +1,16 @@
+import {randomUUID} from 'node:crypto'
 import type {DuckDBValue} from '@duckdb/node-api'
 
 import {withConnection} from '../duckdb.js'
-import {LabmeshError} from '../../errors.js'
+import {isLabmeshError, LabmeshError} from '../../errors.js'
+import {LABMESH_VERSION} from '../../version.js'
 import {
   type Action,
   type AddAction,
   type CommitInfoAction,
   deletionVectorId,
   isAdd,
+  isCommitInfo,
   isMetadata,
   isProtocol,
   isRemove,
@@ -19,6 +22,7 @@ import {
 import {checkpointInterval, writeCheckpoint} from './checkpoint.js'
 import {readCommit} from './log-reader.js'
 import {commitPath} from './paths.js'
+import {type ColumnValues, mayHoldAny} from './prune.js'
 import {assertCanRemoveRows, assertWritable} from './protocol.js'
 import {scanSql} from './scan.js'
 import {parseSchema, sameType} from './schema.js'
@@ -29,6 +33,8 @@ import type {LakeStorage} from './storage.js'
 export interface Predicate {
   sql: string
   params?: Record<string, DuckDBValue>
+  /** When the expression implies `column IN (values)`: files whose statistics rule that out are never read. */
+  columnIn?: ColumnValues
 }
 
 export interface CommitResult {
@@ -49,7 +55,7 @@ export interface CommitOptions {
 }
 
 export const DEFAULT_MAX_COMMIT_ATTEMPTS = 100
-const ENGINE_INFO = 'labmesh'
+const ENGINE_INFO = `labmesh/${LABMESH_VERSION}`
 
 /**
  * One optimistic transaction: it reads a snapshot, stages actions, and commits them as the next
@@ -115,15 +121,22 @@ export class Transaction {
     const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_COMMIT_ATTEMPTS
     let version = this.read ? this.read.version + 1 : 0
     let current = this.read && {protocol: this.read.protocol, metadata: this.read.metadata}
+    const txnId = randomUUID()
     for (let attempt = 1; attempt <= maxAttempts; attempt++) {
       try {
-        await this.storage.writeIfAbsent(commitPath(version), serializeCommit(this.commitActions(options)))
+        await this.storage.log.putIfAbsent(commitPath(version), serializeCommit(this.commitActions(options, txnId)))
       } catch (error) {
-        if (!(error instanceof LabmeshError && error.code === 'CONFLICT')) throw error
+        // Whatever the error, the log says what happened: our commit landed (a retried request that had
+        // already succeeded gets 412, a timeout may hide a success), another writer's did, or none did.
+        const landed = await this.landedCommit(version)
+        if (landed && landed.find(isCommitInfo)?.commitInfo.txnId === txnId) {
+          return {version, attempts: attempt, ...(await this.checkpointIfDue(version, metadata))}
+        }
+        if (!landed) throw error
         if (!current) {
           throw new LabmeshError('CONFLICT', `a Delta table already exists at ${this.storage.location}`, {subject: this.storage.location})
         }
-        current = await this.checkWinner(version, current)
+        current = await this.checkWinner(version, landed, current)
         version++
         continue
       }
@@ -139,7 +152,17 @@ export class Transaction {
     )
   }
 
-  private commitActions(options: CommitOptions): Action[] {
+  /** The actions committed at `version`, or undefined when nothing is there. */
+  private async landedCommit(version: number): Promise<Action[] | undefined> {
+    try {
+      return await readCommit(this.storage, version)
+    } catch (error) {
+      if (isLabmeshError(error, 'NOT_FOUND')) return undefined
+      throw error
+    }
+  }
+
+  private commitActions(options: CommitOptions, txnId: string): Action[] {
     const commitInfo: CommitInfoAction = {
       timestamp: Date.now(),
       operation: options.operation,
@@ -147,6 +170,7 @@ export class Transaction {
       ...(this.read ? {readVersion: this.read.version} : {}),
       isBlindAppend: !this.readPredicate && !this.actions.some(isRemove),
       engineInfo: ENGINE_INFO,
+      txnId,
     }
     return [
       {commitInfo},
@@ -159,9 +183,9 @@ export class Transaction {
   /** Checks the commit that won `version` against this transaction; returns the protocol and metadata now in force. */
   private async checkWinner(
     version: number,
+    winner: Action[],
     current: {protocol: ProtocolAction; metadata: MetadataAction},
   ): Promise<{protocol: ProtocolAction; metadata: MetadataAction}> {
-    const winner = await readCommit(this.storage, version)
     const location = this.storage.location
     const conflict = (why: string): LabmeshError =>
       new LabmeshError('CONFLICT', `a concurrent commit (version ${version}) ${why}`, {
@@ -186,7 +210,10 @@ export class Transaction {
     const removedToo = winner.filter(isRemove).find((a) => removing.has(fileKey(a.remove.path, deletionVectorId(a.remove.deletionVector))))
     if (removedToo) throw conflict(`removed ${removedToo.remove.path}, which this transaction removes too`)
 
-    const added = winner.filter(isAdd).map((a) => a.add)
+    const added = winner
+      .filter(isAdd)
+      .map((a) => a.add)
+      .filter((add) => !this.readPredicate?.columnIn || mayHoldAny(add, this.readPredicate.columnIn))
     if (this.readPredicate && added.length > 0) {
       const view = new Snapshot(location, version, 0, protocol, metadata, added, [], new Map())
       const sql = await scanSql(this.storage, view)

@@ -3,7 +3,7 @@ import {tombstoneRetentionHours} from './checkpoint.js'
 import {decodeDataPath, LOG_DIR} from './paths.js'
 import {assertWritable} from './protocol.js'
 import {loadSnapshot} from './snapshot.js'
-import type {LakeStorage} from './storage.js'
+import {type LakeStorage, listAll} from './storage.js'
 
 export interface VacuumOptions {
   /** Files must have been unreferenced for this long; default the table's delta.deletedFileRetentionDuration (7 days). */
@@ -50,11 +50,11 @@ export async function vacuum(storage: LakeStorage, options: VacuumOptions = {}):
   const cutoff = (options.now ?? Date.now()) - retentionHours * 3600_000
   const active = new Set(snapshot.files.map((f) => decodeDataPath(f.path, snapshot.location)))
   const removedAt = new Map(snapshot.tombstones.map((r) => [decodeDataPath(r.path, snapshot.location), r.deletionTimestamp ?? 0]))
-  const doomed = (await storage.list('')).filter((object) => {
+  const doomed = (await listAll(storage.objects, '')).filter((object) => {
     if (isHidden(object.path) || active.has(object.path)) return false
     return (removedAt.get(object.path) ?? object.mtime) < cutoff
   })
-  if (!options.dryRun) for (const object of doomed) await storage.delete(object.path)
+  if (!options.dryRun) await storage.objects.deleteMany(doomed.map((o) => o.path))
   return {
     dryRun: options.dryRun ?? false,
     retentionHours,

@@ -1,9 +1,11 @@
-import type {Catalog, FileRecord, TableRef} from '../../backends/types.js'
+import type {FileRecord, Lake, TableRef} from '../../backends/types.js'
 import type {EngineeredDocument} from '../../converters/types.js'
+import {schemaOf} from '../catalog/table-schema.js'
 import type {Row} from '../delta/rows.js'
 import {field, type StructField} from '../delta/schema.js'
-import {DeltaTable} from '../delta/table.js'
-import {FILES_COLUMNS, FILES_TABLE, filesRow} from './files-table.js'
+import {DeltaTable, type WriteResult} from '../delta/table.js'
+import type {Predicate} from '../delta/transaction.js'
+import {FILES_TABLE} from './files-table.js'
 import {flattenDocument, ROW_KEYS} from './flatten.js'
 
 /** The database convert writes engineered tables into. */
@@ -12,8 +14,6 @@ export const LAB_DATABASE = 'lab'
 export interface ConvertedDocument {
   raw: FileRecord
   engineeredFileId: string
-  /** The converter that made the document: lab.files.instrument. */
-  converter: string
   technique: string
   document: EngineeredDocument
 }
@@ -34,10 +34,11 @@ const KEY_COLUMNS: StructField[] = ROW_KEYS.map((name) => field(name, 'string'))
 
 /**
  * Writes a batch of converted files into the lab tables: one commit per table per batch. A
- * file's earlier rows are replaced (copy-on-write), never duplicated.
+ * file's earlier rows are replaced (copy-on-write), never duplicated. (`lab.files` follows the
+ * file records instead: files-sync.ts.)
  */
 export async function writeConvertedBatch(
-  catalog: Catalog,
+  lake: Lake,
   batch: ConvertedDocument[],
   options: {reconvert?: boolean} = {},
 ): Promise<BatchWrite> {
@@ -53,7 +54,7 @@ export async function writeConvertedBatch(
 
   const types = new ColumnTypes()
   const tableNames = new Set(flattened.flatMap((f) => [...f.tables.keys()]))
-  for (const name of tableNames) await types.load(catalog, {database: LAB_DATABASE, table: name})
+  for (const name of tableNames) await types.load(lake, {database: LAB_DATABASE, table: name})
   for (const {tables} of flattened) types.settle(tables)
 
   const rowsByTable = new Map<string, Row[]>()
@@ -64,24 +65,19 @@ export async function writeConvertedBatch(
       for (const row of rows) list.push(row)
     }
   }
-  rowsByTable.set(
-    FILES_TABLE,
-    flattened.map(({item}) => filesRow(item.raw, item.engineeredFileId, {instrument: item.converter, technique: item.technique})),
-  )
 
   const fileIds = flattened.map(({item}) => item.raw.fileId)
   const predicate = fileIdPredicate(fileIds)
   const written: TableWrite[] = []
   for (const [name, rows] of rowsByTable) {
-    const table = await openManagedTable(catalog, name, name === FILES_TABLE ? FILES_COLUMNS : KEY_COLUMNS)
-    const result = await table.replaceWhere(predicate, rows)
+    const result = await replaceRows(lake, {database: LAB_DATABASE, table: name}, KEY_COLUMNS, predicate, rows)
     written.push({table: name, version: result.version, rows: rows.length})
   }
   // A file converted again may no longer produce rows for a table it wrote before.
   if (options.reconvert && fileIds.length > 0) {
-    for (const entry of await catalog.list(LAB_DATABASE)) {
-      if (!entry.managed || rowsByTable.has(entry.table)) continue
-      await new DeltaTable(catalog.storage(entry.location)).deleteWhere(predicate)
+    for (const entry of await lake.catalog.list(LAB_DATABASE)) {
+      if (!entry.managed || rowsByTable.has(entry.table) || entry.table === FILES_TABLE) continue
+      await new DeltaTable(lake.lakeStorage(entry.location)).deleteWhere(predicate)
     }
   }
   const rowsByDocument = new Map(
@@ -96,20 +92,35 @@ export async function writeConvertedBatch(
   return {tables: written, rowsByDocument}
 }
 
-async function openManagedTable(catalog: Catalog, name: string, columns: StructField[]): Promise<DeltaTable> {
-  const ref = {database: LAB_DATABASE, table: name}
-  const entry = await catalog.get(ref)
-  const location = entry?.location ?? catalog.managedLocation(ref)
-  const table = await DeltaTable.openOrCreate(catalog.storage(location), {columns, name})
-  if (!entry) await catalog.register({...ref, location, managed: true})
-  return table
+/**
+ * Replaces the rows matching `predicate` in a managed table, creating and registering the table
+ * first when it is new; the catalog learns the columns a write adds.
+ */
+export async function replaceRows(
+  lake: Lake,
+  ref: TableRef,
+  columns: StructField[],
+  predicate: Predicate,
+  rows: Row[],
+): Promise<WriteResult> {
+  const entry = await lake.catalog.get(ref)
+  const location = entry?.location ?? lake.catalog.managedLocation(ref)
+  if (!entry) lake.catalog.checkNames(ref, {columns, partitionColumns: []})
+  const table = await DeltaTable.openOrCreate(lake.lakeStorage(location), {columns, name: ref.table})
+  const result = await table.replaceWhere(predicate, rows)
+  if (!entry || result.addedColumns.length > 0) {
+    const schema = schemaOf(await table.snapshot())
+    if (entry) await lake.catalog.updateSchema(ref, schema)
+    else await lake.catalog.register({...ref, location, managed: true}, schema)
+  }
+  return result
 }
 
-/** `file_id IN ($file_0, ...)` with each id bound, never pasted. */
-export function fileIdPredicate(fileIds: string[]): {sql: string; params: Record<string, string>} {
+/** `file_id IN (...)`, its ids bound as parameters; `false` for none. */
+export function fileIdPredicate(fileIds: string[]): Predicate & {params: Record<string, string>} {
   if (fileIds.length === 0) return {sql: 'false', params: {}}
   const params = Object.fromEntries(fileIds.map((id, i) => [`file_${i}`, id]))
-  return {sql: `file_id IN (${fileIds.map((_, i) => `$file_${i}`).join(', ')})`, params}
+  return {sql: `file_id IN (${fileIds.map((_, i) => `$file_${i}`).join(', ')})`, params, columnIn: {column: 'file_id', values: fileIds}}
 }
 
 type Kind = 'number' | 'string' | 'boolean'
@@ -125,12 +136,12 @@ const KIND_SUFFIX: Record<Kind, string> = {number: '_number', string: '_text', b
 class ColumnTypes {
   private readonly kinds = new Map<string, Map<string, Kind>>()
 
-  async load(catalog: Catalog, ref: TableRef): Promise<void> {
+  async load(lake: Lake, ref: TableRef): Promise<void> {
     const columns = new Map<string, Kind>()
     this.kinds.set(ref.table, columns)
-    const entry = await catalog.get(ref)
+    const entry = await lake.catalog.get(ref)
     if (!entry) return
-    const table = new DeltaTable(catalog.storage(entry.location))
+    const table = new DeltaTable(lake.lakeStorage(entry.location))
     if (!(await table.exists())) return
     for (const column of (await table.snapshot()).schema.fields) {
       const kind = kindOfDeltaType(column.type)

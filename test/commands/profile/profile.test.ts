@@ -54,10 +54,66 @@ describe('labmesh init and profile', function () {
 
     const noBucket = await ws.run(['init', '--profile', 'prod', '--backend', 'aws', '--json'])
     expect(noBucket.code).to.equal(2)
-    const aws = await ws.run(['init', '--profile', 'prod', '--backend', 'aws', '--bucket', 'acme-lake', '--region', 'eu-west-1', '--json'])
+    const noKey = await ws.run([
+      'init',
+      '--profile',
+      'prod',
+      '--backend',
+      'aws',
+      '--bucket',
+      'acme-lake',
+      '--metadata-url',
+      'postgres://db/x',
+      '--json',
+    ])
+    expect(noKey.code).to.equal(2)
+    expect(noKey.json.error.message).to.include('--kms-key-id')
+    const withPassword = await ws.run([
+      'init',
+      '--profile',
+      'prod',
+      '--backend',
+      'aws',
+      '--bucket',
+      'acme-lake',
+      '--kms-key-id',
+      'alias/lake',
+      '--metadata-url',
+      'postgres://me:secret@db.example.com/lab',
+      '--json',
+    ])
+    expect(withPassword.code).to.equal(2)
+    expect(withPassword.json.error.message).to.include('must not hold a password')
+    expect(withPassword.stdout + withPassword.stderr).to.not.include('secret@')
+    const aws = await ws.run([
+      'init',
+      '--profile',
+      'prod',
+      '--backend',
+      'aws',
+      '--bucket',
+      'acme-lake',
+      '--region',
+      'eu-west-1',
+      '--kms-key-id',
+      'alias/lake',
+      '--metadata-secret',
+      'labmesh/rds',
+      '--prefix',
+      'team',
+      '--json',
+    ])
     expect(aws.code, aws.stderr).to.equal(0)
-    const refused = await ws.run(['files', 'list', '--profile', 'prod', '--json'])
-    expect(refused.json.error.code).to.equal('UNSUPPORTED')
-    expect(refused.json.error.message).to.match(/aws backend/)
+    expect(aws.json.profile.settings).to.deep.equal({
+      backend: 'aws',
+      bucket: 'acme-lake',
+      kmsKeyId: 'alias/lake',
+      region: 'eu-west-1',
+      prefix: 'team/',
+      metadataSecret: 'labmesh/rds',
+    })
+    const local = await ws.run(['doctor', '--policy', '--profile', 'local', '--json'])
+    expect(local.json.error.code).to.equal('UNSUPPORTED')
+    expect(local.json.error.message).to.match(/local backend/)
   })
 })

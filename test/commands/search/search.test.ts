@@ -205,7 +205,9 @@ describe('labmesh search', function () {
       const before = await ws.run(['search', 'glutamine OR envision', '--limit', '100', '--json'])
       // The workspace as labmesh left it before search existed: the schema one migration back.
       const db = new Database(path.join(ws.home, 'labmesh.db'))
-      db.exec(`DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
+      db.exec(`DROP TRIGGER files_insert_outbox; DROP TRIGGER files_update_outbox; DROP TRIGGER labels_insert_outbox; DROP TRIGGER labels_delete_outbox;
+        DROP TABLE file_outbox; DROP INDEX files_by_time;
+        DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
         DROP TABLE search_entries; DROP TABLE search_text; DROP TABLE search_values; DROP TABLE saved_searches; DROP TABLE search_backlog;
         DROP TABLE unused_objects; DROP TABLE audit_log;
         PRAGMA user_version = ${MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))}`)

@@ -9,6 +9,7 @@ import {writeDataFiles} from '../../../src/lake/delta/data-files.js'
 import {listLog, readCommit} from '../../../src/lake/delta/log-reader.js'
 import {field} from '../../../src/lake/delta/schema.js'
 import {loadSnapshot} from '../../../src/lake/delta/snapshot.js'
+import {listAll} from '../../../src/lake/delta/storage.js'
 import {DeltaTable} from '../../../src/lake/delta/table.js'
 import {Transaction} from '../../../src/lake/delta/transaction.js'
 import {query, tempDir} from './support.js'
@@ -99,7 +100,7 @@ describe('Delta concurrent writers', function () {
     child.kill('SIGKILL')
     expect(await exited).to.equal('SIGKILL')
 
-    const dataFiles = (await temp.storage.list('')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))
+    const dataFiles = (await listAll(temp.storage.objects, '')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))
     const orphans = dataFiles.filter((p) => !before.files.some((f) => f.path === p))
     expect(orphans.map((p) => p.split('/')[0]).sort()).to.deep.equal(['writer=crashed', 'writer=crashed-too'])
 
@@ -111,7 +112,7 @@ describe('Delta concurrent writers', function () {
     expect((await table.vacuum({dryRun: true})).files).to.deep.equal([])
     const vacuumed = await table.vacuum({retentionHours: 0, allowShortRetention: true})
     expect(vacuumed.files).to.deep.equal(orphans.sort())
-    expect((await temp.storage.list('')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))).to.deep.equal(
+    expect((await listAll(temp.storage.objects, '')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))).to.deep.equal(
       before.files.map((f) => f.path),
     )
     expect((await table.append([{writer: 'ok', seq: 2n, value: 2}])).version).to.equal(before.version + 1)

@@ -5,6 +5,7 @@ import {expect} from 'chai'
 import {LabmeshError} from '../../../src/errors.js'
 import {readCommit} from '../../../src/lake/delta/log-reader.js'
 import {field} from '../../../src/lake/delta/schema.js'
+import {listAll} from '../../../src/lake/delta/storage.js'
 import {DeltaTable} from '../../../src/lake/delta/table.js'
 import {query, tempDir} from './support.js'
 
@@ -26,7 +27,7 @@ describe('Delta optimize and vacuum', () => {
 
   const contents = async (options = {}) =>
     query(`SELECT id::VARCHAR AS id, plate, value FROM (${await table.scanSql(options)}) ORDER BY id`)
-  const dataFiles = async () => (await temp.storage.list('')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))
+  const dataFiles = async () => (await listAll(temp.storage.objects, '')).map((o) => o.path).filter((p) => !p.startsWith('_delta_log/'))
 
   it('compacts the small files of each partition into one, keeping every row', async () => {
     for (let i = 0; i < 4; i++)
@@ -104,8 +105,8 @@ describe('Delta optimize and vacuum', () => {
       await utimes(path.join(temp.dir, file), old, old)
     const result = await table.vacuum()
     expect(result.files).to.deep.equal(['plate=p1/part-orphan.parquet'])
-    expect(await temp.storage.stat('plate=p1/.part-orphan.parquet.crc')).to.not.equal(undefined)
-    expect(await temp.storage.stat('_delta_log/notes.txt')).to.not.equal(undefined)
+    expect(await temp.storage.objects.head('plate=p1/.part-orphan.parquet.crc')).to.not.equal(undefined)
+    expect(await temp.storage.objects.head('_delta_log/notes.txt')).to.not.equal(undefined)
   })
 
   it('refuses a retention shorter than the table keeps unless allowed', async () => {

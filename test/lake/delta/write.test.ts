@@ -7,6 +7,7 @@ import {LabmeshError} from '../../../src/errors.js'
 import {parseCommit} from '../../../src/lake/delta/actions.js'
 import {LocalLakeStorage} from '../../../src/lake/delta/local-storage.js'
 import {field} from '../../../src/lake/delta/schema.js'
+import {listAll} from '../../../src/lake/delta/storage.js'
 import {DeltaTable} from '../../../src/lake/delta/table.js'
 import {query, tempDir} from './support.js'
 
@@ -181,7 +182,7 @@ describe('DeltaTable writes', () => {
       expect((error as LabmeshError).code).to.equal('UNSUPPORTED')
       expect((error as LabmeshError).message).to.include('delta.appendOnly')
       // Refused before any file was written.
-      expect((await other.storage.list('')).filter((o) => !o.path.startsWith('_delta_log/'))).to.have.length(1)
+      expect((await listAll(other.storage.objects, '')).filter((o) => !o.path.startsWith('_delta_log/'))).to.have.length(1)
     } finally {
       await other.remove()
     }

@@ -20,6 +20,7 @@ const raw = (id: string): FileRecord => ({
   ingestedAt: '2026-01-01T00:00:00.000Z',
   modifiedAt: '2026-01-01T00:00:00.000Z',
   version: 1,
+  latest: true,
   metadata: {project: 'alpha'},
   labels: [{name: 'site', value: 'boston'}],
   status: 'ingested',
@@ -47,20 +48,13 @@ describe('writeConvertedBatch', function () {
   })
 
   it('keeps a value whose type differs from its column beside it, and adds new columns as nullable', async () => {
-    await writeConvertedBatch(backend.catalog, [
-      {
-        raw: raw('a'),
-        engineeredFileId: 'doc-a',
-        converter: 'generic',
-        technique: 'plate reader',
-        document: plate({value: 35, unit: '(unitless)'}),
-      },
+    await writeConvertedBatch(backend, [
+      {raw: raw('a'), engineeredFileId: 'doc-a', technique: 'plate reader', document: plate({value: 35, unit: '(unitless)'})},
     ])
-    await writeConvertedBatch(backend.catalog, [
+    await writeConvertedBatch(backend, [
       {
         raw: raw('b'),
         engineeredFileId: 'doc-b',
-        converter: 'generic',
         technique: 'plate reader',
         document: plate('Medium', {'read height': {value: 6.5, unit: 'mm'}}),
       },
@@ -75,40 +69,27 @@ describe('writeConvertedBatch', function () {
       {file_id: 'b', gain: null, gain_text: 'Medium', read_height: 6.5},
     ])
     const entries = await backend.catalog.list(LAB_DATABASE)
-    expect(entries.map((e) => e.table)).to.include.members(['files', 'plate_reader', 'plate_reader_measurement'])
+    expect(entries.map((e) => e.table)).to.have.members(['plate_reader', 'plate_reader_measurement'])
     expect(entries.every((e) => e.managed)).to.equal(true)
   })
 
   it("replaces a file's rows in every table, and with reconvert drops them from tables it no longer writes", async () => {
-    await writeConvertedBatch(backend.catalog, [
-      {raw: raw('a'), engineeredFileId: 'doc-a', converter: 'generic', technique: 'plate reader', document: plate(1)},
-      {raw: raw('b'), engineeredFileId: 'doc-b', converter: 'generic', technique: 'plate reader', document: plate(2)},
+    await writeConvertedBatch(backend, [
+      {raw: raw('a'), engineeredFileId: 'doc-a', technique: 'plate reader', document: plate(1)},
+      {raw: raw('b'), engineeredFileId: 'doc-b', technique: 'plate reader', document: plate(2)},
     ])
-    await writeConvertedBatch(backend.catalog, [
-      {raw: raw('a'), engineeredFileId: 'doc-a2', converter: 'generic', technique: 'plate reader', document: plate(3)},
-    ])
+    await writeConvertedBatch(backend, [{raw: raw('a'), engineeredFileId: 'doc-a2', technique: 'plate reader', document: plate(3)}])
     expect(
       await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id, detector_gain_setting AS g FROM ${t} ORDER BY 1`),
     ).to.deep.equal([
       {file_id: 'a', g: 3},
       {file_id: 'b', g: 2},
     ])
-    expect(
-      await queryTable(
-        location('files'),
-        (t) => `SELECT file_id, engineered_file_id, labels, metadata['project'] AS project FROM ${t} ORDER BY 1`,
-      ),
-    ).to.deep.equal([
-      {file_id: 'a', engineered_file_id: 'doc-a2', labels: ['site=boston'], project: 'alpha'},
-      {file_id: 'b', engineered_file_id: 'doc-b', labels: ['site=boston'], project: 'alpha'},
-    ])
 
     const counted = {'cell counting aggregate document': {'viable cell count': {value: 10, unit: 'cells'}}}
-    await writeConvertedBatch(
-      backend.catalog,
-      [{raw: raw('a'), engineeredFileId: 'doc-a3', converter: 'generic', technique: 'cell counting', document: counted}],
-      {reconvert: true},
-    )
+    await writeConvertedBatch(backend, [{raw: raw('a'), engineeredFileId: 'doc-a3', technique: 'cell counting', document: counted}], {
+      reconvert: true,
+    })
     expect(await queryTable(location('plate_reader_measurement'), (t) => `SELECT file_id FROM ${t}`)).to.deep.equal([{file_id: 'b'}])
     expect(await queryTable(location('cell_counting'), (t) => `SELECT file_id, viable_cell_count AS n FROM ${t}`)).to.deep.equal([
       {file_id: 'a', n: 10},

@@ -1,0 +1,128 @@
+import type {AwsProfileSettings} from '../../config/profiles.js'
+import type {AccessRole} from '../types.js'
+
+interface Statement {
+  Sid: string
+  Effect: 'Allow'
+  Action: string[]
+  Resource: string[]
+  Condition?: Record<string, Record<string, string[]>>
+}
+
+export interface PolicyDocument {
+  Version: '2012-10-17'
+  Statement: Statement[]
+}
+
+export interface PolicyContext {
+  /** The account id, when known (from STS); else `*`. */
+  account: string
+  region: string
+}
+
+/**
+ * The least-privilege IAM policy for a profile's own resources, per role: readers list, read and
+ * query; writers also ingest, convert and label; admins also maintain tables (vacuum deletes)
+ * and run doctor. Resources are the profile's bucket prefix, its KMS key, its Glue databases
+ * (`<prefix>*`), its secret and its Athena workgroup; nothing account-wide. PostgreSQL access
+ * is granted in the database (its user), not by IAM.
+ */
+export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, context: PolicyContext): PolicyDocument {
+  const {account, region} = context
+  const prefix = settings.prefix ?? ''
+  const objects = `arn:aws:s3:::${settings.bucket}/${prefix}*`
+  const bucket = `arn:aws:s3:::${settings.bucket}`
+  const key = settings.kmsKeyId.startsWith('arn:')
+    ? settings.kmsKeyId
+    : settings.kmsKeyId.startsWith('alias/')
+      ? `arn:aws:kms:${region}:${account}:key/*`
+      : `arn:aws:kms:${region}:${account}:key/${settings.kmsKeyId}`
+  const databases = `${settings.glueDatabasePrefix ?? ''}*`
+  const glue = [
+    `arn:aws:glue:${region}:${account}:catalog`,
+    `arn:aws:glue:${region}:${account}:database/${databases}`,
+    `arn:aws:glue:${region}:${account}:table/${databases}/*`,
+  ]
+  const workgroup = `arn:aws:athena:${region}:${account}:workgroup/${settings.athenaWorkgroup ?? 'primary'}`
+  const writes = role !== 'reader'
+  const admin = role === 'admin'
+
+  const statements: Statement[] = [
+    {
+      Sid: 'ListTheProfilePrefix',
+      Effect: 'Allow',
+      Action: ['s3:ListBucket'],
+      Resource: [bucket],
+      Condition: {StringLike: {'s3:prefix': [`${prefix}*`]}},
+    },
+    {
+      Sid: writes ? 'ReadAndWriteObjects' : 'ReadObjects',
+      Effect: 'Allow',
+      Action: [
+        's3:GetObject',
+        ...(writes ? ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'] : []),
+        ...(admin ? ['s3:DeleteObject'] : []),
+      ],
+      Resource: [objects],
+    },
+    {
+      Sid: writes ? 'EncryptAndDecrypt' : 'Decrypt',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', ...(writes ? ['kms:GenerateDataKey'] : []), ...(admin ? ['kms:DescribeKey'] : [])],
+      Resource: [key],
+      ...(settings.kmsKeyId.startsWith('alias/')
+        ? {Condition: {'ForAnyValue:StringEquals': {'kms:ResourceAliases': [settings.kmsKeyId]}}}
+        : {}),
+    },
+    {
+      Sid: writes ? 'CatalogReadAndRegister' : 'CatalogRead',
+      Effect: 'Allow',
+      Action: [
+        'glue:GetDatabase',
+        'glue:GetDatabases',
+        'glue:GetTable',
+        'glue:GetTables',
+        'glue:GetPartitions',
+        ...(writes ? ['glue:CreateDatabase', 'glue:CreateTable', 'glue:UpdateTable'] : []),
+        ...(admin ? ['glue:DeleteTable'] : []),
+      ],
+      Resource: glue,
+    },
+    {
+      Sid: 'Query',
+      Effect: 'Allow',
+      Action: [
+        'athena:StartQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetQueryResults',
+        'athena:StopQueryExecution',
+        'athena:GetWorkGroup',
+      ],
+      Resource: [workgroup],
+    },
+  ]
+  if (settings.athenaOutput) {
+    const output = settings.athenaOutput.replace(/^s3:\/\//, '').replace(/\/?$/, '/')
+    statements.push({
+      Sid: 'QueryResults',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload'],
+      Resource: [`arn:aws:s3:::${output}*`],
+    })
+  }
+  if (settings.metadataSecret) {
+    const secret = settings.metadataSecret.startsWith('arn:')
+      ? settings.metadataSecret
+      : `arn:aws:secretsmanager:${region}:${account}:secret:${settings.metadataSecret}-*`
+    statements.push({Sid: 'MetadataDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret]})
+  }
+  if (admin) {
+    statements.push({
+      Sid: 'DoctorBucketChecks',
+      Effect: 'Allow',
+      Action: ['s3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock', 's3:GetBucketVersioning'],
+      Resource: [bucket],
+    })
+  }
+  return {Version: '2012-10-17', Statement: statements}
+}

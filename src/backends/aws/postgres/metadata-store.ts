@@ -1,0 +1,303 @@
+import {LabmeshError} from '../../../errors.js'
+import type {
+  Category,
+  FileFilter,
+  FileRecord,
+  Label,
+  MetadataStore,
+  NewFileRecord,
+  StageError,
+  StageStatus,
+  UnusedObject,
+} from '../../types.js'
+import type {Postgres} from './connection.js'
+
+interface FileRow {
+  file_id: string
+  category: FileRecord['category']
+  trace_id: string
+  raw_file_id: string | null
+  sha256: string
+  size: string
+  source_path: string
+  source_host: string
+  ingested_at: Date
+  modified_at: Date
+  version: number
+  is_latest: boolean
+  metadata: Record<string, string>
+  status: StageStatus
+  error_code: string | null
+  error_message: string | null
+  labels: Label[]
+}
+
+const METADATA_KEY = /^[\w.\- ]+$/
+
+/** Every file column plus its labels, in the order SQLite gives them (byte order). */
+const SELECT_FILES = `SELECT f.*, coalesce((SELECT json_agg(json_build_object('name', l.name, 'value', l.value)
+    ORDER BY l.name COLLATE "C", l.value COLLATE "C") FROM labels l WHERE l.file_id = f.file_id), '[]'::json) AS labels
+  FROM files f`
+
+const toRecord = (row: FileRow): FileRecord => ({
+  fileId: row.file_id,
+  category: row.category,
+  traceId: row.trace_id,
+  rawFileId: row.raw_file_id,
+  sha256: row.sha256,
+  size: Number(row.size),
+  sourcePath: row.source_path,
+  sourceHost: row.source_host,
+  ingestedAt: row.ingested_at.toISOString(),
+  modifiedAt: row.modified_at.toISOString(),
+  version: row.version,
+  latest: row.is_latest,
+  metadata: row.metadata,
+  labels: row.labels,
+  status: row.status,
+  error: row.error_code ? {code: row.error_code, message: row.error_message ?? ''} : null,
+})
+
+const notFound = (fileId: string): LabmeshError =>
+  new LabmeshError('NOT_FOUND', `no file with id ${fileId}`, {subject: fileId, suggestions: ['list files with `labmesh files list`']})
+
+/**
+ * File records in PostgreSQL (Amazon RDS or Aurora, or any PostgreSQL 14+). A batch of records is
+ * one transaction of multi-row statements; the unique index on (category, source_host,
+ * source_path, version) decides which of two concurrent writers of a version wins, and the other
+ * gets CONFLICT for that record while the rest of its batch is stored. Changes are queued for the
+ * lake by triggers in the same transaction (migrations.ts).
+ */
+export function createPostgresMetadataStore(db: Postgres): MetadataStore {
+  const insertBatch = (records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> =>
+    db.transaction(async (client) => {
+      const column = <T>(pick: (r: NewFileRecord) => T): T[] => records.map(pick)
+      const inserted = await client.query<{file_id: string}>(
+        `INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
+           ingested_at, modified_at, version, metadata, status, error_code, error_message)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+           $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::jsonb[], $13::text[], $14::text[], $15::text[])
+         ON CONFLICT DO NOTHING RETURNING file_id`,
+        [
+          column((r) => r.fileId),
+          column((r) => r.category),
+          column((r) => r.traceId),
+          column((r) => r.rawFileId),
+          column((r) => r.sha256),
+          column((r) => r.size),
+          column((r) => r.sourcePath),
+          column((r) => r.sourceHost),
+          column((r) => r.ingestedAt),
+          column((r) => r.modifiedAt),
+          column((r) => r.version),
+          column((r) => JSON.stringify(r.metadata)),
+          column((r) => r.status),
+          column((r) => r.error?.code ?? null),
+          column((r) => r.error?.message ?? null),
+        ],
+      )
+      const stored = new Set(inserted.rows.map((r) => r.file_id))
+      const ids = [...stored]
+      if (ids.length > 0) {
+        // A document of an older raw version than its source's current document's (a reconverted
+        // old version) is kept superseded: it must not hide the current file's document.
+        await client.query(
+          `UPDATE files n SET is_latest = false FROM files nr
+           WHERE n.file_id = ANY($1) AND n.category = 'ENGINEERED' AND nr.file_id = n.raw_file_id
+             AND EXISTS (SELECT 1 FROM files e JOIN files er ON er.file_id = e.raw_file_id
+               WHERE e.category = 'ENGINEERED' AND e.is_latest AND e.source_host = n.source_host
+                 AND e.source_path = n.source_path AND NOT e.file_id = ANY($1) AND er.version > nr.version)`,
+          [ids],
+        )
+        // The versions the other records supersede stop being their source's latest.
+        await client.query(
+          `UPDATE files f SET is_latest = false WHERE f.is_latest AND EXISTS (SELECT 1 FROM files n
+             WHERE n.file_id = ANY($1) AND n.is_latest AND n.category = f.category AND n.source_host = f.source_host
+               AND n.source_path = f.source_path AND n.version > f.version)`,
+          [ids],
+        )
+        const objects = records.filter((r) => stored.has(r.fileId))
+        await client.query(
+          `DELETE FROM unused_objects u USING unnest($1::text[], $2::text[]) AS r(sha256, category)
+           WHERE u.sha256 = r.sha256 AND u.category = r.category`,
+          [objects.map((r) => r.sha256), objects.map((r) => r.category)],
+        )
+        const labels = records.filter((r) => stored.has(r.fileId)).flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
+        if (labels.length > 0) {
+          await client.query(
+            'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+            [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
+          )
+        }
+      }
+      return records.map((record) =>
+        stored.has(record.fileId)
+          ? undefined
+          : new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
+              subject: record.sourcePath,
+              suggestions: ['run the ingest again: it picks up where the other left off'],
+            }),
+      )
+    })
+
+  const one = async (sql: string, values: unknown[]): Promise<FileRecord | undefined> => {
+    const {rows} = await db.query<FileRow>(sql, values)
+    return rows[0] ? toRecord(rows[0]) : undefined
+  }
+  const many = async (sql: string, values: unknown[]): Promise<FileRecord[]> => (await db.query<FileRow>(sql, values)).rows.map(toRecord)
+
+  return {
+    async insertFile(record) {
+      const [error] = await insertBatch([record])
+      if (error) throw error
+    },
+
+    insertFiles: (records) => (records.length === 0 ? Promise.resolve([]) : insertBatch(records)),
+
+    getFile: (fileId) => one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId]),
+
+    getFiles: (fileIds) => (fileIds.length === 0 ? Promise.resolve([]) : many(`${SELECT_FILES} WHERE f.file_id = ANY($1)`, [fileIds])),
+
+    async matchFileIds(prefix, limit) {
+      const {rows} = await db.query<{file_id: string}>(
+        'SELECT file_id FROM files WHERE file_id LIKE $1 ESCAPE \'\\\' ORDER BY file_id COLLATE "C" LIMIT $2',
+        [prefix.replace(/[%_\\]/g, '\\$&') + '%', limit],
+      )
+      return rows.map((r) => r.file_id)
+    },
+
+    latestAtSource: (sourceHost, sourcePath, category = 'RAW') =>
+      one(`${SELECT_FILES} WHERE f.category = $1 AND f.source_host = $2 AND f.source_path = $3 ORDER BY f.version DESC LIMIT 1`, [
+        category,
+        sourceHost,
+        sourcePath,
+      ]),
+
+    async listFiles(filter: FileFilter) {
+      const where: string[] = []
+      const values: unknown[] = []
+      const bind = (value: unknown): string => {
+        values.push(value)
+        return `$${values.length}`
+      }
+      if (!filter.allVersions) where.push('f.is_latest')
+      if (filter.category) where.push(`f.category = ${bind(filter.category)}`)
+      if (filter.status) where.push(`f.status = ${bind(filter.status)}`)
+      if (filter.since) where.push(`f.ingested_at >= ${bind(filter.since)}::timestamptz`)
+      if (filter.before) where.push(`f.ingested_at < ${bind(filter.before)}::timestamptz`)
+      if (filter.sourcePath) where.push(`f.source_path = ${bind(filter.sourcePath)}`)
+      for (const [key, value] of Object.entries(filter.metadata ?? {})) {
+        if (!METADATA_KEY.test(key))
+          throw new LabmeshError('INVALID_INPUT', `not a metadata key: "${key}" (letters, digits, _ . - and spaces)`)
+        where.push(`f.metadata ->> ${bind(key)} = ${bind(value)}`)
+      }
+      for (const label of filter.labels ?? []) {
+        where.push(
+          `EXISTS (SELECT 1 FROM labels l WHERE l.file_id = f.file_id AND l.name = ${bind(label.name)} AND l.value = ${bind(label.value)})`,
+        )
+      }
+      if (filter.after)
+        where.push(`(f.ingested_at, f.file_id) > (${bind(filter.after.ingestedAt)}::timestamptz, ${bind(filter.after.fileId)})`)
+      const sql = `${SELECT_FILES} ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY f.ingested_at, f.file_id LIMIT ${bind(filter.limit ?? null)} OFFSET ${bind(filter.offset ?? 0)}`
+      return many(sql, values)
+    },
+
+    async versionsOf(fileId) {
+      const file = await one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId])
+      if (!file) throw notFound(fileId)
+      return many(`${SELECT_FILES} WHERE f.category = $1 AND f.source_host = $2 AND f.source_path = $3 ORDER BY f.version`, [
+        file.category,
+        file.sourceHost,
+        file.sourcePath,
+      ])
+    },
+
+    derivedFrom: (fileId) => many(`${SELECT_FILES} WHERE f.raw_file_id = $1 ORDER BY f.ingested_at, f.version`, [fileId]),
+
+    async updateLabels(fileId, add, remove) {
+      await db.transaction(async (client) => {
+        const found = await client.query('SELECT 1 FROM files WHERE file_id = $1 FOR UPDATE', [fileId])
+        if (found.rowCount === 0) throw notFound(fileId)
+        if (remove.length > 0) {
+          await client.query(
+            'DELETE FROM labels l USING unnest($2::text[], $3::text[]) AS r(name, value) WHERE l.file_id = $1 AND l.name = r.name AND l.value = r.value',
+            [fileId, remove.map((l) => l.name), remove.map((l) => l.value)],
+          )
+        }
+        if (add.length > 0) {
+          await client.query(
+            'INSERT INTO labels (file_id, name, value) SELECT $1, * FROM unnest($2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+            [fileId, add.map((l) => l.name), add.map((l) => l.value)],
+          )
+        }
+      })
+      return (await one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId]))!
+    },
+
+    async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {
+      const updated = await db.query('UPDATE files SET status = $1, error_code = $2, error_message = $3 WHERE file_id = $4', [
+        status,
+        error?.code ?? null,
+        error?.message ?? null,
+        fileId,
+      ])
+      if (updated.rowCount === 0) throw notFound(fileId)
+    },
+
+    deleteFiles: (fileIds) =>
+      db.transaction(async (client) => {
+        const {rows} = await client.query<{file_id: string; category: Category; source_host: string; source_path: string; sha256: string}>(
+          'SELECT file_id, category, source_host, source_path, sha256 FROM files WHERE file_id = ANY($1) FOR UPDATE',
+          [fileIds],
+        )
+        const found = new Set(rows.map((r) => r.file_id))
+        const missing = fileIds.find((id) => !found.has(id))
+        if (missing) throw notFound(missing)
+        // Labels first: their trigger queues the change while the record is still there to name its raw file.
+        await client.query('DELETE FROM labels WHERE file_id = ANY($1)', [fileIds])
+        await client.query('DELETE FROM files WHERE file_id = ANY($1)', [fileIds])
+        // A source whose current version went gets its newest remaining one back (a document: of the newest raw version).
+        await client.query(
+          `UPDATE files SET is_latest = true WHERE file_id IN (
+             SELECT DISTINCT ON (f.category, f.source_host, f.source_path) f.file_id
+             FROM files f LEFT JOIN files r ON r.file_id = f.raw_file_id
+             WHERE (f.category, f.source_host, f.source_path) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+               AND NOT EXISTS (SELECT 1 FROM files c WHERE c.is_latest AND c.category = f.category
+                 AND c.source_host = f.source_host AND c.source_path = f.source_path)
+             ORDER BY f.category, f.source_host, f.source_path, r.version DESC NULLS LAST, f.version DESC)`,
+          [rows.map((r) => r.category), rows.map((r) => r.source_host), rows.map((r) => r.source_path)],
+        )
+        await client.query(
+          `INSERT INTO unused_objects (sha256, category, queued_at)
+           SELECT DISTINCT d.sha256, d.category, now() FROM unnest($1::text[], $2::text[]) AS d(sha256, category)
+           WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = d.sha256)
+           ON CONFLICT DO NOTHING`,
+          [rows.map((r) => r.sha256), rows.map((r) => r.category)],
+        )
+        const queued = await client.query<UnusedObject>('SELECT sha256, category FROM unused_objects ORDER BY sha256, category')
+        return {unusedObjects: queued.rows}
+      }),
+
+    claimUnusedObject: ({sha256, category}) =>
+      db.transaction(async (client) => {
+        const claimed = await client.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
+        const used = await client.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha256])
+        return claimed.rowCount === 1 && used.rowCount === 0
+      }),
+
+    changes: {
+      async pending(consumer, limit) {
+        const {rows} = await db.query<{seq: string; file_id: string}>(
+          'SELECT seq, file_id FROM file_outbox WHERE consumer = $1 ORDER BY seq LIMIT $2',
+          [consumer, limit],
+        )
+        return rows.map((r) => ({seq: Number(r.seq), fileId: r.file_id}))
+      },
+      async acknowledge(consumer, changes) {
+        if (changes.length === 0) return
+        await db.query('DELETE FROM file_outbox WHERE consumer = $1 AND seq = ANY($2::bigint[])', [consumer, changes.map((c) => c.seq)])
+      },
+    },
+  }
+}

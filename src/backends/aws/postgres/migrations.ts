@@ -1,0 +1,133 @@
+import type {Postgres} from './connection.js'
+
+/**
+ * The metadata database schema, one entry per version, applied in order by `migrate`. Append new
+ * migrations; never edit one that has shipped. Mirrors the local SQLite schema
+ * (src/backends/local/migrations.ts) in PostgreSQL's types.
+ */
+export const PG_MIGRATIONS: string[] = [
+  `CREATE TABLE files (
+     file_id       text PRIMARY KEY,
+     category      text NOT NULL CHECK (category IN ('RAW', 'ENGINEERED')),
+     trace_id      text NOT NULL,
+     raw_file_id   text REFERENCES files (file_id),
+     sha256        text NOT NULL,
+     size          bigint NOT NULL,
+     source_path   text NOT NULL,
+     source_host   text NOT NULL,
+     ingested_at   timestamptz NOT NULL,
+     modified_at   timestamptz NOT NULL,
+     version       integer NOT NULL,
+     is_latest     boolean NOT NULL DEFAULT true,
+     metadata      jsonb NOT NULL DEFAULT '{}',
+     status        text NOT NULL CHECK (status IN ('ingested', 'converted', 'failed')),
+     error_code    text,
+     error_message text
+   );
+   -- The version rule of the MetadataStore contract: a (source, version) is stored once.
+   CREATE UNIQUE INDEX files_by_source ON files (category, source_host, source_path, version);
+   CREATE INDEX files_by_time ON files (ingested_at, file_id);
+   CREATE INDEX files_latest ON files (ingested_at, file_id) WHERE is_latest;
+   CREATE INDEX files_by_trace ON files (trace_id);
+   CREATE INDEX files_by_raw ON files (raw_file_id);
+   CREATE INDEX files_by_sha ON files (sha256);
+   CREATE INDEX files_by_prefix ON files (file_id text_pattern_ops);
+   CREATE INDEX files_by_status ON files (category, status, ingested_at, file_id);
+   CREATE TABLE labels (
+     file_id text NOT NULL REFERENCES files (file_id),
+     name    text NOT NULL,
+     value   text NOT NULL,
+     PRIMARY KEY (file_id, name, value)
+   );
+   CREATE INDEX labels_by_name ON labels (name, value);
+   CREATE TABLE saved_searches (
+     name     text PRIMARY KEY,
+     query    text NOT NULL,
+     saved_at timestamptz NOT NULL
+   );
+   -- The outbox of file changes (types.ts ChangeFeed), filled by triggers in the writers' own
+   -- transactions; changes are queued under the raw file's id.
+   CREATE TABLE file_outbox (
+     seq      bigserial PRIMARY KEY,
+     consumer text NOT NULL,
+     file_id  text NOT NULL
+   );
+   CREATE INDEX file_outbox_by_consumer ON file_outbox (consumer, seq);
+   CREATE FUNCTION labmesh_queue_file() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_TABLE_NAME = 'files' THEN
+       INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(NEW.raw_file_id, NEW.file_id));
+       RETURN NEW;
+     END IF;
+     INSERT INTO file_outbox (consumer, file_id)
+       SELECT 'lake', coalesce(raw_file_id, file_id) FROM files
+       WHERE file_id = (CASE WHEN TG_OP = 'DELETE' THEN OLD.file_id ELSE NEW.file_id END);
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER files_insert_outbox AFTER INSERT ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
+   CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
+   CREATE TRIGGER labels_outbox AFTER INSERT OR DELETE ON labels FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();`,
+  // Deleting files (files delete): objects no record uses any more are queued in the transaction
+  // that deletes the records and leave the queue only as their bytes are removed, so a crash in
+  // between leaves them for the next delete; storing a record takes its object off the queue. A
+  // deleted record's change goes to the outbox, so lab.files loses its row. audit_log: who
+  // deleted what, and when.
+  `CREATE TABLE unused_objects (
+     sha256    text NOT NULL,
+     category  text NOT NULL CHECK (category IN ('RAW', 'ENGINEERED')),
+     queued_at timestamptz NOT NULL,
+     PRIMARY KEY (sha256, category)
+   );
+   CREATE TABLE audit_log (
+     id        bigserial PRIMARY KEY,
+     at        timestamptz NOT NULL,
+     action    text NOT NULL,
+     subject   text NOT NULL,
+     detail    jsonb NOT NULL DEFAULT '{}',
+     user_name text NOT NULL,
+     host      text NOT NULL
+   );
+   CREATE INDEX audit_log_by_time ON audit_log (at);
+   CREATE FUNCTION labmesh_queue_deleted_file() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(OLD.raw_file_id, OLD.file_id));
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER files_delete_outbox AFTER DELETE ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_deleted_file();`,
+]
+
+// Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
+const MIGRATION_LOCK = 7_261_977_001
+
+/**
+ * Brings the database to the latest schema. The pending migrations run in one transaction under
+ * an advisory lock, each recorded in labmesh_schema, so concurrent processes never apply one
+ * twice and a crash leaves none half-applied. A database newer than this labmesh is refused.
+ */
+export async function migrate(db: Postgres): Promise<number> {
+  return db.transaction(async (client) => {
+    // The lock comes first: even CREATE TABLE IF NOT EXISTS fails when two sessions run it at once.
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK])
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS labmesh_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+    )
+    const {rows} = await client.query<{version: number | null}>('SELECT max(version) AS version FROM labmesh_schema')
+    const current = rows[0].version ?? 0
+    if (current > PG_MIGRATIONS.length) {
+      throw new Error(`the metadata database is at schema ${current}, newer than this labmesh (${PG_MIGRATIONS.length}): upgrade labmesh`)
+    }
+    for (let version = current; version < PG_MIGRATIONS.length; version++) {
+      await client.query(PG_MIGRATIONS[version])
+      await client.query('INSERT INTO labmesh_schema (version) VALUES ($1)', [version + 1])
+    }
+    return PG_MIGRATIONS.length
+  })
+}
+
+/** The schema version the database is at (0 before any migration), for doctor. */
+export async function schemaVersion(db: Postgres): Promise<number> {
+  const exists = await db.query<{found: string | null}>("SELECT to_regclass('labmesh_schema')::text AS found")
+  if (!exists.rows[0].found) return 0
+  const {rows} = await db.query<{version: number | null}>('SELECT max(version) AS version FROM labmesh_schema')
+  return rows[0].version ?? 0
+}

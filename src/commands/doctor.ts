@@ -1,0 +1,68 @@
+import {Flags} from '@oclif/core'
+
+import {LabmeshCommand} from '../base-command.js'
+import type {AccessRole, HealthCheck} from '../backends/types.js'
+import {LabmeshError} from '../errors.js'
+import {renderTable} from '../output/table.js'
+
+export interface Diagnosis {
+  profile: string
+  backend: string
+  ok: boolean
+  checks: HealthCheck[]
+}
+
+export default class Doctor extends LabmeshCommand<typeof Doctor> {
+  static override summary = 'Check every service the profile uses, each with its fix; --policy prints the least-privilege IAM policies.'
+  static override description = `On an aws profile: credentials (STS), the bucket (reachable, default encryption, public access blocked,
+versioning), the KMS key, the PostgreSQL metadata database (reachable, migrated), the Glue database, the Athena
+workgroup and output location, and the Node.js version the AWS SDK supports. Locally: the workspace and its database.
+Each check is ok, warn or fail; the exit code is 5 when one fails.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %> --profile prod',
+    '<%= config.bin %> <%= command.id %> --profile prod --policy --role writer > labmesh-writer.json',
+  ]
+  static override flags = {
+    policy: Flags.boolean({description: "Print the IAM policies for the profile's own resources instead of checking (aws backend)."}),
+    role: Flags.string({
+      description: "With --policy, only this role's policy document.",
+      options: ['reader', 'writer', 'admin'],
+      dependsOn: ['policy'],
+    }),
+  }
+
+  /** The checks; with --policy, the policy document (or the documents by role) instead. */
+  public async run(): Promise<Diagnosis | object> {
+    const backend = await this.backend()
+    const profile = this.profile().name
+    if (this.flags.policy) {
+      if (!backend.accessPolicies) {
+        throw new LabmeshError(
+          'UNSUPPORTED',
+          `the ${backend.name} backend has no IAM policies: its workspace is a folder on this machine`,
+          {
+            suggestions: ['run `labmesh doctor --policy` with an aws profile'],
+          },
+        )
+      }
+      const policies = await backend.accessPolicies()
+      const chosen = this.flags.role ? policies[this.flags.role as AccessRole] : policies
+      if (!this.jsonEnabled()) this.log(JSON.stringify(chosen, null, 2))
+      return chosen
+    }
+    const checks = await backend.diagnose()
+    const ok = checks.every((c) => c.status !== 'fail')
+    if (!this.jsonEnabled()) {
+      const mark = {ok: 'ok', warn: 'WARN', fail: 'FAIL'}
+      this.log(
+        renderTable(
+          ['check', 'status', 'detail', 'fix'],
+          checks.map((c) => [c.name, mark[c.status], c.detail, c.fix ?? '']),
+        ),
+      )
+      this.log(ok ? `Profile "${profile}" (${backend.name}) is ready.` : `Profile "${profile}" (${backend.name}) has failing checks.`)
+    }
+    if (!ok) this.failBatch('BACKEND')
+    return {profile, backend: backend.name, ok, checks}
+  }
+}

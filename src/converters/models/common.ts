@@ -1,0 +1,117 @@
+import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
+
+/**
+ * What every technique's model shares: the instrument, the software, the sample of a
+ * measurement, and readings the instrument wrote as words instead of numbers.
+ */
+export interface DeviceSystem {
+  manufacturer: string
+  model?: string
+  serialNumber?: string
+  deviceIdentifier?: string
+  deviceType?: string
+}
+
+export interface SoftwareInfo {
+  name?: string
+  version?: string
+}
+
+export interface Sample {
+  identifier?: string
+  /** Well or position ("A1"). */
+  location?: string
+  plate?: string
+  role?: string
+  batch?: string
+  /** Anything else the file says about the sample, kept by its own name. */
+  properties?: Record<string, string | number | Quantity>
+}
+
+/** A reading the file gives as text ("N/A", "TNTC", "Not determined"), kept as written. */
+export interface ReadingError {
+  error: string
+  feature: string
+}
+
+/** Fields a file holds that its technique's schema has no name for, kept as written. */
+export type CustomInformation = Record<string, string | number | boolean | Quantity | null>
+
+export function manifest(path: string): string {
+  return `${ASM_MANIFEST_BASE}/${path}`
+}
+
+export function deviceSystemDocument(device: DeviceSystem): Record<string, unknown> {
+  return compact({
+    'product manufacturer': device.manufacturer,
+    'model number': device.model,
+    'equipment serial number': device.serialNumber,
+    'device identifier': device.deviceIdentifier,
+    'device type': device.deviceType,
+  })
+}
+
+export function dataSystem(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, software?: SoftwareInfo) {
+  return dataSystemDocument(input, converter, software)
+}
+
+export function sampleDocument(sample: Sample): Record<string, unknown> {
+  return compact({
+    'sample identifier': sample.identifier,
+    'location identifier': sample.location,
+    'well plate identifier': sample.plate,
+    'sample role type': sample.role,
+    'batch identifier': sample.batch,
+    ...sample.properties,
+  })
+}
+
+export function errorAggregate(errors: ReadingError[] | undefined): Record<string, unknown> | undefined {
+  if (!errors || errors.length === 0) return undefined
+  return {'error document': errors.map((e) => ({error: e.error, 'error feature': e.feature}))}
+}
+
+export function customDocument(custom: CustomInformation | undefined): CustomInformation | undefined {
+  return custom && Object.keys(custom).length > 0 ? custom : undefined
+}
+
+/** A calculated value and the measurements (or other calculated values) it comes from. */
+export interface CalculatedValue {
+  identifier: string
+  name: string
+  value: Quantity
+  sample?: Sample
+  sources?: {identifier: string; feature: string}[]
+  description?: string
+}
+
+export function calculatedAggregate(values: CalculatedValue[]): Record<string, unknown> | undefined {
+  if (values.length === 0) return undefined
+  return {
+    'calculated data document': values.map((c) =>
+      compact({
+        'calculated data identifier': c.identifier,
+        'calculated data name': c.name,
+        'calculated data description': c.description,
+        'calculated result': c.value,
+        'sample document': c.sample ? sampleDocument(c.sample) : undefined,
+        'data source aggregate document':
+          c.sources && c.sources.length > 0
+            ? {
+                'data source document': c.sources.map((s) => ({'data source identifier': s.identifier, 'data source feature': s.feature})),
+              }
+            : undefined,
+      }),
+    ),
+  }
+}
+
+/** Identifiers counting up in file order, so converting a file twice gives the same document. */
+export class IdentifierSequence {
+  private count = 0
+  constructor(private readonly prefix: string) {}
+  next(): string {
+    return `${this.prefix}_${++this.count}`
+  }
+}

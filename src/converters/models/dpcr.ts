@@ -1,0 +1,107 @@
+import {compact, quantity} from '../asm.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import {
+  calculatedAggregate,
+  type CalculatedValue,
+  customDocument,
+  type CustomInformation,
+  dataSystem,
+  type DeviceSystem,
+  deviceSystemDocument,
+  errorAggregate,
+  manifest,
+  type ReadingError,
+  type Sample,
+  sampleDocument,
+  type SoftwareInfo,
+} from './common.js'
+import {type DataCube, dataCubeDocument} from './data-cube.js'
+
+/** Digital PCR (ASM dPCR manifest): per well and target, partition counts and the copy concentration. */
+export interface DpcrMeasurement {
+  identifier: string
+  time?: string
+  sample: Sample
+  target?: string
+  reporterDye?: string
+  passiveReferenceDye?: string
+  totalPartitions?: Quantity
+  positivePartitions?: Quantity
+  negativePartitions?: Quantity
+  /** Copies per µL. */
+  concentration?: Quantity
+  confidenceInterval95?: Quantity
+  thresholdSetting?: Quantity
+  cubes?: DataCube[]
+  errors?: ReadingError[]
+  custom?: CustomInformation
+}
+
+export interface DpcrRun {
+  device: DeviceSystem
+  software?: SoftwareInfo
+  experimentalDataIdentifier?: string
+  wellCount?: number
+  measurements: DpcrMeasurement[]
+  calculated?: CalculatedValue[]
+  custom?: CustomInformation
+}
+
+export function dpcrDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: DpcrRun): EngineeredDocument {
+  const deviceType = run.device.deviceType ?? 'dPCR'
+  // One document per well: its targets' measurements together.
+  const byWell = new Map<string, DpcrMeasurement[]>()
+  for (const m of run.measurements) {
+    const key = `${m.sample.plate ?? ''}\u0000${m.sample.location ?? m.sample.identifier ?? m.identifier}`
+    const list = byWell.get(key)
+    if (list) list.push(m)
+    else byWell.set(key, [m])
+  }
+  return {
+    '$asm.manifest': manifest('pcr/BENCHLING/2023/09/dpcr.manifest'),
+    'dPCR aggregate document': compact({
+      'device system document': deviceSystemDocument({...run.device, deviceType}),
+      'data system document': dataSystem(input, converter, run.software),
+      'dPCR document': [...byWell.values()].map((measurements) => ({
+        'measurement aggregate document': compact({
+          'experimental data identifier': run.experimentalDataIdentifier,
+          'plate well count': run.wellCount === undefined ? undefined : quantity(run.wellCount, '#'),
+          'measurement document': measurements.map((m) =>
+            compact({
+              'measurement identifier': m.identifier,
+              'measurement time': m.time,
+              'target DNA reference': m.target,
+              'sample document': sampleDocument(m.sample),
+              'device control aggregate document': {
+                'device control document': [
+                  compact({
+                    'device type': deviceType,
+                    'reporter dye setting': m.reporterDye,
+                    'passive reference dye setting': m.passiveReferenceDye,
+                    'fluorescence intensity threshold setting': m.thresholdSetting,
+                  }),
+                ],
+              },
+              'processed data aggregate document': {
+                'processed data document': [
+                  compact({
+                    'number concentration': m.concentration,
+                    'total partition count': m.totalPartitions,
+                    'positive partition count': m.positivePartitions,
+                    'negative partition count': m.negativePartitions,
+                    'confidence interval (95%)': m.confidenceInterval95,
+                  }),
+                ],
+              },
+              ...Object.fromEntries((m.cubes ?? []).map((cube) => [`${cube.label} data cube`, dataCubeDocument(cube)])),
+              'error aggregate document': errorAggregate(m.errors),
+              'custom information document': customDocument(m.custom),
+            }),
+          ),
+        }),
+      })),
+      'calculated data aggregate document': calculatedAggregate(run.calculated ?? []),
+      'custom information document': customDocument(run.custom),
+    }),
+  }
+}

@@ -1,0 +1,93 @@
+import {compact, quantity} from '../asm.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import {
+  calculatedAggregate,
+  type CalculatedValue,
+  customDocument,
+  type CustomInformation,
+  dataSystem,
+  type DeviceSystem,
+  deviceSystemDocument,
+  errorAggregate,
+  manifest,
+  type ReadingError,
+  type Sample,
+  sampleDocument,
+  type SoftwareInfo,
+} from './common.js'
+import {type DataCube, dataCubeDocument} from './data-cube.js'
+
+/** UV-vis spectrophotometry (ASM spectrophotometry manifest): absorbance at wavelengths, spectra, concentrations. */
+export interface SpectrophotometryMeasurement {
+  identifier: string
+  sample: Sample
+  /** Absorbance (mAU, as ASM spells absorbance units) read at `wavelength`. */
+  absorbance?: Quantity
+  wavelength?: number
+  concentration?: Quantity
+  spectrum?: DataCube
+  pathLength?: Quantity
+  errors?: ReadingError[]
+  custom?: CustomInformation
+}
+
+export interface SpectrophotometryGroup {
+  time?: string
+  analyst?: string
+  experimentType?: string
+  measurements: SpectrophotometryMeasurement[]
+  calculated?: CalculatedValue[]
+}
+
+export interface SpectrophotometryRun {
+  device: DeviceSystem
+  software?: SoftwareInfo
+  groups: SpectrophotometryGroup[]
+  custom?: CustomInformation
+}
+
+export function spectrophotometryDocument(
+  input: ConverterInput,
+  converter: Pick<Converter, 'name' | 'version'>,
+  run: SpectrophotometryRun,
+): EngineeredDocument {
+  const deviceType = run.device.deviceType ?? 'spectrophotometer'
+  return {
+    '$asm.manifest': manifest('spectrophotometry/REC/2024/06/spectrophotometry.manifest'),
+    'spectrophotometry aggregate document': compact({
+      'device system document': deviceSystemDocument({...run.device, deviceType}),
+      'data system document': dataSystem(input, converter, run.software),
+      'spectrophotometry document': run.groups.map((group) =>
+        compact({
+          analyst: group.analyst,
+          'measurement aggregate document': compact({
+            'measurement time': group.time,
+            'experiment type': group.experimentType,
+            'measurement document': group.measurements.map((m) =>
+              compact({
+                'measurement identifier': m.identifier,
+                'sample document': sampleDocument(m.sample),
+                'device control aggregate document': {
+                  'device control document': [
+                    compact({
+                      'device type': deviceType,
+                      'detector wavelength setting': m.wavelength === undefined ? undefined : quantity(m.wavelength, 'nm'),
+                      'path length': m.pathLength,
+                    }),
+                  ],
+                },
+                absorbance: m.absorbance,
+                'mass concentration': m.concentration,
+                'absorption spectrum data cube': m.spectrum ? dataCubeDocument(m.spectrum) : undefined,
+                'error aggregate document': errorAggregate(m.errors),
+                'custom information document': customDocument(m.custom),
+              }),
+            ),
+          }),
+          'calculated data aggregate document': calculatedAggregate(group.calculated ?? []),
+        }),
+      ),
+      'custom information document': customDocument(run.custom),
+    }),
+  }
+}

@@ -1,0 +1,228 @@
+import {type ZipEntry, zipEntries, zipEntryText} from './zip.js'
+
+/**
+ * Cells of an .xlsx workbook, read straight from its XML parts: only the sheets asked for, no
+ * styles beyond the number formats that mark dates. Instrument exports are plain tables of
+ * values, so this reads them about ten times faster than a general workbook library and holds
+ * only the cells.
+ */
+export type Cell = string | number | boolean | undefined
+
+export interface SheetRows {
+  name: string
+  /** Rows from the first (index 0 is row 1), each a sparse array of cells from column A. */
+  rows: Cell[][]
+}
+
+export interface XlsxLimits {
+  /** Largest part (sheet XML, shared strings) read, in bytes. */
+  maxPartBytes: number
+  /** Most cells read over all sheets. */
+  maxCells: number
+}
+
+export const XLSX_LIMITS: XlsxLimits = {maxPartBytes: 256 * 1024 * 1024, maxCells: 5_000_000}
+
+export class WorkbookLimitError extends Error {}
+
+const ENTITY = /&(?:(amp|lt|gt|quot|apos)|#(\d+)|#x([0-9a-fA-F]+));/g
+const NAMED: Record<string, string> = {amp: '&', lt: '<', gt: '>', quot: '"', apos: "'"}
+
+function unescapeXml(text: string): string {
+  if (!text.includes('&')) return text
+  return text.replace(ENTITY, (_m, name: string | undefined, dec: string | undefined, hex: string | undefined) =>
+    name ? NAMED[name] : String.fromCodePoint(dec ? Number(dec) : parseInt(hex!, 16)),
+  )
+}
+
+function attribute(attributes: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(attributes)
+  return m ? unescapeXml(m[1]) : undefined
+}
+
+/** The text runs of a shared or inline string (`<t>` elements, rich text or plain). */
+function stringText(xml: string): string {
+  let text = ''
+  const re = /<t(?:\s[^>]*)?>([^<]*)<\/t>/g
+  let m: RegExpExecArray | null
+  while ((m = re.exec(xml))) text += m[1]
+  return unescapeXml(text)
+}
+
+/** Excel's built-in date and time formats, and custom formats made of date letters. */
+const BUILTIN_DATE_FORMATS = new Set([14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47])
+
+function dateStyles(stylesXml: string | undefined): Set<number> {
+  const dates = new Set<number>()
+  if (!stylesXml) return dates
+  const custom = new Map<number, string>()
+  for (const m of stylesXml.matchAll(/<numFmt\b([^>]*)\/?>/g)) {
+    const id = Number(attribute(m[1], 'numFmtId'))
+    custom.set(id, attribute(m[1], 'formatCode') ?? '')
+  }
+  const cellXfs = /<cellXfs\b[^>]*>([\s\S]*?)<\/cellXfs>/.exec(stylesXml)?.[1] ?? ''
+  let index = 0
+  for (const m of cellXfs.matchAll(/<xf\b([^>]*)>/g)) {
+    const id = Number(attribute(m[1], 'numFmtId') ?? 0)
+    const code = (custom.get(id) ?? '').replace(/"[^"]*"|\[[^\]]*\]|\\./g, '')
+    if (BUILTIN_DATE_FORMATS.has(id) || /[dmyhs]/i.test(code)) dates.add(index)
+    index++
+  }
+  return dates
+}
+
+const EXCEL_EPOCH_MS = Date.UTC(1899, 11, 30)
+const EXCEL_1904_OFFSET_DAYS = 1462
+
+function serialDate(serial: number, date1904: boolean): string {
+  const days = serial + (date1904 ? EXCEL_1904_OFFSET_DAYS : 0)
+  return new Date(EXCEL_EPOCH_MS + Math.round(days * 86_400_000)).toISOString()
+}
+
+function columnIndex(ref: string): number {
+  let column = 0
+  for (let i = 0; i < ref.length; i++) {
+    const code = ref.charCodeAt(i)
+    if (code < 65 || code > 90) break
+    column = column * 26 + code - 64
+  }
+  return column - 1
+}
+
+export interface XlsxWorkbook {
+  sheetNames: string[]
+  /** Reads the named sheets (all when `wanted` is undefined), in workbook order. */
+  read(wanted?: (name: string) => boolean): SheetRows[]
+}
+
+export function openXlsx(bytes: Buffer, limits: XlsxLimits = XLSX_LIMITS): XlsxWorkbook {
+  const entries = zipEntries(bytes)
+  const part = (name: string): string | undefined => {
+    const entry = entries.get(name)
+    return entry ? zipEntryText(bytes, entry, limits.maxPartBytes) : undefined
+  }
+  const workbookXml = part('xl/workbook.xml')
+  if (workbookXml === undefined) throw new Error('no xl/workbook.xml part: not an Excel workbook')
+  const targets = new Map<string, string>()
+  for (const m of (part('xl/_rels/workbook.xml.rels') ?? '').matchAll(/<Relationship\b([^>]*)\/?>/g)) {
+    const id = attribute(m[1], 'Id')
+    const target = attribute(m[1], 'Target')
+    if (id && target) targets.set(id, target.startsWith('/') ? target.slice(1) : `xl/${target}`)
+  }
+  const sheets: {name: string; entry?: ZipEntry}[] = []
+  for (const m of workbookXml.matchAll(/<sheet\b([^>]*)\/?>/g)) {
+    const name = attribute(m[1], 'name') ?? `Sheet${sheets.length + 1}`
+    const target = targets.get(attribute(m[1], 'r:id') ?? '') ?? `xl/worksheets/sheet${sheets.length + 1}.xml`
+    sheets.push({name, entry: entries.get(target)})
+  }
+  const date1904 = /<workbookPr\b[^>]*\bdate1904="(1|true)"/.test(workbookXml)
+  let shared: string[] | undefined
+  let dates: Set<number> | undefined
+  let cells = 0
+
+  return {
+    sheetNames: sheets.map((s) => s.name),
+    read(wanted) {
+      const out: SheetRows[] = []
+      for (const sheet of sheets) {
+        if (wanted && !wanted(sheet.name)) continue
+        if (!sheet.entry) throw new Error(`the sheet "${sheet.name}" has no part in the archive`)
+        const xml = zipEntryText(bytes, sheet.entry, limits.maxPartBytes)
+        shared ??= [...(part('xl/sharedStrings.xml') ?? '').matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1]))
+        dates ??= dateStyles(part('xl/styles.xml'))
+        const rows = readSheet(xml, shared, dates, date1904, () => {
+          if (++cells > limits.maxCells) {
+            throw new WorkbookLimitError(`more than ${limits.maxCells} cells: too large to convert in memory`)
+          }
+        })
+        out.push({name: sheet.name, rows})
+      }
+      return out
+    },
+  }
+}
+
+const ROW_OR_CELL = /<row\b([^>]*?)(\/?)>|<c\b([^>]*?)(?:\/>|>([\s\S]*?)<\/c>)/g
+
+function readSheet(xml: string, shared: string[], dates: Set<number>, date1904: boolean, count: () => void): Cell[][] {
+  const rows: Cell[][] = []
+  const data = xml.indexOf('<sheetData')
+  if (data < 0) return rows
+  ROW_OR_CELL.lastIndex = data
+  let row: Cell[] = []
+  let rowIndex = -1
+  let nextColumn = 0
+  let m: RegExpExecArray | null
+  while ((m = ROW_OR_CELL.exec(xml))) {
+    if (m[1] !== undefined) {
+      const r = attribute(m[1], 'r')
+      rowIndex = r === undefined ? rowIndex + 1 : Number(r) - 1
+      row = []
+      rows[rowIndex] = row
+      nextColumn = 0
+      continue
+    }
+    const attributes = m[3]
+    const ref = attribute(attributes, 'r')
+    const column = ref === undefined ? nextColumn : columnIndex(ref)
+    nextColumn = column + 1
+    const body = m[4]
+    if (body === undefined) continue
+    const type = attribute(attributes, 't') ?? 'n'
+    let value: Cell
+    if (type === 'inlineStr') value = stringText(body)
+    else {
+      const v = /<v>([^<]*)<\/v>/.exec(body)?.[1]
+      if (v === undefined) continue
+      if (type === 's') value = shared[Number(v)]
+      else if (type === 'str' || type === 'e' || type === 'd') value = unescapeXml(v)
+      else if (type === 'b') value = v === '1'
+      else {
+        const n = Number(v)
+        const style = attribute(attributes, 's')
+        value = style !== undefined && dates.has(Number(style)) ? serialDate(n, date1904) : n
+      }
+    }
+    if (typeof value === 'string') {
+      value = value.trim()
+      if (value === '') continue
+    }
+    count()
+    row[column] = value
+  }
+  for (let r = 0; r < rows.length; r++) rows[r] ??= []
+  return rows
+}
+
+/** What content detection needs of a whole workbook: sheet names and the text of its strings. */
+export interface WorkbookSummary {
+  sheetNames: string[]
+  /** Shared strings and the inline strings of each sheet's first rows, XML entities decoded. */
+  text: string
+}
+
+const SUMMARY_PART_BYTES = 64 * 1024 * 1024
+const SUMMARY_SHEET_HEAD = 64 * 1024
+
+/** Undefined when the bytes are not a complete workbook (a head only, or damaged). */
+export function summariseXlsx(bytes: Buffer): WorkbookSummary | undefined {
+  try {
+    const entries = zipEntries(bytes)
+    const workbookEntry = entries.get('xl/workbook.xml')
+    if (!workbookEntry) return undefined
+    const workbookXml = zipEntryText(bytes, workbookEntry, SUMMARY_PART_BYTES)
+    const sheetNames = [...workbookXml.matchAll(/<sheet\b([^>]*)\/?>/g)].map((m) => attribute(m[1], 'name') ?? '')
+    const parts: string[] = []
+    const shared = entries.get('xl/sharedStrings.xml')
+    if (shared)
+      parts.push(...[...zipEntryText(bytes, shared, SUMMARY_PART_BYTES).matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1])))
+    for (const [name, entry] of entries) {
+      if (!name.startsWith('xl/worksheets/sheet')) continue
+      const head = zipEntryText(bytes, entry, SUMMARY_PART_BYTES).slice(0, SUMMARY_SHEET_HEAD)
+      for (const m of head.matchAll(/<is>([\s\S]*?)<\/is>/g)) parts.push(stringText(m[1]))
+    }
+    return {sheetNames, text: parts.join('\n')}
+  } catch {
+    return undefined
+  }
+}

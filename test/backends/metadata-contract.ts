@@ -1,0 +1,200 @@
+import {randomUUID} from 'node:crypto'
+import {expect} from 'chai'
+
+import type {FileRecord, MetadataStore, NewFileRecord, SavedSearchStore} from '../../src/backends/types.js'
+import type {LabmeshError} from '../../src/errors.js'
+
+export type MetadataFactory = () => Promise<{metadata: MetadataStore; savedSearches: SavedSearchStore; close(): Promise<void>}>
+
+let clock = Date.parse('2026-03-01T00:00:00.000Z')
+
+/** A raw file record at a source; each new one is ingested 1 ms after the previous. */
+export function rawRecord(sourcePath: string, version = 1, extra: Partial<NewFileRecord> = {}): NewFileRecord {
+  clock += 1
+  return {
+    fileId: randomUUID(),
+    category: 'RAW',
+    traceId: randomUUID(),
+    rawFileId: null,
+    sha256: randomUUID().replaceAll('-', '').padEnd(64, '0'),
+    size: 42,
+    sourcePath,
+    sourceHost: 'host-a',
+    ingestedAt: new Date(clock).toISOString(),
+    modifiedAt: '2026-02-01T10:00:00.000Z',
+    version,
+    metadata: {project: 'alpha', instrument: 'bmg-mars'},
+    labels: [{name: 'site', value: 'boston'}],
+    status: 'ingested',
+    error: null,
+    ...extra,
+  }
+}
+
+const code = (error: unknown): string | undefined => (error as LabmeshError | undefined)?.code
+
+/** What every MetadataStore promises (src/backends/types.ts), run against SQLite and PostgreSQL. */
+export function metadataContract(name: string, open: MetadataFactory): void {
+  describe(`${name}: the metadata store contract`, function () {
+    this.timeout(60_000)
+    let store: Awaited<ReturnType<MetadataFactory>>
+    let metadata: MetadataStore
+    beforeEach(async () => {
+      store = await open()
+      metadata = store.metadata
+      // Each test starts with an empty outbox of its own records.
+      await metadata.changes.acknowledge('lake', await metadata.changes.pending('lake', 100_000))
+    })
+    afterEach(async () => {
+      await store.close()
+    })
+
+    it('stores records with labels and reads them back whole, by id, ids and prefix', async () => {
+      const a = rawRecord('/drop/a.csv', 1, {
+        labels: [
+          {name: 'site', value: 'boston'},
+          {name: 'assay', value: 'elisa'},
+        ],
+      })
+      const b = rawRecord('/drop/b.csv')
+      expect(await metadata.insertFiles([a, b])).to.deep.equal([undefined, undefined])
+      const read = (await metadata.getFile(a.fileId)) as FileRecord
+      expect(read).to.deep.equal({
+        ...a,
+        latest: true,
+        labels: [
+          {name: 'assay', value: 'elisa'},
+          {name: 'site', value: 'boston'},
+        ],
+      } as FileRecord & {searchText?: string})
+      expect((await metadata.getFiles([b.fileId, a.fileId, 'missing'])).map((f) => f.fileId).sort()).to.deep.equal(
+        [a.fileId, b.fileId].sort(),
+      )
+      expect(await metadata.matchFileIds(a.fileId.slice(0, 8), 5)).to.deep.equal([a.fileId])
+      expect(await metadata.matchFileIds('%', 5)).to.deep.equal([])
+      expect(await metadata.getFile('missing')).to.equal(undefined)
+    })
+
+    it('refuses a repeated (source, version) with CONFLICT and keeps the rest of the batch', async () => {
+      const first = rawRecord('/drop/c.csv')
+      await metadata.insertFile(first)
+      const repeat = rawRecord('/drop/c.csv', 1)
+      const other = rawRecord('/drop/d.csv')
+      const errors = await metadata.insertFiles([repeat, other])
+      expect(code(errors[0])).to.equal('CONFLICT')
+      expect(errors[0]?.message).to.include('/drop/c.csv')
+      expect(errors[1]).to.equal(undefined)
+      expect(await metadata.getFile(repeat.fileId)).to.equal(undefined)
+      expect(await metadata.getFile(other.fileId)).to.not.equal(undefined)
+      expect(code(await metadata.insertFile(rawRecord('/drop/c.csv', 1)).catch((e: unknown) => e))).to.equal('CONFLICT')
+    })
+
+    it('lets exactly one of concurrent writers of the same version win', async () => {
+      const attempts = Array.from({length: 8}, () => metadata.insertFile(rawRecord('/drop/race.csv', 1)))
+      const results = await Promise.allSettled(attempts)
+      expect(results.filter((r) => r.status === 'fulfilled')).to.have.length(1)
+      for (const r of results) if (r.status === 'rejected') expect(code(r.reason)).to.equal('CONFLICT')
+    })
+
+    it('supersedes the previous version, keeps versions in order, and finds the latest at a source', async () => {
+      const v1 = rawRecord('/drop/e.csv', 1)
+      const v2 = rawRecord('/drop/e.csv', 2)
+      await metadata.insertFile(v1)
+      await metadata.insertFile(v2)
+      expect((await metadata.getFile(v1.fileId))?.latest).to.equal(false)
+      expect((await metadata.latestAtSource('host-a', '/drop/e.csv'))?.fileId).to.equal(v2.fileId)
+      expect((await metadata.versionsOf(v1.fileId)).map((f) => f.version)).to.deep.equal([1, 2])
+      expect((await metadata.listFiles({sourcePath: '/drop/e.csv'})).map((f) => f.fileId)).to.deep.equal([v2.fileId])
+      expect((await metadata.listFiles({sourcePath: '/drop/e.csv', allVersions: true})).map((f) => f.fileId)).to.deep.equal([
+        v1.fileId,
+        v2.fileId,
+      ])
+      expect(code(await metadata.versionsOf('missing').catch((e: unknown) => e))).to.equal('NOT_FOUND')
+    })
+
+    it('filters by category, status, metadata, labels and time, and pages by keyset while records change', async () => {
+      const records = Array.from({length: 25}, (_, i) => rawRecord(`/drop/page-${i}.csv`, 1, {metadata: {project: i % 2 ? 'odd' : 'even'}}))
+      await metadata.insertFiles(records)
+      const engineered = rawRecord('/drop/page-0.csv', 1, {
+        category: 'ENGINEERED',
+        rawFileId: records[0].fileId,
+        traceId: records[0].traceId,
+        status: 'converted',
+      })
+      await metadata.insertFile(engineered)
+      expect((await metadata.derivedFrom(records[0].fileId)).map((f) => f.fileId)).to.deep.equal([engineered.fileId])
+      expect(await metadata.listFiles({category: 'ENGINEERED'})).to.have.length(1)
+      expect(await metadata.listFiles({metadata: {project: 'odd'}, category: 'RAW'})).to.have.length(12)
+      expect(await metadata.listFiles({labels: [{name: 'site', value: 'boston'}], category: 'RAW'})).to.have.length(25)
+      expect(await metadata.listFiles({labels: [{name: 'site', value: 'paris'}]})).to.have.length(0)
+      expect(await metadata.listFiles({since: records[20].ingestedAt, category: 'RAW'})).to.have.length(5)
+      expect(await metadata.listFiles({before: records[5].ingestedAt, category: 'RAW'})).to.have.length(5)
+      expect(code(await metadata.listFiles({metadata: {"x') OR 1=1 --": 'y'}}).catch((e: unknown) => e))).to.equal('INVALID_INPUT')
+
+      // Converting every file of a page while paging by status: no file is skipped, none is seen twice.
+      const seen: string[] = []
+      let after: {ingestedAt: string; fileId: string} | undefined
+      for (;;) {
+        const page = await metadata.listFiles({category: 'RAW', status: 'ingested', limit: 7, after})
+        if (page.length === 0) break
+        for (const file of page) {
+          seen.push(file.fileId)
+          await metadata.setStatus(file.fileId, 'converted')
+        }
+        after = {ingestedAt: page.at(-1)!.ingestedAt, fileId: page.at(-1)!.fileId}
+      }
+      expect(seen).to.deep.equal(records.map((r) => r.fileId))
+      expect(await metadata.listFiles({status: 'ingested'})).to.have.length(0)
+    })
+
+    it('adds and removes labels, sets status with an error, and refuses unknown ids', async () => {
+      const file = rawRecord('/drop/f.csv')
+      await metadata.insertFile(file)
+      const updated = await metadata.updateLabels(file.fileId, [{name: 'qc', value: 'passed'}], [{name: 'site', value: 'boston'}])
+      expect(updated.labels).to.deep.equal([{name: 'qc', value: 'passed'}])
+      expect((await metadata.getFile(file.fileId))?.labels).to.deep.equal([{name: 'qc', value: 'passed'}])
+      await metadata.setStatus(file.fileId, 'failed', {code: 'INVALID_DATA', message: 'truncated'})
+      expect((await metadata.getFile(file.fileId))?.error).to.deep.equal({code: 'INVALID_DATA', message: 'truncated'})
+      expect(code(await metadata.updateLabels('missing', [], []).catch((e: unknown) => e))).to.equal('NOT_FOUND')
+      expect(code(await metadata.setStatus('missing', 'converted').catch((e: unknown) => e))).to.equal('NOT_FOUND')
+    })
+
+    it('queues every change for the lake under the raw file id, in the same transaction, until acknowledged', async () => {
+      const v1 = rawRecord('/drop/g.csv', 1)
+      await metadata.insertFile(v1)
+      const v2 = rawRecord('/drop/g.csv', 2)
+      await metadata.insertFile(v2)
+      const engineered = rawRecord('/drop/g.csv', 1, {
+        category: 'ENGINEERED',
+        rawFileId: v2.fileId,
+        traceId: v2.traceId,
+        status: 'converted',
+      })
+      await metadata.insertFile(engineered)
+      await metadata.updateLabels(v2.fileId, [{name: 'qc', value: 'ok'}], [])
+      await metadata.setStatus(v2.fileId, 'converted')
+      // A refused record queues nothing.
+      await metadata.insertFiles([rawRecord('/drop/g.csv', 2)])
+      const pending = await metadata.changes.pending('lake', 1000)
+      const ids = new Set(pending.map((c) => c.fileId))
+      expect([...ids].sort()).to.deep.equal([v1.fileId, v2.fileId].sort())
+      expect(pending.map((c) => c.seq)).to.deep.equal([...pending.map((c) => c.seq)].sort((a, b) => a - b))
+      await metadata.changes.acknowledge('lake', pending.slice(0, 2))
+      expect(await metadata.changes.pending('lake', 1000)).to.deep.equal(pending.slice(2))
+      await metadata.changes.acknowledge('lake', pending)
+      expect(await metadata.changes.pending('lake', 1000)).to.deep.equal([])
+    })
+
+    it('keeps saved searches, refusing a taken name unless replacing', async () => {
+      await store.savedSearches.save('boston', 'label.site:boston')
+      expect(code(await store.savedSearches.save('boston', 'x').catch((e: unknown) => e))).to.equal('CONFLICT')
+      await store.savedSearches.save('boston', 'label.site:boston project:alpha', {replace: true})
+      await store.savedSearches.save('alpha', 'project:alpha')
+      expect((await store.savedSearches.list()).map((s) => [s.name, s.query])).to.deep.equal([
+        ['alpha', 'project:alpha'],
+        ['boston', 'label.site:boston project:alpha'],
+      ])
+      expect(await store.savedSearches.get('nope')).to.equal(undefined)
+    })
+  })
+}

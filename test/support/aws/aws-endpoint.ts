@@ -1,0 +1,223 @@
+import {randomUUID} from 'node:crypto'
+import http from 'node:http'
+
+/** One request the endpoint answered: the operation (e.g. `AWSGlue.CreateTable`) and its JSON input. */
+export interface RecordedCall {
+  operation: string
+  input: any
+}
+
+interface GlueTable {
+  [key: string]: unknown
+  Name: string
+  DatabaseName: string
+  CreateTime: number
+  UpdateTime: number
+}
+
+class AwsServiceError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * A recording HTTP endpoint on 127.0.0.1 for the AWS services that cannot run here: the Glue Data
+ * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
+ * and GenerateDataKey, Secrets Manager GetSecretValue and Athena GetWorkGroup. Requests and
+ * responses follow the services' wire protocols (JSON 1.1 with X-Amz-Target; STS's query protocol
+ * with its XML answer) and the response and error shapes of the AWS API references, so the real
+ * SDK clients in a labmesh subprocess talk to it through AWS_ENDPOINT_URL_<SERVICE>.
+ */
+export class AwsEndpoint {
+  readonly calls: RecordedCall[] = []
+  readonly databases = new Map<string, {Name: string; Description?: string; CreateTime: number}>()
+  readonly tables = new Map<string, GlueTable>()
+  /** Secret id -> SecretString (change it to rotate). */
+  readonly secrets = new Map<string, string>()
+  /** Key id or alias -> state; absent keys are NotFoundException. */
+  readonly keys = new Map<string, {arn: string; state: string}>()
+  /** Operations answered with AccessDeniedException, as when the policy lacks the action. */
+  readonly denied = new Set<string>()
+  account = '123456789012'
+  private server!: http.Server
+  endpoint = ''
+
+  async start(): Promise<this> {
+    this.server = http.createServer((request, response) => {
+      const chunks: Buffer[] = []
+      request.on('data', (chunk: Buffer) => chunks.push(chunk))
+      request.on('end', () => this.answer(request, Buffer.concat(chunks).toString('utf8'), response))
+    })
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve))
+    this.endpoint = `http://127.0.0.1:${(this.server.address() as {port: number}).port}`
+    return this
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections()
+    await new Promise((resolve) => this.server.close(resolve))
+  }
+
+  /** Environment pointing the SDK's Glue, STS, KMS, Secrets Manager and Athena clients here. */
+  env(): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL_GLUE: this.endpoint,
+      AWS_ENDPOINT_URL_STS: this.endpoint,
+      AWS_ENDPOINT_URL_KMS: this.endpoint,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: this.endpoint,
+      AWS_ENDPOINT_URL_ATHENA: this.endpoint,
+    }
+  }
+
+  /** The inputs of the calls to one operation, in order. */
+  inputs(operation: string): any[] {
+    return this.calls.filter((c) => c.operation === operation).map((c) => c.input)
+  }
+
+  private answer(request: http.IncomingMessage, body: string, response: http.ServerResponse): void {
+    const target = String(request.headers['x-amz-target'] ?? '')
+    if (!target) {
+      // STS speaks the query protocol: a form body naming the Action, an XML answer.
+      const action = new URLSearchParams(body).get('Action') ?? ''
+      this.calls.push({operation: `STS.${action}`, input: Object.fromEntries(new URLSearchParams(body))})
+      if (action !== 'GetCallerIdentity') return this.xml(response, 400, this.stsError('InvalidAction', `${action} is not emulated`))
+      if (this.denied.has('STS.GetCallerIdentity')) return this.xml(response, 403, this.stsError('AccessDenied', 'denied'))
+      return this.xml(
+        response,
+        200,
+        `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::${this.account}:user/labmesh-test</Arn><UserId>AIDATESTUSER</UserId><Account>${this.account}</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></GetCallerIdentityResponse>`,
+      )
+    }
+    let input: any = {}
+    try {
+      input = body ? JSON.parse(body) : {}
+    } catch {
+      input = {}
+    }
+    this.calls.push({operation: target, input})
+    try {
+      if (this.denied.has(target)) throw new AwsServiceError('AccessDeniedException', `not authorized to perform ${target}`)
+      this.json(response, 200, this.operate(target, input))
+    } catch (error) {
+      const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceException', String(error), 500)
+      response.writeHead(e.status, {
+        'Content-Type': 'application/x-amz-json-1.1',
+        'x-amzn-ErrorType': e.type,
+        'x-amzn-RequestId': randomUUID(),
+      })
+      response.end(JSON.stringify({__type: e.type, Message: e.message}))
+    }
+  }
+
+  private operate(target: string, input: any): unknown {
+    const now = Date.now() / 1000
+    switch (target) {
+      case 'AWSGlue.GetDatabase': {
+        const db = this.databases.get(input.Name)
+        if (!db) throw new AwsServiceError('EntityNotFoundException', `Database ${input.Name} not found.`)
+        return {Database: db}
+      }
+      case 'AWSGlue.GetDatabases':
+        return {DatabaseList: [...this.databases.values()]}
+      case 'AWSGlue.CreateDatabase': {
+        const name = input.DatabaseInput.Name
+        if (this.databases.has(name)) throw new AwsServiceError('AlreadyExistsException', 'Database already exists.')
+        this.databases.set(name, {...input.DatabaseInput, CreateTime: now})
+        return {}
+      }
+      case 'AWSGlue.GetTable': {
+        this.database(input.DatabaseName)
+        const table = this.tables.get(`${input.DatabaseName}/${input.Name}`)
+        if (!table) throw new AwsServiceError('EntityNotFoundException', `Table ${input.Name} not found.`)
+        return {Table: table}
+      }
+      case 'AWSGlue.GetTables':
+        this.database(input.DatabaseName)
+        return {TableList: [...this.tables.values()].filter((t) => t.DatabaseName === input.DatabaseName)}
+      case 'AWSGlue.CreateTable': {
+        this.database(input.DatabaseName)
+        const key = `${input.DatabaseName}/${input.TableInput.Name}`
+        if (this.tables.has(key)) throw new AwsServiceError('AlreadyExistsException', 'Table already exists.')
+        this.tables.set(key, {...input.TableInput, DatabaseName: input.DatabaseName, CreateTime: now, UpdateTime: now})
+        return {}
+      }
+      case 'AWSGlue.UpdateTable': {
+        const key = `${input.DatabaseName}/${input.TableInput.Name}`
+        const existing = this.tables.get(key)
+        if (!existing) throw new AwsServiceError('EntityNotFoundException', `Table ${input.TableInput.Name} not found.`)
+        this.tables.set(key, {...input.TableInput, DatabaseName: input.DatabaseName, CreateTime: existing.CreateTime, UpdateTime: now})
+        return {}
+      }
+      case 'TrentService.DescribeKey': {
+        const key = this.key(input.KeyId)
+        return {
+          KeyMetadata: {
+            KeyId: key.arn.split('/').pop(),
+            Arn: key.arn,
+            KeyState: key.state,
+            KeyUsage: 'ENCRYPT_DECRYPT',
+            Enabled: key.state === 'Enabled',
+          },
+        }
+      }
+      case 'TrentService.GenerateDataKey': {
+        const key = this.key(input.KeyId)
+        if (key.state !== 'Enabled') throw new AwsServiceError('DisabledException', `${key.arn} is disabled.`)
+        return {KeyId: key.arn, Plaintext: Buffer.alloc(32).toString('base64'), CiphertextBlob: Buffer.alloc(64).toString('base64')}
+      }
+      case 'secretsmanager.GetSecretValue': {
+        const value = this.secrets.get(input.SecretId)
+        if (value === undefined) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.")
+        return {
+          ARN: `arn:aws:secretsmanager:us-east-1:${this.account}:secret:${input.SecretId}-AbCdEf`,
+          Name: input.SecretId,
+          SecretString: value,
+          VersionId: randomUUID(),
+          CreatedDate: now,
+        }
+      }
+      case 'AmazonAthena.GetWorkGroup':
+        return {
+          WorkGroup: {
+            Name: input.WorkGroup,
+            State: 'ENABLED',
+            Configuration: {
+              ResultConfiguration: {OutputLocation: 's3://labmesh-test/athena/'},
+              EngineVersion: {EffectiveEngineVersion: 'Athena engine version 3'},
+            },
+          },
+        }
+      default:
+        throw new AwsServiceError('UnknownOperationException', `${target} is not emulated`)
+    }
+  }
+
+  private database(name: string): void {
+    if (!this.databases.has(name)) throw new AwsServiceError('EntityNotFoundException', `Database ${name} not found.`)
+  }
+
+  private key(id: string): {arn: string; state: string} {
+    const key = this.keys.get(id)
+    if (!key) throw new AwsServiceError('NotFoundException', `Key '${id}' does not exist`)
+    return key
+  }
+
+  private stsError(code: string, message: string): string {
+    return `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`
+  }
+
+  private json(response: http.ServerResponse, status: number, body: unknown): void {
+    response.writeHead(status, {'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID()})
+    response.end(JSON.stringify(body))
+  }
+
+  private xml(response: http.ServerResponse, status: number, body: string): void {
+    response.writeHead(status, {'Content-Type': 'text/xml', 'x-amzn-RequestId': randomUUID()})
+    response.end(body)
+  }
+}
