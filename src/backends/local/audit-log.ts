@@ -16,7 +16,9 @@ interface AuditRow {
 export function createSqliteAuditLog(db: Database): AuditLog {
   const statements = {
     insert: db.prepare('INSERT INTO audit_log (at, action, subject, detail, user, host) VALUES (?, ?, ?, ?, ?, ?)'),
-    list: db.prepare<[string, number], AuditRow>('SELECT * FROM audit_log WHERE at >= ? ORDER BY id DESC LIMIT ?'),
+    list: db.prepare<[string, number], AuditRow>(
+      'SELECT at, action, subject, detail, user, host FROM audit_log WHERE at >= ? ORDER BY id DESC LIMIT ?',
+    ),
   }
   return {
     async record(action, subject, detail = {}) {

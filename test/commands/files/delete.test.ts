@@ -135,7 +135,7 @@ describe('deleting: files delete, search delete, catalog unregister, profile rem
     mkdirSync(path.dirname(objectPath(ws.home, sha256)), {recursive: true})
     writeFileSync(objectPath(ws.home, sha256), bytes, {mode: 0o444})
     const db = new Database(path.join(ws.home, 'labmesh.db'))
-    db.prepare('INSERT INTO unused_objects (sha256, queued_at) VALUES (?, ?)').run(sha256, new Date().toISOString())
+    db.prepare("INSERT INTO unused_objects (sha256, category, queued_at) VALUES (?, 'RAW', ?)").run(sha256, new Date().toISOString())
     db.close()
 
     const again = raw.get('copy/a-again.csv')
