@@ -38,6 +38,7 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
       [['profile', 'list'], 'profile\tbackend\tdefault\tlocation'],
       [['search', 'label:boston'], 'file\tname\tcategory\tmetadata\tmatch\tscore'],
       [['search', 'list'], 'name\tquery\tsaved'],
+      [['doctor'], 'check\tstatus\tdetail\tfix'],
     ]
     for (const [args, header] of listings) {
       const result = await ws.run(args)
@@ -73,6 +74,7 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
       ['convert', 'list'],
       ['query', 'SELECT * FROM lab.files'],
       ['search', 'label:boston', '--limit', '5'],
+      ['doctor'],
     ]
     for (const args of commands) {
       const fitted = await runOnTerminal(ws, args, {columns: 72})

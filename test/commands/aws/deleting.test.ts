@@ -207,6 +207,19 @@ describe('aws backend: files delete, catalog unregister, search delete, audit li
     ])
   })
 
+  it('deleting needs the admin policy: s3:DeleteObject and glue:DeleteTable are granted to admins only', async () => {
+    for (const [role, allowed] of [
+      ['Writer', false],
+      ['ADMIN', true],
+    ] as const) {
+      const policy = await run(['doctor', '--policy', '--role', role, '--json'])
+      expect(policy.code, policy.stderr).to.equal(0)
+      const actions = (policy.json.Statement as any[]).flatMap((s) => s.Action)
+      expect(actions.includes('s3:DeleteObject'), role).to.equal(allowed)
+      expect(actions.includes('glue:DeleteTable'), role).to.equal(allowed)
+    }
+  })
+
   it('deletes saved searches, and lists every deletion in the audit log kept in PostgreSQL', async () => {
     expect((await run(['search', 'save', 'boston', 'label.site:boston'])).code).to.equal(0)
     expect((await run(['search', 'delete', 'boston', '--json'])).json.deleted.query).to.equal('label.site:boston')

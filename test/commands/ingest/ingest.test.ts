@@ -161,6 +161,17 @@ describe('labmesh ingest', function () {
 
     const filtered = await ws.run(['files', 'list', '--metadata', 'sample=S-001', '--json'])
     expect(filtered.json.files).to.have.length(1)
+
+    // Once converted, lab.files names the instrument the content was detected as; the template's value stays in metadata.
+    expect((await ws.run(['convert', '--file-id', matched.fileId, '--json'])).json.converted).to.equal(1)
+    const row = await ws.run([
+      'query',
+      "SELECT instrument, metadata['instrument'] AS given FROM lab.files WHERE file_id = $id",
+      '--param',
+      `id=${matched.fileId}`,
+      '--json',
+    ])
+    expect(row.json.rows, row.stderr).to.deep.equal([{instrument: 'perkin-elmer-envision', given: 'envision'}])
   })
 
   it('rejects a malformed template before touching anything', async () => {
