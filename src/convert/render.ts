@@ -3,7 +3,8 @@ import type {TableLayout} from '../output/layout.js'
 import {type Rendered, renderListed} from '../output/listed.js'
 import type {ConvertResult} from './convert-stored.js'
 
-export function renderConvertResult(result: ConvertResult, layout: TableLayout): Rendered {
+/** `canQuery`: the backend runs `labmesh query`; else the hint shows the rows with `catalog describe`, which every backend serves. */
+export function renderConvertResult(result: ConvertResult, layout: TableLayout, options: {canQuery: boolean}): Rendered {
   const blocks = [
     renderListed(
       {
@@ -35,7 +36,8 @@ export function renderConvertResult(result: ConvertResult, layout: TableLayout):
     notes.push(`Rows written: ${written.map(([table, rows]) => `${table} ${rows.toLocaleString('en-US')}`).join(', ')}.`)
     // The measurements are worth a first look; else the table with the most rows.
     const [first] = written.find(([table]) => table.endsWith('_measurement')) ?? [...written].sort(([, a], [, b]) => b - a)[0]
-    notes.push(`Next: \`labmesh catalog list\` for the tables, \`labmesh query 'SELECT * FROM ${first} LIMIT 10'\` for their rows.`)
+    const rows = options.canQuery ? `labmesh query 'SELECT * FROM ${first} LIMIT 10'` : `labmesh catalog describe ${first} --sample 10`
+    notes.push(`Next: \`labmesh catalog list\` for the tables, \`${rows}\` for their rows.`)
   }
   return {body: blocks.map((b) => b.body).filter((b) => b !== ''), notes}
 }

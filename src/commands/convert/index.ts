@@ -47,7 +47,7 @@ Reconverting an older version of a file leaves the current version's document th
       spinner.stop()
     }
     await this.syncFilesTable()
-    this.print(renderConvertResult(result, this.layout))
+    this.print(renderConvertResult(result, this.layout, {canQuery: Boolean(backend.query)}))
     if (result.failed.length > 0) this.failBatch()
     return result
   }
