@@ -209,7 +209,7 @@ describe('labmesh search', function () {
         DROP TABLE file_outbox; DROP INDEX files_by_time;
         DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
         DROP TABLE search_entries; DROP TABLE search_text; DROP TABLE search_values; DROP TABLE saved_searches; DROP TABLE search_backlog;
-        DROP TABLE unused_objects; DROP TABLE audit_log;
+        DROP TABLE unused_objects; DROP TABLE audit_log; DROP TRIGGER files_delete_outbox;
         PRAGMA user_version = ${MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))}`)
       db.close()
       const warned = await ws.run(['search', 'glutamine OR envision', '--json'])
