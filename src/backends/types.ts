@@ -443,6 +443,35 @@ export interface HealthCheck {
 /** The catalog and the storage of its tables: what reading and writing the lake needs. */
 export type Lake = Pick<Backend, 'catalog' | 'lakeStorage'>
 
+/** A Redshift warehouse reached through the Data API: a serverless workgroup or a provisioned cluster. */
+export interface RedshiftTarget {
+  workgroup?: string
+  cluster?: string
+  database: string
+  /** Temporary credentials for this database user (clusters); else the caller's IAM identity. */
+  dbUser?: string
+  /** Or a Secrets Manager secret with the user's name and password. */
+  secretArn?: string
+}
+
+/**
+ * What `catalog connect` needs from a backend whose tables a warehouse can read in place (AWS):
+ * tables registered over their symlink manifests, and SQL run in Redshift.
+ */
+export interface WarehouseAccess {
+  /** The Glue database holding the manifest tables of labmesh database `database`. */
+  manifestDatabase(database: string): string
+  /**
+   * Registers (or updates) the table in that database over `<location>/_symlink_format_manifest/`,
+   * with a partition for each of `partitions` (the partition values of the table's manifests).
+   */
+  registerManifestTable(entry: CatalogEntry, schema: TableSchema, partitions: Array<Record<string, string | null>>): Promise<void>
+  /** Runs one SQL statement in Redshift and waits for it. */
+  runRedshift(target: RedshiftTarget, sql: string): Promise<{statementId: string}>
+  /** A secret's string from the account's secret store (a warehouse's private key). */
+  readSecret(secretId: string): Promise<string>
+}
+
 export interface Backend {
   readonly name: 'local' | 'aws'
   readonly capabilities: BackendCapabilities
@@ -460,5 +489,7 @@ export interface Backend {
   readonly savedSearches?: SavedSearchStore
   /** SQL over the catalog's tables (the query stage). */
   readonly query?: QueryEngine
+  /** Warehouses reading the lake in place (`catalog connect`); absent where none can. */
+  readonly warehouse?: WarehouseAccess
   close(): Promise<void>
 }

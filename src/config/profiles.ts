@@ -39,6 +39,35 @@ export interface AwsProfileSettings {
   pathStyle?: boolean
   openSearchEndpoint?: string
   converters?: string[]
+  /** Warehouses reading this lake in place (`catalog connect`). */
+  connections?: WarehouseConnection[]
+}
+
+/** A warehouse that reads the profile's lake in place, as `catalog connect` set it up. */
+export interface WarehouseConnection {
+  kind: 'redshift' | 'snowflake'
+  /** Where: `workgroup/<name>/<database>`, `cluster/<id>/<database>`, or `<account>/<database>`. */
+  target: string
+  /** The schema in the warehouse. */
+  schema: string
+  /** What the schema reads through: the Glue database of manifest tables (Redshift), the catalog integration (Snowflake). */
+  catalog: string
+  /** The labmesh database whose tables it exposes. */
+  lakeDatabase: string
+  tables: string[]
+  connectedAt: string
+  /** Snowflake: how to sign in again to refresh the tables after commits (where the key is, never the key). */
+  snowflake?: SnowflakeSignIn
+}
+
+export interface SnowflakeSignIn {
+  account: string
+  user: string
+  database: string
+  role?: string
+  warehouse?: string
+  privateKeyFile?: string
+  privateKeySecret?: string
 }
 
 export type ProfileSettings = LocalProfileSettings | AwsProfileSettings

@@ -1,4 +1,5 @@
 import type {
+  BatchCreatePartitionCommandOutput,
   CreateDatabaseCommandOutput,
   CreateTableCommandOutput,
   DeleteTableCommandOutput,
@@ -7,6 +8,7 @@ import type {
   GetTableCommandOutput,
   GetTablesCommandOutput,
   GlueClient,
+  PartitionInput,
   Table,
   TableInput,
   UpdateTableCommandOutput,
@@ -125,6 +127,31 @@ export class GlueFacade {
     } catch (error) {
       if (awsErrorName(error) === 'EntityNotFoundException') return false
       throw awsError(error, {action: 'glue:DeleteTable', resource: this.arn(database, name)})
+    }
+  }
+
+  /** Adds partitions to a table, 100 a call (Glue's limit); partitions that exist already are left as they are. */
+  async addPartitions(database: string, table: string, partitions: PartitionInput[]): Promise<void> {
+    for (let start = 0; start < partitions.length; start += 100) {
+      const page = await awsCall({action: 'glue:BatchCreatePartition', resource: this.arn(database, table)}, () =>
+        this.send<BatchCreatePartitionCommandOutput>(
+          (sdk) =>
+            new sdk.BatchCreatePartitionCommand({
+              DatabaseName: database,
+              TableName: table,
+              PartitionInputList: partitions.slice(start, start + 100),
+            }),
+        ),
+      )
+      const failed = (page.Errors ?? []).find((e) => e.ErrorDetail?.ErrorCode !== 'AlreadyExistsException')
+      if (failed)
+        throw awsError(
+          {
+            name: failed.ErrorDetail?.ErrorCode,
+            message: `partition ${JSON.stringify(failed.PartitionValues)}: ${failed.ErrorDetail?.ErrorMessage}`,
+          },
+          {action: 'glue:BatchCreatePartition', resource: this.arn(database, table)},
+        )
     }
   }
 

@@ -84,7 +84,7 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
         'glue:GetTables',
         'glue:GetPartitions',
         ...(writes ? ['glue:CreateDatabase', 'glue:CreateTable', 'glue:UpdateTable'] : []),
-        ...(admin ? ['glue:DeleteTable'] : []),
+        ...(admin ? ['glue:DeleteTable', 'glue:BatchCreatePartition'] : []),
       ],
       Resource: glue,
     },
@@ -117,6 +117,18 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
     statements.push({Sid: 'MetadataDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret]})
   }
   if (admin) {
+    // catalog connect redshift: the external schema, created through the Data API.
+    statements.push({
+      Sid: 'WarehouseConnect',
+      Effect: 'Allow',
+      Action: [
+        'redshift-data:ExecuteStatement',
+        'redshift-data:DescribeStatement',
+        'redshift-serverless:GetCredentials',
+        'redshift:GetClusterCredentials',
+      ],
+      Resource: ['*'],
+    })
     statements.push({
       Sid: 'DoctorBucketChecks',
       Effect: 'Allow',

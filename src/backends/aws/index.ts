@@ -7,6 +7,8 @@ import {type SharedClientConfig, sharedClientConfig} from './client-config.js'
 import {diagnoseAws} from './diagnose.js'
 import {createGlueCatalog} from './glue-catalog.js'
 import {GlueFacade} from './glue.js'
+import {RedshiftDataFacade} from './redshift-data.js'
+import {createWarehouseAccess} from './warehouse.js'
 import {profilePolicy} from './iam-policy.js'
 import {createS3ObjectStore} from './object-store.js'
 import {createPostgresAuditLog} from './postgres/audit-log.js'
@@ -47,6 +49,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
   const prefix = settings.prefix ?? ''
   const s3 = await S3Facade.create(config, {bucket: settings.bucket, kmsKeyId: settings.kmsKeyId, pathStyle: settings.pathStyle})
   const glue = new GlueFacade(config)
+  const redshift = new RedshiftDataFacade(config)
   const postgres = lazyPostgres({
     url: settings.metadataUrl,
     secretId: settings.metadataSecret,
@@ -74,6 +77,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     savedSearches: createPostgresSavedSearches(postgres),
     audit: createPostgresAuditLog(postgres),
     ...lake,
+    warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {
       // The account id makes the ARNs exact; without credentials the policies still print, with `*`.
@@ -91,6 +95,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     async close() {
       await postgres.close()
       glue.destroy()
+      redshift.destroy()
       s3.destroy()
     },
   }

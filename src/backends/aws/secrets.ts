@@ -11,15 +11,20 @@ export interface DatabaseSecret {
   dbname?: string
 }
 
-/** Secrets Manager: the one call labmesh makes, reading a database secret. */
+/** Secrets Manager: a database secret, as RDS writes it. */
 export async function readDatabaseSecret(config: SharedClientConfig, secretId: string): Promise<DatabaseSecret> {
+  return parseDatabaseSecret(await readSecretString(config, secretId), secretId)
+}
+
+/** Secrets Manager's one call labmesh makes: a secret's string (a database secret, a private key). */
+export async function readSecretString(config: SharedClientConfig, secretId: string): Promise<string | undefined> {
   const {SecretsManagerClient, GetSecretValueCommand} = await import('@aws-sdk/client-secrets-manager')
   const client = new SecretsManagerClient(config)
   try {
     const output = await awsCall({action: 'secretsmanager:GetSecretValue', resource: secretId}, () =>
       client.send(new GetSecretValueCommand({SecretId: secretId})),
     )
-    return parseDatabaseSecret(output.SecretString, secretId)
+    return output.SecretString
   } finally {
     client.destroy()
   }

@@ -1,9 +1,12 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import {listConnections} from '../../config/connections.js'
 import {convertStoredFiles, type ConvertResult} from '../../convert/convert-stored.js'
 import {renderConvertResult} from '../../convert/render.js'
+import {toLabmeshError} from '../../errors.js'
 import {wideFlag} from '../../flags/wide.js'
+import {refreshSnowflake} from '../../lake/connect/snowflake.js'
 import {createSpinner} from '../../output/spinner.js'
 
 export default class Convert extends LabmeshCommand<typeof Convert> {
@@ -47,8 +50,22 @@ Reconverting an older version of a file leaves the current version's document th
       spinner.stop()
     }
     await this.syncFilesTable()
+    if (result.converted > 0) await this.refreshWarehouses()
     this.print(renderConvertResult(result, this.layout, {canQuery: Boolean(backend.query)}))
     if (result.failed.length > 0) this.failBatch()
     return result
+  }
+
+  /** Snowflake reads a Delta table as of its last refresh: refresh the profile's connections (Redshift reads the manifests, kept by each commit). */
+  private async refreshWarehouses(): Promise<void> {
+    for (const connection of listConnections(this.profile().name).filter((c) => c.kind === 'snowflake')) {
+      try {
+        await refreshSnowflake(await this.backend(), connection)
+      } catch (error) {
+        this.warn(
+          `Snowflake ${connection.target} was not refreshed (\`labmesh catalog connect snowflake --refresh\` retries): ${toLabmeshError(error).message}`,
+        )
+      }
+    }
   }
 }

@@ -12,6 +12,7 @@ import {isPartitionable, writeDataFiles} from './data-files.js'
 import {type CommitRecord, history} from './history.js'
 import {type LastCheckpoint, listLog} from './log-reader.js'
 import {optimize, type OptimizeOptions, type OptimizeResult} from './optimize.js'
+import {type ManifestResult, writeManifests} from './manifest.js'
 import {decodeDataPath} from './paths.js'
 import {mayHoldAny} from './prune.js'
 import {assertCanRemoveRows, assertWritable, protocolForSchema, upgradeProtocol} from './protocol.js'
@@ -155,6 +156,23 @@ export class DeltaTable {
 
   vacuum(options: VacuumOptions = {}): Promise<VacuumResult> {
     return vacuum(this.storage, options)
+  }
+
+  /**
+   * Sets table properties (one commit, no data change); a property set to the value it has is no
+   * commit at all. Setting the manifest property writes every manifest with the commit.
+   */
+  async setProperties(properties: Record<string, string>): Promise<CommitResult | undefined> {
+    const read = await this.snapshot()
+    if (Object.entries(properties).every(([name, value]) => read.configuration[name] === value)) return undefined
+    const transaction = new Transaction(this.storage, read)
+    transaction.setMetadata({...read.metadata, configuration: {...read.configuration, ...properties}})
+    return transaction.commit({operation: 'SET TBLPROPERTIES', operationParameters: {properties: JSON.stringify(properties)}})
+  }
+
+  /** Rewrites every symlink manifest from the latest version and deletes those of vanished partitions. */
+  manifests(): Promise<ManifestResult> {
+    return writeManifests(this.storage)
   }
 
   /** Writes a checkpoint of the latest version now, whatever the interval. */

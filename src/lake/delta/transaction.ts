@@ -2,7 +2,7 @@ import {randomUUID} from 'node:crypto'
 import type {DuckDBValue} from '@duckdb/node-api'
 
 import {withConnection} from '../duckdb.js'
-import {isLabmeshError, LabmeshError} from '../../errors.js'
+import {isLabmeshError, LabmeshError, toLabmeshError} from '../../errors.js'
 import {LABMESH_VERSION} from '../../version.js'
 import {
   type Action,
@@ -21,6 +21,7 @@ import {
 } from './actions.js'
 import {checkpointInterval, writeCheckpoint} from './checkpoint.js'
 import {readCommit} from './log-reader.js'
+import {type ManifestResult, manifestsEnabled, touchedPartitions, writeManifests} from './manifest.js'
 import {commitPath} from './paths.js'
 import {type ColumnValues, mayHoldAny} from './prune.js'
 import {assertCanRemoveRows, assertWritable} from './protocol.js'
@@ -45,6 +46,10 @@ export interface CommitResult {
   checkpoint?: number
   /** Why a due checkpoint was not written; the commit itself stands. */
   checkpointError?: LabmeshError
+  /** The symlink manifests rewritten after this commit, on tables that keep them. */
+  manifest?: ManifestResult
+  /** Why they were not; the commit stands, and `lake manifest` repairs them. */
+  manifestError?: LabmeshError
 }
 
 export interface CommitOptions {
@@ -130,7 +135,7 @@ export class Transaction {
         // already succeeded gets 412, a timeout may hide a success), another writer's did, or none did.
         const landed = await this.landedCommit(version)
         if (landed && landed.find(isCommitInfo)?.commitInfo.txnId === txnId) {
-          return {version, attempts: attempt, ...(await this.checkpointIfDue(version, metadata))}
+          return {version, attempts: attempt, ...(await this.afterCommit(version, metadata))}
         }
         if (!landed) throw error
         if (!current) {
@@ -140,7 +145,7 @@ export class Transaction {
         version++
         continue
       }
-      return {version, attempts: attempt, ...(await this.checkpointIfDue(version, metadata))}
+      return {version, attempts: attempt, ...(await this.afterCommit(version, metadata))}
     }
     throw new LabmeshError(
       'CONFLICT',
@@ -225,6 +230,19 @@ export class Transaction {
       if (matches > 0) throw conflict('added rows that match the rows this transaction replaces')
     }
     return {protocol, metadata}
+  }
+
+  /** What follows a commit without being part of it: a due checkpoint, then the manifests. */
+  private async afterCommit(version: number, metadata: MetadataAction): Promise<Partial<CommitResult>> {
+    const checkpoint = await this.checkpointIfDue(version, metadata)
+    if (!manifestsEnabled(metadata)) return checkpoint
+    // A metadata change (enabling manifests, a new column) rewrites them all; data changes only their partitions.
+    const partitions = this.metadata ? undefined : touchedPartitions(this.actions, metadata.partitionColumns)
+    try {
+      return {...checkpoint, manifest: await writeManifests(this.storage, partitions)}
+    } catch (error) {
+      return {...checkpoint, manifestError: toLabmeshError(error)}
+    }
   }
 
   private async checkpointIfDue(version: number, metadata: MetadataAction): Promise<Pick<CommitResult, 'checkpoint' | 'checkpointError'>> {

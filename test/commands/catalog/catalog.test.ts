@@ -1,4 +1,4 @@
-import {readFileSync} from 'node:fs'
+import {existsSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
@@ -152,5 +152,28 @@ describe('convert into lake tables, and the catalog', function () {
     }
     const missing = await ws.run(['catalog', 'register', 'shared.nothing', ws.root, '--json'])
     expect(missing.code).to.equal(3)
+  })
+
+  it('lake manifest writes the symlink manifests, and with --enable every later conversion keeps them current', async () => {
+    const manifestLines = () =>
+      readFileSync(path.join(lake('files'), '_symlink_format_manifest', 'manifest'), 'utf8')
+        .trimEnd()
+        .split('\n')
+    const once = await ws.run(['lake', 'manifest', 'lab.files', '--json'])
+    expect(once.code, once.stderr).to.equal(0)
+    expect(once.json).to.include({table: 'lab.files', written: 1, enabled: false})
+    expect(once.json.warnings[0].message).to.match(/--enable/)
+    const described = async () => (await ws.run(['catalog', 'describe', 'lab.files', '--json'])).json
+    expect(manifestLines()).to.have.length((await described()).files)
+
+    const enabled = await ws.run(['lake', 'manifest', 'lab.files', '--enable', '--json'])
+    expect(enabled.json).to.include({enabled: true, version: once.json.version + 1})
+    const added = await ws.run(['ingest', path.join(INSTRUMENTS, 'roche_cedex_bioht', 'roche_cedex_bioht_example03.txt'), '--json'])
+    expect((await ws.run(['convert', '--file-id', added.json.files[0].fileId])).code).to.equal(0)
+    const now = await described()
+    expect(now.version).to.be.greaterThan(enabled.json.version)
+    const lines = manifestLines()
+    expect(lines).to.have.length(now.files)
+    for (const line of lines) expect(existsSync(line.replace(/^file:/, '')), line).to.equal(true)
   })
 })

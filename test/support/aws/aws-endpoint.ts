@@ -28,7 +28,8 @@ class AwsServiceError extends Error {
 /**
  * A recording HTTP endpoint on 127.0.0.1 for the AWS services that cannot run here: the Glue Data
  * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
- * and GenerateDataKey, Secrets Manager GetSecretValue and Athena GetWorkGroup. Requests and
+ * and GenerateDataKey, Secrets Manager GetSecretValue, Athena GetWorkGroup, and the Redshift Data
+ * API's ExecuteStatement and DescribeStatement. Requests and
  * responses follow the services' wire protocols (JSON 1.1 with X-Amz-Target; STS's query protocol
  * with its XML answer) and the response and error shapes of the AWS API references, so the real
  * SDK clients in a labmesh subprocess talk to it through AWS_ENDPOINT_URL_<SERVICE>.
@@ -43,6 +44,11 @@ export class AwsEndpoint {
   readonly keys = new Map<string, {arn: string; state: string}>()
   /** Operations answered with AccessDeniedException, as when the policy lacks the action. */
   readonly denied = new Set<string>()
+  /** Glue partitions by `database/table`, each with its values and storage descriptor. */
+  readonly partitions = new Map<string, Array<{Values: string[]; StorageDescriptor?: unknown}>>()
+  /** Redshift Data API statements, in order; a statement whose SQL matches `failRedshift` FAILS with its message. */
+  readonly statements: Array<{Id: string; Sql: string; input: any; described: number}> = []
+  failRedshift?: {sql: RegExp; error: string}
   account = '123456789012'
   private server!: http.Server
   endpoint = ''
@@ -71,6 +77,7 @@ export class AwsEndpoint {
       AWS_ENDPOINT_URL_KMS: this.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.endpoint,
       AWS_ENDPOINT_URL_ATHENA: this.endpoint,
+      AWS_ENDPOINT_URL_REDSHIFT_DATA: this.endpoint,
     }
   }
 
@@ -160,6 +167,49 @@ export class AwsEndpoint {
           throw new AwsServiceError('EntityNotFoundException', `Table ${input.Name} not found.`)
         }
         return {}
+      }
+      case 'AWSGlue.BatchCreatePartition': {
+        const key = `${input.DatabaseName}/${input.TableName}`
+        if (!this.tables.has(key)) throw new AwsServiceError('EntityNotFoundException', `Table ${input.TableName} not found.`)
+        const existing = this.partitions.get(key) ?? []
+        const Errors = []
+        for (const partition of input.PartitionInputList) {
+          if (existing.some((p) => JSON.stringify(p.Values) === JSON.stringify(partition.Values)))
+            Errors.push({
+              PartitionValues: partition.Values,
+              ErrorDetail: {ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.'},
+            })
+          else existing.push(partition)
+        }
+        this.partitions.set(key, existing)
+        return {Errors}
+      }
+      // The Data API runs statements asynchronously: the first DescribeStatement says STARTED, the next FINISHED (or FAILED).
+      case 'RedshiftData.ExecuteStatement': {
+        if (!input.WorkgroupName && !input.ClusterIdentifier)
+          throw new AwsServiceError('ValidationException', 'Either WorkgroupName or ClusterIdentifier is required.')
+        const statement = {Id: randomUUID(), Sql: input.Sql, input, described: 0}
+        this.statements.push(statement)
+        const {Sql: _sql, ...echoed} = input
+        return {Id: statement.Id, CreatedAt: now, ...echoed}
+      }
+      case 'RedshiftData.DescribeStatement': {
+        const statement = this.statements.find((s) => s.Id === input.Id)
+        if (!statement) throw new AwsServiceError('ResourceNotFoundException', `Query does not exist.`)
+        statement.described++
+        const failed = this.failRedshift?.sql.test(statement.Sql)
+        const Status = statement.described < 2 ? 'STARTED' : failed ? 'FAILED' : 'FINISHED'
+        return {
+          Id: statement.Id,
+          QueryString: statement.Sql,
+          Status,
+          ...(Status === 'FAILED' ? {Error: this.failRedshift!.error} : {}),
+          CreatedAt: now,
+          UpdatedAt: now,
+          HasResultSet: false,
+          RedshiftPid: 1073815670,
+          ResultRows: -1,
+        }
       }
       case 'TrentService.DescribeKey': {
         const key = this.key(input.KeyId)
