@@ -85,7 +85,9 @@ describe('--help examples', function () {
           const result = await runExample(ws, command)
           const output = result.stdout + result.stderr
           const notFound = result.code === 3 && /NOT_FOUND/.test(output)
-          if ((result.code !== 0 && !notFound) || /deprecated/i.test(result.stderr)) {
+          // Examples for aws profiles refuse clearly in the local workspace the test runs them in.
+          const awsOnly = result.code === 5 && /UNSUPPORTED/.test(output) && /local backend/.test(output)
+          if ((result.code !== 0 && !notFound && !awsOnly) || /deprecated/i.test(result.stderr)) {
             failures.push(`${command}\n  exit ${result.code}: ${output.trim().split('\n').slice(-4).join('\n  ')}`)
           }
         }
