@@ -5,7 +5,7 @@ import {scoreDocument} from '../src/converters/accuracy.js'
 import {ConverterRegistry, GENERIC_CONVERTER} from '../src/converters/registry.js'
 import {correctedReference} from '../test/support/reference-errata.js'
 import {allInstrumentExports, converterNameFor, type InstrumentExport, PLATE_READER_FAMILIES, TESTDATA} from '../test/support/testdata.js'
-import {bmgLikePlate, envisionLikePlate, genericPlate} from './support/plates.js'
+import {bmgLikePlate, envisionLikePlate, genericPlate} from '../test/support/plates.js'
 import {benchTable} from './support/table.js'
 
 const MIN_SECONDS = 2

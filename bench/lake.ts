@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -10,19 +10,22 @@ import {ConverterRegistry} from '../src/converters/registry.js'
 import {decodeDataPath} from '../src/lake/delta/paths.js'
 import {DeltaTable} from '../src/lake/delta/table.js'
 import {type ConvertedDocument, LAB_DATABASE, writeConvertedBatch} from '../src/lake/tables/write-batch.js'
-import {bmgLikePlate} from './support/plates.js'
-import {timed} from './support/measure.js'
+import {bmgLikePlate} from '../test/support/plates.js'
+import {MiB, runCli, targetTable, timed} from './support/measure.js'
 import {benchTable} from './support/table.js'
 
 const FILES = Number(process.env.LABMESH_BENCH_LAKE_FILES ?? 10_000)
 const BATCH = 500
 const SCANS = 5
+const END_TO_END_TARGET = 300
 
 /**
  * The lake stage: 10,000 generated 384-well plate exports converted and written into the lab
  * tables (one commit per table per batch of 500), then a full scan of the measurement table
- * through the Delta snapshot next to DuckDB reading the same Parquet files directly.
- * Target: the scan within 1.2x of DuckDB's.
+ * through the Delta snapshot next to DuckDB reading the same Parquet files directly; then the
+ * same plates ingested and converted by the CLI, end to end.
+ * Targets: `labmesh convert` >= 300 files/s, the commit no slower than the converters, peak RSS
+ * under 1 GiB, the scan within 1.2x of DuckDB's.
  */
 export default async function benchLake(): Promise<void> {
   const home = mkdtempSync(path.join(tmpdir(), 'labmesh-bench-lake-'))
@@ -87,10 +90,59 @@ export default async function benchLake(): Promise<void> {
       (lakeScan.seconds / duckScan.seconds).toFixed(2),
     ])
     console.log(summary.toString())
-    console.log(`Lake commit rate: ${(FILES / commitSeconds).toFixed(0)} files/s. Target: scan ratio <= 1.2.`)
+    await backend.close()
+
+    const endToEnd = await convertWithCli(FILES)
+    console.log(
+      `labmesh convert of ${FILES} ingested plates (read, convert, documents, records, search index, lake): ${endToEnd.seconds.toFixed(1)} s`,
+    )
+    console.log(
+      targetTable([
+        {
+          target: `labmesh convert end to end >= ${END_TO_END_TARGET} files/s`,
+          measured: `${(FILES / endToEnd.seconds).toFixed(0)} files/s`,
+          met: FILES / endToEnd.seconds >= END_TO_END_TARGET,
+        },
+        {
+          target: 'lake commit no slower than the converters (commit s / convert s <= 1)',
+          measured: `${commitSeconds.toFixed(1)} / ${convertSeconds.toFixed(1)} = ${(commitSeconds / convertSeconds).toFixed(2)}`,
+          met: commitSeconds <= convertSeconds,
+        },
+        {
+          target: `peak RSS of labmesh convert < 1024 MiB (batches of ${BATCH})`,
+          measured: `${(endToEnd.peakRss / MiB).toFixed(0)} MiB`,
+          met: endToEnd.peakRss < 1024 * MiB,
+        },
+        {
+          target: 'scan via the Delta snapshot <= 1.2x DuckDB reading the files',
+          measured: (lakeScan.seconds / duckScan.seconds).toFixed(2),
+          met: lakeScan.seconds / duckScan.seconds <= 1.2,
+        },
+      ]),
+    )
   } finally {
     await backend.close()
     rmSync(home, {recursive: true, force: true})
+  }
+}
+
+/** `labmesh ingest` of generated plates, then `labmesh convert` of them all, as a user runs it: its time and peak RSS. */
+async function convertWithCli(files: number): Promise<{seconds: number; peakRss: number}> {
+  const root = mkdtempSync(path.join(tmpdir(), 'labmesh-bench-convert-'))
+  try {
+    for (let n = 0; n < files; n++) {
+      const folder = path.join(root, 'drop', `run-${n % 100}`)
+      if (n < 100) mkdirSync(folder, {recursive: true})
+      writeFileSync(path.join(folder, `plate-${n}.csv`), bmgLikePlate(n))
+    }
+    const env = {LABMESH_HOME: path.join(root, 'home'), LABMESH_CONFIG_DIR: path.join(root, 'config'), LABMESH_PROFILE: ''}
+    await runCli(['ingest', path.join(root, 'drop'), '--json'], env)
+    const run = await runCli(['convert', '--json'], env)
+    const result = JSON.parse(run.stdout) as {converted: number; failed: unknown[]}
+    if (result.converted !== files) throw new Error(`labmesh convert converted ${result.converted} of ${files} files`)
+    return {seconds: run.seconds, peakRss: run.peakRss}
+  } finally {
+    rmSync(root, {recursive: true, force: true})
   }
 }
 

@@ -10,7 +10,7 @@ import {decodeDataPath} from '../src/lake/delta/paths.js'
 import {field} from '../src/lake/delta/schema.js'
 import {DeltaTable} from '../src/lake/delta/table.js'
 import {Transaction} from '../src/lake/delta/transaction.js'
-import {MiB, run, runCli, timed} from './support/measure.js'
+import {MiB, run, runCli, type Target, targetTable, timed} from './support/measure.js'
 import {benchTable} from './support/table.js'
 
 const ROWS = Number(process.env.LABMESH_BENCH_QUERY_ROWS ?? 10_000_000)
@@ -32,9 +32,11 @@ interface Measurement {
 
 /**
  * `labmesh query` on a 10-million-row Delta table (4 partitions written with labmesh's own
- * Delta writer): a filtered aggregate, the whole table to Parquet and to CSV, each next to DuckDB
+ * Delta writer): a filtered aggregate (also as a principal whose grant has a row filter), the
+ * whole table to Parquet and to CSV, each next to DuckDB
  * doing the same over the same Parquet files in a process of its own. Best of 3 runs each.
- * Targets: within 1.2x of DuckDB; peak RSS under 1 GiB.
+ * Targets: the filtered aggregate within 1.3x of DuckDB's whole process, the exports within
+ * 1.2x; peak RSS under 1 GiB.
  */
 export default async function benchQuery(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'labmesh-bench-query-'))
@@ -50,8 +52,18 @@ export default async function benchQuery(): Promise<void> {
     const files = `read_parquet([${generated.value.map((f) => `'${f}'`).join(', ')}], hive_partitioning = true)`
     const baseline = writeBaselineScript(root)
 
+    // A principal whose grant holds the aggregate's own row filter: its session materialises the granted rows first.
+    await runCli(
+      ['catalog', 'share', TABLE, '--principal', 'bench-reader', '--permissions', 'SELECT', '--row-filter', "well LIKE 'A%'"],
+      env,
+    )
     const cases: {name: string; labmesh: string[]; duckdb: string; out?: string}[] = [
       {name: 'filtered aggregate', labmesh: ['query', AGGREGATE(TABLE), '--json'], duckdb: AGGREGATE(files)},
+      {
+        name: 'the same, --as a principal with a row filter',
+        labmesh: ['query', AGGREGATE(TABLE), '--as', 'bench-reader', '--json'],
+        duckdb: AGGREGATE(files),
+      },
       {
         name: 'all rows to Parquet',
         labmesh: ['query', `SELECT * FROM ${TABLE}`, '--out'],
@@ -77,6 +89,7 @@ export default async function benchQuery(): Promise<void> {
       'duckdb peak RSS MiB',
       'output MiB',
     ])
+    const targets: Target[] = []
     for (const c of cases) {
       const out = c.out ? path.join(root, `result.${c.out}`) : undefined
       const labmesh = await best(async () => {
@@ -106,12 +119,27 @@ export default async function benchQuery(): Promise<void> {
         out ? (outBytes / MiB).toFixed(0) : '',
       ])
       if (out) rmSync(out, {force: true})
+      // The whole process, start-up included, for the aggregate a user runs again and again.
+      const wanted = c.out ? 1.2 : 1.3
+      targets.push(
+        {
+          target: `${c.name}: labmesh query <= ${wanted}x a bare DuckDB process`,
+          measured: `${labmesh.seconds.toFixed(2)} / ${duckdb.seconds.toFixed(2)} s = ${(labmesh.seconds / duckdb.seconds).toFixed(2)}x`,
+          met: labmesh.seconds / duckdb.seconds <= wanted,
+        },
+        {
+          target: `${c.name}: peak RSS < 1024 MiB`,
+          measured: `${(labmesh.peakRss / MiB).toFixed(0)} MiB`,
+          met: labmesh.peakRss < 1024 * MiB,
+        },
+      )
     }
     console.log(table.toString())
     console.log(
-      'Targets: labmesh within 1.2x of DuckDB; peak RSS < 1024 MiB. "s" is the wall time of a whole process (labmesh: the CLI); "query s" the engine alone.\n' +
+      '"s" is the wall time of a whole process (labmesh: the CLI); "query s" the engine alone.\n' +
         'labmesh writes CSV timestamps as ISO 8601 (Table Schema datetime); DuckDB as "2024-01-01 00:00:00+00".',
     )
+    console.log(targetTable(targets))
   } finally {
     rmSync(root, {recursive: true, force: true})
   }

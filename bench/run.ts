@@ -9,6 +9,8 @@ const STAGES: Record<string, () => Promise<{default: () => Promise<void>}>> = {
   search: () => import('./search.js'),
   ingest: () => import('./ingest.js'),
   'ingest-s3': () => import('./ingest-s3.js'),
+  watch: () => import('./watch.js'),
+  serve: () => import('./serve.js'),
 }
 
 const name = process.argv[2]

@@ -1,7 +1,8 @@
 /**
  * Local stand-ins for the AWS services the aws backend uses, to try an aws profile without an
  * account: S3 through s3rver (the real S3 protocol), a real PostgreSQL for the file records, and
- * the recording endpoint the tests use for Glue, STS, KMS, Secrets Manager and Athena's workgroup.
+ * the recording endpoint the tests use for Glue, STS, KMS, Secrets Manager, Athena's workgroup and
+ * Lake Formation's permissions.
  * Writes the environment to `.labmesh-aws-local/env` (to `source` in another shell) and keeps
  * running until Ctrl-C, which stops every server and deletes their data.
  */

@@ -3,9 +3,11 @@ import {Command, Flags, Interfaces} from '@oclif/core'
 
 import type {Backend} from './backends/types.js'
 import {openBackend} from './backends/open.js'
+import {completionInstalled, refreshCompletion} from './completion/install.js'
+import type {Completions} from './completion/sources.js'
 import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
 import type {ConverterRegistry} from './converters/registry.js'
-import {LabmeshError, toLabmeshError} from './errors.js'
+import {formatError, LabmeshError, toLabmeshError} from './errors.js'
 import {type TableLayout, tableLayout} from './output/layout.js'
 import type {Rendered} from './output/listed.js'
 
@@ -24,10 +26,16 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
   }
+  /** Where shells complete this command's argument and flag values from (`--profile` completes profiles everywhere). */
+  static completions?: Completions
+  /** True for commands that add or remove tables or saved searches: shell completion lists them again at once. */
+  static changesKnownValues?: boolean
 
   protected flags!: LabmeshFlags<T>
   protected args!: LabmeshArgs<T>
   private opened?: Backend
+  /** The converters this command loaded, for shell completion. */
+  private loadedConverters?: {name: string; description: string}[]
   /** Warnings of this run: printed on stderr as they come, and listed in the --json result. */
   private readonly warnings: {message: string}[] = []
 
@@ -39,6 +47,8 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
       enableJsonFlag: this.ctor.enableJsonFlag,
       args: this.ctor.args,
       strict: this.ctor.strict,
+    }).catch((error: unknown) => {
+      throw usageError(error, this.id ?? '')
     })
     this.flags = flags as LabmeshFlags<T>
     this.args = args as LabmeshArgs<T>
@@ -60,7 +70,13 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     const {ConverterRegistry} = await import('./converters/registry.js')
     const profile = this.profile()
     const fromProfile = profile.settings.converters ?? []
-    return ConverterRegistry.load([...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)), ...extraModules])
+    const registry = await ConverterRegistry.load([
+      ...fromProfile.map((m) => path.resolve(path.dirname(profile.configFile), m)),
+      ...extraModules,
+    ])
+    // Modules named on this command line are not the profile's: completion offers what every run has.
+    if (extraModules.length === 0) this.loadedConverters = registry.list().map(({name, description}) => ({name, description}))
+    return registry
   }
 
   /**
@@ -74,6 +90,13 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     } catch (error) {
       this.warn(`lab.files is not up to date (${toLabmeshError(error).message}); the next ingest, convert or label change catches up`)
     }
+  }
+
+  /** Sends the webhook deliveries this command's events queued, for a few seconds at most, before it exits. */
+  protected async deliverWebhooks(): Promise<void> {
+    const {deliverBeforeExit} = await import('./webhooks/before-exit.js')
+    const warning = await deliverBeforeExit(await this.backend())
+    if (warning) this.warn(warning)
   }
 
   /** True when humans are watching: stdout is a terminal and --json is off. */
@@ -124,8 +147,25 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   }
 
   public override async finally(error: Error | undefined): Promise<void> {
+    if (!error) await this.refreshCompletion()
     await this.opened?.close()
     await super.finally(error)
+  }
+
+  /** Keeps shell completion's profiles, tables, saved searches and converters current, once `labmesh autocomplete` set it up. */
+  protected async refreshCompletion(force = false): Promise<void> {
+    if (!completionInstalled(this.config.cacheDir)) return
+    try {
+      await refreshCompletion({
+        config: this.config,
+        profile: this.profile(),
+        backend: this.opened,
+        converters: this.loadedConverters,
+        force: force || Boolean((this.ctor as typeof LabmeshCommand).changesKnownValues),
+      })
+    } catch {
+      // A cache for the shell: a command never fails for it, and the next one tries again.
+    }
   }
 
   public override async catch(error: Error & {oclif?: {exit?: number}}): Promise<unknown> {
@@ -137,7 +177,7 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
       this.logJson({error: labmeshError.toJSON()})
       return
     }
-    const lines = [`Error [${labmeshError.code}]: ${labmeshError.message}`, ...labmeshError.suggestions.map((s) => `  try: ${s}`)]
+    const lines = [formatError(labmeshError)]
     if (labmeshError.code === 'UNEXPECTED' && process.env.DEBUG) lines.push(String(error.stack))
     process.stderr.write(lines.join('\n') + '\n')
   }
@@ -146,4 +186,27 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   protected failBatch(code: LabmeshError['code'] = 'INVALID_DATA'): void {
     process.exitCode = new LabmeshError(code, '').exitCode
   }
+}
+
+/**
+ * A command line oclif could not parse (unknown flag, bad flag value, missing or extra argument)
+ * as USAGE (exit 2), so `--json` gets the same `{"error": {"code": ...}}` as every other error.
+ */
+function usageError(error: unknown, commandId: string): LabmeshError {
+  const raw = error instanceof Error ? error.message : String(error)
+  const message = raw
+    .replace(/\nSee more help with --help$/, '')
+    .replace(/^Parsing (--[\w-]+) \n\t(?:\1 )?/, '$1: ')
+    .trim()
+  const command = `labmesh ${commandId.replaceAll(':', ' ')}`.trim()
+  const unknownFlags = (error as {flags?: unknown}).flags
+  return new LabmeshError('USAGE', message, {
+    cause: error,
+    suggestions: [
+      ...(Array.isArray(unknownFlags)
+        ? [`an argument that starts with - (a SQL comment, a NOT term) goes after --, flags before it: ${command} --json -- "-..."`]
+        : []),
+      `${command} --help`,
+    ],
+  })
 }

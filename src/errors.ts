@@ -8,6 +8,8 @@ export const ERROR_EXIT_CODES = {
   BACKEND: 5,
   UNSUPPORTED: 5,
   CONFLICT: 5,
+  /** Too many requests for an API key (the server's rate limit). */
+  RATE_LIMITED: 5,
   INVALID_INPUT: 6,
   INVALID_DATA: 6,
   UNREADABLE: 6,
@@ -16,6 +18,8 @@ export const ERROR_EXIT_CODES = {
   /** A warning, never an error: a given metadata value differs from the one detected in the content. */
   METADATA_SHADOWED: 6,
   CONVERSION_FAILED: 6,
+  /** A request or upload over the server's size limit. */
+  TOO_LARGE: 6,
   /** Stopped by the user (Ctrl-C): the shell's code for SIGINT. */
   CANCELLED: 130,
 } as const
@@ -61,6 +65,11 @@ export function isLabmeshError(error: unknown, code?: ErrorCode): error is Labme
   return named && (code === undefined || (error as LabmeshError).code === code)
 }
 
+/** How an error reads on a terminal: its code and message, then what to try. */
+export function formatError(error: LabmeshError): string {
+  return [`Error [${error.code}]: ${error.message}`, ...error.suggestions.map((s) => `  try: ${s}`)].join('\n')
+}
+
 /** Any thrown value as a LabmeshError, keeping the original as `cause`. */
 export function toLabmeshError(error: unknown): LabmeshError {
   if (isLabmeshError(error)) return error
@@ -75,6 +84,7 @@ export function toLabmeshError(error: unknown): LabmeshError {
     case 'ELOOP':
       return new LabmeshError('UNREADABLE', `symbolic link loop: ${message}`, {cause: error})
     case 'EISDIR':
+    case 'ENOTDIR':
       return new LabmeshError('INVALID_INPUT', message, {cause: error})
     default:
       return new LabmeshError('UNEXPECTED', message, {cause: error})

@@ -3,6 +3,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
+import {benchTable} from './table.js'
 
 export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const CLI = path.join(PROJECT, 'bin', 'run.js')
@@ -67,3 +68,23 @@ export async function runCli(args: string[], env: Record<string, string>): Promi
 
 export const MB = 1e6
 export const MiB = 1024 * 1024
+
+/** One budget of a stage: what is measured against what is wanted. */
+export interface Target {
+  target: string
+  measured: string
+  met: boolean
+}
+
+/** The targets as a table, PASS or LOW beside each. */
+export function targetTable(targets: Target[]): string {
+  const table = benchTable(['target', 'measured', ''])
+  for (const t of targets) table.push([t.target, t.measured, t.met ? 'PASS' : 'LOW'])
+  return table.toString()
+}
+
+/** The median of some timings. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.floor(sorted.length / 2)]
+}

@@ -4,6 +4,8 @@ import type {LabmeshError} from '../errors.js'
 import type {StructField} from '../lake/delta/schema.js'
 import type {LakeStorage} from '../lake/delta/storage.js'
 import type {SearchNode} from '../search/ast.js'
+import type {Grant} from '../sharing/grant.js'
+import type {Tag} from '../sharing/tags.js'
 
 /**
  * The parts every backend provides. The local backend implements them with files, SQLite and
@@ -13,7 +15,8 @@ import type {SearchNode} from '../search/ast.js'
 
 export const CATEGORIES = ['RAW', 'ENGINEERED'] as const
 export type Category = (typeof CATEGORIES)[number]
-export const STAGE_STATUSES = ['ingested', 'converted', 'failed'] as const
+/** `converting`: a convert run holds the file (MetadataStore.claimFiles) until it sets another status or its lease ends. */
+export const STAGE_STATUSES = ['ingested', 'converting', 'converted', 'failed'] as const
 export type StageStatus = (typeof STAGE_STATUSES)[number]
 
 export interface Label {
@@ -58,11 +61,23 @@ export interface StoredObject {
   created: boolean
 }
 
+/** Bytes `start` to `end` of an object, both included (as in HTTP's Range). */
+export interface ByteRange {
+  start: number
+  end: number
+}
+
 export interface PutOptions {
   /** Where the object belongs (S3: the raw/ or engineered/ prefix); default RAW. */
   category?: Category
   /** Called with each chunk's byte count as the object streams in. */
   onBytes?: (bytes: number) => void
+}
+
+/** An object written but not yet durable under its name: `ObjectStore.publish` makes it so. */
+export interface StagedObject extends StoredObject {
+  /** The store's own note of where the bytes wait (a temp file locally); absent when nothing waits. */
+  readonly pending?: string
 }
 
 /**
@@ -71,12 +86,24 @@ export interface PutOptions {
  * is not an error, it says `created: false`. Nothing is ever left half-written under its name.
  */
 export interface ObjectStore {
-  /** Streams a file in, hashing as it goes; the name is the hash of the bytes stored, even if the source changes meanwhile. */
+  /** Streams a file in, hashing as it goes; the name is the hash of the bytes stored, even if the source changes meanwhile. stageFile + publish. */
   putFile(sourcePath: string, options?: PutOptions): Promise<StoredObject>
+  /** stageBytes + publish. */
   putBytes(bytes: Buffer, options?: Pick<PutOptions, 'category'>): Promise<StoredObject>
+  /**
+   * Group commit: stage many objects, then publish them together, so that their durability costs
+   * one wait for the batch, not one per object. A record may point at an object once it is published.
+   */
+  stageFile(sourcePath: string, options?: PutOptions): Promise<StagedObject>
+  stageBytes(bytes: Buffer, options?: Pick<PutOptions, 'category'>): Promise<StagedObject>
+  /** Makes staged objects durable and readable under their names (each at most once). */
+  publish(objects: StagedObject[]): Promise<void>
   has(sha256: string, category?: Category): Promise<boolean>
-  /** The object's bytes as a stream; NOT_FOUND when absent. Callers verify the sha256 as they read. */
-  openRead(sha256: string, category?: Category): Promise<Readable>
+  /**
+   * The object's bytes as a stream (only bytes `start` to `end` inclusive with a range); NOT_FOUND
+   * when absent. Callers reading it whole verify the sha256 as they read.
+   */
+  openRead(sha256: string, category?: Category, range?: ByteRange): Promise<Readable>
   /** Removes an object's bytes; removing an absent object is not an error. */
   delete(sha256: string, category?: Category): Promise<void>
 }
@@ -111,13 +138,12 @@ export interface FileChange {
 }
 
 /**
- * Consumers that replicate file records elsewhere: the lake's `lab.files` table (every backend),
- * and later a search service fed from it. The metadata store queues a change for each of them in
- * the same transaction as the record it describes (an outbox), so a crash between the record and
- * the replica loses nothing: the next run catches up.
+ * Consumers that replicate file records elsewhere: the lake's `lab.files` table (every backend).
+ * The metadata store queues a change for each of them in the same transaction as the record it
+ * describes (an outbox), so a crash between the record and the replica loses nothing: the next
+ * run catches up.
  */
-export const CHANGE_CONSUMERS = ['lake'] as const
-export type ChangeConsumer = (typeof CHANGE_CONSUMERS)[number]
+export type ChangeConsumer = 'lake'
 
 /** Stored bytes no record uses any more, waiting to be removed (files delete). */
 export interface UnusedObject {
@@ -172,6 +198,7 @@ export interface MetadataStore {
   derivedFrom(fileId: string): Promise<FileRecord[]>
   /** Adds labels (and removes `remove`), returning the record as it now is. */
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
+  /** Sets a stage status (ending any claim on the file). */
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
   /**
    * Deletes records with their labels and search entries, all or none (derived records must be
@@ -186,6 +213,26 @@ export interface MetadataStore {
    * record with its sha256, whatever the category), and they may be removed.
    */
   claimUnusedObject(object: UnusedObject): Promise<boolean>
+  /**
+   * Claims raw files for one convert run, atomically per file: each whose status is one of
+   * `from` becomes `converting`, held by `owner` until `expiresAt`. Returns the ids claimed; a
+   * file another run holds, or whose status changed, is not.
+   */
+  claimFiles(fileIds: string[], claim: {owner: string; expiresAt: string; from: StageStatus[]}): Promise<string[]>
+  /** Extends the lease of every file `owner` holds. */
+  renewClaims(owner: string, expiresAt: string): Promise<void>
+  /** The owners holding files now. */
+  claimOwners(): Promise<string[]>
+  /** Failed raw files go back to `ingested`, their error cleared, to be converted again; returns how many. */
+  requeueFailed(): Promise<number>
+  /** Files held by any of `owners`, or by a claim that ended before `expiredBefore`, go back to `ingested`; returns how many. */
+  releaseClaims(release: {owners: string[]; expiredBefore?: string}): Promise<number>
+  /**
+   * Records a batch of conversions in one transaction where the backend has them: each engineered
+   * record is stored and its raw file marked converted; a record that cannot be stored marks its
+   * raw file failed instead, with the error returned in its place.
+   */
+  recordConversions(conversions: {rawFileId: string; engineered: NewFileRecord}[]): Promise<(LabmeshError | undefined)[]>
   /** Changes to replicate, queued with the records. */
   readonly changes: ChangeFeed
 }
@@ -193,7 +240,7 @@ export interface MetadataStore {
 /*
  * The later stages' parts, declared now so that every backend shapes itself around them:
  * Catalog (local catalog / Glue), QueryEngine (DuckDB / Athena), SearchIndex (FTS5 /
- * OpenSearch or PostgreSQL full-text search), KeyStore (SQLite / PostgreSQL). Each backend implements them as the
+ * OpenSearch or PostgreSQL full-text search), KeyStore and EventStore (SQLite / PostgreSQL). Each backend implements them as the
  * stage that needs them lands; Backend gains the matching optional member then.
  */
 
@@ -251,10 +298,25 @@ export interface QueryRequest {
   params?: Record<string, QueryParamValue>
   /** Time travel: `database.table` -> the version to read instead of the latest. */
   asOf?: Record<string, TableVersion>
+  /**
+   * Only these tables exist for the statement (`db.table` or `db.*`; an API key's tables), and
+   * no other table's files can be read. Absent: every table of the catalog. An engine that cannot
+   * hold a statement to them must refuse the request (UNSUPPORTED), never run it over every table.
+   */
+  tables?: string[]
+  /**
+   * Run as this principal: the statement sees only what the principal's grants allow (tables
+   * without a grant do not exist, restricted ones show their granted columns and rows). Without
+   * it, the workspace owner sees everything. An engine that cannot enforce grants itself must
+   * refuse a request that names a principal (UNSUPPORTED), never run it as the owner.
+   */
+  principal?: string
   /** Aborting cancels the running statement. */
   signal?: AbortSignal
   /** Called every few hundred milliseconds while the statement runs. */
   onProgress?(progress: QueryProgress): void
+  /** Engines that bill by bytes scanned (Athena) refuse or stop a statement that would scan more; others ignore it. */
+  maxScanBytes?: number
 }
 
 export interface QueryProgress {
@@ -262,6 +324,19 @@ export interface QueryProgress {
   percent?: number
   /** Rows the engine has read from the tables so far, when it can tell. */
   rowsRead?: number
+  /** The statement's state where the engine reports one (Athena: QUEUED, RUNNING). */
+  state?: string
+  /** Bytes scanned so far, where the engine bills by them. */
+  bytesScanned?: number
+}
+
+/** What a remote engine tells about a finished statement; recorded with results and data packages. */
+export interface QueryStatistics {
+  /** Athena's QueryExecutionId. */
+  executionId: string
+  bytesScanned: number
+  /** USD: bytes scanned (at least 10 MB, Athena's minimum) at the profile's price per TB. */
+  costEstimateUsd: number
 }
 
 export interface QueryColumn {
@@ -281,6 +356,8 @@ export interface QueryRows extends AsyncIterable<QueryValue[][]> {
   readonly columns: QueryColumn[]
   /** `plan` for EXPLAIN, whose rows hold the plan as text in the last column. */
   readonly kind: 'rows' | 'plan'
+  /** Set by engines that report them (Athena). */
+  readonly statistics?: QueryStatistics
 }
 
 export type ExportFormat = 'csv' | 'tsv' | 'json' | 'jsonl' | 'parquet'
@@ -303,8 +380,12 @@ export interface QueryEngine {
   /** Runs the statement and hands its result to `consume`; the statement and its session end when `consume` settles. */
   query<T>(request: QueryRequest, consume: (rows: QueryRows) => Promise<T>): Promise<T>
   /** Writes the whole result to a local file without holding it in memory; `columns` are named as in the file (a repeated name gets _1, _2 ...). */
-  export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number}>
+  export(request: QueryRequest, target: ExportTarget): Promise<{columns: QueryColumn[]; rows: number; statistics?: QueryStatistics}>
 }
+
+/** The engines `query --engine` names: DuckDB (local, or over the lake's snapshots fetched from S3) and Athena. */
+export const QUERY_ENGINES = ['duckdb', 'athena'] as const
+export type QueryEngineName = (typeof QUERY_ENGINES)[number]
 
 export const SEARCH_SORTS = ['score', 'time', 'path'] as const
 export type SearchSort = (typeof SEARCH_SORTS)[number]
@@ -321,7 +402,15 @@ export interface SearchOptions extends SearchScope {
   offset?: number
   /** score: best match first; time: newest first (the `time` metadata); path: by source path. */
   sort?: SearchSort
+  /**
+   * With sort `path`: only hits after this file (OpenSearch's search_after). Paging with it keeps
+   * its place while files already passed change or leave the hits, where an offset would skip some.
+   */
+  after?: SearchCursor
 }
+
+/** Where a hit sits in `path` order: source path, then newest version, RAW before ENGINEERED, then id. */
+export type SearchCursor = Pick<FileRecord, 'sourcePath' | 'version' | 'category' | 'fileId'>
 
 export interface SearchHit {
   file: FileRecord
@@ -380,25 +469,294 @@ export interface SavedSearchStore {
   delete(name: string): Promise<boolean>
 }
 
-export interface ApiKey {
-  keyId: string
+/** A folder ingested by itself (`labmesh paths add`, then `labmesh watch`): what to pick up there and what to do with it. */
+export interface MonitoredPath {
   name: string
-  scopes: string[]
+  /** The folder, absolute, on `host`. */
+  root: string
+  /** The machine whose folder it is: a path names a place on one machine. */
+  host: string
+  /** Path template applied to paths relative to `root`. */
+  template: string | null
+  include: string[]
+  exclude: string[]
+  labels: Label[]
+  metadata: Record<string, string>
+  /** A file is taken once its size and modification time have not changed for this long. */
+  stableSeconds: number
+  /** Files last modified before this time (ISO 8601) are left alone. */
+  since: string | null
+  /** Convert (and so index and tabulate) each file once ingested. */
+  convert: boolean
+  /** Move files here (keeping their relative path) `archiveAfterMs` after they were ingested. */
+  archiveTo: string | null
+  archiveAfterMs: number | null
   createdAt: string
-  expiresAt: string | null
-  revokedAt: string | null
 }
 
+/**
+ * Where a watched file stands: pending (seen, waiting to be stable or for its next attempt),
+ * ingested, converted, failed (attempts used up, or its conversion failed), archived.
+ */
+export type WatchedFileState = 'pending' | 'ingested' | 'converted' | 'failed' | 'archived'
+
+/** The watch state of one file of a monitored path, kept in the backend's database so a restart resumes it. */
+export interface WatchedFile {
+  pathName: string
+  /** Relative to the monitored path's root, with `/` separators. */
+  relativePath: string
+  /** The size and modification time the state is about; a file that changes starts over. */
+  size: number
+  mtimeMs: number
+  state: WatchedFileState
+  /** Failed attempts at ingesting this content. */
+  attempts: number
+  /** When a pending file that failed is tried again (ISO 8601). */
+  retryAt: string | null
+  fileId: string | null
+  ingestedAt: string | null
+  error: StageError | null
+  updatedAt: string
+}
+
+/** What `labmesh watch status` shows for one monitored path. */
+export interface WatchPathStatus {
+  name: string
+  root: string
+  seen: number
+  pending: number
+  ingested: number
+  converted: number
+  failed: number
+  archived: number
+  /** When the watcher last walked the whole folder (ISO 8601), null before its first scan. */
+  lastScanAt: string | null
+  lastError: {relativePath: string; code: string; message: string; at: string} | null
+}
+
+/** Monitored paths and their watch state (SQLite locally, PostgreSQL on AWS). */
+export interface MonitoredPathStore {
+  /** CONFLICT when the name is taken. */
+  add(path: Omit<MonitoredPath, 'createdAt'>): Promise<MonitoredPath>
+  get(name: string): Promise<MonitoredPath | undefined>
+  list(): Promise<MonitoredPath[]>
+  /** Removes a path and its watch state; false when there was none. */
+  remove(name: string): Promise<boolean>
+  /** The watch state of every file of a path. */
+  files(pathName: string): Promise<WatchedFile[]>
+  /** Writes these files' states (inserted or replaced) in one transaction. */
+  saveFiles(files: WatchedFile[]): Promise<void>
+  /** Forgets files that are gone from the folder. */
+  forgetFiles(pathName: string, relativePaths: string[]): Promise<void>
+  markScanned(pathName: string, at: string): Promise<void>
+  /** Per path, the counts of its files by state and its latest error. */
+  status(): Promise<WatchPathStatus[]>
+}
+
+/** What an API key may do (`keys create --scope`): each route of `labmesh serve` needs one. */
+export const API_SCOPES = ['files:read', 'files:write', 'search', 'query', 'admin'] as const
+export type ApiScope = (typeof API_SCOPES)[number]
+
+/** An API key as `keys list` shows it: never its secret, nor the secret's hash. */
+/** Who made a change, and the command line that made it: recorded with every change to grants and tags. */
+export interface AuditContext {
+  /** `user@host` locally; an API key's principal when the change comes through the API. */
+  actor: string
+  commandLine: string
+}
+
+export type GrantAction = 'grant' | 'revoke'
+
+export interface GrantChange {
+  action: GrantAction
+  grant: Grant
+}
+
+export interface GrantChangeOutcome extends GrantChange {
+  /** Why this change failed; the other changes still went ahead. */
+  error?: {code: string; message: string}
+  /** What else someone has to do (a cross-account grant: the receiving account's steps). */
+  notes?: string[]
+}
+
+export interface GrantApplyOptions {
+  /** Also share into this Region, through resource links there (AWS); UNSUPPORTED where the backend has no Regions. */
+  targetRegion?: string
+}
+
+/** A database (`table` absent) or a table. */
+export interface TaggedResource {
+  database: string
+  table?: string
+}
+
+export interface AuditEntry {
+  at: string
+  actor: string
+  action: GrantAction | 'tag' | 'untag'
+  /** The grant given or taken (grant, revoke). */
+  grant?: Grant
+  /** The resource tagged and the tags set or removed (tag, untag). */
+  resource?: TaggedResource
+  tags?: Tag[]
+  commandLine: string
+}
+
+/**
+ * Who may read what (catalog share): grants of principals on databases, tables, columns and
+ * rows, tags on databases and tables, and the audit trail of every change. Locally grants live
+ * in the workspace database and `query --as` enforces them; on AWS they are Lake Formation's.
+ */
+export interface GrantStore {
+  /** The grants as they stand, of one principal or of all. */
+  list(filter?: {principal?: string}): Promise<Grant[]>
+  /**
+   * Revokes, then grants, each change on its own: the outcome of every change, a failed one
+   * not stopping the rest. Each change made is audited with `audit`.
+   */
+  apply(changes: GrantChange[], audit: AuditContext, options?: GrantApplyOptions): Promise<GrantChangeOutcome[]>
+  /** Changes to grants and tags, newest first. */
+  history(filter?: {principal?: string; limit?: number}): Promise<AuditEntry[]>
+  /** Every tagged database and table with its tags. */
+  listTags(): Promise<{resource: TaggedResource; tags: Tag[]}[]>
+  /** Sets tags (one value per key) and removes keys on a resource, returning its tags as they now are. */
+  tag(resource: TaggedResource, set: Tag[], remove: string[], audit: AuditContext): Promise<Tag[]>
+}
+
+export interface ApiKey {
+  /** The public part of the key (`lmk_<keyId>_<secret>`); as a principal of `catalog share`, `key:<keyId>`. */
+  keyId: string
+  name: string
+  scopes: ApiScope[]
+  /** The tables `/v1/query` may read (`db.table` or `db.*`); empty: none. */
+  tables: string[]
+  createdAt: string
+  expiresAt: string | null
+  lastUsedAt: string | null
+  revokedAt: string | null
+  rotatedAt: string | null
+  /** Until when the secret replaced by the last rotation still works. */
+  previousValidUntil: string | null
+}
+
+/** A key with the salted hashes of its secrets (src/keys/secret.ts), as the store keeps it. */
+export interface StoredApiKey extends ApiKey {
+  secretHash: string
+  /** The hash of the secret before the last rotation, valid until previousValidUntil. */
+  previousHash: string | null
+}
+
+/**
+ * API keys (SQLite locally, PostgreSQL on AWS). The store keeps hashes only: secrets are made,
+ * shown and checked by src/keys, and never reach it.
+ */
 export interface KeyStore {
-  /** Stores only a salted scrypt hash; the secret is returned once, here. */
-  create(name: string, scopes: string[], expiresAt: string | null): Promise<{key: ApiKey; secret: string}>
-  verify(secret: string): Promise<ApiKey | undefined>
+  /** CONFLICT when the id is taken. */
+  insert(key: StoredApiKey): Promise<void>
+  get(keyId: string): Promise<StoredApiKey | undefined>
+  /** Every key, newest first. */
   list(): Promise<ApiKey[]>
-  revoke(keyId: string): Promise<void>
+  /** Marks the key revoked (at `at`, or keeps an earlier revocation); NOT_FOUND when absent. */
+  revoke(keyId: string, at: string): Promise<ApiKey>
+  /** Replaces the secret's hash; the old one stays valid until `previousValidUntil`. NOT_FOUND when absent. */
+  rotate(keyId: string, secretHash: string, previousValidUntil: string, at: string): Promise<ApiKey>
+  /** Records that the key was used. */
+  touch(keyId: string, at: string): Promise<void>
+}
+
+/** The events of the lake that webhooks and `/v1/events` carry. */
+export const EVENT_TYPES = ['file.ingested', 'file.converted', 'file.failed', 'table.updated'] as const
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** One event: file events are written by the metadata store in the same transaction as the record. */
+export interface LabEvent {
+  /** Increasing in the order events were recorded (`Last-Event-ID` of `/v1/events`). */
+  seq: number
+  eventId: string
+  type: EventType
+  at: string
+  data: Record<string, unknown>
+}
+
+export interface Webhook {
+  webhookId: string
+  url: string
+  events: EventType[]
+  /** Private, loopback and link-local targets are delivered to only when allowed when the webhook was added. */
+  allowPrivate: boolean
+  /** A delivery still failing this long after its event is given up and shown as failed. */
+  giveUpAfterSeconds: number
+  createdAt: string
+}
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed'
+
+/** One event for one webhook: its id stays the same across retries (receivers drop repeats by it). */
+export interface WebhookDelivery {
+  deliveryId: string
+  webhookId: string
+  eventId: string
+  type: EventType
+  state: DeliveryState
+  attempts: number
+  /** When the event happened: the give-up age counts from here. */
+  createdAt: string
+  nextAttemptAt: string | null
+  deliveredAt: string | null
+  /** The receiver's last HTTP status, or null when it could not be reached. */
+  lastStatus: number | null
+  lastError: string | null
+}
+
+/** A delivery taken for sending, with what sending needs. */
+export interface DueDelivery extends WebhookDelivery {
+  webhook: Webhook & {secret: string}
+  event: LabEvent
+}
+
+export interface DeliveryOutcome {
+  state: DeliveryState
+  attempts: number
+  nextAttemptAt?: string
+  status?: number | null
+  error?: string | null
+}
+
+/**
+ * The durable outbox of events and their webhook deliveries (SQLite locally, PostgreSQL on AWS).
+ * File events are queued by the metadata store's triggers in the transaction that changes the
+ * record, with one delivery per subscribed webhook, so a crash loses none.
+ */
+export interface EventStore {
+  /** Records an event that no file record carries (table.updated), with its deliveries, in one transaction. */
+  record(type: EventType, data: Record<string, unknown>): Promise<LabEvent>
+  /** Events after `seq`, oldest first. */
+  after(seq: number, limit: number): Promise<LabEvent[]>
+  /** The last event's seq (0 when none): where a new `/v1/events` stream starts. */
+  lastSeq(): Promise<number>
+  addWebhook(webhook: Omit<Webhook, 'webhookId' | 'createdAt'> & {secret: string}): Promise<Webhook>
+  listWebhooks(): Promise<Webhook[]>
+  /** One webhook with its signing secret, for sending. */
+  getWebhook(webhookId: string): Promise<(Webhook & {secret: string}) | undefined>
+  /** Removes a webhook and its pending deliveries; NOT_FOUND when absent. */
+  removeWebhook(webhookId: string): Promise<Webhook>
+  /** Deliveries, newest first. */
+  deliveries(filter: {state?: DeliveryState; webhookId?: string; limit: number}): Promise<WebhookDelivery[]>
+  /**
+   * Takes up to `limit` pending deliveries due at `now`, oldest first, for `leaseMs`: no other
+   * process takes them until the lease ends (a sender that dies leaves them to the next one).
+   */
+  claimDue(now: Date, limit: number, leaseMs: number): Promise<DueDelivery[]>
+  /** Records an attempt's outcome and releases the lease. */
+  finish(deliveryId: string, outcome: DeliveryOutcome): Promise<void>
+  /** How many deliveries are pending (only those due by `dueBy`, when given). */
+  pendingCount(dueBy?: Date): Promise<number>
+  /** Deletes events older than `before` whose deliveries are all settled. */
+  prune(before: Date): Promise<number>
 }
 
 /** One change recorded for later review: deletions of files, tables, saved searches. */
-export interface AuditEntry {
+export interface AuditLogEntry {
   at: string
   /** The command that made it: `files delete`, `catalog unregister`, `search delete`. */
   action: string
@@ -412,14 +770,19 @@ export interface AuditEntry {
 
 /** An append-only record of changes that remove things, newest first when listed. */
 export interface AuditLog {
-  record(action: string, subject: string, detail?: Record<string, unknown>): Promise<AuditEntry>
-  list(options?: {limit?: number; since?: string}): Promise<AuditEntry[]>
+  record(action: string, subject: string, detail?: Record<string, unknown>): Promise<AuditLogEntry>
+  list(options?: {limit?: number; since?: string}): Promise<AuditLogEntry[]>
 }
 
 /** What a backend can do; commands check these instead of guessing from the backend's name. */
 export interface BackendCapabilities {
   /** Where bytes live, for messages: a folder or an s3:// URL. */
   location: string
+  /**
+   * The folders on this machine holding the backend's own state (the local workspace; the aws
+   * backend's cache of lake files, which queries read): outputs are never written into them.
+   */
+  localState: Array<{path: string; what: string}>
   encryptionAtRest: 'none' | 'sse-kms'
   /** Whether queries can read a table at an older version (Athena reads Delta tables at their latest version only). */
   timeTravel: boolean
@@ -427,6 +790,11 @@ export interface BackendCapabilities {
   exportFormats: ExportFormat[]
   /** How search ranks free words: bm25 (SQLite FTS5, OpenSearch), or PostgreSQL's ts_rank. */
   searchRanking: 'bm25' | 'ts_rank'
+  /**
+   * Whether queries can run as another principal (`--as`, QueryRequest.principal): locally labmesh
+   * builds the session from that principal's grants; Athena runs as the caller's own IAM identity.
+   */
+  queryAsPrincipal: boolean
 }
 
 /** Who a policy is for: readers list, read and query; writers also ingest, convert and label; admins also maintain tables. */
@@ -487,9 +855,19 @@ export interface Backend {
   accessPolicies?(): Promise<Record<AccessRole, object>>
   readonly search?: SearchIndex
   readonly savedSearches?: SavedSearchStore
-  /** SQL over the catalog's tables (the query stage). */
+  /** Monitored paths and the watcher's durable state. */
+  readonly monitoredPaths?: MonitoredPathStore
+  /** SQL over the catalog's tables (the query stage): the backend's own engine. */
   readonly query?: QueryEngine
+  /** API keys of `labmesh serve`. */
+  readonly keys?: KeyStore
+  /** Events, webhooks and their deliveries. */
+  readonly events?: EventStore
+  /** Grants and tags (catalog share). */
+  readonly grants?: GrantStore
   /** Warehouses reading the lake in place (`catalog connect`); absent where none can. */
   readonly warehouse?: WarehouseAccess
+  /** Every engine the backend can run queries on, by name (`query --engine`); the default one included. */
+  readonly queryEngines?: Partial<Record<QueryEngineName, QueryEngine>>
   close(): Promise<void>
 }

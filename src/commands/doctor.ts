@@ -2,16 +2,19 @@ import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../base-command.js'
 import type {HealthCheck} from '../backends/types.js'
+import {type EnvironmentReport, environmentReport, environmentRows} from '../environment/report.js'
 import {LabmeshError} from '../errors.js'
 import {choiceFlag} from '../flags/choice.js'
 import {wideFlag} from '../flags/wide.js'
-import {renderTable} from '../output/table.js'
+import {renderRecord, renderTable} from '../output/table.js'
 
 export interface Diagnosis {
   profile: string
   backend: string
   ok: boolean
   checks: HealthCheck[]
+  /** The versions and platform labmesh runs on, for a bug report. */
+  environment: EnvironmentReport
 }
 
 export default class Doctor extends LabmeshCommand<typeof Doctor> {
@@ -19,7 +22,8 @@ export default class Doctor extends LabmeshCommand<typeof Doctor> {
   static override description = `On an aws profile: credentials (STS), the bucket (reachable, default encryption, public access blocked,
 versioning), the KMS key, the PostgreSQL metadata database (reachable, migrated), the Glue database, the Athena
 workgroup and output location, and the Node.js version the AWS SDK supports. Locally: the workspace and its database.
-Each check is ok, warn or fail; the exit code is 5 when one fails.`
+Each check is ok, warn or fail; the exit code is 5 when one fails. Above the checks stand the versions of labmesh,
+Node.js, DuckDB and SQLite and the platform: what a bug report needs.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --profile prod',
     '<%= config.bin %> <%= command.id %> --profile prod --policy --role writer > labmesh-writer.json',
@@ -53,10 +57,12 @@ Each check is ok, warn or fail; the exit code is 5 when one fails.`
       return chosen
     }
     const checks = await backend.diagnose()
+    const environment = await environmentReport(() => this.profile())
     const ok = checks.every((c) => c.status !== 'fail')
     const mark = {ok: 'ok', warn: 'WARN', fail: 'FAIL'}
     this.print({
       body: [
+        renderRecord(environmentRows(environment), this.layout),
         renderTable(
           ['check', 'status', 'detail', 'fix'],
           checks.map((c) => [c.name, mark[c.status], c.detail, c.fix ?? '']),
@@ -66,6 +72,6 @@ Each check is ok, warn or fail; the exit code is 5 when one fails.`
       notes: [ok ? `Profile "${profile}" (${backend.name}) is ready.` : `Profile "${profile}" (${backend.name}) has failing checks.`],
     })
     if (!ok) this.failBatch('BACKEND')
-    return {profile, backend: backend.name, ok, checks}
+    return {profile, backend: backend.name, ok, checks, environment}
   }
 }

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../base-command.js'
+import type {Completions} from '../completion/sources.js'
 import {openBackend} from '../backends/open.js'
 import {choiceFlag} from '../flags/choice.js'
 import {createProfile, type CreatedProfile, type NewProfile} from '../profiles/create.js'
@@ -9,6 +10,7 @@ import {askProfileSettings} from '../profiles/prompt.js'
 const aws = (description: string) => ({description: `${description} (aws backend).`, helpGroup: 'AWS'})
 
 export default class Init extends LabmeshCommand<typeof Init> {
+  static override completions: Completions = {home: 'dirs'}
   static override summary = 'Create a profile and its workspace.'
   static override description = `Without flags on a terminal, asks for the settings. The local profile needs none: every command
 works without init, creating the default workspace on first use. An aws profile names the bucket, the KMS key every
@@ -34,8 +36,12 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
       aws('Secrets Manager secret (name or ARN) with the JSON RDS creates: host, port, username, password, dbname'),
     ),
     'glue-database-prefix': Flags.string(aws('Prefix of Glue database names: database lab is Glue database <prefix>lab')),
+    'catalog-id': Flags.string(
+      aws('Data Catalog (account id) whose Lake Formation permissions catalog share manages; default the caller account'),
+    ),
     'athena-workgroup': Flags.string(aws('Athena workgroup for queries')),
     'athena-output': Flags.string(aws('s3:// folder for Athena query results')),
+    'athena-price-per-tb': Flags.string(aws('USD per TB Athena scans, for the cost estimate after each query; default 5')),
     'aws-profile': Flags.string(aws('AWS shared-config profile (SSO, assume-role); default the SDK chain')),
     'path-style': Flags.boolean(aws('Path-style S3 URLs (MinIO, Ceph, emulators)')),
     default: Flags.boolean({description: 'Make this the default profile.'}),
@@ -56,8 +62,10 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
       metadataUrl: this.flags['metadata-url'],
       metadataSecret: this.flags['metadata-secret'],
       glueDatabasePrefix: this.flags['glue-database-prefix'],
+      catalogId: this.flags['catalog-id'],
       athenaWorkgroup: this.flags['athena-workgroup'],
       athenaOutput: this.flags['athena-output'],
+      athenaPricePerTb: this.flags['athena-price-per-tb'] === undefined ? undefined : Number(this.flags['athena-price-per-tb']),
       awsProfile: this.flags['aws-profile'],
       pathStyle: this.flags['path-style'],
       makeDefault: this.flags.default,

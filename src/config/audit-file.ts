@@ -2,7 +2,7 @@ import {appendFileSync, mkdirSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import type {AuditEntry} from '../backends/types.js'
+import type {AuditLogEntry} from '../backends/types.js'
 import {configDir} from './profiles.js'
 
 /** The operating-system user and host a change is made from. */
@@ -20,8 +20,8 @@ export function whoAndWhere(): {user: string; host: string} {
  * Records a change to the config file (a profile removed) in `audit.jsonl` beside it, one JSON
  * entry per line: the config belongs to no workspace, so its changes are audited where it lives.
  */
-export function recordConfigChange(action: string, subject: string, detail: Record<string, unknown>): AuditEntry {
-  const entry: AuditEntry = {at: new Date().toISOString(), action, subject, detail, ...whoAndWhere()}
+export function recordConfigChange(action: string, subject: string, detail: Record<string, unknown>): AuditLogEntry {
+  const entry: AuditLogEntry = {at: new Date().toISOString(), action, subject, detail, ...whoAndWhere()}
   mkdirSync(configDir(), {recursive: true})
   appendFileSync(path.join(configDir(), 'audit.jsonl'), JSON.stringify(entry) + '\n', {mode: 0o600})
   return entry

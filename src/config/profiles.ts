@@ -1,8 +1,9 @@
-import {mkdirSync, readFileSync, renameSync, writeFileSync} from 'node:fs'
+import {readFileSync, statSync} from 'node:fs'
 import path from 'node:path'
 import envPaths from 'env-paths'
 
 import {LabmeshError} from '../errors.js'
+import {writeFileAtomically} from '../output/atomic-file.js'
 
 /** The embedded backend: a workspace folder, SQLite and DuckDB; needs no account and no server. */
 export interface LocalProfileSettings {
@@ -30,9 +31,13 @@ export interface AwsProfileSettings {
   metadataSecret?: string
   /** labmesh database `lab` is Glue database `<prefix>lab`. */
   glueDatabasePrefix?: string
+  /** The Data Catalog (its account id) whose Lake Formation permissions `catalog share` manages; else the caller's account. */
+  catalogId?: string
   athenaWorkgroup?: string
   /** s3:// folder for Athena's results. */
   athenaOutput?: string
+  /** USD per TB Athena scans, for the cost shown after each query (default 5, Athena's list price in most regions). */
+  athenaPricePerTb?: number
   /** A shared-config profile (SSO, assume-role); else the SDK's default chain. */
   awsProfile?: string
   /** Path-style S3 URLs, for S3-compatible servers (MinIO, Ceph). */
@@ -108,6 +113,8 @@ export function readConfig(): LabmeshConfig {
   const file = configFile()
   let text: string
   try {
+    // Checked first: reading a FIFO or a device there would block or never end.
+    if (!statSync(file).isFile()) throw new Error('not a regular file')
     text = readFileSync(file, 'utf8')
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {profiles: {}}
@@ -126,11 +133,7 @@ export function readConfig(): LabmeshConfig {
 
 /** Writes the config atomically (temp file + rename) so a crash never leaves it half-written. */
 export function writeConfig(config: LabmeshConfig): void {
-  const file = configFile()
-  mkdirSync(path.dirname(file), {recursive: true})
-  const temp = `${file}.${process.pid}.tmp`
-  writeFileSync(temp, JSON.stringify(config, null, 2) + '\n', {mode: 0o600})
-  renameSync(temp, file)
+  writeFileAtomically(configFile(), JSON.stringify(config, null, 2) + '\n', 0o600)
 }
 
 /** Every profile: those in the config file, plus the built-in `local` one when not overridden. */

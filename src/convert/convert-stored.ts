@@ -1,12 +1,15 @@
 import {randomUUID} from 'node:crypto'
 
-import type {Backend, FileRecord, NewFileRecord} from '../backends/types.js'
+import type {Backend, FileRecord, NewFileRecord, StagedObject, StageStatus} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
+import {filePages} from '../files/pages.js'
 import {readObject} from '../files/read-object.js'
-import {type BatchWrite, type ConvertedDocument, writeConvertedBatch} from '../lake/tables/write-batch.js'
+import {flattenDocument} from '../lake/tables/flatten.js'
+import {type BatchWrite, type ConvertedDocument, LAB_DATABASE, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
+import {ConvertClaims} from './claims.js'
 
 export interface ConvertOptions {
   registry: ConverterRegistry
@@ -14,6 +17,8 @@ export interface ConvertOptions {
   fileIds?: string[]
   /** Convert files already converted again (their engineered document gets a new version). */
   reconvert?: boolean
+  /** Convert the files that failed before too. */
+  retryFailed?: boolean
   /** Force a converter by name instead of detecting one. */
   converter?: string
   concurrency?: number
@@ -52,7 +57,6 @@ export interface ConvertResult {
   rowsWritten: Record<string, number>
 }
 
-const PAGE = 200
 const DEFAULT_BATCH = 500
 
 /**
@@ -61,16 +65,48 @@ const DEFAULT_BATCH = 500
  * A file that fails is marked failed with its error; the batch goes on.
  */
 export async function convertStoredFiles(backend: Backend, options: ConvertOptions): Promise<ConvertResult> {
+  const claims = await ConvertClaims.start(backend.metadata)
+  try {
+    return await convertClaimed(backend, claims, options)
+  } finally {
+    await claims.end()
+  }
+}
+
+async function convertClaimed(backend: Backend, claims: ConvertClaims, options: ConvertOptions): Promise<ConvertResult> {
   const result: ConvertResult = {converted: 0, failed: [], files: [], rowsWritten: {}}
+  if (options.retryFailed && !options.fileIds) await backend.metadata.requeueFailed()
   const pages = selectRawFiles(backend, options)
-  let queue: FileRecord[] = []
+  const queue: FileRecord[] = []
+  let exhausted = false
+  // One page is read at a time, whichever worker ran out first; the others wait for it.
+  let reading: Promise<void> | undefined
   const take = async (): Promise<FileRecord | undefined> => {
-    if (queue.length === 0) {
-      const next = await pages.next()
-      if (next.done) return undefined
-      queue = next.value
+    while (queue.length === 0 && !exhausted) {
+      reading ??= (async () => {
+        try {
+          const next = await pages.next()
+          if (next.done) exhausted = true
+          else queue.push(...(await claimPage(next.value)))
+        } finally {
+          reading = undefined
+        }
+      })()
+      await reading
     }
     return queue.shift()
+  }
+  // Only files this run holds are converted; one named by --file-id that another run holds is reported.
+  const claimPage = async (page: FileRecord[]): Promise<FileRecord[]> => {
+    const from: StageStatus[] = options.fileIds || options.reconvert ? ['ingested', 'converted', 'failed'] : ['ingested']
+    const held = new Set(
+      await claims.claim(
+        page.map((f) => f.fileId),
+        from,
+      ),
+    )
+    for (const file of page) if (!held.has(file.fileId) && options.fileIds) report(heldElsewhere(file))
+    return page.filter((f) => held.has(f.fileId))
   }
   const report = (outcome: ConvertOutcome): void => {
     if (outcome.kind === 'converted') {
@@ -109,32 +145,58 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
   return result
 }
 
-/** Writes a batch's rows into the lake tables, then marks its raw files converted (or failed, with why). */
+function heldElsewhere(file: FileRecord): ConvertOutcome {
+  return {
+    kind: 'failed',
+    problem: {
+      rawFileId: file.fileId,
+      sourcePath: file.sourcePath,
+      code: 'CONFLICT',
+      message: 'another convert run is converting this file now; its result will be recorded when it finishes',
+    },
+  }
+}
+
+/**
+ * Writes a batch's rows into the lake tables, then makes its engineered documents durable, then
+ * stores their records and marks the raw files converted, all in one transaction (or failed, with why).
+ */
 async function writeBatch(backend: Backend, batch: Converted[], reconvert: boolean): Promise<ConvertOutcome[]> {
   if (batch.length === 0) return []
-  const fail = async (item: Converted, error: unknown): Promise<ConvertOutcome> => {
+  const failed = (item: Converted, error: unknown): ConvertOutcome => {
     const e = toLabmeshError(error)
-    await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
     return {kind: 'failed', problem: {rawFileId: item.raw.fileId, sourcePath: item.raw.sourcePath, code: e.code, message: e.message}}
   }
   let written: BatchWrite
   try {
     written = await writeConvertedBatch(backend, batch, {reconvert})
+    await backend.objects.publish(batch.map((item) => item.staged))
   } catch (error) {
-    return Promise.all(batch.map((item) => fail(item, error)))
+    const e = toLabmeshError(error)
+    for (const item of batch) await backend.metadata.setStatus(item.raw.fileId, 'failed', {code: e.code, message: e.message})
+    return batch.map((item) => failed(item, error))
   }
-  return Promise.all(
-    batch.map(async (item): Promise<ConvertOutcome> => {
-      await backend.metadata.setStatus(item.raw.fileId, 'converted')
-      return {kind: 'converted', file: {...item.file, tables: written.rowsByDocument.get(item.engineeredFileId) ?? {}}}
-    }),
+  // After the commit: the Delta log, not the workspace database, holds the change, so the event
+  // follows it (a crash in between loses this one notice; the rows are in the table).
+  for (const table of written.tables) {
+    await backend.events?.record('table.updated', {table: `${LAB_DATABASE}.${table.table}`, version: table.version, rows: table.rows})
+  }
+  const errors = await backend.metadata.recordConversions(batch.map((item) => ({rawFileId: item.raw.fileId, engineered: item.engineered})))
+  return batch.map((item, i): ConvertOutcome =>
+    errors[i]
+      ? failed(item, errors[i])
+      : {kind: 'converted', file: {...item.file, tables: written.rowsByDocument.get(item.engineeredFileId) ?? {}}},
   )
 }
 
-/** Pages of raw files to convert. Without --reconvert, converted and failed files leave the set as we go. */
+/**
+ * Pages of raw files to convert: those named, or every raw file (with --reconvert), or those not
+ * converted yet. Without --reconvert, files leave the set as they are claimed (`converting`).
+ */
 async function* selectRawFiles(backend: Backend, options: ConvertOptions): AsyncGenerator<FileRecord[]> {
   if (options.fileIds) {
-    const files: FileRecord[] = []
+    // By id: a file named twice (its id, a prefix of it) is converted once.
+    const files = new Map<string, FileRecord>()
     for (const id of options.fileIds) {
       const file = await findFile(backend, id)
       if (file.category !== 'RAW') {
@@ -143,39 +205,33 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
           suggestions: [`convert its raw file, ${file.rawFileId}`],
         })
       }
-      files.push(file)
+      files.set(file.fileId, file)
     }
-    yield files
+    yield [...files.values()]
     return
   }
-  if (options.reconvert) {
-    for (let offset = 0; ; offset += PAGE) {
-      const page = await backend.metadata.listFiles({category: 'RAW', limit: PAGE, offset})
-      if (page.length === 0) return
-      yield page
-    }
-  }
-  const seen = new Set<string>()
-  for (;;) {
-    const page = (await backend.metadata.listFiles({category: 'RAW', status: 'ingested', limit: PAGE})).filter((f) => !seen.has(f.fileId))
-    if (page.length === 0) return
-    for (const f of page) seen.add(f.fileId)
-    yield page
-  }
+  // Converted and failed files leave the `ingested` set as we go: the pages follow a cursor.
+  yield* filePages(backend.metadata, {category: 'RAW', ...(options.reconvert ? {} : {status: 'ingested'})})
 }
 
 interface Converted extends ConvertedDocument {
   file: ConvertedFile
+  /** The engineered document's bytes, published with the batch. */
+  staged: StagedObject
+  /** Its record, stored with the batch. */
+  engineered: NewFileRecord
 }
 
-/** Converts one file and stores its document; the raw file's status is set once its rows are in the lake. */
+/** Converts one file and stages its document; its record and the raw file's status are written once its rows are in the lake. */
 async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOptions): Promise<Converted | ConvertOutcome> {
   const name = raw.sourcePath.split(/[/\\]/).pop() ?? raw.sourcePath
   try {
     const bytes = await readObject(backend, raw)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
+    // Flattened once here to refuse, for this file alone, a document too wide or too big for the tables.
+    flattenDocument(document, {technique: converter.technique, fileId: raw.fileId, traceId: raw.traceId})
     const json = Buffer.from(JSON.stringify(document))
-    const stored = await backend.objects.putBytes(json, {category: 'ENGINEERED'})
+    const stored = await backend.objects.stageBytes(json, {category: 'ENGINEERED'})
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
     const engineered: NewFileRecord = {
       fileId: randomUUID(),
@@ -194,9 +250,10 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
       status: 'converted',
       error: null,
     }
-    await backend.metadata.insertFile({...engineered, searchText: documentText(document)})
     return {
       raw,
+      staged: stored,
+      engineered: {...engineered, searchText: documentText(document)},
       engineeredFileId: engineered.fileId,
       technique: converter.technique,
       document,

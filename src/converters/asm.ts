@@ -1,4 +1,5 @@
-import type {Converter, ConverterInput, Quantity} from './types.js'
+import {LABMESH_VERSION} from '../version.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
 
 /** Shared builders for ASM-shaped documents, so every converter spells the vocabulary alike. */
 export const ASM_MANIFEST_BASE = 'http://purl.allotrope.org/manifests'
@@ -26,6 +27,24 @@ export function dataSystemDocument(
     'ASM converter name': `labmesh/${converter.name}`,
     'ASM converter version': converter.version,
   })
+}
+
+/**
+ * Records the labmesh version that wrote a document in its `data system document`, beside the
+ * converter's own name and version, whatever converter made it (user converters too): in the
+ * aggregate document when there is one, else at the root.
+ */
+export function stampLabmeshVersion(document: EngineeredDocument): EngineeredDocument {
+  if (!isRecord(document)) return document
+  const aggregates = Object.keys(document).filter((key) => key.endsWith(' aggregate document') && isRecord(document[key]))
+  const holder = aggregates.length === 1 ? (document[aggregates[0]] as Record<string, unknown>) : document
+  const current = holder['data system document']
+  holder['data system document'] = {...(isRecord(current) ? current : {}), 'labmesh version': LABMESH_VERSION}
+  return document
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 /** Drops undefined fields (and empty strings) so documents carry only what the file said. */

@@ -5,6 +5,7 @@ import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
 import {splitDelimited} from './delimited.js'
 import {rowIndex, rowName} from './wells.js'
+import {maxOf} from './arrays.js'
 
 /**
  * BMG LABTECH MARS CSV exports (PHERAstar, CLARIOstar, ...): "Key: value" header cells
@@ -165,7 +166,7 @@ function buildDocument(
   otherLines: string[],
 ): EngineeredDocument {
   const plateId = header.ID1 || undefined
-  const wellCount = Math.max(...grids.map((g) => PLATE_BY_COLUMNS[g.columns] ?? g.columns * g.rows))
+  const wellCount = maxOf(grids.map((g) => PLATE_BY_COLUMNS[g.columns] ?? g.columns * g.rows))
   const time = [header.Date, header.Time].filter(Boolean).join(' ') || undefined
   let counter = 0
   const byWell = new Map<string, Record<string, unknown>[]>()

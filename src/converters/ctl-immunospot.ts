@@ -7,6 +7,7 @@ import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
 import {rowIndex, rowName} from './wells.js'
+import {maxOf} from './arrays.js'
 
 /**
  * CTL ImmunoSpot (ELISpot / FluoroSpot analyzer) plate reports: "Key: value" counting settings,
@@ -104,7 +105,7 @@ export const ctlImmunospot: Converter = {
     }
     if (measurements.length === 0) invalid('expected plate grids ("Unprocessed Data" and others), found none')
     const wells =
-      plateRows === undefined ? undefined : plateRows * Math.max(...measurements.map((m) => Number(/\d+$/.exec(m.sample.location!)![0])))
+      plateRows === undefined ? undefined : plateRows * maxOf(measurements.map((m) => Number(/\d+$/.exec(m.sample.location!)![0])))
     return plateReaderDocument(input, ctlImmunospot, {
       device: {
         manufacturer: 'Cellular Technology Limited',

@@ -2,7 +2,10 @@ import path from 'node:path'
 import {pathToFileURL} from 'node:url'
 
 import {LabmeshError} from '../errors.js'
+import {openInputFile} from '../files/contained.js'
+import {stampLabmeshVersion} from './asm.js'
 import {BUILTIN_CONVERTERS} from './builtin.js'
+import {assertDocumentSize} from './document-size.js'
 import {isXls, isXlsx} from './spreadsheet/index.js'
 import {decodeText, endsMidLine, looksBinary} from './text.js'
 import {summariseXlsx} from './spreadsheet/xlsx.js'
@@ -113,9 +116,9 @@ export class ConverterRegistry {
         suggestions: ['export the file again, or copy it once the instrument software has finished writing it'],
       })
     }
+    let document: EngineeredDocument
     try {
-      const document = await converter.convert(input)
-      return {converter, document}
+      document = await converter.convert(input)
     } catch (error) {
       if (error instanceof LabmeshError) throw error
       throw new LabmeshError('CONVERSION_FAILED', `${input.name}: the ${converter.name} converter failed: ${(error as Error).message}`, {
@@ -123,12 +126,16 @@ export class ConverterRegistry {
         cause: error,
       })
     }
+    assertDocumentSize(document, input.name)
+    return {converter, document: stampLabmeshVersion(document)}
   }
 }
 
 async function loadConverterModule(file: string): Promise<Converter[]> {
   let loaded: Record<string, unknown>
   try {
+    // A module is a regular file: importing a FIFO or a device would block.
+    await (await openInputFile(file)).close()
     loaded = await import(pathToFileURL(file).href)
   } catch (error) {
     throw new LabmeshError('INVALID_INPUT', `cannot load converter module ${file}: ${(error as Error).message}`, {

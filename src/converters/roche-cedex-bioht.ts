@@ -1,4 +1,5 @@
 import {LabmeshError} from '../errors.js'
+import {maxOf} from './arrays.js'
 import {compact, dataSystemDocument, optionalQuantity, quantity} from './asm.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
@@ -135,6 +136,7 @@ export const rocheCedexBioht: Converter = {
     if (!title || title[0].trim() !== TITLE_RECORD || title[2]?.trim() !== ARC_MARKER) {
       invalid(input.name, `a Cedex Bio HT archive starting with a "${ARC_MARKER}" title record and found none`)
     }
+    assertPaddingWhole(input.name, records)
     const results: ResultRecord[] = []
     const otherRecords: string[][] = []
     for (let i = 1; i < records.length; i++) {
@@ -353,6 +355,22 @@ function normaliseUnit(unit: string): string {
 function analyteName(code: string): string {
   const upper = code.toUpperCase()
   return ANALYTES.find(([prefix]) => upper.startsWith(prefix))?.[1] ?? code
+}
+
+/**
+ * Archives that pad records with empty cells pad every one to the same width (26 cells in the
+ * real exports): a padded record narrower than the others was cut short, after a tab, which the
+ * registry's line check cannot tell from a whole record.
+ */
+function assertPaddingWhole(file: string, records: string[][]): void {
+  const padded = (cells: string[]): boolean => cells.length > 1 && cells.at(-1)!.trim() === ''
+  const width = maxOf(
+    records.filter(padded).map((cells) => cells.length),
+    0,
+  )
+  const cut = records.findIndex((cells) => padded(cells) && cells.length < width)
+  if (cut !== -1)
+    invalid(file, `every padded record ${width} cells wide and found record ${cut} with ${records[cut].length} (truncated file?)`)
 }
 
 function invalid(file: string, expected: string): never {

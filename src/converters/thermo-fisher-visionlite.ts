@@ -7,6 +7,7 @@ import {parseNumber} from './numbers.js'
 import {checkRowWidths, delimitedRows} from './table-rows.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument} from './types.js'
+import {appendAll} from './arrays.js'
 
 /**
  * Thermo Fisher VISIONlite (Evolution, GENESYS UV-vis): "Fixed" wavelength exports (a Sample
@@ -76,7 +77,7 @@ function convertFixed(input: ConverterInput, rows: string[][]): EngineeredDocume
         errors: value === undefined ? [{error: row[c] || 'no value', feature: 'absorbance'}] : undefined,
       })
     })
-    measurements.push(...own)
+    appendAll(measurements, own)
     const result = resultColumn >= 0 ? parseNumber(row[resultColumn]) : undefined
     if (result !== undefined) {
       calculated.push({

@@ -10,6 +10,7 @@ import {checkRowWidths, delimitedRows} from './table-rows.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
 import {normaliseWell} from './wells.js'
+import {appendAll} from './arrays.js'
 
 /**
  * Unchained Labs Lunatic (UV-vis) and Stunner (UV-vis + DLS) plate results, as CSV or .xlsx,
@@ -140,7 +141,7 @@ export const unchainedLabsLunaticStunner: Converter = {
       if (own.length === 0) own.push({identifier: ids.next(), sample, time, readings: {}, settings: {}})
       Object.assign(own[0].readings, others)
       for (const m of own) Object.assign(m.settings, settings)
-      measurements.push(...own)
+      appendAll(measurements, own)
     }
     return plateReaderDocument(input, unchainedLabsLunaticStunner, {
       device: {

@@ -1,11 +1,11 @@
-import {createHash, randomUUID} from 'node:crypto'
+import {createHash} from 'node:crypto'
 import {createWriteStream} from 'node:fs'
-import {access, mkdir, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 
 import type {Backend, FileRecord} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
+import type {SafeOutput} from '../output/safe-output.js'
 
 export interface RestoredFile {
   fileId: string
@@ -25,34 +25,19 @@ export function restoredName(record: FileRecord): string {
 }
 
 /**
- * Writes a stored file's bytes into a folder under `restoredName` (or `name`), checking them against
- * the recorded sha256 before the file appears (temp file, then rename).
+ * Writes a stored file's bytes into a folder (one `output.folder` gave) under `restoredName` (or
+ * `name`), checking them against the recorded sha256 before the file appears.
  */
 export async function restoreFile(
   backend: Backend,
   record: FileRecord,
-  outDir: string,
-  options: {overwrite?: boolean; name?: string} = {},
+  output: SafeOutput,
+  folder: string,
+  name = restoredName(record),
 ): Promise<RestoredFile> {
-  const name = safeName(options.name ?? restoredName(record))
-  const target = path.join(path.resolve(outDir), name)
-  if (
-    !options.overwrite &&
-    (await access(target).then(
-      () => true,
-      () => false,
-    ))
-  ) {
-    throw new LabmeshError('CONFLICT', `${target} already exists`, {
-      subject: target,
-      suggestions: ['pass --force to overwrite it, or choose another --out folder'],
-    })
-  }
-  await mkdir(path.dirname(target), {recursive: true})
-  const temp = path.join(path.dirname(target), `.${name}.${randomUUID()}.part`)
-  const hash = createHash('sha256')
-  let size = 0
-  try {
+  const written = await output.writeFile(path.join(folder, safeName(name)), async (temp) => {
+    const hash = createHash('sha256')
+    let size = 0
     await pipeline(
       await backend.objects.openRead(record.sha256, record.category),
       async function* (source: AsyncIterable<Buffer>) {
@@ -62,24 +47,19 @@ export async function restoreFile(
           yield chunk
         }
       },
-      createWriteStream(temp),
+      createWriteStream(temp, {flags: 'wx'}),
     )
     const sha256 = hash.digest('hex')
     if (sha256 !== record.sha256 || size !== record.size) {
       throw new LabmeshError(
         'INVALID_DATA',
         `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256}, expected ${record.sha256}): the workspace object is damaged`,
-        {
-          subject: record.fileId,
-        },
+        {subject: record.fileId},
       )
     }
-    await rename(temp, target)
-    return {fileId: record.fileId, path: target, sha256, size, verified: true}
-  } catch (error) {
-    await rm(temp, {force: true})
-    throw error
-  }
+    return {sha256, size}
+  })
+  return {fileId: record.fileId, path: written.path, ...written.result, verified: true}
 }
 
 /** A file name that cannot climb out of the output folder. */

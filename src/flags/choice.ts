@@ -23,3 +23,12 @@ export function choiceFlag<const T extends string>(choices: readonly T[]) {
     {multiple: false; requiredOrDefaulted: false}
   >
 }
+
+/**
+ * The choices of a flag made by choiceFlag, read back from its help value (`a|b|c`), for what
+ * lists flags from the manifest (`labmesh commands`, shell completion), which keeps no parser.
+ */
+export function choicesOf(helpValue: unknown): string[] | undefined {
+  if (typeof helpValue !== 'string' || !/^[\w.-]+(\|[\w.-]+)+$/.test(helpValue)) return undefined
+  return helpValue.split('|')
+}

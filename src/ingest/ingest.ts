@@ -1,18 +1,22 @@
 import {createHash, randomUUID} from 'node:crypto'
 import {readFileSync} from 'node:fs'
+import {stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
-import type {Backend, Label, NewFileRecord} from '../backends/types.js'
+import type {Backend, Label, NewFileRecord, StagedObject} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
-import {type ErrorCode, toLabmeshError} from '../errors.js'
+import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
 import type {PathTemplate} from './path-template.js'
 import {readHead, sniffInstrument} from './sniff.js'
-import {type FoundFile, walkFiles} from './walk.js'
+import {type FoundFile, type WalkEntry, walkFiles} from './walk.js'
 
 export interface IngestOptions {
-  paths: string[]
+  /** Files and folders to walk... */
+  paths?: string[]
+  /** ...or files already found (the watcher's stable files), relative paths as the template sees them. */
+  files?: FoundFile[]
   template?: PathTemplate
   labels?: Label[]
   metadata?: Record<string, string>
@@ -81,7 +85,9 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
   }
   const collect = options.collectFiles ?? true
   const host = hostname()
-  const entries = walkFiles(options.paths, {include: options.include, exclude: options.exclude})
+  const entries = options.files
+    ? listed(options.files)
+    : walkFiles(options.paths ?? [], {include: options.include, exclude: options.exclude})
 
   // Bytes of large files already reported while they uploaded, by path: a file's total is reported once.
   const streamed = new Map<string, number>()
@@ -95,17 +101,33 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
     streamed.set(path, (streamed.get(path) ?? 0) + bytes)
     options.onBytes?.(bytes)
   }
-  // Stored files' records are written a batch at a time (one transaction), after their bytes are durable.
-  let pending: {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}[] = []
-  const flush = async (): Promise<void> => {
+  // Group commit: a batch's objects are made durable together, then its records written in one
+  // transaction, so a record only ever points at bytes on disk. Batches commit one after another.
+  let pending: StoredFile[] = []
+  let committing = Promise.resolve()
+  const flush = (): Promise<void> => {
     const batch = pending
     pending = []
-    if (batch.length === 0) return
-    const errors = await backend.metadata.insertFiles(batch.map((p) => p.record))
-    batch.forEach(({record: stored, outcome}, i) => {
-      const error = errors[i]
-      report(error ? {kind: 'failed', problem: {path: stored.sourcePath, code: error.code, message: error.message}} : outcome, stored.size)
+    committing = committing.then(async () => {
+      if (batch.length === 0) return
+      await backend.objects.publish(batch.map((p) => p.staged))
+      const errors = await backend.metadata.insertFiles(batch.map((p) => p.record))
+      for (const [i, {record: stored, outcome}] of batch.entries()) {
+        const error = errors[i]
+        if (!error) report(outcome, stored.size)
+        else {
+          // Another ingest stored this version first: the same bytes are simply unchanged.
+          const latest = error.code === 'CONFLICT' ? await backend.metadata.latestAtSource(host, stored.sourcePath) : undefined
+          report(
+            latest?.sha256 === stored.sha256
+              ? {kind: 'file', file: describe(latest, 'unchanged')}
+              : {kind: 'failed', problem: {path: stored.sourcePath, code: error.code, message: error.message}},
+            stored.size,
+          )
+        }
+      }
     })
+    return committing
   }
 
   const worker = async (): Promise<void> => {
@@ -119,7 +141,7 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
       }
       try {
         const handled = await ingestOne(backend, entry, host, options, (bytes) => onBytes(entry.path, bytes))
-        if ('record' in handled) {
+        if ('staged' in handled) {
           pending.push(handled)
           if (pending.length >= RECORD_BATCH) await flush()
         } else {
@@ -136,6 +158,10 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
   result.files.sort((a, b) => a.sourcePath.localeCompare(b.sourcePath))
   result.failed.sort((a, b) => a.path.localeCompare(b.path))
   return result
+}
+
+async function* listed(files: FoundFile[]): AsyncGenerator<WalkEntry> {
+  yield* files
 }
 
 function record(result: IngestResult, outcome: FileOutcome, collect: boolean): void {
@@ -155,19 +181,30 @@ function record(result: IngestResult, outcome: FileOutcome, collect: boolean): v
 /** Records per transaction: large enough that SQLite's per-commit cost vanishes, small enough to report progress often. */
 const RECORD_BATCH = 256
 
-/** A file's outcome, or, for a file to store, its record still to be written (with the outcome it will have). */
+/** A file whose bytes are staged and whose record is still to be written, with the outcome it will have. */
+interface StoredFile {
+  staged: StagedObject
+  record: NewFileRecord
+  outcome: FileOutcome & {kind: 'file'}
+}
+
+/** A file's outcome, or, for a file to store, its staged bytes and record. */
 async function ingestOne(
   backend: Backend,
   entry: FoundFile,
   host: string,
   options: IngestOptions,
   onBytes: (bytes: number) => void,
-): Promise<FileOutcome | {record: NewFileRecord; outcome: FileOutcome & {kind: 'file'}}> {
+): Promise<FileOutcome | StoredFile> {
   if (entry.size === 0) {
-    return {kind: 'failed', problem: {path: entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'}}
+    return {
+      kind: 'failed',
+      problem: {path: entry.sourcePath ?? entry.path, code: 'EMPTY_FILE', message: 'the file is empty (0 bytes): nothing to store'},
+    }
   }
   const modifiedAt = entry.mtime.toISOString()
-  const latest = await backend.metadata.latestAtSource(host, entry.path)
+  const sourcePath = entry.sourcePath ?? entry.path
+  const latest = await backend.metadata.latestAtSource(host, sourcePath)
   if (latest && !options.checksum && latest.size === entry.size && latest.modifiedAt === modifiedAt) {
     return {kind: 'file', file: describe(latest, 'unchanged')}
   }
@@ -179,7 +216,7 @@ async function ingestOne(
     if (matched) templateFields = matched
     else
       warning = {
-        path: entry.path,
+        path: sourcePath,
         code: 'TEMPLATE_MISMATCH',
         message: `"${entry.relativePath}" does not match the path template ${options.template.source}; stored without its fields`,
       }
@@ -203,7 +240,7 @@ async function ingestOne(
     rawFileId: null,
     sha256: stored.sha256,
     size: stored.size,
-    sourcePath: entry.path,
+    sourcePath,
     sourceHost: host,
     ingestedAt: new Date().toISOString(),
     modifiedAt,
@@ -214,7 +251,7 @@ async function ingestOne(
     error: null,
   }
   if (options.dryRun) return {kind: 'file', file: {...describe(fileRecord, latest ? 'version' : 'new'), fileId: null}, warning}
-  return {record: fileRecord, outcome: {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}}
+  return {staged: stored, record: fileRecord, outcome: {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}}
 }
 
 /**
@@ -236,24 +273,25 @@ function shadowWarning(file: string, detected: Record<string, string>, given: Re
 /** Files up to this size are read once into memory: one read serves the sniffer, the hash and the store. */
 const SMALL_FILE_BYTES = 4 * 1024 * 1024
 
+/** Reads (and unless a dry run, stages) a file's bytes; a dry run only hashes them. */
 async function readAndStore(
   backend: Backend,
   entry: FoundFile,
   dryRun: boolean,
   onBytes: (bytes: number) => void,
-): Promise<{head: Buffer; stored: {sha256: string; size: number}}> {
+): Promise<{head: Buffer; stored: StagedObject}> {
   if (entry.size <= SMALL_FILE_BYTES) {
     // Read in place: for small files a synchronous read beats four thread-pool round trips.
     const bytes = readFileSync(entry.path)
     return {
       head: bytes,
       stored: dryRun
-        ? {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length}
-        : await backend.objects.putBytes(bytes),
+        ? {sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, created: false}
+        : await backend.objects.stageBytes(bytes),
     }
   }
   const head = await readHead(entry.path)
-  return {head, stored: dryRun ? await hashFile(entry.path) : await backend.objects.putFile(entry.path, {onBytes})}
+  return {head, stored: dryRun ? {...(await hashFile(entry.path)), created: false} : await backend.objects.stageFile(entry.path, {onBytes})}
 }
 
 function describe(file: NewFileRecord, status: FileStatus): IngestedFile {
@@ -278,4 +316,39 @@ function mergeLabels(kept: Label[], added: Label[]): Label[] {
     seen.add(key)
     return true
   })
+}
+
+export interface UploadOptions {
+  /** Where the uploaded bytes were spooled. */
+  spooled: string
+  /** The path the upload names (its source path, for versions). */
+  sourcePath: string
+  /** Who sent it (`api:<key id>`): uploads are versioned per sender and path. */
+  sourceHost: string
+  metadata?: Record<string, string>
+  labels?: Label[]
+  registry: ConverterRegistry
+}
+
+/** Stores one uploaded file like ingest does a file on disk: same metadata, versions and labels; INVALID_DATA & co. when it cannot. */
+export async function ingestUpload(backend: Backend, options: UploadOptions): Promise<IngestedFile> {
+  const {size, mtime} = await stat(options.spooled)
+  const entry: FoundFile = {
+    kind: 'file',
+    path: options.spooled,
+    relativePath: options.sourcePath,
+    size,
+    mtime,
+    sourcePath: options.sourcePath,
+  }
+  const handled = await ingestOne(backend, entry, options.sourceHost, {...options, paths: [], checksum: true}, () => undefined)
+  if ('staged' in handled) {
+    // As in ingestFiles: the bytes are durable under their name before a record points at them.
+    await backend.objects.publish([handled.staged])
+    const [error] = await backend.metadata.insertFiles([handled.record])
+    if (error) throw error
+    return handled.outcome.file
+  }
+  if (handled.kind === 'failed') throw new LabmeshError(handled.problem.code, handled.problem.message, {subject: handled.problem.path})
+  return handled.file
 }

@@ -13,6 +13,8 @@ export interface FoundFile {
   relativePath: string
   size: number
   mtime: Date
+  /** The path recorded as the file's source when the bytes are read elsewhere (an upload spooled to a temporary file). */
+  sourcePath?: string
 }
 
 export interface WalkProblem {

@@ -1,6 +1,6 @@
 import {createHash} from 'node:crypto'
-import {createReadStream} from 'node:fs'
 
+import {openRegularFile} from '../files/contained.js'
 import type {TableSchema} from './table-schema.js'
 
 /** The parts of a Frictionless Data Package v2 descriptor (`datapackage.json`) labmesh writes and checks. */
@@ -49,6 +49,10 @@ export interface PackageProvenance {
   generator: string
   rows: number
   elapsedSeconds: number
+  /** The statement's id in an engine that keeps a history (Athena's QueryExecutionId). */
+  queryExecutionId?: string
+  /** Bytes the engine scanned, where it bills by them. */
+  bytesScanned?: number
 }
 
 export interface DataPackage {
@@ -66,7 +70,8 @@ export async function digestFiles(files: string[], algorithm: string): Promise<{
   const hash = createHash(algorithm)
   let bytes = 0
   for (const file of files) {
-    for await (const chunk of createReadStream(file)) {
+    const handle = await openRegularFile(file)
+    for await (const chunk of handle.createReadStream()) {
       hash.update(chunk as Buffer)
       bytes += (chunk as Buffer).length
     }

@@ -1,8 +1,9 @@
 import {quoteIdentifier} from '../lake/duckdb.js'
-import type {Lake, QueryEngine, QueryRequest, TableVersion} from '../backends/types.js'
+import type {Lake, QueryEngine, QueryRequest, TableRef, TableVersion} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {editDistance, findTable, parseTableRef} from '../lake/catalog/table-ref.js'
 import type {PackageFormat} from './formats.js'
+import {selectWhere} from './where.js'
 import {descriptorName, type PackageSummary, writeDataPackage, type WritePackageOptions} from './write.js'
 
 export interface PullOptions {
@@ -16,9 +17,13 @@ export interface PullOptions {
   where?: string
   params?: QueryRequest['params']
   asOf?: TableVersion
+  /** Pull as this principal: only what its grants allow (QueryRequest.principal). */
+  principal?: string
   origin: WritePackageOptions['origin']
+  safeOutput: WritePackageOptions['safeOutput']
   signal?: AbortSignal
   onProgress?: QueryRequest['onProgress']
+  maxScanBytes?: number
 }
 
 /**
@@ -27,8 +32,35 @@ export interface PullOptions {
  */
 export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOptions): Promise<PackageSummary & {table: string}> {
   const ref = parseTableRef(options.table)
-  const {table} = await findTable(lake, ref)
   const name = `${ref.database}.${ref.table}`
+  // As a principal, the engine's session (built from the grants) is the one judge of which tables and columns exist.
+  if (options.principal === undefined) await checkColumns(lake, ref, name, options)
+  const columns = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
+  const select = `SELECT ${columns} FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)}`
+  const sql = options.where?.trim() ? await selectWhere(select, options.where) : select
+  const summary = await writeDataPackage(engine, {
+    dir: options.dir,
+    format: options.format,
+    resource: descriptorName(ref.table, 'table'),
+    title: options.where?.trim() ? `${name} where ${options.where.trim()}` : name,
+    request: {
+      sql,
+      params: options.params,
+      asOf: options.asOf ? {[name]: options.asOf} : undefined,
+      principal: options.principal,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      maxScanBytes: options.maxScanBytes,
+    },
+    origin: options.origin,
+    safeOutput: options.safeOutput,
+  })
+  return {table: name, ...summary}
+}
+
+/** NOT_FOUND for a table that is not there, INVALID_INPUT naming the closest column for one it does not have. */
+async function checkColumns(lake: Lake, ref: TableRef, name: string, options: PullOptions): Promise<void> {
+  const {table} = await findTable(lake, ref)
   const known = (await table.snapshot(options.asOf ?? {})).schema.fields.map((f) => f.name)
   for (const column of options.columns ?? []) {
     if (!known.includes(column)) {
@@ -39,23 +71,4 @@ export async function pullTable(lake: Lake, engine: QueryEngine, options: PullOp
       })
     }
   }
-  const select = options.columns && options.columns.length > 0 ? options.columns.map(quoteIdentifier).join(', ') : '*'
-  // The condition goes on lines of its own, so a trailing -- comment in it cannot swallow the closing parenthesis.
-  const where = options.where?.trim() ? ` WHERE (\n${options.where}\n)` : ''
-  const sql = `SELECT ${select} FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)}${where}`
-  const summary = await writeDataPackage(engine, {
-    dir: options.dir,
-    format: options.format,
-    resource: descriptorName(ref.table, 'table'),
-    title: options.where?.trim() ? `${name} where ${options.where.trim()}` : name,
-    request: {
-      sql,
-      params: options.params,
-      asOf: options.asOf ? {[name]: options.asOf} : undefined,
-      signal: options.signal,
-      onProgress: options.onProgress,
-    },
-    origin: options.origin,
-  })
-  return {table: name, ...summary}
 }

@@ -1,8 +1,8 @@
 import {getHashes} from 'node:crypto'
-import {readFile, stat} from 'node:fs/promises'
 import path from 'node:path'
 
 import {LabmeshError} from '../errors.js'
+import {assertContained, openRegularFile, realPathOf} from '../files/contained.js'
 import {type DataPackage, type DataResource, DESCRIPTOR, digestFiles} from './descriptor.js'
 
 export interface ResourceCheck {
@@ -22,6 +22,8 @@ export interface PackageCheck {
 }
 
 const REMOTE = /^(https?|ftps?):\/\//i
+// Descriptors are small; a bigger file is not one, and is not read into memory.
+const MAX_DESCRIPTOR_BYTES = 64 * 1024 * 1024
 
 /**
  * Checks every resource of a data package against `datapackage.json`: its files exist inside the
@@ -29,7 +31,7 @@ const REMOTE = /^(https?|ftps?):\/\//i
  * are the recorded ones. A resource in several files is checked as their concatenation.
  */
 export async function verifyDataPackage(dir: string): Promise<PackageCheck> {
-  const root = path.resolve(dir)
+  const root = await realPathOf(path.resolve(dir))
   const descriptor = await readDescriptor(root)
   const resources: ResourceCheck[] = []
   for (const [i, resource] of descriptor.resources.entries()) resources.push(await checkResource(root, resource, i))
@@ -40,17 +42,30 @@ async function readDescriptor(root: string): Promise<DataPackage> {
   const file = path.join(root, DESCRIPTOR)
   let text: string
   try {
-    text = await readFile(file, 'utf8')
+    const handle = await openRegularFile(await assertContained(root, file, 'the package'))
+    try {
+      if ((await handle.stat()).size > MAX_DESCRIPTOR_BYTES)
+        throw new LabmeshError('INVALID_DATA', `${file} is larger than a descriptor can be (${MAX_DESCRIPTOR_BYTES} bytes)`, {
+          subject: file,
+        })
+      text = await handle.readFile('utf8')
+    } finally {
+      await handle.close()
+    }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'NOT_FOUND')
       throw new LabmeshError('NOT_FOUND', `${root} holds no ${DESCRIPTOR}; it is not a data package`, {subject: file})
+    if (code === 'ENOTDIR') throw new LabmeshError('INVALID_INPUT', `${root} is not a folder; a data package is one`, {subject: root})
     throw error
   }
   let parsed: unknown
   try {
     parsed = JSON.parse(text)
   } catch (error) {
-    throw new LabmeshError('INVALID_DATA', `${file} is not JSON: ${(error as Error).message}`, {subject: file, cause: error})
+    // JSON.parse quotes the text it failed on: not repeated here, whatever file this turns out to be.
+    const position = /position (\d+)/.exec((error as Error).message)?.[1]
+    throw new LabmeshError('INVALID_DATA', `${file} is not JSON${position ? ` (at character ${position})` : ''}`, {subject: file})
   }
   const resources = (parsed as {resources?: unknown})?.resources
   if (
@@ -86,8 +101,11 @@ async function checkResource(root: string, resource: DataResource, index: number
     else {
       const file = insidePackage(root, relative)
       if (!file) check.problems.push(`${relative} is not a path inside the package`)
-      else if (!(await stat(file).catch(() => undefined))?.isFile()) check.problems.push(`${relative} is missing`)
-      else files.push(file)
+      else {
+        const opened = await resourceFile(root, file)
+        if ('problem' in opened) check.problems.push(`${relative} ${opened.problem}`)
+        else files.push(opened.real)
+      }
     }
   }
   if (check.problems.length > 0) return check
@@ -104,6 +122,21 @@ async function checkResource(root: string, resource: DataResource, index: number
     check.problems.push(`the ${algorithm} hash differs from the recorded one`)
   check.ok = check.problems.length === 0
   return check
+}
+
+/** A resource file's real path, or why it cannot be checked (missing, a link out of the package, not a regular file). */
+async function resourceFile(root: string, file: string): Promise<{real: string} | {problem: string}> {
+  try {
+    const real = await assertContained(root, file, 'the package')
+    await (await openRegularFile(real)).close()
+    return {real}
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'NOT_FOUND') return {problem: 'is missing'}
+    if (code === 'FORBIDDEN') return {problem: 'leads outside the package (a symbolic link)'}
+    if (code === 'INVALID_DATA' || code === 'ENOTDIR') return {problem: 'is not a regular file'}
+    throw error
+  }
 }
 
 /** The file a descriptor path names, or undefined when the path is absolute or leaves the package folder. */

@@ -1,9 +1,9 @@
 import {randomUUID} from 'node:crypto'
-import {mkdir, readdir, rename, rm, rmdir, writeFile} from 'node:fs/promises'
+import {writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {QueryColumn, QueryEngine, QueryRequest} from '../backends/types.js'
-import {LabmeshError, toLabmeshError} from '../errors.js'
+import type {QueryColumn, QueryEngine, QueryRequest, QueryStatistics} from '../backends/types.js'
+import type {SafeOutput} from '../output/safe-output.js'
 import {formatTableVersion, MEDIA_TYPES, type PackageFormat} from './formats.js'
 import {
   DATAPACKAGE_PROFILE,
@@ -19,6 +19,8 @@ import {tableSchemaFor} from './table-schema.js'
 export interface WritePackageOptions {
   /** The package folder: created, or an empty one. */
   dir: string
+  /** Where outputs may go (never into the workspace or a table's folder). */
+  safeOutput: SafeOutput
   format: PackageFormat
   /** The resource's name and its file's base name (lowercase letters, digits, `-`, `_`, `.`). */
   resource: string
@@ -34,20 +36,18 @@ export interface PackageSummary {
   columns: QueryColumn[]
   rows: number
   resources: {name: string; path: string; format: string; bytes: number; hash: string}[]
+  /** What the engine reported about the statement (Athena: its execution id, bytes scanned, cost estimate). */
+  statistics?: QueryStatistics
 }
 
 /**
  * Runs the query into a Frictionless Data Package v2: the result as one CSV or Parquet resource
  * with its Table Schema, size and sha256, and the query that made it. The package is built in a
- * sibling folder and renamed into place, so `dir` holds a whole package or nothing.
+ * staging folder and renamed into place, so `dir` holds a whole package or nothing.
  */
 export async function writeDataPackage(engine: QueryEngine, options: WritePackageOptions): Promise<PackageSummary> {
-  const dir = path.resolve(options.dir)
-  const existed = await assertEmptyOrAbsent(dir)
-  const staging = path.join(path.dirname(dir), `.${path.basename(dir)}.${randomUUID()}.partial`)
-  await mkdir(staging, {recursive: true})
-  try {
-    const file = `${options.resource}.${options.format}`
+  const file = `${options.resource}.${options.format}`
+  const written = await options.safeOutput.writeFolder(options.dir, async (staging) => {
     const started = process.hrtime.bigint()
     const result = await engine.export(options.request, {path: path.join(staging, file), format: options.format})
     const elapsedSeconds = Number(process.hrtime.bigint() - started) / 1e9
@@ -68,7 +68,7 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
     }
     const descriptor: DataPackage = {
       $schema: DATAPACKAGE_PROFILE,
-      name: descriptorName(path.basename(dir), 'query-result'),
+      name: descriptorName(path.basename(path.resolve(options.dir)), 'query-result'),
       id: `urn:uuid:${randomUUID()}`,
       ...(options.title ? {title: options.title} : {}),
       created: new Date().toISOString(),
@@ -83,42 +83,21 @@ export async function writeDataPackage(engine: QueryEngine, options: WritePackag
         ...options.origin,
         rows: result.rows,
         elapsedSeconds: Math.round(elapsedSeconds * 1000) / 1000,
+        ...(result.statistics ? {queryExecutionId: result.statistics.executionId, bytesScanned: result.statistics.bytesScanned} : {}),
       },
     }
     await writeFile(path.join(staging, DESCRIPTOR), JSON.stringify(descriptor, null, 2) + '\n')
-    if (existed) await rmdir(dir)
-    await rename(staging, dir)
-    return {
-      dir,
-      descriptor: path.join(dir, DESCRIPTOR),
-      columns: result.columns,
-      rows: result.rows,
-      resources: [{name: resource.name, path: file, format: options.format, bytes, hash: resource.hash!}],
-    }
-  } catch (error) {
-    await rm(staging, {recursive: true, force: true})
-    throw error
+    return {columns: result.columns, rows: result.rows, bytes, hash: resource.hash!, statistics: result.statistics}
+  })
+  const {columns, rows, bytes, hash, statistics} = written.result
+  return {
+    dir: written.path,
+    descriptor: path.join(written.path, DESCRIPTOR),
+    columns,
+    rows,
+    resources: [{name: options.resource, path: file, format: options.format, bytes, hash}],
+    ...(statistics ? {statistics} : {}),
   }
-}
-
-/** True when `dir` is an empty folder, false when nothing is there; CONFLICT otherwise (a package never overwrites files). */
-async function assertEmptyOrAbsent(dir: string): Promise<boolean> {
-  let entries: string[]
-  try {
-    entries = await readdir(dir)
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code
-    if (code === 'ENOENT') return false
-    if (code === 'ENOTDIR') throw new LabmeshError('CONFLICT', `${dir} is a file; a package is a folder`, {subject: dir})
-    throw toLabmeshError(error)
-  }
-  if (entries.length > 0) {
-    throw new LabmeshError('CONFLICT', `${dir} is not empty; a package goes into a new or empty folder`, {
-      subject: dir,
-      suggestions: ['choose another folder, or remove this one first'],
-    })
-  }
-  return true
 }
 
 /** A name for a package or resource: lowercase letters, digits, `-`, `_` and `.` (the spec's recommendation). */

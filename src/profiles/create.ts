@@ -62,7 +62,8 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     try {
       url = new URL(request.metadataUrl)
     } catch {
-      throw usage(`--metadata-url "${request.metadataUrl}" is not a URL`, 'postgres://user@host:5432/database')
+      // Not echoed: text that fails to parse may still hold a password.
+      throw usage('--metadata-url is not a URL', 'postgres://user@host:5432/database')
     }
     if (!['postgres:', 'postgresql:'].includes(url.protocol)) throw usage('--metadata-url must be a postgres:// URL')
     if (url.password) {
@@ -73,8 +74,12 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     }
   }
   if (request.athenaOutput && !/^s3:\/\/[^/]+/.test(request.athenaOutput)) throw usage('--athena-output must be an s3:// URL')
+  if (request.athenaPricePerTb !== undefined && !(request.athenaPricePerTb >= 0))
+    throw usage('--athena-price-per-tb must be a price in USD, 0 or more')
   if (request.glueDatabasePrefix && !/^[a-z0-9_]*$/.test(request.glueDatabasePrefix))
     throw usage('--glue-database-prefix may hold only lower-case letters, digits and _ (Glue lower-cases database names)')
+  if (request.catalogId && !/^\d{12}$/.test(request.catalogId))
+    throw usage(`--catalog-id "${request.catalogId}" is not an AWS account id (12 digits)`)
   const prefix = (request.prefix ?? '').replace(/^\/+/, '')
   return {
     backend: 'aws',
@@ -85,8 +90,10 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     ...(request.metadataUrl ? {metadataUrl: request.metadataUrl} : {}),
     ...(request.metadataSecret ? {metadataSecret: request.metadataSecret} : {}),
     ...(request.glueDatabasePrefix ? {glueDatabasePrefix: request.glueDatabasePrefix} : {}),
+    ...(request.catalogId ? {catalogId: request.catalogId} : {}),
     ...(request.athenaWorkgroup ? {athenaWorkgroup: request.athenaWorkgroup} : {}),
     ...(request.athenaOutput ? {athenaOutput: request.athenaOutput} : {}),
+    ...(request.athenaPricePerTb !== undefined ? {athenaPricePerTb: request.athenaPricePerTb} : {}),
     ...(request.awsProfile ? {awsProfile: request.awsProfile} : {}),
     ...(request.pathStyle ? {pathStyle: true} : {}),
   }

@@ -36,6 +36,7 @@ export async function askProfileSettings(name?: string): Promise<ProfileAnswers>
     if (secret) answers.metadataSecret = await input({message: 'Secret name or ARN', required: true})
     else answers.metadataUrl = await input({message: 'postgres:// URL without the password', required: true})
     answers.glueDatabasePrefix = await optional('Glue database prefix (labmesh database lab -> Glue <prefix>lab)')
+    answers.catalogId = await optional('Data Catalog account id for Lake Formation grants (empty: the account of the credentials)')
     answers.athenaWorkgroup = await optional('Athena workgroup (empty: primary)')
     answers.athenaOutput = await optional('Athena output location s3://... (empty: the workgroup default)')
     answers.awsProfile = await optional('AWS shared-config profile (empty: the default credential chain)')

@@ -1,10 +1,9 @@
 import type {TableVersion} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
+import {looksLikeTime, parseTime} from '../flags/time.js'
 import {parseTableRef} from '../lake/catalog/table-ref.js'
 
 const PARAM_NAME = /^([A-Za-z_]\w*|\d+)$/
-// A date, optionally with a time and a zone: what `--as-of` accepts besides a version number.
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/
 
 /** `--param name=value` flags as parameter values; values stay strings, which the engine casts where the SQL needs another type. */
 export function parseParams(values: string[]): Record<string, string> {
@@ -24,15 +23,12 @@ export function parseParams(values: string[]): Record<string, string> {
 /** A version number or a time (ISO 8601, UTC unless it names a zone) as the version of a table to read. */
 export function parseTableVersion(text: string): TableVersion {
   if (/^\d+$/.test(text)) return {version: Number(text)}
-  const match = ISO_TIME.exec(text)
-  // Date.parse reads a time without a zone as local time; labmesh's times are UTC.
-  const time = match ? Date.parse(text.replace(' ', 'T') + (match[1] && !match[3] ? 'Z' : '')) : Number.NaN
-  if (Number.isNaN(time)) {
+  if (!looksLikeTime(text)) {
     throw new LabmeshError('USAGE', `"${text}" is neither a version number nor a time`, {
       suggestions: ['a version: 3', 'a time: 2024-05-01T12:00:00Z (UTC unless a zone is given)'],
     })
   }
-  return {timestamp: new Date(time)}
+  return {timestamp: parseTime(text)}
 }
 
 /** `--as-of table=version|time` flags, keyed by `database.table` (a bare name is in lab). */

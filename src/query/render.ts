@@ -1,4 +1,4 @@
-import type {QueryProgress} from '../backends/types.js'
+import type {QueryProgress, QueryStatistics} from '../backends/types.js'
 import {formatBytes} from '../output/format.js'
 import type {TableLayout} from '../output/layout.js'
 import {renderTable} from '../output/table.js'
@@ -6,6 +6,16 @@ import type {QueryOutcome} from './run.js'
 
 /** What the `query` command prints for people; nothing when the rows themselves went to stdout. */
 export function renderOutcome(outcome: QueryOutcome, layout: TableLayout): string | undefined {
+  const shown = renderResult(outcome, layout)
+  return outcome.statistics && shown !== undefined ? `${shown}\n${scanText(outcome.statistics)}` : shown
+}
+
+/** Bytes scanned and what they cost, for engines that bill by them. */
+export function scanText(statistics: QueryStatistics): string {
+  return `Scanned ${formatBytes(statistics.bytesScanned)}, about USD ${statistics.costEstimateUsd.toFixed(4)} (Athena query ${statistics.executionId}).`
+}
+
+function renderResult(outcome: QueryOutcome, layout: TableLayout): string | undefined {
   if (outcome.plan !== undefined) return outcome.plan
   if (outcome.rows) {
     if (outcome.rows.length === 0) return `(no rows; columns: ${outcome.columns.map((c) => c.name).join(', ')})`
@@ -40,6 +50,8 @@ export function progressText(seconds: number, rowsWritten: number, progress: Que
   if (rowsWritten > 0) parts.push(count(rowsWritten, 'row'))
   else if (progress.rowsRead !== undefined) parts.push(`${count(progress.rowsRead, 'row')} read`)
   if (progress.percent !== undefined) parts.push(`${Math.floor(progress.percent)}%`)
+  if (progress.state !== undefined) parts.push(progress.state.toLowerCase())
+  if (progress.bytesScanned !== undefined) parts.push(`${formatBytes(progress.bytesScanned)} scanned`)
   return parts.join(' · ') + ' (Ctrl-C cancels)'
 }
 

@@ -1,9 +1,10 @@
 import {stat} from 'node:fs/promises'
 import type {Writable} from 'node:stream'
 
-import type {ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryRows, QueryValue} from '../backends/types.js'
+import type {ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryRows, QueryStatistics, QueryValue} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {type PackageSummary, writeDataPackage, type WritePackageOptions} from '../package/write.js'
+import type {SafeOutput} from '../output/safe-output.js'
 import {uniqueNames} from '../output/unique-names.js'
 import type {QueryOutput, TextFormat} from './formats.js'
 import {createRowWriter, type RowWriter, textSink} from './writers.js'
@@ -17,6 +18,8 @@ export interface RunQueryOptions {
   stdout: Writable
   /** Recorded in data packages. */
   origin: WritePackageOptions['origin']
+  /** Where --out and --package may write; built only when one is written (it lists the catalog: Glue on aws). */
+  safeOutput: () => Promise<SafeOutput>
   /** Called as rows stream out, with the count so far (for a spinner). */
   onRows?(rows: number): void
   /** The `json` output's own fields: written before the result's, and after them (warnings learnt meanwhile). */
@@ -45,6 +48,8 @@ export interface QueryOutcome {
   /** True when every row of the result was shown or written: false when a limit cut it, or the reader of stdout went away. */
   complete: boolean
   elapsedSeconds: number
+  /** The engine's statement id, bytes scanned and cost estimate, where it reports them (Athena). */
+  statistics?: QueryStatistics
 }
 
 /** Runs one query to where `output` says: a table's worth of rows, a stream on stdout or in the JSON document, a file or a data package. */
@@ -64,9 +69,21 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
     case 'json':
       return streamDocument(engine, options, elapsed)
     case 'file': {
-      const {columns, rows} = await engine.export(request, {path: output.path, format: output.format})
-      const bytes = (await stat(output.path)).size
-      return {columns, rowCount: rows, file: {path: output.path, format: output.format, bytes}, complete: true, elapsedSeconds: elapsed()}
+      const written = await (
+        await options.safeOutput()
+      ).writeFile(output.path, async (temp) => {
+        const exported = await engine.export(request, {path: temp, format: output.format})
+        return {...exported, bytes: (await stat(temp)).size}
+      })
+      const {columns, rows, bytes, statistics} = written.result
+      return {
+        columns,
+        rowCount: rows,
+        file: {path: written.path, format: output.format, bytes},
+        complete: true,
+        elapsedSeconds: elapsed(),
+        ...(statistics ? {statistics} : {}),
+      }
     }
     case 'package': {
       const summary = await writeDataPackage(engine, {
@@ -75,8 +92,17 @@ export async function runQuery(engine: QueryEngine, options: RunQueryOptions): P
         resource: 'result',
         request,
         origin: options.origin,
+        safeOutput: await options.safeOutput(),
       })
-      return {columns: summary.columns, rowCount: summary.rows, package: summary, complete: true, elapsedSeconds: elapsed()}
+      const {statistics, ...pkg} = summary
+      return {
+        columns: summary.columns,
+        rowCount: summary.rows,
+        package: pkg,
+        complete: true,
+        elapsedSeconds: elapsed(),
+        ...(statistics ? {statistics} : {}),
+      }
     }
   }
 }
@@ -97,7 +123,8 @@ async function collectRows(
         break
       }
     }
-    if (result.kind === 'plan') return {columns: result.columns, rowCount: kept.length, plan: planText(kept)}
+    const statistics = result.statistics ? {statistics: result.statistics} : {}
+    if (result.kind === 'plan') return {columns: result.columns, rowCount: kept.length, plan: planText(kept), ...statistics}
     const rows = kept.slice(0, limit)
     const keys = uniqueNames(result.columns.map((c) => c.name))
     return {
@@ -105,6 +132,7 @@ async function collectRows(
       rowCount: rows.length,
       rows: rows.map((row) => Object.fromEntries(keys.map((key, i) => [key, row[i]]))),
       truncated: more,
+      ...statistics,
     }
   })
 }
@@ -117,8 +145,9 @@ async function streamRows(
 ): Promise<Omit<QueryOutcome, 'elapsedSeconds'>> {
   return engine.query(options.request, async (result) => {
     if (result.kind === 'plan') throw new LabmeshError('USAGE', 'EXPLAIN shows a plan: run it with the table view (no --format)')
+    const statistics = result.statistics ? {statistics: result.statistics} : {}
     const piped = await pipeRows(result, createRowWriter(format, result.columns, options.stdout), options)
-    return {columns: result.columns, ...piped}
+    return {columns: result.columns, ...piped, ...statistics}
   })
 }
 
@@ -133,16 +162,17 @@ async function streamDocument(engine: QueryEngine, options: RunQueryOptions, ela
   try {
     return await engine.query(options.request, async (result) => {
       await sink.put(`{\n${fields({...head, columns: result.columns})},\n`)
+      const statistics = result.statistics ? {statistics: result.statistics} : {}
       let outcome: QueryOutcome
       if (result.kind === 'plan') {
         const rows: QueryValue[][] = []
         for await (const page of result) rows.push(...page)
-        outcome = {columns: result.columns, rowCount: rows.length, plan: planText(rows), complete: true, elapsedSeconds: 0}
+        outcome = {columns: result.columns, rowCount: rows.length, plan: planText(rows), complete: true, elapsedSeconds: 0, ...statistics}
         await sink.put(`${fields({plan: outcome.plan})},\n`)
       } else {
         await sink.put('  "rows": ')
         const piped = await pipeRows(result, createRowWriter('json', result.columns, options.stdout), options)
-        outcome = {columns: result.columns, ...piped, elapsedSeconds: 0}
+        outcome = {columns: result.columns, ...piped, elapsedSeconds: 0, ...statistics}
         await sink.put(',\n')
       }
       outcome.elapsedSeconds = elapsed()

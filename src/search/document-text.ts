@@ -12,6 +12,7 @@ const SKIPPED_KEYS = new Set([
   'UNC path',
   'ASM converter name',
   'ASM converter version',
+  'labmesh version',
 ])
 
 /** Enough for every identifier of a 1536-well plate; beyond it a document adds little to find. */

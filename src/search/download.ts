@@ -1,4 +1,4 @@
-import {access} from 'node:fs/promises'
+import {lstat} from 'node:fs/promises'
 import path from 'node:path'
 
 import type {Backend, FileRecord, SearchIndex, SearchScope} from '../backends/types.js'
@@ -6,6 +6,7 @@ import {type ErrorCode, toLabmeshError} from '../errors.js'
 import {type RestoredFile, restoreFile} from '../files/restore.js'
 import {hashFile} from '../ingest/hash.js'
 import {shortId} from '../output/format.js'
+import type {SafeOutput} from '../output/safe-output.js'
 import type {SearchNode} from './ast.js'
 
 export interface DownloadProblem {
@@ -36,19 +37,21 @@ export async function downloadHits(
   query: SearchNode | null,
   scope: SearchScope,
   folder: string,
+  output: SafeOutput,
   onFile?: (done: number) => void,
 ): Promise<DownloadResult> {
-  const result: DownloadResult = {folder: path.resolve(folder), files: [], failed: []}
+  const result: DownloadResult = {folder: await output.folder(folder), files: [], failed: []}
   const seen = new Set<string>()
   const names = new Set<string>()
-  for (let offset = 0; ; offset += PAGE) {
-    const {hits} = await search.search(query, {...scope, sort: 'path', limit: PAGE, offset})
+  // Hits can change while files download (a status set, a new version): the pages follow a cursor.
+  for (let after: FileRecord | undefined; ;) {
+    const {hits} = await search.search(query, {...scope, sort: 'path', limit: PAGE, after})
     for (const {file} of hits) {
       const raw = file.category === 'RAW' || file.rawFileId === null ? file : await backend.metadata.getFile(file.rawFileId)
       if (!raw || seen.has(raw.fileId)) continue
       seen.add(raw.fileId)
       try {
-        result.files.push(await restoreOnce(backend, raw, result.folder, names))
+        result.files.push(await restoreOnce(backend, raw, output, result.folder, names))
       } catch (error) {
         const e = toLabmeshError(error)
         result.failed.push({fileId: raw.fileId, sourcePath: raw.sourcePath, code: e.code, message: e.message})
@@ -56,22 +59,25 @@ export async function downloadHits(
       onFile?.(result.files.length + result.failed.length)
     }
     if (hits.length < PAGE) return result
+    after = hits.at(-1)!.file
   }
 }
 
-async function restoreOnce(backend: Backend, raw: FileRecord, folder: string, names: Set<string>): Promise<RestoredFile> {
+async function restoreOnce(
+  backend: Backend,
+  raw: FileRecord,
+  output: SafeOutput,
+  folder: string,
+  names: Set<string>,
+): Promise<RestoredFile> {
   const base = path.basename(raw.sourcePath)
   const name = names.has(base) ? `${shortId(raw.fileId)}-${base}` : base
   names.add(name)
   const target = path.join(folder, name)
-  if (
-    await access(target).then(
-      () => true,
-      () => false,
-    )
-  ) {
+  // Only a regular file is looked at (a link or a FIFO there is refused when writing).
+  if ((await lstat(target).catch(() => undefined))?.isFile()) {
     const existing = await hashFile(target)
     if (existing.sha256 === raw.sha256) return {fileId: raw.fileId, path: target, sha256: raw.sha256, size: existing.size, verified: true}
   }
-  return restoreFile(backend, raw, folder, {name})
+  return restoreFile(backend, raw, output, folder, name)
 }

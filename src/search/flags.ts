@@ -24,6 +24,7 @@ export const searchFlags = {
   download: Flags.string({
     description: 'Restore the raw file of every hit (all pages, not only those shown) into this folder, sha256 verified.',
   }),
+  force: Flags.boolean({description: 'With --download, replace files of the same name that differ.', dependsOn: ['download']}),
 }
 
 export type SearchFlagValues = Interfaces.InferredFlags<typeof searchFlags>
@@ -39,6 +40,7 @@ export function searchRequest(query: string, flags: SearchFlagValues): SearchReq
     countOnly: flags.count,
     facets: flags.facets,
     download: flags.download,
+    force: flags.force,
   }
 }
 

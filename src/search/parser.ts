@@ -5,6 +5,13 @@ import {SearchSyntaxError} from './syntax-error.js'
 import {parseNumber, parseTimeSpan} from './values.js'
 
 /**
+ * Limits that keep a query's tree, and the SQL compiled from it, within what the search engines
+ * take (SQLite refuses expressions deeper than 1000), far above what people write.
+ */
+export const MAX_TERMS = 200
+export const MAX_DEPTH = 32
+
+/**
  * Parses the search syntax into a tree (ast.ts). The grammar, lowest precedence first:
  *
  *   query   := or?
@@ -18,7 +25,16 @@ import {parseNumber, parseTimeSpan} from './values.js'
  */
 export function parseQuery(query: string): SearchNode | null {
   const tokens = tokenize(query)
+  const terms = tokens.filter((t) => t.kind === 'text')
+  if (terms.length > MAX_TERMS) {
+    throw new SearchSyntaxError(query, terms[MAX_TERMS].position, `a query has at most ${MAX_TERMS} terms; this one has ${terms.length}`)
+  }
   let at = 0
+  // How many groups and negations enclose the term being parsed.
+  let depth = 0
+  const enter = (token: Token): void => {
+    if (++depth > MAX_DEPTH) fail(token.position, `groups and NOTs nest at most ${MAX_DEPTH} deep`)
+  }
   const peek = (): Token | undefined => tokens[at]
   const fail = (offset: number, problem: string): never => {
     throw new SearchSyntaxError(query, offset, problem)
@@ -47,7 +63,9 @@ export function parseQuery(query: string): SearchNode | null {
     const token = peek()
     if (token?.kind !== 'NOT') return parsePrimary()
     at++
+    enter(token)
     const child = parseUnary()
+    depth--
     return child === null ? null : {type: 'not', child}
   }
 
@@ -58,7 +76,9 @@ export function parseQuery(query: string): SearchNode | null {
     switch (token.kind) {
       case '(': {
         if (peek()?.kind === ')') fail(token.position, 'empty parentheses')
+        enter(token)
         const inner = parseOr()
+        depth--
         if (peek()?.kind !== ')') fail(token.position, 'this "(" is never closed')
         at++
         return inner

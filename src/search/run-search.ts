@@ -1,5 +1,6 @@
 import type {Backend, Category, FacetCount, SavedSearchStore, SearchHit, SearchIndex, SearchSort} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
+import {SafeOutput} from '../output/safe-output.js'
 import {type DownloadResult, downloadHits} from './download.js'
 import {parseQuery} from './parser.js'
 
@@ -16,6 +17,8 @@ export interface SearchRequest {
   facets?: string[]
   /** A folder to restore the raw file of every hit into. */
   download?: string
+  /** Replace files of the same name that differ in the download folder (--force). */
+  force?: boolean
   onDownload?: (done: number) => void
 }
 
@@ -50,7 +53,10 @@ export async function runSearch(backend: Backend, request: SearchRequest): Promi
     result.facets = {}
     for (const field of request.facets) result.facets[field] = await search.facets(tree, field, scope)
   }
-  if (request.download) result.download = await downloadHits(backend, search, tree, scope, request.download, request.onDownload)
+  if (request.download) {
+    const output = await SafeOutput.forBackend(backend, {force: request.force})
+    result.download = await downloadHits(backend, search, tree, scope, request.download, output, request.onDownload)
+  }
   return result
 }
 

@@ -1,11 +1,14 @@
 import type {Command} from '@oclif/core'
 
 import {LabmeshCommand} from '../base-command.js'
+import type {Completions} from '../completion/sources.js'
 import {type SearchFlagValues, searchRequest} from './flags.js'
 import {runSearch, type SearchResult} from './run-search.js'
 
 /** What `search` and `search run` share: run a query with the search flags and show the result. */
 export abstract class SearchingCommand<T extends typeof Command> extends LabmeshCommand<T> {
+  static override completions: Completions = {download: 'dirs'}
+
   protected async searchAndShow(query: string, flags: SearchFlagValues): Promise<SearchResult> {
     const backend = await this.backend()
     // Loaded only when used: a search should answer as fast as the CLI starts, and ora and

@@ -152,6 +152,49 @@ export function metadataContract(name: string, open: MetadataFactory): void {
       expect(await metadata.listFiles({status: 'ingested'})).to.have.length(0)
     })
 
+    it('pages by keyset through files that share an ingest time, in (ingestedAt, fileId) order', async () => {
+      const at = rawRecord('/drop/same-time-0.csv').ingestedAt
+      const records = Array.from({length: 9}, (_, i) => rawRecord(`/drop/same-time-${i}.csv`, 1, {ingestedAt: at}))
+      await metadata.insertFiles(records)
+      const seen: string[] = []
+      for (let after: FileRecord | undefined; ;) {
+        const page = await metadata.listFiles({since: at, before: new Date(Date.parse(at) + 1).toISOString(), limit: 4, after})
+        if (page.length === 0) break
+        seen.push(...page.map((f) => f.fileId))
+        after = page.at(-1)
+      }
+      expect(seen).to.deep.equal(records.map((r) => r.fileId).sort())
+    })
+
+    it('records a batch of conversions: engineered records stored, raw files converted, a refused record fails its raw file', async () => {
+      const raws = ['/drop/h.csv', '/drop/i.csv', '/drop/j.csv'].map((p) => rawRecord(p))
+      await metadata.insertFiles(raws)
+      const engineeredOf = (raw: NewFileRecord, version = 1): NewFileRecord =>
+        rawRecord(raw.sourcePath, version, {category: 'ENGINEERED', rawFileId: raw.fileId, traceId: raw.traceId, status: 'converted'})
+      const earlier = engineeredOf(raws[1])
+      const taken = engineeredOf(raws[2])
+      await metadata.insertFiles([earlier, taken])
+      await metadata.changes.acknowledge('lake', await metadata.changes.pending('lake', 1000))
+
+      expect(await metadata.recordConversions([])).to.deep.equal([])
+      const conversions = [engineeredOf(raws[0]), engineeredOf(raws[1], 2), engineeredOf(raws[2])].map((engineered, i) => ({
+        rawFileId: raws[i].fileId,
+        engineered,
+      }))
+      const errors = await metadata.recordConversions(conversions)
+      expect(errors.map(code)).to.deep.equal([undefined, undefined, 'CONFLICT'])
+      const [h, i, j] = await Promise.all(raws.map((r) => metadata.getFile(r.fileId)))
+      expect([h?.status, i?.status, j?.status]).to.deep.equal(['converted', 'converted', 'failed'])
+      expect(j?.error?.code).to.equal('CONFLICT')
+      expect((await metadata.getFile(conversions[0].engineered.fileId))?.latest).to.equal(true)
+      expect((await metadata.getFile(earlier.fileId))?.latest, 'the new engineered version supersedes the earlier').to.equal(false)
+      expect(await metadata.getFile(conversions[2].engineered.fileId)).to.equal(undefined)
+      expect((await metadata.derivedFrom(raws[2].fileId)).map((f) => f.fileId)).to.deep.equal([taken.fileId])
+      // The outbox has every raw file whose row changed, queued with the records.
+      const queued = new Set((await metadata.changes.pending('lake', 1000)).map((c) => c.fileId))
+      expect([...queued].sort()).to.deep.equal(raws.map((r) => r.fileId).sort())
+    })
+
     it('adds and removes labels, sets status with an error, and refuses unknown ids', async () => {
       const file = rawRecord('/drop/f.csv')
       await metadata.insertFile(file)
@@ -188,6 +231,50 @@ export function metadataContract(name: string, open: MetadataFactory): void {
       expect(await metadata.changes.pending('lake', 1000)).to.deep.equal(pending.slice(2))
       await metadata.changes.acknowledge('lake', pending)
       expect(await metadata.changes.pending('lake', 1000)).to.deep.equal([])
+    })
+
+    it('lets one of concurrent convert runs claim each raw file, renews, releases and requeues claims', async () => {
+      const files = ['/drop/h1.csv', '/drop/h2.csv', '/drop/h3.csv'].map((p) => rawRecord(p))
+      await metadata.insertFiles(files)
+      const ids = files.map((f) => f.fileId)
+      const later = new Date(Date.now() + 60_000).toISOString()
+      const [a, b] = await Promise.all([
+        metadata.claimFiles(ids, {owner: 'host:1:a', expiresAt: later, from: ['ingested']}),
+        metadata.claimFiles([...ids].reverse(), {owner: 'host:2:b', expiresAt: later, from: ['ingested']}),
+      ])
+      // Every file claimed exactly once, in the order asked.
+      expect([...a, ...b].sort()).to.deep.equal([...ids].sort())
+      expect(a).to.deep.equal(ids.filter((id) => a.includes(id)))
+      expect((await metadata.getFile(ids[0]))?.status).to.equal('converting')
+      expect((await metadata.claimOwners()).sort()).to.deep.equal([
+        ...(a.length > 0 ? ['host:1:a'] : []),
+        ...(b.length > 0 ? ['host:2:b'] : []),
+      ])
+      // Status not in `from`, or an engineered file, is not claimed.
+      const engineered = rawRecord('/drop/h1.csv', 1, {category: 'ENGINEERED', rawFileId: ids[0], status: 'converted'})
+      await metadata.insertFile(engineered)
+      expect(
+        await metadata.claimFiles([...ids, engineered.fileId], {owner: 'host:3:c', expiresAt: later, from: ['ingested', 'converted']}),
+      ).to.deep.equal([])
+
+      // A finished file ends its claim; the rest go back to `ingested` when their owner is released.
+      const [done, ...held] = [...a, ...b]
+      await metadata.setStatus(done, 'failed', {code: 'INVALID_DATA', message: 'cut short'})
+      await metadata.renewClaims('host:1:a', later)
+      expect(await metadata.releaseClaims({owners: ['host:1:a', 'host:2:b']})).to.equal(held.length)
+      expect(await metadata.claimOwners()).to.deep.equal([])
+      expect((await metadata.getFiles(held)).map((f) => f.status)).to.deep.equal(held.map(() => 'ingested'))
+
+      // An expired lease is released whoever holds it; a live one is not.
+      const past = new Date(Date.now() - 1000).toISOString()
+      expect(await metadata.claimFiles([held[0]], {owner: 'gone:9:x', expiresAt: past, from: ['ingested']})).to.deep.equal([held[0]])
+      expect(await metadata.claimFiles([held[1]], {owner: 'live:9:y', expiresAt: later, from: ['ingested']})).to.deep.equal([held[1]])
+      expect(await metadata.releaseClaims({owners: [], expiredBefore: new Date().toISOString()})).to.equal(1)
+      expect(await metadata.claimOwners()).to.deep.equal(['live:9:y'])
+
+      // --retry-failed: failed raw files go back to `ingested`, their error cleared.
+      expect(await metadata.requeueFailed()).to.equal(1)
+      expect(await metadata.getFile(done)).to.include({status: 'ingested', error: null})
     })
 
     it('keeps saved searches, refusing a taken name unless replacing', async () => {

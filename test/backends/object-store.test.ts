@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readdirSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -62,6 +62,39 @@ function objectStoreContract(name: string, open: () => Promise<{objects: ObjectS
         expect((await readObject({objects} as never, {sha256: stored.sha256, category: 'RAW'})).equals(bytes)).to.equal(true)
       }
     })
+
+    it('group commit: objects staged together are stored once each when published, and read back whole', async () => {
+      const {objects} = opened
+      const plate = randomBytes(2000)
+      const document = Buffer.from(`{"engineered": "${sha(plate)}"}`)
+      const file = path.join(folder, 'export.csv')
+      const exported = randomBytes(5000)
+      writeFileSync(file, exported)
+      let reported = 0
+      const staged = [
+        await objects.stageBytes(plate),
+        await objects.stageBytes(plate),
+        await objects.stageBytes(document, {category: 'ENGINEERED'}),
+        await objects.stageFile(file, {onBytes: (n) => (reported += n)}),
+      ]
+      expect(staged.map(({sha256, size}) => ({sha256, size}))).to.deep.equal([
+        {sha256: sha(plate), size: 2000},
+        {sha256: sha(plate), size: 2000},
+        {sha256: sha(document), size: document.length},
+        {sha256: sha(exported), size: 5000},
+      ])
+      expect(reported).to.equal(5000)
+      await objects.publish(staged)
+      await objects.publish([])
+      expect((await readObject({objects} as never, {sha256: sha(plate), category: 'RAW'})).equals(plate)).to.equal(true)
+      expect((await readObject({objects} as never, {sha256: sha(exported), category: 'RAW'})).equals(exported)).to.equal(true)
+      expect((await readObject({objects} as never, {sha256: sha(document), category: 'ENGINEERED'})).equals(document)).to.equal(true)
+      // Once published, the same bytes staged again are known to be stored.
+      const again = await objects.stageBytes(plate)
+      expect(again.created).to.equal(false)
+      await objects.publish([again])
+      expect((await objects.stageFile(file)).created).to.equal(false)
+    })
   })
 }
 
@@ -89,6 +122,27 @@ objectStoreContract('S3 (s3rver)', async () => {
   }
 })
 
+/** Real: objects on the local filesystem. */
+describe('local object store: group commit', () => {
+  let root: string
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'labmesh-objects-'))
+  })
+  afterEach(() => rmSync(root, {recursive: true, force: true}))
+
+  it('a staged object is invisible until published; publishing leaves no temp file', async () => {
+    const store = createLocalObjectStore({root: path.join(root, 'objects'), tempDir: root})
+    const a = await store.stageBytes(Buffer.from('plate A\n'))
+    const b = await store.stageFile(path.join(import.meta.dirname, 'object-store.test.ts'))
+    expect(a.created).to.equal(true)
+    expect(await store.has(a.sha256), 'a record must not point at an object before it is durable').to.equal(false)
+    await store.publish([a, b])
+    expect(await store.has(a.sha256)).to.equal(true)
+    expect(await store.has(b.sha256)).to.equal(true)
+    expect(readdirSync(root).filter((name) => name.endsWith('.part'))).to.deep.equal([])
+  })
+})
+
 describe('S3 object store requests', function () {
   this.timeout(120_000)
   after(async () => {
@@ -113,6 +167,6 @@ describe('S3 object store requests', function () {
       expect(put.headers).to.include({'if-none-match': '*', 'x-amz-server-side-encryption': 'aws:kms'})
       expect(put.headers['x-amz-checksum-sha256']).to.be.a('string')
     }
-    expect(s3.matching('PUT', /^\/labmesh-test\/objects\/engineered\/[0-9a-f]{2}\/[0-9a-f]{64}$/)).to.have.length(1)
+    expect(s3.matching('PUT', /^\/labmesh-test\/objects\/engineered\/[0-9a-f]{2}\/[0-9a-f]{64}$/)).to.have.length(2)
   })
 })

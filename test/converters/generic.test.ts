@@ -318,6 +318,17 @@ describe('generic converter', () => {
       await expectInvalid('broken.xlsx', Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.from('xl/ truncated')]))
     })
 
+    it('reads tables of hundreds of thousands of rows without running out of stack', async function () {
+      this.timeout(120_000)
+      // Far more rows than a function call takes arguments: nothing may spread a row list into one.
+      const rows = 200_000
+      const wells = Array.from({length: rows}, (_, i) => `${letter(Math.floor(i / 12) % 8)}${(i % 12) + 1}`)
+      const table = ['Well,Absorbance', ...wells.map((well, i) => `${well},${(i % 1000) / 1000}`)].join('\n')
+      expect(measurements(await convert('long-table.csv', table))).to.have.length(rows)
+      const across = ['Sample,A1,A2,A3', ...wells.map((_, i) => `S${i},${i},${i + 1},${i + 2}`)].join('\n')
+      expect(measurements(await convert('long-wells.csv', across))).to.have.length.greaterThan(0)
+    })
+
     it('converts a truncated export as far as it goes, and refuses one cut before any number', async () => {
       const text = ['Absorbance', ...grid(8, 12, ',')].join('\n')
       const doc = await convert('cut.csv', text.slice(0, Math.floor(text.length * 0.6)))

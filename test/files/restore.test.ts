@@ -8,6 +8,7 @@ import {createLocalBackend} from '../../src/backends/local/index.js'
 import type {Backend, Category, FileRecord} from '../../src/backends/types.js'
 import type {LabmeshError} from '../../src/errors.js'
 import {restoreFile} from '../../src/files/restore.js'
+import {SafeOutput} from '../../src/output/safe-output.js'
 import {downloadHits} from '../../src/search/download.js'
 import {parseQuery} from '../../src/search/parser.js'
 
@@ -64,6 +65,12 @@ describe('restoring stored files', function () {
     return record
   }
 
+  /** restoreFile into `out`, as `files get --out` calls it. */
+  const restore = async (record: FileRecord, options: {force?: boolean; name?: string} = {}) => {
+    const output = new SafeOutput([], options.force)
+    return restoreFile(backend, record, output, await output.folder(out), options.name)
+  }
+
   /** Overwrites a stored object in place (objects are read-only). */
   const damage = (record: FileRecord, bytes: Buffer): void => {
     const object = path.join(root, 'home', 'objects', record.sha256.slice(0, 2), record.sha256)
@@ -80,7 +87,7 @@ describe('restoring stored files', function () {
   describe('restoreFile', () => {
     it('writes the bytes under the source name and says they were verified', async () => {
       const record = await stored('/drop/plates/run 1.csv', 'well,value\nA1,0.5\n')
-      const restored = await restoreFile(backend, record, out)
+      const restored = await restore(record)
       expect(restored).to.deep.equal({
         fileId: record.fileId,
         path: path.join(out, 'run 1.csv'),
@@ -102,7 +109,7 @@ describe('restoring stored files', function () {
         const text = 'well,value\nA1,0.5\n'
         const record = await stored('/drop/run.csv', text)
         damage(record, change(text))
-        const error = await failure(restoreFile(backend, record, out))
+        const error = await failure(restore(record))
         expect(error.code).to.equal('INVALID_DATA')
         expect(error.message).to.equal(
           `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256(change(text))}, expected ${record.sha256}): the workspace object is damaged`,
@@ -115,7 +122,7 @@ describe('restoring stored files', function () {
     it('says an object missing from the workspace is missing, and leaves no file behind', async () => {
       const record = await stored('/drop/run.csv', 'x\n')
       rmSync(path.join(root, 'home', 'objects', record.sha256.slice(0, 2), record.sha256), {force: true})
-      const error = await failure(restoreFile(backend, record, out))
+      const error = await failure(restore(record))
       expect(error).to.include({code: 'NOT_FOUND', subject: record.sha256})
       expect(readdirSync(out)).to.deep.equal([])
     })
@@ -124,15 +131,15 @@ describe('restoring stored files', function () {
       const record = await stored('/drop/run.csv', 'new bytes\n')
       mkdirSync(out)
       writeFileSync(path.join(out, 'run.csv'), 'someone else’s file')
-      const error = await failure(restoreFile(backend, record, out))
+      const error = await failure(restore(record))
       expect(error).to.include({
         code: 'CONFLICT',
         message: `${path.join(out, 'run.csv')} already exists`,
         subject: path.join(out, 'run.csv'),
       })
-      expect(error.suggestions).to.deep.equal(['pass --force to overwrite it, or choose another --out folder'])
+      expect(error.suggestions).to.deep.equal(['pass --force to replace it, or choose another name'])
       expect(readFileSync(path.join(out, 'run.csv'), 'utf8')).to.equal('someone else’s file')
-      await restoreFile(backend, record, out, {overwrite: true})
+      await restore(record, {force: true})
       expect(readFileSync(path.join(out, 'run.csv'), 'utf8')).to.equal('new bytes\n')
       expect(readdirSync(out)).to.deep.equal(['run.csv'])
     })
@@ -149,7 +156,7 @@ describe('restoring stored files', function () {
         ['run.csv.', 'run.csv.'],
       ]
       for (const [name, expected] of names) {
-        const restored = await restoreFile(backend, record, out, {name, overwrite: true})
+        const restored = await restore(record, {name, force: true})
         expect(restored.path, name).to.equal(path.join(out, expected))
       }
       expect(readdirSync(out).sort()).to.deep.equal(['.._escape.csv', '.hidden', '_', 'a_b.csv', 'file', 'run.csv.'])
@@ -158,7 +165,8 @@ describe('restoring stored files', function () {
   })
 
   describe('downloadHits', () => {
-    const download = (query: string, folder = out) => downloadHits(backend, backend.search!, parseQuery(query), {}, folder)
+    const download = (query: string, folder = out) =>
+      downloadHits(backend, backend.search!, parseQuery(query), {}, folder, new SafeOutput([]))
     const engineered = (raw: FileRecord, metadata: Record<string, string>): Promise<FileRecord> =>
       stored(`${raw.sourcePath}.json`, `{"of": "${raw.fileId}"}`, {
         category: 'ENGINEERED' as Category,
@@ -176,8 +184,14 @@ describe('restoring stored files', function () {
       await engineered(c, {})
       await engineered(d, {project: 'alpha'})
       const progress: number[] = []
-      const result = await downloadHits(backend, backend.search!, parseQuery('project:alpha OR name:other'), {}, out, (done) =>
-        progress.push(done),
+      const result = await downloadHits(
+        backend,
+        backend.search!,
+        parseQuery('project:alpha OR name:other'),
+        {},
+        out,
+        new SafeOutput([]),
+        (done) => progress.push(done),
       )
       expect(result.folder).to.equal(out)
       expect(result.failed).to.deep.equal([])
@@ -217,7 +231,9 @@ describe('restoring stored files', function () {
       const good = await stored('/drop/b.csv', 'fine\n', {metadata: {project: 'alpha'}})
       damage(bad, flipped(text, 5))
       const progress: number[] = []
-      const result = await downloadHits(backend, backend.search!, parseQuery('project:alpha'), {}, out, (done) => progress.push(done))
+      const result = await downloadHits(backend, backend.search!, parseQuery('project:alpha'), {}, out, new SafeOutput([]), (done) =>
+        progress.push(done),
+      )
       expect(progress, 'failed files count as done too').to.deep.equal([1, 2])
       expect(result.failed).to.have.length(1)
       expect(result.failed[0]).to.include({fileId: bad.fileId, sourcePath: '/drop/a.csv', code: 'INVALID_DATA'})

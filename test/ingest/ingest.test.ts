@@ -8,7 +8,7 @@ import {createLocalBackend} from '../../src/backends/local/index.js'
 import type {Backend} from '../../src/backends/types.js'
 import {ConverterRegistry} from '../../src/converters/registry.js'
 import {countFiles} from '../../src/ingest/count.js'
-import {type IngestOptions, ingestFiles, type IngestResult} from '../../src/ingest/ingest.js'
+import {type IngestOptions, ingestFiles, type IngestResult, ingestUpload} from '../../src/ingest/ingest.js'
 import {parseKeyValues, toRecord} from '../../src/ingest/key-value.js'
 import {parsePathTemplate} from '../../src/ingest/path-template.js'
 import {INSTRUMENTS} from '../support/testdata.js'
@@ -203,6 +203,23 @@ describe('ingestFiles', function () {
     expect(sha256(Buffer.concat(chunks))).to.equal(sha256(bytes))
   })
 
+  it('an upload (small, read in memory, and large, streamed) is stored where its record points, and reads back whole', async () => {
+    for (const [name, bytes] of [
+      ['small.txt', readFileSync(NANODROP)],
+      ['large.bin', Buffer.alloc(5 * 1024 * 1024 + 3, 7)],
+    ] as const) {
+      const spooled = path.join(root, `spooled-${name}`)
+      writeFileSync(spooled, bytes)
+      const stored = await ingestUpload(backend, {spooled, sourcePath: `uploads/${name}`, sourceHost: 'api:key-1', registry})
+      expect(stored, name).to.include({sha256: sha256(bytes), size: bytes.length, status: 'new'})
+      const record = (await backend.metadata.getFile(stored.fileId!))!
+      expect(record.sourcePath, name).to.equal(`uploads/${name}`)
+      const chunks: Buffer[] = []
+      for await (const chunk of await backend.objects.openRead(record.sha256, record.category)) chunks.push(chunk as Buffer)
+      expect(Buffer.concat(chunks).equals(bytes), name).to.equal(true)
+    }
+  })
+
   it('without collectFiles, keeps counts but no file list; onFile hears of every file', async () => {
     writeFileSync(path.join(drop, 'a.csv'), 'a\n')
     writeFileSync(path.join(drop, 'b.csv'), 'bb\n')
@@ -233,6 +250,23 @@ describe('ingestFiles', function () {
       files: 3,
       bytes: '.hidden.csv'.length + 'a/one.csv'.length + 'b/three.csv'.length,
     })
+  })
+
+  it('two ingests of one folder at once store each file once, and neither reports the other as a conflict', async () => {
+    // A second open of the workspace: its own SQLite connection, as a second process has.
+    const other = createLocalBackend({home: path.join(root, 'home')})
+    try {
+      const folder = path.join(INSTRUMENTS, 'roche_cedex_bioht')
+      const runs = await Promise.all([backend, other].map((b) => ingestFiles(b, {paths: [folder], exclude: ['*.json'], registry})))
+      for (const run of runs) expect(run.failed).to.deep.equal([])
+      const stored = await backend.metadata.listFiles({allVersions: true})
+      expect(runs[0].ingested + runs[1].ingested).to.equal(stored.length)
+      expect(runs[0].files.map((f) => f.fileId).sort()).to.deep.equal(stored.map((f) => f.fileId).sort())
+      expect(runs[1].files.map((f) => f.fileId).sort()).to.deep.equal(stored.map((f) => f.fileId).sort())
+      expect(stored.every((f) => f.version === 1)).to.equal(true)
+    } finally {
+      await other.close()
+    }
   })
 })
 

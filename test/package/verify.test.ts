@@ -1,5 +1,6 @@
 import {createHash} from 'node:crypto'
-import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -145,7 +146,7 @@ describe('package verify', () => {
       ['home', false, ['~/a.csv is not a path inside the package']],
       ['empty', false, [' is not a path inside the package']],
       ['missing-and-escape', false, ['data/none.csv is missing', '../outside.csv is not a path inside the package']],
-      ['a-folder', false, ['data is missing']],
+      ['a-folder', false, ['data is not a regular file']],
     ])
     // A resource with nothing to check is not valid, though nothing in it is wrong.
     descriptor([{name: 'a', path: 'data/a.csv', bytes: 4}])
@@ -176,7 +177,8 @@ describe('package verify', () => {
     writeFileSync(file, '{"resources": [')
     const notJson = await refusal()
     expect(notJson).to.include({code: 'INVALID_DATA', subject: file})
-    expect(notJson.message).to.match(new RegExp(`^${file.replaceAll('/', '\\/')} is not JSON: `))
+    // The text it failed on is not repeated: the file may be anything a link pointed at.
+    expect(notJson.message).to.match(new RegExp(`^${file.replaceAll('/', '\\/')} is not JSON( \\(at character \\d+\\))?$`))
     const none = {code: 'INVALID_DATA', message: `${file} has no resources: a data package lists at least one`, subject: file}
     for (const text of [
       'null',
@@ -195,5 +197,54 @@ describe('package verify', () => {
     rmSync(file)
     mkdirSync(file)
     expect((await refusal()).code).to.not.equal('NOT_FOUND')
+  })
+
+  it('opens only regular files inside the package: no FIFO, no folder, no link out of it, no echo of what a link points at', async () => {
+    const failure = async (): Promise<LabmeshError> => {
+      try {
+        await verifyDataPackage(dir)
+      } catch (error) {
+        return error as LabmeshError
+      }
+      throw new Error('verify should have failed')
+    }
+    const descriptorFile = path.join(dir, 'datapackage.json')
+    // A FIFO would block a plain read forever.
+    execFileSync('mkfifo', [descriptorFile])
+    expect((await failure()).code).to.equal('INVALID_DATA')
+    rmSync(descriptorFile)
+    mkdirSync(descriptorFile)
+    const folder = await failure()
+    expect(folder.code).to.equal('INVALID_DATA')
+    expect(folder.message).to.include('is a folder')
+    rmSync(descriptorFile, {recursive: true})
+    writeFileSync(path.join(root, 'secret.json'), 'root:x:0:0:root:/root:/bin/bash\n')
+    symlinkSync(path.join(root, 'secret.json'), descriptorFile)
+    const outside = await failure()
+    expect(outside.code).to.equal('FORBIDDEN')
+    expect(JSON.stringify(outside)).to.not.include('root:x')
+    rmSync(descriptorFile)
+
+    // Links inside the package are followed; a folder link out of it is not.
+    mkdirSync(path.join(root, 'elsewhere'))
+    writeFileSync(path.join(root, 'elsewhere', 'passwd'), 'secret\n')
+    symlinkSync(path.join(root, 'elsewhere'), path.join(dir, 'etcdir'))
+    symlinkSync(path.join(dir, 'data', 'a.csv'), path.join(dir, 'alias.csv'))
+    execFileSync('mkfifo', [path.join(dir, 'data', 'pipe.csv')])
+    descriptor([
+      {name: 'escape-by-link', path: 'etcdir/passwd', bytes: 7},
+      {name: 'alias', path: 'alias.csv', bytes: 4},
+      {name: 'pipe', path: 'data/pipe.csv', bytes: 0},
+      {name: 'folder', path: 'data', bytes: 0},
+    ])
+    const check = await verifyDataPackage(dir)
+    const problems = Object.fromEntries(check.resources.map((r) => [r.name, r.problems.join('; ')]))
+    expect(problems).to.deep.equal({
+      'escape-by-link': 'etcdir/passwd leads outside the package (a symbolic link)',
+      alias: '',
+      pipe: 'data/pipe.csv is not a regular file',
+      folder: 'data is not a regular file',
+    })
+    expect(check.resources.find((r) => r.name === 'escape-by-link')?.hash.actual).to.equal(null)
   })
 })

@@ -3,7 +3,7 @@ import {expect} from 'chai'
 import {LabmeshError} from '../../src/errors.js'
 import type {SearchNode} from '../../src/search/ast.js'
 import {tokenize} from '../../src/search/lexer.js'
-import {parseQuery} from '../../src/search/parser.js'
+import {MAX_DEPTH, MAX_TERMS, parseQuery} from '../../src/search/parser.js'
 import {SearchSyntaxError} from '../../src/search/syntax-error.js'
 
 /** A tree without positions, for compact expectations. */
@@ -213,5 +213,24 @@ describe('search query syntax', () => {
         expect(error.toJSON()).to.include({code: 'INVALID_INPUT', position})
       })
     }
+  })
+
+  describe('limits that keep hostile queries from exhausting the parser or the engines', () => {
+    it('refuses groups and NOTs nested too deep, at the first one too many', () => {
+      const parens = syntaxError(`${'('.repeat(3000)}a${')'.repeat(3000)}`)
+      expect(parens.position).to.equal(MAX_DEPTH + 1)
+      expect(parens.message).to.include(`at most ${MAX_DEPTH} deep`)
+      expect(syntaxError(`${'NOT '.repeat(5000)}a`).message).to.include('deep')
+      expect(shape(parseQuery(`${'('.repeat(MAX_DEPTH)}a${')'.repeat(MAX_DEPTH)}`))).to.equal('a')
+    })
+
+    it('refuses a query with too many terms, showing only the part around the spot', () => {
+      const error = syntaxError(Array.from({length: 10_000}, () => 'NOT a*').join(' '))
+      expect(error.message).to.include(`at most ${MAX_TERMS} terms; this one has 10000`)
+      expect(error.message.length).to.be.lessThan(400)
+      const [, shown, caret] = error.message.split('\n')
+      expect(shown.slice(caret.indexOf('^'))).to.match(/^a\*/)
+      expect(parseQuery(Array.from({length: MAX_TERMS}, (_, i) => `NOT w${i}*`).join(' '))).to.not.equal(null)
+    })
   })
 })

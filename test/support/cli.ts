@@ -4,7 +4,8 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
+/** The built CLI. */
+export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/run.js')
 
 export interface CliResult {
   code: number
@@ -19,9 +20,17 @@ export class TestWorkspace {
   readonly root = mkdtempSync(path.join(tmpdir(), 'labmesh-test-'))
   readonly home = path.join(this.root, 'home')
   readonly configDir = path.join(this.root, 'config')
+  readonly cacheDir = path.join(this.root, 'cache')
 
   env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return {...process.env, LABMESH_HOME: this.home, LABMESH_CONFIG_DIR: this.configDir, LABMESH_PROFILE: '', ...extra}
+    return {
+      ...process.env,
+      LABMESH_HOME: this.home,
+      LABMESH_CONFIG_DIR: this.configDir,
+      LABMESH_CACHE_DIR: this.cacheDir,
+      LABMESH_PROFILE: '',
+      ...extra,
+    }
   }
 
   /**

@@ -42,3 +42,17 @@ export async function sharedClientConfig(settings: AwsClientSettings): Promise<S
     customUserAgent: [['labmesh', LABMESH_VERSION]],
   }
 }
+
+/** The region a client of this configuration uses: the profile's, else the SDK's chain (AWS_REGION, the shared config); undefined when none is set. */
+export async function resolvedRegion(config: SharedClientConfig): Promise<string | undefined> {
+  if (config.region) return config.region
+  const {STSClient} = await import('@aws-sdk/client-sts')
+  const client = new STSClient(config)
+  try {
+    return await client.config.region()
+  } catch {
+    return undefined
+  } finally {
+    client.destroy()
+  }
+}

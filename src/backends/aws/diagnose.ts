@@ -3,6 +3,7 @@ import {createRequire} from 'node:module'
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {toLabmeshError} from '../../errors.js'
 import type {HealthCheck} from '../types.js'
+import {formatBytes} from '../../output/format.js'
 import {describeWorkGroup} from './athena.js'
 import type {SharedClientConfig} from './client-config.js'
 import type {GlueFacade} from './glue.js'
@@ -157,7 +158,9 @@ export async function diagnoseAws(context: AwsDiagnosis): Promise<HealthCheck[]>
       async () => {
         const name = settings.athenaWorkgroup ?? 'primary'
         const group = await describeWorkGroup(config, name)
-        const output = settings.athenaOutput ?? group.outputLocation
+        // A workgroup that enforces its configuration writes results where it says, whatever the profile asks.
+        const output = group.enforced ? (group.outputLocation ?? settings.athenaOutput) : (settings.athenaOutput ?? group.outputLocation)
+        const limit = group.bytesScannedCutoffPerQuery ? `, at most ${formatBytes(group.bytesScannedCutoffPerQuery)} scanned per query` : ''
         if (group.state !== 'ENABLED')
           return {
             name: 'athena',
@@ -165,11 +168,18 @@ export async function diagnoseAws(context: AwsDiagnosis): Promise<HealthCheck[]>
             detail: `workgroup ${name} is ${group.state}`,
             fix: 'enable it, or name another with --athena-workgroup',
           }
+        if (group.enforced && settings.athenaOutput && group.outputLocation && settings.athenaOutput !== group.outputLocation)
+          return {
+            name: 'athena',
+            status: 'warn',
+            detail: `workgroup ${name} enforces its settings: results go to ${group.outputLocation}, not the profile's ${settings.athenaOutput}`,
+            fix: `recreate the profile with --athena-output ${group.outputLocation}, so Parquet results are unloaded where the workgroup allows`,
+          }
         return output
           ? {
               name: 'athena',
               status: 'ok',
-              detail: `workgroup ${name}${group.engineVersion ? ` (${group.engineVersion})` : ''}, results in ${output}`,
+              detail: `workgroup ${name}${group.engineVersion ? ` (${group.engineVersion})` : ''}, results in ${output}${limit}`,
             }
           : {
               name: 'athena',

@@ -131,6 +131,15 @@ export async function awsCall<T>(call: AwsCall, send: () => Promise<T>): Promise
   }
 }
 
+/** A key DeleteObjects could not delete (an `Errors` entry of its HTTP 200 answer), mapped by its code like any failure. */
+export function deleteObjectsError(failed: {Code?: string; Message?: string}, call: AwsCall): LabmeshError {
+  const error = Object.assign(new Error(failed.Message ?? failed.Code ?? 'delete failed'), {
+    name: failed.Code ?? 'Error',
+    $metadata: {httpStatusCode: 200},
+  })
+  return awsError(error, call)
+}
+
 /** The error's name as the SDK gives it, for callers that expect one (PreconditionFailed, AlreadyExistsException...). */
 export function awsErrorName(error: unknown): string | undefined {
   const e = error as SdkError | undefined

@@ -24,7 +24,8 @@ export interface PolicyContext {
  * The least-privilege IAM policy for a profile's own resources, per role: readers list, read and
  * query; writers also ingest, convert and label; admins also maintain tables (vacuum deletes)
  * and run doctor. Resources are the profile's bucket prefix, its KMS key, its Glue databases
- * (`<prefix>*`), its secret and its Athena workgroup; nothing account-wide. PostgreSQL access
+ * (`<prefix>*`), its secret and its Athena workgroup; nothing account-wide but the admin's Lake
+ * Formation actions, which IAM does not scope (Lake Formation's own permissions do). PostgreSQL access
  * is granted in the database (its user), not by IAM.
  */
 export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, context: PolicyContext): PolicyDocument {
@@ -134,6 +135,31 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
       Effect: 'Allow',
       Action: ['s3:GetEncryptionConfiguration', 's3:GetBucketPublicAccessBlock', 's3:GetBucketVersioning'],
       Resource: [bucket],
+    })
+    // catalog share, revoke, apply, grants and tag. Lake Formation's IAM actions take no resource:
+    // what the admin may grant is decided by its Lake Formation permissions (docs/sharing.md).
+    statements.push({
+      Sid: 'ShareTables',
+      Effect: 'Allow',
+      Action: [
+        'lakeformation:BatchGrantPermissions',
+        'lakeformation:BatchRevokePermissions',
+        'lakeformation:GrantPermissions',
+        'lakeformation:ListPermissions',
+        'lakeformation:CreateDataCellsFilter',
+        'lakeformation:DeleteDataCellsFilter',
+        'lakeformation:ListDataCellsFilter',
+        'lakeformation:GetLFTag',
+        'lakeformation:CreateLFTag',
+        'lakeformation:UpdateLFTag',
+        'lakeformation:ListLFTags',
+        'lakeformation:AddLFTagsToResource',
+        'lakeformation:RemoveLFTagsFromResource',
+        'lakeformation:GetResourceLFTags',
+        'lakeformation:SearchDatabasesByLFTags',
+        'lakeformation:SearchTablesByLFTags',
+      ],
+      Resource: ['*'],
     })
   }
   return {Version: '2012-10-17', Statement: statements}

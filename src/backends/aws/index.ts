@@ -1,10 +1,15 @@
+import path from 'node:path'
 import envPaths from 'env-paths'
 
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {openByScheme} from '../../lake/storage-by-scheme.js'
+import {createDuckDbQueryEngine} from '../local/query-engine.js'
 import type {Backend, Lake} from '../types.js'
-import {type SharedClientConfig, sharedClientConfig} from './client-config.js'
+import {resolvedRegion, sharedClientConfig} from './client-config.js'
+import {AthenaFacade} from './athena.js'
+import {createAthenaQueryEngine} from './athena-engine.js'
 import {diagnoseAws} from './diagnose.js'
+import {createAwsGrantStore} from './grants.js'
 import {createGlueCatalog} from './glue-catalog.js'
 import {GlueFacade} from './glue.js'
 import {RedshiftDataFacade} from './redshift-data.js'
@@ -12,8 +17,11 @@ import {createWarehouseAccess} from './warehouse.js'
 import {profilePolicy} from './iam-policy.js'
 import {createS3ObjectStore} from './object-store.js'
 import {createPostgresAuditLog} from './postgres/audit-log.js'
+import {createPostgresEventStore} from './postgres/event-store.js'
+import {createPostgresKeyStore} from './postgres/key-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
+import {createPostgresMonitoredPaths} from './postgres/monitored-paths.js'
 import {createPostgresSavedSearches} from './postgres/saved-searches.js'
 import {S3Facade} from './s3.js'
 import {S3LakeStorage} from './s3-lake-storage.js'
@@ -25,18 +33,8 @@ export function lakeCacheDir(): string {
   return process.env.LABMESH_CACHE_DIR || `${envPaths('labmesh', {suffix: ''}).cache}/lake`
 }
 
-/** The region the SDK resolves (AWS_REGION, the shared config), or `*` when none is set. */
-async function regionOf(config: SharedClientConfig): Promise<string> {
-  const {STSClient} = await import('@aws-sdk/client-sts')
-  const client = new STSClient(config)
-  try {
-    return await client.config.region()
-  } catch {
-    return '*'
-  } finally {
-    client.destroy()
-  }
-}
+/** USD per TB scanned: Athena's list price in most regions. */
+const DEFAULT_PRICE_PER_TB = 5
 
 /**
  * The aws backend: content-addressed objects and Delta tables in one S3 bucket (SSE-KMS with the
@@ -55,6 +53,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     secretId: settings.metadataSecret,
     readSecret: (secretId) => readDatabaseSecret(config, secretId),
   })
+  const grants = createAwsGrantStore(settings, config, postgres)
   const cacheDir = lakeCacheDir()
   const lake: Lake = {
     catalog: createGlueCatalog(glue, {
@@ -63,21 +62,45 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     }),
     lakeStorage: (location) => openByScheme(location, {s3: (url) => new S3LakeStorage(s3.forLocation(url), url, {cacheDir})}, 'aws'),
   }
+  const athena = new AthenaFacade(config)
+  const tempDir = path.join(cacheDir, '.tmp')
+  const athenaEngine = createAthenaQueryEngine({
+    athena,
+    s3,
+    catalog: lake.catalog,
+    workGroup: settings.athenaWorkgroup ?? 'primary',
+    databasePrefix: settings.glueDatabasePrefix ?? '',
+    outputLocation: settings.athenaOutput,
+    kmsKeyId: settings.kmsKeyId,
+    pricePerTb: settings.athenaPricePerTb ?? DEFAULT_PRICE_PER_TB,
+    tempDir,
+  })
+  // DuckDB reads the snapshots' files from the cache, the only folder its session may read.
+  const duckdb = createDuckDbQueryEngine({lake, lakeRoot: cacheDir, tempDir})
   return {
     name: 'aws',
     capabilities: {
       location: `s3://${settings.bucket}/${prefix}`,
+      localState: [{path: cacheDir, what: 'the cache of lake files'}],
       encryptionAtRest: 'sse-kms',
       timeTravel: false,
       exportFormats: ['csv', 'parquet'],
       searchRanking: settings.openSearchEndpoint ? 'bm25' : 'ts_rank',
+      // Lake Formation applies the grants of whoever calls Athena; labmesh cannot act as someone else.
+      queryAsPrincipal: false,
     },
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     audit: createPostgresAuditLog(postgres),
+    monitoredPaths: createPostgresMonitoredPaths(postgres),
+    keys: createPostgresKeyStore(postgres),
+    events: createPostgresEventStore(postgres),
+    grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
+    query: athenaEngine,
+    queryEngines: {athena: athenaEngine, duckdb},
     diagnose: () => diagnoseAws({settings, config, s3, glue, postgres}),
     async accessPolicies() {
       // The account id makes the ARNs exact; without credentials the policies still print, with `*`.
@@ -85,7 +108,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
         (identity) => identity.account,
         () => '*',
       )
-      const context = {account, region: settings.region ?? (await regionOf(config))}
+      const context = {account, region: (await resolvedRegion(config)) ?? '*'}
       return {
         reader: profilePolicy(settings, 'reader', context),
         writer: profilePolicy(settings, 'writer', context),
@@ -93,9 +116,11 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       }
     },
     async close() {
+      grants.destroy()
       await postgres.close()
       glue.destroy()
       redshift.destroy()
+      athena.destroy()
       s3.destroy()
     },
   }

@@ -4,7 +4,7 @@ import {Transform, type TransformCallback} from 'node:stream'
 
 import {LabmeshError} from '../../errors.js'
 import {hashFile} from '../../ingest/hash.js'
-import type {Category, ObjectStore, StoredObject} from '../types.js'
+import type {Category, ObjectStore, StagedObject} from '../types.js'
 import type {S3Facade} from './s3.js'
 
 const SHA256 = /^[0-9a-f]{64}$/
@@ -35,8 +35,8 @@ export function createS3ObjectStore(s3: S3Facade, options: S3ObjectStoreOptions)
     return `${prefix}${FOLDERS[category]}${sha256.slice(0, 2)}/${sha256}`
   }
 
-  return {
-    async putBytes(bytes, putOptions = {}): Promise<StoredObject> {
+  const store: ObjectStore = {
+    async stageBytes(bytes, putOptions = {}): Promise<StagedObject> {
       const digest = createHash('sha256').update(bytes).digest()
       const sha256 = digest.toString('hex')
       const {created} = await s3.put({
@@ -48,7 +48,7 @@ export function createS3ObjectStore(s3: S3Facade, options: S3ObjectStoreOptions)
       return {sha256, size: bytes.length, created}
     },
 
-    async putFile(sourcePath, putOptions = {}): Promise<StoredObject> {
+    async stageFile(sourcePath, putOptions = {}): Promise<StagedObject> {
       // The name must be the hash of the bytes S3 stores: hash first, then upload while checking the
       // bytes sent hash the same (a file changing meanwhile fails the upload, which leaves nothing).
       const {sha256, size} = await hashFile(sourcePath)
@@ -75,18 +75,34 @@ export function createS3ObjectStore(s3: S3Facade, options: S3ObjectStoreOptions)
       return {sha256, size, created: true}
     },
 
+    // Staging already wrote each object under its final key, and S3 answers a PUT (or a completed
+    // multipart upload) only once the object is durably stored, readable at once: there is nothing
+    // left to wait for. Nor is there a half-written name to hide: the key is the content's hash,
+    // S3 refuses a body whose checksum differs, and an object no record names yet is no different
+    // from one whose record a later run writes (ingest and convert repair by re-running).
+    async publish(): Promise<void> {},
+
+    async putBytes(bytes, putOptions) {
+      return store.stageBytes(bytes, putOptions)
+    },
+
+    async putFile(sourcePath, putOptions) {
+      return store.stageFile(sourcePath, putOptions)
+    },
+
     async has(sha256, category) {
       return (await s3.head(keyOf(sha256, category))) !== undefined
     },
 
-    async openRead(sha256, category) {
-      return s3.getStream(keyOf(sha256, category))
+    async openRead(sha256, category, range) {
+      return s3.getStream(keyOf(sha256, category), range)
     },
 
     async delete(sha256, category) {
       await s3.deleteMany([keyOf(sha256, category)])
     },
   }
+  return store
 }
 
 /** Passes bytes through, failing at the end when they do not hash to `sha256`. */

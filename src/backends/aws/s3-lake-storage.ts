@@ -1,11 +1,12 @@
 import {randomUUID} from 'node:crypto'
 import {createReadStream, createWriteStream} from 'node:fs'
-import {mkdir, rename, rm, stat} from 'node:fs/promises'
+import {lstat, mkdir, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 import {pipeline} from 'node:stream/promises'
 
 import {isLabmeshError, LabmeshError} from '../../errors.js'
 import {hashFile} from '../../ingest/hash.js'
+import {tablePathSegments} from '../../lake/delta/paths.js'
 import type {EngineAccess, LakeStorage, LogStore, StagedFile, StoredObject, TableObjects} from '../../lake/delta/storage.js'
 import {MULTIPART_THRESHOLD} from './object-store.js'
 import type {S3Facade} from './s3.js'
@@ -66,11 +67,7 @@ export class S3LakeStorage implements LakeStorage {
   }
 
   private key(relative: string): string {
-    const segments = relative.split('/')
-    if (relative === '' || relative.startsWith('/') || segments.some((s) => s === '..' || s === '.' || s === '')) {
-      throw new LabmeshError('INVALID_DATA', `"${relative}" is not a path inside the table`, {subject: relative})
-    }
-    return `${this.root}/${relative}`
+    return `${this.root}/${tablePathSegments(relative).join('/')}`
   }
 
   private async *list(prefix: string, startAfter?: string): AsyncIterable<StoredObject> {
@@ -112,11 +109,14 @@ export class S3LakeStorage implements LakeStorage {
     return path.join(this.options.cacheDir, this.s3.bucket, ...key.split('/'))
   }
 
-  /** A local copy of an immutable object, downloaded once and then read from the cache. */
+  /**
+   * A local copy of an immutable object, downloaded once and then read from the cache. Only a
+   * regular file counts as cached: a link at its place is replaced by the download, never followed.
+   */
   private async cached(relative: string): Promise<string> {
     const file = this.cacheFile(this.key(relative))
     if (
-      await stat(file).then(
+      await lstat(file).then(
         (s) => s.isFile(),
         () => false,
       )

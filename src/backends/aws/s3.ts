@@ -3,7 +3,7 @@ import type {S3Client} from '@aws-sdk/client-s3'
 
 import {LabmeshError} from '../../errors.js'
 import type {SharedClientConfig} from './client-config.js'
-import {awsCall, awsError, awsErrorName} from './errors.js'
+import {awsCall, awsError, awsErrorName, deleteObjectsError} from './errors.js'
 
 export interface S3ObjectInfo {
   key: string
@@ -138,10 +138,12 @@ export class S3Facade {
     await awsCall({action: 's3:PutObject', resource: this.url(key)}, () => upload.done())
   }
 
-  /** The object's bytes as a stream; NOT_FOUND when absent. */
-  async getStream(key: string): Promise<Readable> {
+  /** The object's bytes as a stream, or only `range` of them (both ends included); NOT_FOUND when absent. */
+  async getStream(key: string, range?: {start: number; end: number}): Promise<Readable> {
     const output = await awsCall({action: 's3:GetObject', resource: this.url(key)}, () =>
-      this.client.send(new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: key})),
+      this.client.send(
+        new this.sdk.GetObjectCommand({Bucket: this.bucket, Key: key, ...(range ? {Range: `bytes=${range.start}-${range.end}`} : {})}),
+      ),
     )
     return output.Body as Readable
   }
@@ -193,13 +195,7 @@ export class S3Facade {
         ),
       )
       const failed = output.Errors?.[0]
-      if (failed) {
-        const error = Object.assign(new Error(failed.Message ?? failed.Code ?? 'delete failed'), {
-          name: failed.Code ?? 'Error',
-          $metadata: {httpStatusCode: 200},
-        })
-        throw awsError(error, {action: 's3:DeleteObject', resource: this.url(failed.Key ?? batch[0])})
-      }
+      if (failed) throw deleteObjectsError(failed, {action: 's3:DeleteObject', resource: this.url(failed.Key ?? batch[0])})
     }
   }
 

@@ -1,7 +1,7 @@
 import type {Database} from 'better-sqlite3'
 
 import {whoAndWhere} from '../../config/audit-file.js'
-import type {AuditEntry, AuditLog} from '../types.js'
+import type {AuditLogEntry, AuditLog} from '../types.js'
 
 interface AuditRow {
   at: string
@@ -22,7 +22,7 @@ export function createSqliteAuditLog(db: Database): AuditLog {
   }
   return {
     async record(action, subject, detail = {}) {
-      const entry: AuditEntry = {at: new Date().toISOString(), action, subject, detail, ...whoAndWhere()}
+      const entry: AuditLogEntry = {at: new Date().toISOString(), action, subject, detail, ...whoAndWhere()}
       statements.insert.run(entry.at, action, subject, JSON.stringify(detail), entry.user, entry.host)
       return entry
     },

@@ -3,6 +3,7 @@ import type {Database} from 'better-sqlite3'
 
 import {LabmeshError} from '../../errors.js'
 import type {Catalog, CatalogEntry, TableRef} from '../types.js'
+import {workspaceExposure, type WorkspaceFolders} from './workspace-folders.js'
 
 interface CatalogRow {
   database: string
@@ -12,22 +13,28 @@ interface CatalogRow {
   registered_at: string
 }
 
-const toEntry = (row: CatalogRow): CatalogEntry => ({
-  database: row.database,
-  table: row.name,
-  location: row.location,
-  managed: row.managed === 1,
-  registeredAt: row.registered_at,
-})
-
 // Names DuckDB views take unquoted in labmesh's own SQL: letters, digits, _ and -.
 const NAME = /^[A-Za-z_][\w-]*$/
 
 /**
  * The local catalog: table registrations in the workspace database; managed tables under `lake/`.
- * Schemas are not kept here: the Delta log is read for them.
+ * Schemas are not kept here: the Delta log is read for them. A table folder must keep the
+ * workspace out of queries' reach (workspace-folders.ts). Managed locations are stored relative
+ * to the lake folder, so a workspace copied or moved elsewhere still writes its own tables; a
+ * table registered from elsewhere keeps its absolute path.
  */
-export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
+export function createLocalCatalog(db: Database, workspace: WorkspaceFolders): Catalog {
+  const toEntry = (row: CatalogRow): CatalogEntry => ({
+    database: row.database,
+    table: row.name,
+    location: path.resolve(workspace.lake, row.location),
+    managed: row.managed === 1,
+    registeredAt: row.registered_at,
+  })
+  const stored = (location: string): string => {
+    const relative = path.relative(workspace.lake, location)
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative.split(path.sep).join('/') : location
+  }
   const statements = {
     all: db.prepare<[], CatalogRow>('SELECT * FROM catalog_tables ORDER BY database, name'),
     inDatabase: db.prepare<[string], CatalogRow>('SELECT * FROM catalog_tables WHERE database = ? ORDER BY name'),
@@ -46,16 +53,27 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
     },
     async register(entry, _schema, options = {}) {
       catalog.checkNames(entry)
-      const existing = statements.get.get(entry.database, entry.table)
-      if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== Number(entry.managed))) {
+      const exposure = workspaceExposure(entry.location, workspace)
+      if (exposure)
+        throw new LabmeshError('INVALID_INPUT', `cannot register ${entry.database}.${entry.table}: ${exposure}`, {
+          subject: entry.location,
+          suggestions: [
+            "register the table's own folder (the one holding its _delta_log), outside the workspace",
+            'or keep the workspace elsewhere (LABMESH_HOME, or the profile home)',
+          ],
+        })
+      const row = statements.get.get(entry.database, entry.table)
+      const existing = row && toEntry(row)
+      if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== entry.managed)) {
         throw new LabmeshError('CONFLICT', `${entry.database}.${entry.table} is registered already, at ${existing.location}`, {
           subject: `${entry.database}.${entry.table}`,
           suggestions: ['pass --force to point it elsewhere'],
         })
       }
-      if (existing && !options.replace) return toEntry(existing)
+      if (existing && !options.replace) return existing
       const registeredAt = new Date().toISOString()
-      statements.upsert.run(entry.database, entry.table, entry.location, entry.managed ? 1 : 0, registeredAt)
+      const location = entry.managed ? stored(entry.location) : entry.location
+      statements.upsert.run(entry.database, entry.table, location, entry.managed ? 1 : 0, registeredAt)
       return {...entry, registeredAt}
     },
     async unregister(ref) {
@@ -74,7 +92,7 @@ export function createLocalCatalog(db: Database, lakeRoot: string): Catalog {
       }
     },
     managedLocation(ref: TableRef) {
-      return path.join(lakeRoot, ref.database, ref.table)
+      return path.join(workspace.lake, ref.database, ref.table)
     },
   }
   return catalog

@@ -1,13 +1,19 @@
-import {mkdirSync, readdirSync, rmSync, statSync} from 'node:fs'
+import {readdirSync, rmSync, statSync} from 'node:fs'
 import path from 'node:path'
 
+import {LabmeshError, toLabmeshError} from '../../errors.js'
+import {makeFolders} from '../../files/make-folders.js'
 import {localFolders, openByScheme} from '../../lake/storage-by-scheme.js'
 import type {Backend, Lake} from '../types.js'
 import {createSqliteAuditLog} from './audit-log.js'
 import {createLocalCatalog} from './catalog.js'
 import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
+import {createSqliteEventStore} from './event-store.js'
+import {createSqliteKeyStore} from './key-store.js'
+import {createSqliteGrantStore} from './grant-store.js'
 import {createRecordReader, createSqliteMetadataStore} from './metadata-store.js'
+import {createSqliteMonitoredPaths} from './monitored-paths.js'
 import {createLocalObjectStore} from './object-store.js'
 import {createDuckDbQueryEngine} from './query-engine.js'
 import {createSqliteSavedSearches} from './saved-searches.js'
@@ -33,20 +39,33 @@ export function workspaceLayout(home: string) {
 /** The embedded backend: files, SQLite and (for tables and queries) DuckDB, in one folder. */
 export function createLocalBackend(options: LocalBackendOptions): Backend {
   const layout = workspaceLayout(path.resolve(options.home))
-  for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) mkdirSync(dir, {recursive: true})
+  try {
+    for (const dir of [layout.home, layout.objects, layout.temp, layout.lake]) makeFolders(dir)
+  } catch (error) {
+    const reason = toLabmeshError(error)
+    throw new LabmeshError(reason.code, `the workspace ${layout.home} cannot be used: ${reason.message}`, {
+      subject: layout.home,
+      cause: error,
+      suggestions: ["point LABMESH_HOME (or the profile's home) at a folder you can write to"],
+    })
+  }
   sweepStaleTemp(layout.temp)
   const db = openDatabase(layout.database)
   const searchWriter = createSearchWriter(db)
-  const catalog = createLocalCatalog(db, layout.lake)
+  const catalog = createLocalCatalog(db, layout)
   const lake: Lake = {catalog, lakeStorage: (location) => openByScheme(location, localFolders, 'local')}
+  const grants = createSqliteGrantStore(db)
+  const duckdb = createDuckDbQueryEngine({lake, grants, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')})
   return {
     name: 'local',
     capabilities: {
       location: layout.home,
+      localState: [{path: layout.home, what: 'the workspace'}],
       encryptionAtRest: 'none',
       timeTravel: true,
       exportFormats: ['csv', 'tsv', 'json', 'jsonl', 'parquet'],
       searchRanking: 'bm25',
+      queryAsPrincipal: true,
     },
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
@@ -55,7 +74,12 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
-    query: createDuckDbQueryEngine({lake, lakeRoot: layout.lake, tempDir: path.join(layout.temp, 'duckdb')}),
+    keys: createSqliteKeyStore(db),
+    events: createSqliteEventStore(db),
+    query: duckdb,
+    queryEngines: {duckdb},
+    grants,
+    monitoredPaths: createSqliteMonitoredPaths(db),
     async close() {
       if (db.open) db.close()
     },

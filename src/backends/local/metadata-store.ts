@@ -101,7 +101,18 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     prefix: db.prepare<[string, number], {file_id: string}>(
       "SELECT file_id FROM files WHERE file_id LIKE ? ESCAPE '\\' ORDER BY file_id LIMIT ?",
     ),
-    setStatus: db.prepare('UPDATE files SET status = ?, error_code = ?, error_message = ? WHERE file_id = ?'),
+    setStatus: db.prepare(
+      'UPDATE files SET status = ?, error_code = ?, error_message = ?, claim_owner = NULL, claim_expires_at = NULL WHERE file_id = ?',
+    ),
+    claim: db.prepare<[string, string, string]>(
+      `UPDATE files SET status = 'converting', claim_owner = ?, claim_expires_at = ? WHERE file_id = ? AND category = 'RAW'`,
+    ),
+    statusOf: db.prepare<[string], {status: StageStatus}>('SELECT status FROM files WHERE file_id = ?'),
+    renew: db.prepare("UPDATE files SET claim_expires_at = ? WHERE claim_owner = ? AND status = 'converting'"),
+    requeueFailed: db.prepare(
+      "UPDATE files SET status = 'ingested', error_code = NULL, error_message = NULL WHERE category = 'RAW' AND status = 'failed'",
+    ),
+    owners: db.prepare<[], {owner: string}>('SELECT DISTINCT claim_owner AS owner FROM files WHERE claim_owner IS NOT NULL'),
     deleteLabels: db.prepare('DELETE FROM labels WHERE file_id = ?'),
     // Search entries go with the record (trigger files_delete_search).
     deleteFile: db.prepare('DELETE FROM files WHERE file_id = ?'),
@@ -201,6 +212,28 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       } catch (error) {
         return describeInsertError(record, error)
       }
+    }),
+  )
+
+  // One immediate transaction per batch of claims: a file's status is read and changed with no other run in between.
+  const claimFiles = db.transaction((fileIds: string[], claim: {owner: string; expiresAt: string; from: StageStatus[]}) =>
+    fileIds.filter((fileId) => {
+      const status = statements.statusOf.get(fileId)?.status
+      if (status === undefined || !claim.from.includes(status)) return false
+      return statements.claim.run(claim.owner, claim.expiresAt, fileId).changes === 1
+    }),
+  )
+
+  const recordConversions = db.transaction((conversions: {rawFileId: string; engineered: NewFileRecord}[]) =>
+    conversions.map(({rawFileId, engineered}) => {
+      let error: LabmeshError | undefined
+      try {
+        insertFile(engineered)
+      } catch (caught) {
+        error = describeInsertError(engineered, caught)
+      }
+      statements.setStatus.run(error ? 'failed' : 'converted', error?.code ?? null, error?.message ?? null, rawFileId)
+      return error
     }),
   )
 
@@ -306,9 +339,38 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       return claimUnusedObject(object)
     },
 
+    async recordConversions(conversions) {
+      return recordConversions(conversions)
+    },
+
     async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {
       mustGet(fileId)
       statements.setStatus.run(status, error?.code ?? null, error?.message ?? null, fileId)
+    },
+
+    async claimFiles(fileIds, claim) {
+      return claimFiles.immediate(fileIds, claim)
+    },
+
+    async renewClaims(owner, expiresAt) {
+      statements.renew.run(expiresAt, owner)
+    },
+
+    async requeueFailed() {
+      return statements.requeueFailed.run().changes
+    },
+
+    async claimOwners() {
+      return statements.owners.all().map((row) => row.owner)
+    },
+
+    async releaseClaims({owners, expiredBefore}) {
+      const held = owners.map(() => '?').join(', ')
+      const where = [...(owners.length > 0 ? [`claim_owner IN (${held})`] : []), ...(expiredBefore ? ['claim_expires_at < ?'] : [])]
+      if (where.length === 0) return 0
+      const release = db.prepare(`UPDATE files SET status = 'ingested', claim_owner = NULL, claim_expires_at = NULL
+        WHERE status = 'converting' AND (${where.join(' OR ')})`)
+      return release.run(...owners, ...(expiredBefore ? [expiredBefore] : [])).changes
     },
 
     changes: {

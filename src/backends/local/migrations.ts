@@ -118,6 +118,186 @@ export const MIGRATIONS: string[] = [
    END;
    -- Files stored before the outbox existed are queued once, so lab.files comes to hold every file.
    INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', file_id FROM files WHERE category = 'RAW' ORDER BY ingested_at, file_id;`,
+  // Sharing (grant-store.ts): one row per permission granted, keyed like src/sharing/grant.ts
+  // (resource and restriction as canonical JSON); tags with one value per key on a database or
+  // table ('' for a database's own tags); and the append-only audit of every change.
+  `CREATE TABLE grants (
+     principal   TEXT NOT NULL,
+     resource    TEXT NOT NULL,
+     restriction TEXT NOT NULL,
+     permission  TEXT NOT NULL,
+     grantable   INTEGER NOT NULL,
+     granted_at  TEXT NOT NULL,
+     PRIMARY KEY (principal, resource, restriction, permission)
+   );
+   CREATE TABLE resource_tags (
+     database   TEXT NOT NULL,
+     table_name TEXT NOT NULL,
+     key        TEXT NOT NULL,
+     value      TEXT NOT NULL,
+     PRIMARY KEY (database, table_name, key)
+   );
+   CREATE TABLE grant_audit (
+     id           INTEGER PRIMARY KEY,
+     at           TEXT NOT NULL,
+     actor        TEXT NOT NULL,
+     action       TEXT NOT NULL CHECK (action IN ('grant', 'revoke', 'tag', 'untag')),
+     principal    TEXT,
+     detail       TEXT NOT NULL,
+     command_line TEXT NOT NULL
+   );
+   CREATE INDEX grant_audit_by_principal ON grant_audit (principal, id);`,
+  // Managed tables' locations relative to the lake folder (catalog.ts), so that a workspace copied
+  // or moved keeps writing its own tables. They always were lake/<database>/<table>.
+  `UPDATE catalog_tables SET location = database || '/' || name WHERE managed = 1;`,
+  // Convert claims (src/convert/claims.ts): a raw file being converted is `converting`, held by one
+  // run (claim_owner) until its lease ends (claim_expires_at), so two runs never convert it both.
+  // SQLite cannot change a CHECK constraint in place: the table is rebuilt, with its indexes and
+  // the search and outbox triggers (migrate() turns foreign keys off for this and checks them before commit).
+  `CREATE TABLE files_next (
+     file_id          TEXT PRIMARY KEY,
+     category         TEXT NOT NULL CHECK (category IN ('RAW', 'ENGINEERED')),
+     trace_id         TEXT NOT NULL,
+     raw_file_id      TEXT REFERENCES files (file_id),
+     sha256           TEXT NOT NULL,
+     size             INTEGER NOT NULL,
+     source_path      TEXT NOT NULL,
+     source_host      TEXT NOT NULL,
+     ingested_at      TEXT NOT NULL,
+     modified_at      TEXT NOT NULL,
+     version          INTEGER NOT NULL,
+     is_latest        INTEGER NOT NULL DEFAULT 1,
+     metadata         TEXT NOT NULL DEFAULT '{}',
+     status           TEXT NOT NULL CHECK (status IN ('ingested', 'converting', 'converted', 'failed')),
+     error_code       TEXT,
+     error_message    TEXT,
+     claim_owner      TEXT,
+     claim_expires_at TEXT
+   );
+   INSERT INTO files_next (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host, ingested_at,
+       modified_at, version, is_latest, metadata, status, error_code, error_message)
+     SELECT file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host, ingested_at,
+       modified_at, version, is_latest, metadata, status, error_code, error_message FROM files;
+   -- Triggers of other tables that name files would stop the rename while files is gone: made again below.
+   DROP TRIGGER labels_insert_outbox;
+   DROP TRIGGER labels_delete_outbox;
+   DROP TABLE files;
+   ALTER TABLE files_next RENAME TO files;
+   CREATE UNIQUE INDEX files_by_source ON files (category, source_host, source_path, version);
+   CREATE INDEX files_latest ON files (is_latest, ingested_at);
+   CREATE INDEX files_by_trace ON files (trace_id);
+   CREATE INDEX files_by_raw ON files (raw_file_id);
+   CREATE INDEX files_by_sha ON files (sha256);
+   CREATE INDEX files_by_claim ON files (claim_owner) WHERE claim_owner IS NOT NULL;
+   CREATE INDEX files_by_time ON files (ingested_at, file_id);
+   CREATE TRIGGER files_delete_search AFTER DELETE ON files BEGIN
+     DELETE FROM search_entries WHERE file_id = old.file_id;
+   END;
+   CREATE TRIGGER files_latest_search AFTER UPDATE OF is_latest ON files BEGIN
+     UPDATE search_entries SET latest = new.is_latest WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER files_insert_outbox AFTER INSERT ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(new.raw_file_id, new.file_id));
+   END;
+   CREATE TRIGGER labels_insert_outbox AFTER INSERT ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = new.file_id;
+   END;
+   CREATE TRIGGER labels_delete_outbox AFTER DELETE ON labels BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = old.file_id;
+   END;`,
+  // Monitored paths (`labmesh paths`) and the watcher's durable state per file (`labmesh watch`).
+  `CREATE TABLE monitored_paths (
+     name         TEXT PRIMARY KEY,
+     settings     TEXT NOT NULL,
+     created_at   TEXT NOT NULL,
+     last_scan_at TEXT
+   );
+   CREATE TABLE watched_files (
+     path_name     TEXT NOT NULL REFERENCES monitored_paths (name) ON DELETE CASCADE,
+     relative_path TEXT NOT NULL,
+     size          INTEGER NOT NULL,
+     mtime_ms      REAL NOT NULL,
+     state         TEXT NOT NULL CHECK (state IN ('pending', 'ingested', 'converted', 'failed', 'archived')),
+     attempts      INTEGER NOT NULL,
+     retry_at      TEXT,
+     file_id       TEXT,
+     ingested_at   TEXT,
+     error_code    TEXT,
+     error_message TEXT,
+     updated_at    TEXT NOT NULL,
+     PRIMARY KEY (path_name, relative_path)
+   );`,
+  // API keys (keys-store.ts): only salted scrypt hashes of their secrets.
+  `CREATE TABLE api_keys (
+     key_id         TEXT PRIMARY KEY,
+     name           TEXT NOT NULL,
+     scopes         TEXT NOT NULL,
+     tables         TEXT NOT NULL,
+     secret_hash    TEXT NOT NULL,
+     previous_hash  TEXT,
+     previous_until TEXT,
+     created_at     TEXT NOT NULL,
+     expires_at     TEXT,
+     last_used_at   TEXT,
+     revoked_at     TEXT,
+     rotated_at     TEXT
+   );`,
+  // Events and webhook deliveries (event-store.ts): the durable outbox. File events are written by
+  // triggers in the transaction that changes the record, and each event queues one delivery per
+  // subscribed webhook in the same statement, so a crash anywhere loses none.
+  `CREATE TABLE webhooks (
+     webhook_id       TEXT PRIMARY KEY,
+     url              TEXT NOT NULL,
+     events           TEXT NOT NULL,
+     secret           TEXT NOT NULL,
+     allow_private    INTEGER NOT NULL,
+     give_up_seconds  INTEGER NOT NULL,
+     created_at       TEXT NOT NULL
+   );
+   CREATE TABLE events (
+     seq      INTEGER PRIMARY KEY AUTOINCREMENT,
+     event_id TEXT NOT NULL UNIQUE,
+     type     TEXT NOT NULL,
+     at       TEXT NOT NULL,
+     data     TEXT NOT NULL
+   );
+   CREATE TABLE webhook_deliveries (
+     delivery_id     TEXT PRIMARY KEY,
+     webhook_id      TEXT NOT NULL,
+     event_seq       INTEGER NOT NULL,
+     state           TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+     attempts        INTEGER NOT NULL DEFAULT 0,
+     next_attempt_at TEXT,
+     lease_until     TEXT,
+     last_status     INTEGER,
+     last_error      TEXT,
+     delivered_at    TEXT
+   );
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries (state, next_attempt_at) WHERE state = 'pending';
+   CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_seq);
+   CREATE TRIGGER events_deliveries AFTER INSERT ON events BEGIN
+     INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_seq, state, next_attempt_at)
+       SELECT 'dlv_' || lower(hex(randomblob(12))), webhook_id, new.seq, 'pending', new.at FROM webhooks
+       WHERE EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = new.type);
+   END;
+   CREATE TRIGGER files_ingested_event AFTER INSERT ON files WHEN new.category = 'RAW' BEGIN
+     INSERT INTO events (event_id, type, at, data) VALUES (
+       'evt_' || lower(hex(randomblob(12))), 'file.ingested', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+       json_object('fileId', new.file_id, 'traceId', new.trace_id, 'sourcePath', new.source_path, 'sourceHost', new.source_host,
+         'sha256', new.sha256, 'size', new.size, 'version', new.version, 'ingestedAt', new.ingested_at, 'metadata', json(new.metadata)));
+   END;
+   CREATE TRIGGER files_converted_event AFTER UPDATE OF status ON files WHEN new.category = 'RAW' AND new.status IN ('converted', 'failed') BEGIN
+     INSERT INTO events (event_id, type, at, data) VALUES (
+       'evt_' || lower(hex(randomblob(12))), 'file.' || new.status, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+       json_object('fileId', new.file_id, 'traceId', new.trace_id, 'sourcePath', new.source_path, 'sourceHost', new.source_host,
+         'version', new.version, 'status', new.status,
+         'engineeredFileId', CASE WHEN new.status = 'converted' THEN (SELECT e.file_id FROM files e
+           WHERE e.raw_file_id = new.file_id AND e.category = 'ENGINEERED' ORDER BY e.ingested_at DESC, e.version DESC LIMIT 1) END,
+         'error', CASE WHEN new.status = 'failed' THEN json_object('code', new.error_code, 'message', new.error_message) END));
+   END;`,
   // Deleting files (files delete): objects that no record uses any more are queued in the same
   // transaction that deletes the records, and leave the queue only as their bytes are removed, so a
   // crash in between leaves them for the next delete. Storing a record takes its object off the queue.
@@ -145,14 +325,30 @@ export const MIGRATIONS: string[] = [
 ]
 
 export function migrate(db: Database): void {
-  const current = db.pragma('user_version', {simple: true}) as number
-  if (current > MIGRATIONS.length) {
-    throw new Error(`the workspace database is at schema ${current}, newer than this labmesh (${MIGRATIONS.length}): upgrade labmesh`)
+  const userVersion = (): number => db.pragma('user_version', {simple: true}) as number
+  if (userVersion() > MIGRATIONS.length) {
+    throw new Error(`the workspace database is at schema ${userVersion()}, newer than this labmesh (${MIGRATIONS.length}): upgrade labmesh`)
   }
-  for (let version = current; version < MIGRATIONS.length; version++) {
-    db.transaction(() => {
+  if (userVersion() === MIGRATIONS.length) return
+  // A migration may rebuild a table, which foreign keys would refuse halfway (they can only be
+  // switched outside a transaction); each migration checks them whole before it commits.
+  db.pragma('foreign_keys = OFF')
+  try {
+    // Immediate transactions, and the version read again inside: two processes opening an old
+    // workspace at once migrate it once.
+    const step = db.transaction(() => {
+      const version = userVersion()
+      if (version >= MIGRATIONS.length) return false
       db.exec(MIGRATIONS[version])
+      const broken = db.pragma('foreign_key_check') as unknown[]
+      if (broken.length > 0) throw new Error(`migration ${version + 1} broke ${broken.length} foreign key references`)
       db.pragma(`user_version = ${version + 1}`)
-    })()
+      return true
+    })
+    // One migration per transaction, until none is left.
+    let migrated = true
+    while (migrated) migrated = step.immediate()
+  } finally {
+    db.pragma('foreign_keys = ON')
   }
 }

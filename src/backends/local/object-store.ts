@@ -1,15 +1,15 @@
 import {createHash, randomUUID} from 'node:crypto'
-import {constants, createReadStream} from 'node:fs'
-import {access, copyFile, mkdir, open, rename, rm} from 'node:fs/promises'
+import {createReadStream} from 'node:fs'
+import {access, mkdir, open, rename, rm} from 'node:fs/promises'
 import path from 'node:path'
 import type {Readable} from 'node:stream'
 
 import {LabmeshError} from '../../errors.js'
-import type {ObjectStore, PutOptions, StoredObject} from '../types.js'
+import type {ByteRange, Category, ObjectStore, PutOptions, StagedObject} from '../types.js'
 
 const SHA256 = /^[0-9a-f]{64}$/
-/** Large reads make the single hash-and-copy pass run near disk speed. */
-const CHUNK = 1024 * 1024
+/** Large reads make the single read-hash-write pass run near disk speed. */
+const CHUNK = 4 * 1024 * 1024
 
 export interface LocalObjectStoreOptions {
   /** Folder of objects: `<root>/<aa>/<sha256>`. */
@@ -19,9 +19,11 @@ export interface LocalObjectStoreOptions {
 }
 
 /**
- * Content-addressed objects on the filesystem. Each write streams into a temp file while
- * hashing, is fsynced, then renamed to `<aa>/<sha256>`: a crash leaves at most a stray temp
- * file (swept on open), never a partial object under its final name.
+ * Content-addressed objects on the filesystem. Each object is written to a temp file while
+ * hashing; publishing fsyncs the temp files of a batch together (the journal merges fsyncs that
+ * run at once), renames them to `<aa>/<sha256>` and fsyncs the folders that gained a name. A crash
+ * leaves at most stray temp files (swept on open), never a partial object under its final name,
+ * and an object is durable before any record can point at it.
  */
 export function createLocalObjectStore(options: LocalObjectStoreOptions): ObjectStore {
   const objectPath = (sha256: string): string => {
@@ -41,74 +43,104 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
   // The 256 fan-out folders, once made, stay: remembering them saves a mkdir per object.
   const madeFolders = new Set<string>()
 
-  /**
-   * Moves a finished temp file into place. Replacing an object that appeared meanwhile is
-   * harmless: same name, same bytes.
-   */
-  const commit = async (temp: string, sha256: string, size: number): Promise<StoredObject> => {
-    const final = objectPath(sha256)
-    const folder = path.dirname(final)
-    if (!madeFolders.has(folder)) {
-      await mkdir(folder, {recursive: true})
-      madeFolders.add(folder)
-    }
-    await rename(temp, final)
-    return {sha256, size, created: true}
-  }
-
   const tempFile = (): string => path.join(options.tempDir, `${randomUUID()}.part`)
 
-  return {
-    async putFile(sourcePath: string, putOptions: PutOptions = {}): Promise<StoredObject> {
-      const temp = tempFile()
-      try {
-        // The kernel copies (copy_file_range, no bytes through JS); the hash is then taken of the copy,
-        // so the name always matches the stored bytes even if the source changes meanwhile.
-        await copyFile(sourcePath, temp, constants.COPYFILE_EXCL)
+  /** Writes into a temp file, without waiting for the disk: publish does that for the batch. */
+  const writeTemp = async (write: (temp: string) => Promise<{sha256: string; size: number}>): Promise<StagedObject> => {
+    const temp = tempFile()
+    try {
+      const {sha256, size} = await write(temp)
+      if (await exists(objectPath(sha256))) {
+        await rm(temp, {force: true})
+        return {sha256, size, created: false}
+      }
+      return {sha256, size, created: true, pending: temp}
+    } catch (error) {
+      await rm(temp, {force: true})
+      throw error
+    }
+  }
+
+  const store: ObjectStore = {
+    async stageFile(sourcePath: string, putOptions: PutOptions = {}): Promise<StagedObject> {
+      return writeTemp(async (temp) => {
+        // One pass: each chunk read is hashed while the previous one is written, so the name always
+        // matches the bytes stored even if the source changes meanwhile.
         const hash = createHash('sha256')
         let size = 0
-        const handle = await open(temp, 'r')
+        const target = await open(temp, 'wx', 0o444)
         try {
-          for await (const chunk of handle.createReadStream({highWaterMark: CHUNK, autoClose: false})) {
-            hash.update(chunk as Buffer)
-            size += (chunk as Buffer).length
-            putOptions.onBytes?.((chunk as Buffer).length)
+          let writing: Promise<unknown> = Promise.resolve()
+          for await (const chunk of createReadStream(sourcePath, {highWaterMark: CHUNK})) {
+            const bytes = chunk as Buffer
+            await writing
+            writing = target.writeFile(bytes)
+            hash.update(bytes)
+            size += bytes.length
+            putOptions.onBytes?.(bytes.length)
           }
-          await handle.chmod(0o444)
-          await handle.sync()
+          await writing
         } finally {
-          await handle.close()
+          await target.close()
         }
-        const sha256 = hash.digest('hex')
-        if (await exists(objectPath(sha256))) {
-          await rm(temp, {force: true})
-          return {sha256, size, created: false}
-        }
-        return await commit(temp, sha256, size)
-      } catch (error) {
-        await rm(temp, {force: true})
-        throw error
-      }
+        return {sha256: hash.digest('hex'), size}
+      })
     },
 
-    async putBytes(bytes: Buffer): Promise<StoredObject> {
+    async stageBytes(bytes: Buffer): Promise<StagedObject> {
       const sha256 = createHash('sha256').update(bytes).digest('hex')
       if (await exists(objectPath(sha256))) return {sha256, size: bytes.length, created: false}
-      const temp = tempFile()
-      try {
-        // Creating, renaming and fsyncing wait on the filesystem journal: done in the thread pool, they never block the event loop.
+      return writeTemp(async (temp) => {
         const handle = await open(temp, 'wx', 0o444)
         try {
           await handle.writeFile(bytes)
-          await handle.sync()
         } finally {
           await handle.close()
         }
-        return await commit(temp, sha256, bytes.length)
-      } catch (error) {
-        await rm(temp, {force: true})
-        throw error
+        return {sha256, size: bytes.length}
+      })
+    },
+
+    async publish(objects: StagedObject[]): Promise<void> {
+      // Identical bytes staged twice in a batch are published once.
+      const waiting = new Map<string, string>()
+      const extra: string[] = []
+      for (const object of objects) {
+        if (!object.pending) continue
+        if (waiting.has(object.sha256)) extra.push(object.pending)
+        else waiting.set(object.sha256, object.pending)
       }
+      await Promise.all(extra.map((temp) => rm(temp, {force: true})))
+      if (waiting.size === 0) return
+      // All fsyncs at once (libuv runs them on its thread pool): the filesystem commits them together.
+      await Promise.all([...waiting.values()].map((temp) => syncPath(temp)))
+      const folders = new Set<string>()
+      await Promise.all(
+        [...waiting].map(async ([sha256, temp]) => {
+          const final = objectPath(sha256)
+          const folder = path.dirname(final)
+          if (!madeFolders.has(folder)) {
+            await mkdir(folder, {recursive: true})
+            madeFolders.add(folder)
+          }
+          // Replacing an object that appeared meanwhile is harmless: same name, same bytes.
+          await rename(temp, final)
+          folders.add(folder)
+        }),
+      )
+      await Promise.all([...folders].map((folder) => syncPath(folder)))
+    },
+
+    async putFile(sourcePath: string, putOptions: PutOptions = {}) {
+      const staged = await store.stageFile(sourcePath, putOptions)
+      await store.publish([staged])
+      return {sha256: staged.sha256, size: staged.size, created: staged.created}
+    },
+
+    async putBytes(bytes: Buffer) {
+      const staged = await store.stageBytes(bytes)
+      await store.publish([staged])
+      return {sha256: staged.sha256, size: staged.size, created: staged.created}
     },
 
     async has(sha256: string): Promise<boolean> {
@@ -119,12 +151,23 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
       await rm(objectPath(sha256), {force: true})
     },
 
-    async openRead(sha256: string): Promise<Readable> {
+    async openRead(sha256: string, _category?: Category, range?: ByteRange): Promise<Readable> {
       const file = objectPath(sha256)
       if (!(await exists(file))) {
         throw new LabmeshError('NOT_FOUND', `object ${sha256} is missing from the workspace (${options.root})`, {subject: sha256})
       }
-      return createReadStream(file, {highWaterMark: CHUNK})
+      return createReadStream(file, {highWaterMark: CHUNK, ...range})
     },
+  }
+  return store
+}
+
+/** fsync of a file's bytes, or of a folder's names. */
+async function syncPath(target: string): Promise<void> {
+  const handle = await open(target, 'r')
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
   }
 }

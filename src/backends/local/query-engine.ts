@@ -24,7 +24,7 @@ export function createDuckDbQueryEngine(options: DuckDbQueryEngineOptions): Quer
 }
 
 /** DuckDB's version from its client package, whose version is DuckDB's plus a revision (1.5.6-r.1). */
-function duckdbVersion(): string {
+export function duckdbVersion(): string {
   const {version} = createRequire(import.meta.url)('@duckdb/node-api/package.json') as {version: string}
   return `v${version.replace(/-r\.\d+$/, '')}`
 }

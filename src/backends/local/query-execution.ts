@@ -1,14 +1,14 @@
 import {randomUUID} from 'node:crypto'
 import {rename, rm} from 'node:fs/promises'
 import path from 'node:path'
-import {type DuckDBConnection, type DuckDBPreparedStatement, StatementType} from '@duckdb/node-api'
+import {type DuckDBConnection, type DuckDBPreparedStatement, type DuckDBResult, DuckDBTypeId, StatementType} from '@duckdb/node-api'
 
 import {LabmeshError} from '../../errors.js'
 import {tableSuggestions} from '../../lake/catalog/table-ref.js'
-import type {ExportFormat, ExportTarget, Lake, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
+import type {ExportFormat, ExportTarget, GrantStore, Lake, QueryColumn, QueryParamValue, QueryRequest, QueryRows} from '../types.js'
 import {quoteLiteral} from '../../lake/duckdb.js'
 import {openQuerySession, type QuerySession} from './query-session.js'
-import {leadingToken, withoutTerminator} from './query-sql.js'
+import {hasWord, leadingToken, withoutTerminator} from './query-sql.js'
 import {encodedSelect, queryValueConverter} from './query-values.js'
 
 /**
@@ -24,12 +24,16 @@ export interface DuckDbQueryEngineOptions {
   lakeRoot: string
   /** Where DuckDB spills what does not fit in memory. */
   tempDir: string
+  /** The grants a request's `principal` is held to. */
+  grants?: GrantStore
 }
 
 interface CheckedStatement {
   prepared: DuckDBPreparedStatement
   kind: QueryRows['kind']
   columns: QueryColumn[]
+  /** DuckDB's type of each column, as exports encode them. */
+  typeIds: DuckDBTypeId[]
 }
 
 const COPY_OPTIONS: Record<ExportFormat, string> = {
@@ -45,7 +49,16 @@ const PROGRESS_INTERVAL_MS = 250
 
 function open(options: DuckDbQueryEngineOptions, request: QueryRequest, writable?: string): Promise<QuerySession> {
   if (request.signal?.aborted) return Promise.reject(cancelled())
-  return openQuerySession({lake: options.lake, lakeRoot: options.lakeRoot, tempDir: options.tempDir, asOf: request.asOf, writable})
+  return openQuerySession({
+    lake: options.lake,
+    lakeRoot: options.lakeRoot,
+    tempDir: options.tempDir,
+    asOf: request.asOf,
+    writable,
+    tables: request.tables,
+    principal: request.principal,
+    grants: options.grants,
+  })
 }
 
 export async function runStatement<T>(
@@ -87,10 +100,13 @@ export async function exportStatement(
   try {
     const statement = await checkStatement(session, request)
     if (statement.kind === 'plan') throw new LabmeshError('USAGE', 'EXPLAIN shows a plan on screen; it cannot be written to a file')
-    const typeIds = statement.columns.map((c, i) => ({name: c.name, typeId: statement.prepared.columnTypeId(i)}))
     statement.prepared.destroySync()
     const query = withoutTerminator(request.sql)
-    const encoded = encodedSelect(query, typeIds, target.format)
+    const encoded = encodedSelect(
+      query,
+      statement.columns.map((c, i) => ({name: c.name, typeId: statement.typeIds[i]})),
+      target.format,
+    )
     const copy = await prepareCopy(
       session,
       request,
@@ -98,7 +114,7 @@ export async function exportStatement(
     )
     const reader = await sqlStep(session, request, () => copy.runAndReadAll())
     await rename(partial, target.path)
-    return {columns: statement.columns.map((c, i) => ({...c, name: encoded.names[i]})), rows: Number(reader.getRows()[0][0])}
+    return {columns: statement.columns.map((c, i) => ({name: encoded.names[i], type: c.type})), rows: Number(reader.getRows()[0][0])}
   } catch (error) {
     await rm(partial, {force: true})
     throw error
@@ -114,17 +130,52 @@ export async function checkStatement(session: QuerySession, request: QueryReques
   const {connection} = session
   // Parsing has no effects, and syntax errors read best as DuckDB reports them.
   const extracted = await sqlStep(session, request, () => connection.extractStatements(request.sql))
+  if (extracted.count > 1 && hasWord(request.sql, 'PIVOT')) {
+    // DuckDB runs a PIVOT that does not list its values as two statements, the first creating a type.
+    throw new LabmeshError(
+      'INVALID_INPUT',
+      'a PIVOT here names the values it turns into columns (a read-only query cannot create the type that finding them needs)',
+      {
+        suggestions: ["PIVOT lab.files ON technique IN ('plate reader', 'qpcr') USING count(*)"],
+      },
+    )
+  }
   if (extracted.count > 1) throw new LabmeshError('INVALID_INPUT', `run one statement at a time; this SQL has ${extracted.count}`)
   const explained = explainedStatement(request.sql)
   screen(explained ?? request.sql, explained !== undefined)
   const prepared = await sqlStep(session, request, () => extracted.prepare(0))
   const kind = await statementKind(session, prepared.statementType, explained)
   bindParameters(prepared, request.params ?? {})
-  const columns = Array.from({length: prepared.columnCount}, (_, i) => ({
-    name: prepared.columnName(i),
-    type: prepared.columnType(i).toString(),
-  }))
-  return {prepared, kind, columns}
+  return {prepared, kind, ...(await columnsOf(session, request, prepared))}
+}
+
+/**
+ * The statement's columns. Where a parameter's type depends on its value (`SELECT $x`), DuckDB
+ * settles the statement's columns, their types and even their number, only when it runs with its
+ * values bound: they are read from a streaming run then, which computes nothing until rows are fetched.
+ */
+async function columnsOf(
+  session: QuerySession,
+  request: QueryRequest,
+  prepared: DuckDBPreparedStatement,
+): Promise<Pick<CheckedStatement, 'columns' | 'typeIds'>> {
+  const settled = (): boolean => {
+    try {
+      for (let i = 1; i <= prepared.parameterCount; i++) if (prepared.parameterTypeId(i) === DuckDBTypeId.INVALID) return false
+      for (let i = 0; i < prepared.columnCount; i++) prepared.columnType(i)
+      return true
+    } catch {
+      return false
+    }
+  }
+  const source: Pick<DuckDBResult, 'columnCount' | 'columnName' | 'columnType' | 'columnTypeId'> = settled()
+    ? prepared
+    : await sqlStep(session, request, () => prepared.stream())
+  const indexes = Array.from({length: source.columnCount}, (_, i) => i)
+  return {
+    columns: indexes.map((i) => ({name: source.columnName(i), type: source.columnType(i).toString()})),
+    typeIds: indexes.map((i) => source.columnTypeId(i)),
+  }
 }
 
 const ALLOWED = 'only queries run here (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN)'
@@ -249,6 +300,8 @@ function watch(connection: DuckDBConnection, request: QueryRequest): () => void 
 
 /** Runs one DuckDB call, turning its errors into LabmeshErrors that keep DuckDB's message (and the position it shows). */
 async function sqlStep<T>(session: QuerySession, request: QueryRequest, step: () => Promise<T>): Promise<T> {
+  // A cancel that came before this step started has no statement to interrupt yet.
+  if (request.signal?.aborted) throw cancelled()
   try {
     return await step()
   } catch (error) {
@@ -275,11 +328,22 @@ function queryError(error: unknown, session: QuerySession, request: QueryRequest
   }
   const missing = /^Catalog Error: Table with name (\S+) does not exist/.exec(message)
   if (missing) {
-    const name = missing[1]
-    const broken = [...session.unreadable].find(([table]) => table === name || table.endsWith(`.${name}`))
-    if (broken) return broken[1]
+    // DuckDB quotes the name when its schema is missing too (a database whose every table is unreadable).
+    const name = missing[1].replace(/^"(.*)"$/, '$1')
+    // DuckDB names the table without its database: of the unreadable tables of that name, the one the SQL names.
+    const broken = [...session.unreadable].filter(([table]) => table === name || table.endsWith(`.${name}`))
+    const sql = request.sql.replaceAll('"', '').toLowerCase()
+    const named =
+      broken.find(([table]) => sql.includes(table.toLowerCase())) ?? broken.find(([table]) => table.startsWith('lab.')) ?? broken[0]
+    if (named) return named[1]
     return new LabmeshError('NOT_FOUND', message, {cause: error, subject: name, suggestions: tableSuggestions(session.tables, name)})
   }
   if (/^(IO|Out of Memory|FATAL|INTERNAL) Error/.test(message)) return new LabmeshError('BACKEND', message, {cause: error})
-  return new LabmeshError('INVALID_INPUT', message, {cause: error})
+  // Parameters are bound as text: where an operator could take several types, DuckDB needs the one meant.
+  const names = Object.keys(request.params ?? {})
+  const untyped = names.length > 0 && /explicit type cast|Could not choose a best candidate/i.test(message)
+  return new LabmeshError('INVALID_INPUT', message, {
+    cause: error,
+    suggestions: untyped ? [`give the parameter its type where the SQL cannot tell it: $${names[0]}::INTEGER, ::DOUBLE, ::DATE ...`] : [],
+  })
 }

@@ -1,3 +1,5 @@
+import {randomUUID} from 'node:crypto'
+import {rmSync} from 'node:fs'
 import path from 'node:path'
 import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 
@@ -5,8 +7,11 @@ import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {assertReadable} from '../../lake/delta/readable.js'
 import {DeltaTable} from '../../lake/delta/table.js'
-import type {Lake, TableVersion} from '../types.js'
+import type {GrantStore, Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
+import {tableAllowed} from '../../keys/keys.js'
+import {grantedCatalog} from './granted-catalog.js'
+import {workspaceExposure, type WorkspaceFolders} from './workspace-folders.js'
 
 export interface QuerySessionOptions {
   lake: Lake
@@ -17,6 +22,11 @@ export interface QuerySessionOptions {
   asOf?: Record<string, TableVersion>
   /** The one file the session may write: an export's partial file. */
   writable?: string
+  /** Only these tables (`db.table`, `db.*`) exist, and only their folders are readable (QueryRequest.tables). */
+  tables?: string[]
+  /** Build the session for this principal: only what its grants allow (granted-catalog.ts). */
+  principal?: string
+  grants?: GrantStore
 }
 
 /** A locked-down DuckDB database whose views are the catalog's tables. */
@@ -38,20 +48,32 @@ export interface QuerySession {
  * duckdb.ts, because a locked configuration cannot be unlocked and Delta writers need that one.
  */
 export async function openQuerySession(options: QuerySessionOptions): Promise<QuerySession> {
-  const entries = await options.lake.catalog.list()
+  // The lake is the workspace's lake folder (layout of index.ts).
+  const workspace: WorkspaceFolders = {home: path.dirname(options.lakeRoot), lake: options.lakeRoot}
+  const granted =
+    options.principal === undefined ? undefined : await grantedCatalog(options.lake.catalog, options.grants, options.principal, workspace)
+  const lake: Lake = granted ? {catalog: granted.catalog, lakeStorage: options.lake.lakeStorage} : options.lake
+  // An API key's tables (QueryRequest.tables) narrow what the catalog, or the principal's grants, show.
+  const only = options.tables
+  const entries = (await lake.catalog.list()).filter((e) => only === undefined || tableAllowed(only, e.database, e.table))
   const tables = entries.map((e) => `${e.database}.${e.table}`)
   const asOf = new Map<string, TableVersion>()
   for (const [name, version] of Object.entries(options.asOf ?? {})) {
     const ref = parseTableRef(name)
     // Unknown names fail here, with the closest ones as suggestions.
-    await findTable(options.lake, ref)
+    if (only === undefined) await findTable(lake, ref)
+    else if (!tables.includes(`${ref.database}.${ref.table}`))
+      throw new LabmeshError('NOT_FOUND', `no table ${name} among the tables this query may read`, {subject: name})
     asOf.set(`${ref.database}.${ref.table}`, version)
   }
   const bodies = await Promise.all(
     entries.map(async (entry, i): Promise<{body: string} | {error: LabmeshError}> => {
       const version = asOf.get(tables[i])
+      // A principal's session materialises such a table instead (granted-catalog.ts); the owner's reads folders.
+      const exposure = granted ? undefined : workspaceExposure(entry.location, workspace)
+      if (exposure) return {error: exposedTable(tables[i], exposure)}
       try {
-        const table = new DeltaTable(options.lake.lakeStorage(entry.location))
+        const table = new DeltaTable(lake.lakeStorage(entry.location))
         if (version !== undefined) await assertReadable(table.storage, await table.snapshot(version), tables[i])
         return {body: await table.scanSql(version ?? {})}
       } catch (error) {
@@ -62,25 +84,31 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     }),
   )
 
-  const instance = await DuckDBInstance.create(':memory:', {temp_directory: options.tempDir})
+  // DuckDB may always read its own temporary folder: a principal's session gets one of its own, so
+  // it cannot read what other sessions spill there.
+  const tempDir = granted ? path.join(options.tempDir, `as-${randomUUID()}`) : options.tempDir
+  const instance = await DuckDBInstance.create(':memory:', {temp_directory: tempDir})
   const connection = await instance.connect()
   const close = (): void => {
     connection.closeSync()
     instance.closeSync()
+    if (granted) rmSync(tempDir, {recursive: true, force: true})
   }
   try {
     await connection.run("SET TimeZone = 'UTC'")
     const unreadable = new Map<string, LabmeshError>()
-    const schemas = new Set<string>()
+    // Every database is a schema, even one whose tables are all unreadable: a statement naming one
+    // of them then fails as a missing table, which is reported with the table's own reason.
+    const schemas = new Set(entries.map((entry) => entry.database))
+    for (const schema of schemas) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`)
     for (const [i, entry] of entries.entries()) {
       const made = bodies[i]
       if ('error' in made) {
         unreadable.set(tables[i], made.error)
         continue
       }
-      if (!schemas.has(entry.database)) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(entry.database)}`)
-      schemas.add(entry.database)
-      await connection.run(`CREATE VIEW ${quoteIdentifier(entry.database)}.${quoteIdentifier(entry.table)} AS ${made.body}`)
+      if (!granted) await connection.run(`CREATE VIEW ${quoteIdentifier(entry.database)}.${quoteIdentifier(entry.table)} AS ${made.body}`)
+      else await granted.create(connection, entry, made.body).catch((error: unknown) => unreadable.set(tables[i], toLabmeshError(error)))
     }
     // A bare table name is in database lab, as everywhere else in labmesh.
     if (schemas.has('lab')) await connection.run("SET search_path = 'lab'")
@@ -89,7 +117,12 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     await connection.run('SET enable_progress_bar_print = false')
     await connection.run('SET progress_bar_time = 0')
 
-    const readable = [...new Set([options.lakeRoot, ...entries.map((e) => e.location)])].map((dir) => path.resolve(dir) + path.sep)
+    // Restricted to some tables, the session may read their folders and nothing else of the lake.
+    const folders = (only === undefined ? [options.lakeRoot] : []).concat(
+      entries.filter((_, i) => !('error' in bodies[i])).map((e) => e.location),
+    )
+    const resolved = [...new Set(folders)].map((dir) => path.resolve(dir) + path.sep)
+    const readable = granted ? granted.readableFolders().filter((dir) => only === undefined || resolved.includes(dir)) : resolved
     await connection.run(`SET allowed_directories = [${readable.map(quoteLiteral).join(', ')}]`)
     if (options.writable) await connection.run(`SET allowed_paths = [${quoteLiteral(options.writable)}]`)
     await connection.run('SET enable_external_access = false')
@@ -99,4 +132,12 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     close()
     throw error
   }
+}
+
+/** A table registered (by an older labmesh) at a folder that would open the workspace to queries. */
+function exposedTable(name: string, exposure: string): LabmeshError {
+  return new LabmeshError('FORBIDDEN', `${name} cannot be read: ${exposure}`, {
+    subject: name,
+    suggestions: [`register the table's own folder instead: labmesh catalog register ${name} FOLDER --replace`],
+  })
 }

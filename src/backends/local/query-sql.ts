@@ -5,14 +5,14 @@
  * a text this lexer misreads only fails to parse afterwards.
  */
 
-interface Token {
+export interface Token {
   kind: 'space' | 'comment' | 'word' | 'semicolon' | 'other'
   start: number
   end: number
 }
 
 /** The tokens of `sql` that matter here: strings, quoted names and dollar-quoted bodies are single `other` tokens. */
-function* tokens(sql: string, from = 0): Generator<Token> {
+export function* tokens(sql: string, from = 0): Generator<Token> {
   let i = from
   while (i < sql.length) {
     const start = i
@@ -93,4 +93,10 @@ export function withoutTerminator(sql: string): string {
   let end = 0
   for (const token of tokens(sql)) if (token.kind !== 'space' && token.kind !== 'comment' && token.kind !== 'semicolon') end = token.end
   return sql.slice(0, end)
+}
+
+/** Whether `sql` has `word` as a keyword or name (not inside a string or a comment). */
+export function hasWord(sql: string, word: string): boolean {
+  for (const token of tokens(sql)) if (token.kind === 'word' && sql.slice(token.start, token.end).toUpperCase() === word) return true
+  return false
 }

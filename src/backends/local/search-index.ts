@@ -6,7 +6,7 @@ import type {SearchNode} from '../../search/ast.js'
 import {type CompiledQuery, compileSqlite, FILE_COLUMNS, type SqlValue, TEXT_COLUMNS} from '../../search/compile-sqlite.js'
 import {fieldSpec, isFacetable, normaliseFieldName} from '../../search/fields.js'
 import {SNIPPET_MARKS} from '../../search/highlight.js'
-import type {FacetCount, SearchHit, SearchIndex, SearchScope} from '../types.js'
+import type {FacetCount, SearchCursor, SearchHit, SearchIndex, SearchScope, SearchSort} from '../types.js'
 import type {FileRow, RecordReader} from './metadata-store.js'
 import type {SearchWriter} from './search-writer.js'
 
@@ -117,6 +117,15 @@ function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolea
   return {with: '', from: `search_entries e${files}`, where: whereSql, params, bm25: '0'}
 }
 
+/** The condition for hits after a cursor in PATH_ORDER (path, version DESC, category DESC, file id). */
+function afterInPathOrder(cursor: SearchCursor, sort: SearchSort | undefined): {sql: string; params: SqlValue[]} {
+  if (sort !== 'path') throw new LabmeshError('INVALID_INPUT', 'a search cursor pages only hits sorted by path')
+  return {
+    sql: ` AND (e.path > ? OR (e.path = ? AND (e.version < ? OR (e.version = ? AND (e.category < ? OR (e.category = ? AND e.file_id > ?))))))`,
+    params: [cursor.sourcePath, cursor.sourcePath, cursor.version, cursor.version, cursor.category, cursor.category, cursor.fileId],
+  }
+}
+
 /** Files per rebuild transaction: small enough that searches and writers never wait long. */
 const REBUILD_PAGE = 500
 
@@ -161,9 +170,10 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       const order = ranked ? `${boost} - ${p.bm25} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
       const limit = options.limit ?? 20
       const offset = options.offset ?? 0
+      const after = options.after ? afterInPathOrder(options.after, options.sort) : {sql: '', params: []}
       const rows = db
-        .prepare(`${p.with} SELECT e.doc, e.file_id FROM ${p.from} WHERE ${p.where} ORDER BY ${order} LIMIT ? OFFSET ?`)
-        .all(...p.params, ...(ranked && exact !== null ? [exact] : []), limit, offset) as {doc: number; file_id: string}[]
+        .prepare(`${p.with} SELECT e.doc, e.file_id FROM ${p.from} WHERE ${p.where}${after.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
+        .all(...p.params, ...after.params, ...(ranked && exact !== null ? [exact] : []), limit, offset) as {doc: number; file_id: string}[]
       const docs = rows.map((row) => row.doc)
       const bm25 = forPage(statements.bm25, compiled?.rank ?? null, docs)
       const snippets = forPage(statements.snippet, compiled?.highlight ?? null, docs)
@@ -175,7 +185,8 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       }))
       // A short page tells the total; else count apart, which is cheaper than a window over every
       // hit (that would stop SQLite keeping only the top of the sort).
-      return {total: rows.length > 0 && rows.length < limit ? offset + rows.length : count(plan(compiled, options, false)), hits}
+      const shortPage = rows.length > 0 && rows.length < limit && !options.after
+      return {total: shortPage ? offset + rows.length : count(plan(compiled, options, false)), hits}
     },
 
     async count(query, scope = {}) {

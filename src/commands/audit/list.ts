@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
-import type {AuditEntry} from '../../backends/types.js'
+import type {AuditLogEntry} from '../../backends/types.js'
 import {sinceFlag} from '../../flags/time.js'
 import {wideFlag} from '../../flags/wide.js'
 import {renderTable} from '../../output/table.js'
@@ -16,7 +16,7 @@ export default class AuditList extends LabmeshCommand<typeof AuditList> {
     ...wideFlag,
   }
 
-  public async run(): Promise<{entries: AuditEntry[]}> {
+  public async run(): Promise<{entries: AuditLogEntry[]}> {
     const {audit} = await this.backend()
     const entries = await audit.list({limit: this.flags.limit, since: this.flags.since?.toISOString()})
     this.printListing(

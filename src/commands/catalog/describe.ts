@@ -1,13 +1,16 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {sampleRows, summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {wideFlag} from '../../flags/wide.js'
 import {formatBytes} from '../../output/format.js'
 import {renderRecord, renderTable} from '../../output/table.js'
+import type {QueryValue} from '../../backends/types.js'
 
 export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescribe> {
+  static override completions: Completions = {table: 'tables'}
   static override summary = 'Describe a table: columns and types, partition columns, location, version; --sample shows rows.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement',
@@ -21,10 +24,11 @@ export default class CatalogDescribe extends LabmeshCommand<typeof CatalogDescri
     ...wideFlag,
   }
 
-  public async run(): Promise<TableSummary & {sample?: Record<string, unknown>[]}> {
-    const {entry, table} = await findTable(await this.backend(), parseTableRef(this.args.table))
+  public async run(): Promise<TableSummary & {sample?: Record<string, QueryValue>[]}> {
+    const backend = await this.backend()
+    const {entry, table} = await findTable(backend, parseTableRef(this.args.table))
     const summary = await summarizeTable(entry, table)
-    const sample = this.flags.sample ? await sampleRows(table, this.flags.sample) : undefined
+    const sample = this.flags.sample ? await sampleRows(backend, entry, table, this.flags.sample) : undefined
     if (!this.jsonEnabled()) {
       const layout = this.layout
       this.log(

@@ -2,6 +2,7 @@ import {Args} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {wideFlag} from '../../flags/wide.js'
+import type {Completions} from '../../completion/sources.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import {readableVersions} from '../../lake/delta/readable.js'
 import {renderTable} from '../../output/table.js'
@@ -16,6 +17,7 @@ export interface TableVersion {
 }
 
 export default class CatalogHistory extends LabmeshCommand<typeof CatalogHistory> {
+  static override completions: Completions = {table: 'tables'}
   static override summary =
     "List a table's versions with their operation, parameters and time, and whether time travel can still read them."
   static override examples = [

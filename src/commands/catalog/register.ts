@@ -2,12 +2,16 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
+import {checkRegistrable} from '../../lake/catalog/register.js'
 import {parseTableRef} from '../../lake/catalog/table-ref.js'
 import {schemaOf} from '../../lake/catalog/table-schema.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 
 export default class CatalogRegister extends LabmeshCommand<typeof CatalogRegister> {
+  static override completions: Completions = {location: 'dirs'}
+  static override changesKnownValues = true
   static override summary = 'Add an existing Delta table written elsewhere (Spark, delta-rs, ...) to the catalog.'
   static override description = `The location is a folder on the local backend and an s3:// URL on the aws backend, where the table is
 also registered in Glue (table_type=DELTA, its columns and partition keys) so that Athena reads it.`
@@ -32,8 +36,9 @@ also registered in Glue (table_type=DELTA, its columns and partition keys) so th
     const backend = await this.backend()
     const given = this.args.location
     const table = new DeltaTable(backend.lakeStorage(/^[a-z][a-z0-9+.-]*:\/\//i.test(given) ? given : path.resolve(given)))
-    // Reading the log first: a location that is not a readable Delta table is refused before it is registered.
-    const snapshot = await table.snapshot()
+    // Checked first: a location that is not a readable Delta table whose files are its own is refused before it is registered.
+    const {snapshot, warnings} = await checkRegistrable(table)
+    for (const warning of warnings) this.warn(warning)
     const location = table.storage.location
     const entry = await backend.catalog.register({...ref, location, managed: false}, schemaOf(snapshot), {replace: this.flags.force})
     const summary = await summarizeTable(entry, table)

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import {wideFlag} from '../../flags/wide.js'
+import type {Completions} from '../../completion/sources.js'
 import {renderTable} from '../../output/table.js'
 
 export interface ConverterSummary {
@@ -12,6 +13,7 @@ export interface ConverterSummary {
 }
 
 export default class ConvertList extends LabmeshCommand<typeof ConvertList> {
+  static override completions: Completions = {'converter-module': 'files'}
   static override summary = 'List the converters: built-in, from the profile, and from --converter-module.'
   static override examples = [
     '<%= config.bin %> <%= command.id %>',

@@ -3,12 +3,15 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {findFile} from '../../files/find.js'
 import {type RestoredFile, restoreFile} from '../../files/restore.js'
+import {SafeOutput} from '../../output/safe-output.js'
 
 export default class FilesGet extends LabmeshCommand<typeof FilesGet> {
+  static override completions: Completions = {out: 'files', 'out-dir': 'dirs'}
   static override summary = "Restore a file's stored bytes, verified against its sha256."
-  static override description = `--out-dir writes into a folder under the file's own name (an engineered document as <raw name>.<converter>.json, so it never collides with its raw file); --out names the file to write.`
+  static override description = `--out-dir writes into a folder under the file's own name (an engineered document as <raw name>.<converter>.json, so it never collides with its raw file); --out names the file to write. Nothing is written into the workspace or a table's folder.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> 3f2a9c1e --out-dir ./restored',
     '<%= config.bin %> <%= command.id %> 3f2a9c1e --out ./plate-S001.csv --force',
@@ -23,14 +26,15 @@ export default class FilesGet extends LabmeshCommand<typeof FilesGet> {
       exactlyOne: ['out', 'out-dir'],
     }),
     out: Flags.string({char: 'o', description: 'File to write.', exactlyOne: ['out', 'out-dir']}),
-    force: Flags.boolean({description: 'Overwrite a file that is there already.'}),
+    force: Flags.boolean({description: 'Replace a file of the same name there (a regular file only).'}),
   }
 
   public async run(): Promise<RestoredFile> {
     const target = await this.target()
     const backend = await this.backend()
     const record = await findFile(backend, this.args.fileId)
-    const restored = await restoreFile(backend, record, target.dir, {overwrite: this.flags.force, name: target.name})
+    const output = await SafeOutput.forBackend(backend, {force: this.flags.force})
+    const restored = await restoreFile(backend, record, output, await output.folder(target.dir), target.name)
     if (!this.jsonEnabled()) this.log(`Restored ${restored.path} (${restored.size} bytes, sha256 verified).`)
     return restored
   }

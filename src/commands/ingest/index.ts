@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {type IngestResult, ingestFiles} from '../../ingest/ingest.js'
 import {parseKeyValues, toRecord} from '../../ingest/key-value.js'
 import {parsePathTemplate} from '../../ingest/path-template.js'
@@ -10,6 +11,7 @@ import {createProgress} from '../../output/progress.js'
 import {wideFlag} from '../../flags/wide.js'
 
 export default class Ingest extends LabmeshCommand<typeof Ingest> {
+  static override completions: Completions = {path: 'files'}
   static override summary = 'Store raw instrument files and their metadata in the workspace.'
   static override description = `Takes files and folders (recursively). Each file is hashed and stored once by content; its metadata comes from
 the path template, --metadata, its modification time and, when a converter recognises the content, the instrument
@@ -77,7 +79,10 @@ A file that cannot be stored is reported with the reason and the rest go on; the
     } finally {
       progress.stop()
     }
-    if (!this.flags['dry-run']) await this.syncFilesTable()
+    if (!this.flags['dry-run']) {
+      await this.syncFilesTable()
+      await this.deliverWebhooks()
+    }
     this.print(renderIngestResult(result, this.layout))
     if (result.failed.length > 0) this.failBatch()
     return result

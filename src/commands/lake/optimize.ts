@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 
 export interface OptimizeSummary {
@@ -11,6 +12,7 @@ export interface OptimizeSummary {
 }
 
 export default class LakeOptimize extends LabmeshCommand<typeof LakeOptimize> {
+  static override completions: Completions = {table: 'tables'}
   static override summary = "Compact a table's small data files into larger ones (rows unchanged)."
   static override examples = ['<%= config.bin %> <%= command.id %> lab.plate_reader_measurement']
   static override args = {

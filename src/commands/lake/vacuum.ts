@@ -1,6 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import type {VacuumResult} from '../../lake/delta/vacuum.js'
 import {durationFlag} from '../../flags/duration.js'
@@ -9,6 +10,7 @@ import {formatBytes} from '../../output/format.js'
 import {renderListed} from '../../output/listed.js'
 
 export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
+  static override completions: Completions = {table: 'tables'}
   static override summary = 'Delete data files a table no longer references (and files of writers that crashed) once past the retention.'
   static override examples = [
     '<%= config.bin %> <%= command.id %> lab.plate_reader --dry-run',

@@ -1,16 +1,21 @@
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
-import {LabmeshError} from '../../errors.js'
+import type {Completions} from '../../completion/sources.js'
 import {formatBytes} from '../../output/format.js'
+import {SafeOutput} from '../../output/safe-output.js'
 import {pullTable} from '../../package/pull.js'
 import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
 import {choiceFlag} from '../../flags/choice.js'
+import {engineFlags, queryEngineOf} from '../../query/engines.js'
 import {withQueryHooks} from '../../query/interactive.js'
+import {scanText} from '../../query/render.js'
 import {parseAsOfOne, parseParams} from '../../query/options.js'
+import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 
 export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
+  static override completions: Completions = {table: 'tables', 'out-dir': 'dirs'}
   static override summary = 'Pull a table, or part of it, into a Frictionless data package (CSV or Parquet with datapackage.json).'
   static override description =
     'The package records the SQL it ran, its parameters, the table version, the engine and the profile, with the size and sha256 of the data file (check them with `labmesh package verify`).'
@@ -38,6 +43,8 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
       description: 'Read the table at a version or a time: 3, 2024-05-01T12:00:00Z, or as query takes it, database.table=3.',
     }),
     format: choiceFlag(PACKAGE_FORMATS)({default: 'csv', description: "The package's data file format."}),
+    as: asPrincipalFlag,
+    ...engineFlags,
   }
 
   public async run(): Promise<PackageSummary & {table: string}> {
@@ -48,8 +55,9 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const params = parseParams(this.flags.param ?? [])
     const asOf = this.flags['as-of'] === undefined ? undefined : parseAsOfOne(this.flags['as-of'], this.args.table)
     const backend = await this.backend()
-    const engine = backend.query
-    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const principal = asPrincipal(this.flags.as, backend)
+    const engine = queryEngineOf(backend, this.flags.engine)
+    const safeOutput = await SafeOutput.forBackend(backend)
     const origin = {backend: backend.name, profile: this.profile().name, generator: `labmesh ${this.config.version}`}
     const summary = await withQueryHooks(this.interactive, (hooks) =>
       pullTable(backend, engine, {
@@ -60,15 +68,19 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
         where: this.flags.where,
         params,
         asOf,
+        principal,
         origin,
+        safeOutput,
         signal: hooks.signal,
         onProgress: hooks.onProgress,
+        maxScanBytes: this.flags['max-scan'],
       }),
     )
     const resource = summary.resources[0]
     this.log(
       `Pulled ${summary.rows.toLocaleString('en-US')} rows of ${summary.table} into ${summary.dir}: datapackage.json and ${resource.path} (${formatBytes(resource.bytes)}).`,
     )
+    if (summary.statistics) this.log(scanText(summary.statistics))
     return summary
   }
 }

@@ -1,11 +1,13 @@
 import {Args} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {type PackageCheck, verifyDataPackage} from '../../package/verify.js'
 import {wideFlag} from '../../flags/wide.js'
 import {renderTable} from '../../output/table.js'
 
 export default class PackageVerify extends LabmeshCommand<typeof PackageVerify> {
+  static override completions: Completions = {dir: 'dirs'}
   static override summary = "Check a data package's files against its datapackage.json: each resource's size and hash."
   static override description =
     'Exits with 6 (invalid data) when a file is missing, outside the package folder, or differs from what the descriptor records.'

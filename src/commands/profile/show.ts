@@ -1,10 +1,12 @@
 import {Args} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {resolveProfile, type ResolvedProfile} from '../../config/profiles.js'
 import {renderRecord} from '../../output/table.js'
 
 export default class ProfileShow extends LabmeshCommand<typeof ProfileShow> {
+  static override completions: Completions = {name: 'profiles'}
   static override summary = 'Show a profile as commands resolve it (default: the active one).'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> prod --json']
   static override args = {

@@ -1,27 +1,38 @@
-import {readFile} from 'node:fs/promises'
 import {text} from 'node:stream/consumers'
 import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
 import {choiceFlag} from '../../flags/choice.js'
 import {wideFlag} from '../../flags/wide.js'
+import {readInputFile} from '../../files/contained.js'
+import {SafeOutput} from '../../output/safe-output.js'
 import {OUTPUT_FORMATS, resolveOutput} from '../../query/formats.js'
+import {engineFlags, queryEngineOf} from '../../query/engines.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {parseAsOf, parseParams} from '../../query/options.js'
-import {renderOutcome} from '../../query/render.js'
+import {renderOutcome, scanText} from '../../query/render.js'
 import {type QueryOutcome, runQuery, TABLE_ROWS} from '../../query/run.js'
+import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
+
+/** SQL is text people write: a --file larger than this is not SQL. */
+const MAX_SQL_BYTES = 16 * 1024 * 1024
 
 export default class Query extends LabmeshCommand<typeof Query> {
+  static override completions: Completions = {file: 'files', out: 'files', package: 'dirs'}
   static override summary = 'Run read-only SQL over the lake: a table on screen, or CSV, TSV, JSON, Parquet and data packages.'
-  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL: quote the SQL with single quotes so the shell leaves $name alone. Ctrl-C cancels; a cancelled query leaves no partial file.
+  static override description = `Every catalog table is a view named database.table (a bare name is in database lab), at its latest version unless --as-of names another. Only queries run (SELECT, WITH, VALUES, DESCRIBE, SHOW, EXPLAIN), and they read the lake's tables and nothing else. Values given with --param are bound to $name, never pasted into the SQL: quote the SQL with single quotes so the shell leaves $name alone. Ctrl-C cancels; a cancelled query leaves no partial file. --out and --package write outside the workspace and the tables' folders only, a new file unless --force replaces a regular one.
 
-A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fewer); a pipe gets every row as CSV (or --format), and --json a document with every row, both streamed in bounded memory. --limit given cuts a pipe and --json too, and the result then says so ("truncated": true, "complete": false).`
+A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fewer); a pipe gets every row as CSV (or --format), and --json a document with every row, both streamed in bounded memory. --limit given cuts a pipe and --json too, and the result then says so ("truncated": true, "complete": false).
+SQL that starts with a -- comment would read as a flag: put it after --, flags before: labmesh query --json -- $'-- report\\nSELECT 1'`
   static override examples = [
     `<%= config.bin %> <%= command.id %> 'SELECT instrument, count(*) AS n FROM lab.plate_reader_measurement JOIN lab.files USING (file_id) GROUP BY ALL'`,
     `<%= config.bin %> <%= command.id %> 'SELECT * FROM lab.plate_reader_measurement WHERE luminescence > $min' --param min=1000 --out high.parquet`,
     '<%= config.bin %> <%= command.id %> --file report.sql --as-of lab.plate_reader=1 --package ./report --format parquet',
     `<%= config.bin %> <%= command.id %> 'SELECT * FROM lab.files' --json > files.json`,
+    `<%= config.bin %> <%= command.id %> 'SELECT count(*) FROM lab.plate_reader_measurement' --max-scan 10GB`,
+    '<%= config.bin %> <%= command.id %> --file report.sql --engine duckdb --as-of lab.plate_reader=1',
   ]
   static override args = {
     sql: Args.string({description: 'The SQL; or give --file, or pipe it on stdin.'}),
@@ -39,9 +50,15 @@ A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fe
       description:
         'Output format (default: table on a terminal, csv down a pipe; with --out, from the extension; with --package, csv or parquet).',
     }),
-    out: Flags.string({char: 'o', description: 'Write the whole result to this file.'}),
+    out: Flags.string({
+      char: 'o',
+      description: 'Write the whole result to this new file (never inside the workspace or a table folder).',
+    }),
+    force: Flags.boolean({description: 'Replace the file at --out if there is one (a regular file only).', dependsOn: ['out']}),
     limit: Flags.integer({min: 1, description: `Rows to show or stream at most (default on a terminal: ${TABLE_ROWS}; elsewhere: all).`}),
     package: Flags.string({description: 'Write the result as a Frictionless data package into this new or empty folder.'}),
+    as: asPrincipalFlag,
+    ...engineFlags,
     ...wideFlag,
   }
 
@@ -60,17 +77,18 @@ A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fe
     const params = parseParams(this.flags.param ?? [])
     const asOf = parseAsOf(this.flags['as-of'] ?? [])
     const backend = await this.backend()
-    const engine = backend.query
-    if (!engine) throw new LabmeshError('UNSUPPORTED', `the ${backend.name} backend cannot run queries yet`)
+    const principal = asPrincipal(this.flags.as, backend)
+    const engine = queryEngineOf(backend, this.flags.engine)
     const profile = this.profile()
     // No spinner over rows streaming to the same terminal.
     const outcome = await withQueryHooks(this.interactive && output.kind !== 'stdout', (hooks) =>
       runQuery(engine, {
-        request: {sql, params, asOf, signal: hooks.signal, onProgress: hooks.onProgress},
+        request: {sql, params, asOf, principal, signal: hooks.signal, onProgress: hooks.onProgress, maxScanBytes: this.flags['max-scan']},
         output,
         limit: this.flags.limit,
         stdout: process.stdout,
         origin: {backend: backend.name, profile: profile.name, generator: `labmesh ${this.config.version}`},
+        safeOutput: () => SafeOutput.forBackend(backend, {force: this.flags.force}),
         onRows: hooks.onRows,
         document: {head: {sql}, tail: (streamed) => this.documentTail(streamed)},
       }),
@@ -82,6 +100,8 @@ A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fe
     const layout = this.flags.format === 'table' && this.layout.kind === 'tsv' ? {kind: 'box' as const, colour: false} : this.layout
     const rendered = this.jsonEnabled() ? undefined : renderOutcome(outcome, layout)
     if (rendered !== undefined) this.log(rendered)
+    // Rows went to stdout: what the scan cost goes to stderr, out of their way.
+    else if (outcome.statistics && !this.jsonEnabled()) this.logToStderr(scanText(outcome.statistics))
     return {sql, ...outcome}
   }
 
@@ -103,7 +123,7 @@ A terminal shows the first ${TABLE_ROWS} rows as a table (--limit for more or fe
     if (this.args.sql !== undefined && this.flags.file !== undefined)
       throw new LabmeshError('USAGE', 'give the SQL as an argument or with --file, not both')
     if (this.args.sql !== undefined) return this.args.sql
-    if (this.flags.file !== undefined) return readFile(this.flags.file, 'utf8')
+    if (this.flags.file !== undefined) return (await readInputFile(this.flags.file, MAX_SQL_BYTES)).toString('utf8')
     if (process.stdin.isTTY)
       throw new LabmeshError('USAGE', 'no SQL given', {
         suggestions: ["labmesh query 'SELECT ...'", 'labmesh query --file query.sql', 'labmesh query < query.sql'],

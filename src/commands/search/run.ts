@@ -1,11 +1,13 @@
 import {Args} from '@oclif/core'
 
+import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
 import {searchFlags} from '../../search/flags.js'
 import {savedSearchesOf, type SearchResult} from '../../search/run-search.js'
 import {SearchingCommand} from '../../search/search-command.js'
 
 export default class SearchRun extends SearchingCommand<typeof SearchRun> {
+  static override completions: Completions = {...SearchingCommand.completions, name: 'searches'}
   static override summary = 'Run a saved search.'
   static override description = 'Runs the query saved under a name, with the same flags as `labmesh search`.'
   static override examples = [

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import type {SavedSearch} from '../../backends/types.js'
+import type {Completions} from '../../completion/sources.js'
 import {LabmeshError} from '../../errors.js'
 import {parseQuery} from '../../search/parser.js'
 import {savedSearchesOf} from '../../search/run-search.js'
@@ -9,6 +10,8 @@ import {savedSearchesOf} from '../../search/run-search.js'
 const NAME = /^[A-Za-z0-9][\w.-]{0,63}$/
 
 export default class SearchSave extends LabmeshCommand<typeof SearchSave> {
+  static override completions: Completions = {name: 'searches'}
+  static override changesKnownValues = true
   static override summary = 'Save a query under a name, to run it again with `labmesh search run`.'
   static override examples = [
     "<%= config.bin %> <%= command.id %> boston-elisa 'label.site:boston assay:elisa'",

@@ -2,6 +2,7 @@ import {LabmeshError} from '../../errors.js'
 import {compact, dataSystemDocument} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
 import {plateWellCount as standardPlateWellCount} from '../wells.js'
+import {appendAll} from '../arrays.js'
 import {type Doc, Identifiers, PlateBuilder, wellColumnOf} from './plate.js'
 import {parseProcedure, type Procedure} from './procedure.js'
 import type {KeyedTable, PlateSection} from './sections.js'
@@ -33,7 +34,7 @@ export function buildDocument(
   const plateDocuments = sections.map((section, index) => {
     const plate = plateDocument(ids, section, index)
     measured += plate.measurements
-    calculated.push(...plate.calculated)
+    appendAll(calculated, plate.calculated)
     return plate.document
   })
   if (measured === 0 && calculated.length === 0) {
@@ -83,7 +84,7 @@ function plateDocument(ids: Identifiers, section: PlateSection, index: number): 
   for (const [table, wellColumn] of wellRowTables) plate.addWellRows(table, wellColumn)
   plate.finish()
   const calculated = [...plate.calculated]
-  for (const table of keyedTables) calculated.push(...keyedTableDocuments(ids, table, plateId))
+  for (const table of keyedTables) appendAll(calculated, keyedTableDocuments(ids, table, plateId))
 
   const extent = plate.extent()
   const wellCount = plateWellCount(procedure, extent.rows, extent.columns)

@@ -1,6 +1,7 @@
 import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
 import {plateWellCount} from '../wells.js'
+import {appendAll} from '../arrays.js'
 import {onlyQuantities} from './header-block.js'
 import type {HeaderEntry, Parsed, PlateRead, ReadSetting, WellSeries} from './model.js'
 import {UNITLESS} from './units.js'
@@ -132,7 +133,7 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
   }
   for (const row of parsed.rows) custom.push({'table name': row.table, 'row index': row.index, ...row.fields})
   const header = headerDocuments(parsed.header)
-  custom.push(...header.notes)
+  appendAll(custom, header.notes)
 
   return {
     '$asm.manifest': PLATE_READER_MANIFEST,

@@ -1,5 +1,6 @@
 import {rowIndex, rowName} from '../wells.js'
 import type {Quantity} from '../types.js'
+import {appendAll, maxOf} from '../arrays.js'
 import type {PlateRead, ReadSetting, SeriesColumn, TableRow, WellSeries} from './model.js'
 import {cellNumber, durationSeconds} from './rows.js'
 import {classifyRead, type ReadContext, settingFor} from './reads.js'
@@ -154,7 +155,7 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
     }
   }
   if (i === at + 1) return undefined
-  const maxColumn = Math.max(...runs.map((r) => r.count))
+  const maxColumn = maxOf(runs.map((r) => r.count))
   const groups = [...collected.values()]
   const blocks = block + 1
   const timed = blocks > 1 && groups.every((g) => g.settings.some((s) => s.quantity.unit === 's'))
@@ -173,7 +174,7 @@ export function parseGrid(rows: string[][], at: number, ctx: ReadContext, decima
   for (const g of groups) {
     const parts = [g.label || (runs.length > 1 ? `#${g.run + 1}` : ''), blocks > 1 ? `block ${g.block + 1}` : ''].filter(Boolean)
     const read = classifyRead(ctx, parts.join(' '), g.label !== '')
-    read.settings.push(...g.settings)
+    appendAll(read.settings, g.settings)
     for (const v of g.values) read.values.push({well: `${rowName(v.row)}${v.column}`, plate: ctx.plate, value: v.value})
     result.reads.push(read)
   }

@@ -1,3 +1,4 @@
+import {appendAll, maxOf} from '../arrays.js'
 import type {PlateRead, TableRow} from './model.js'
 import {columnRuns} from './plate-grid.js'
 import {classifyRead, fieldQuantity, type ReadContext} from './reads.js'
@@ -56,7 +57,10 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
     const cell = row[unitColumn] ?? ''
     return /^unitless$/i.test(cell) ? UNITLESS : unitWord(cell)
   }
-  const width = Math.max(header.length, ...data.map((r) => r.length))
+  const width = maxOf(
+    data.map((r) => r.length),
+    header.length,
+  )
   const result = emptyResult(i)
   if (data.length === 1 && plateColumn !== undefined && data[0][plateColumn]) result.plate = data[0][plateColumn]
 
@@ -101,7 +105,7 @@ export function parseTable(rows: string[][], at: number, ctx: ReadContext, decim
     }
     result.rows.push({table: ctx.title, index: index + 1, fields})
   })
-  result.reads.push(...reads.values())
+  appendAll(result.reads, reads.values())
   return result
 }
 

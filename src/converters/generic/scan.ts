@@ -1,3 +1,4 @@
+import {appendAll} from '../arrays.js'
 import {parseHeaderRow} from './header-block.js'
 import type {Parsed} from './model.js'
 import {type GridResult, parseBareGrid, parseGrid} from './plate-grid.js'
@@ -26,8 +27,8 @@ export function scanSheets(sheets: Sheet[]): Parsed {
     let platesUnderTitle = 0
     const add = (found: TableResult | GridResult): void => {
       for (const read of found.reads) parsed.reads.push(settleRead(read))
-      parsed.series.push(...found.series)
-      if (found.rows) parsed.rows.push(...found.rows)
+      appendAll(parsed.series, found.series)
+      if (found.rows) appendAll(parsed.rows, found.rows)
       parsed.maxRow = Math.max(parsed.maxRow, found.maxRow)
       parsed.maxColumn = Math.max(parsed.maxColumn, found.maxColumn)
     }

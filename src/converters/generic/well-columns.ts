@@ -1,3 +1,4 @@
+import {maxOf} from '../arrays.js'
 import type {PlateRead} from './model.js'
 import {classifyRead, type ReadContext, settingFor} from './reads.js'
 import {cellNumber} from './rows.js'
@@ -50,7 +51,10 @@ export function parseWellColumns(rows: string[][], at: number, ctx: ReadContext,
   if (segments.length === 0) return undefined
   const data = segments.flat()
   const wellIndexes = new Set(wellColumns.map((w) => w.index))
-  const width = Math.max(header.length, ...data.map((r) => r.length))
+  const width = maxOf(
+    data.map((r) => r.length),
+    header.length,
+  )
   const otherColumns: number[] = []
   for (let k = 0; k < width; k++) if (!wellIndexes.has(k) && (header[k] || data.some((r) => (r[k] ?? '') !== ''))) otherColumns.push(k)
 

@@ -1,3 +1,4 @@
+import {maxOf} from '../arrays.js'
 import {classifyRead, type ReadContext} from './reads.js'
 import {cellNumber} from './rows.js'
 import {coverWell, emptyResult, isBlank, isValue, seriesColumn, type TableResult, wellName, wellSeries} from './wells.js'
@@ -33,10 +34,10 @@ export function parseWellRows(rows: string[][], at: number, ctx: ReadContext, de
     const first = row.findIndex((c) => c !== '')
     return {label: row[first], well: wellName(row[first]), cells: row.slice(first + 1)}
   })
-  const width = Math.max(...labelled.map((l) => l.cells.length))
+  const width = maxOf(labelled.map((l) => l.cells.length))
   // A header line just above ("Wavelength;485;nm") is no axis: it has far fewer values than the wells.
   const values = (cells: string[]): number => cells.filter((c) => isValue(c, decimalComma)).length
-  const widest = Math.max(...labelled.filter((l) => l.well).map((l) => l.cells.filter((c) => c !== '').length))
+  const widest = maxOf(labelled.filter((l) => l.well).map((l) => l.cells.filter((c) => c !== '').length))
   if (!labelled[0].well && values(labelled[0].cells) * 2 < widest) return undefined
   const pad = (cells: string[]): string[] => Array.from({length: width}, (_, k) => cells[k] ?? '')
   const wells = labelled.filter((l) => l.well !== undefined).map((l): [string, string[]] => [l.well!, pad(l.cells)])

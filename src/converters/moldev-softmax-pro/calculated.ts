@@ -1,5 +1,6 @@
 import {compact, quantity} from '../asm.js'
 import {parseNumber} from '../numbers.js'
+import {appendAll} from '../arrays.js'
 import type {Group, Note, Summary} from './groups.js'
 import type {MeasurementRef} from './measurements.js'
 import type {Plate} from './plate-data.js'
@@ -48,7 +49,7 @@ export class CalculatedData {
         row.well ? {plate: row.plate ?? this.defaultPlate, well: row.well} : undefined,
       )
       const sampleWells = rowWells.filter((w): w is WellRef => w !== undefined)
-      groupWells.push(...sampleWells)
+      appendAll(groupWells, sampleWells)
       for (const column of group.columns) {
         const cellsOfColumn = sample.rows.map((row) => row.values.get(column) ?? '')
         const description = group.formulas.get(column)

@@ -48,6 +48,16 @@ export const moldevSoftmaxPro: Converter = {
     const notes: Note[] = []
     const otherBlocks: {kind: string; lines: string[]}[] = []
     for (const block of file.blocks) {
+      // Only a Plate block is ever left open by SoftMax (and its parser checks its data): any other cut before its ~End lost rows.
+      if (!block.closed && block.kind !== 'Plate') {
+        throw new LabmeshError(
+          'INVALID_DATA',
+          `${name}: the file ends inside its ${block.kind} block, before "~End": the file is truncated`,
+          {
+            subject: name,
+          },
+        )
+      }
       if (block.kind === 'Plate') plates.push(checkReadType(name, parsePlate(name, block.lines, block.closed)))
       else if (block.kind === 'Group') groups.push(parseGroup(block.lines))
       else if (block.kind === 'Note') notes.push(parseNote(block.lines))

@@ -1,6 +1,7 @@
 import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from '../asm.js'
 import {parseNumber} from '../numbers.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import {maxOf} from '../arrays.js'
 import {typedValue, unwrap} from './csv.js'
 import type {PlateBlock} from './plates.js'
 import type {NamedEntry, Protocol, Setting} from './protocol.js'
@@ -108,7 +109,7 @@ export function buildDocument(
   let counter = 0
   const nextId = () => `${input.name}_${++counter}`
   const plateType = protocol.sections['Plate type'] ?? {}
-  const maxColumns = Math.max(...plates.map((p) => p.grid.columns))
+  const maxColumns = maxOf(plates.map((p) => p.grid.columns))
   const wellCount =
     asQuantity(plateType['Number of the wells in the plate'], '#') ??
     quantity(({12: 96, 24: 384, 48: 1536} as Record<number, number>)[maxColumns] ?? maxColumns, '#')

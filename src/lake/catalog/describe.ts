@@ -1,5 +1,6 @@
-import {withConnection} from '../duckdb.js'
-import type {CatalogEntry} from '../../backends/types.js'
+import {quoteIdentifier, withConnection} from '../duckdb.js'
+import type {Backend, CatalogEntry, QueryValue, TableRef} from '../../backends/types.js'
+import {uniqueNames} from '../../output/unique-names.js'
 import {readerFeatures} from '../delta/protocol.js'
 import {typeName} from '../delta/schema.js'
 import type {DeltaTable} from '../delta/table.js'
@@ -45,11 +46,27 @@ export async function summarizeTable(entry: CatalogEntry, table: DeltaTable): Pr
   }
 }
 
-/** The first rows of a table, JSON-safe (integers as numbers or strings, dates as text). */
-export async function sampleRows(table: DeltaTable, limit: number): Promise<Record<string, unknown>[]> {
-  const sql = await table.scanSql()
-  return withConnection(async (connection) => {
-    const reader = await connection.runAndReadAll(`SELECT * FROM (${sql}) LIMIT $limit`, {limit})
-    return reader.getRowObjectsJson() as Record<string, unknown>[]
+/**
+ * The first rows of a table, read by the backend's DuckDB engine where it has one (a sample reads a
+ * few rows of the snapshot's files: on aws that costs no Athena scan), else its query engine: under
+ * the same containment as any query, and with values JSON-safe as `query --json` gives them. A
+ * backend without either reads them from the files its lake storage resolves, kept inside the table.
+ */
+export async function sampleRows(backend: Backend, ref: TableRef, table: DeltaTable, limit: number): Promise<Record<string, QueryValue>[]> {
+  const rows = Math.max(0, Math.trunc(limit))
+  const engine = backend.queryEngines?.duckdb ?? backend.query
+  if (!engine) {
+    const scan = await table.scanSql()
+    return withConnection(async (connection) => {
+      const reader = await connection.runAndReadAll(`SELECT * FROM (${scan}) LIMIT ${rows}`)
+      return reader.getRowObjectsJson() as Record<string, QueryValue>[]
+    })
+  }
+  const sql = `SELECT * FROM ${quoteIdentifier(ref.database)}.${quoteIdentifier(ref.table)} LIMIT ${rows}`
+  return engine.query({sql}, async (result) => {
+    const keys = uniqueNames(result.columns.map((c) => c.name))
+    const rows: Record<string, QueryValue>[] = []
+    for await (const page of result) for (const row of page) rows.push(Object.fromEntries(keys.map((key, i) => [key, row[i]])))
+    return rows
   })
 }

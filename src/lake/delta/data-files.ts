@@ -60,7 +60,7 @@ export async function writeDataFiles(connection: DuckDBConnection, request: Data
           ...params,
           target: output.localPath,
         })
-        stats = await fileStats(connection, output.localPath, dataColumns, indexed)
+        stats = await fileStats(connection, {sql: select, params}, dataColumns, indexed)
         stored = await output.publish()
       } catch (error) {
         await output.abort()

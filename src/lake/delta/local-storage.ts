@@ -3,9 +3,15 @@ import {link, mkdir, open, readdir, readFile, rename, rm, stat, unlink} from 'no
 import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
+import {assertContained, realPathOf} from '../../files/contained.js'
+import {tablePathSegments} from './paths.js'
 import type {EngineAccess, LakeStorage, LogStore, StagedFile, StoredObject, TableObjects} from './storage.js'
 
-/** A table in a local directory: DuckDB works on the files in place; commits are linked into place whole. */
+/**
+ * A table in a local directory: DuckDB works on the files in place; commits are linked into place
+ * whole. Every file read or written is checked to be inside the table once links are resolved: a
+ * data file that is a link to a file elsewhere is never read, nor copied into the lake.
+ */
 export class LocalLakeStorage implements LakeStorage {
   readonly location: string
   readonly objects: TableObjects
@@ -18,13 +24,15 @@ export class LocalLakeStorage implements LakeStorage {
     this.objects = files
     this.log = {putIfAbsent: (relative, bytes) => files.linkIfAbsent(relative, bytes)}
     this.engine = {
-      localPath: async (relative) => files.resolve(relative),
+      localPath: async (relative) => files.contained(relative),
       stage: (relative) => files.stage(relative),
     }
   }
 }
 
 class LocalFiles implements TableObjects {
+  private realRoot?: Promise<string>
+
   constructor(private readonly root: string) {}
 
   async *list(prefix: string, startAfter = ''): AsyncIterable<StoredObject> {
@@ -37,7 +45,7 @@ class LocalFiles implements TableObjects {
 
   async get(relative: string): Promise<Buffer> {
     try {
-      return await readFile(this.resolve(relative))
+      return await readFile(await this.contained(relative))
     } catch (error) {
       throw withSubject(error, relative)
     }
@@ -45,7 +53,7 @@ class LocalFiles implements TableObjects {
 
   async head(relative: string): Promise<StoredObject | undefined> {
     try {
-      const info = await stat(this.resolve(relative))
+      const info = await stat(await this.contained(relative))
       return info.isFile() ? {path: relative, size: info.size, mtime: info.mtimeMs} : undefined
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined
@@ -54,7 +62,7 @@ class LocalFiles implements TableObjects {
   }
 
   async put(relative: string, bytes: Buffer | string): Promise<void> {
-    const target = this.resolve(relative)
+    const target = await this.contained(relative, true)
     const temp = await this.writeTemp(target, bytes)
     try {
       await rename(temp, target)
@@ -67,7 +75,7 @@ class LocalFiles implements TableObjects {
   async deleteMany(paths: string[]): Promise<void> {
     for (const relative of paths) {
       try {
-        await unlink(this.resolve(relative))
+        await unlink(await this.contained(relative, true))
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
       }
@@ -79,7 +87,7 @@ class LocalFiles implements TableObjects {
   }
 
   async linkIfAbsent(relative: string, bytes: Buffer | string): Promise<void> {
-    const target = this.resolve(relative)
+    const target = await this.contained(relative, true)
     const temp = await this.writeTemp(target, bytes)
     try {
       // link() fails with EEXIST when the name is taken, and the file it publishes is already complete.
@@ -98,7 +106,7 @@ class LocalFiles implements TableObjects {
   async stage(relative: string): Promise<StagedFile> {
     // DuckDB writes straight to the final name: until a commit names the file no reader looks at it,
     // and if the writer dies first, vacuum removes it once it is older than the retention.
-    const target = this.resolve(relative)
+    const target = await this.contained(relative, true)
     await mkdir(path.dirname(target), {recursive: true})
     return {
       localPath: target,
@@ -111,12 +119,23 @@ class LocalFiles implements TableObjects {
     }
   }
 
-  resolve(relative: string): string {
-    const segments = relative.split('/')
-    if (relative === '' || path.isAbsolute(relative) || segments.some((s) => s === '..' || s === '.' || s === '')) {
-      throw new LabmeshError('INVALID_DATA', `"${relative}" is not a path inside the table`, {subject: relative})
+  /**
+   * The file's path in the table, refused when links lead it outside: for a file being written
+   * (`creating`) the folders leading to it are resolved, else the file itself.
+   */
+  async contained(relative: string, creating = false): Promise<string> {
+    const target = this.resolve(relative)
+    this.realRoot ??= realPathOf(this.root)
+    try {
+      await assertContained(await this.realRoot, target, `the table ${this.root}`, {parentOnly: creating})
+    } catch (error) {
+      throw withSubject(error, relative)
     }
-    return path.join(this.root, ...segments)
+    return target
+  }
+
+  private resolve(relative: string): string {
+    return path.join(this.root, ...tablePathSegments(relative))
   }
 
   /** A complete, fsynced copy of `bytes` next to `target`, ready to be linked or renamed into place. */

@@ -75,6 +75,18 @@ function decodeLogPath(logPath: string): string {
   }
 }
 
+/**
+ * The segments of a table-relative path, refused with INVALID_DATA when it is empty, absolute or
+ * has `.`, `..` or empty segments: no path a log names can reach outside its table.
+ */
+export function tablePathSegments(relative: string): string[] {
+  const segments = relative.split('/')
+  if (relative === '' || relative.startsWith('/') || segments.some((s) => s === '..' || s === '.' || s === '')) {
+    throw new LabmeshError('INVALID_DATA', `"${relative}" is not a path inside the table`, {subject: relative})
+  }
+  return segments
+}
+
 /** The URL-encoded form of a table-relative path, as the log stores it. */
 export function encodeDataPath(relative: string): string {
   return relative

@@ -1,7 +1,7 @@
 import {LabmeshError} from '../../errors.js'
-import {type DeltaType, duckdbType, field, isPrimitive, type StructField, type StructType} from './schema.js'
+import {type DeltaType, field, isPrimitive, type StructField, type StructType} from './schema.js'
 
-/** Rows handed in by callers: checked against the schema, typed when new, staged as JSON lines for DuckDB. */
+/** Rows handed in by callers: checked against the schema and typed when new (stage-rows.ts hands them to DuckDB). */
 
 export type RowValue = string | number | boolean | bigint | Date | Uint8Array | null | undefined | RowValue[] | {[key: string]: RowValue}
 export type Row = Record<string, RowValue>
@@ -22,9 +22,11 @@ export function inferNewColumns(rows: Row[], schema: StructType, declared: Struc
   const found = new Map<string, StructField>()
   for (const column of declared) if (!known.has(column.name)) found.set(column.name, column)
   const untyped = new Set<string>()
+  // for...in, not Object.entries: a batch has millions of values, and each entries array is garbage.
   for (const row of rows) {
-    for (const [name, value] of Object.entries(row)) {
+    for (const name in row) {
       if (known.has(name) || (found.has(name) && !untyped.has(name))) continue
+      const value = row[name]
       if (value === null || value === undefined) {
         untyped.add(name)
         // A column null in every row has no type to learn; string keeps later values readable.
@@ -41,15 +43,17 @@ export function inferNewColumns(rows: Row[], schema: StructType, declared: Struc
 /** INVALID_DATA naming the column and row when a value does not fit its column's type. */
 export function validateRows(rows: Row[], schema: StructType): void {
   const columns = new Map(schema.fields.map((f) => [f.name, f]))
-  for (const [index, row] of rows.entries()) {
-    for (const [name, value] of Object.entries(row)) {
+  const required = schema.fields.filter((f) => !f.nullable)
+  for (let index = 0; index < rows.length; index++) {
+    const row = rows[index]
+    for (const name in row) {
       const column = columns.get(name)
       if (!column)
         throw new LabmeshError('INVALID_DATA', `row ${index + 1} has column "${name}", which the table does not have`, {subject: name})
-      const problem = checkValue(value, column.type, false)
+      const problem = checkValue(row[name], column.type)
       if (problem) throw new LabmeshError('INVALID_DATA', `row ${index + 1}, column "${name}": ${problem}`, {subject: name})
     }
-    for (const column of schema.fields) {
+    for (const column of required) {
       if (!column.nullable && (row[column.name] === null || row[column.name] === undefined)) {
         throw new LabmeshError('INVALID_DATA', `row ${index + 1} has no value for column "${column.name}", which cannot be null`, {
           subject: column.name,
@@ -57,45 +61,6 @@ export function validateRows(rows: Row[], schema: StructType): void {
       }
     }
   }
-}
-
-/** The rows as JSON lines that DuckDB's read_json parses back with `stagedColumns`. */
-export function stageRows(rows: Row[]): string {
-  // The holder's own property is the value before toJSON (a Buffer would otherwise arrive as {type, data}).
-  const replacer = function (this: Record<string, unknown>, key: string): unknown {
-    return toJson(this[key])
-  }
-  const lines = new Array<string>(rows.length)
-  // Rows of plain strings, finite numbers and booleans (nearly all) skip the replacer, which costs more than the rest.
-  for (let i = 0; i < rows.length; i++) lines[i] = isPlainRow(rows[i]) ? JSON.stringify(rows[i]) : JSON.stringify(rows[i], replacer)
-  return lines.join('\n') + '\n'
-}
-
-function isPlainRow(row: Row): boolean {
-  for (const key in row) {
-    const value = row[key]
-    if (typeof value === 'object' ? value !== null : typeof value === 'bigint' || (typeof value === 'number' && !Number.isFinite(value)))
-      return false
-  }
-  return true
-}
-
-/** read_json's `columns` types and the SELECT list that turns the staged JSON into table columns. */
-export function stagedColumns(schema: StructType): {types: Array<[string, string]>; select: string[]} {
-  const types: Array<[string, string]> = []
-  const select: string[] = []
-  for (const column of schema.fields) {
-    const quoted = `"${column.name.replaceAll('"', '""')}"`
-    // Binary values travel as base64 text: JSON has no bytes.
-    if (column.type === 'binary') {
-      types.push([column.name, 'VARCHAR'])
-      select.push(`from_base64(${quoted}) AS ${quoted}`)
-    } else {
-      types.push([column.name, duckdbType(column.type)])
-      select.push(quoted)
-    }
-  }
-  return {types, select}
 }
 
 function inferType(value: Exclude<RowValue, null | undefined>): DeltaType {
@@ -115,16 +80,14 @@ function inferType(value: Exclude<RowValue, null | undefined>): DeltaType {
   }
 }
 
-function checkValue(value: RowValue, type: DeltaType, nested: boolean): string | undefined {
+function checkValue(value: RowValue, type: DeltaType): string | undefined {
   if (value === null || value === undefined) return undefined
-  // Staged JSON carries bytes as base64 text, which only top-level columns decode.
-  if (nested && type === 'binary') return 'binary values inside arrays, structs or maps cannot be written'
   if (isPrimitive(type)) return checkPrimitive(value, type)
   switch (type.type) {
     case 'array': {
       if (!Array.isArray(value)) return `expected an array, got ${describe(value)}`
       for (const item of value) {
-        const problem = checkValue(item, type.elementType, true)
+        const problem = checkValue(item, type.elementType)
         if (problem) return `array element: ${problem}`
       }
       return undefined
@@ -135,7 +98,7 @@ function checkValue(value: RowValue, type: DeltaType, nested: boolean): string |
       for (const [key, item] of Object.entries(value)) {
         const itemType = type.type === 'map' ? type.valueType : type.fields.find((f) => f.name === key)?.type
         if (itemType === undefined) return `field "${key}" is not in the column's struct type`
-        const problem = checkValue(item, itemType, true)
+        const problem = checkValue(item, itemType)
         if (problem) return `field "${key}": ${problem}`
       }
       return undefined
@@ -173,14 +136,6 @@ function checkPrimitive(value: Exclude<RowValue, null | undefined>, type: string
       }
       return `values of type ${type} cannot be written`
   }
-}
-
-function toJson(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString()
-  if (typeof value === 'bigint') return value.toString()
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64')
-  return value
 }
 
 function isPlainObject(value: unknown): value is Record<string, RowValue> {

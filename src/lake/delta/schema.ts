@@ -141,10 +141,14 @@ export interface SchemaMerge {
 export function mergeSchemas(current: StructType, incoming: StructField[]): SchemaMerge {
   const fields = [...current.fields]
   const added: string[] = []
+  // By lower-cased name: one lookup per column, so a wide merge stays linear.
+  const byName = new Map(fields.map((f) => [f.name.toLowerCase(), f]))
   for (const column of incoming) {
-    const existing = fields.find((f) => f.name.toLowerCase() === column.name.toLowerCase())
+    const existing = byName.get(column.name.toLowerCase())
     if (!existing) {
-      fields.push({...column, nullable: true})
+      const field = {...column, nullable: true}
+      fields.push(field)
+      byName.set(column.name.toLowerCase(), field)
       added.push(column.name)
     } else if (existing.name !== column.name) {
       throw new LabmeshError('CONFLICT', `column "${column.name}" differs only in case from the table's column "${existing.name}"`, {

@@ -1,4 +1,4 @@
-import type {DuckDBConnection} from '@duckdb/node-api'
+import type {DuckDBConnection, DuckDBValue} from '@duckdb/node-api'
 
 import {quoteIdentifier} from '../duckdb.js'
 import {isPrimitive, type StructField} from './schema.js'
@@ -18,10 +18,14 @@ type Bound = 'number' | 'string' | 'date' | 'timestamp' | 'timestamp_ntz' | 'non
 
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
 
-/** The stats JSON of the Parquet file at `file`, for `columns` (the data columns, in schema order). */
+/**
+ * The stats JSON of a data file, for `columns` (the data columns, in schema order), computed over
+ * `rows`: a SELECT of exactly the rows written to it (the staged rows, cheaper to scan than the
+ * compressed file read back).
+ */
 export async function fileStats(
   connection: DuckDBConnection,
-  file: string,
+  rows: {sql: string; params: Record<string, DuckDBValue>},
   columns: StructField[],
   indexedColumns = DEFAULT_INDEXED_COLUMNS,
 ): Promise<string> {
@@ -33,7 +37,7 @@ export async function fileStats(
     const bound = boundKind(column.type as string)
     if (bound !== 'none') selects.push(`${boundSql(`min(${name})`, bound)} AS min${i}`, `${boundSql(`max(${name})`, bound)} AS max${i}`)
   }
-  const reader = await connection.runAndReadAll(`SELECT ${selects.join(', ')} FROM read_parquet($file, hive_partitioning = false)`, {file})
+  const reader = await connection.runAndReadAll(`SELECT ${selects.join(', ')} FROM (${rows.sql})`, rows.params)
   const row = reader.getRowObjectsJson()[0]
   const minValues: string[] = []
   const maxValues: string[] = []

@@ -1,7 +1,4 @@
 import {randomUUID} from 'node:crypto'
-import {mkdtemp, rm, writeFile} from 'node:fs/promises'
-import os from 'node:os'
-import path from 'node:path'
 import type {DuckDBConnection, DuckDBValue} from '@duckdb/node-api'
 
 import {quoteIdentifier, quoteLiteral, withConnection} from '../duckdb.js'
@@ -16,8 +13,9 @@ import {type ManifestResult, writeManifests} from './manifest.js'
 import {decodeDataPath} from './paths.js'
 import {mayHoldAny} from './prune.js'
 import {assertCanRemoveRows, assertWritable, protocolForSchema, upgradeProtocol} from './protocol.js'
-import {inferNewColumns, type Row, stageRows, stagedColumns, validateRows} from './rows.js'
+import {inferNewColumns, type Row, validateRows} from './rows.js'
 import {type ScanOptions, scanSql} from './scan.js'
+import {stageRows} from './stage-rows.js'
 import {duckdbType, mergeSchemas, serializeSchema, type StructField} from './schema.js'
 import {loadSnapshot, type Snapshot, type SnapshotOptions} from './snapshot.js'
 import type {LakeStorage} from './storage.js'
@@ -56,9 +54,6 @@ export interface WriteResult {
 
 // Characters Parquet and Spark do not accept in column names without column mapping.
 const INVALID_NAME = /[ ,;{}()\n\t=]/
-
-// The parameter name new rows' JSON file is bound to; predicates must not use it.
-const ROWS_PARAM = 'labmesh_rows'
 
 /** One Delta table: reads at any version, and writes, each an optimistic transaction. */
 export class DeltaTable {
@@ -203,13 +198,7 @@ export class DeltaTable {
     // The table as this write leaves it: the same files, read with the evolved schema.
     const view = read.withMetadata({...read.metadata, schemaString: serializeSchema(merge.schema)})
 
-    const scratch = await mkdtemp(path.join(os.tmpdir(), 'labmesh-rows-'))
-    let written: {adds: AddAction[]; touched: AddAction[]; rowsDeleted: number}
-    try {
-      written = await withConnection((connection) => this.writeFiles(connection, view, rows, predicate, scratch, options))
-    } finally {
-      await rm(scratch, {recursive: true, force: true})
-    }
+    const written = await withConnection((connection) => this.writeFiles(connection, view, rows, predicate, options))
     if (predicate) transaction.readWhere(predicate)
     transaction.removeFiles(written.touched, true)
     transaction.addFiles(written.adds)
@@ -231,7 +220,6 @@ export class DeltaTable {
     view: Snapshot,
     rows: Row[],
     predicate: Predicate | undefined,
-    scratch: string,
     options: WriteOptions,
   ): Promise<{adds: AddAction[]; touched: AddAction[]; rowsDeleted: number}> {
     const sources: string[] = []
@@ -241,26 +229,24 @@ export class DeltaTable {
       sources.push(`SELECT * FROM (${await scanSql(this.storage, view, {files: matched.files})}) WHERE (${predicate.sql}) IS NOT TRUE`)
       Object.assign(params, predicate.params)
     }
-    if (rows.length > 0) {
-      const file = path.join(scratch, 'rows.json')
-      await writeFile(file, stageRows(rows))
-      const staged = stagedColumns(view.schema)
-      const columns = `{${staged.types.map(([name, type]) => `${quoteLiteral(name)}: ${quoteLiteral(type)}`).join(', ')}}`
-      sources.push(`SELECT ${staged.select.join(', ')} FROM read_json($${ROWS_PARAM}, format = 'newline_delimited', columns = ${columns})`)
-      params[ROWS_PARAM] = file
-    }
+    const staged = rows.length > 0 ? await stageRows(connection, rows, view.schema) : undefined
+    if (staged) sources.push(staged.select)
     if (sources.length === 0) return {adds: [], touched: [], rowsDeleted: 0}
-    const adds = await writeDataFiles(connection, {
-      storage: this.storage,
-      schema: view.schema,
-      partitionColumns: view.partitionColumns,
-      configuration: view.configuration,
-      source: sources.join(' UNION ALL BY NAME '),
-      params,
-      dataChange: true,
-      rowGroupSize: options.rowGroupSize,
-    })
-    return {adds, touched: matched.files, rowsDeleted: matched.rows}
+    try {
+      const adds = await writeDataFiles(connection, {
+        storage: this.storage,
+        schema: view.schema,
+        partitionColumns: view.partitionColumns,
+        configuration: view.configuration,
+        source: sources.join(' UNION ALL BY NAME '),
+        params,
+        dataChange: true,
+        rowGroupSize: options.rowGroupSize,
+      })
+      return {adds, touched: matched.files, rowsDeleted: matched.rows}
+    } finally {
+      if (staged) await connection.run(`DROP TABLE IF EXISTS ${quoteIdentifier(staged.table)}`)
+    }
   }
 }
 

@@ -26,7 +26,7 @@ import {commitPath} from './paths.js'
 import {type ColumnValues, mayHoldAny} from './prune.js'
 import {assertCanRemoveRows, assertWritable} from './protocol.js'
 import {scanSql} from './scan.js'
-import {parseSchema, sameType} from './schema.js'
+import {mergeSchemas, parseSchema, sameType, serializeSchema} from './schema.js'
 import {fileKey, loadSnapshot, Snapshot} from './snapshot.js'
 import type {LakeStorage} from './storage.js'
 
@@ -60,6 +60,7 @@ export interface CommitOptions {
 }
 
 export const DEFAULT_MAX_COMMIT_ATTEMPTS = 100
+/** Who wrote a commit, in the `name/version` form other engines use (`Apache-Spark/3.5.0 Delta-Lake/3.1.0`). */
 const ENGINE_INFO = `labmesh/${LABMESH_VERSION}`
 
 /**
@@ -199,9 +200,12 @@ export class Transaction {
       })
     const protocol = winner.find(isProtocol)?.protocol ?? current.protocol
     const metadata = winner.find(isMetadata)?.metaData ?? current.metadata
-    if (winner.some(isProtocol) && this.protocol) throw conflict('changed the protocol, as this one does')
+    if (winner.some(isProtocol) && this.protocol) {
+      if (JSON.stringify(protocol) !== JSON.stringify(this.protocol)) throw conflict('changed the protocol, as this one does')
+      this.protocol = undefined
+    }
     if (winner.some(isMetadata)) {
-      if (this.metadata) throw conflict('changed the table metadata, as this one does')
+      if (this.metadata) this.metadata = rebaseSchemaChange(current.metadata, metadata, this.metadata, conflict)
       const before = parseSchema(current.metadata.schemaString, location)
       const after = parseSchema(metadata.schemaString, location)
       const changed = before.fields.find((f) => !after.fields.some((g) => g.name === f.name && sameType(f.type, g.type)))
@@ -258,5 +262,30 @@ export class Transaction {
             : new LabmeshError('BACKEND', `checkpoint ${version} failed: ${String(error)}`, {cause: error}),
       }
     }
+  }
+}
+
+/**
+ * Two writers that each only added columns (schema evolution of concurrent converts) do not
+ * conflict: this transaction's new columns go on top of the winner's schema. Anything else both
+ * changed (the table's id, partitioning, configuration, or one column with two types) does.
+ */
+function rebaseSchemaChange(
+  read: MetadataAction,
+  winner: MetadataAction,
+  mine: MetadataAction,
+  conflict: (why: string) => LabmeshError,
+): MetadataAction {
+  const {schemaString: _read, ...readRest} = read
+  const {schemaString: _mine, ...mineRest} = mine
+  const {schemaString: _winner, ...winnerRest} = winner
+  if (JSON.stringify(readRest) !== JSON.stringify(mineRest) || JSON.stringify(readRest) !== JSON.stringify(winnerRest))
+    throw conflict('changed the table metadata, as this one does')
+  const before = new Set(parseSchema(read.schemaString, 'read').fields.map((f) => f.name))
+  const added = parseSchema(mine.schemaString, 'this commit').fields.filter((f) => !before.has(f.name))
+  try {
+    return {...winner, schemaString: serializeSchema(mergeSchemas(parseSchema(winner.schemaString, 'winner'), added).schema)}
+  } catch (error) {
+    throw conflict(`added columns this transaction adds too, with other types: ${error instanceof Error ? error.message : String(error)}`)
   }
 }

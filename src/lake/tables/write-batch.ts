@@ -1,4 +1,5 @@
 import type {FileRecord, Lake, TableRef} from '../../backends/types.js'
+import {LabmeshError} from '../../errors.js'
 import type {EngineeredDocument} from '../../converters/types.js'
 import {schemaOf} from '../catalog/table-schema.js'
 import type {Row} from '../delta/rows.js'
@@ -6,7 +7,7 @@ import {field, type StructField} from '../delta/schema.js'
 import {DeltaTable, type WriteResult} from '../delta/table.js'
 import type {Predicate} from '../delta/transaction.js'
 import {FILES_TABLE} from './files-table.js'
-import {flattenDocument, ROW_KEYS} from './flatten.js'
+import {flattenDocument, MAX_TABLE_COLUMNS, ROW_KEYS} from './flatten.js'
 
 /** The database convert writes engineered tables into. */
 export const LAB_DATABASE = 'lab'
@@ -56,6 +57,7 @@ export async function writeConvertedBatch(
   const tableNames = new Set(flattened.flatMap((f) => [...f.tables.keys()]))
   for (const name of tableNames) await types.load(lake, {database: LAB_DATABASE, table: name})
   for (const {tables} of flattened) types.settle(tables)
+  types.assertWithinWidth()
 
   const rowsByTable = new Map<string, Row[]>()
   for (const {tables} of flattened) {
@@ -149,12 +151,24 @@ class ColumnTypes {
     }
   }
 
+  /** Refuses (INVALID_DATA) a batch that would make a table wider than MAX_TABLE_COLUMNS, counting the columns it has. */
+  assertWithinWidth(): void {
+    for (const [table, columns] of this.kinds) {
+      if (columns.size > MAX_TABLE_COLUMNS)
+        throw new LabmeshError('INVALID_DATA', `these files would make ${LAB_DATABASE}.${table} wider than ${MAX_TABLE_COLUMNS} columns`, {
+          subject: `${LAB_DATABASE}.${table}`,
+          suggestions: ['convert files whose fields differ this much into tables of their own (another technique or converter)'],
+        })
+    }
+  }
+
   /** Moves values of another kind beside their column, and remembers new columns for the next file. */
   settle(tables: Map<string, Row[]>): void {
     for (const [table, rows] of tables) {
       const columns = this.kinds.get(table)!
       for (const row of rows) {
-        for (const [column, value] of Object.entries(row)) {
+        for (const column in row) {
+          const value = row[column]
           const found = kindOf(value)
           if (!found) continue
           const expected = columns.get(column)

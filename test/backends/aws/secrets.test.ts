@@ -4,6 +4,7 @@ import {expect} from 'chai'
 import pg from 'pg'
 
 import {openPostgres} from '../../../src/backends/aws/postgres/connection.js'
+import {lazyPostgres} from '../../../src/backends/aws/postgres/lazy.js'
 import {parseDatabaseSecret, readDatabaseSecret} from '../../../src/backends/aws/secrets.js'
 import type {LabmeshError} from '../../../src/errors.js'
 import {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
@@ -56,6 +57,12 @@ describe('metadata credentials from Secrets Manager', function () {
       expect(error?.message).to.include('labmesh/rds')
       expect(error?.message).to.not.include('hunter2')
     }
+  })
+
+  it('names the metadata database without the password a hand-edited URL holds', () => {
+    expect(lazyPostgres({url: 'postgres://labmesh:hunter2@db.example:5432/lab'}).target).to.equal('postgres://labmesh@db.example:5432/lab')
+    expect(lazyPostgres({url: 'postgres://labmesh:hunter2@db example/lab'}).target).to.not.include('hunter2')
+    expect(lazyPostgres({secretId: 'labmesh/rds'}).target).to.equal('labmesh/rds')
   })
 
   it('maps a missing secret to NOT_FOUND and a denied one to FORBIDDEN (aws-sdk-client-mock)', async () => {

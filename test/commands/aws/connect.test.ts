@@ -1,22 +1,17 @@
-import {readdirSync, readFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
 import {DeltaTable} from '../../../src/lake/delta/table.js'
-import {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
-import {testS3Facade, testS3Storage} from '../../support/aws/clients.js'
-import {PG_PASSWORD, testDatabase} from '../../support/aws/postgres.js'
-import {TestS3} from '../../support/aws/s3-server.js'
-import {TestWorkspace} from '../../support/cli.js'
+import type {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
+import {testS3Storage, uploadFolder} from '../../support/aws/clients.js'
+import type {TestS3} from '../../support/aws/s3-server.js'
+import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
+import type {TestWorkspace} from '../../support/cli.js'
 import {CONVERTED_EXPORTS} from '../../support/converted-workspace.js'
 import {DELTA_TABLES} from '../../support/testdata.js'
 
 const SYMLINK = 'org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat'
 const ROLE = 'arn:aws:iam::123456789012:role/labmesh-spectrum'
-
-function walk(dir: string): string[] {
-  return readdirSync(dir, {withFileTypes: true}).flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)]))
-}
 
 /**
  * `catalog connect redshift` as a user runs it: the built CLI in a subprocess; S3 real (s3rver), PostgreSQL
@@ -26,11 +21,11 @@ function walk(dir: string): string[] {
  */
 describe('catalog connect redshift on an aws profile', function () {
   this.timeout(300_000)
+  let workspace: AwsWorkspace
   let s3: TestS3
   let aws: AwsEndpoint
   let ws: TestWorkspace
-  let env: Record<string, string>
-  const run = (args: string[]) => ws.run([...args, '--profile', 'prod'], {env})
+  let run: AwsWorkspace['run']
   /** The table's storage on the test server, and the lines of one of its manifests. */
   const manifest = async (location: string, partition = '') => {
     const {storage, remove} = await testS3Storage(s3, location)
@@ -43,35 +38,13 @@ describe('catalog connect redshift on an aws profile', function () {
   }
 
   before(async () => {
-    s3 = await new TestS3().start()
-    aws = await new AwsEndpoint().start()
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Enabled',
-    })
-    const db = await testDatabase()
-    ws = new TestWorkspace()
-    env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
-    const init = await ws.run(
-      ['init', '--profile', 'prod', '--backend', 'aws', '--region', 'us-east-1', '--bucket', s3.bucket, '--prefix', 'team'].concat([
-        '--kms-key-id',
-        'alias/labmesh-test',
-        '--metadata-url',
-        db.urlWithoutPassword,
-        '--glue-database-prefix',
-        'labmesh_',
-        '--path-style',
-      ]),
-      {env},
-    )
-    expect(init.code, init.stderr).to.equal(0)
+    workspace = await startAwsWorkspace()
+    ;({s3, aws, ws, run} = workspace)
     expect((await run(['ingest', ...CONVERTED_EXPORTS.slice(0, 3)])).code).to.equal(0)
     expect((await run(['convert'])).code).to.equal(0)
   })
   after(async () => {
-    await s3?.stop()
-    await aws?.stop()
-    ws?.remove()
+    await workspace?.stop()
   })
 
   it('--dry-run prints the external schema statement and changes nothing', async () => {
@@ -146,10 +119,7 @@ describe('catalog connect redshift on an aws profile', function () {
 
   it('exposes a partitioned table Spark wrote with one Glue partition per manifest', async () => {
     const source = path.join(DELTA_TABLES, 'delta-0.8.0-partitioned')
-    const facade = await testS3Facade(s3)
-    for (const file of walk(source))
-      await facade.put({key: `external/partitioned/${path.relative(source, file).split(path.sep).join('/')}`, body: readFileSync(file)})
-    facade.destroy()
+    await uploadFolder(s3, source, 'external/partitioned')
     const location = `s3://${s3.bucket}/external/partitioned`
     expect((await run(['catalog', 'register', 'shared.partitioned', location])).code).to.equal(0)
     const connected = await run(

@@ -220,13 +220,12 @@ describe('aws backend: files delete, catalog unregister, search delete, audit li
     }
   })
 
-  it("convert's next step names a command the aws backend serves (it has no query engine yet)", async () => {
+  it("convert's next step on aws names a ready query (Athena runs it)", async () => {
     const again = raw.get('copy/a-again.csv')
     const converted = await run(['convert', '--file-id', again.fileId, '--reconvert'])
     expect(converted.code, converted.stderr).to.equal(0)
     expect(converted.stderr).to.match(/Rows written: .*lab\.files 1/)
-    expect(converted.stderr).to.match(/Next: `labmesh catalog list` for the tables, `labmesh catalog describe lab\.\w+ --sample 10`/)
-    expect(converted.stderr).not.to.include('labmesh query')
+    expect(converted.stderr).to.match(/Next: `labmesh catalog list` for the tables, `labmesh query 'SELECT \* FROM lab\.\w+ LIMIT 10'`/)
   })
 
   it('deletes saved searches, and lists every deletion in the audit log kept in PostgreSQL', async () => {

@@ -3,12 +3,12 @@ import {mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
-import {TestWorkspace} from '../../support/cli.js'
+import type {TestWorkspace} from '../../support/cli.js'
 import {CONVERTED_EXPORTS} from '../../support/converted-workspace.js'
-import {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
-import {testS3Facade} from '../../support/aws/clients.js'
-import {PG_PASSWORD, testDatabase} from '../../support/aws/postgres.js'
-import {TestS3} from '../../support/aws/s3-server.js'
+import type {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
+import {testS3Facade, uploadFolder} from '../../support/aws/clients.js'
+import type {TestS3} from '../../support/aws/s3-server.js'
+import {type AwsWorkspace, startAwsWorkspace, TEST_KMS_ARN} from '../../support/aws/workspace.js'
 import {DELTA_TABLES} from '../../support/testdata.js'
 
 /**
@@ -22,48 +22,15 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
   let aws: AwsEndpoint
   let ws: TestWorkspace
   let env: Record<string, string>
-  const run = (args: string[]) => ws.run([...args, '--profile', 'prod'], {env})
+  let run: AwsWorkspace['run']
+  let workspace: AwsWorkspace | undefined
 
   before(async () => {
-    s3 = await new TestS3().start()
-    aws = await new AwsEndpoint().start()
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Enabled',
-    })
-    const db = await testDatabase()
-    ws = new TestWorkspace()
-    env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
-    const init = await ws.run(
-      [
-        'init',
-        '--profile',
-        'prod',
-        '--backend',
-        'aws',
-        '--region',
-        'us-east-1',
-        '--bucket',
-        s3.bucket,
-        '--prefix',
-        'team',
-        '--kms-key-id',
-        'alias/labmesh-test',
-        '--metadata-url',
-        db.urlWithoutPassword,
-        '--glue-database-prefix',
-        'labmesh_',
-        '--path-style',
-        '--json',
-      ],
-      {env},
-    )
-    expect(init.code, init.stderr).to.equal(0)
+    workspace = await startAwsWorkspace()
+    ;({s3, aws, ws, env, run} = workspace)
   })
   after(async () => {
-    await s3?.stop()
-    await aws?.stop()
-    ws?.remove()
+    await workspace?.stop()
   })
 
   it('stores every raw file once, SSE-KMS with the profile key and its sha256 checksum, created only if absent', async () => {
@@ -126,11 +93,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
 
   it('registers an existing s3:// Delta folder written by Spark in Glue and describes it from its log', async () => {
     const source = path.join(DELTA_TABLES, 'delta-0.8.0-partitioned')
-    const facade = await testS3Facade(s3)
-    for (const file of walk(source)) {
-      await facade.put({key: `external/partitioned/${path.relative(source, file).split(path.sep).join('/')}`, body: readFileSync(file)})
-    }
-    facade.destroy()
+    await uploadFolder(s3, source, 'external/partitioned')
     const registered = await run(['catalog', 'register', 'shared.partitioned', `s3://${s3.bucket}/external/partitioned`, '--json'])
     expect(registered.code, registered.stderr).to.equal(0)
     expect(registered.json).to.include({database: 'shared', table: 'partitioned', managed: false})
@@ -141,7 +104,9 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
     expect(described.code, described.stderr).to.equal(0)
     expect(described.json.sample).to.have.length(3)
     const history = await run(['catalog', 'history', 'shared.partitioned', '--json'])
-    expect(history.json.versions.length).to.be.greaterThan(0)
+    // The one commit Spark wrote, read from the log in S3.
+    expect(history.code, history.stderr).to.equal(0)
+    expect(history.json.versions.map((v: any) => v.version)).to.deep.equal([0])
 
     const badName = await run(['catalog', 'register', 'Shared.Partitioned', `s3://${s3.bucket}/external/partitioned`, '--json'])
     expect(badName.code).to.equal(6)
@@ -150,6 +115,70 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
     const local = await run(['catalog', 'register', 'shared.local', source, '--json'])
     expect(local.json.error.code).to.equal('UNSUPPORTED')
     expect(local.json.error.message).to.include('aws backend')
+  })
+
+  it('ingests and converts safely at once: two ingests of one folder, two converts, each file converted once', async () => {
+    const drop = ws.path('twice')
+    mkdirSync(drop, {recursive: true})
+    for (const source of CONVERTED_EXPORTS) writeFileSync(path.join(drop, path.basename(source)), readFileSync(source))
+    const ingests = await Promise.all([run(['ingest', drop, '--json']), run(['ingest', drop, '--json'])])
+    for (const ingest of ingests) {
+      expect(ingest.code, ingest.stderr).to.equal(0)
+      expect(ingest.json.failed).to.deep.equal([])
+    }
+    expect(ingests[0].json.ingested + ingests[1].json.ingested).to.equal(CONVERTED_EXPORTS.length)
+
+    // Claims in PostgreSQL: each raw file is converted by one run, with no CONFLICT failures.
+    const converts = await Promise.all([run(['convert', '--json']), run(['convert', '--json'])])
+    for (const convert of converts) {
+      expect(convert.code, convert.stderr).to.equal(0)
+      expect(convert.json.failed).to.deep.equal([])
+    }
+    expect(converts[0].json.converted + converts[1].json.converted).to.equal(CONVERTED_EXPORTS.length)
+    const engineered = (await run(['files', 'list', '--category', 'ENGINEERED', '--json'])).json.files.filter((f: any) =>
+      f.sourcePath.startsWith(drop),
+    )
+    expect(engineered).to.have.length(CONVERTED_EXPORTS.length)
+    const raw = (await run(['files', 'list', '--category', 'RAW', '--json'])).json.files.filter((f: any) => f.sourcePath.startsWith(drop))
+    expect(raw.map((f: any) => f.status)).to.deep.equal(CONVERTED_EXPORTS.map(() => 'converted'))
+  })
+
+  it('writes no output into the cache of lake files, and registers no table whose log names files outside it', async () => {
+    const [file] = (await run(['files', 'list', '--category', 'RAW', '--json'])).json.files
+    const before = readdirSync(ws.path('cache'), {recursive: true}).sort()
+    const got = await run(['files', 'get', file.fileId, '--out', ws.path('cache', 'lake-files'), '--json'])
+    expect(got.code).to.equal(4)
+    expect(got.json.error.code).to.equal('FORBIDDEN')
+    expect(got.json.error.message).to.include('the cache of lake files')
+    expect(readdirSync(ws.path('cache'), {recursive: true}).sort()).to.deep.equal(before)
+
+    // A log whose add action names another table's object: refused before Glue hears of it.
+    const facade = await testS3Facade(s3)
+    const outsider = `s3://${s3.bucket}/team/lake/lab/files/part-forged.parquet`
+    const commit = [
+      {protocol: {minReaderVersion: 1, minWriterVersion: 2}},
+      {
+        metaData: {
+          id: 'f0e6c4a2-0000-4000-8000-000000000001',
+          format: {provider: 'parquet', options: {}},
+          schemaString: JSON.stringify({type: 'struct', fields: [{name: 'v', type: 'long', nullable: true, metadata: {}}]}),
+          partitionColumns: [],
+          configuration: {},
+          createdTime: 1700000000000,
+        },
+      },
+      {add: {path: outsider, partitionValues: {}, size: 10, modificationTime: 1700000000000, dataChange: true}},
+    ]
+    await facade.put({
+      key: 'external/escaping/_delta_log/00000000000000000000.json',
+      body: Buffer.from(commit.map((action) => JSON.stringify(action)).join('\n') + '\n'),
+    })
+    facade.destroy()
+    const registered = await run(['catalog', 'register', 'shared.escaping', `s3://${s3.bucket}/external/escaping`, '--json'])
+    expect(registered.code).to.equal(6)
+    expect(registered.json.error.code).to.equal('INVALID_DATA')
+    expect(registered.json.error.message).to.include('outside the table')
+    expect(aws.tables.has('labmesh_shared/escaping')).to.equal(false)
   })
 
   it('doctor checks every service, exits 5 naming the fix when one fails, and prints least-privilege policies', async () => {
@@ -169,10 +198,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
       node: 'ok',
     })
 
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Disabled',
-    })
+    aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Disabled'})
     s3.settings.versioning = 'Suspended'
     try {
       const failing = await run(['doctor', '--json'])
@@ -183,10 +209,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
       expect(byName.get('versioning')).to.include({status: 'warn'})
       expect(byName.get('versioning').fix).to.include('put-bucket-versioning')
     } finally {
-      aws.keys.set('alias/labmesh-test', {
-        arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-        state: 'Enabled',
-      })
+      aws.keys.set('alias/labmesh-test', {arn: TEST_KMS_ARN, state: 'Enabled'})
       s3.settings.versioning = 'Enabled'
     }
 
@@ -251,11 +274,3 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
     expect(anonymous.json.error.code).to.equal('UNAUTHORIZED')
   })
 })
-
-function* walk(dir: string): Generator<string> {
-  for (const entry of readdirSync(dir, {withFileTypes: true})) {
-    const full = path.join(dir, entry.name)
-    if (entry.isDirectory()) yield* walk(full)
-    else yield full
-  }
-}

@@ -1,4 +1,5 @@
-import {existsSync, readFileSync} from 'node:fs'
+import {execFileSync} from 'node:child_process'
+import {cpSync, existsSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
@@ -152,6 +153,106 @@ describe('convert into lake tables, and the catalog', function () {
     }
     const missing = await ws.run(['catalog', 'register', 'shared.nothing', ws.root, '--json'])
     expect(missing.code).to.equal(3)
+  })
+
+  describe('tables whose files would lead elsewhere', () => {
+    const ACTIVE = 'part-00000-04ec9591-0b73-459e-8d18-ba5711d6cbe1-c000.snappy.parquet'
+    /** A writable copy of a Delta table of the test data. */
+    const copyTable = (name: string, as: string): string => {
+      const dir = ws.path(as)
+      cpSync(path.join(DELTA_TABLES, name), dir, {recursive: true})
+      execFileSync('chmod', ['-R', 'u+w', dir])
+      return dir
+    }
+
+    it('never reads a data file that links out of its table: describe --sample, optimize and query refuse it', async () => {
+      const dir = copyTable('delta-0.8.0', 'linked-table')
+      expect((await ws.run(['catalog', 'register', 'linked.t', dir, '--json'])).code).to.equal(0)
+      // Rows no one registered: once linked in, they must never come out of labmesh.
+      const outside = ws.path('outside.parquet')
+      await queryTable(dir, () => `COPY (SELECT 987654321 AS value) TO '${outside}' (FORMAT parquet)`)
+      rmSync(path.join(dir, ACTIVE))
+      symlinkSync(outside, path.join(dir, ACTIVE))
+      const log = readdirSync(path.join(dir, '_delta_log'))
+      for (const args of [
+        ['catalog', 'describe', 'linked.t', '--sample', '10'],
+        ['lake', 'optimize', 'linked.t'],
+        ['query', 'SELECT * FROM linked.t'],
+        ['package', 'pull', 'linked.t', '--out', ws.path('linked-package')],
+      ]) {
+        const result = await ws.run([...args, '--json'])
+        expect(result.code, args.join(' ')).to.equal(4)
+        expect(result.json.error.code, args.join(' ')).to.equal('FORBIDDEN')
+        expect(result.stdout + result.stderr).to.not.include('987654321')
+      }
+      expect(readdirSync(path.join(dir, '_delta_log'))).to.deep.equal(log)
+      const again = await ws.run(['catalog', 'register', 'linked.again', copyTable('delta-0.8.0', 'linked-too'), '--json'])
+      expect(again.code).to.equal(0)
+    })
+
+    it('register refuses logs naming data files outside the table, and folders that are no table', async () => {
+      for (const [i, escape] of ['/etc/passwd', '../outside.parquet', 'file:///etc/passwd', '%2E%2E/outside.parquet'].entries()) {
+        const dir = copyTable('delta-0.8.0', `escaping-${i}`)
+        const commit = path.join(dir, '_delta_log', '00000000000000000001.json')
+        writeFileSync(commit, readFileSync(commit, 'utf8').replace(`"path":"${ACTIVE}"`, `"path":${JSON.stringify(escape)}`))
+        const result = await ws.run(['catalog', 'register', `escaping.t${i}`, dir, '--json'])
+        expect(result.code, escape).to.equal(6)
+        expect(result.json.error.code, escape).to.equal('INVALID_DATA')
+        expect(result.json.error.message, escape).to.include('outside the table')
+      }
+      expect((await ws.run(['catalog', 'list', '--json'])).stdout).to.not.include('escaping')
+      const passwd = await ws.run(['catalog', 'register', 'x.y', '/etc/passwd', '--json'])
+      expect(passwd.code).to.equal(6)
+      expect(passwd.json.error.message).to.include('not a folder')
+    })
+
+    it('registers a table needing an unsupported reader feature with a warning, and queries say why it cannot be read', async () => {
+      const registered = await ws.run(['catalog', 'register', 'vectors.t', path.join(DELTA_TABLES, 'table-with-dv-small'), '--json'])
+      expect(registered.code).to.equal(0)
+      expect(registered.json.warnings.map((w: {message: string}) => w.message).join()).to.include('deletionVectors')
+      // Every table of database `vectors` is unreadable: the reason still comes through, not "no schema vectors".
+      const queried = await ws.run(['query', 'SELECT * FROM vectors.t', '--json'])
+      expect(queried.json.error.code).to.equal('UNSUPPORTED')
+      expect(queried.json.error.message).to.include('deletionVectors')
+    })
+  })
+
+  it('describe --sample of a table whose files disagree with its schema fails clearly, and other tables still answer', async () => {
+    const dir = ws.path('mismatched')
+    cpSync(path.join(DELTA_TABLES, 'delta-0.8.0'), dir, {recursive: true})
+    execFileSync('chmod', ['-R', 'u+w', dir])
+    const first = path.join(dir, '_delta_log', '00000000000000000000.json')
+    writeFileSync(first, readFileSync(first, 'utf8').replace('\\"type\\":\\"integer\\"', '\\"type\\":\\"date\\"'))
+    expect((await ws.run(['catalog', 'register', 'mismatched.t', dir, '--json'])).json.columns).to.deep.equal([
+      {name: 'value', type: 'date', nullable: true},
+    ])
+    const sample = await ws.run(['catalog', 'describe', 'mismatched.t', '--sample', '3', '--json'])
+    expect(sample.code).to.equal(6)
+    expect(sample.json.error.message).to.include('INTEGER -> DATE')
+    expect((await ws.run(['catalog', 'describe', 'lab.files', '--sample', '1', '--json'])).json.sample).to.have.length(1)
+  })
+
+  it('a copied or moved workspace keeps using its own tables', async () => {
+    const copy = ws.path('home-copy')
+    cpSync(ws.home, copy, {recursive: true})
+    const logs = (home: string): string[] => readdirSync(path.join(home, 'lake', 'lab', 'files', '_delta_log')).sort()
+    const original = logs(ws.home)
+    const env = {LABMESH_HOME: copy}
+    const extra = path.join(INSTRUMENTS, 'perkin_elmer_envision', 'PE_Envision_luminescence_example01.csv')
+    expect((await ws.run(['ingest', extra, '--json'], {env})).code).to.equal(0)
+    const converted = await ws.run(['convert', '--json'], {env})
+    expect(converted.code, converted.stdout).to.equal(0)
+    expect(logs(ws.home)).to.deep.equal(original)
+    expect(logs(copy).length).to.be.greaterThan(original.length)
+    const listed = (await ws.run(['catalog', 'list', '--json'], {env})).json
+    expect(JSON.stringify(listed)).to.not.include(ws.home + path.sep)
+
+    const moved = ws.path('home-moved')
+    renameSync(copy, moved)
+    const counted = await ws.run(['query', 'SELECT count(*)::INTEGER AS n FROM lab.files', '--json'], {env: {LABMESH_HOME: moved}})
+    expect(counted.code, counted.stdout).to.equal(0)
+    const [{n}] = await queryTable(path.join(moved, 'lake', 'lab', 'files'), (t) => `SELECT count(*)::INTEGER AS n FROM ${t}`)
+    expect(counted.json.rows).to.deep.equal([{n}])
   })
 
   it('lake manifest writes the symlink manifests, and with --enable every later conversion keeps them current', async () => {

@@ -1,5 +1,5 @@
 import {createHash, randomBytes} from 'node:crypto'
-import {chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
+import {chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
@@ -118,5 +118,50 @@ describe('labmesh files', function () {
     const human = await ws.run(['files', 'show', 'nope'])
     expect(human.code).to.equal(3)
     expect(human.stderr).to.match(/Error \[NOT_FOUND\]/)
+  })
+
+  it('get writes outside the workspace only, says so when --out-dir is a file, and replaces a file at --out only with --force', async () => {
+    const record = files[0]
+    const file = ws.path('a-file.txt')
+    writeFileSync(file, 'mine')
+    const onFile = await ws.run(['files', 'get', record.fileId, '--out-dir', file, '--json'])
+    expect(onFile.code).to.equal(6)
+    expect(onFile.json.error.message).to.include('not a folder')
+    expect(readFileSync(file, 'utf8')).to.equal('mine')
+    const over = await ws.run(['files', 'get', record.fileId, '--out', file, '--json'])
+    expect(over.json.error.code).to.equal('CONFLICT')
+    expect(readFileSync(file, 'utf8')).to.equal('mine')
+    for (const args of [
+      ['--out-dir', path.join(ws.home, 'objects')],
+      ['--out', path.join(ws.home, 'objects', 'restored.csv')],
+    ]) {
+      const inside = await ws.run(['files', 'get', record.fileId, ...args, '--json'])
+      expect(inside.code, args.join(' ')).to.equal(4)
+      expect(inside.json.error.code).to.equal('FORBIDDEN')
+    }
+  })
+
+  it('list refuses times that are no times, and days that do not exist', async function () {
+    // Six runs of the CLI: more than the default minute on a loaded machine.
+    this.timeout(180_000)
+    for (const since of ['notadate', '2024-02-30', '2024-13-01', '2024-01-01T25:00']) {
+      const result = await ws.run(['files', 'list', '--since', since, '--json'])
+      expect(result.code, since).to.equal(2)
+      expect(result.json.error.code, since).to.equal('USAGE')
+    }
+    // Earlier tests of this workspace add files: every file stored so far is within these bounds.
+    const stored = (await ws.run(['files', 'list', '--json'])).json.files
+    const all = await ws.run(['files', 'list', '--since', '2000-01-01', '--until', '2999-12-31T23:59:59+02:00', '--json'])
+    expect(all.json.files).to.have.length(stored.length).and.to.have.length.at.least(files.length)
+  })
+
+  it('says clearly when the workspace cannot be a folder, and never hangs on one it cannot create', async () => {
+    const file = ws.path('home-is-a-file')
+    writeFileSync(file, 'x')
+    for (const home of [file, path.join(file, 'below'), ...(existsSync('/proc/self') ? ['/proc/labmesh-test/ws'] : [])]) {
+      const result = await ws.run(['files', 'list', '--json'], {env: {LABMESH_HOME: home}})
+      expect(result.code, home).to.equal(6)
+      expect(result.json.error.message, home).to.include('cannot be used')
+    }
   })
 })

@@ -34,6 +34,8 @@ describe('labmesh package pull and verify', function () {
     expect(descriptor.title).to.equal('lab.plate_reader_measurement')
     expect(descriptor.resources[0]).to.include({name: 'plate_reader_measurement', path: 'plate_reader_measurement.csv'})
     expect(descriptor.labmesh.sql).to.equal('SELECT * FROM "lab"."plate_reader_measurement"')
+    const {version} = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'))
+    expect(descriptor.labmesh.generator).to.equal(`labmesh ${version}`)
     const rows = parse(readFileSync(path.join(dir, 'plate_reader_measurement.csv')), {columns: true}) as Record<string, string>[]
     expect(rows).to.have.length(n as number)
     expect(Object.keys(rows[0])).to.deep.equal(descriptor.resources[0].schema.fields.map((f: {name: string}) => f.name))
@@ -145,5 +147,30 @@ describe('labmesh package pull and verify', function () {
     expect(column.json.error.suggestions).to.deep.equal(['did you mean source_path?'])
     const notPackage = await ws.run(['package', 'verify', busy, '--json'])
     expect(notPackage.code).to.equal(3)
+  })
+
+  it('pulls only outside the workspace and table folders, and --where must stay one condition', async () => {
+    for (const out of [path.join(measurements(), 'pkg'), path.join(ws.home, 'pkg')]) {
+      const refused = await ws.run(['package', 'pull', 'lab.files', '--out', out, '--json'])
+      expect(refused.code, out).to.equal(4)
+      expect(refused.json.error.code).to.equal('FORBIDDEN')
+    }
+    for (const where of ['1=1) UNION ALL SELECT * FROM lab.files WHERE (1=1', 'true) ORDER BY (1', '1); SELECT (1']) {
+      const injected = await ws.run(['package', 'pull', 'lab.files', '--out', ws.path('injected'), '--where', where, '--json'])
+      expect(injected.code, where).to.equal(6)
+      expect(injected.json.error.code, where).to.equal('INVALID_INPUT')
+    }
+    const honest = await ws.run([
+      'package',
+      'pull',
+      'lab.files',
+      '--out',
+      ws.path('honest'),
+      '--where',
+      'size > 0 -- trailing comment',
+      '--json',
+    ])
+    expect(honest.code, honest.stdout).to.equal(0)
+    expect(JSON.parse(readFileSync(path.join(ws.path('honest'), 'datapackage.json'), 'utf8')).labmesh.sql).to.include('size > 0')
   })
 })

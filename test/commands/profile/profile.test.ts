@@ -85,6 +85,24 @@ describe('labmesh init and profile', function () {
     expect(withPassword.code).to.equal(2)
     expect(withPassword.json.error.message).to.include('must not hold a password')
     expect(withPassword.stdout + withPassword.stderr).to.not.include('secret@')
+    // A URL that does not parse (a port that is no number) is not echoed either: it may hold the password.
+    const unparsed = await ws.run([
+      'init',
+      '--profile',
+      'prod',
+      '--backend',
+      'aws',
+      '--bucket',
+      'acme-lake',
+      '--kms-key-id',
+      'alias/lake',
+      '--metadata-url',
+      'postgres://me:secret@db.example.com:port/lab',
+      '--json',
+    ])
+    expect(unparsed.code).to.equal(2)
+    expect(unparsed.json.error.message).to.include('is not a URL')
+    expect(unparsed.stdout + unparsed.stderr).to.not.include('secret@')
     const aws = await ws.run([
       'init',
       '--profile',

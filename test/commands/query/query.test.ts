@@ -1,5 +1,5 @@
-import {execFile, spawn} from 'node:child_process'
-import {existsSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {execFile, execFileSync, spawn} from 'node:child_process'
+import {existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 import {parse} from 'csv-parse/sync'
@@ -89,6 +89,88 @@ describe('labmesh query', function () {
     const missing = await ws.run(['query', sql, '--param', 'min=0.1', '--json'])
     expect(missing.code).to.equal(6)
     expect(missing.json.error.suggestions).to.deep.equal(['--param file=VALUE'])
+  })
+
+  it('binds a parameter whose type depends on its value, and suggests a cast where DuckDB cannot choose', async () => {
+    const bare = await ws.run(['query', 'SELECT $x AS v, $y IS NULL AS n', '--param', 'x=1', '--param', 'y=2', '--json'])
+    expect(bare.code, bare.stdout + bare.stderr).to.equal(0)
+    expect(bare.json.columns).to.deep.equal([
+      {name: 'v', type: 'VARCHAR'},
+      {name: 'n', type: 'BOOLEAN'},
+    ])
+    expect(bare.json.rows).to.deep.equal([{v: '1', n: false}])
+    const file = ws.path('bare-param.csv')
+    expect((await ws.run(['query', 'SELECT $x AS v, $y IS NULL AS n', '--param', 'x=1', '--param', 'y=2', '--out', file])).code).to.equal(0)
+    expect(readFileSync(file, 'utf8')).to.equal('v,n\n1,false\n')
+    const ambiguous = await ws.run(['query', 'SELECT $x + 1 AS v', '--param', 'x=1', '--json'])
+    expect(ambiguous.code).to.equal(6)
+    expect(ambiguous.json.error.code).to.equal('INVALID_INPUT')
+    expect(ambiguous.json.error.suggestions[0]).to.include('$x::INTEGER')
+    const typed = await ws.run(['query', 'SELECT $x::INTEGER + 1 AS v', '--param', 'x=1', '--json'])
+    expect(typed.json.rows).to.deep.equal([{v: 2}])
+  })
+
+  it('never writes into the workspace, a table folder, a link, a FIFO or over a file without --force', async () => {
+    const commit = path.join(lake('files'), '_delta_log', '00000000000000000099.json')
+    // A jsonl result shaped like a Delta commit: written into the log, it would empty lab.files.
+    const forge = `SELECT {'path': 'x', 'deletionTimestamp': 0, 'dataChange': true} AS remove`
+    const before = (await ws.run(['query', 'SELECT count(*)::INTEGER AS n FROM lab.files', '--json'])).json.rows
+    for (const target of [commit, path.join(ws.home, 'labmesh.db'), path.join(ws.home, 'objects', 'x.jsonl')]) {
+      const refused = await ws.run(['query', forge, '--format', 'jsonl', '--out', target, '--json'])
+      expect(refused.code, target).to.equal(4)
+      expect(refused.json.error.code).to.equal('FORBIDDEN')
+      if (!target.endsWith('labmesh.db')) expect(existsSync(target), target).to.equal(false)
+    }
+    const packaged = await ws.run(['query', 'SELECT 1 AS a', '--package', path.join(ws.home, 'lake', 'pkg'), '--json'])
+    expect(packaged.json.error.code).to.equal('FORBIDDEN')
+    expect((await ws.run(['query', 'SELECT count(*)::INTEGER AS n FROM lab.files', '--json'])).json.rows).to.deep.equal(before)
+    expect((await ws.run(['files', 'list', '--json'])).code).to.equal(0)
+
+    const precious = ws.path('precious.txt')
+    writeFileSync(precious, 'keep')
+    symlinkSync(precious, ws.path('link.csv'))
+    execFileSync('mkfifo', [ws.path('fifo.csv')])
+    for (const name of ['link.csv', 'fifo.csv']) {
+      const refused = await ws.run(['query', 'SELECT 1 AS a', '--out', ws.path(name), '--force', '--json'])
+      expect(refused.code, name).to.equal(6)
+      expect(refused.json.error.message, name).to.match(/symbolic link|FIFO/)
+    }
+    expect(readFileSync(precious, 'utf8')).to.equal('keep')
+    const existing = ws.path('existing.csv')
+    writeFileSync(existing, 'old')
+    const conflict = await ws.run(['query', 'SELECT 1 AS a', '--out', existing, '--json'])
+    expect(conflict.json.error.code).to.equal('CONFLICT')
+    expect(readFileSync(existing, 'utf8')).to.equal('old')
+    expect((await ws.run(['query', 'SELECT 1 AS a', '--out', existing, '--force'])).code).to.equal(0)
+    expect(readFileSync(existing, 'utf8')).to.equal('a\n1\n')
+  })
+
+  it('answers every command-line mistake with USAGE (exit 2), under --json as one small error document', async () => {
+    for (const args of [
+      ['query', 'SELECT 1', '--bogus'],
+      ['query', 'SELECT 1', '--limit', 'abc'],
+      ['query', 'SELECT 1', '--format', 'xml'],
+      ['query', '-- a comment\nSELECT 1'],
+      ['files', 'list', '--since', 'notadate'],
+      ['query', 'SELECT 1', '--as-of', 'lab.files=2024-02-30'],
+      ['catalog', 'describe'],
+    ]) {
+      const result = await ws.run([...args, '--json'])
+      expect(result.code, args.join(' ')).to.equal(2)
+      expect(result.json.error.code, args.join(' ')).to.equal('USAGE')
+      expect(result.stdout.length, args.join(' ')).to.be.lessThan(2000)
+      expect(result.stdout).to.not.include(ws.configDir)
+    }
+    // After --, an argument that starts with - is the SQL (or the search), as the help says.
+    const comment = await ws.run(['query', '--json', '--', '-- a comment\nSELECT 1 AS a'])
+    expect(comment.code, comment.stdout).to.equal(0)
+    expect(comment.json.rows).to.deep.equal([{a: 1}])
+    expect((await ws.run(['query', '--help'])).stdout).to.include('put it after --')
+    const pivot = await ws.run(['query', 'PIVOT lab.files ON category USING count(*)', '--json'])
+    expect(pivot.code).to.equal(6)
+    expect(pivot.json.error.message).to.include('PIVOT')
+    const listed = await ws.run(['query', "PIVOT lab.files ON category IN ('RAW') USING count(*) AS n", '--json'])
+    expect(listed.code, listed.stdout).to.equal(0)
   })
 
   it('writes every format to a file and to stdout, each reading back as the rows --json returns', async () => {

@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {chmodSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {chmodSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 import Database from 'better-sqlite3'
@@ -160,6 +160,32 @@ describe('labmesh search', function () {
     } finally {
       writeFileSync(object, original)
     }
+    // Like files get: a different file of the same name is replaced only with --force, and only a regular file.
+    const forced = await ws.run(['search', 'glutamine', '--download', out, '--force', '--json'])
+    expect(forced.code, forced.stdout).to.equal(0)
+    expect(sha256(readFileSync(path.join(out, expectedNames[0])))).to.equal(sha256(readFileSync(path.join(CEDEX, expectedNames[0]))))
+    rmSync(path.join(out, expectedNames[1]))
+    symlinkSync(ws.path('precious.txt'), path.join(out, expectedNames[1]))
+    writeFileSync(ws.path('precious.txt'), 'keep')
+    const linked = await ws.run(['search', 'glutamine', '--download', out, '--force', '--json'])
+    expect(linked.json.download.failed.map((f: {code: string}) => f.code)).to.deep.equal(['INVALID_INPUT'])
+    expect(readFileSync(ws.path('precious.txt'), 'utf8')).to.equal('keep')
+    const inside = await ws.run(['search', 'glutamine', '--download', path.join(ws.home, 'lake'), '--json'])
+    expect(inside.code).to.equal(4)
+    expect(inside.json.error.code).to.equal('FORBIDDEN')
+  })
+
+  it('takes a query that starts with - after --, and refuses queries nested or long beyond the limits with exit 6', async () => {
+    const all = (await ws.run(['search', '', '--json'])).json.total
+    const negated = await ws.run(['search', '--json', '--', '-glutamine'])
+    expect(negated.code, negated.stdout).to.equal(0)
+    const glutamine = (await ws.run(['search', 'glutamine', '--json'])).json.total
+    expect(negated.json.total).to.equal(all - glutamine)
+    for (const query of [`${'('.repeat(3000)}a${')'.repeat(3000)}`, Array.from({length: 10_000}, () => 'NOT a*').join(' ')]) {
+      const refused = await ws.run(['search', query, '--json'])
+      expect(refused.code).to.equal(6)
+      expect(refused.json.error.code).to.equal('INVALID_INPUT')
+    }
   })
 
   describe('saved searches', () => {
@@ -205,12 +231,22 @@ describe('labmesh search', function () {
       const before = await ws.run(['search', 'glutamine OR envision', '--limit', '100', '--json'])
       // The workspace as labmesh left it before search existed: the schema one migration back.
       const db = new Database(path.join(ws.home, 'labmesh.db'))
+      const searchMigration = MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))
+      // Tables of the migrations after search's go too, so that every later migration runs again.
+      // (Only those still there: a migration that rebuilds a table creates it under another name, then renames it.)
+      const existing = new Set(
+        (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as {name: string}[]).map((t) => t.name),
+      )
+      const later = MIGRATIONS.slice(searchMigration + 1)
+        .flatMap((m) => [...m.matchAll(/CREATE TABLE (\w+)/g)].map((match) => match[1]))
+        .filter((table) => existing.has(table))
       db.exec(`DROP TRIGGER files_insert_outbox; DROP TRIGGER files_update_outbox; DROP TRIGGER labels_insert_outbox; DROP TRIGGER labels_delete_outbox;
-        DROP TABLE file_outbox; DROP INDEX files_by_time;
+        DROP INDEX files_by_time;
         DROP TRIGGER files_delete_search; DROP TRIGGER files_latest_search;
         DROP TABLE search_entries; DROP TABLE search_text; DROP TABLE search_values; DROP TABLE saved_searches; DROP TABLE search_backlog;
-        DROP TABLE unused_objects; DROP TABLE audit_log; DROP TRIGGER files_delete_outbox;
-        PRAGMA user_version = ${MIGRATIONS.findIndex((m) => m.includes('CREATE TABLE search_entries'))}`)
+        DROP TRIGGER files_ingested_event; DROP TRIGGER files_converted_event; DROP TRIGGER files_delete_outbox;
+        ${later.map((table) => `DROP TABLE ${table};`).join(' ')}
+        PRAGMA user_version = ${searchMigration}`)
       db.close()
       const warned = await ws.run(['search', 'glutamine OR envision', '--json'])
       expect(warned.json).to.include({total: 0, unindexed: 30})

@@ -7,8 +7,8 @@ import {withConnection} from '../../../src/lake/duckdb.js'
 import {LabmeshError} from '../../../src/errors.js'
 import {writeDataFiles} from '../../../src/lake/delta/data-files.js'
 import {listLog, readCommit} from '../../../src/lake/delta/log-reader.js'
-import {field} from '../../../src/lake/delta/schema.js'
-import {loadSnapshot} from '../../../src/lake/delta/snapshot.js'
+import {field, serializeSchema} from '../../../src/lake/delta/schema.js'
+import {loadSnapshot, type Snapshot} from '../../../src/lake/delta/snapshot.js'
 import {listAll} from '../../../src/lake/delta/storage.js'
 import {DeltaTable} from '../../../src/lake/delta/table.js'
 import {Transaction} from '../../../src/lake/delta/transaction.js'
@@ -155,6 +155,33 @@ describe('Delta concurrent writers', function () {
       expect((error as LabmeshError).message).to.include('metadata')
     })
 
+    it('commits a schema change over a concurrent one that only added other columns, keeping both', async () => {
+      const table = await DeltaTable.create(temp.storage, {columns: COLUMNS})
+      const read = await table.snapshot()
+      await table.append([{writer: 'first', seq: 1n, value: 1, first_only: 'x'}])
+      const transaction = new Transaction(temp.storage, read)
+      const schema = {type: 'struct' as const, fields: [...read.schema.fields, field('second_only', 'double')]}
+      transaction.setMetadata({...read.metadata, schemaString: serializeSchema(schema)})
+      transaction.addFiles(await appendFiles(table, [{writer: 'second', seq: 1n, value: 2}], read))
+      expect(await transaction.commit({operation: 'WRITE'})).to.include({version: 2, attempts: 2})
+      const after = await table.snapshot()
+      expect(after.schema.fields.map((f) => f.name)).to.deep.equal(['writer', 'seq', 'value', 'first_only', 'second_only'])
+      expect(await query(`SELECT writer, first_only, second_only FROM (${await table.scanSql()}) ORDER BY writer`)).to.deep.equal([
+        {writer: 'first', first_only: 'x', second_only: null},
+        {writer: 'second', first_only: null, second_only: null},
+      ])
+
+      // The same new column with another type is a real conflict.
+      const stale = new Transaction(temp.storage, read)
+      stale.setMetadata({
+        ...read.metadata,
+        schemaString: serializeSchema({type: 'struct', fields: [...read.schema.fields, field('first_only', 'double')]}),
+      })
+      const error = await stale.commit({operation: 'WRITE'}).catch((e: unknown) => e)
+      expect((error as LabmeshError).code).to.equal('CONFLICT')
+      expect((error as LabmeshError).message).to.include('first_only')
+    })
+
     it('refuses a replace when a concurrent commit added rows it would have replaced', async () => {
       const table = await DeltaTable.create(temp.storage, {columns: COLUMNS})
       await table.append([{writer: 'other', seq: 1n, value: 1}])
@@ -178,8 +205,8 @@ describe('Delta concurrent writers', function () {
 })
 
 /** Data files for rows, written but not committed. */
-async function appendFiles(table: DeltaTable, rows: Array<{writer: string; seq: bigint; value: number}>) {
-  const snapshot = await table.snapshot()
+async function appendFiles(table: DeltaTable, rows: Array<{writer: string; seq: bigint; value: number}>, read?: Snapshot) {
+  const snapshot = read ?? (await table.snapshot())
   const values = rows.map((r) => `('${r.writer}', ${r.seq}::BIGINT, ${r.value}::DOUBLE)`).join(', ')
   return withConnection((connection) =>
     writeDataFiles(connection, {

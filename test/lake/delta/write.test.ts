@@ -11,6 +11,7 @@ import {listAll} from '../../../src/lake/delta/storage.js'
 import {DeltaTable} from '../../../src/lake/delta/table.js'
 import {query, tempDir} from './support.js'
 
+const PACKAGE_VERSION = (JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8')) as {version: string}).version
 const COLUMNS = [field('file_id', 'string'), field('well', 'string'), field('value', 'double'), field('plate', 'string')]
 
 describe('DeltaTable writes', () => {
@@ -40,6 +41,7 @@ describe('DeltaTable writes', () => {
     const commitInfo = actions.find((a) => a.commitInfo)?.commitInfo ?? expect.fail('no commitInfo')
     expect(commitInfo.operation).to.equal('CREATE TABLE')
     expect(commitInfo.timestamp).to.be.closeTo(Date.now(), 60_000)
+    expect(commitInfo.engineInfo).to.equal(`labmesh/${PACKAGE_VERSION}`)
     const again = await DeltaTable.create(temp.storage, {columns: COLUMNS}).catch((e: unknown) => e)
     expect((again as LabmeshError).code).to.equal('CONFLICT')
   })

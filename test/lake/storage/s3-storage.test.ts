@@ -1,4 +1,6 @@
 import {randomUUID} from 'node:crypto'
+import {lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync} from 'node:fs'
+import path from 'node:path'
 import {expect} from 'chai'
 
 import type {LabmeshError} from '../../../src/errors.js'
@@ -57,6 +59,26 @@ describe('S3 table storage', function () {
       await storage.objects.put('_delta_log/_last_checkpoint', '{"version":0,"size":1}')
       expect((await storage.objects.get('_delta_log/_last_checkpoint')).toString()).to.equal('{"version":0,"size":1}')
       expect(s3.matching('PUT', /\/_last_checkpoint$/).length).to.be.at.least(2)
+    } finally {
+      await remove()
+    }
+  })
+
+  it('reads a data file from the bucket, never through a link planted at its place in the cache', async () => {
+    const location = `s3://${s3.bucket}/tables/${randomUUID()}`
+    const {storage, cacheDir, remove} = await testS3Storage(s3, location)
+    try {
+      await storage.objects.put('part-0.parquet', 'rows from S3')
+      const outside = path.join(cacheDir, '..', `outside-${randomUUID()}`)
+      writeFileSync(outside, 'rows from elsewhere')
+      const cached = path.join(cacheDir, s3.bucket, ...location.slice(`s3://${s3.bucket}/`.length).split('/'), 'part-0.parquet')
+      mkdirSync(path.dirname(cached), {recursive: true})
+      symlinkSync(outside, cached)
+      const local = await storage.engine.localPath('part-0.parquet')
+      expect(readFileSync(local, 'utf8')).to.equal('rows from S3')
+      expect(lstatSync(local).isFile()).to.equal(true)
+      expect(readFileSync(outside, 'utf8')).to.equal('rows from elsewhere')
+      rmSync(outside)
     } finally {
       await remove()
     }

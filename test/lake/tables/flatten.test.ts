@@ -1,6 +1,7 @@
 import {expect} from 'chai'
 
-import {flattenDocument} from '../../../src/lake/tables/flatten.js'
+import {LabmeshError} from '../../../src/errors.js'
+import {flattenDocument, MAX_TABLE_COLUMNS} from '../../../src/lake/tables/flatten.js'
 import {memberName, snakeCase, techniqueTable} from '../../../src/lake/tables/names.js'
 
 const DOCUMENT = {
@@ -84,6 +85,26 @@ describe('flattenDocument', () => {
       'spectrophotometry',
     )!
     expect(row).to.include({a260_a280: 2.1, a260_a280_2: 2.2})
+  })
+
+  it('refuses a document that makes a table too wide, or holds too many values, as soon as it goes over', () => {
+    const context = {technique: 'plate reader', fileId: 'f', traceId: 't'}
+    const wide = {'custom information document': [Object.fromEntries(Array.from({length: MAX_TABLE_COLUMNS}, (_, i) => [`c${i}`, i]))]}
+    const tooWide = (() => {
+      try {
+        flattenDocument(wide, context)
+      } catch (error) {
+        return error as LabmeshError
+      }
+    })()
+    expect(tooWide?.code).to.equal('INVALID_DATA')
+    expect(tooWide?.message).to.include(`plate_reader_custom_information wider than ${MAX_TABLE_COLUMNS} columns`)
+
+    const tall = {'measurement document': Array.from({length: 100}, (_, i) => ({well: `A${i}`, value: i}))}
+    expect(flattenDocument(tall, {...context, limits: {cells: 1000}}).get('plate_reader_measurement')).to.have.length(100)
+    expect(() => flattenDocument(tall, {...context, limits: {cells: 500}}))
+      .to.throw(LabmeshError, 'more than 500 values')
+      .with.property('code', 'INVALID_DATA')
   })
 })
 

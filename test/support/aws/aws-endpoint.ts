@@ -1,6 +1,8 @@
 import {randomUUID} from 'node:crypto'
 import http from 'node:http'
 
+import {AthenaQueries, AwsServiceError} from './athena-queries.js'
+
 /** One request the endpoint answered: the operation (e.g. `AWSGlue.CreateTable`) and its JSON input. */
 export interface RecordedCall {
   operation: string
@@ -15,24 +17,24 @@ interface GlueTable {
   UpdateTime: number
 }
 
-class AwsServiceError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message)
-  }
+/** A Lake Formation permission as ListPermissions returns it (PrincipalResourcePermissions). */
+export interface LakeFormationPermission {
+  Principal: {DataLakePrincipalIdentifier: string}
+  Resource: any
+  Permissions: string[]
+  PermissionsWithGrantOption: string[]
 }
 
 /**
  * A recording HTTP endpoint on 127.0.0.1 for the AWS services that cannot run here: the Glue Data
  * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
- * and GenerateDataKey, Secrets Manager GetSecretValue, Athena GetWorkGroup, and the Redshift Data
- * API's ExecuteStatement and DescribeStatement. Requests and
- * responses follow the services' wire protocols (JSON 1.1 with X-Amz-Target; STS's query protocol
- * with its XML answer) and the response and error shapes of the AWS API references, so the real
- * SDK clients in a labmesh subprocess talk to it through AWS_ENDPOINT_URL_<SERVICE>.
+ * and GenerateDataKey, Secrets Manager GetSecretValue, Athena GetWorkGroup and its query operations
+ * (athena-queries.ts), the Redshift Data
+ * API's ExecuteStatement and DescribeStatement, and Lake Formation's permissions and data cells
+ * filters (kept in memory). Requests and responses follow the services' wire protocols (JSON 1.1
+ * with X-Amz-Target; Lake Formation's REST JSON, one path per operation; STS's query protocol with
+ * its XML answer) and the response and error shapes of the AWS API references, so the real SDK
+ * clients in a labmesh subprocess talk to it through AWS_ENDPOINT_URL_<SERVICE>.
  */
 export class AwsEndpoint {
   readonly calls: RecordedCall[] = []
@@ -44,11 +46,23 @@ export class AwsEndpoint {
   readonly keys = new Map<string, {arn: string; state: string}>()
   /** Operations answered with AccessDeniedException, as when the policy lacks the action. */
   readonly denied = new Set<string>()
+  /** Lake Formation permissions, merged per principal and resource as Lake Formation keeps them. */
+  readonly permissions: LakeFormationPermission[] = []
+  readonly cellsFilters = new Map<string, any>()
+  /** Principals whose batch grant entries fail with AccessDeniedException (the caller lacks the grant option). */
+  readonly refusedPrincipals = new Set<string>()
   /** Glue partitions by `database/table`, each with its values and storage descriptor. */
   readonly partitions = new Map<string, Array<{Values: string[]; StorageDescriptor?: unknown}>>()
   /** Redshift Data API statements, in order; a statement whose SQL matches `failRedshift` FAILS with its message. */
   readonly statements: Array<{Id: string; Sql: string; input: any; described: number}> = []
   failRedshift?: {sql: RegExp; error: string}
+  /** What GetWorkGroup answers as the workgroup's Configuration. */
+  workGroupConfiguration: Record<string, unknown> = {
+    ResultConfiguration: {OutputLocation: 's3://labmesh-test/athena/'},
+    EngineVersion: {EffectiveEngineVersion: 'Athena engine version 3'},
+  }
+  /** Athena's queries: scripted answers, and what was started. */
+  readonly athena = new AthenaQueries()
   account = '123456789012'
   private server!: http.Server
   endpoint = ''
@@ -77,6 +91,7 @@ export class AwsEndpoint {
       AWS_ENDPOINT_URL_KMS: this.endpoint,
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.endpoint,
       AWS_ENDPOINT_URL_ATHENA: this.endpoint,
+      AWS_ENDPOINT_URL_LAKEFORMATION: this.endpoint,
       AWS_ENDPOINT_URL_REDSHIFT_DATA: this.endpoint,
     }
   }
@@ -87,7 +102,9 @@ export class AwsEndpoint {
   }
 
   private answer(request: http.IncomingMessage, body: string, response: http.ServerResponse): void {
-    const target = String(request.headers['x-amz-target'] ?? '')
+    const path = (request.url ?? '/').split('?')[0]
+    // Lake Formation speaks REST JSON: the operation is the path, e.g. POST /BatchGrantPermissions.
+    const target = String(request.headers['x-amz-target'] ?? '') || (path === '/' ? '' : `LakeFormation.${path.slice(1)}`)
     if (!target) {
       // STS speaks the query protocol: a form body naming the Action, an XML answer.
       const action = new URLSearchParams(body).get('Action') ?? ''
@@ -107,18 +124,24 @@ export class AwsEndpoint {
       input = {}
     }
     this.calls.push({operation: target, input})
-    try {
+    const answered = (async () => {
       if (this.denied.has(target)) throw new AwsServiceError('AccessDeniedException', `not authorized to perform ${target}`)
-      this.json(response, 200, this.operate(target, input))
-    } catch (error) {
-      const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceException', String(error), 500)
-      response.writeHead(e.status, {
-        'Content-Type': 'application/x-amz-json-1.1',
-        'x-amzn-ErrorType': e.type,
-        'x-amzn-RequestId': randomUUID(),
-      })
-      response.end(JSON.stringify({__type: e.type, Message: e.message}))
-    }
+      if (target.startsWith('AmazonAthena.') && target !== 'AmazonAthena.GetWorkGroup')
+        return this.athena.operate(target.slice('AmazonAthena.'.length), input)
+      return this.operate(target, input)
+    })()
+    answered.then(
+      (output) => this.json(response, 200, output),
+      (error: unknown) => {
+        const e = error instanceof AwsServiceError ? error : new AwsServiceError('InternalServiceException', String(error), 500)
+        response.writeHead(e.status, {
+          'Content-Type': 'application/x-amz-json-1.1',
+          'x-amzn-ErrorType': e.type,
+          'x-amzn-RequestId': randomUUID(),
+        })
+        response.end(JSON.stringify({__type: e.type, Message: e.message}))
+      },
+    )
   }
 
   private operate(target: string, input: any): unknown {
@@ -240,19 +263,75 @@ export class AwsEndpoint {
         }
       }
       case 'AmazonAthena.GetWorkGroup':
+        return {WorkGroup: {Name: input.WorkGroup, State: 'ENABLED', Configuration: this.workGroupConfiguration}}
+      case 'LakeFormation.ListPermissions': {
+        const principal = input.Principal?.DataLakePrincipalIdentifier
+        const resource = input.Resource === undefined ? undefined : JSON.stringify(input.Resource)
         return {
-          WorkGroup: {
-            Name: input.WorkGroup,
-            State: 'ENABLED',
-            Configuration: {
-              ResultConfiguration: {OutputLocation: 's3://labmesh-test/athena/'},
-              EngineVersion: {EffectiveEngineVersion: 'Athena engine version 3'},
-            },
-          },
+          PrincipalResourcePermissions: this.permissions.filter(
+            (p) =>
+              (principal === undefined || p.Principal.DataLakePrincipalIdentifier === principal) &&
+              (resource === undefined || JSON.stringify(p.Resource) === resource),
+          ),
         }
+      }
+      case 'LakeFormation.GrantPermissions':
+        this.grant(input)
+        return {}
+      case 'LakeFormation.BatchGrantPermissions':
+      case 'LakeFormation.BatchRevokePermissions': {
+        const Failures = []
+        for (const entry of input.Entries) {
+          if (this.refusedPrincipals.has(entry.Principal.DataLakePrincipalIdentifier)) {
+            Failures.push({
+              RequestEntry: entry,
+              Error: {ErrorCode: 'AccessDeniedException', ErrorMessage: 'Insufficient Lake Formation permission(s) on the resource'},
+            })
+          } else if (target === 'LakeFormation.BatchGrantPermissions') this.grant(entry)
+          else this.revoke(entry)
+        }
+        return {Failures}
+      }
+      case 'LakeFormation.ListDataCellsFilter':
+        return {DataCellsFilters: [...this.cellsFilters.values()]}
+      case 'LakeFormation.CreateDataCellsFilter': {
+        const filter = input.TableData
+        const key = `${filter.DatabaseName}.${filter.TableName}.${filter.Name}`
+        if (this.cellsFilters.has(key)) throw new AwsServiceError('AlreadyExistsException', 'A data cells filter with that name exists.')
+        this.cellsFilters.set(key, filter)
+        return {}
+      }
+      case 'LakeFormation.DeleteDataCellsFilter':
+        this.cellsFilters.delete(`${input.DatabaseName}.${input.TableName}.${input.Name}`)
+        return {}
       default:
         throw new AwsServiceError('UnknownOperationException', `${target} is not emulated`)
     }
+  }
+
+  private permission(entry: any): LakeFormationPermission {
+    const key = JSON.stringify([entry.Principal, entry.Resource])
+    let found = this.permissions.find((p) => JSON.stringify([p.Principal, p.Resource]) === key)
+    if (!found) {
+      found = {Principal: entry.Principal, Resource: entry.Resource, Permissions: [], PermissionsWithGrantOption: []}
+      this.permissions.push(found)
+    }
+    return found
+  }
+
+  private grant(entry: any): void {
+    const permission = this.permission(entry)
+    permission.Permissions = [...new Set([...permission.Permissions, ...entry.Permissions])]
+    permission.PermissionsWithGrantOption = [
+      ...new Set([...permission.PermissionsWithGrantOption, ...(entry.PermissionsWithGrantOption ?? [])]),
+    ]
+  }
+
+  private revoke(entry: any): void {
+    const permission = this.permission(entry)
+    permission.Permissions = permission.Permissions.filter((p) => !entry.Permissions.includes(p))
+    permission.PermissionsWithGrantOption = permission.PermissionsWithGrantOption.filter((p) => permission.Permissions.includes(p))
+    if (permission.Permissions.length === 0) this.permissions.splice(this.permissions.indexOf(permission), 1)
   }
 
   private database(name: string): void {

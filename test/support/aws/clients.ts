@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {mkdtempSync, readdirSync, readFileSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 
@@ -33,5 +33,19 @@ export async function testS3Storage(
       facade.destroy()
       rmSync(cacheDir, {recursive: true, force: true})
     },
+  }
+}
+
+/** Copies a folder (a Delta table some other engine wrote) to `prefix` on the test S3 server, keys in `/` form. */
+export async function uploadFolder(s3: TestS3, source: string, prefix: string): Promise<void> {
+  const facade = await testS3Facade(s3)
+  try {
+    for (const entry of readdirSync(source, {recursive: true, withFileTypes: true})) {
+      if (!entry.isFile()) continue
+      const file = path.join(entry.parentPath, entry.name)
+      await facade.put({key: `${prefix}/${path.relative(source, file).split(path.sep).join('/')}`, body: readFileSync(file)})
+    }
+  } finally {
+    facade.destroy()
   }
 }

@@ -109,6 +109,10 @@ export class TestS3 {
       request.resume()
       return this.bucketSetting(url, response)
     }
+    if (request.method === 'GET' && pathname.replace(/\/$/, '') === `/${this.bucket}` && /[?&]list-type=2(&|$)/.test(url)) {
+      request.resume()
+      return this.listObjectsV2(url, response)
+    }
     const conditional = request.method === 'PUT' && request.headers['if-none-match'] === '*' && !url.includes('uploadId=')
     if (!conditional) return this.forward(request, response, fault?.dropAfterForward)
     // One conditional write per key at a time: the check and the write are atomic, as on S3.
@@ -163,6 +167,46 @@ export class TestS3 {
         ? `<VersioningConfiguration><Status>${this.settings.versioning}</Status></VersioningConfiguration>`
         : '<VersioningConfiguration/>',
     )
+  }
+
+  /**
+   * ListObjectsV2, paged as S3 pages it. s3rver makes its continuation tokens with DES, which
+   * OpenSSL 3 refuses (every truncated listing fails), so the proxy asks s3rver for the same page
+   * in the version 1 form (a marker, no token) and answers in the version 2 form with its own
+   * token: the key the next page starts after.
+   */
+  private async listObjectsV2(url: string, response: http.ServerResponse): Promise<void> {
+    const query = new URLSearchParams(url.split('?')[1] ?? '')
+    const token = query.get('continuation-token')
+    const upstream = new URLSearchParams()
+    for (const name of ['prefix', 'delimiter', 'max-keys']) if (query.has(name)) upstream.set(name, query.get(name)!)
+    const marker = token ? Buffer.from(token, 'base64url').toString('utf8') : query.get('start-after')
+    if (marker) upstream.set('marker', marker)
+    const answer = await new Promise<{status: number; body: string}>((resolve, reject) => {
+      http
+        .get({host: '127.0.0.1', port: this.upstreamPort, path: `/${this.bucket}?${upstream.toString()}`}, (listing) => {
+          const chunks: Buffer[] = []
+          listing.on('data', (chunk: Buffer) => chunks.push(chunk))
+          listing.on('end', () => resolve({status: listing.statusCode ?? 500, body: Buffer.concat(chunks).toString('utf8')}))
+        })
+        .on('error', reject)
+    })
+    if (answer.status !== 200) {
+      response.writeHead(answer.status, {'Content-Type': 'application/xml'})
+      return void response.end(answer.body)
+    }
+    const keys = [...answer.body.matchAll(/<Key>(.*?)<\/Key>/g)].map((m) => m[1])
+    const truncated = /<IsTruncated>true<\/IsTruncated>/.test(answer.body)
+    const unescape = (text: string) =>
+      text.replace(/&(lt|gt|quot|apos|amp);/g, (_, name: string) => ({lt: '<', gt: '>', quot: '"', apos: "'", amp: '&'})[name]!)
+    const v2 = [
+      `<KeyCount>${keys.length}</KeyCount>`,
+      token ? `<ContinuationToken>${token}</ContinuationToken>` : '',
+      truncated ? `<NextContinuationToken>${Buffer.from(unescape(keys.at(-1)!)).toString('base64url')}</NextContinuationToken>` : '',
+    ].join('')
+    const body = answer.body.replace(/<Marker>[^<]*<\/Marker>|<Marker\/>/, v2).replace(/<Owner>.*?<\/Owner>/g, '')
+    response.writeHead(200, {'Content-Type': 'application/xml', 'Content-Length': Buffer.byteLength(body)})
+    response.end(body)
   }
 
   private exists(keyPath: string): Promise<boolean> {

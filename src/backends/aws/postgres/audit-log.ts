@@ -1,5 +1,5 @@
 import {whoAndWhere} from '../../../config/audit-file.js'
-import type {AuditEntry, AuditLog} from '../../types.js'
+import type {AuditLogEntry, AuditLog} from '../../types.js'
 import type {Postgres} from './connection.js'
 
 interface AuditRow {
@@ -15,7 +15,7 @@ interface AuditRow {
 export function createPostgresAuditLog(db: Postgres): AuditLog {
   return {
     async record(action, subject, detail = {}) {
-      const entry: AuditEntry = {at: new Date().toISOString(), action, subject, detail, ...whoAndWhere()}
+      const entry: AuditLogEntry = {at: new Date().toISOString(), action, subject, detail, ...whoAndWhere()}
       await db.query('INSERT INTO audit_log (at, action, subject, detail, user_name, host) VALUES ($1, $2, $3, $4, $5, $6)', [
         entry.at,
         action,

@@ -31,7 +31,7 @@ export function lazyPostgres(settings: PostgresSettings): LazyPostgres {
   }
   return {
     get target() {
-      return settings.url ?? settings.secretId ?? ''
+      return settings.secretId ?? (settings.url ? withoutPassword(settings.url) : '')
     },
     unmigrated: open,
     query: async (text, values) => (await ready()).query(text, values),
@@ -39,5 +39,16 @@ export function lazyPostgres(settings: PostgresSettings): LazyPostgres {
     async close() {
       if (opened) await (await opened.catch(() => undefined))?.close()
     },
+  }
+}
+
+/** The URL for messages: a password in a hand-edited config must not reach a log or an error. */
+function withoutPassword(url: string): string {
+  try {
+    const parsed = new URL(url)
+    parsed.password = ''
+    return parsed.toString()
+  } catch {
+    return 'the metadata URL'
   }
 }

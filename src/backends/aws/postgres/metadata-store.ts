@@ -1,3 +1,4 @@
+import type {PoolClient} from 'pg'
 import {LabmeshError} from '../../../errors.js'
 import type {
   Category,
@@ -10,6 +11,7 @@ import type {
   StageStatus,
   UnusedObject,
 } from '../../types.js'
+
 import type {Postgres} from './connection.js'
 
 interface FileRow {
@@ -69,76 +71,78 @@ const notFound = (fileId: string): LabmeshError =>
  * lake by triggers in the same transaction (migrations.ts).
  */
 export function createPostgresMetadataStore(db: Postgres): MetadataStore {
-  const insertBatch = (records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> =>
-    db.transaction(async (client) => {
-      const column = <T>(pick: (r: NewFileRecord) => T): T[] => records.map(pick)
-      const inserted = await client.query<{file_id: string}>(
-        `INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
-           ingested_at, modified_at, version, metadata, status, error_code, error_message)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
-           $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::jsonb[], $13::text[], $14::text[], $15::text[])
-         ON CONFLICT DO NOTHING RETURNING file_id`,
-        [
-          column((r) => r.fileId),
-          column((r) => r.category),
-          column((r) => r.traceId),
-          column((r) => r.rawFileId),
-          column((r) => r.sha256),
-          column((r) => r.size),
-          column((r) => r.sourcePath),
-          column((r) => r.sourceHost),
-          column((r) => r.ingestedAt),
-          column((r) => r.modifiedAt),
-          column((r) => r.version),
-          column((r) => JSON.stringify(r.metadata)),
-          column((r) => r.status),
-          column((r) => r.error?.code ?? null),
-          column((r) => r.error?.message ?? null),
-        ],
+  /** Stores records inside the caller's transaction; an error per record that was not stored. */
+  const insertRecords = async (client: PoolClient, records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> => {
+    const column = <T>(pick: (r: NewFileRecord) => T): T[] => records.map(pick)
+    const inserted = await client.query<{file_id: string}>(
+      `INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
+         ingested_at, modified_at, version, metadata, status, error_code, error_message)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::text[],
+         $9::timestamptz[], $10::timestamptz[], $11::integer[], $12::jsonb[], $13::text[], $14::text[], $15::text[])
+       ON CONFLICT DO NOTHING RETURNING file_id`,
+      [
+        column((r) => r.fileId),
+        column((r) => r.category),
+        column((r) => r.traceId),
+        column((r) => r.rawFileId),
+        column((r) => r.sha256),
+        column((r) => r.size),
+        column((r) => r.sourcePath),
+        column((r) => r.sourceHost),
+        column((r) => r.ingestedAt),
+        column((r) => r.modifiedAt),
+        column((r) => r.version),
+        column((r) => JSON.stringify(r.metadata)),
+        column((r) => r.status),
+        column((r) => r.error?.code ?? null),
+        column((r) => r.error?.message ?? null),
+      ],
+    )
+    const stored = new Set(inserted.rows.map((r) => r.file_id))
+    const ids = [...stored]
+    if (ids.length > 0) {
+      // A document of an older raw version than its source's current document's (a reconverted
+      // old version) is kept superseded: it must not hide the current file's document.
+      await client.query(
+        `UPDATE files n SET is_latest = false FROM files nr
+         WHERE n.file_id = ANY($1) AND n.category = 'ENGINEERED' AND nr.file_id = n.raw_file_id
+           AND EXISTS (SELECT 1 FROM files e JOIN files er ON er.file_id = e.raw_file_id
+             WHERE e.category = 'ENGINEERED' AND e.is_latest AND e.source_host = n.source_host
+               AND e.source_path = n.source_path AND NOT e.file_id = ANY($1) AND er.version > nr.version)`,
+        [ids],
       )
-      const stored = new Set(inserted.rows.map((r) => r.file_id))
-      const ids = [...stored]
-      if (ids.length > 0) {
-        // A document of an older raw version than its source's current document's (a reconverted
-        // old version) is kept superseded: it must not hide the current file's document.
+      // The versions the other records supersede stop being their source's latest.
+      await client.query(
+        `UPDATE files f SET is_latest = false WHERE f.is_latest AND EXISTS (SELECT 1 FROM files n
+           WHERE n.file_id = ANY($1) AND n.is_latest AND n.category = f.category AND n.source_host = f.source_host
+             AND n.source_path = f.source_path AND n.version > f.version)`,
+        [ids],
+      )
+      const objects = records.filter((r) => stored.has(r.fileId))
+      await client.query(
+        `DELETE FROM unused_objects u USING unnest($1::text[], $2::text[]) AS r(sha256, category)
+         WHERE u.sha256 = r.sha256 AND u.category = r.category`,
+        [objects.map((r) => r.sha256), objects.map((r) => r.category)],
+      )
+      const labels = objects.flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
+      if (labels.length > 0) {
         await client.query(
-          `UPDATE files n SET is_latest = false FROM files nr
-           WHERE n.file_id = ANY($1) AND n.category = 'ENGINEERED' AND nr.file_id = n.raw_file_id
-             AND EXISTS (SELECT 1 FROM files e JOIN files er ON er.file_id = e.raw_file_id
-               WHERE e.category = 'ENGINEERED' AND e.is_latest AND e.source_host = n.source_host
-                 AND e.source_path = n.source_path AND NOT e.file_id = ANY($1) AND er.version > nr.version)`,
-          [ids],
+          'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+          [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
         )
-        // The versions the other records supersede stop being their source's latest.
-        await client.query(
-          `UPDATE files f SET is_latest = false WHERE f.is_latest AND EXISTS (SELECT 1 FROM files n
-             WHERE n.file_id = ANY($1) AND n.is_latest AND n.category = f.category AND n.source_host = f.source_host
-               AND n.source_path = f.source_path AND n.version > f.version)`,
-          [ids],
-        )
-        const objects = records.filter((r) => stored.has(r.fileId))
-        await client.query(
-          `DELETE FROM unused_objects u USING unnest($1::text[], $2::text[]) AS r(sha256, category)
-           WHERE u.sha256 = r.sha256 AND u.category = r.category`,
-          [objects.map((r) => r.sha256), objects.map((r) => r.category)],
-        )
-        const labels = records.filter((r) => stored.has(r.fileId)).flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
-        if (labels.length > 0) {
-          await client.query(
-            'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
-            [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
-          )
-        }
       }
-      return records.map((record) =>
-        stored.has(record.fileId)
-          ? undefined
-          : new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
-              subject: record.sourcePath,
-              suggestions: ['run the ingest again: it picks up where the other left off'],
-            }),
-      )
-    })
+    }
+    return records.map((record) =>
+      stored.has(record.fileId)
+        ? undefined
+        : new LabmeshError('CONFLICT', `${record.sourcePath} version ${record.version} was stored by another run at the same time`, {
+            subject: record.sourcePath,
+            suggestions: ['run the ingest again: it picks up where the other left off'],
+          }),
+    )
+  }
+  const insertBatch = (records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> =>
+    db.transaction((client) => insertRecords(client, records))
 
   const one = async (sql: string, values: unknown[]): Promise<FileRecord | undefined> => {
     const {rows} = await db.query<FileRow>(sql, values)
@@ -236,12 +240,11 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
     },
 
     async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {
-      const updated = await db.query('UPDATE files SET status = $1, error_code = $2, error_message = $3 WHERE file_id = $4', [
-        status,
-        error?.code ?? null,
-        error?.message ?? null,
-        fileId,
-      ])
+      const updated = await db.query(
+        `UPDATE files SET status = $1, error_code = $2, error_message = $3, claim_owner = NULL, claim_expires_at = NULL
+         WHERE file_id = $4`,
+        [status, error?.code ?? null, error?.message ?? null, fileId],
+      )
       if (updated.rowCount === 0) throw notFound(fileId)
     },
 
@@ -285,6 +288,68 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
         const used = await client.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha256])
         return claimed.rowCount === 1 && used.rowCount === 0
       }),
+
+    async claimFiles(fileIds, claim) {
+      if (fileIds.length === 0) return []
+      // One statement: a row another run claims meanwhile is re-checked after its lock, so only one run gets it.
+      const {rows} = await db.query<{file_id: string}>(
+        `UPDATE files SET status = 'converting', claim_owner = $1, claim_expires_at = $2
+         WHERE file_id = ANY($3) AND category = 'RAW' AND status = ANY($4) RETURNING file_id`,
+        [claim.owner, claim.expiresAt, fileIds, claim.from],
+      )
+      const claimed = new Set(rows.map((r) => r.file_id))
+      return fileIds.filter((id) => claimed.has(id))
+    },
+
+    async renewClaims(owner, expiresAt) {
+      await db.query("UPDATE files SET claim_expires_at = $1 WHERE claim_owner = $2 AND status = 'converting'", [expiresAt, owner])
+    },
+
+    async requeueFailed() {
+      const updated = await db.query(
+        "UPDATE files SET status = 'ingested', error_code = NULL, error_message = NULL WHERE category = 'RAW' AND status = 'failed'",
+      )
+      return updated.rowCount ?? 0
+    },
+
+    async claimOwners() {
+      const {rows} = await db.query<{owner: string}>('SELECT DISTINCT claim_owner AS owner FROM files WHERE claim_owner IS NOT NULL')
+      return rows.map((r) => r.owner)
+    },
+
+    async releaseClaims({owners, expiredBefore}) {
+      if (owners.length === 0 && !expiredBefore) return 0
+      const updated = await db.query(
+        `UPDATE files SET status = 'ingested', claim_owner = NULL, claim_expires_at = NULL
+         WHERE status = 'converting' AND (claim_owner = ANY($1) OR claim_expires_at < $2::timestamptz)`,
+        [owners, expiredBefore ?? null],
+      )
+      return updated.rowCount ?? 0
+    },
+
+    async recordConversions(conversions) {
+      if (conversions.length === 0) return []
+      return db.transaction(async (client) => {
+        const errors = await insertRecords(
+          client,
+          conversions.map((c) => c.engineered),
+        )
+        // The raw files' statuses in the same transaction: the triggers queue their changes with them.
+        await client.query(
+          `UPDATE files f SET status = u.status, error_code = u.code, error_message = u.message,
+             claim_owner = NULL, claim_expires_at = NULL
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(file_id, status, code, message)
+           WHERE f.file_id = u.file_id`,
+          [
+            conversions.map((c) => c.rawFileId),
+            errors.map((e) => (e ? 'failed' : 'converted')),
+            errors.map((e) => e?.code ?? null),
+            errors.map((e) => e?.message ?? null),
+          ],
+        )
+        return errors
+      })
+    },
 
     changes: {
       async pending(consumer, limit) {

@@ -67,6 +67,125 @@ export const PG_MIGRATIONS: string[] = [
    CREATE TRIGGER files_insert_outbox AFTER INSERT ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
    CREATE TRIGGER files_update_outbox AFTER UPDATE OF status, is_latest ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();
    CREATE TRIGGER labels_outbox AFTER INSERT OR DELETE ON labels FOR EACH ROW EXECUTE FUNCTION labmesh_queue_file();`,
+  // The audit trail of grant and tag changes (grant-audit.ts): the grants themselves are Lake
+  // Formation's; detail holds the grant, or the resource and its tags, as src/sharing/grant.ts shapes them.
+  `CREATE TABLE grant_audit (
+     id           bigserial PRIMARY KEY,
+     at           timestamptz NOT NULL,
+     actor        text NOT NULL,
+     action       text NOT NULL CHECK (action IN ('grant', 'revoke', 'tag', 'untag')),
+     principal    text,
+     detail       jsonb NOT NULL,
+     command_line text NOT NULL
+   );
+   CREATE INDEX grant_audit_by_principal ON grant_audit (principal, id);`,
+  // Convert claims (src/convert/claims.ts): a raw file being converted is `converting`, held by one
+  // run (claim_owner) until its lease ends (claim_expires_at), so two runs never convert it both.
+  `ALTER TABLE files DROP CONSTRAINT files_status_check;
+   ALTER TABLE files ADD CONSTRAINT files_status_check CHECK (status IN ('ingested', 'converting', 'converted', 'failed'));
+   ALTER TABLE files ADD COLUMN claim_owner text, ADD COLUMN claim_expires_at timestamptz;
+   CREATE INDEX files_by_claim ON files (claim_owner) WHERE claim_owner IS NOT NULL;`,
+  // Monitored paths (`labmesh paths`) and the watcher's durable state per file (`labmesh watch`).
+  `CREATE TABLE monitored_paths (
+     name         text PRIMARY KEY,
+     settings     jsonb NOT NULL,
+     created_at   timestamptz NOT NULL,
+     last_scan_at timestamptz
+   );
+   CREATE TABLE watched_files (
+     path_name     text NOT NULL REFERENCES monitored_paths (name) ON DELETE CASCADE,
+     relative_path text NOT NULL,
+     size          bigint NOT NULL,
+     mtime_ms      double precision NOT NULL,
+     state         text NOT NULL CHECK (state IN ('pending', 'ingested', 'converted', 'failed', 'archived')),
+     attempts      integer NOT NULL,
+     retry_at      timestamptz,
+     file_id       text,
+     ingested_at   timestamptz,
+     error_code    text,
+     error_message text,
+     updated_at    timestamptz NOT NULL,
+     PRIMARY KEY (path_name, relative_path)
+   );`,
+  // API keys (hashes only), and the events and webhook deliveries outbox, as in the local schema:
+  // file events are written by triggers in the transaction that changes the record, and each
+  // event queues a delivery per subscribed webhook. An event keeps the id of the transaction that
+  // wrote it, so readers of the feed can wait for transactions still open (event-store.ts).
+  `CREATE TABLE api_keys (
+     key_id         text PRIMARY KEY,
+     name           text NOT NULL,
+     scopes         text[] NOT NULL,
+     tables         text[] NOT NULL,
+     secret_hash    text NOT NULL,
+     previous_hash  text,
+     previous_until timestamptz,
+     created_at     timestamptz NOT NULL,
+     expires_at     timestamptz,
+     last_used_at   timestamptz,
+     revoked_at     timestamptz,
+     rotated_at     timestamptz
+   );
+   CREATE TABLE webhooks (
+     webhook_id      text PRIMARY KEY,
+     url             text NOT NULL,
+     events          text[] NOT NULL,
+     secret          text NOT NULL,
+     allow_private   boolean NOT NULL,
+     give_up_seconds integer NOT NULL,
+     created_at      timestamptz NOT NULL
+   );
+   CREATE TABLE events (
+     seq      bigserial PRIMARY KEY,
+     event_id text NOT NULL UNIQUE,
+     type     text NOT NULL,
+     at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+     data     jsonb NOT NULL,
+     txid     xid8 NOT NULL DEFAULT pg_current_xact_id()
+   );
+   CREATE TABLE webhook_deliveries (
+     delivery_id     text PRIMARY KEY,
+     webhook_id      text NOT NULL,
+     event_seq       bigint NOT NULL,
+     state           text NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+     attempts        integer NOT NULL DEFAULT 0,
+     next_attempt_at timestamptz,
+     lease_until     timestamptz,
+     last_status     integer,
+     last_error      text,
+     delivered_at    timestamptz
+   );
+   CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE state = 'pending';
+   CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_seq);
+   CREATE FUNCTION labmesh_new_id(prefix text) RETURNS text LANGUAGE sql VOLATILE AS
+     $$ SELECT prefix || substr(replace(gen_random_uuid()::text, '-', ''), 1, 24) $$;
+   CREATE FUNCTION labmesh_event_deliveries() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO webhook_deliveries (delivery_id, webhook_id, event_seq, state, next_attempt_at)
+       SELECT labmesh_new_id('dlv_'), webhook_id, NEW.seq, 'pending', NEW.at FROM webhooks WHERE NEW.type = ANY (events);
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER events_deliveries AFTER INSERT ON events FOR EACH ROW EXECUTE FUNCTION labmesh_event_deliveries();
+   CREATE FUNCTION labmesh_file_event() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     IF TG_OP = 'INSERT' THEN
+       INSERT INTO events (event_id, type, data) VALUES (labmesh_new_id('evt_'), 'file.ingested', jsonb_build_object(
+         'fileId', NEW.file_id, 'traceId', NEW.trace_id, 'sourcePath', NEW.source_path, 'sourceHost', NEW.source_host,
+         'sha256', NEW.sha256, 'size', NEW.size, 'version', NEW.version,
+         'ingestedAt', to_char(NEW.ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'metadata', NEW.metadata));
+     ELSE
+       INSERT INTO events (event_id, type, data) VALUES (labmesh_new_id('evt_'), 'file.' || NEW.status, jsonb_build_object(
+         'fileId', NEW.file_id, 'traceId', NEW.trace_id, 'sourcePath', NEW.source_path, 'sourceHost', NEW.source_host,
+         'version', NEW.version, 'status', NEW.status,
+         'engineeredFileId', CASE WHEN NEW.status = 'converted' THEN (SELECT e.file_id FROM files e
+           WHERE e.raw_file_id = NEW.file_id AND e.category = 'ENGINEERED' ORDER BY e.ingested_at DESC, e.version DESC LIMIT 1) END,
+         'error', CASE WHEN NEW.status = 'failed' THEN jsonb_build_object('code', NEW.error_code, 'message', NEW.error_message) END));
+     END IF;
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER files_ingested_event AFTER INSERT ON files FOR EACH ROW WHEN (NEW.category = 'RAW')
+     EXECUTE FUNCTION labmesh_file_event();
+   CREATE TRIGGER files_status_event AFTER UPDATE OF status ON files FOR EACH ROW
+     WHEN (NEW.category = 'RAW' AND NEW.status IN ('converted', 'failed')) EXECUTE FUNCTION labmesh_file_event();`,
   // Deleting files (files delete): objects no record uses any more are queued in the transaction
   // that deletes the records and leave the queue only as their bytes are removed, so a crash in
   // between leaves them for the next delete; storing a record takes its object off the queue. A

@@ -1,25 +1,28 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: the whole pipeline, on the sample exports shipped in
-# samples/, into a fresh workspace under .labmesh-demo/ (your own workspace is not touched).
+# The main job on the embedded default: the whole pipeline, on the sample exports shipped beside
+# this script, into a fresh workspace under ./.labmesh-demo/ (your own workspace is not touched).
+# From a clone: `npm run demo`; from an installed package: `bash node_modules/labmesh/samples/demo.sh`.
+# LABMESH_COMMAND runs another labmesh (`npx labmesh`) instead of the one beside this script.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+samples="$(cd "$(dirname "$0")" && pwd)"
+if [[ -n ${LABMESH_COMMAND:-} ]]; then read -ra run <<<"$LABMESH_COMMAND"; else run=(node "$(dirname "$samples")/bin/run.js"); fi
 demo="$PWD/.labmesh-demo"
 rm -rf "$demo"
-export LABMESH_HOME="$demo/workspace" LABMESH_CONFIG_DIR="$demo/config" LABMESH_PROFILE=
-labmesh() { node "$PWD/bin/run.js" "$@"; }
+export LABMESH_HOME="$demo/workspace" LABMESH_CONFIG_DIR="$demo/config" LABMESH_CACHE_DIR="$demo/cache" LABMESH_PROFILE=
+labmesh() { "${run[@]}" "$@"; }
 
 # Commands in bold on a terminal; plain text down a pipe or into a file.
 if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
 step() { printf '\n%s$ labmesh %s%s\n' "$bold" "$*" "$plain"; labmesh "$@"; }
 
 # 1. ingest: raw files with the metadata their paths carry; a second run stores nothing.
-step ingest samples/exports --template '{project}/{device}/{sample}_{date:YYYY-MM-DD}.*' --label source=demo
-step ingest samples/exports
+step ingest "$samples/exports" --template '{project}/{device}/{sample}_{date:YYYY-MM-DD}.*' --label source=demo
+step ingest "$samples/exports"
 step files list --metadata project=alpha
 
 # 2. convert: engineered documents, then rows of the lab Delta tables.
 step convert
-step convert file samples/exports/alpha/nanodrop/RNA-S002_2026-03-03.txt --out "$demo/RNA-S002.json"
+step convert file "$samples/exports/alpha/nanodrop/RNA-S002_2026-03-03.txt" --out "$demo/RNA-S002.json"
 step catalog list
 step catalog describe lab.plate_reader_measurement
 
@@ -37,4 +40,4 @@ step package verify "$demo/rna-package"
 printf '\nThe workspace is in %s. Look next at:\n' "$LABMESH_HOME"
 printf '  %s/RNA-S002.json        an engineered document\n' "$demo"
 printf '  %s/rna-package/         a data package (datapackage.json + CSV)\n' "$demo"
-printf '  LABMESH_HOME=%s LABMESH_CONFIG_DIR=%s node bin/run.js query "SELECT * FROM lab.files"\n' "$LABMESH_HOME" "$LABMESH_CONFIG_DIR"
+printf '  LABMESH_HOME=%s LABMESH_CONFIG_DIR=%s %s query "SELECT * FROM lab.files"\n' "$LABMESH_HOME" "$LABMESH_CONFIG_DIR" "${run[*]}"

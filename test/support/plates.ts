@@ -1,4 +1,4 @@
-/** Generated 384-well plate exports for the benchmarks, in three layouts: every file differs, every run the same. */
+/** Generated plate exports for benchmarks and tests, in three layouts: every file differs, every run the same. */
 
 /** A deterministic pseudo-random reading, so every file differs but runs compare. */
 function reading(n: number, well: number, scale: number): number {
@@ -28,21 +28,22 @@ export function genericPlate(n: number): Buffer {
   return Buffer.from(lines.join('\r\n') + '\r\n')
 }
 
-export function bmgLikePlate(n: number): Buffer {
-  const pad = ','.repeat(COLUMNS - 2)
+/** A BMG MARS-like CSV export: 384 wells, or 96 with `{rows: 8, columns: 12}`. */
+export function bmgLikePlate(n: number, {rows = ROWS, columns = COLUMNS} = {}): Buffer {
+  const pad = ','.repeat(columns - 2)
   const lines = [
     `User: USER,Path: C:\\Program Files (x86)\\BMG\\CLARIOstar\\User\\Data,Test run no.: ${n}${pad}`,
     `Test name: Bench ${n},Date: 05/14/2021,Time: 3:29:50 PM${pad}`,
-    ','.repeat(COLUMNS),
+    ','.repeat(columns),
     `ID1: plate-${n},ID2: bench,ID3: ${pad}`,
-    `Fluorescence (FI)${','.repeat(COLUMNS)}`,
-    ','.repeat(COLUMNS),
-    `Raw Data (485/520)${','.repeat(COLUMNS)}`,
-    ','.repeat(COLUMNS),
-    ['', ...Array.from({length: COLUMNS}, (_, c) => String(c + 1))].join(','),
+    `Fluorescence (FI)${','.repeat(columns)}`,
+    ','.repeat(columns),
+    `Raw Data (485/520)${','.repeat(columns)}`,
+    ','.repeat(columns),
+    ['', ...Array.from({length: columns}, (_, c) => String(c + 1))].join(','),
   ]
-  for (let r = 0; r < ROWS; r++)
-    lines.push([letter(r), ...Array.from({length: COLUMNS}, (_, c) => String(Math.round(reading(n, r * COLUMNS + c, 60000))))].join(','))
+  for (let r = 0; r < rows; r++)
+    lines.push([letter(r), ...Array.from({length: columns}, (_, c) => String(Math.round(reading(n, r * columns + c, 60000))))].join(','))
   return Buffer.from(lines.join('\r\n') + '\r\n')
 }
 

@@ -1,0 +1,151 @@
+import {randomBytes} from 'node:crypto'
+import type {Database} from 'better-sqlite3'
+
+import {LabmeshError} from '../../errors.js'
+import {type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../record-rows.js'
+import type {EventStore} from '../types.js'
+
+const DELIVERY_COLUMNS = `d.delivery_id, d.webhook_id, e.event_id, e.type, e.at, d.state, d.attempts, d.next_attempt_at,
+  d.delivered_at, d.last_status, d.last_error`
+
+/**
+ * Events and webhook deliveries in the workspace database. File events come from the triggers of
+ * migrations.ts; claiming takes a lease in one IMMEDIATE transaction, so two processes sending at
+ * once never take the same delivery.
+ */
+export function createSqliteEventStore(db: Database): EventStore {
+  const statements = {
+    record: db.prepare<[string, string, string, string], EventRow>(
+      'INSERT INTO events (event_id, type, at, data) VALUES (?, ?, ?, ?) RETURNING *',
+    ),
+    after: db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?'),
+    lastSeq: db.prepare<[], {seq: number | null}>('SELECT max(seq) AS seq FROM events'),
+    addWebhook: db.prepare<
+      unknown[],
+      WebhookRow
+    >(`INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at)
+                                                  VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+    webhooks: db.prepare<[], WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, webhook_id'),
+    webhook: db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE webhook_id = ?'),
+    removeWebhook: db.prepare('DELETE FROM webhooks WHERE webhook_id = ?'),
+    removePending: db.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ? AND state = 'pending'"),
+    due: db.prepare<[string, string, number], DeliveryRow & {event_seq: number; data: string}>(
+      `SELECT ${DELIVERY_COLUMNS}, d.event_seq, e.data FROM webhook_deliveries d JOIN events e ON e.seq = d.event_seq
+       WHERE d.state = 'pending' AND d.next_attempt_at <= ? AND (d.lease_until IS NULL OR d.lease_until <= ?)
+       ORDER BY d.next_attempt_at, d.event_seq LIMIT ?`,
+    ),
+    lease: db.prepare('UPDATE webhook_deliveries SET lease_until = ? WHERE delivery_id = ?'),
+    finish: db.prepare(`UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, last_status = ?, last_error = ?,
+                          delivered_at = CASE WHEN ? = 'delivered' THEN ? ELSE delivered_at END, lease_until = NULL
+                        WHERE delivery_id = ?`),
+    pendingCount: db.prepare<[string], {n: number}>(
+      "SELECT count(*) AS n FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ?",
+    ),
+    prune: db.prepare(`DELETE FROM events WHERE at < ? AND NOT EXISTS
+                         (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = events.seq AND d.state = 'pending')`),
+    pruneDeliveries: db.prepare('DELETE FROM webhook_deliveries WHERE event_seq NOT IN (SELECT seq FROM events)'),
+  }
+
+  return {
+    async record(type, data) {
+      const id = `evt_${randomBytes(12).toString('hex')}`
+      return toEvent(statements.record.get(id, type, new Date().toISOString(), JSON.stringify(data))!)
+    },
+    async after(seq, limit) {
+      return statements.after.all(seq, limit).map(toEvent)
+    },
+    async lastSeq() {
+      return statements.lastSeq.get()?.seq ?? 0
+    },
+    async addWebhook(webhook) {
+      const row = statements.addWebhook.get(
+        `whk_${randomBytes(8).toString('hex')}`,
+        webhook.url,
+        JSON.stringify(webhook.events),
+        webhook.secret,
+        webhook.allowPrivate ? 1 : 0,
+        webhook.giveUpAfterSeconds,
+        new Date().toISOString(),
+      )
+      return toWebhook(row!)
+    },
+    async listWebhooks() {
+      return statements.webhooks.all().map(toWebhook)
+    },
+    async getWebhook(webhookId) {
+      const row = statements.webhook.get(webhookId)
+      return row ? {...toWebhook(row), secret: row.secret} : undefined
+    },
+    async removeWebhook(webhookId) {
+      return db.transaction(() => {
+        const row = statements.webhook.get(webhookId)
+        if (!row)
+          throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {
+            subject: webhookId,
+            suggestions: ['see them with `labmesh webhooks list`'],
+          })
+        statements.removePending.run(webhookId)
+        statements.removeWebhook.run(webhookId)
+        return toWebhook(row)
+      })()
+    },
+    async deliveries(filter) {
+      const where = [filter.state ? 'd.state = ?' : '', filter.webhookId ? 'd.webhook_id = ?' : ''].filter(Boolean)
+      const values = [filter.state, filter.webhookId].filter((v) => v !== undefined)
+      const rows = db
+        .prepare<unknown[], DeliveryRow>(
+          `SELECT ${DELIVERY_COLUMNS} FROM webhook_deliveries d JOIN events e ON e.seq = d.event_seq
+           ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.event_seq DESC, d.delivery_id LIMIT ?`,
+        )
+        .all(...values, filter.limit)
+      return rows.map(toDelivery)
+    },
+    async claimDue(now, limit, leaseMs) {
+      const at = now.toISOString()
+      return db
+        .transaction(() => {
+          const rows = statements.due.all(at, at, limit)
+          const leaseUntil = new Date(now.getTime() + leaseMs).toISOString()
+          const webhooks = new Map<string, WebhookRow | undefined>()
+          return rows.flatMap((row) => {
+            if (!webhooks.has(row.webhook_id)) webhooks.set(row.webhook_id, statements.webhook.get(row.webhook_id))
+            const webhook = webhooks.get(row.webhook_id)
+            if (!webhook) return []
+            statements.lease.run(leaseUntil, row.delivery_id)
+            return [
+              {
+                ...toDelivery(row),
+                webhook: {...toWebhook(webhook), secret: webhook.secret},
+                event: toEvent({seq: row.event_seq, event_id: row.event_id, type: row.type, at: row.at, data: row.data}),
+              },
+            ]
+          })
+        })
+        .immediate()
+    },
+    async finish(deliveryId, outcome) {
+      const now = new Date().toISOString()
+      statements.finish.run(
+        outcome.state,
+        outcome.attempts,
+        outcome.nextAttemptAt ?? null,
+        outcome.status ?? null,
+        outcome.error ?? null,
+        outcome.state,
+        now,
+        deliveryId,
+      )
+    },
+    async pendingCount(dueBy) {
+      // ISO times sort as text: '9' is after every one of them.
+      return statements.pendingCount.get(dueBy?.toISOString() ?? '9')?.n ?? 0
+    },
+    async prune(before) {
+      return db.transaction(() => {
+        const {changes} = statements.prune.run(before.toISOString())
+        if (changes > 0) statements.pruneDeliveries.run()
+        return changes
+      })()
+    },
+  }
+}

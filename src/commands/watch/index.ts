@@ -1,0 +1,79 @@
+import {Flags} from '@oclif/core'
+
+import {LabmeshCommand} from '../../base-command.js'
+import {choiceFlag} from '../../flags/choice.js'
+import {durationFlag} from '../../flags/duration.js'
+import {createSpinner} from '../../output/spinner.js'
+import type {WatchEvent} from '../../watch/events.js'
+import {monitoredPathsOf, pathsToWatch} from '../../watch/monitored-paths.js'
+import {formatEvent} from '../../watch/render.js'
+import {watchPaths, type WatchSummary} from '../../watch/watch.js'
+
+export default class Watch extends LabmeshCommand<typeof Watch> {
+  static override summary = 'Ingest new and changed files of the monitored paths as they arrive, until stopped.'
+  static override description = `Watches every monitored path of this machine (see \`labmesh paths add\`), with OS change events and a
+periodic walk of each folder as a safety net. A file is ingested once it is stable (size and modification time unchanged for
+the path's stable interval, and, on Linux, no process holding it open for writing), then converted and archived if the path
+says so. Each file's state is kept in the backend's database: after a restart, files that arrived meanwhile are picked up and
+none is ingested twice. A file that fails is tried again with a growing delay, then reported failed. SIGINT or SIGTERM
+finishes the files in hand and stops. Log lines go to stdout (stderr under --json): text on a terminal, else JSON.`
+  static override examples = [
+    '<%= config.bin %> <%= command.id %>',
+    '<%= config.bin %> <%= command.id %> --path envision --path qpcr --log-format json',
+    '<%= config.bin %> <%= command.id %> --poll --rescan-interval 30s',
+  ]
+  static override flags = {
+    path: Flags.string({description: 'Watch only this monitored path (repeatable; default: every path of this machine).', multiple: true}),
+    'log-format': choiceFlag(['text', 'json'])({
+      description: 'Log lines as text or JSON (default: text on a terminal, JSON otherwise).',
+    }),
+    'rescan-interval': durationFlag({description: 'Walk each whole folder this often, for missed events.', default: 60_000}),
+    'retry-delay': durationFlag({description: 'Wait after a file first fails; doubles with each failure.', default: 10_000}),
+    attempts: Flags.integer({description: 'Failures of a file before it is reported failed and left alone.', default: 5, min: 1}),
+    poll: Flags.boolean({description: 'Poll folders instead of OS events (network shares that send no events).'}),
+  }
+
+  public async run(): Promise<WatchSummary> {
+    const backend = await this.backend()
+    const store = monitoredPathsOf(backend)
+    const paths = await pathsToWatch(store, this.flags.path)
+    const registry = await this.converters()
+    const format = this.flags['log-format'] ?? (process.stdout.isTTY ? 'text' : 'json')
+    const out = this.jsonEnabled() ? process.stderr : process.stdout
+    const spinner = createSpinner(this.interactive, `watching ${paths.length} path(s)`)
+    const counts = {ingested: 0, failed: 0, pending: 0}
+    const onEvent = (event: WatchEvent): void => {
+      if (event.event === 'file.ingested') counts.ingested++
+      if (event.event === 'file.failed') counts.failed++
+      if (this.interactive && (event.event === 'file.seen' || event.event === 'path.scanned')) return
+      spinner.stop()
+      out.write(formatEvent(event, format) + '\n')
+      spinner.update(`watching ${paths.length} path(s): ${counts.ingested} ingested, ${counts.failed} failed`)
+    }
+
+    const controller = new AbortController()
+    const stop = (): void => {
+      if (controller.signal.aborted) process.exit(130)
+      controller.abort()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+    try {
+      return await watchPaths(backend, {
+        paths,
+        store,
+        registry,
+        signal: controller.signal,
+        rescanMs: this.flags['rescan-interval'],
+        retryBaseMs: this.flags['retry-delay'],
+        maxAttempts: this.flags.attempts,
+        usePolling: this.flags.poll,
+        onEvent,
+      })
+    } finally {
+      spinner.stop()
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+    }
+  }
+}

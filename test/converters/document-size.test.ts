@@ -1,0 +1,46 @@
+import {expect} from 'chai'
+
+import {assertDocumentSize, MAX_DOCUMENT_BYTES} from '../../src/converters/document-size.js'
+import {ConverterRegistry} from '../../src/converters/registry.js'
+import type {LabmeshError} from '../../src/errors.js'
+
+describe('engineered document size', () => {
+  it('counts the JSON a document takes, escapes included, and refuses it past the limit naming the file', () => {
+    const document = {rows: [{well: 'A1', value: 0.25, ok: true, none: null}], note: 'a "quoted" line\n'}
+    const json = JSON.stringify(document).length
+    expect(() => assertDocumentSize(document, 'plate.csv', json)).to.not.throw()
+    const error = (() => {
+      try {
+        assertDocumentSize(document, 'plate.csv', json - 8)
+      } catch (e) {
+        return e as LabmeshError
+      }
+    })()
+    expect(error?.code).to.equal('INVALID_DATA')
+    expect(error?.message).to.include('plate.csv')
+    // Control characters take six bytes each in JSON.
+    expect(() => assertDocumentSize({s: '\u0001'.repeat(100)}, 'c.csv', 300)).to.throw(/c\.csv/)
+  })
+
+  it('refuses, through the registry, a document too large to serialise instead of failing as UNEXPECTED', async () => {
+    // One 1 MiB string referenced 600 times: 600 MiB of JSON, more than a JavaScript string holds.
+    const line = 'x'.repeat(1024 * 1024)
+    const registry = new ConverterRegistry([
+      {
+        name: 'huge',
+        version: '1',
+        technique: 'plate reader',
+        description: 'makes a huge document',
+        detect: () => 1,
+        convert: () => ({rows: Array.from({length: 600}, () => line)}),
+      },
+    ])
+    const error = (await registry
+      .convert({name: 'huge.csv', bytes: Buffer.from('a,b\n1,2\n')}, 'huge')
+      .catch((e: unknown) => e)) as LabmeshError
+    expect(error.code).to.equal('INVALID_DATA')
+    expect(error.message)
+      .to.include('huge.csv')
+      .and.include(`${MAX_DOCUMENT_BYTES / 1024 / 1024} MiB`)
+  })
+})
