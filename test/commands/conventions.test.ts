@@ -39,12 +39,15 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
       [['search', 'label:boston'], 'file\tname\tcategory\tmetadata\tmatch\tscore'],
       [['search', 'list'], 'name\tquery\tsaved'],
       [['doctor'], 'check\tstatus\tdetail\tfix'],
+      [['catalog', 'connect', '--list'], 'warehouse\ttarget\tschema\treads through\ttables\tconnected'],
     ]
     for (const [args, header] of listings) {
       const result = await ws.run(args)
       expect(result.code, `${args.join(' ')}: ${result.stderr}`).to.equal(0)
+      // Several tables come as blocks apart by a blank line (doctor: the environment, then the checks).
       // Only the final line break goes: a last row may end in an empty field (a tab).
-      const lines = result.stdout.replace(/\n$/, '').split('\n')
+      const blocks = result.stdout.replace(/\n$/, '').split('\n\n')
+      const lines = blocks.find((block) => block.startsWith(header + '\n') || block === header)?.split('\n') ?? blocks[0].split('\n')
       expect(lines[0], args.join(' ')).to.equal(header)
       expect(result.stdout, args.join(' ')).not.to.match(/[│┌─]/)
       expect(result.stdout, `${args.join(' ')}: no escape codes`).not.to.include('\x1b')
@@ -57,6 +60,9 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
     const none = await ws.run(['files', 'list', '--label', 'site=nowhere'])
     expect(none.stdout).to.equal('file\tcategory\tv\tstatus\tsize\tsource\tmetadata\tlabels\n')
     expect(none.stderr).to.equal('No files match.\n')
+    const noConnections = await ws.run(['catalog', 'connect', '--list'])
+    expect(noConnections.stdout).to.equal('warehouse\ttarget\tschema\treads through\ttables\tconnected\n')
+    expect(noConnections.stderr).to.match(/^No connections\. Connect a warehouse with `labmesh catalog connect redshift`/)
     const limited = await ws.run(['files', 'list', '--limit', '3'])
     expect(limited.stdout.trimEnd().split('\n')).to.have.length(4)
     expect(limited.stderr).to.include('The first 3 files are shown; more match: --offset 3')
