@@ -200,9 +200,12 @@ function usageError(error: unknown, commandId: string): LabmeshError {
     .trim()
   const command = `labmesh ${commandId.replaceAll(':', ' ')}`.trim()
   const unknownFlags = (error as {flags?: unknown}).flags
+  // A flag's own parser (a time, a choice) said what it takes: that stays.
+  const own = error instanceof LabmeshError ? error.suggestions : []
   return new LabmeshError('USAGE', message, {
     cause: error,
     suggestions: [
+      ...own,
       ...(Array.isArray(unknownFlags)
         ? [`an argument that starts with - (a SQL comment, a NOT term) goes after --, flags before it: ${command} --json -- "-..."`]
         : []),

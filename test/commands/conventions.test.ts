@@ -177,7 +177,7 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
     expect(sorted.json.total).to.equal(5)
     const bad = await ws.run(['files', 'list', '--category', 'cooked'])
     expect(bad.code).to.equal(2)
-    expect(bad.stderr).to.include('--category "cooked" is not one of RAW, ENGINEERED')
+    expect(bad.stderr).to.include('"cooked" is not one of RAW, ENGINEERED').and.include('--category RAW')
   })
 
   it('messages name the next step: time formats, id prefixes, vacuum retention, converted rows', async () => {
