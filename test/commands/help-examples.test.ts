@@ -1,4 +1,4 @@
-import {execFile} from 'node:child_process'
+import {spawn} from 'node:child_process'
 import {cpSync, mkdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
@@ -48,18 +48,47 @@ function prepareFolder(ws: TestWorkspace): void {
   )
 }
 
-/** One example, pasted into bash as it is written, `labmesh` being the built CLI. */
-function runExample(ws: TestWorkspace, command: string): Promise<{code: number; stdout: string; stderr: string}> {
+/** Commands that run until stopped (a server, a watcher): their examples only have to start and keep running. */
+const RUN_UNTIL_STOPPED = new Set(['serve', 'watch'])
+
+/**
+ * One example, pasted into bash as it is written, `labmesh` being the built CLI. With `stopAfterMs`,
+ * the whole process group is stopped then (`stopped`), as Ctrl-C would.
+ */
+function runExample(
+  ws: TestWorkspace,
+  command: string,
+  stopAfterMs?: number,
+): Promise<{code: number; stdout: string; stderr: string; stopped: boolean}> {
   const script = `labmesh() { ${shellQuote(process.execPath)} ${shellQuote(BIN)} "$@"; }\n${command}`
   return new Promise((resolve) => {
-    execFile('bash', ['-c', script], {cwd: ws.root, env: ws.env({HOME: ws.root}), maxBuffer: 64 * 1024 * 1024}, (error, stdout, stderr) =>
-      resolve({code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr}),
-    )
+    const child = spawn('bash', ['-c', script], {
+      cwd: ws.root,
+      env: ws.env({HOME: ws.root}),
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    let stopped = false
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
+    const timer =
+      stopAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            stopped = true
+            process.kill(-child.pid!, 'SIGINT')
+          }, stopAfterMs)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({code: code ?? 1, stdout, stderr, stopped})
+    })
   })
 }
 
 describe('--help examples', function () {
-  this.timeout(600_000)
+  this.timeout(1_200_000)
   let ws: TestWorkspace
   before(async () => {
     ;({ws} = await convertedWorkspace())
@@ -81,13 +110,16 @@ describe('--help examples', function () {
     const queue = [...byTopic.values()]
     const worker = async (): Promise<void> => {
       for (let group = queue.shift(); group; group = queue.shift()) {
-        for (const {command} of group) {
-          const result = await runExample(ws, command)
+        for (const {id, command} of group) {
+          const result = await runExample(ws, command, RUN_UNTIL_STOPPED.has(id) ? 15_000 : undefined)
           const output = result.stdout + result.stderr
           const notFound = result.code === 3 && /NOT_FOUND/.test(output)
-          // Examples for aws profiles refuse clearly in the local workspace the test runs them in.
-          const awsOnly = result.code === 5 && /UNSUPPORTED/.test(output) && /local backend/.test(output)
-          if ((result.code !== 0 && !notFound && !awsOnly) || /deprecated/i.test(result.stderr)) {
+          // Examples for aws profiles refuse clearly in the local workspace the test runs them in, and
+          // those for an AWS account (stack) say that AWS cannot be reached from here.
+          const awsOnly =
+            result.code === 5 && ((/UNSUPPORTED/.test(output) && /local backend/.test(output)) || /cannot reach AWS/.test(output))
+          const ran = result.stopped && !/Error \[/.test(output)
+          if ((result.code !== 0 && !notFound && !awsOnly && !ran) || /deprecated/i.test(result.stderr)) {
             failures.push(`${command}\n  exit ${result.code}: ${output.trim().split('\n').slice(-4).join('\n  ')}`)
           }
         }
