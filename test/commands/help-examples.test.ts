@@ -33,7 +33,7 @@ function helpExamples(): Example[] {
     )
 }
 
-/** The files and folders the examples name, as a user who follows them has them. */
+/** The files and folders the examples name, as a user who follows them has them (and LIMS_HOOK_SECRET, set in runExample). */
 function prepareFolder(ws: TestWorkspace): void {
   writeFileSync(ws.path('report.sql'), 'SELECT count(*) AS plates FROM lab.plate_reader\n')
   writeFileSync(ws.path('my-converter.js'), USER_CONVERTER)
@@ -64,7 +64,7 @@ function runExample(
   return new Promise((resolve) => {
     const child = spawn('bash', ['-c', script], {
       cwd: ws.root,
-      env: ws.env({HOME: ws.root}),
+      env: ws.env({HOME: ws.root, LIMS_HOOK_SECRET: 'whsec-of-the-lims-0123456789abcdef'}),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -115,9 +115,10 @@ describe('--help examples', function () {
           const output = result.stdout + result.stderr
           const notFound = result.code === 3 && /NOT_FOUND/.test(output)
           // Examples for aws profiles refuse clearly in the local workspace the test runs them in, and
-          // those for an AWS account (stack) say that AWS cannot be reached from here.
+          // those for an AWS account say that AWS cannot be reached from here, or that it has no credentials.
           const awsOnly =
-            result.code === 5 && ((/UNSUPPORTED/.test(output) && /local backend/.test(output)) || /cannot reach AWS/.test(output))
+            (result.code === 5 && ((/UNSUPPORTED/.test(output) && /local backend/.test(output)) || /cannot reach AWS/.test(output))) ||
+            (result.code === 4 && /no valid AWS credentials/.test(output))
           const ran = result.stopped && !/Error \[/.test(output)
           if ((result.code !== 0 && !notFound && !awsOnly && !ran) || /deprecated/i.test(result.stderr)) {
             failures.push(`${command}\n  exit ${result.code}: ${output.trim().split('\n').slice(-4).join('\n  ')}`)
