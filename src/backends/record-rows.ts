@@ -51,7 +51,10 @@ export interface WebhookRow {
   webhook_id: string
   url: string
   events: List
-  secret: string
+  /** Empty once the secret moved to `secret_ref` (only webhooks added before that kept it here). */
+  plaintext_secret: string
+  /** What the webhook secret vault gave for the secret: a sealed secret locally, an ARN on AWS. */
+  secret_ref: string | null
   allow_private: number | boolean
   give_up_seconds: number
   created_at: Time

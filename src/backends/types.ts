@@ -432,7 +432,7 @@ export interface FacetCount {
 /**
  * Search over files: words of paths, names, metadata, labels and engineered documents, with
  * fields and comparisons. Entries are written by the metadata store as records change, in the
- * same transaction (local); `rebuild` recreates them all from the records.
+ * same transaction (SQLite locally, PostgreSQL on aws); `rebuild` recreates them all from the records.
  */
 export interface SearchIndex {
   /** A page of hits and the total; a null query matches every file in scope. */
@@ -662,6 +662,20 @@ export interface KeyStore {
   rotate(keyId: string, secretHash: string, previousValidUntil: string, at: string): Promise<ApiKey>
   /** Records that the key was used. */
   touch(keyId: string, at: string): Promise<void>
+}
+
+/**
+ * Where webhook signing secrets live. A secret must be recovered to sign, so it cannot be hashed;
+ * the webhook's row keeps only what `seal` returns: locally a ciphertext under a key file kept
+ * beside the database (local/webhook-secret-vault.ts), on AWS a Secrets Manager ARN.
+ */
+export interface WebhookSecretVault {
+  /** Keeps `secret` for the webhook; returns the reference its row stores (never the secret). */
+  seal(webhookId: string, secret: string): Promise<string>
+  /** The secret behind a reference `seal` returned for this webhook. */
+  open(webhookId: string, ref: string): Promise<string>
+  /** Forgets the secret of a removed webhook. */
+  discard(webhookId: string, ref: string): Promise<void>
 }
 
 /** The events of the lake that webhooks and `/v1/events` carry. */

@@ -27,7 +27,9 @@ webhook deliveries go out and lab.files follows uploads in the background.`
     host: Flags.string({description: 'Address to bind to.', default: '127.0.0.1'}),
     'tls-cert': Flags.string({description: 'PEM certificate file: serve HTTPS.', dependsOn: ['tls-key']}),
     'tls-key': Flags.string({description: 'PEM private key file of --tls-cert.', dependsOn: ['tls-cert']}),
-    'insecure-http': Flags.boolean({description: 'Allow plain HTTP on a non-loopback host (behind a TLS-terminating proxy).'}),
+    'insecure-http': Flags.boolean({
+      description: "Plain HTTP behind a TLS-terminating proxy (needed on a non-loopback host); the page's cookies stay Secure.",
+    }),
     'upload-limit': sizeFlag({description: 'Largest upload accepted by POST /v1/files.', default: 1024 ** 3}),
     'rate-limit': Flags.integer({description: 'Requests per minute per API key.', default: 600, min: 1}),
   }
@@ -58,6 +60,7 @@ webhook deliveries go out and lab.files follows uploads in the background.`
       rateLimit: flags['rate-limit'],
       log: process.stderr,
       https: tls,
+      behindTlsProxy: flags['insecure-http'],
     })
     const url = await app.listen({host: flags.host, port: flags.port})
     const background = startBackgroundWork(backend, {intervalMs: 5000, log: (message) => this.warn(message)})

@@ -1,7 +1,7 @@
 import {XMLParser} from 'fast-xml-parser'
 
 import {LabmeshError} from '../errors.js'
-import {quantity} from './asm.js'
+import {optionalQuantity, quantity} from './asm.js'
 import {unitWord} from './generic/units.js'
 import type {ElectrophoresisMeasurement, ElectrophoresisPeak} from './models/electrophoresis.js'
 import {electrophoresisDocument} from './models/electrophoresis.js'
@@ -141,8 +141,7 @@ function unitOf(raw: string): string {
 }
 
 function numberQuantity(node: unknown, unit: string): Quantity | undefined {
-  const n = parseNumber(text(node))
-  return n === undefined ? undefined : quantity(n, unit)
+  return optionalQuantity(parseNumber(text(node)), unit)
 }
 
 function peakOf(p: Node, identifier: string, concentrationUnit: string, molarityUnit: string): ElectrophoresisPeak {

@@ -1,5 +1,5 @@
 import {LabmeshError} from '../errors.js'
-import {quantity} from './asm.js'
+import {optionalQuantity, quantity} from './asm.js'
 import {type CalculatedValue, type CustomInformation, IdentifierSequence} from './models/common.js'
 import {type DpcrMeasurement, dpcrDocument} from './models/dpcr.js'
 import {parseNumber} from './numbers.js'
@@ -111,8 +111,7 @@ interface Row {
 }
 
 function numberOr(raw: string | undefined, unit: string): Quantity | undefined {
-  const value = parseNumber(raw)
-  return value === undefined ? undefined : quantity(value, unit)
+  return optionalQuantity(parseNumber(raw), unit)
 }
 
 function resultMeasurements(header: string[], dyeLine: string[] | undefined, body: string[][], ids: IdentifierSequence): Row[] {

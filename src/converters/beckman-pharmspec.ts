@@ -1,11 +1,10 @@
 import {LabmeshError} from '../errors.js'
-import {quantity} from './asm.js'
+import {optionalQuantity, quantity} from './asm.js'
 import {type CalculatedValue, IdentifierSequence} from './models/common.js'
 import {
   type LightObscurationMeasurement,
   lightObscurationDocument,
   PARTICLE_UNITS,
-  particleQuantity,
   type ParticleSizeRow,
 } from './models/light-obscuration.js'
 import {parseNumber} from './numbers.js'
@@ -79,7 +78,7 @@ export const beckmanPharmspec: Converter = {
       if (run === undefined) invalid('expected a run name ("Run 1", "Average") before the first particle size row')
       const values: Partial<ParticleSizeRow> = {identifier: ids.next()}
       columns.forEach((key, c) => {
-        if (key) values[key] = particleQuantity(parseNumber(row[c]), UNIT_OF[key])
+        if (key) values[key] = optionalQuantity(parseNumber(row[c]), UNIT_OF[key])
       })
       if (!values.particleSize) invalid(`a particle size in the ${run} rows is missing`)
       const list = runs.get(run) ?? []
@@ -96,11 +95,11 @@ export const beckmanPharmspec: Converter = {
     const number = (key: string) => parseNumber(header.get(key))
     const sample = {identifier: header.get('Probe') ?? header.get('Sample Name') ?? header.get('Container ID')}
     const settings = {
-      sampleVolume: particleQuantity(number('Sample Volume (mL)'), 'mL'),
-      detectorViewVolume: particleQuantity(number('View Volume') ?? number('View Volume (%)'), 'mL'),
-      repetitions: particleQuantity(number('No Of Runs'), '(unitless)'),
-      dilutionFactor: particleQuantity(number('Dilution Factor'), '(unitless)'),
-      tareVolume: particleQuantity(number('Tare Volume (mL)'), 'mL'),
+      sampleVolume: optionalQuantity(number('Sample Volume (mL)'), 'mL'),
+      detectorViewVolume: optionalQuantity(number('View Volume') ?? number('View Volume (%)'), 'mL'),
+      repetitions: optionalQuantity(number('No Of Runs'), '(unitless)'),
+      dilutionFactor: optionalQuantity(number('Dilution Factor'), '(unitless)'),
+      tareVolume: optionalQuantity(number('Tare Volume (mL)'), 'mL'),
     }
     const measurements: LightObscurationMeasurement[] = measured.map(([name, distribution]) => ({
       identifier: `${input.name}_${name}`,

@@ -1,8 +1,9 @@
 import {LabmeshError} from '../errors.js'
-import {compact, dataSystemDocument, quantity} from './asm.js'
+import {quantity} from './asm.js'
+import {type CellCountingMeasurement, cellCountingDocument, isCellCountingResult, isCellCountingSetting} from './models/cell-counting.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, EngineeredDocument} from './types.js'
 import {splitDelimited} from './delimited.js'
 
 /**
@@ -100,7 +101,7 @@ export const beckmanViCellBlu: Converter = {
     }
     if (lines.length < 2) invalid(input.name, 'at least one sample row below the Vi-CELL BLU header and found none')
 
-    const documents = lines.slice(1).map((line, index) => {
+    const measurements = lines.slice(1).map((line, index) => {
       const cells = splitDelimited(line)
       // A row cut short means a truncated export: refuse it rather than invent empty results.
       if (cells.length < idColumn + 1 || cells.length < headers.length - 1) {
@@ -109,33 +110,23 @@ export const beckmanViCellBlu: Converter = {
       return measurementFor(input.name, index, headers, keys, cells)
     })
 
-    return {
-      '$asm.manifest': 'http://purl.allotrope.org/manifests/cell-counting/REC/2024/09/cell-counting.manifest',
-      'cell counting aggregate document': {
-        'device system document': {
-          'model number': 'Vi-CELL BLU',
-          'product manufacturer': 'Beckman Coulter',
-          'device type': 'brightfield imager (cell counter)',
-        },
-        'data system document': dataSystemDocument(input, beckmanViCellBlu, {name: 'Vi-CELL BLU'}),
-        'cell counting document': documents,
-      },
-    }
+    return cellCountingDocument(input, beckmanViCellBlu, {
+      device: {manufacturer: 'Beckman Coulter', model: 'Vi-CELL BLU', deviceType: 'brightfield imager (cell counter)'},
+      software: {name: 'Vi-CELL BLU'},
+      measurements,
+    })
   },
 }
 
-function measurementFor(file: string, index: number, headers: string[], keys: string[], cells: string[]): Record<string, unknown> {
-  const results: Record<string, unknown> = {}
-  const settings: Record<string, unknown> = {}
+function measurementFor(file: string, index: number, headers: string[], keys: string[], cells: string[]): CellCountingMeasurement {
+  const measurement: CellCountingMeasurement = {identifier: `${file}_${index + 1}`, sample: {}, results: {}, settings: {}, errors: []}
   const described: Record<string, string> = {}
-  const errors: {error: string; 'error feature': string}[] = []
-  let sampleId = ''
 
   for (let c = 0; c < headers.length; c++) {
     const raw = (cells[c] ?? '').trim()
     const key = keys[c]
     if (key === SAMPLE_ID) {
-      sampleId = raw
+      measurement.sample.identifier = raw
       continue
     }
     if (raw === '') continue
@@ -145,32 +136,26 @@ function measurementFor(file: string, index: number, headers: string[], keys: st
     }
     const known = KNOWN_COLUMNS[key]
     const spec = known ?? inferColumn(headers[c])
-    const target = spec.place === 'result' ? results : settings
     const value = spec.unit === undefined ? undefined : parseNumber(raw)
-    if (value !== undefined && spec.unit !== undefined) target[spec.key] = quantity(value, spec.unit) satisfies Quantity
     // "ERROR" in a numeric column is kept as the instrument wrote it, never as a number.
-    else if (known?.unit !== undefined) errors.push({error: raw, 'error feature': spec.key})
-    else target[spec.key] = raw
+    if (value === undefined && known?.unit !== undefined) {
+      measurement.errors!.push({error: raw, feature: spec.key})
+      continue
+    }
+    const reading = value !== undefined && spec.unit !== undefined ? quantity(value, spec.unit) : raw
+    if (spec.place === 'setting') {
+      if (isCellCountingSetting(spec.key)) measurement.settings[spec.key] = reading
+      else (measurement.otherSettings ??= {})[spec.key] = reading
+    } else if (isCellCountingResult(spec.key) && typeof reading !== 'string') measurement.results[spec.key] = reading
+    else (measurement.otherResults ??= {})[spec.key] = reading
   }
 
-  return {
-    ...compact({analyst: described.analyst, reanalyst: described.reanalyst}),
-    'measurement aggregate document': {
-      'measurement document': [
-        compact({
-          'measurement identifier': `${file}_${index + 1}`,
-          'measurement time': described['measurement time'],
-          'reanalysis time': described['reanalysis time'],
-          'sample document': compact({'sample identifier': sampleId, tag: described.tag}),
-          'device control aggregate document': {
-            'device control document': [{'device type': 'brightfield imager (cell counter)', ...settings}],
-          },
-          'processed data aggregate document': {'processed data document': [results]},
-          'error aggregate document': errors.length > 0 ? {'error document': errors} : undefined,
-        }),
-      ],
-    },
-  }
+  measurement.time = described['measurement time']
+  measurement.reanalysisTime = described['reanalysis time']
+  measurement.analyst = described.analyst
+  measurement.reanalyst = described.reanalyst
+  if (described.tag !== undefined) measurement.sample.properties = {tag: described.tag}
+  return measurement
 }
 
 /** A column this converter does not know: its unit from "(...)" in the header, else unitless; text stays text. */

@@ -1,5 +1,7 @@
 import {LabmeshError} from '../errors.js'
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from './asm.js'
+import {compact, optionalQuantity, quantity} from './asm.js'
+import {type CustomInformation, IdentifierSequence} from './models/common.js'
+import {groupByWell, type PlateReaderMeasurement, plateReaderDocument, READING_UNITS} from './models/plate-reader.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
@@ -31,8 +33,7 @@ export const bmgMars: Converter = {
   },
 }
 
-type ReadType = 'absorbance' | 'fluorescence' | 'luminescence'
-const UNITS: Record<ReadType, string> = {absorbance: 'mAU', fluorescence: 'RFU', luminescence: 'RLU'}
+type ReadType = keyof typeof READING_UNITS
 
 interface Grid {
   title: string
@@ -165,16 +166,14 @@ function buildDocument(
   grids: Grid[],
   otherLines: string[],
 ): EngineeredDocument {
-  const plateId = header.ID1 || undefined
-  const wellCount = maxOf(grids.map((g) => PLATE_BY_COLUMNS[g.columns] ?? g.columns * g.rows))
-  const time = [header.Date, header.Time].filter(Boolean).join(' ') || undefined
-  let counter = 0
-  const byWell = new Map<string, Record<string, unknown>[]>()
+  const plate = header.ID1 || undefined
+  const ids = new IdentifierSequence(input.name)
+  const measurements: PlateReaderMeasurement[] = []
   for (const grid of grids) {
     const readType = readTypeOf(modes, grid.title)
-    const unit = UNITS[readType]
     const {excitation, detector, excitationBandwidth, detectorBandwidth} = wavelengths(grid.title)
-    const deviceControl = compact({
+    // One settings object per read: the wells of a read share their device control document.
+    const settings = compact({
       'device type': `${readType} detector`,
       'detection type': readType,
       'detector wavelength setting': detector,
@@ -185,47 +184,31 @@ function buildDocument(
     for (const cell of grid.cells) {
       const well = `${cell.row}${cell.column}`
       const value = parseNumber(cell.raw)
-      const measurement = compact({
-        'measurement identifier': `${input.name}_${++counter}`,
-        'data label': grid.title,
-        'sample document': compact({
-          'sample identifier': plateId ? `${plateId} ${well}` : well,
-          'location identifier': well,
-          'well plate identifier': plateId,
-        }),
-        'device control aggregate document': {'device control document': [deviceControl]},
-        [readType]: value === undefined ? undefined : quantity(value, unit),
+      measurements.push({
+        identifier: ids.next(),
+        label: grid.title,
+        sample: {identifier: plate ? `${plate} ${well}` : well, location: well, plate},
+        settings,
+        readings: {[readType]: optionalQuantity(value, READING_UNITS[readType])},
         // Overflow and masked wells ("OVRFLW", "-") are kept as written, never as a number.
-        'error document': value === undefined ? [{error: cell.raw, 'error feature': readType}] : undefined,
+        errors: value === undefined ? [{error: cell.raw, feature: readType}] : undefined,
       })
-      const list = byWell.get(well)
-      if (list) list.push(measurement)
-      else byWell.set(well, [measurement])
     }
   }
-  return {
-    '$asm.manifest': `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`,
-    'plate reader aggregate document': {
-      'device system document': compact({
-        'product manufacturer': 'BMG LABTECH',
-        'model number': /BMG\\([^\\]+)\\/i.exec(header.Path ?? '')?.[1],
-      }),
-      'data system document': dataSystemDocument(input, bmgMars, {name: 'BMG MARS'}),
-      'plate reader document': [...byWell.values()].map((measurements) => ({
-        'measurement aggregate document': compact({
-          'measurement time': time,
-          analyst: header.User,
-          'experiment type': header['Test name'],
-          'experimental data identifier': header.ID2 || undefined,
-          'plate well count': quantity(wellCount, '#'),
-          'measurement document': measurements,
-        }),
-      })),
-      'custom information document': compact({
-        'read mode': modes.join('; '),
-        'unparsed lines': otherLines.length > 0 ? otherLines : undefined,
-        ...Object.fromEntries(Object.entries(header).map(([key, value]) => [key, parseNumber(value) ?? value])),
-      }),
-    },
-  }
+  const custom: CustomInformation = {}
+  if (modes.length > 0) custom['read mode'] = modes.join('; ')
+  if (otherLines.length > 0) custom['unparsed lines'] = otherLines
+  for (const [key, value] of Object.entries(header)) if (value !== '') custom[key] = parseNumber(value) ?? value
+  return plateReaderDocument(input, bmgMars, {
+    device: {manufacturer: 'BMG LABTECH', model: /BMG\\([^\\]+)\\/i.exec(header.Path ?? '')?.[1]},
+    software: {name: 'BMG MARS'},
+    groups: groupByWell(measurements, {
+      time: [header.Date, header.Time].filter(Boolean).join(' ') || undefined,
+      analyst: header.User,
+      experimentType: header['Test name'],
+      experimentalDataIdentifier: header.ID2 || undefined,
+      wellCount: maxOf(grids.map((g) => PLATE_BY_COLUMNS[g.columns] ?? g.columns * g.rows)),
+    }),
+    custom,
+  })
 }

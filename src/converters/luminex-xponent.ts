@@ -1,5 +1,5 @@
 import {LabmeshError} from '../errors.js'
-import {quantity} from './asm.js'
+import {optionalQuantity, quantity} from './asm.js'
 import {scanQuantities} from './generic/header-block.js'
 import {type CalculatedValue, IdentifierSequence} from './models/common.js'
 import {type MultiAnalyteMeasurement, multiAnalyteProfilingDocument} from './models/multi-analyte-profiling.js'
@@ -85,8 +85,8 @@ export const luminexXponent: Converter = {
         return {
           name,
           beadIdentifier: beads.get(name),
-          beadCount: beadCount === undefined ? undefined : quantity(beadCount, '#'),
-          fluorescence: fluorescence === undefined ? undefined : quantity(fluorescence, 'RFU'),
+          beadCount: optionalQuantity(beadCount, '#'),
+          fluorescence: optionalQuantity(fluorescence, 'RFU'),
           errors: fluorescence === undefined ? [{error: raw || 'not reported', feature: 'fluorescence'}] : undefined,
         }
       })
@@ -108,8 +108,8 @@ export const luminexXponent: Converter = {
       return {
         identifier,
         sample,
-        dilutionFactor: dilution === undefined ? undefined : quantity(dilution, '(unitless)'),
-        totalEvents: total === undefined ? undefined : quantity(total, '#'),
+        dilutionFactor: optionalQuantity(dilution, '(unitless)'),
+        totalEvents: optionalQuantity(total, '#'),
         analytes: readings,
       }
     })

@@ -18,16 +18,18 @@ export function delimitedRows(bytes: Buffer, delimiter?: string): {rows: string[
 function joinQuotedLines(lines: string[]): string[] {
   if (!lines.some((line) => line.includes('"'))) return lines
   const out: string[] = []
-  let pending: string | undefined
+  let pending: string[] = []
+  // Quote parity kept line by line: a stray quote must not make every later line rescan the rest.
+  let open = false
   for (const line of lines) {
-    const joined = pending === undefined ? line : `${pending}\n${line}`
-    if ((joined.match(/"/g)?.length ?? 0) % 2 === 1) pending = joined
-    else {
-      out.push(joined)
-      pending = undefined
+    pending.push(line)
+    if ((line.match(/"/g)?.length ?? 0) % 2 === 1) open = !open
+    if (!open) {
+      out.push(pending.join('\n'))
+      pending = []
     }
   }
-  if (pending !== undefined) out.push(pending)
+  if (pending.length > 0) out.push(pending.join('\n'))
   return out
 }
 

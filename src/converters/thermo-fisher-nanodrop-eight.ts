@@ -1,5 +1,7 @@
 import {LabmeshError} from '../errors.js'
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from './asm.js'
+import {quantity} from './asm.js'
+import {IdentifierSequence, type ReadingError, type Sample} from './models/common.js'
+import {type SpectrophotometryGroup, type SpectrophotometryMeasurement, spectrophotometryDocument} from './models/spectrophotometry.js'
 import {normaliseWell} from './wells.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
@@ -164,8 +166,9 @@ function readRow(names: string[], columns: Column[], cells: string[], decimalCom
   return row
 }
 
-function reading(value: number | string, unit: string): Quantity | {error: string} {
-  return typeof value === 'number' ? quantity(value, unit) : {error: value}
+/** A reading as a quantity, or the text the instrument wrote instead ("N/A", "Error") as an error of `feature`. */
+function reading(value: number | string, unit: string, feature: string): {quantity?: Quantity; errors?: ReadingError[]} {
+  return typeof value === 'number' ? {quantity: quantity(value, unit)} : {errors: [{error: value, feature}]}
 }
 
 function first(row: Row, ...keys: string[]): string | undefined {
@@ -177,54 +180,45 @@ function first(row: Row, ...keys: string[]): string | undefined {
 }
 
 function buildDocument(input: ConverterInput, preamble: Record<string, string>, rows: Row[]): EngineeredDocument {
-  let counter = 0
-  const nextId = () => `${input.name}_${++counter}`
+  const ids = new IdentifierSequence(input.name)
   const setting = (name: string) => Object.entries(preamble).find(([key]) => key.toLowerCase() === name)?.[1]
   const application = setting('application')
-  const documents = rows.map((row) => {
+  const groups = rows.map((row): SpectrophotometryGroup => {
     const well = first(row, 'location', 'well')
-    const sample = compact({
-      'sample identifier': first(row, 'sample id', 'uid', 'sample name', 'sample'),
-      'written name': first(row, 'sample name', 'sample'),
-      'location identifier': well ? (normaliseWell(well) ?? well) : undefined,
-      'well plate identifier': first(row, 'plate id'),
-    })
+    const writtenName = first(row, 'sample name', 'sample')
+    const sample: Sample = {
+      identifier: first(row, 'sample id', 'uid', 'sample name', 'sample'),
+      location: well ? (normaliseWell(well) ?? well) : undefined,
+      plate: first(row, 'plate id'),
+      properties: writtenName === undefined ? undefined : {'written name': writtenName},
+    }
+    const concentration = row.concentration && reading(row.concentration.value, row.concentration.unit, 'mass concentration')
     // Nucleic acid concentrations are computed from A260, other applications (protein) from A280.
     const captureWavelength = application && !/NA\b/.test(application) && row.absorbances.some((a) => a.wavelength === 280) ? 280 : 260
-    const measurements: Record<string, unknown>[] = row.absorbances.map((absorbance) =>
-      compact({
-        'measurement identifier': nextId(),
-        'sample document': sample,
-        'device control aggregate document': {
-          'device control document': [
-            {'device type': 'spectrophotometer', 'detector wavelength setting': quantity(absorbance.wavelength, 'nm')},
-          ],
-        },
-        absorbance: reading(absorbance.value, 'mAU'),
-        'mass concentration':
-          row.concentration && absorbance.wavelength === captureWavelength
-            ? reading(row.concentration.value, row.concentration.unit)
-            : undefined,
-      }),
-    )
-    if (row.concentration && !row.absorbances.some((a) => a.wavelength === captureWavelength)) {
-      measurements.push({
-        'measurement identifier': nextId(),
-        'sample document': sample,
-        'mass concentration': reading(row.concentration.value, row.concentration.unit),
-      })
+    const measurements: SpectrophotometryMeasurement[] = row.absorbances.map((a) => {
+      const absorbance = reading(a.value, 'mAU', 'absorbance')
+      const captured = a.wavelength === captureWavelength ? concentration : undefined
+      const errors = [...(absorbance.errors ?? []), ...(captured?.errors ?? [])]
+      return {
+        identifier: ids.next(),
+        sample,
+        wavelength: a.wavelength,
+        absorbance: absorbance.quantity,
+        concentration: captured?.quantity,
+        errors,
+      }
+    })
+    if (concentration && !row.absorbances.some((a) => a.wavelength === captureWavelength)) {
+      measurements.push({identifier: ids.next(), sample, concentration: concentration.quantity, errors: concentration.errors})
     }
     if (row.spectrum.wavelengths.length > 0) {
       measurements.push({
-        'measurement identifier': nextId(),
-        'sample document': sample,
-        'absorption spectrum data cube': {
+        identifier: ids.next(),
+        sample,
+        spectrum: {
           label: 'absorption spectrum',
-          'cube-structure': {
-            dimensions: [{'@componentDatatype': 'double', concept: 'wavelength', unit: 'nm'}],
-            measures: [{'@componentDatatype': 'double', concept: 'absorbance', unit: 'mAU'}],
-          },
-          data: {dimensions: [row.spectrum.wavelengths], measures: [row.spectrum.values]},
+          dimension: {concept: 'wavelength', unit: 'nm', values: row.spectrum.wavelengths},
+          measures: [{concept: 'absorbance', unit: 'mAU', values: row.spectrum.values}],
         },
       })
     }
@@ -232,43 +226,25 @@ function buildDocument(input: ConverterInput, preamble: Record<string, string>, 
     const sourcesOf = (ratio: string) => {
       const wavelengths: string[] = ratio.match(/\d{3}/g) ?? []
       return row.absorbances
-        .map((absorbance, i) => ({absorbance, id: measurements[i]['measurement identifier']}))
+        .map((absorbance, i) => ({absorbance, identifier: measurements[i].identifier}))
         .filter(({absorbance}) => wavelengths.includes(String(absorbance.wavelength)))
-        .map(({id}) => ({'data source identifier': id, 'data source feature': 'absorbance'}))
+        .map(({identifier}) => ({identifier, feature: 'absorbance'}))
     }
-    return compact({
-      'measurement aggregate document': compact({
-        'measurement time': first(row, 'date & time', 'date'),
-        'experiment type': application,
-        analyst: first(row, 'username', 'user name', 'user id') ?? setting('user name'),
-        'measurement document': measurements,
+    return {
+      time: first(row, 'date & time', 'date'),
+      experimentType: application,
+      analyst: first(row, 'username', 'user name', 'user id') ?? setting('user name'),
+      measurements,
+      calculated: row.ratios.map((ratio) => {
+        const {quantity: value, errors} = reading(ratio.value, '(unitless)', ratio.name)
+        return {identifier: ids.next(), name: ratio.name, value, errors, sample, sources: sourcesOf(ratio.name)}
       }),
-      'calculated data aggregate document':
-        row.ratios.length > 0
-          ? {
-              'calculated data document': row.ratios.map((ratio) => ({
-                'calculated data identifier': nextId(),
-                'calculated data name': ratio.name,
-                'calculated result': reading(ratio.value, '(unitless)'),
-                'sample document': sample,
-                'data source aggregate document': {'data source document': sourcesOf(ratio.name)},
-              })),
-            }
-          : undefined,
-      'custom information document': Object.keys(row.others).length > 0 ? row.others : undefined,
-    })
+      custom: row.others,
+    }
   })
-  return {
-    '$asm.manifest': `${ASM_MANIFEST_BASE}/spectrophotometry/REC/2024/06/spectrophotometry.manifest`,
-    'spectrophotometry aggregate document': compact({
-      'device system document': compact({
-        'model number': 'NanoDrop Eight',
-        'product manufacturer': 'Thermo Fisher Scientific',
-        'equipment serial number': setting('serial number'),
-      }),
-      'data system document': dataSystemDocument(input, thermoFisherNanodropEight),
-      'spectrophotometry document': documents,
-      'custom information document': Object.keys(preamble).length > 0 ? preamble : undefined,
-    }),
-  }
+  return spectrophotometryDocument(input, thermoFisherNanodropEight, {
+    device: {manufacturer: 'Thermo Fisher Scientific', model: 'NanoDrop Eight', serialNumber: setting('serial number')},
+    groups,
+    custom: preamble,
+  })
 }

@@ -1,7 +1,7 @@
 /**
  * The parsed form of a search query, shared by every backend: the local backend compiles it to
- * SQLite FTS5 (compile-sqlite.ts), the aws backend will compile the same tree to the OpenSearch
- * query DSL. Nodes carry meaning, not syntax: field names are normalised, comparison values are
+ * SQLite FTS5 (compile-sqlite.ts), the aws backend the same tree to PostgreSQL full-text search
+ * (compile-postgres.ts). Nodes carry meaning, not syntax: field names are normalised, comparison values are
  * typed and turned into bounds, so a compiler never re-reads the query text.
  */
 export type SearchNode = AndNode | OrNode | NotNode | TextNode | RangeNode

@@ -22,6 +22,11 @@ export function fieldWords(field: string, text: string): string[] {
   return words(text).map((w) => prefix + w)
 }
 
+/** Whether a keyed token stands for a whole value (or is the edge between values) rather than a field's word. */
+export function isValueToken(token: string): boolean {
+  return token.startsWith(EDGE)
+}
+
 /** Values longer than this are prose, not identifiers: nobody types them whole. */
 const WHOLE_VALUE_WORDS = 12
 

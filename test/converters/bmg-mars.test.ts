@@ -79,7 +79,7 @@ describe('bmg-mars converter', () => {
     const text = bytesOf('BMG Labtech format.CSV').toString('latin1').replace('A,0.073,', 'A,OVRFLW,')
     const a1 = measurementOf(convert('overflow.csv', Buffer.from(text, 'latin1')), 'A1')
     expect(a1.absorbance).to.equal(undefined)
-    expect(a1['error document']).to.deep.equal([{error: 'OVRFLW', 'error feature': 'absorbance'}])
+    expect(a1['error aggregate document']).to.deep.equal({'error document': [{error: 'OVRFLW', 'error feature': 'absorbance'}]})
   })
 
   it('rejects empty, binary and truncated files, naming the file', async () => {

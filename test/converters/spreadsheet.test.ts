@@ -4,6 +4,7 @@ import {expect} from 'chai'
 
 import {readSheets} from '../../src/converters/spreadsheet/index.js'
 import {openXlsx, WorkbookLimitError} from '../../src/converters/spreadsheet/xlsx.js'
+import {zipEntries, zipEntryHead, zipEntryText} from '../../src/converters/spreadsheet/zip.js'
 import {INSTRUMENTS, INSTRUMENTS_MORE} from '../support/testdata.js'
 
 // The spreadsheet module on real exports: .xlsx read from its XML parts, .xls (BIFF and HTML)
@@ -39,6 +40,24 @@ describe('spreadsheet reading', () => {
       /more than 100 cells/,
     )
     expect(() => openXlsx(bytes, {maxPartBytes: 1000, maxCells: 1e9}).read()).to.throw(/more than the 1000/)
+  })
+
+  it('reads the head of every part as the start of its whole text, short parts whole', () => {
+    const file = path.join(
+      INSTRUMENTS_MORE,
+      'appbio_quantstudio_designandanalysis',
+      'appbio_quantstudio_designandanalysis_QS7Pro_Relative_Quantification_Biogroup_example12.xlsx',
+    )
+    const bytes = readFileSync(file)
+    const limit = 256 * 1024 * 1024
+    let long = 0
+    for (const entry of zipEntries(bytes).values()) {
+      const whole = zipEntryText(bytes, entry, limit)
+      if (whole.length > 1024 * 1024) long++
+      for (const chars of [100, 64 * 1024]) expect(zipEntryHead(bytes, entry, chars, limit), entry.name).to.equal(whole.slice(0, chars))
+    }
+    // Sheets of megabytes, where only a prefix of the compressed part is inflated.
+    expect(long).to.be.at.least(2)
   })
 
   it('names the file when a workbook cannot be read', async () => {

@@ -2,6 +2,7 @@ import {expect} from 'chai'
 
 import {scoreDocument, unitKey} from '../../src/converters/accuracy.js'
 import {parseNumber} from '../../src/converters/numbers.js'
+import {delimitedRows} from '../../src/converters/table-rows.js'
 import {decodeText, looksBinary} from '../../src/converters/text.js'
 
 describe('parseNumber', () => {
@@ -67,5 +68,15 @@ describe('scoreDocument', () => {
     expect(score.wells).to.equal(0)
     expect(score.quantities).to.equal(0)
     expect(scoreDocument({v: '1.5'}, expected).values).to.equal(0)
+  })
+})
+
+describe('delimitedRows', () => {
+  it('joins the lines of a quoted cell, and keeps a stray quote with every line after it', () => {
+    const text = 'Well,"Plate\nPosition",Value\nA1,1,2\nA2 7",3,4\nA3,5,6\nA4,7,8'
+    const {rows} = delimitedRows(Buffer.from(text))
+    expect(rows.map((row) => row.length)).to.deep.equal([3, 3, 7])
+    expect(rows[0][1]).to.equal('Plate\nPosition')
+    expect(rows[2].at(-1)).to.equal('8')
   })
 })

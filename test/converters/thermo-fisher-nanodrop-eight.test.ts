@@ -28,7 +28,7 @@ function measurements(sample: Doc): Doc[] {
 
 function atWavelength(sample: Doc, nm: number): Doc {
   return measurements(sample).find(
-    (m) => m['device control aggregate document']?.['device control document'][0]['detector wavelength setting'].value === nm,
+    (m) => m['device control aggregate document']['device control document'][0]['detector wavelength setting']?.value === nm,
   )!
 }
 
@@ -50,7 +50,21 @@ describe('thermo-fisher-nanodrop-eight converter', () => {
     const sources = ratio['data source aggregate document']['data source document'].map((s: Doc) => s['data source identifier'])
     expect(sources).to.deep.equal([a260['measurement identifier'], atWavelength(first, 280)['measurement identifier']])
     expect(first['custom information document']['WeirdExtra:']).to.equal('Blah')
-    expect(first['measurement aggregate document']['analyst']).to.equal('GN104564')
+    expect(first.analyst).to.equal('GN104564')
+  })
+
+  it('keeps a reading written as text as an error of its feature, never as a number', () => {
+    const text = bytesOf('thermo_nanodrop_eight_RNA.txt').toString('utf8').replace('\t2,07\t2,19\t17,62\t', '\tN/A\t2,19\tError\t')
+    const [first] = samples(convert('text-readings.txt', Buffer.from(text)))
+    const a260 = atWavelength(first, 260)
+    expect(a260.absorbance).to.equal(undefined)
+    expect(a260['mass concentration']).to.deep.equal({value: 704.986, unit: 'ng/µL'})
+    expect(a260['error aggregate document']).to.deep.equal({'error document': [{error: 'Error', 'error feature': 'absorbance'}]})
+    const ratio = first['calculated data aggregate document']['calculated data document'].find(
+      (r: Doc) => r['calculated data name'] === 'A260/A280',
+    )
+    expect(ratio['calculated result']).to.equal(undefined)
+    expect(ratio['error aggregate document']).to.deep.equal({'error document': [{error: 'N/A', 'error feature': 'A260/A280'}]})
   })
 
   it('keeps the absorption spectrum as a datacube and the pedestal location', () => {

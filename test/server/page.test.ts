@@ -90,6 +90,36 @@ describe('labmesh serve: the search page', function () {
     expect(cookies(signOut).get('labmesh_session')).to.match(/Expires=Thu, 01 Jan 1970/)
   })
 
+  it('keeps plain cookies over loopback HTTP, and Secure __Host- ones when a TLS proxy in front says the browser uses HTTPS', async () => {
+    const plain = cookies(await fetch(`${server.url}/`))
+    expect(plain.get('labmesh_csrf')).to.not.match(/;\s*Secure/i)
+    const viaProxy = {'x-forwarded-proto': 'https'}
+    const first = await fetch(`${server.url}/`, {headers: viaProxy})
+    const csrfCookie = cookies(first).get('__Host-labmesh_csrf')!
+    expect(csrfCookie)
+      .to.match(/;\s*Secure/)
+      .and.include('HttpOnly')
+      .and.include('SameSite=Strict')
+      .and.include('Path=/')
+    expect(csrfCookie).to.not.match(/Domain=/i)
+    const csrf = /name="csrf" value="([^"]+)"/.exec(await first.text())![1]
+    const signedIn = await fetch(`${server.url}/session`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: {...viaProxy, 'content-type': 'application/x-www-form-urlencoded', cookie: `__Host-labmesh_csrf=${csrf}`},
+      body: new URLSearchParams({key, csrf}),
+    })
+    expect(signedIn.status).to.equal(303)
+    expect(cookies(signedIn).get('__Host-labmesh_session'))
+      .to.match(/;\s*Secure/)
+      .and.include('HttpOnly')
+      .and.include('SameSite=Strict')
+    const cookie = `__Host-labmesh_csrf=${csrf}; __Host-labmesh_session=${key}`
+    expect(await (await fetch(`${server.url}/`, {headers: {...viaProxy, cookie}})).text()).to.include('Sign out')
+    // The plain names are not read where the prefixed ones are expected (and the other way round).
+    expect(await (await fetch(`${server.url}/`, {headers: {cookie}})).text()).to.include('<label for="key">')
+  })
+
   it('a key without files:read may search but not download', async () => {
     const searchOnly = await keyWith(backend, ['search'])
     const cookie = `labmesh_session=${searchOnly}`

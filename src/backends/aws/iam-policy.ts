@@ -1,5 +1,6 @@
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import type {AccessRole} from '../types.js'
+import {webhookSecretName} from './webhook-secrets.js'
 
 interface Statement {
   Sid: string
@@ -116,6 +117,21 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
       ? settings.metadataSecret
       : `arn:aws:secretsmanager:${region}:${account}:secret:${settings.metadataSecret}-*`
     statements.push({Sid: 'MetadataDatabaseSecret', Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: [secret]})
+  }
+  if (writes) {
+    // Webhook signing secrets: writers sign the deliveries of what they ingest and convert; admins
+    // add and remove webhooks (CreateSecret with tags needs TagResource).
+    statements.push({
+      Sid: admin ? 'WebhookSecrets' : 'ReadWebhookSecrets',
+      Effect: 'Allow',
+      Action: [
+        'secretsmanager:GetSecretValue',
+        ...(admin
+          ? ['secretsmanager:CreateSecret', 'secretsmanager:PutSecretValue', 'secretsmanager:DeleteSecret', 'secretsmanager:TagResource']
+          : []),
+      ],
+      Resource: [`arn:aws:secretsmanager:${region}:${account}:secret:${webhookSecretName(settings.bucket, '*')}`],
+    })
   }
   if (admin) {
     // catalog connect redshift: the external schema, created through the Data API.

@@ -23,10 +23,12 @@ import {lazyPostgres} from './postgres/lazy.js'
 import {createPostgresMetadataStore} from './postgres/metadata-store.js'
 import {createPostgresMonitoredPaths} from './postgres/monitored-paths.js'
 import {createPostgresSavedSearches} from './postgres/saved-searches.js'
+import {createPostgresSearchIndex} from './postgres/search-index.js'
 import {S3Facade} from './s3.js'
 import {S3LakeStorage} from './s3-lake-storage.js'
 import {readDatabaseSecret} from './secrets.js'
 import {callerIdentity} from './sts.js'
+import {createSecretsManagerVault} from './webhook-secrets.js'
 
 /** Where cached lake files live: LABMESH_CACHE_DIR, else the platform's cache folder. */
 export function lakeCacheDir(): string {
@@ -38,7 +40,7 @@ const DEFAULT_PRICE_PER_TB = 5
 
 /**
  * The aws backend: content-addressed objects and Delta tables in one S3 bucket (SSE-KMS with the
- * profile's key on every object), file records in PostgreSQL, the catalog in Glue. Services are
+ * profile's key on every object), file records and their search index in PostgreSQL, the catalog in Glue. Services are
  * reached only when a command uses them: the PostgreSQL pool (and its migrations) on the first
  * record read or written, Glue on the first catalog call.
  */
@@ -76,6 +78,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     tempDir,
   })
   // DuckDB reads the snapshots' files from the cache, the only folder its session may read.
+  const webhookSecrets = createSecretsManagerVault({config, bucket: settings.bucket, kmsKeyId: settings.kmsKeyId})
   const duckdb = createDuckDbQueryEngine({lake, lakeRoot: cacheDir, tempDir})
   return {
     name: 'aws',
@@ -85,17 +88,18 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       encryptionAtRest: 'sse-kms',
       timeTravel: false,
       exportFormats: ['csv', 'parquet'],
-      searchRanking: settings.openSearchEndpoint ? 'bm25' : 'ts_rank',
+      searchRanking: 'ts_rank',
       // Lake Formation applies the grants of whoever calls Athena; labmesh cannot act as someone else.
       queryAsPrincipal: false,
     },
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
+    search: createPostgresSearchIndex(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     audit: createPostgresAuditLog(postgres),
     monitoredPaths: createPostgresMonitoredPaths(postgres),
     keys: createPostgresKeyStore(postgres),
-    events: createPostgresEventStore(postgres),
+    events: createPostgresEventStore(postgres, webhookSecrets),
     grants,
     ...lake,
     warehouse: createWarehouseAccess(glue, redshift, {databasePrefix: settings.glueDatabasePrefix ?? '', config}),
@@ -121,6 +125,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       glue.destroy()
       redshift.destroy()
       athena.destroy()
+      webhookSecrets.destroy()
       s3.destroy()
     },
   }

@@ -63,7 +63,11 @@ export class S3LakeStorage implements LakeStorage {
       deleteAll: () => this.deleteAll(),
     }
     this.log = {putIfAbsent: async (relative, bytes) => this.putIfAbsent(relative, Buffer.from(bytes))}
-    this.engine = {localPath: (relative) => this.cached(relative), stage: (relative) => this.stage(relative)}
+    this.engine = {
+      localFolder: path.join(options.cacheDir, s3.bucket, ...this.root.split('/')),
+      localPath: (relative) => this.cached(relative),
+      stage: (relative) => this.stage(relative),
+    }
   }
 
   private key(relative: string): string {

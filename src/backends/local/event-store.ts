@@ -3,7 +3,8 @@ import type {Database} from 'better-sqlite3'
 
 import {LabmeshError} from '../../errors.js'
 import {type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../record-rows.js'
-import type {EventStore} from '../types.js'
+import type {EventStore, WebhookSecretVault} from '../types.js'
+import {openRowSecret, plaintextSecretMove} from '../webhook-secret-move.js'
 
 const DELIVERY_COLUMNS = `d.delivery_id, d.webhook_id, e.event_id, e.type, e.at, d.state, d.attempts, d.next_attempt_at,
   d.delivered_at, d.last_status, d.last_error`
@@ -11,9 +12,10 @@ const DELIVERY_COLUMNS = `d.delivery_id, d.webhook_id, e.event_id, e.type, e.at,
 /**
  * Events and webhook deliveries in the workspace database. File events come from the triggers of
  * migrations.ts; claiming takes a lease in one IMMEDIATE transaction, so two processes sending at
- * once never take the same delivery.
+ * once never take the same delivery. Signing secrets are sealed by `vault` and kept out of the
+ * database (webhook-secret-vault.ts).
  */
-export function createSqliteEventStore(db: Database): EventStore {
+export function createSqliteEventStore(db: Database, vault: WebhookSecretVault): EventStore {
   const statements = {
     record: db.prepare<[string, string, string, string], EventRow>(
       'INSERT INTO events (event_id, type, at, data) VALUES (?, ?, ?, ?) RETURNING *',
@@ -23,8 +25,8 @@ export function createSqliteEventStore(db: Database): EventStore {
     addWebhook: db.prepare<
       unknown[],
       WebhookRow
-    >(`INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at)
-                                                  VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`),
+    >(`INSERT INTO webhooks (webhook_id, url, events, plaintext_secret, secret_ref, allow_private, give_up_seconds, created_at)
+       VALUES (?, ?, ?, '', ?, ?, ?, ?) RETURNING *`),
     webhooks: db.prepare<[], WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, webhook_id'),
     webhook: db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE webhook_id = ?'),
     removeWebhook: db.prepare('DELETE FROM webhooks WHERE webhook_id = ?'),
@@ -44,7 +46,28 @@ export function createSqliteEventStore(db: Database): EventStore {
     prune: db.prepare(`DELETE FROM events WHERE at < ? AND NOT EXISTS
                          (SELECT 1 FROM webhook_deliveries d WHERE d.event_seq = events.seq AND d.state = 'pending')`),
     pruneDeliveries: db.prepare('DELETE FROM webhook_deliveries WHERE event_seq NOT IN (SELECT seq FROM events)'),
+    plaintext: db.prepare<[], WebhookRow>("SELECT * FROM webhooks WHERE plaintext_secret <> ''"),
+    sealPlaintext: db.prepare("UPDATE webhooks SET secret_ref = ?, plaintext_secret = '' WHERE webhook_id = ? AND plaintext_secret = ?"),
   }
+  const movePlaintextSecrets = plaintextSecretMove(
+    vault,
+    async () => statements.plaintext.all(),
+    async (sealed) => {
+      // secure_delete zeroes the bytes the plaintext leaves behind in the page; the checkpoint then
+      // empties the WAL, which still holds the pages as they were.
+      const secureDelete = db.pragma('secure_delete', {simple: true}) as number
+      db.pragma('secure_delete = ON')
+      try {
+        db.transaction(() => {
+          for (const s of sealed) statements.sealPlaintext.run(s.ref, s.webhookId, s.plaintext)
+        }).immediate()
+      } finally {
+        db.pragma(`secure_delete = ${secureDelete}`)
+      }
+      db.pragma('wal_checkpoint(TRUNCATE)')
+    },
+  )
+  const withSecret = async (row: WebhookRow) => ({...toWebhook(row), secret: await openRowSecret(vault, row)})
 
   return {
     async record(type, data) {
@@ -58,11 +81,12 @@ export function createSqliteEventStore(db: Database): EventStore {
       return statements.lastSeq.get()?.seq ?? 0
     },
     async addWebhook(webhook) {
+      const webhookId = `whk_${randomBytes(8).toString('hex')}`
       const row = statements.addWebhook.get(
-        `whk_${randomBytes(8).toString('hex')}`,
+        webhookId,
         webhook.url,
         JSON.stringify(webhook.events),
-        webhook.secret,
+        await vault.seal(webhookId, webhook.secret),
         webhook.allowPrivate ? 1 : 0,
         webhook.giveUpAfterSeconds,
         new Date().toISOString(),
@@ -73,11 +97,14 @@ export function createSqliteEventStore(db: Database): EventStore {
       return statements.webhooks.all().map(toWebhook)
     },
     async getWebhook(webhookId) {
+      await movePlaintextSecrets()
       const row = statements.webhook.get(webhookId)
-      return row ? {...toWebhook(row), secret: row.secret} : undefined
+      return row ? withSecret(row) : undefined
     },
     async removeWebhook(webhookId) {
-      return db.transaction(() => {
+      // Moved first, so that the deleted row leaves no plaintext behind in the file either.
+      await movePlaintextSecrets()
+      const removed = db.transaction(() => {
         const row = statements.webhook.get(webhookId)
         if (!row)
           throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {
@@ -86,8 +113,10 @@ export function createSqliteEventStore(db: Database): EventStore {
           })
         statements.removePending.run(webhookId)
         statements.removeWebhook.run(webhookId)
-        return toWebhook(row)
+        return row
       })()
+      if (removed.secret_ref) await vault.discard(webhookId, removed.secret_ref)
+      return toWebhook(removed)
     },
     async deliveries(filter) {
       const where = [filter.state ? 'd.state = ?' : '', filter.webhookId ? 'd.webhook_id = ?' : ''].filter(Boolean)
@@ -101,8 +130,9 @@ export function createSqliteEventStore(db: Database): EventStore {
       return rows.map(toDelivery)
     },
     async claimDue(now, limit, leaseMs) {
+      await movePlaintextSecrets()
       const at = now.toISOString()
-      return db
+      const claimed = db
         .transaction(() => {
           const rows = statements.due.all(at, at, limit)
           const leaseUntil = new Date(now.getTime() + leaseMs).toISOString()
@@ -112,16 +142,17 @@ export function createSqliteEventStore(db: Database): EventStore {
             const webhook = webhooks.get(row.webhook_id)
             if (!webhook) return []
             statements.lease.run(leaseUntil, row.delivery_id)
-            return [
-              {
-                ...toDelivery(row),
-                webhook: {...toWebhook(webhook), secret: webhook.secret},
-                event: toEvent({seq: row.event_seq, event_id: row.event_id, type: row.type, at: row.at, data: row.data}),
-              },
-            ]
+            return [{row, webhook}]
           })
         })
         .immediate()
+      return Promise.all(
+        claimed.map(async ({row, webhook}) => ({
+          ...toDelivery(row),
+          webhook: await withSecret(webhook),
+          event: toEvent({seq: row.event_seq, event_id: row.event_id, type: row.type, at: row.at, data: row.data}),
+        })),
+      )
     },
     async finish(deliveryId, outcome) {
       const now = new Date().toISOString()

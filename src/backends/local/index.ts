@@ -19,6 +19,7 @@ import {createDuckDbQueryEngine} from './query-engine.js'
 import {createSqliteSavedSearches} from './saved-searches.js'
 import {createFts5SearchIndex} from './search-index.js'
 import {createSearchWriter} from './search-writer.js'
+import {createLocalWebhookSecretVault} from './webhook-secret-vault.js'
 
 export interface LocalBackendOptions {
   /** The workspace folder; created on first use. */
@@ -33,6 +34,8 @@ export function workspaceLayout(home: string) {
     objects: path.join(home, 'objects'),
     temp: path.join(home, 'tmp'),
     lake: path.join(home, 'lake'),
+    /** Seals webhook signing secrets (0600; webhook-secret-vault.ts): back it up with the database. */
+    webhookSecretKey: path.join(home, 'webhook-secrets.key'),
   }
 }
 
@@ -75,7 +78,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),
     keys: createSqliteKeyStore(db),
-    events: createSqliteEventStore(db),
+    events: createSqliteEventStore(db, createLocalWebhookSecretVault(layout.webhookSecretKey)),
     query: duckdb,
     queryEngines: {duckdb},
     grants,

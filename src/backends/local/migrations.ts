@@ -298,6 +298,11 @@ export const MIGRATIONS: string[] = [
            WHERE e.raw_file_id = new.file_id AND e.category = 'ENGINEERED' ORDER BY e.ingested_at DESC, e.version DESC LIMIT 1) END,
          'error', CASE WHEN new.status = 'failed' THEN json_object('code', new.error_code, 'message', new.error_message) END));
    END;`,
+  // Webhook signing secrets leave the database (webhook-secret-vault.ts): a row keeps the sealed
+  // secret in secret_ref. The event store moves the plaintext of older rows into it on first use
+  // (the key is not SQL's to hold) and leaves plaintext_secret empty.
+  `ALTER TABLE webhooks RENAME COLUMN secret TO plaintext_secret;
+   ALTER TABLE webhooks ADD COLUMN secret_ref TEXT;`,
   // Deleting files (files delete): objects that no record uses any more are queued in the same
   // transaction that deletes the records, and leave the queue only as their bytes are removed, so a
   // crash in between leaves them for the next delete. Storing a record takes its object off the queue.

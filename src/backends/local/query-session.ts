@@ -117,9 +117,10 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
     await connection.run('SET enable_progress_bar_print = false')
     await connection.run('SET progress_bar_time = 0')
 
-    // Restricted to some tables, the session may read their folders and nothing else of the lake.
+    // Restricted to some tables, the session may read their folders and nothing else of the lake:
+    // the folders their files are read from (on S3, the tables' folders in the cache).
     const folders = (only === undefined ? [options.lakeRoot] : []).concat(
-      entries.filter((_, i) => !('error' in bodies[i])).map((e) => e.location),
+      entries.filter((_, i) => !('error' in bodies[i])).map((e) => lake.lakeStorage(e.location).engine.localFolder),
     )
     const resolved = [...new Set(folders)].map((dir) => path.resolve(dir) + path.sep)
     const readable = granted ? granted.readableFolders().filter((dir) => only === undefined || resolved.includes(dir)) : resolved

@@ -11,7 +11,8 @@ export default class WebhooksAdd extends LabmeshCommand<typeof WebhooksAdd> {
   static override description = `Each delivery is a JSON POST with an id and a timestamp, signed in the Labmesh-Signature header
 (t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>; docs/webhooks.md shows how to check it). Deliveries
 are retried with exponential backoff until --give-up-after, and kept in the workspace's outbox meanwhile. Without
---secret-from-env, labmesh makes a secret and shows it once. Private, loopback and link-local targets are refused
+--secret-from-env, labmesh makes a secret and shows it once. The secret is kept sealed under the workspace's
+webhook-secrets.key (in Secrets Manager on aws), never in the database. Private, loopback and link-local targets are refused
 unless --allow-private.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> https://lims.example.com/hooks/labmesh --events file.converted,file.failed',

@@ -1,5 +1,5 @@
 import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
-import type {Converter, ConverterInput, Quantity} from '../types.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
 
 /**
  * What every technique's model shares: the instrument, the software, the sample of a
@@ -36,13 +36,9 @@ export interface ReadingError {
 }
 
 /** Fields a file holds that its technique's schema has no name for, kept as written. */
-export type CustomInformation = Record<string, string | number | boolean | Quantity | null>
+export type CustomInformation = Record<string, string | number | boolean | Quantity | string[] | null>
 
-export function manifest(path: string): string {
-  return `${ASM_MANIFEST_BASE}/${path}`
-}
-
-export function deviceSystemDocument(device: DeviceSystem): Record<string, unknown> {
+function deviceSystemDocument(device: DeviceSystem): Record<string, unknown> {
   return compact({
     'product manufacturer': device.manufacturer,
     'model number': device.model,
@@ -50,10 +46,6 @@ export function deviceSystemDocument(device: DeviceSystem): Record<string, unkno
     'device identifier': device.deviceIdentifier,
     'device type': device.deviceType,
   })
-}
-
-export function dataSystem(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, software?: SoftwareInfo) {
-  return dataSystemDocument(input, converter, software)
 }
 
 export function sampleDocument(sample: Sample): Record<string, unknown> {
@@ -80,10 +72,12 @@ export function customDocument(custom: CustomInformation | undefined): CustomInf
 export interface CalculatedValue {
   identifier: string
   name: string
-  value: Quantity
+  /** Missing when the file gives text instead of a number: then `errors` holds it. */
+  value?: Quantity
   sample?: Sample
   sources?: {identifier: string; feature: string}[]
   description?: string
+  errors?: ReadingError[]
 }
 
 export function calculatedAggregate(values: CalculatedValue[]): Record<string, unknown> | undefined {
@@ -102,8 +96,40 @@ export function calculatedAggregate(values: CalculatedValue[]): Record<string, u
                 'data source document': c.sources.map((s) => ({'data source identifier': s.identifier, 'data source feature': s.feature})),
               }
             : undefined,
+        'error aggregate document': errorAggregate(c.errors),
       }),
     ),
+  }
+}
+
+/** What every technique's run holds besides its own documents. */
+export interface TechniqueRun {
+  device: DeviceSystem
+  software?: SoftwareInfo
+  calculated?: CalculatedValue[]
+  custom?: CustomInformation
+}
+
+/**
+ * The frame every technique's document shares: its manifest, then the instrument (of
+ * `deviceType`, which its device control documents repeat), the software and file, the
+ * technique's own documents, the run's calculated values and its custom fields.
+ */
+export function techniqueDocument(
+  input: ConverterInput,
+  converter: Pick<Converter, 'name' | 'version'>,
+  run: TechniqueRun,
+  technique: {name: string; manifest: string; deviceType: string; documents: unknown[]},
+): EngineeredDocument {
+  return {
+    '$asm.manifest': `${ASM_MANIFEST_BASE}/${technique.manifest}`,
+    [`${technique.name} aggregate document`]: compact({
+      'device system document': deviceSystemDocument({...run.device, deviceType: technique.deviceType}),
+      'data system document': dataSystemDocument(input, converter, run.software),
+      [`${technique.name} document`]: technique.documents,
+      'calculated data aggregate document': calculatedAggregate(run.calculated ?? []),
+      'custom information document': customDocument(run.custom),
+    }),
   }
 }
 

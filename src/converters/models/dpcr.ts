@@ -1,19 +1,14 @@
-import {compact, quantity} from '../asm.js'
+import {compact, optionalQuantity} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
 import {
-  calculatedAggregate,
-  type CalculatedValue,
   customDocument,
   type CustomInformation,
-  dataSystem,
-  type DeviceSystem,
-  deviceSystemDocument,
   errorAggregate,
-  manifest,
   type ReadingError,
   type Sample,
   sampleDocument,
-  type SoftwareInfo,
+  techniqueDocument,
+  type TechniqueRun,
 } from './common.js'
 import {type DataCube, dataCubeDocument} from './data-cube.js'
 
@@ -37,14 +32,10 @@ export interface DpcrMeasurement {
   custom?: CustomInformation
 }
 
-export interface DpcrRun {
-  device: DeviceSystem
-  software?: SoftwareInfo
+export interface DpcrRun extends TechniqueRun {
   experimentalDataIdentifier?: string
   wellCount?: number
   measurements: DpcrMeasurement[]
-  calculated?: CalculatedValue[]
-  custom?: CustomInformation
 }
 
 export function dpcrDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: DpcrRun): EngineeredDocument {
@@ -57,51 +48,47 @@ export function dpcrDocument(input: ConverterInput, converter: Pick<Converter, '
     if (list) list.push(m)
     else byWell.set(key, [m])
   }
-  return {
-    '$asm.manifest': manifest('pcr/BENCHLING/2023/09/dpcr.manifest'),
-    'dPCR aggregate document': compact({
-      'device system document': deviceSystemDocument({...run.device, deviceType}),
-      'data system document': dataSystem(input, converter, run.software),
-      'dPCR document': [...byWell.values()].map((measurements) => ({
-        'measurement aggregate document': compact({
-          'experimental data identifier': run.experimentalDataIdentifier,
-          'plate well count': run.wellCount === undefined ? undefined : quantity(run.wellCount, '#'),
-          'measurement document': measurements.map((m) =>
-            compact({
-              'measurement identifier': m.identifier,
-              'measurement time': m.time,
-              'target DNA reference': m.target,
-              'sample document': sampleDocument(m.sample),
-              'device control aggregate document': {
-                'device control document': [
-                  compact({
-                    'device type': deviceType,
-                    'reporter dye setting': m.reporterDye,
-                    'passive reference dye setting': m.passiveReferenceDye,
-                    'fluorescence intensity threshold setting': m.thresholdSetting,
-                  }),
-                ],
-              },
-              'processed data aggregate document': {
-                'processed data document': [
-                  compact({
-                    'number concentration': m.concentration,
-                    'total partition count': m.totalPartitions,
-                    'positive partition count': m.positivePartitions,
-                    'negative partition count': m.negativePartitions,
-                    'confidence interval (95%)': m.confidenceInterval95,
-                  }),
-                ],
-              },
-              ...Object.fromEntries((m.cubes ?? []).map((cube) => [`${cube.label} data cube`, dataCubeDocument(cube)])),
-              'error aggregate document': errorAggregate(m.errors),
-              'custom information document': customDocument(m.custom),
-            }),
-          ),
-        }),
-      })),
-      'calculated data aggregate document': calculatedAggregate(run.calculated ?? []),
-      'custom information document': customDocument(run.custom),
-    }),
-  }
+  return techniqueDocument(input, converter, run, {
+    name: 'dPCR',
+    manifest: 'pcr/BENCHLING/2023/09/dpcr.manifest',
+    deviceType,
+    documents: [...byWell.values()].map((measurements) => ({
+      'measurement aggregate document': compact({
+        'experimental data identifier': run.experimentalDataIdentifier,
+        'plate well count': optionalQuantity(run.wellCount, '#'),
+        'measurement document': measurements.map((m) =>
+          compact({
+            'measurement identifier': m.identifier,
+            'measurement time': m.time,
+            'target DNA reference': m.target,
+            'sample document': sampleDocument(m.sample),
+            'device control aggregate document': {
+              'device control document': [
+                compact({
+                  'device type': deviceType,
+                  'reporter dye setting': m.reporterDye,
+                  'passive reference dye setting': m.passiveReferenceDye,
+                  'fluorescence intensity threshold setting': m.thresholdSetting,
+                }),
+              ],
+            },
+            'processed data aggregate document': {
+              'processed data document': [
+                compact({
+                  'number concentration': m.concentration,
+                  'total partition count': m.totalPartitions,
+                  'positive partition count': m.positivePartitions,
+                  'negative partition count': m.negativePartitions,
+                  'confidence interval (95%)': m.confidenceInterval95,
+                }),
+              ],
+            },
+            ...Object.fromEntries((m.cubes ?? []).map((cube) => [`${cube.label} data cube`, dataCubeDocument(cube)])),
+            'error aggregate document': errorAggregate(m.errors),
+            'custom information document': customDocument(m.custom),
+          }),
+        ),
+      }),
+    })),
+  })
 }

@@ -1,16 +1,6 @@
 import {compact} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
-import {
-  customDocument,
-  type CustomInformation,
-  dataSystem,
-  type DeviceSystem,
-  deviceSystemDocument,
-  manifest,
-  type Sample,
-  sampleDocument,
-  type SoftwareInfo,
-} from './common.js'
+import {customDocument, type CustomInformation, type Sample, sampleDocument, techniqueDocument, type TechniqueRun} from './common.js'
 
 /** Electrophoresis (ASM electrophoresis manifest): per sample lane, its peaks and size regions. */
 export interface ElectrophoresisPeak {
@@ -41,13 +31,10 @@ export interface ElectrophoresisMeasurement {
   custom?: CustomInformation
 }
 
-export interface ElectrophoresisRun {
-  device: DeviceSystem
-  software?: SoftwareInfo
+export interface ElectrophoresisRun extends TechniqueRun {
   analyst?: string
   analyticalMethod?: string
   measurements: ElectrophoresisMeasurement[]
-  custom?: CustomInformation
 }
 
 function peakDocument(peak: ElectrophoresisPeak): Record<string, unknown> {
@@ -73,37 +60,34 @@ export function electrophoresisDocument(
   run: ElectrophoresisRun,
 ): EngineeredDocument {
   const deviceType = run.device.deviceType ?? 'electrophoresis instrument'
-  return {
-    '$asm.manifest': manifest('electrophoresis/REC/2024/09/electrophoresis.manifest'),
-    'electrophoresis aggregate document': compact({
-      'device system document': deviceSystemDocument({...run.device, deviceType}),
-      'data system document': dataSystem(input, converter, run.software),
-      'electrophoresis document': run.measurements.map((m) => ({
-        'measurement aggregate document': compact({
-          analyst: run.analyst,
-          'analytical method identifier': run.analyticalMethod,
-          'measurement document': [
-            compact({
-              'measurement identifier': m.identifier,
-              'measurement time': m.time,
-              'sample document': sampleDocument(m.sample),
-              'device control aggregate document': {'device control document': [{'device type': deviceType, ...m.settings}]},
-              'processed data aggregate document': {
-                'processed data document': [
-                  compact({
-                    ...m.results,
-                    'peak list': m.peaks.length > 0 ? {peak: m.peaks.map(peakDocument)} : undefined,
-                    'data region aggregate document':
-                      m.regions.length > 0 ? {'data region document': m.regions.map(peakDocument)} : undefined,
-                  }),
-                ],
-              },
-              'custom information document': customDocument(m.custom),
-            }),
-          ],
-        }),
-      })),
-      'custom information document': customDocument(run.custom),
-    }),
-  }
+  return techniqueDocument(input, converter, run, {
+    name: 'electrophoresis',
+    manifest: 'electrophoresis/REC/2024/09/electrophoresis.manifest',
+    deviceType,
+    documents: run.measurements.map((m) => ({
+      'measurement aggregate document': compact({
+        analyst: run.analyst,
+        'analytical method identifier': run.analyticalMethod,
+        'measurement document': [
+          compact({
+            'measurement identifier': m.identifier,
+            'measurement time': m.time,
+            'sample document': sampleDocument(m.sample),
+            'device control aggregate document': {'device control document': [{'device type': deviceType, ...m.settings}]},
+            'processed data aggregate document': {
+              'processed data document': [
+                compact({
+                  ...m.results,
+                  'peak list': m.peaks.length > 0 ? {peak: m.peaks.map(peakDocument)} : undefined,
+                  'data region aggregate document':
+                    m.regions.length > 0 ? {'data region document': m.regions.map(peakDocument)} : undefined,
+                }),
+              ],
+            },
+            'custom information document': customDocument(m.custom),
+          }),
+        ],
+      }),
+    })),
+  })
 }

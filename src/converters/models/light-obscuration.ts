@@ -1,18 +1,6 @@
-import {compact, quantity} from '../asm.js'
+import {compact} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
-import {
-  calculatedAggregate,
-  type CalculatedValue,
-  customDocument,
-  type CustomInformation,
-  dataSystem,
-  type DeviceSystem,
-  deviceSystemDocument,
-  manifest,
-  type Sample,
-  sampleDocument,
-  type SoftwareInfo,
-} from './common.js'
+import {customDocument, type CustomInformation, type Sample, sampleDocument, techniqueDocument, type TechniqueRun} from './common.js'
 
 /** Light obscuration particle counting (ASM light-obscuration manifest): a size distribution per run. */
 export interface ParticleSizeRow {
@@ -40,13 +28,9 @@ export interface LightObscurationMeasurement {
   custom?: CustomInformation
 }
 
-export interface LightObscurationRun {
-  device: DeviceSystem
-  software?: SoftwareInfo
+export interface LightObscurationRun extends TechniqueRun {
   analyst?: string
   measurements: LightObscurationMeasurement[]
-  calculated?: CalculatedValue[]
-  custom?: CustomInformation
 }
 
 export function lightObscurationDocument(
@@ -55,68 +39,60 @@ export function lightObscurationDocument(
   run: LightObscurationRun,
 ): EngineeredDocument {
   const deviceType = run.device.deviceType ?? 'light obscuration particle counter'
-  return {
-    '$asm.manifest': manifest('light-obscuration/REC/2024/09/light-obscuration.manifest'),
-    'light obscuration aggregate document': compact({
-      'device system document': deviceSystemDocument({...run.device, deviceType}),
-      'data system document': dataSystem(input, converter, run.software),
-      'light obscuration document': [
-        {
-          'measurement aggregate document': compact({
-            analyst: run.analyst,
-            'measurement document': run.measurements.map((m) =>
-              compact({
-                'measurement identifier': m.identifier,
-                'measurement time': m.time,
-                'sample document': sampleDocument(m.sample),
-                'device control aggregate document': {
-                  'device control document': [
-                    compact({
-                      'device type': deviceType,
-                      'sample volume setting': m.settings.sampleVolume,
-                      'detector view volume': m.settings.detectorViewVolume,
-                      'repetition setting': m.settings.repetitions,
-                      'tare volume setting': m.settings.tareVolume,
-                    }),
-                  ],
-                },
-                'processed data aggregate document': {
-                  'processed data document': [
-                    compact({
-                      'dilution factor setting': m.settings.dilutionFactor,
-                      'distribution aggregate document': {
-                        'distribution document': [
-                          {
-                            distribution: m.distribution.map((row) =>
-                              compact({
-                                'distribution identifier': row.identifier,
-                                'particle size': row.particleSize,
-                                'cumulative count': row.cumulativeCount,
-                                'cumulative particle density': row.cumulativeDensity,
-                                'differential count': row.differentialCount,
-                                'differential particle density': row.differentialDensity,
-                              }),
-                            ),
-                          },
-                        ],
-                      },
-                    }),
-                  ],
-                },
-                'custom information document': customDocument(m.custom),
-              }),
-            ),
-          }),
-        },
-      ],
-      'calculated data aggregate document': calculatedAggregate(run.calculated ?? []),
-      'custom information document': customDocument(run.custom),
-    }),
-  }
+  return techniqueDocument(input, converter, run, {
+    name: 'light obscuration',
+    manifest: 'light-obscuration/REC/2024/09/light-obscuration.manifest',
+    deviceType,
+    documents: [
+      {
+        'measurement aggregate document': compact({
+          analyst: run.analyst,
+          'measurement document': run.measurements.map((m) =>
+            compact({
+              'measurement identifier': m.identifier,
+              'measurement time': m.time,
+              'sample document': sampleDocument(m.sample),
+              'device control aggregate document': {
+                'device control document': [
+                  compact({
+                    'device type': deviceType,
+                    'sample volume setting': m.settings.sampleVolume,
+                    'detector view volume': m.settings.detectorViewVolume,
+                    'repetition setting': m.settings.repetitions,
+                    'tare volume setting': m.settings.tareVolume,
+                  }),
+                ],
+              },
+              'processed data aggregate document': {
+                'processed data document': [
+                  compact({
+                    'dilution factor setting': m.settings.dilutionFactor,
+                    'distribution aggregate document': {
+                      'distribution document': [
+                        {
+                          distribution: m.distribution.map((row) =>
+                            compact({
+                              'distribution identifier': row.identifier,
+                              'particle size': row.particleSize,
+                              'cumulative count': row.cumulativeCount,
+                              'cumulative particle density': row.cumulativeDensity,
+                              'differential count': row.differentialCount,
+                              'differential particle density': row.differentialDensity,
+                            }),
+                          ),
+                        },
+                      ],
+                    },
+                  }),
+                ],
+              },
+              'custom information document': customDocument(m.custom),
+            }),
+          ),
+        }),
+      },
+    ],
+  })
 }
 
 export const PARTICLE_UNITS = {size: 'µm', count: '(unitless)', density: 'Counts/mL'} as const
-
-export function particleQuantity(value: number | undefined, unit: string): Quantity | undefined {
-  return value === undefined ? undefined : quantity(value, unit)
-}

@@ -1,20 +1,6 @@
-import {compact, quantity} from '../asm.js'
+import {compact, optionalQuantity} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
-import {
-  calculatedAggregate,
-  type CalculatedValue,
-  customDocument,
-  type CustomInformation,
-  dataSystem,
-  type DeviceSystem,
-  deviceSystemDocument,
-  errorAggregate,
-  manifest,
-  type ReadingError,
-  type Sample,
-  sampleDocument,
-  type SoftwareInfo,
-} from './common.js'
+import {errorAggregate, type ReadingError, type Sample, sampleDocument, techniqueDocument, type TechniqueRun} from './common.js'
 
 /** Multiplex bead assays (ASM multi-analyte-profiling manifest): per well, one reading per analyte bead region. */
 export interface AnalyteReading {
@@ -34,9 +20,7 @@ export interface MultiAnalyteMeasurement {
   errors?: ReadingError[]
 }
 
-export interface MultiAnalyteRun {
-  device: DeviceSystem
-  software?: SoftwareInfo
+export interface MultiAnalyteRun extends TechniqueRun {
   analyst?: string
   time?: string
   experimentalDataIdentifier?: string
@@ -44,8 +28,6 @@ export interface MultiAnalyteRun {
   /** Settings shared by every well: sample volume, minimum events per bead... */
   settings: Record<string, Quantity | string>
   measurements: MultiAnalyteMeasurement[]
-  calculated?: CalculatedValue[]
-  custom?: CustomInformation
 }
 
 export function multiAnalyteProfilingDocument(
@@ -55,42 +37,38 @@ export function multiAnalyteProfilingDocument(
 ): EngineeredDocument {
   const deviceType = run.device.deviceType ?? 'multi analyte profiling analyzer'
   const control = {'device control document': [{'device type': deviceType, ...run.settings}]}
-  return {
-    '$asm.manifest': manifest('multi-analyte-profiling/BENCHLING/2024/01/multi-analyte-profiling.manifest'),
-    'multi analyte profiling aggregate document': compact({
-      'device system document': deviceSystemDocument({...run.device, deviceType}),
-      'data system document': dataSystem(input, converter, run.software),
-      'multi analyte profiling document': run.measurements.map((m) => ({
-        'measurement aggregate document': compact({
-          analyst: run.analyst,
-          'measurement time': run.time,
-          'experimental data identifier': run.experimentalDataIdentifier,
-          'plate well count': run.wellCount === undefined ? undefined : quantity(run.wellCount, '#'),
-          'measurement document': [
-            compact({
-              'measurement identifier': m.identifier,
-              'sample document': sampleDocument(m.sample),
-              'device control aggregate document': control,
-              'dilution factor setting': m.dilutionFactor,
-              'total event count': m.totalEvents,
-              'analyte aggregate document': {
-                'analyte document': m.analytes.map((a) =>
-                  compact({
-                    'analyte name': a.name,
-                    'assay bead identifier': a.beadIdentifier,
-                    'assay bead count': a.beadCount,
-                    fluorescence: a.fluorescence,
-                    'error aggregate document': errorAggregate(a.errors),
-                  }),
-                ),
-              },
-              'error aggregate document': errorAggregate(m.errors),
-            }),
-          ],
-        }),
-      })),
-      'calculated data aggregate document': calculatedAggregate(run.calculated ?? []),
-      'custom information document': customDocument(run.custom),
-    }),
-  }
+  return techniqueDocument(input, converter, run, {
+    name: 'multi analyte profiling',
+    manifest: 'multi-analyte-profiling/BENCHLING/2024/01/multi-analyte-profiling.manifest',
+    deviceType,
+    documents: run.measurements.map((m) => ({
+      'measurement aggregate document': compact({
+        analyst: run.analyst,
+        'measurement time': run.time,
+        'experimental data identifier': run.experimentalDataIdentifier,
+        'plate well count': optionalQuantity(run.wellCount, '#'),
+        'measurement document': [
+          compact({
+            'measurement identifier': m.identifier,
+            'sample document': sampleDocument(m.sample),
+            'device control aggregate document': control,
+            'dilution factor setting': m.dilutionFactor,
+            'total event count': m.totalEvents,
+            'analyte aggregate document': {
+              'analyte document': m.analytes.map((a) =>
+                compact({
+                  'analyte name': a.name,
+                  'assay bead identifier': a.beadIdentifier,
+                  'assay bead count': a.beadCount,
+                  fluorescence: a.fluorescence,
+                  'error aggregate document': errorAggregate(a.errors),
+                }),
+              ),
+            },
+            'error aggregate document': errorAggregate(m.errors),
+          }),
+        ],
+      }),
+    })),
+  })
 }

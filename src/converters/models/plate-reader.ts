@@ -1,19 +1,14 @@
-import {compact, quantity} from '../asm.js'
+import {compact, optionalQuantity} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
 import {
-  calculatedAggregate,
-  type CalculatedValue,
   customDocument,
   type CustomInformation,
-  dataSystem,
-  type DeviceSystem,
-  deviceSystemDocument,
   errorAggregate,
-  manifest,
   type ReadingError,
   type Sample,
   sampleDocument,
-  type SoftwareInfo,
+  techniqueDocument,
+  type TechniqueRun,
 } from './common.js'
 import {type DataCube, dataCubeDocument} from './data-cube.js'
 
@@ -50,17 +45,15 @@ export interface PlateReaderGroup {
   analyticalMethod?: string
   experimentalDataIdentifier?: string
   analyst?: string
+  /** The assay or protocol the file names ("Test name"). */
+  experimentType?: string
   measurements: PlateReaderMeasurement[]
   custom?: CustomInformation
 }
 
-export interface PlateReaderRun {
-  device: DeviceSystem
-  software?: SoftwareInfo
+export interface PlateReaderRun extends TechniqueRun {
   /** Usually one group per well, so each group names one well. */
   groups: PlateReaderGroup[]
-  calculated?: CalculatedValue[]
-  custom?: CustomInformation
 }
 
 export function plateReaderDocument(
@@ -76,39 +69,36 @@ export function plateReaderDocument(
     if (!document) controls.set(settings, (document = {'device control document': [{'device type': deviceType, ...settings}]}))
     return document
   }
-  return {
-    '$asm.manifest': manifest('plate-reader/REC/2024/06/plate-reader.manifest'),
-    'plate reader aggregate document': compact({
-      'device system document': deviceSystemDocument({...run.device, deviceType}),
-      'data system document': dataSystem(input, converter, run.software),
-      'plate reader document': run.groups.map((group) => ({
-        'measurement aggregate document': compact({
-          'measurement time': group.time,
-          analyst: group.analyst,
-          'analytical method identifier': group.analyticalMethod,
-          'experimental data identifier': group.experimentalDataIdentifier,
-          'well plate identifier': group.plate,
-          'plate well count': group.wellCount === undefined ? undefined : quantity(group.wellCount, '#'),
-          'measurement document': group.measurements.map((m) =>
-            compact({
-              'measurement identifier': m.identifier,
-              'measurement time': m.time,
-              'measurement label': m.label,
-              'sample document': sampleDocument(m.sample),
-              'device control aggregate document': control(m.settings),
-              ...m.readings,
-              ...(m.cube ? {[m.cube.kind]: dataCubeDocument(m.cube.cube)} : {}),
-              'error aggregate document': errorAggregate(m.errors),
-              'custom information document': customDocument(m.custom),
-            }),
-          ),
-          'custom information document': customDocument(group.custom),
-        }),
-      })),
-      'calculated data aggregate document': calculatedAggregate(run.calculated ?? []),
-      'custom information document': customDocument(run.custom),
-    }),
-  }
+  return techniqueDocument(input, converter, run, {
+    name: 'plate reader',
+    manifest: 'plate-reader/REC/2024/06/plate-reader.manifest',
+    deviceType,
+    documents: run.groups.map((group) => ({
+      'measurement aggregate document': compact({
+        'measurement time': group.time,
+        analyst: group.analyst,
+        'experiment type': group.experimentType,
+        'analytical method identifier': group.analyticalMethod,
+        'experimental data identifier': group.experimentalDataIdentifier,
+        'well plate identifier': group.plate,
+        'plate well count': optionalQuantity(group.wellCount, '#'),
+        'measurement document': group.measurements.map((m) =>
+          compact({
+            'measurement identifier': m.identifier,
+            'measurement time': m.time,
+            'measurement label': m.label,
+            'sample document': sampleDocument(m.sample),
+            'device control aggregate document': control(m.settings),
+            ...m.readings,
+            ...(m.cube ? {[m.cube.kind]: dataCubeDocument(m.cube.cube)} : {}),
+            'error aggregate document': errorAggregate(m.errors),
+            'custom information document': customDocument(m.custom),
+          }),
+        ),
+        'custom information document': customDocument(group.custom),
+      }),
+    })),
+  })
 }
 
 /** Groups measurements by well (and plate), in the order wells first appear. */

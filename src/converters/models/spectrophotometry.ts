@@ -1,19 +1,16 @@
-import {compact, quantity} from '../asm.js'
+import {compact, optionalQuantity} from '../asm.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
 import {
   calculatedAggregate,
   type CalculatedValue,
   customDocument,
   type CustomInformation,
-  dataSystem,
-  type DeviceSystem,
-  deviceSystemDocument,
   errorAggregate,
-  manifest,
   type ReadingError,
   type Sample,
   sampleDocument,
-  type SoftwareInfo,
+  techniqueDocument,
+  type TechniqueRun,
 } from './common.js'
 import {type DataCube, dataCubeDocument} from './data-cube.js'
 
@@ -37,13 +34,11 @@ export interface SpectrophotometryGroup {
   experimentType?: string
   measurements: SpectrophotometryMeasurement[]
   calculated?: CalculatedValue[]
+  custom?: CustomInformation
 }
 
-export interface SpectrophotometryRun {
-  device: DeviceSystem
-  software?: SoftwareInfo
+export interface SpectrophotometryRun extends TechniqueRun {
   groups: SpectrophotometryGroup[]
-  custom?: CustomInformation
 }
 
 export function spectrophotometryDocument(
@@ -52,42 +47,40 @@ export function spectrophotometryDocument(
   run: SpectrophotometryRun,
 ): EngineeredDocument {
   const deviceType = run.device.deviceType ?? 'spectrophotometer'
-  return {
-    '$asm.manifest': manifest('spectrophotometry/REC/2024/06/spectrophotometry.manifest'),
-    'spectrophotometry aggregate document': compact({
-      'device system document': deviceSystemDocument({...run.device, deviceType}),
-      'data system document': dataSystem(input, converter, run.software),
-      'spectrophotometry document': run.groups.map((group) =>
-        compact({
-          analyst: group.analyst,
-          'measurement aggregate document': compact({
-            'measurement time': group.time,
-            'experiment type': group.experimentType,
-            'measurement document': group.measurements.map((m) =>
-              compact({
-                'measurement identifier': m.identifier,
-                'sample document': sampleDocument(m.sample),
-                'device control aggregate document': {
-                  'device control document': [
-                    compact({
-                      'device type': deviceType,
-                      'detector wavelength setting': m.wavelength === undefined ? undefined : quantity(m.wavelength, 'nm'),
-                      'path length': m.pathLength,
-                    }),
-                  ],
-                },
-                absorbance: m.absorbance,
-                'mass concentration': m.concentration,
-                'absorption spectrum data cube': m.spectrum ? dataCubeDocument(m.spectrum) : undefined,
-                'error aggregate document': errorAggregate(m.errors),
-                'custom information document': customDocument(m.custom),
-              }),
-            ),
-          }),
-          'calculated data aggregate document': calculatedAggregate(group.calculated ?? []),
+  return techniqueDocument(input, converter, run, {
+    name: 'spectrophotometry',
+    manifest: 'spectrophotometry/REC/2024/06/spectrophotometry.manifest',
+    deviceType,
+    documents: run.groups.map((group) =>
+      compact({
+        analyst: group.analyst,
+        'measurement aggregate document': compact({
+          'measurement time': group.time,
+          'experiment type': group.experimentType,
+          'measurement document': group.measurements.map((m) =>
+            compact({
+              'measurement identifier': m.identifier,
+              'sample document': sampleDocument(m.sample),
+              'device control aggregate document': {
+                'device control document': [
+                  compact({
+                    'device type': deviceType,
+                    'detector wavelength setting': optionalQuantity(m.wavelength, 'nm'),
+                    'path length': m.pathLength,
+                  }),
+                ],
+              },
+              absorbance: m.absorbance,
+              'mass concentration': m.concentration,
+              'absorption spectrum data cube': m.spectrum ? dataCubeDocument(m.spectrum) : undefined,
+              'error aggregate document': errorAggregate(m.errors),
+              'custom information document': customDocument(m.custom),
+            }),
+          ),
         }),
-      ),
-      'custom information document': customDocument(run.custom),
-    }),
-  }
+        'calculated data aggregate document': calculatedAggregate(group.calculated ?? []),
+        'custom information document': customDocument(group.custom),
+      }),
+    ),
+  })
 }

@@ -1,4 +1,4 @@
-import {type ZipEntry, zipEntries, zipEntryText} from './zip.js'
+import {type ZipEntry, zipEntries, zipEntryHead, zipEntryText} from './zip.js'
 
 /**
  * Cells of an .xlsx workbook, read straight from its XML parts: only the sheets asked for, no
@@ -35,8 +35,13 @@ function unescapeXml(text: string): string {
   )
 }
 
+// One pattern per attribute name, built once: cells are read by the million.
+const ATTRIBUTE_PATTERNS = new Map<string, RegExp>()
+
 function attribute(attributes: string, name: string): string | undefined {
-  const m = new RegExp(`(?:^|\\s)${name}="([^"]*)"`).exec(attributes)
+  let pattern = ATTRIBUTE_PATTERNS.get(name)
+  if (!pattern) ATTRIBUTE_PATTERNS.set(name, (pattern = new RegExp(`(?:^|\\s)${name}="([^"]*)"`)))
+  const m = pattern.exec(attributes)
   return m ? unescapeXml(m[1]) : undefined
 }
 
@@ -218,7 +223,7 @@ export function summariseXlsx(bytes: Buffer): WorkbookSummary | undefined {
       parts.push(...[...zipEntryText(bytes, shared, SUMMARY_PART_BYTES).matchAll(/<si>([\s\S]*?)<\/si>/g)].map((m) => stringText(m[1])))
     for (const [name, entry] of entries) {
       if (!name.startsWith('xl/worksheets/sheet')) continue
-      const head = zipEntryText(bytes, entry, SUMMARY_PART_BYTES).slice(0, SUMMARY_SHEET_HEAD)
+      const head = zipEntryHead(bytes, entry, SUMMARY_SHEET_HEAD, SUMMARY_PART_BYTES)
       for (const m of head.matchAll(/<is>([\s\S]*?)<\/is>/g)) parts.push(stringText(m[1]))
     }
     return {sheetNames, text: parts.join('\n')}

@@ -1,4 +1,4 @@
-import {inflateRawSync} from 'node:zlib'
+import {constants, inflateRawSync} from 'node:zlib'
 
 /**
  * The entries of a zip archive (an .xlsx workbook) read from its central directory, each inflated
@@ -60,16 +60,46 @@ export function zipEntryText(bytes: Buffer, entry: ZipEntry, maxBytes: number): 
   if (entry.size > maxBytes || entry.size === 0xffffffff) {
     throw new ZipError(`${entry.name} holds ${entry.size} bytes of XML, more than the ${maxBytes} this reader accepts`)
   }
-  const at = entry.localHeader
-  if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LOCAL_HEADER) throw new ZipError(`${entry.name} is missing from the archive`)
-  const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28)
-  const data = bytes.subarray(start, start + entry.compressedSize)
-  if (data.length < entry.compressedSize) throw new ZipError(`${entry.name} is cut short: the workbook is truncated`)
+  const data = entryData(bytes, entry)
   if (entry.method === STORED) return data.toString('utf8')
-  if (entry.method !== DEFLATED) throw new ZipError(`${entry.name} uses zip compression method ${entry.method}, which is not supported`)
   try {
     return inflateRawSync(data, {maxOutputLength: Math.max(entry.size, 1)}).toString('utf8')
   } catch (error) {
     throw new ZipError(`${entry.name} cannot be inflated (${(error as Error).message})`)
   }
+}
+
+/**
+ * The first `chars` characters of an entry's text, inflating only as much of the entry as they
+ * take (all of it, within `maxBytes`, when shorter): content detection looks at the start of each
+ * sheet, which may be megabytes long.
+ */
+export function zipEntryHead(bytes: Buffer, entry: ZipEntry, chars: number, maxBytes: number): string {
+  const data = entryData(bytes, entry)
+  // XML deflates several times over, so a prefix of `chars / 8` compressed bytes usually suffices.
+  for (let take = Math.ceil(chars / 8); take < data.length; take *= 2) {
+    const prefix = data.subarray(0, take)
+    let text: string
+    try {
+      text = (entry.method === STORED ? prefix : inflateRawSync(prefix, {finishFlush: constants.Z_SYNC_FLUSH})).toString('utf8')
+    } catch (error) {
+      throw new ZipError(`${entry.name} cannot be inflated (${(error as Error).message})`)
+    }
+    // Longer than asked, so a character cut at the end of the prefix lies past the head.
+    if (text.length > chars) return text.slice(0, chars)
+  }
+  return zipEntryText(bytes, entry, maxBytes).slice(0, chars)
+}
+
+/** The stored bytes of an entry, checked to be whole and in a supported compression method. */
+function entryData(bytes: Buffer, entry: ZipEntry): Buffer {
+  const at = entry.localHeader
+  if (at + 30 > bytes.length || bytes.readUInt32LE(at) !== LOCAL_HEADER) throw new ZipError(`${entry.name} is missing from the archive`)
+  const start = at + 30 + bytes.readUInt16LE(at + 26) + bytes.readUInt16LE(at + 28)
+  const data = bytes.subarray(start, start + entry.compressedSize)
+  if (data.length < entry.compressedSize) throw new ZipError(`${entry.name} is cut short: the workbook is truncated`)
+  if (entry.method !== STORED && entry.method !== DEFLATED) {
+    throw new ZipError(`${entry.name} uses zip compression method ${entry.method}, which is not supported`)
+  }
+  return data
 }

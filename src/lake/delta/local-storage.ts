@@ -24,6 +24,7 @@ export class LocalLakeStorage implements LakeStorage {
     this.objects = files
     this.log = {putIfAbsent: (relative, bytes) => files.linkIfAbsent(relative, bytes)}
     this.engine = {
+      localFolder: this.location,
       localPath: async (relative) => files.contained(relative),
       stage: (relative) => files.stage(relative),
     }

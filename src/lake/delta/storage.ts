@@ -60,6 +60,12 @@ export interface LogStore {
 
 /** Local files for the engine: DuckDB reads Parquet from, and writes Parquet to, the local disk. */
 export interface EngineAccess {
+  /**
+   * The local folder every `localPath` of this table lies in (the table's folder; on S3 the table's
+   * folder in the cache): what a query session held to some tables may read of the disk.
+   */
+  readonly localFolder: string
+
   /** A local file holding the object's bytes (on S3 a cached download: use it for immutable files only). */
   localPath(path: string): Promise<string>
 

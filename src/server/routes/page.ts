@@ -7,7 +7,7 @@ import {type KeyVerifier, requireScope} from '../../keys/authenticate.js'
 import {searchIndexOf} from '../../search/run-search.js'
 import {parseQuery} from '../../search/parser.js'
 import type {ServerOptions} from '../app.js'
-import type {FailedAuthLimit} from '../auth.js'
+import type {FailedAuthLimit} from '../failed-auth-limit.js'
 import {filesPage} from '../files-page.js'
 import {PAGE_CSS, PAGE_JS} from '../page/assets.js'
 import {detailPage, type PageContext, searchPage, signInPage} from '../page/views.js'
@@ -17,6 +17,35 @@ import {fileDetail, sendContent} from './files.js'
 const SESSION_COOKIE = 'labmesh_session'
 /** The token every form carries back (double submit): a page of another site cannot read it. */
 const CSRF_COOKIE = 'labmesh_csrf'
+
+/** The page's cookies for one request: names, and the attributes they are set with. */
+interface PageCookies {
+  session: string
+  csrf: string
+  options: {httpOnly: true; sameSite: 'strict'; secure: boolean; path: '/'}
+}
+
+/**
+ * Secure where the browser speaks HTTPS: TLS here, or a TLS proxy in front (`--insecure-http`
+ * says one is; a proxy's `X-Forwarded-Proto: https` says so per request: trusting it can only make
+ * the cookie stricter). Then the names take the `__Host-` prefix, which browsers accept only
+ * from a secure origin, for this host alone, on path /. Plain HTTP on loopback keeps plain cookies:
+ * browsers drop Secure cookies set over http (Safari even on localhost), and the key never leaves
+ * the machine there.
+ */
+export function pageCookies(request: FastifyRequest, options: Pick<ServerOptions, 'https' | 'behindTlsProxy'>): PageCookies {
+  const forwarded = String(request.headers['x-forwarded-proto'] ?? '')
+    .split(',')[0]
+    .trim()
+    .toLowerCase()
+  const secure = Boolean(options.https) || Boolean(options.behindTlsProxy) || forwarded === 'https'
+  const prefix = secure ? '__Host-' : ''
+  return {
+    session: prefix + SESSION_COOKIE,
+    csrf: prefix + CSRF_COOKIE,
+    options: {httpOnly: true, sameSite: 'strict', secure, path: '/'},
+  }
+}
 const FACETS = ['instrument', 'status', 'label']
 
 /** Nothing inline, nothing from elsewhere, no framing. */
@@ -29,27 +58,26 @@ interface PageOptions extends ServerOptions {
 }
 
 export function registerPageRoutes(app: FastifyInstance, options: PageOptions): void {
-  const secure = Boolean(options.https)
-  const cookie = {httpOnly: true, sameSite: 'strict', secure, path: '/'} as const
-
   /** The CSRF token of this browser, set when it has none yet. */
   const csrfOf = (request: FastifyRequest, reply: FastifyReply): string => {
-    const existing = request.cookies[CSRF_COOKIE]
+    const cookie = pageCookies(request, options)
+    const existing = request.cookies[cookie.csrf]
     if (existing && /^[A-Za-z0-9_-]{32,}$/.test(existing)) return existing
     const token = randomBytes(24).toString('base64url')
-    reply.setCookie(CSRF_COOKIE, token, cookie)
+    reply.setCookie(cookie.csrf, token, cookie.options)
     return token
   }
   const checkCsrf = (request: FastifyRequest<{Body: {csrf?: string}}>): void => {
     const sent = Buffer.from(String(request.body?.csrf ?? ''))
-    const expected = Buffer.from(request.cookies[CSRF_COOKIE] ?? '')
+    const expected = Buffer.from(request.cookies[pageCookies(request, options).csrf] ?? '')
     if (expected.length === 0 || sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
       throw new LabmeshError('FORBIDDEN', 'the form is stale or came from another site: reload the page and try again')
     }
   }
   /** The signed-in key, or undefined (and the cookie cleared) when there is none or it stopped working. */
   const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<ApiKey | undefined> => {
-    const token = request.cookies[SESSION_COOKIE]
+    const cookie = pageCookies(request, options)
+    const token = request.cookies[cookie.session]
     if (!token) return undefined
     try {
       request.apiKey = await options.failures.authenticate(options.verifier, token, request.ip, (seconds) =>
@@ -58,7 +86,7 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
       return request.apiKey
     } catch (error) {
       if (!isLabmeshError(error) || error.code !== 'UNAUTHORIZED') throw error
-      reply.clearCookie(SESSION_COOKIE, cookie)
+      reply.clearCookie(cookie.session, cookie.options)
       return undefined
     }
   }
@@ -157,12 +185,14 @@ export function registerPageRoutes(app: FastifyInstance, options: PageOptions): 
         if (!isLabmeshError(error) || (error.code !== 'UNAUTHORIZED' && error.code !== 'RATE_LIMITED')) throw error
         return htmlReply(reply, error.code === 'RATE_LIMITED' ? 429 : 401, signInPage({csrf}, error.message))
       }
-      return reply.setCookie(SESSION_COOKIE, token, cookie).redirect('/', 303)
+      const cookie = pageCookies(request, options)
+      return reply.setCookie(cookie.session, token, cookie.options).redirect('/', 303)
     },
   )
 
   app.post<{Body: {csrf?: string}}>('/session/end', async (request, reply) => {
     checkCsrf(request)
-    return reply.clearCookie(SESSION_COOKIE, cookie).redirect('/', 303)
+    const cookie = pageCookies(request, options)
+    return reply.clearCookie(cookie.session, cookie.options).redirect('/', 303)
   })
 }

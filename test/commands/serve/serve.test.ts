@@ -100,6 +100,23 @@ describe('labmesh keys and serve (CLI)', function () {
     expect(refused.stderr).to.include('--tls-cert')
   })
 
+  it("marks the page's cookies Secure with --insecure-http (a TLS proxy in front), not on plain loopback", async () => {
+    for (const [flags, secure] of [
+      [['--insecure-http'], true],
+      [[], false],
+    ] as const) {
+      const {url, child} = await serve([...flags])
+      try {
+        const setCookie = (await fetch(`${url}/`)).headers.getSetCookie()
+        expect(setCookie).to.have.length(1)
+        expect(setCookie[0].startsWith(secure ? '__Host-labmesh_csrf=' : 'labmesh_csrf='), setCookie[0]).to.equal(true)
+        expect(/;\s*Secure/.test(setCookie[0]), setCookie[0]).to.equal(secure)
+      } finally {
+        expect(await stop(child)).to.equal(0)
+      }
+    }
+  })
+
   it("serves HTTPS with --tls-cert and --tls-key, the page's cookies then Secure", async () => {
     const cert = ws.path('cert.pem')
     const key = ws.path('key.pem')
@@ -136,7 +153,8 @@ describe('labmesh keys and serve (CLI)', function () {
           .on('error', reject)
       })
       expect(answer.status).to.equal(200)
-      expect(answer.cookies.join(';')).to.include('Secure')
+      expect(answer.cookies).to.have.length(1)
+      expect(answer.cookies[0]).to.match(/^__Host-labmesh_csrf=[^;]+; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
     } finally {
       expect(await stop(child)).to.equal(0)
     }

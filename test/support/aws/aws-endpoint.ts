@@ -28,7 +28,7 @@ export interface LakeFormationPermission {
 /**
  * A recording HTTP endpoint on 127.0.0.1 for the AWS services that cannot run here: the Glue Data
  * Catalog (the operations labmesh calls, kept in memory), STS GetCallerIdentity, KMS DescribeKey
- * and GenerateDataKey, Secrets Manager GetSecretValue, Athena GetWorkGroup and its query operations
+ * and GenerateDataKey, Secrets Manager's secrets (create, put, get, delete; kept in memory), Athena GetWorkGroup and its query operations
  * (athena-queries.ts), the Redshift Data
  * API's ExecuteStatement and DescribeStatement, and Lake Formation's permissions and data cells
  * filters (kept in memory). Requests and responses follow the services' wire protocols (JSON 1.1
@@ -144,6 +144,17 @@ export class AwsEndpoint {
     )
   }
 
+  /** A secret's ARN: its name and the six random characters Secrets Manager appends (fixed here). */
+  secretArn(name: string): string {
+    return `arn:aws:secretsmanager:us-east-1:${this.account}:secret:${name}-AbCdEf`
+  }
+
+  /** SecretId is a name or an ARN. */
+  private secretName(secretId: string): string {
+    const arn = /^arn:aws:secretsmanager:[^:]*:\d+:secret:(.+)-[A-Za-z0-9]{6}$/.exec(secretId)
+    return arn ? arn[1] : secretId
+  }
+
   private operate(target: string, input: any): unknown {
     const now = Date.now() / 1000
     switch (target) {
@@ -251,12 +262,31 @@ export class AwsEndpoint {
         if (key.state !== 'Enabled') throw new AwsServiceError('DisabledException', `${key.arn} is disabled.`)
         return {KeyId: key.arn, Plaintext: Buffer.alloc(32).toString('base64'), CiphertextBlob: Buffer.alloc(64).toString('base64')}
       }
+      case 'secretsmanager.CreateSecret': {
+        if (this.secrets.has(input.Name))
+          throw new AwsServiceError('ResourceExistsException', `The operation failed because the secret ${input.Name} already exists.`)
+        this.secrets.set(input.Name, input.SecretString)
+        return {ARN: this.secretArn(input.Name), Name: input.Name, VersionId: input.ClientRequestToken ?? randomUUID()}
+      }
+      case 'secretsmanager.PutSecretValue': {
+        const name = this.secretName(input.SecretId)
+        if (!this.secrets.has(name))
+          throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.")
+        this.secrets.set(name, input.SecretString)
+        return {ARN: this.secretArn(name), Name: name, VersionId: input.ClientRequestToken ?? randomUUID(), VersionStages: ['AWSCURRENT']}
+      }
+      case 'secretsmanager.DeleteSecret': {
+        const name = this.secretName(input.SecretId)
+        if (!this.secrets.delete(name))
+          throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.")
+        return {ARN: this.secretArn(name), Name: name, DeletionDate: now + 86_400 * (input.RecoveryWindowInDays ?? 30)}
+      }
       case 'secretsmanager.GetSecretValue': {
-        const value = this.secrets.get(input.SecretId)
+        const value = this.secrets.get(this.secretName(input.SecretId))
         if (value === undefined) throw new AwsServiceError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.")
         return {
-          ARN: `arn:aws:secretsmanager:us-east-1:${this.account}:secret:${input.SecretId}-AbCdEf`,
-          Name: input.SecretId,
+          ARN: this.secretArn(this.secretName(input.SecretId)),
+          Name: this.secretName(input.SecretId),
           SecretString: value,
           VersionId: randomUUID(),
           CreatedDate: now,

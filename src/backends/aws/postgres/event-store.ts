@@ -1,6 +1,9 @@
+import {randomBytes} from 'node:crypto'
+
 import {LabmeshError} from '../../../errors.js'
 import {type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../../record-rows.js'
-import type {EventStore} from '../../types.js'
+import type {EventStore, WebhookSecretVault} from '../../types.js'
+import {openRowSecret, plaintextSecretMove} from '../../webhook-secret-move.js'
 import type {Postgres} from './connection.js'
 
 const DELIVERY_COLUMNS = `d.delivery_id, d.webhook_id, e.event_id, e.type, e.at, d.state, d.attempts, d.next_attempt_at,
@@ -11,11 +14,27 @@ const DELIVERY_COLUMNS = `d.delivery_id, d.webhook_id, e.event_id, e.type, e.at,
  * migrations.ts. Concurrent senders lease deliveries with FOR UPDATE SKIP LOCKED, so none takes
  * another's. Sequence numbers are drawn before commit, so a reader of the feed sees only events
  * of transactions older than every one still open (their txid below the snapshot's xmin): one
- * that commits late with a lower seq is never skipped.
+ * that commits late with a lower seq is never skipped. Signing secrets live in `vault` (Secrets
+ * Manager); a row keeps the secret's ARN only.
  */
-export function createPostgresEventStore(db: Postgres): EventStore {
+export function createPostgresEventStore(db: Postgres, vault: WebhookSecretVault): EventStore {
   const webhookRow = async (webhookId: string): Promise<WebhookRow | undefined> =>
     (await db.query<WebhookRow>('SELECT * FROM webhooks WHERE webhook_id = $1', [webhookId])).rows[0]
+  const movePlaintextSecrets = plaintextSecretMove(
+    vault,
+    async () => (await db.query<WebhookRow>("SELECT * FROM webhooks WHERE plaintext_secret <> ''")).rows,
+    (sealed) =>
+      db.transaction(async (client) => {
+        for (const s of sealed) {
+          await client.query("UPDATE webhooks SET secret_ref = $1, plaintext_secret = '' WHERE webhook_id = $2 AND plaintext_secret = $3", [
+            s.ref,
+            s.webhookId,
+            s.plaintext,
+          ])
+        }
+      }),
+  )
+  const withSecret = async (row: WebhookRow) => ({...toWebhook(row), secret: await openRowSecret(vault, row)})
 
   return {
     async record(type, data) {
@@ -37,10 +56,13 @@ export function createPostgresEventStore(db: Postgres): EventStore {
       return Number(rows[0].seq ?? 0)
     },
     async addWebhook(webhook) {
+      // The secret is stored first: a crash before the row leaves an unused secret, never a webhook that cannot sign.
+      const webhookId = `whk_${randomBytes(8).toString('hex')}`
+      const ref = await vault.seal(webhookId, webhook.secret)
       const {rows} = await db.query<WebhookRow>(
-        `INSERT INTO webhooks (webhook_id, url, events, secret, allow_private, give_up_seconds, created_at)
-         VALUES ('whk_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 16), $1, $2, $3, $4, $5, now()) RETURNING *`,
-        [webhook.url, webhook.events, webhook.secret, webhook.allowPrivate, webhook.giveUpAfterSeconds],
+        `INSERT INTO webhooks (webhook_id, url, events, secret_ref, allow_private, give_up_seconds, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, now()) RETURNING *`,
+        [webhookId, webhook.url, webhook.events, ref, webhook.allowPrivate, webhook.giveUpAfterSeconds],
       )
       return toWebhook(rows[0])
     },
@@ -49,11 +71,12 @@ export function createPostgresEventStore(db: Postgres): EventStore {
       return rows.map(toWebhook)
     },
     async getWebhook(webhookId) {
+      await movePlaintextSecrets()
       const row = await webhookRow(webhookId)
-      return row ? {...toWebhook(row), secret: row.secret} : undefined
+      return row ? withSecret(row) : undefined
     },
     async removeWebhook(webhookId) {
-      return db.transaction(async (client) => {
+      const removed = await db.transaction(async (client) => {
         const {rows} = await client.query<WebhookRow>('DELETE FROM webhooks WHERE webhook_id = $1 RETURNING *', [webhookId])
         if (!rows[0])
           throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {
@@ -61,8 +84,11 @@ export function createPostgresEventStore(db: Postgres): EventStore {
             suggestions: ['see them with `labmesh webhooks list`'],
           })
         await client.query("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'", [webhookId])
-        return toWebhook(rows[0])
+        return rows[0]
       })
+      // After the commit: a crash in between leaves an unused secret, never a webhook without one.
+      if (removed.secret_ref) await vault.discard(webhookId, removed.secret_ref)
+      return toWebhook(removed)
     },
     async deliveries(filter) {
       const values: unknown[] = []
@@ -77,7 +103,8 @@ export function createPostgresEventStore(db: Postgres): EventStore {
       return rows.map(toDelivery)
     },
     async claimDue(now, limit, leaseMs) {
-      const {rows} = await db.query<DeliveryRow & WebhookRow & {event_seq: string; data: unknown; secret: string; url: string}>(
+      await movePlaintextSecrets()
+      const {rows} = await db.query<DeliveryRow & WebhookRow & {event_seq: string; data: unknown; url: string}>(
         `WITH due AS (
            SELECT delivery_id FROM webhook_deliveries
            WHERE state = 'pending' AND next_attempt_at <= $1 AND (lease_until IS NULL OR lease_until <= $1)
@@ -85,17 +112,19 @@ export function createPostgresEventStore(db: Postgres): EventStore {
          ), leased AS (
            UPDATE webhook_deliveries d SET lease_until = $3 FROM due WHERE d.delivery_id = due.delivery_id RETURNING d.*
          )
-         SELECT ${DELIVERY_COLUMNS.replaceAll('d.', 'l.')}, l.event_seq, e.data, w.url, w.events, w.secret, w.allow_private,
+         SELECT ${DELIVERY_COLUMNS.replaceAll('d.', 'l.')}, l.event_seq, e.data, w.url, w.events, w.secret_ref, w.plaintext_secret, w.allow_private,
                 w.give_up_seconds, w.created_at
          FROM leased l JOIN events e ON e.seq = l.event_seq JOIN webhooks w ON w.webhook_id = l.webhook_id
          ORDER BY l.next_attempt_at, l.event_seq`,
         [now, limit, new Date(now.getTime() + leaseMs)],
       )
-      return rows.map((row) => ({
-        ...toDelivery(row),
-        webhook: {...toWebhook(row), secret: row.secret},
-        event: toEvent({seq: row.event_seq, event_id: row.event_id, type: row.type, at: row.at, data: row.data}),
-      }))
+      return Promise.all(
+        rows.map(async (row) => ({
+          ...toDelivery(row),
+          webhook: await withSecret(row),
+          event: toEvent({seq: row.event_seq, event_id: row.event_id, type: row.type, at: row.at, data: row.data}),
+        })),
+      )
     },
     async finish(deliveryId, outcome) {
       await db.query(

@@ -13,52 +13,10 @@ import type {
 } from '../../types.js'
 
 import type {Postgres} from './connection.js'
-
-interface FileRow {
-  file_id: string
-  category: FileRecord['category']
-  trace_id: string
-  raw_file_id: string | null
-  sha256: string
-  size: string
-  source_path: string
-  source_host: string
-  ingested_at: Date
-  modified_at: Date
-  version: number
-  is_latest: boolean
-  metadata: Record<string, string>
-  status: StageStatus
-  error_code: string | null
-  error_message: string | null
-  labels: Label[]
-}
+import {type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
+import {indexFiles, reindexKeepingContent} from './search-writer.js'
 
 const METADATA_KEY = /^[\w.\- ]+$/
-
-/** Every file column plus its labels, in the order SQLite gives them (byte order). */
-const SELECT_FILES = `SELECT f.*, coalesce((SELECT json_agg(json_build_object('name', l.name, 'value', l.value)
-    ORDER BY l.name COLLATE "C", l.value COLLATE "C") FROM labels l WHERE l.file_id = f.file_id), '[]'::json) AS labels
-  FROM files f`
-
-const toRecord = (row: FileRow): FileRecord => ({
-  fileId: row.file_id,
-  category: row.category,
-  traceId: row.trace_id,
-  rawFileId: row.raw_file_id,
-  sha256: row.sha256,
-  size: Number(row.size),
-  sourcePath: row.source_path,
-  sourceHost: row.source_host,
-  ingestedAt: row.ingested_at.toISOString(),
-  modifiedAt: row.modified_at.toISOString(),
-  version: row.version,
-  latest: row.is_latest,
-  metadata: row.metadata,
-  labels: row.labels,
-  status: row.status,
-  error: row.error_code ? {code: row.error_code, message: row.error_message ?? ''} : null,
-})
 
 const notFound = (fileId: string): LabmeshError =>
   new LabmeshError('NOT_FOUND', `no file with id ${fileId}`, {subject: fileId, suggestions: ['list files with `labmesh files list`']})
@@ -68,7 +26,7 @@ const notFound = (fileId: string): LabmeshError =>
  * one transaction of multi-row statements; the unique index on (category, source_host,
  * source_path, version) decides which of two concurrent writers of a version wins, and the other
  * gets CONFLICT for that record while the rest of its batch is stored. Changes are queued for the
- * lake by triggers in the same transaction (migrations.ts).
+ * lake by triggers (migrations.ts), and search entries written (search-writer.ts), in the same transaction.
  */
 export function createPostgresMetadataStore(db: Postgres): MetadataStore {
   /** Stores records inside the caller's transaction; an error per record that was not stored. */
@@ -131,6 +89,7 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
           [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
         )
       }
+      await indexFiles(client, new Map(records.filter((r) => stored.has(r.fileId)).map((r) => [r.fileId, r.searchText])))
     }
     return records.map((record) =>
       stored.has(record.fileId)
@@ -235,6 +194,7 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
             [fileId, add.map((l) => l.name), add.map((l) => l.value)],
           )
         }
+        await reindexKeepingContent(client, [fileId])
       })
       return (await one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId]))!
     },

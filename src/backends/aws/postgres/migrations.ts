@@ -186,6 +186,39 @@ export const PG_MIGRATIONS: string[] = [
      EXECUTE FUNCTION labmesh_file_event();
    CREATE TRIGGER files_status_event AFTER UPDATE OF status ON files FOR EACH ROW
      WHEN (NEW.category = 'RAW' AND NEW.status IN ('converted', 'failed')) EXECUTE FUNCTION labmesh_file_event();`,
+  // Webhook signing secrets leave the database for Secrets Manager: a row keeps the secret's ARN
+  // in secret_ref. The event store moves the plaintext of older rows there on first use and
+  // leaves plaintext_secret empty.
+  `ALTER TABLE webhooks RENAME COLUMN secret TO plaintext_secret;
+   ALTER TABLE webhooks ALTER COLUMN plaintext_secret SET DEFAULT '';
+   ALTER TABLE webhooks ADD COLUMN secret_ref text;`,
+  // Search (search-index.ts, src/search/compile-postgres.ts), as in the local schema: an entry per
+  // file written by the metadata store in the transaction that writes the record (search-writer.ts),
+  // removed with its file. `doc` is the file's words as a tsvector (src/search/postgres-text.ts)
+  // under a GIN index; fields, labels and content keep the text snippets are cut from;
+  // search_values holds each metadata value and label as a number or time, for comparisons and facets.
+  `CREATE TABLE search_entries (
+     file_id text PRIMARY KEY REFERENCES files (file_id) ON DELETE CASCADE,
+     time    double precision NOT NULL,
+     doc     tsvector NOT NULL,
+     fields  text NOT NULL,
+     labels  text NOT NULL,
+     content text NOT NULL
+   );
+   CREATE INDEX search_entries_by_doc ON search_entries USING gin (doc);
+   CREATE TABLE search_values (
+     file_id text NOT NULL REFERENCES search_entries (file_id) ON DELETE CASCADE,
+     field   text NOT NULL,
+     value   text NOT NULL,
+     number  double precision,
+     time    double precision
+   );
+   CREATE INDEX search_values_by_file ON search_values (file_id, field);
+   CREATE INDEX search_values_by_number ON search_values (field, number) WHERE number IS NOT NULL;
+   CREATE INDEX search_values_by_time ON search_values (field, time) WHERE time IS NOT NULL;
+   -- Files stored before search existed have no entry until a rebuild (search reindex) zeroes this.
+   CREATE TABLE search_backlog (files bigint NOT NULL);
+   INSERT INTO search_backlog SELECT count(*) FROM files;`,
   // Deleting files (files delete): objects no record uses any more are queued in the transaction
   // that deletes the records and leave the queue only as their bytes are removed, so a crash in
   // between leaves them for the next delete; storing a record takes its object off the queue. A
