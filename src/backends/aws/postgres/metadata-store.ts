@@ -1,16 +1,6 @@
 import type {PoolClient} from 'pg'
 import {LabmeshError} from '../../../errors.js'
-import type {
-  Category,
-  FileFilter,
-  FileRecord,
-  Label,
-  MetadataStore,
-  NewFileRecord,
-  StageError,
-  StageStatus,
-  UnusedObject,
-} from '../../types.js'
+import type {Category, FileFilter, FileRecord, MetadataStore, NewFileRecord, StageError, StageStatus, UnusedObject} from '../../types.js'
 
 import type {Postgres} from './connection.js'
 import {type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
