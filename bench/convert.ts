@@ -1,12 +1,12 @@
 import {readFileSync} from 'node:fs'
 import path from 'node:path'
-import Table from 'cli-table3'
 
 import {scoreDocument} from '../src/converters/accuracy.js'
 import {ConverterRegistry, GENERIC_CONVERTER} from '../src/converters/registry.js'
 import {correctedReference} from '../test/support/reference-errata.js'
 import {allInstrumentExports, converterNameFor, type InstrumentExport, PLATE_READER_FAMILIES, TESTDATA} from '../test/support/testdata.js'
 import {bmgLikePlate, envisionLikePlate, genericPlate} from '../test/support/plates.js'
+import {benchTable} from './support/table.js'
 
 const MIN_SECONDS = 2
 /** Each converter on its own family's shipped files, spreadsheets included. */
@@ -87,22 +87,19 @@ async function accuracy(registry: ConverterRegistry, exports: Loaded[]): Promise
       }
     }
   }
-  const table = new Table({
-    style: {head: [], border: []},
-    head: [
-      'family',
-      'files',
-      'detected',
-      'failed',
-      'values',
-      'quantities',
-      'wells',
-      'score',
-      'min file',
-      'score (errata)',
-      'min file (errata)',
-    ],
-  })
+  const table = benchTable([
+    'family',
+    'files',
+    'detected',
+    'failed',
+    'values',
+    'quantities',
+    'wells',
+    'score',
+    'min file',
+    'score (errata)',
+    'min file (errata)',
+  ])
   for (const [family, t] of [...families].sort(([a], [b]) => a.localeCompare(b))) {
     table.push([
       family,
@@ -145,10 +142,7 @@ async function accuracy(registry: ConverterRegistry, exports: Loaded[]): Promise
  * against the generic converter on the same bytes as a baseline measured in the same run.
  */
 async function familyThroughput(registry: ConverterRegistry, exports: Loaded[]): Promise<void> {
-  const table = new Table({
-    style: {head: [], border: []},
-    head: ['family', 'converter', 'files', 'MB', 'files/s', 'MB/s', 'ms/file (max)', 'vs generic', 'target'],
-  })
+  const table = benchTable(['family', 'converter', 'files', 'MB', 'files/s', 'MB/s', 'ms/file (max)', 'vs generic', 'target'])
   const families = [...new Set(exports.map((e) => e.family))].sort()
   const rate = async (files: Loaded[], forced?: string): Promise<{perSecond: number; slowest: number}> => {
     let converted = 0
@@ -193,10 +187,7 @@ async function familyThroughput(registry: ConverterRegistry, exports: Loaded[]):
 }
 
 async function folderThroughput(registry: ConverterRegistry, exports: Loaded[]): Promise<void> {
-  const table = new Table({
-    style: {head: [], border: []},
-    head: ['files', 'converter', 'count', 'MB', 'passes', 'seconds', 'files/s', 'MB/s', 'CPU ms/file', 'failed'],
-  })
+  const table = benchTable(['files', 'converter', 'count', 'MB', 'passes', 'seconds', 'files/s', 'MB/s', 'CPU ms/file', 'failed'])
   const plateFiles = exports.filter((e) => PLATE_READER_FAMILIES.includes(e.family))
   for (const [label, files, forced] of [
     ['all instrument exports', exports, undefined],
@@ -251,10 +242,7 @@ const PLATE_FORMATS: PlateFormat[] = [
 ]
 
 async function plateThroughput(registry: ConverterRegistry): Promise<void> {
-  const table = new Table({
-    style: {head: [], border: []},
-    head: ['format', 'converter', 'files', 'MB', 'seconds', 'files/s', 'CPU ms/file', 'target'],
-  })
+  const table = benchTable(['format', 'converter', 'files', 'MB', 'seconds', 'files/s', 'CPU ms/file', 'target'])
   for (const format of PLATE_FORMATS) {
     const files = Array.from({length: PLATE_FILES}, (_, n) => ({name: `bench-plate-${n}.csv`, bytes: format.make(n)}))
     const detected = await registry.choose(files[0].name, files[0].bytes)

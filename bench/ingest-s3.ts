@@ -3,7 +3,6 @@ import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {PutObjectCommand, S3Client} from '@aws-sdk/client-s3'
 import {Upload} from '@aws-sdk/lib-storage'
-import Table from 'cli-table3'
 import pLimit from 'p-limit'
 
 import {AwsEndpoint} from '../test/support/aws/aws-endpoint.js'
@@ -11,6 +10,7 @@ import {createDatabase, PG_PASSWORD, startPostgres} from '../test/support/aws/po
 import {TestS3} from '../test/support/aws/s3-server.js'
 import {generateLargeFile, generateSmallFiles} from './ingest.js'
 import {MB, MiB, runCli, timed} from './support/measure.js'
+import {benchTable} from './support/table.js'
 
 const SMALL_FILES = Number(process.env.LABMESH_BENCH_SMALL_FILES ?? 3_000)
 const LARGE_BYTES = Number(process.env.LABMESH_BENCH_LARGE_MIB ?? 256) * MiB
@@ -114,19 +114,17 @@ export default async function benchIngestS3(): Promise<void> {
       ])
     }
     client.destroy()
-    const table = new Table({
-      head: [
-        'data',
-        'files',
-        'MB',
-        'ingest files/s',
-        'ingest MB/s',
-        'bare SDK files/s',
-        'bare SDK MB/s',
-        'ingest / bare (>= 0.8)',
-        'peak RSS MB',
-      ],
-    })
+    const table = benchTable([
+      'data',
+      'files',
+      'MB',
+      'ingest files/s',
+      'ingest MB/s',
+      'bare SDK files/s',
+      'bare SDK MB/s',
+      'ingest / bare (>= 0.8)',
+      'peak RSS MB',
+    ])
     table.push(...rows)
     console.log(table.toString())
     console.log(

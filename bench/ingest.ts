@@ -2,9 +2,9 @@ import {randomBytes} from 'node:crypto'
 import {mkdirSync, mkdtempSync, openSync, closeSync, rmSync, writeSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import Table from 'cli-table3'
 
 import {MB, MiB, run, runCli, type Target, targetTable, timed} from './support/measure.js'
+import {benchTable} from './support/table.js'
 
 const SMALL_FILES = Number(process.env.LABMESH_BENCH_SMALL_FILES ?? 10_000)
 const LARGE_BYTES = Number(process.env.LABMESH_BENCH_LARGE_MIB ?? 1024) * MiB
@@ -67,21 +67,19 @@ export default async function benchIngest(): Promise<void> {
       )
       rmSync(home, {recursive: true, force: true})
     }
-    const table = new Table({
-      head: [
-        'data',
-        'files',
-        'MB',
-        'ingest files/s',
-        'ingest MB/s',
-        'cp files/s',
-        'cp MB/s',
-        'ingest / cp',
-        'cp+sync MB/s',
-        'ingest / cp+sync',
-        'peak RSS MB',
-      ],
-    })
+    const table = benchTable([
+      'data',
+      'files',
+      'MB',
+      'ingest files/s',
+      'ingest MB/s',
+      'cp files/s',
+      'cp MB/s',
+      'ingest / cp',
+      'cp+sync MB/s',
+      'ingest / cp+sync',
+      'peak RSS MB',
+    ])
     table.push(...rows)
     console.log(table.toString())
     console.log('Ingest makes what it stores durable before recording it; cp does not (cp && sync does).')

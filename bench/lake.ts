@@ -2,7 +2,6 @@ import {randomUUID} from 'node:crypto'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import Table from 'cli-table3'
 
 import {quoteLiteral, withConnection} from '../src/lake/duckdb.js'
 import {createLocalBackend} from '../src/backends/local/index.js'
@@ -13,6 +12,7 @@ import {DeltaTable} from '../src/lake/delta/table.js'
 import {type ConvertedDocument, LAB_DATABASE, writeConvertedBatch} from '../src/lake/tables/write-batch.js'
 import {bmgLikePlate} from '../test/support/plates.js'
 import {MiB, runCli, targetTable, timed} from './support/measure.js'
+import {benchTable} from './support/table.js'
 
 const FILES = Number(process.env.LABMESH_BENCH_LAKE_FILES ?? 10_000)
 const BATCH = 500
@@ -41,7 +41,12 @@ export default async function benchLake(): Promise<void> {
         for (let n = start; n < Math.min(FILES, start + BATCH); n++) {
           const bytes = bmgLikePlate(n)
           const {converter, document} = await registry.convert({name: `plate-${n}.csv`, bytes})
-          batch.push({raw: rawRecord(n, bytes.length), engineeredFileId: randomUUID(), technique: converter.technique, document})
+          batch.push({
+            raw: rawRecord(n, bytes.length),
+            engineeredFileId: randomUUID(),
+            technique: converter.technique,
+            document,
+          })
         }
       })
       convertSeconds += converted.seconds
@@ -62,19 +67,17 @@ export default async function benchLake(): Promise<void> {
     const duckScan = await bestOf(() => scan(aggregate(direct)))
     if (lakeScan.rows !== duckScan.rows) throw new Error(`the scans disagree: ${lakeScan.rows} vs ${duckScan.rows}`)
 
-    const summary = new Table({
-      head: [
-        'files',
-        'convert s',
-        'lake commit s',
-        'commits',
-        'measurement rows',
-        'data files',
-        'scan via Delta s',
-        'DuckDB direct s',
-        'ratio',
-      ],
-    })
+    const summary = benchTable([
+      'files',
+      'convert s',
+      'lake commit s',
+      'commits',
+      'measurement rows',
+      'data files',
+      'scan via Delta s',
+      'DuckDB direct s',
+      'ratio',
+    ])
     summary.push([
       FILES,
       convertSeconds.toFixed(1),

@@ -2,7 +2,6 @@ import {spawn} from 'node:child_process'
 import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import Table from 'cli-table3'
 
 import {withConnection} from '../src/lake/duckdb.js'
 import {writeDataFiles} from '../src/lake/delta/data-files.js'
@@ -12,6 +11,7 @@ import {field} from '../src/lake/delta/schema.js'
 import {DeltaTable} from '../src/lake/delta/table.js'
 import {Transaction} from '../src/lake/delta/transaction.js'
 import {MiB, run, runCli, type Target, targetTable, timed} from './support/measure.js'
+import {benchTable} from './support/table.js'
 
 const ROWS = Number(process.env.LABMESH_BENCH_QUERY_ROWS ?? 10_000_000)
 const REPEAT = Number(process.env.LABMESH_BENCH_QUERY_REPEAT ?? 3)
@@ -77,20 +77,18 @@ export default async function benchQuery(): Promise<void> {
         out: 'csv',
       },
     ]
-    const table = new Table({
-      head: [
-        'case',
-        'labmesh s',
-        'duckdb s',
-        'ratio',
-        'labmesh query s',
-        'duckdb query s',
-        'query ratio',
-        'labmesh peak RSS MiB',
-        'duckdb peak RSS MiB',
-        'output MiB',
-      ],
-    })
+    const table = benchTable([
+      'case',
+      'labmesh s',
+      'duckdb s',
+      'ratio',
+      'labmesh query s',
+      'duckdb query s',
+      'query ratio',
+      'labmesh peak RSS MiB',
+      'duckdb peak RSS MiB',
+      'output MiB',
+    ])
     const targets: Target[] = []
     for (const c of cases) {
       const out = c.out ? path.join(root, `result.${c.out}`) : undefined

@@ -1,7 +1,6 @@
 import {mkdtempSync, rmSync, statSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import Table from 'cli-table3'
 
 import {openDatabase} from '../src/backends/local/database.js'
 import {createLocalBackend} from '../src/backends/local/index.js'
@@ -23,6 +22,7 @@ import {
   USERS,
 } from './support/lab-records.js'
 import {MB, median, run, runCli, targetTable, timed} from './support/measure.js'
+import {benchTable} from './support/table.js'
 
 const RECORDS = Number(process.env.LABMESH_BENCH_SEARCH_RECORDS ?? 100_000)
 const QUERIES = 200
@@ -48,7 +48,7 @@ export default async function benchSearch(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), 'labmesh-bench-search-'))
   try {
     const records = [...labRecords(RECORDS)]
-    const indexing = new Table({head: ['indexing', 'records', 'seconds', 'records/s']})
+    const indexing = benchTable(['indexing', 'records', 'seconds', 'records/s'])
     const row = (what: string, seconds: number): void =>
       void indexing.push([what, RECORDS, seconds.toFixed(1), (RECORDS / seconds).toFixed(0)])
     for (const [batch, index, what] of [
@@ -75,7 +75,7 @@ export default async function benchSearch(): Promise<void> {
     const mix = queryMix(QUERIES)
     const search = backend.search!
     for (const q of mix.slice(0, 20)) await search.search(parseQuery(q.query), q.options)
-    const latencies = new Table({head: ['kind', 'queries', 'p50 ms', 'p95 ms', 'max ms', 'mean hits']})
+    const latencies = benchTable(['kind', 'queries', 'p50 ms', 'p95 ms', 'max ms', 'mean hits'])
     const byKind = new Map<string, {ms: number[]; hits: number[]}>()
     const all: number[] = []
     for (const q of mix) {

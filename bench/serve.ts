@@ -2,7 +2,6 @@ import {mkdtempSync, rmSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
-import Table from 'cli-table3'
 
 import {createLocalBackend} from '../src/backends/local/index.js'
 import {ConverterRegistry} from '../src/converters/registry.js'
@@ -11,6 +10,7 @@ import {buildServer} from '../src/server/app.js'
 import {filesPage} from '../src/server/files-page.js'
 import {queryMix} from './search.js'
 import {labRecords} from './support/lab-records.js'
+import {benchTable} from './support/table.js'
 
 const RECORDS = Number(process.env.LABMESH_BENCH_SERVE_RECORDS ?? 100_000)
 const SECONDS = Number(process.env.LABMESH_BENCH_SERVE_SECONDS ?? 10)
@@ -63,7 +63,7 @@ export default async function benchServe(): Promise<void> {
     const at = (share: number): number => Math.round(inProcess[Math.min(inProcess.length - 1, Math.floor(share * inProcess.length))])
     console.log(`Search mix in the process (filesPage, serial): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`)
 
-    const table = new Table({head: ['route', 'connections', 'requests', 'req/s', 'vs /healthz', 'p50 ms', 'p99 ms', 'errors']})
+    const table = benchTable(['route', 'connections', 'requests', 'req/s', 'vs /healthz', 'p50 ms', 'p99 ms', 'errors'])
     let floor = 0
     const search = queries.map((p) => ({path: p, headers}))
     for (const [name, connections, requests] of [

@@ -2,10 +2,10 @@ import {spawn} from 'node:child_process'
 import {mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
-import Table from 'cli-table3'
 
 import {genericPlate} from '../test/support/plates.js'
 import {CLI, runCli} from './support/measure.js'
+import {benchTable} from './support/table.js'
 
 const FILES = Number(process.env.LABMESH_BENCH_WATCH_FILES ?? 1000)
 const STABLE_SECONDS = 2
@@ -64,7 +64,7 @@ export default async function benchWatch(): Promise<void> {
     const {converted} = JSON.parse(convert.stdout) as {converted: number}
     if (converted !== FILES) throw new Error(`the batch converted ${converted} of ${FILES} files`)
     const batchSeconds = ingest.seconds + convert.seconds
-    const table = new Table({head: ['stage', 'files', 'p50 s', 'p95 s', 'max s', `target p95 < ${STABLE_SECONDS + 2} s`]})
+    const table = benchTable(['stage', 'files', 'p50 s', 'p95 s', 'max s', `target p95 < ${STABLE_SECONDS + 2} s`])
     for (const [stage, event] of [
       ['stored and searchable', 'file.ingested'],
       ['rows queryable', 'file.converted'],

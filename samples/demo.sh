@@ -11,7 +11,9 @@ rm -rf "$demo"
 export LABMESH_HOME="$demo/workspace" LABMESH_CONFIG_DIR="$demo/config" LABMESH_CACHE_DIR="$demo/cache" LABMESH_PROFILE=
 labmesh() { "${run[@]}" "$@"; }
 
-step() { printf '\n\033[1m$ labmesh %s\033[0m\n' "$*"; labmesh "$@"; }
+# Commands in bold on a terminal; plain text down a pipe or into a file.
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold='' plain=''; fi
+step() { printf '\n%s$ labmesh %s%s\n' "$bold" "$*" "$plain"; labmesh "$@"; }
 
 # 1. ingest: raw files with the metadata their paths carry; a second run stores nothing.
 step ingest "$samples/exports" --template '{project}/{device}/{sample}_{date:YYYY-MM-DD}.*' --label source=demo
@@ -32,7 +34,7 @@ step query "SELECT f.metadata['sample'] AS sample, count(*) AS wells, round(avg(
             FROM lab.plate_reader_measurement m JOIN lab.files f USING (file_id)
             WHERE m.absorbance IS NOT NULL GROUP BY ALL ORDER BY sample"
 step query "SELECT sample_identifier, mass_concentration, mass_concentration_unit FROM lab.spectrophotometry_measurement ORDER BY 1" \
-  --package "$demo/rna-package" --package-format csv
+  --package "$demo/rna-package" --format csv
 step package verify "$demo/rna-package"
 
 printf '\nThe workspace is in %s. Look next at:\n' "$LABMESH_HOME"

@@ -8,6 +8,8 @@ import type {Completions} from './completion/sources.js'
 import {resolveProfile, type ResolvedProfile} from './config/profiles.js'
 import type {ConverterRegistry} from './converters/registry.js'
 import {ERROR_EXIT_CODES, type ErrorCode, formatError, LabmeshError, toLabmeshError} from './errors.js'
+import {type TableLayout, tableLayout} from './output/layout.js'
+import type {Rendered} from './output/listed.js'
 import type {FinishedRun, RunTracker} from './runs/tracker.js'
 
 export type LabmeshFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof LabmeshCommand)['baseFlags'] & T['flags']>
@@ -32,8 +34,6 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
 
   protected flags!: LabmeshFlags<T>
   protected args!: LabmeshArgs<T>
-  /** Positional arguments, for commands that take a variable number (`static strict = false`). */
-  protected positionals: string[] = []
   private opened?: Backend
   /** The converters this command loaded, for shell completion. */
   private loadedConverters?: {name: string; description: string}[]
@@ -44,7 +44,7 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
 
   public override async init(): Promise<void> {
     await super.init()
-    const {args, argv, flags} = await this.parse({
+    const {args, flags} = await this.parse({
       flags: this.ctor.flags,
       baseFlags: (this.ctor as typeof LabmeshCommand).baseFlags,
       enableJsonFlag: this.ctor.enableJsonFlag,
@@ -55,7 +55,6 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
     })
     this.flags = flags as LabmeshFlags<T>
     this.args = args as LabmeshArgs<T>
-    this.positionals = argv as string[]
   }
 
   protected profile(): ResolvedProfile {
@@ -127,6 +126,34 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   /** True when humans are watching: stdout is a terminal and --json is off. */
   protected get interactive(): boolean {
     return Boolean(process.stdout.isTTY) && !this.jsonEnabled()
+  }
+
+  /** How tables print: fitted boxes on a terminal (whole with --wide), tab-separated rows down a pipe. */
+  protected get layout(): TableLayout {
+    return tableLayout({wide: Boolean((this.flags as {wide?: boolean}).wide)})
+  }
+
+  /**
+   * A line for people around a listing (counts, hints, "Next:"): on stdout at a terminal, on
+   * stderr down a pipe so that stdout holds only rows; nothing under --json.
+   */
+  protected note(message: string): void {
+    if (this.jsonEnabled()) return
+    if (process.stdout.isTTY) this.log(message)
+    else process.stderr.write(message + '\n')
+  }
+
+  /** A listing's table (down a pipe its header line even when empty), or `empty` said to people when there is nothing to list. */
+  protected printListing(rowCount: number, render: () => string, empty: string): void {
+    if (rowCount > 0 || this.layout.kind === 'tsv') this.log(render())
+    if (rowCount === 0) this.note(empty)
+  }
+
+  /** A command's tables on stdout (down a pipe, blocks of TSV apart by a blank line), then its notes. */
+  protected print(rendered: Rendered): void {
+    if (this.jsonEnabled()) return
+    if (rendered.body.length > 0) this.log(rendered.body.join(this.layout.kind === 'tsv' ? '\n\n' : '\n'))
+    for (const note of rendered.notes) this.note(note)
   }
 
   /** A warning on stderr, which under --json goes into the result's `warnings` instead. */
@@ -202,9 +229,12 @@ function usageError(error: unknown, commandId: string): LabmeshError {
     .trim()
   const command = commandLine(commandId)
   const unknownFlags = (error as {flags?: unknown}).flags
+  // A flag's own parser (a time, a choice) said what it takes: that stays.
+  const own = error instanceof LabmeshError ? error.suggestions : []
   return new LabmeshError('USAGE', message, {
     cause: error,
     suggestions: [
+      ...own,
       ...(Array.isArray(unknownFlags)
         ? [`an argument that starts with - (a SQL comment, a NOT term) goes after --, flags before it: ${command} --json -- "-..."`]
         : []),

@@ -17,6 +17,8 @@ export const ERROR_EXIT_CODES = {
   UNREADABLE: 6,
   EMPTY_FILE: 6,
   TEMPLATE_MISMATCH: 6,
+  /** A warning, never an error: a given metadata value differs from the one detected in the content. */
+  METADATA_SHADOWED: 6,
   CONVERSION_FAILED: 6,
   /** A request or upload over the server's size limit. */
   TOO_LARGE: 6,

@@ -3,7 +3,7 @@ import {mkdtempSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
-import Table from 'cli-table3'
+import {benchTable} from './table.js'
 
 export const PROJECT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export const CLI = path.join(PROJECT, 'bin', 'run.js')
@@ -84,7 +84,7 @@ export interface Target {
 
 /** The targets as a table, PASS or LOW beside each. */
 export function targetTable(targets: Target[]): string {
-  const table = new Table({head: ['target', 'measured', '']})
+  const table = benchTable(['target', 'measured', ''])
   for (const t of targets) table.push([t.target, t.measured, t.met ? 'PASS' : 'LOW'])
   return table.toString()
 }

@@ -13,9 +13,11 @@ import type {Tag} from '../sharing/tags.js'
  * Commands only see these interfaces.
  */
 
-export type Category = 'RAW' | 'ENGINEERED'
+export const CATEGORIES = ['RAW', 'ENGINEERED'] as const
+export type Category = (typeof CATEGORIES)[number]
 /** `converting`: a convert run holds the file (MetadataStore.claimFiles) until it sets another status or its lease ends. */
-export type StageStatus = 'ingested' | 'converting' | 'converted' | 'failed'
+export const STAGE_STATUSES = ['ingested', 'converting', 'converted', 'failed'] as const
+export type StageStatus = (typeof STAGE_STATUSES)[number]
 
 export interface Label {
   name: string
@@ -102,6 +104,8 @@ export interface ObjectStore {
    * when absent. Callers reading it whole verify the sha256 as they read.
    */
   openRead(sha256: string, category?: Category, range?: ByteRange): Promise<Readable>
+  /** Removes an object's bytes; removing an absent object is not an error. */
+  delete(sha256: string, category?: Category): Promise<void>
 }
 
 export interface FileFilter {
@@ -109,9 +113,9 @@ export interface FileFilter {
   labels?: Label[]
   metadata?: Record<string, string>
   status?: StageStatus
-  /** ISO 8601 bounds on ingestedAt. */
+  /** ISO 8601 bounds on ingestedAt: at or after `since`, strictly before `before`. */
   since?: string
-  until?: string
+  before?: string
   sourcePath?: string
   /** Include superseded versions too (default: only each source's latest). */
   allVersions?: boolean
@@ -141,6 +145,12 @@ export interface FileChange {
  */
 export type ChangeConsumer = 'lake'
 
+/** Stored bytes no record uses any more, waiting to be removed (files delete). */
+export interface UnusedObject {
+  sha256: string
+  category: Category
+}
+
 /** The outbox of file changes, per consumer. */
 export interface ChangeFeed {
   /** The oldest changes not yet acknowledged by `consumer`, at most `limit`. */
@@ -165,7 +175,12 @@ export interface NewFileRecord extends Omit<FileRecord, 'latest'> {
  * one superseded in the same transaction.
  */
 export interface MetadataStore {
-  /** Stores one record; CONFLICT when its version at its source is taken. */
+  /**
+   * Stores one record as its source's current version (superseding the one before); CONFLICT when
+   * its version at its source is taken. An engineered document of an older raw version than the
+   * current document's is kept as a superseded version instead, so reconverting an old file never
+   * hides the current file's document.
+   */
   insertFile(record: NewFileRecord): Promise<void>
   /** Stores many records in one transaction per call; an error per record that was not stored (CONFLICT as above), the others stored. */
   insertFiles(records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]>
@@ -185,6 +200,19 @@ export interface MetadataStore {
   updateLabels(fileId: string, add: Label[], remove: Label[]): Promise<FileRecord>
   /** Sets a stage status (ending any claim on the file). */
   setStatus(fileId: string, status: StageStatus, error?: StageError | null): Promise<void>
+  /**
+   * Deletes records with their labels and search entries, all or none (derived records must be
+   * in the list with their raw file), queueing each one's change. A source whose current version
+   * goes gets its newest remaining one back. Returns the objects no record uses any more: queued
+   * with the deletion, including any a crashed earlier deletion left, and removed with
+   * `claimUnusedObject`.
+   */
+  deleteFiles(fileIds: string[]): Promise<{unusedObjects: UnusedObject[]}>
+  /**
+   * Takes an object off the queue of unused ones: true when no record uses its bytes still (any
+   * record with its sha256, whatever the category), and they may be removed.
+   */
+  claimUnusedObject(object: UnusedObject): Promise<boolean>
   /**
    * Claims raw files for one convert run, atomically per file: each whose status is one of
    * `from` becomes `converting`, held by `owner` until `expiresAt`. Returns the ids claimed; a
@@ -248,6 +276,8 @@ export interface Catalog {
    * changes nothing; CONFLICT when the name is taken by another location.
    */
   register(entry: Omit<CatalogEntry, 'registeredAt'>, schema: TableSchema, options?: {replace?: boolean}): Promise<CatalogEntry>
+  /** Removes a table's registration (its data stays where it is); false when it was not registered. */
+  unregister(ref: TableRef): Promise<boolean>
   /** Records a registered table's new schema (after columns were added). */
   updateSchema(ref: TableRef, schema: TableSchema): Promise<void>
   /** Refuses names this catalog cannot hold (INVALID_INPUT saying why): Glue keeps lower-case names, and Athena reads them so. */
@@ -357,7 +387,8 @@ export interface QueryEngine {
 export const QUERY_ENGINES = ['duckdb', 'athena'] as const
 export type QueryEngineName = (typeof QUERY_ENGINES)[number]
 
-export type SearchSort = 'score' | 'time' | 'path'
+export const SEARCH_SORTS = ['score', 'time', 'path'] as const
+export type SearchSort = (typeof SEARCH_SORTS)[number]
 
 /** Which files a query looks at; the query itself is a parsed tree (src/search/parser.ts). */
 export interface SearchScope {
@@ -434,6 +465,8 @@ export interface SavedSearchStore {
   save(name: string, query: string, options?: {replace?: boolean}): Promise<SavedSearch>
   get(name: string): Promise<SavedSearch | undefined>
   list(): Promise<SavedSearch[]>
+  /** Removes a saved search; false when there was none of that name. */
+  delete(name: string): Promise<boolean>
 }
 
 /** A folder ingested by itself (`labmesh paths add`, then `labmesh watch`): what to pick up there and what to do with it. */
@@ -813,6 +846,25 @@ export interface RunLog {
 /** How long runs are kept. */
 export const RUN_RETENTION_DAYS = 180
 
+/** One change recorded for later review: deletions of files, tables, saved searches. */
+export interface AuditLogEntry {
+  at: string
+  /** The command that made it: `files delete`, `catalog unregister`, `search delete`. */
+  action: string
+  /** What it changed: file ids, a table, a name. */
+  subject: string
+  detail: Record<string, unknown>
+  /** The operating-system user and host it came from. */
+  user: string
+  host: string
+}
+
+/** An append-only record of changes that remove things, newest first when listed. */
+export interface AuditLog {
+  record(action: string, subject: string, detail?: Record<string, unknown>): Promise<AuditLogEntry>
+  list(options?: {limit?: number; since?: string}): Promise<AuditLogEntry[]>
+}
+
 /** What a backend can do; commands check these instead of guessing from the backend's name. */
 export interface BackendCapabilities {
   /** Where bytes live, for messages: a folder or an s3:// URL. */
@@ -885,6 +937,7 @@ export interface Backend {
   readonly objects: ObjectStore
   readonly metadata: MetadataStore
   readonly catalog: Catalog
+  readonly audit: AuditLog
   /** A Delta table's storage by its location's URL scheme (a folder locally; s3:// on AWS); UNSUPPORTED for others. */
   lakeStorage(location: string): LakeStorage
   /** What `labmesh doctor` checks: every service the profile uses, each with its fix. */

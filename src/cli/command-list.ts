@@ -1,6 +1,7 @@
 import type {Command, Config} from '@oclif/core'
 
 import {type Completions, GLOBAL_COMPLETIONS} from '../completion/sources.js'
+import {choicesOf} from '../flags/choice.js'
 
 export interface ArgumentInfo {
   name: string
@@ -79,10 +80,17 @@ function describeCommand(config: Config, command: Command.Loadable): CommandInfo
         description: render(flag.summary ?? flag.description ?? ''),
         required: Boolean(flag.required),
         multiple: flag.type === 'option' && Boolean(flag.multiple),
-        ...(flag.type === 'option' && flag.options ? {options: [...flag.options]} : {}),
+        ...optionsOf(flag),
         ...(flag.type === 'option' && flag.default !== undefined ? {default: flag.default} : {}),
       })),
     examples: (command.examples ?? []).map((example) => render(typeof example === 'string' ? example : example.command)),
     completions: {...GLOBAL_COMPLETIONS, ...((command.completions as Completions | undefined) ?? {})},
   }
+}
+
+/** The values an option flag takes: oclif's `options`, or the choices of a case-insensitive choiceFlag. */
+function optionsOf(flag: Command.Flag.Cached): {options?: string[]} {
+  if (flag.type !== 'option') return {}
+  const options = flag.options ?? choicesOf(flag.helpValue)
+  return options ? {options: [...options]} : {}
 }

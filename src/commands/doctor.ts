@@ -1,9 +1,11 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../base-command.js'
-import type {AccessRole, HealthCheck} from '../backends/types.js'
+import type {HealthCheck} from '../backends/types.js'
 import {type EnvironmentReport, environmentReport, environmentRows} from '../environment/report.js'
 import {LabmeshError} from '../errors.js'
+import {choiceFlag} from '../flags/choice.js'
+import {wideFlag} from '../flags/wide.js'
 import {renderRecord, renderTable} from '../output/table.js'
 
 export interface Diagnosis {
@@ -28,11 +30,11 @@ Node.js, DuckDB and SQLite and the platform: what a bug report needs.`
   ]
   static override flags = {
     policy: Flags.boolean({description: "Print the IAM policies for the profile's own resources instead of checking (aws backend)."}),
-    role: Flags.string({
+    role: choiceFlag(['reader', 'writer', 'admin'])({
       description: "With --policy, only this role's policy document.",
-      options: ['reader', 'writer', 'admin'],
       dependsOn: ['policy'],
     }),
+    ...wideFlag,
   }
 
   /** The checks; with --policy, the policy document (or the documents by role) instead. */
@@ -50,24 +52,25 @@ Node.js, DuckDB and SQLite and the platform: what a bug report needs.`
         )
       }
       const policies = await backend.accessPolicies()
-      const chosen = this.flags.role ? policies[this.flags.role as AccessRole] : policies
+      const chosen = this.flags.role ? policies[this.flags.role] : policies
       if (!this.jsonEnabled()) this.log(JSON.stringify(chosen, null, 2))
       return chosen
     }
     const checks = await backend.diagnose()
     const environment = await environmentReport(() => this.profile())
     const ok = checks.every((c) => c.status !== 'fail')
-    if (!this.jsonEnabled()) {
-      this.log(renderRecord(environmentRows(environment)) + '\n')
-      const mark = {ok: 'ok', warn: 'WARN', fail: 'FAIL'}
-      this.log(
+    const mark = {ok: 'ok', warn: 'WARN', fail: 'FAIL'}
+    this.print({
+      body: [
+        renderRecord(environmentRows(environment), this.layout),
         renderTable(
           ['check', 'status', 'detail', 'fix'],
           checks.map((c) => [c.name, mark[c.status], c.detail, c.fix ?? '']),
+          this.layout,
         ),
-      )
-      this.log(ok ? `Profile "${profile}" (${backend.name}) is ready.` : `Profile "${profile}" (${backend.name}) has failing checks.`)
-    }
+      ],
+      notes: [ok ? `Profile "${profile}" (${backend.name}) is ready.` : `Profile "${profile}" (${backend.name}) has failing checks.`],
+    })
     if (!ok) this.failBatch('BACKEND')
     return {profile, backend: backend.name, ok, checks, environment}
   }

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {LabmeshCommand} from '../base-command.js'
 import type {Completions} from '../completion/sources.js'
 import {openBackend} from '../backends/open.js'
+import {choiceFlag} from '../flags/choice.js'
 import {createProfile, type CreatedProfile, type NewProfile} from '../profiles/create.js'
 import {askProfileSettings} from '../profiles/prompt.js'
 
@@ -17,11 +18,11 @@ object is encrypted with, and the PostgreSQL metadata database; credentials and 
 chain (environment, shared config and SSO, container and instance roles, AWS_ENDPOINT_URL_<SERVICE>). See docs/aws.md.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --profile lab --backend local --home /data/labmesh --default',
+    '<%= config.bin %> <%= command.id %> --profile lab --backend local --home ~/labmesh-lab --default',
     '<%= config.bin %> <%= command.id %> --profile prod --backend aws --region eu-west-1 --bucket acme-lake --kms-key-id alias/lake --metadata-secret labmesh/rds',
   ]
   static override flags = {
-    backend: Flags.string({description: 'Backend of the profile.', options: ['local', 'aws']}),
+    backend: choiceFlag(['local', 'aws'])({description: 'Backend of the profile.'}),
     home: Flags.string({description: 'Workspace folder (local backend).'}),
     region: Flags.string(aws('AWS region; default AWS_REGION or the shared config')),
     bucket: Flags.string(aws('S3 bucket for raw files, engineered documents and the lake')),

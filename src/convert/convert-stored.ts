@@ -36,6 +36,8 @@ export interface ConvertedFile {
   technique: string
   sha256: string
   size: number
+  /** Rows written per table (`lab.plate_reader_measurement` -> 384). */
+  tables: Record<string, number>
 }
 
 export interface ConvertProblem {
@@ -51,6 +53,8 @@ export interface ConvertResult {
   converted: number
   failed: ConvertProblem[]
   files: ConvertedFile[]
+  /** Rows written per table over every file converted. */
+  rowsWritten: Record<string, number>
 }
 
 const DEFAULT_BATCH = 500
@@ -70,7 +74,7 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
 }
 
 async function convertClaimed(backend: Backend, claims: ConvertClaims, options: ConvertOptions): Promise<ConvertResult> {
-  const result: ConvertResult = {converted: 0, failed: [], files: []}
+  const result: ConvertResult = {converted: 0, failed: [], files: [], rowsWritten: {}}
   if (options.retryFailed && !options.fileIds) await backend.metadata.requeueFailed()
   const pages = selectRawFiles(backend, options)
   const queue: FileRecord[] = []
@@ -108,6 +112,7 @@ async function convertClaimed(backend: Backend, claims: ConvertClaims, options: 
     if (outcome.kind === 'converted') {
       result.converted++
       result.files.push(outcome.file)
+      for (const [table, rows] of Object.entries(outcome.file.tables)) result.rowsWritten[table] = (result.rowsWritten[table] ?? 0) + rows
     } else {
       result.failed.push(outcome.problem)
     }
@@ -177,7 +182,11 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
     await backend.events?.record('table.updated', {table: `${LAB_DATABASE}.${table.table}`, version: table.version, rows: table.rows})
   }
   const errors = await backend.metadata.recordConversions(batch.map((item) => ({rawFileId: item.raw.fileId, engineered: item.engineered})))
-  return batch.map((item, i): ConvertOutcome => (errors[i] ? failed(item, errors[i]) : {kind: 'converted', file: item.file}))
+  return batch.map((item, i): ConvertOutcome =>
+    errors[i]
+      ? failed(item, errors[i])
+      : {kind: 'converted', file: {...item.file, tables: written.rowsByDocument.get(item.engineeredFileId) ?? {}}},
+  )
 }
 
 /**
@@ -257,6 +266,7 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
         technique: converter.technique,
         sha256: stored.sha256,
         size: stored.size,
+        tables: {},
       },
     }
   } catch (error) {

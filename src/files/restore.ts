@@ -16,15 +16,24 @@ export interface RestoredFile {
 }
 
 /**
- * Writes a stored file's bytes into a folder (one `output.folder` gave) under its source file
- * name, checking them against the recorded sha256 before the file appears.
+ * The name a stored file is restored under: a raw file's source name; an engineered document's
+ * as `<raw name>.<converter>.json`, so it never takes the name of the raw file beside it.
+ */
+export function restoredName(record: FileRecord): string {
+  const name = path.basename(record.sourcePath)
+  return record.category === 'ENGINEERED' ? `${name}.${record.metadata.converter ?? 'engineered'}.json` : name
+}
+
+/**
+ * Writes a stored file's bytes into a folder (one `output.folder` gave) under `restoredName` (or
+ * `name`), checking them against the recorded sha256 before the file appears.
  */
 export async function restoreFile(
   backend: Backend,
   record: FileRecord,
   output: SafeOutput,
   folder: string,
-  name = path.basename(record.sourcePath),
+  name = restoredName(record),
 ): Promise<RestoredFile> {
   const written = await output.writeFile(path.join(folder, safeName(name)), async (temp) => {
     const hash = createHash('sha256')

@@ -230,12 +230,10 @@ async function ingestOne(
     return {kind: 'file', file: describe(latest, 'unchanged')}
   }
 
-  const metadata: Record<string, string> = {
-    time: modifiedAt,
-    ...(sniffed.instrument ? {instrument: sniffed.instrument, technique: sniffed.technique!} : {}),
-    ...templateFields,
-    ...options.metadata,
-  }
+  const detected: Record<string, string> = sniffed.instrument ? {instrument: sniffed.instrument, technique: sniffed.technique!} : {}
+  const given = {...templateFields, ...options.metadata}
+  const metadata: Record<string, string> = {time: modifiedAt, ...detected, ...given}
+  warning ??= shadowWarning(entry.path, detected, given)
   const labels = mergeLabels(latest?.labels ?? [], options.labels ?? [])
   const fileRecord: NewFileRecord = {
     fileId: randomUUID(),
@@ -256,6 +254,22 @@ async function ingestOne(
   }
   if (options.dryRun) return {kind: 'file', file: {...describe(fileRecord, latest ? 'version' : 'new'), fileId: null}, warning}
   return {staged: stored, record: fileRecord, outcome: {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}}
+}
+
+/**
+ * Values given in the template or with --metadata are kept as given, also where they name a key
+ * the content was detected to have (`{instrument}` against `perkin-elmer-envision`): said here,
+ * while lab.files.instrument keeps the converter that read the content, one name per instrument.
+ */
+function shadowWarning(file: string, detected: Record<string, string>, given: Record<string, string>): IngestProblem | undefined {
+  const shadowed = Object.keys(detected).filter((key) => key in given && given[key] !== detected[key])
+  if (shadowed.length === 0) return undefined
+  const pairs = shadowed.map((key) => `${key}=${given[key]} (detected: ${detected[key]})`).join(', ')
+  return {
+    path: file,
+    code: 'METADATA_SHADOWED',
+    message: `metadata ${pairs} kept as given; lab.files keeps the detected instrument and technique once converted`,
+  }
 }
 
 /** Files up to this size are read once into memory: one read serves the sniffer, the hash and the store. */

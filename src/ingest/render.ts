@@ -1,45 +1,36 @@
-import {formatBytes, formatLabels, formatMetadata, shortId} from '../output/format.js'
-import {renderTable} from '../output/table.js'
+import {formatBytes, formatLabels, formatMetadata, listedId, listedSize} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
+import {type Rendered, renderListed} from '../output/listed.js'
 import type {IngestResult} from './ingest.js'
 
-/** Tables shown when the ingest result is listed to a person, beyond this only counts. */
-const LIST_AT_MOST = 50
-
-export function renderIngestResult(result: IngestResult): string {
-  const parts: string[] = []
+export function renderIngestResult(result: IngestResult, layout: TableLayout): Rendered {
   const changed = result.files.filter((f) => f.status !== 'unchanged')
-  if (changed.length > 0 && changed.length <= LIST_AT_MOST) {
-    parts.push(
-      renderTable(
-        ['file', 'status', 'v', 'size', 'source', 'metadata', 'labels'],
-        changed.map((f) => [
-          f.fileId ? shortId(f.fileId) : '(dry run)',
+  const blocks = [
+    renderListed(
+      {
+        head: ['file', 'status', 'v', 'size', 'source', 'metadata', 'labels'],
+        rows: changed.map((f) => [
+          f.fileId ? listedId(f.fileId, layout) : '(dry run)',
           f.status,
           f.version,
-          formatBytes(f.size),
+          listedSize(f.size, layout),
           f.sourcePath,
           formatMetadata(f.metadata, ['time']),
           formatLabels(f.labels),
         ]),
-      ),
-    )
-  }
-  if (result.warnings.length > 0) {
-    parts.push(
-      renderTable(
-        ['stored with a warning', 'reason'],
-        result.warnings.slice(0, LIST_AT_MOST).map((w) => [w.path, w.message]),
-      ),
-    )
-  }
-  if (result.failed.length > 0) {
-    parts.push(
-      renderTable(
-        ['not stored', 'code', 'reason'],
-        result.failed.slice(0, LIST_AT_MOST).map((f) => [f.path, f.code, f.message]),
-      ),
-    )
-  }
+        noun: result.dryRun ? 'files to store' : 'files stored',
+      },
+      layout,
+    ),
+    renderListed(
+      {head: ['stored with a warning', 'reason'], rows: result.warnings.map((w) => [w.path, w.message]), noun: 'warnings'},
+      layout,
+    ),
+    renderListed(
+      {head: ['not stored', 'code', 'reason'], rows: result.failed.map((f) => [f.path, f.code, f.message]), noun: 'failures'},
+      layout,
+    ),
+  ]
   const verb = result.dryRun ? 'Would store' : 'Stored'
   const summary = [
     `${verb} ${result.ingested} file${result.ingested === 1 ? '' : 's'} (${formatBytes(result.bytesStored)})`,
@@ -47,8 +38,8 @@ export function renderIngestResult(result: IngestResult): string {
   ]
   if (result.warnings.length > 0) summary.push(`${result.warnings.length} with warnings`)
   summary.push(`${result.failed.length} failed`)
-  parts.push(summary.join(', ') + '.')
-  if (result.dryRun) parts.push('Dry run: nothing was stored.')
-  else if (result.ingested > 0) parts.push('Next: `labmesh files list` to browse them, `labmesh convert` to engineer them.')
-  return parts.join('\n')
+  const notes = [...blocks.flatMap((b) => b.notes), summary.join(', ') + '.']
+  if (result.dryRun) notes.push('Dry run: nothing was stored.')
+  else if (result.ingested > 0) notes.push('Next: `labmesh files list` to browse them, `labmesh convert` to engineer them.')
+  return {body: blocks.map((b) => b.body).filter((b) => b !== ''), notes}
 }

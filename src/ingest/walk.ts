@@ -39,10 +39,6 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
  * that cannot be ingested is yielded as a problem with a reason instead of ending the walk.
  */
 export async function* walkFiles(inputs: string[], options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
-  const included = options.include?.length ? picomatch(options.include, {dot: true}) : () => true
-  const excluded = options.exclude?.length ? picomatch(options.exclude, {dot: true}) : () => false
-  const wanted = (relativePath: string): boolean => included(relativePath) && !excluded(relativePath)
-
   for (const input of withoutNested(inputs.map((p) => path.resolve(p)))) {
     let info
     try {
@@ -51,6 +47,7 @@ export async function* walkFiles(inputs: string[], options: WalkOptions = {}): A
       yield await describeStatError(input, error)
       continue
     }
+    const wanted = globFilter(options, await caseInsensitiveAt(input))
     if (info.isDirectory()) {
       yield* walkDirectory(input, '', [`${info.dev}:${info.ino}`], wanted)
     } else if (info.isFile()) {
@@ -118,6 +115,36 @@ async function* walkDirectory(
       yield notRegular(full)
     }
   }
+}
+
+/**
+ * --include and --exclude as people read globs: a pattern without a slash matches the file name at
+ * any depth (`*.csv` matches a.csv and x/y/a.csv), one with a slash matches the path relative to
+ * the folder given; case is ignored where the file system ignores it.
+ */
+function globFilter(options: WalkOptions, nocase: boolean): (relativePath: string) => boolean {
+  const matcher = (globs: string[]): ((relativePath: string) => boolean) => {
+    // picomatch's own `basename` option would apply to the patterns with a slash too.
+    const names = globs.filter((g) => !g.includes('/'))
+    const paths = globs.filter((g) => g.includes('/'))
+    const byName = names.length > 0 ? picomatch(names, {dot: true, nocase}) : () => false
+    const byPath = paths.length > 0 ? picomatch(paths, {dot: true, nocase}) : () => false
+    return (relativePath) => byName(path.posix.basename(relativePath)) || byPath(relativePath)
+  }
+  const included = options.include?.length ? matcher(options.include) : () => true
+  const excluded = options.exclude?.length ? matcher(options.exclude) : () => false
+  return (relativePath) => included(relativePath) && !excluded(relativePath)
+}
+
+/**
+ * Whether the file system at `file` ignores case: the same path with its letters' case swapped
+ * names the same file. A path without letters cannot tell; then the platform's default decides.
+ */
+async function caseInsensitiveAt(file: string): Promise<boolean> {
+  const swapped = [...file].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('')
+  if (swapped === file) return process.platform === 'darwin' || process.platform === 'win32'
+  const [a, b] = await Promise.all([stat(file), stat(swapped).catch(() => undefined)])
+  return b !== undefined && a.dev === b.dev && a.ino === b.ino
 }
 
 /** Drops inputs inside another input folder, so no file is visited twice in one run. */

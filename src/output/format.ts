@@ -1,3 +1,5 @@
+import type {TableLayout} from './layout.js'
+
 /** 1536 -> "1.5 KiB": sizes for humans. */
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
@@ -24,4 +26,14 @@ export function formatMetadata(metadata: Record<string, string>, skip: string[] 
 /** Short form of a UUID for tables (full ids stay in --json). */
 export function shortId(id: string): string {
   return id.slice(0, 8)
+}
+
+/** An id in a listing: its first 8 characters in a table for people, whole down a pipe. */
+export function listedId(id: string, layout: TableLayout): string {
+  return layout.kind === 'tsv' ? id : shortId(id)
+}
+
+/** A size in a listing: "1.5 KiB" for people, bytes down a pipe. */
+export function listedSize(bytes: number, layout: TableLayout): string | number {
+  return layout.kind === 'tsv' ? bytes : formatBytes(bytes)
 }

@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress'
 
 import {formatBytes} from './format.js'
+import {canAnimate} from './terminal.js'
 
 export interface Progress {
   setTotal(files: number, bytes: number): void
@@ -10,9 +11,9 @@ export interface Progress {
 
 const SILENT: Progress = {setTotal() {}, advance() {}, stop() {}}
 
-/** A files-and-bytes progress bar on stderr, only when a person is watching. */
+/** A files-and-bytes progress bar on stderr, only when a person is watching on a terminal that can redraw it. */
 export function createProgress(enabled: boolean, label: string): Progress {
-  if (!enabled || !process.stderr.isTTY) return SILENT
+  if (!enabled || !canAnimate(process.stderr)) return SILENT
   const bar = new cliProgress.SingleBar(
     {
       stream: process.stderr,

@@ -1,13 +1,15 @@
 import ora from 'ora'
 
+import {canAnimate} from './terminal.js'
+
 export interface Spinner {
   update(text: string): void
   stop(): void
 }
 
-/** A spinner on stderr, only when a person is watching. */
+/** A spinner on stderr, only when a person is watching on a terminal that can redraw it (terminal.ts). */
 export function createSpinner(enabled: boolean, text: string): Spinner {
-  if (!enabled || !process.stderr.isTTY) return {update() {}, stop() {}}
+  if (!enabled || !canAnimate(process.stderr)) return {update() {}, stop() {}}
   const spinner = ora({text, stream: process.stderr}).start()
   return {
     update(next) {

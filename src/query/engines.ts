@@ -1,16 +1,14 @@
-import {Flags} from '@oclif/core'
-
 import {type Backend, QUERY_ENGINES, type QueryEngine, type QueryEngineName} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
+import {choiceFlag} from '../flags/choice.js'
 import {sizeFlag} from '../flags/size.js'
 
 /** The flags `query` and `package pull` share to choose where SQL runs and what it may cost. */
 export const engineFlags = {
-  engine: Flags.option({
-    options: QUERY_ENGINES,
+  engine: choiceFlag(QUERY_ENGINES)({
     description:
       "The engine: the profile's own by default (DuckDB locally, Athena on aws); duckdb on an aws profile reads the tables' snapshots from S3 into a local cache (time travel, no Athena cost, re-runs offline).",
-  })(),
+  }),
   'max-scan': sizeFlag({
     description: 'Refuse a query that would scan more than this (e.g. 10GB), on engines that bill by bytes scanned (Athena).',
   }),

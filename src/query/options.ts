@@ -47,3 +47,24 @@ export function parseAsOf(values: string[]): Record<string, TableVersion> {
   }
   return asOf
 }
+
+/**
+ * `--as-of` where one table is read: a bare version or time, or the `database.table=...` form
+ * `query` takes, which must then name that table.
+ */
+export function parseAsOfOne(text: string, table: string): TableVersion {
+  const eq = text.indexOf('=')
+  if (eq === -1) return parseTableVersion(text)
+  const named = parseTableRef(text.slice(0, eq))
+  const wanted = parseTableRef(table)
+  if (named.database !== wanted.database || named.table !== wanted.table) {
+    throw new LabmeshError(
+      'USAGE',
+      `--as-of names ${named.database}.${named.table}, but the table read is ${wanted.database}.${wanted.table}`,
+      {
+        suggestions: [`--as-of ${text.slice(eq + 1)}`],
+      },
+    )
+  }
+  return parseTableVersion(text.slice(eq + 1))
+}

@@ -1,11 +1,12 @@
 import type {QueryProgress, QueryStatistics} from '../backends/types.js'
 import {formatBytes} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
 import {renderTable} from '../output/table.js'
 import type {QueryOutcome} from './run.js'
 
 /** What the `query` command prints for people; nothing when the rows themselves went to stdout. */
-export function renderOutcome(outcome: QueryOutcome, limit: number): string | undefined {
-  const shown = renderResult(outcome, limit)
+export function renderOutcome(outcome: QueryOutcome, layout: TableLayout): string | undefined {
+  const shown = renderResult(outcome, layout)
   return outcome.statistics && shown !== undefined ? `${shown}\n${scanText(outcome.statistics)}` : shown
 }
 
@@ -14,7 +15,7 @@ export function scanText(statistics: QueryStatistics): string {
   return `Scanned ${formatBytes(statistics.bytesScanned)}, about USD ${statistics.costEstimateUsd.toFixed(4)} (Athena query ${statistics.executionId}).`
 }
 
-function renderResult(outcome: QueryOutcome, limit: number): string | undefined {
+function renderResult(outcome: QueryOutcome, layout: TableLayout): string | undefined {
   if (outcome.plan !== undefined) return outcome.plan
   if (outcome.rows) {
     if (outcome.rows.length === 0) return `(no rows; columns: ${outcome.columns.map((c) => c.name).join(', ')})`
@@ -24,9 +25,10 @@ function renderResult(outcome: QueryOutcome, limit: number): string | undefined 
       outcome.rows.map((row) =>
         keys.map((key) => (typeof row[key] === 'object' && row[key] !== null ? JSON.stringify(row[key]) : row[key])),
       ),
+      layout,
     )
     const note = outcome.truncated
-      ? `The first ${limit} rows; the result has more: raise --limit, or write them all with --out FILE.`
+      ? `The first ${outcome.rowCount} rows; the result has more: raise --limit, or write them all with --out FILE.`
       : `${count(outcome.rowCount, 'row')} (${outcome.elapsedSeconds.toFixed(2)} s).`
     return `${table}\n${note}`
   }

@@ -56,34 +56,49 @@ function layout(format: TextFormat, columns: QueryColumn[]): TextLayout {
   }
 }
 
-export function createRowWriter(format: TextFormat, columns: QueryColumn[], out: Writable): RowWriter {
-  // Errors (a closed pipe) surface from the next write, not as an unhandled 'error' event.
+/** Text written to a stream, waiting whenever it is full; errors (a closed pipe) surface from the next write, not as an unhandled 'error' event. */
+export interface TextSink {
+  put(text: string): Promise<void>
+  /** Stops listening for the stream's errors; the stream itself stays open. */
+  release(): void
+}
+
+export function textSink(out: Writable): TextSink {
   let failure: Error | undefined
   const onError = (error: Error): void => {
     failure = error
   }
   out.on('error', onError)
-  const put = async (text: string): Promise<void> => {
-    if (failure) throw failure
-    if (text !== '' && !out.write(text)) await once(out, 'drain')
+  return {
+    async put(text) {
+      if (failure) throw failure
+      if (text !== '' && !out.write(text)) await once(out, 'drain')
+    },
+    release() {
+      out.off('error', onError)
+    },
   }
+}
+
+export function createRowWriter(format: TextFormat, columns: QueryColumn[], out: Writable): RowWriter {
+  const sink = textSink(out)
   const {opening, page, closing} = layout(format, columns)
   let started = false
   const start = async (): Promise<void> => {
-    if (!started) await put(opening)
+    if (!started) await sink.put(opening)
     started = true
   }
   return {
     async write(rows) {
       await start()
-      if (rows.length > 0) await put(page(rows))
+      if (rows.length > 0) await sink.put(page(rows))
     },
     async end() {
       try {
         await start()
-        await put(closing())
+        await sink.put(closing())
       } finally {
-        out.off('error', onError)
+        sink.release()
       }
     },
   }

@@ -1,24 +1,26 @@
 import {Flags, type Interfaces} from '@oclif/core'
 
-import type {Category, SearchSort} from '../backends/types.js'
+import {CATEGORIES, SEARCH_SORTS} from '../backends/types.js'
+import {choiceFlag} from '../flags/choice.js'
+import {wideFlag} from '../flags/wide.js'
 import type {SearchRequest} from './run-search.js'
 
 /** The flags of `search` and `search run`: one meaning for both. */
 export const searchFlags = {
   limit: Flags.integer({char: 'n', description: 'Hits to show (0: only the total and facets).', default: 20, min: 0}),
   offset: Flags.integer({description: 'Skip this many hits first.', default: 0, min: 0}),
-  sort: Flags.string({
+  sort: choiceFlag(SEARCH_SORTS)({
     description: 'Order of hits: best match, newest (the time metadata), or source path.',
-    options: ['score', 'time', 'path'],
     default: 'score',
   }),
-  category: Flags.string({description: 'Only files of this category.', options: ['RAW', 'ENGINEERED']}),
+  category: choiceFlag(CATEGORIES)({description: 'Only files of this category.'}),
   'all-versions': Flags.boolean({description: 'Search superseded versions too.'}),
   count: Flags.boolean({description: 'Print only the number of hits.', exclusive: ['facets', 'download']}),
   facets: Flags.string({
     description: 'Count hits per value of this field (repeatable): instrument, technique, category, label.site...',
     multiple: true,
   }),
+  ...wideFlag,
   download: Flags.string({
     description: 'Restore the raw file of every hit (all pages, not only those shown) into this folder, sha256 verified.',
   }),
@@ -32,8 +34,8 @@ export function searchRequest(query: string, flags: SearchFlagValues): SearchReq
     query,
     limit: flags.limit,
     offset: flags.offset,
-    sort: flags.sort as SearchSort,
-    category: flags.category as Category | undefined,
+    sort: flags.sort,
+    category: flags.category,
     allVersions: flags['all-versions'],
     countOnly: flags.count,
     facets: flags.facets,

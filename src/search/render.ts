@@ -1,5 +1,7 @@
 import type {FileRecord, SavedSearch} from '../backends/types.js'
-import {shortId} from '../output/format.js'
+import {listedId} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
+import {type Rendered, renderListed} from '../output/listed.js'
 import {renderTable} from '../output/table.js'
 import {normaliseFieldName} from './fields.js'
 import {highlightForTerminal} from './highlight.js'
@@ -7,28 +9,29 @@ import type {SearchResult} from './run-search.js'
 
 /** Metadata shown for each hit, in this order when present; the rest is in --json. */
 const KEY_FIELDS = ['sample', 'project', 'assay', 'instrument', 'technique', 'user']
-const LIST_FAILED_AT_MOST = 50
 
-export function renderSearchResult(result: SearchResult, colour: boolean): string {
-  const parts: string[] = []
+export function renderSearchResult(result: SearchResult, layout: TableLayout): Rendered {
+  const body: string[] = []
+  const notes: string[] = []
   const hits = result.hits ?? []
-  if (hits.length > 0) {
-    parts.push(
+  if (hits.length > 0 || (layout.kind === 'tsv' && result.hits !== undefined)) {
+    body.push(
       renderTable(
         ['file', 'name', 'category', 'metadata', 'match', 'score'],
         hits.map((h) => [
-          shortId(h.file.fileId),
+          listedId(h.file.fileId, layout),
           h.file.sourcePath.split(/[/\\]/).pop(),
           h.file.category,
           keyMetadata(h.file),
-          h.snippet ? highlightForTerminal(h.snippet, colour) : '',
+          h.snippet ? highlightForTerminal(h.snippet, layout.colour) : '',
           h.score,
         ]),
+        layout,
       ),
     )
   }
   const first = (result.offset ?? 0) + 1
-  parts.push(
+  notes.push(
     result.total === 0
       ? 'No files match.'
       : hits.length === 0
@@ -36,30 +39,33 @@ export function renderSearchResult(result: SearchResult, colour: boolean): strin
         : `Showing ${first}-${first + hits.length - 1} of ${result.total} file${result.total === 1 ? '' : 's'}.`,
   )
   for (const [field, counts] of Object.entries(result.facets ?? {})) {
-    parts.push(
-      counts.length === 0
-        ? `No hit has a ${field}.`
-        : renderTable(
-            [field, 'files'],
-            counts.map((c) => [c.value, c.count]),
-          ),
-    )
+    if (counts.length === 0) notes.push(`No hit has a ${field}.`)
+    else
+      body.push(
+        renderTable(
+          [field, 'files'],
+          counts.map((c) => [c.value, c.count]),
+          layout,
+        ),
+      )
   }
   if (result.download) {
     const {download} = result
-    if (download.failed.length > 0) {
-      parts.push(
-        renderTable(
-          ['not downloaded', 'code', 'reason'],
-          download.failed.slice(0, LIST_FAILED_AT_MOST).map((f) => [f.sourcePath, f.code, f.message]),
-        ),
-      )
-    }
-    parts.push(
+    const failed = renderListed(
+      {
+        head: ['not downloaded', 'code', 'reason'],
+        rows: download.failed.map((f) => [f.sourcePath, f.code, f.message]),
+        noun: 'failures',
+      },
+      layout,
+    )
+    if (failed.body !== '') body.push(failed.body)
+    notes.push(
+      ...failed.notes,
       `Downloaded ${download.files.length} raw file${download.files.length === 1 ? '' : 's'} into ${download.folder} (sha256 verified), ${download.failed.length} failed.`,
     )
   }
-  return parts.join('\n')
+  return {body, notes}
 }
 
 function keyMetadata(file: FileRecord): string {
@@ -69,11 +75,11 @@ function keyMetadata(file: FileRecord): string {
   return [...shown, ...(time ? [`time=${time.slice(0, 10)}`] : [])].join('\n')
 }
 
-export function renderSavedSearches(saved: SavedSearch[]): string {
-  if (saved.length === 0) return 'No saved searches. Save one with `labmesh search save <name> "<query>"`.'
+export function renderSavedSearches(saved: SavedSearch[], layout: TableLayout): string {
   return renderTable(
     ['name', 'query', 'saved'],
     saved.map((s) => [s.name, s.query, s.savedAt]),
+    layout,
   )
 }
 

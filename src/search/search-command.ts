@@ -24,7 +24,8 @@ export abstract class SearchingCommand<T extends typeof Command> extends Labmesh
     if (!this.jsonEnabled()) {
       const {renderSearchResult, unindexedWarning} = await import('./render.js')
       if (result.unindexed > 0) this.warn(unindexedWarning(result.unindexed))
-      this.log(flags.count ? String(result.total) : renderSearchResult(result, this.interactive))
+      if (flags.count) this.log(String(result.total))
+      else this.print(renderSearchResult(result, this.layout))
     }
     if (result.download && result.download.failed.length > 0) this.failBatch()
     return result

@@ -1,10 +1,15 @@
 import {randomUUID} from 'node:crypto'
 import {expect} from 'chai'
 
-import type {FileRecord, MetadataStore, NewFileRecord, SavedSearchStore} from '../../src/backends/types.js'
+import type {AuditLog, FileRecord, MetadataStore, NewFileRecord, SavedSearchStore} from '../../src/backends/types.js'
 import type {LabmeshError} from '../../src/errors.js'
 
-export type MetadataFactory = () => Promise<{metadata: MetadataStore; savedSearches: SavedSearchStore; close(): Promise<void>}>
+export type MetadataFactory = () => Promise<{
+  metadata: MetadataStore
+  savedSearches: SavedSearchStore
+  audit: AuditLog
+  close(): Promise<void>
+}>
 
 let clock = Date.parse('2026-03-01T00:00:00.000Z')
 
@@ -128,7 +133,7 @@ export function metadataContract(name: string, open: MetadataFactory): void {
       expect(await metadata.listFiles({labels: [{name: 'site', value: 'boston'}], category: 'RAW'})).to.have.length(25)
       expect(await metadata.listFiles({labels: [{name: 'site', value: 'paris'}]})).to.have.length(0)
       expect(await metadata.listFiles({since: records[20].ingestedAt, category: 'RAW'})).to.have.length(5)
-      expect(await metadata.listFiles({until: records[4].ingestedAt, category: 'RAW'})).to.have.length(5)
+      expect(await metadata.listFiles({before: records[5].ingestedAt, category: 'RAW'})).to.have.length(5)
       expect(code(await metadata.listFiles({metadata: {"x') OR 1=1 --": 'y'}}).catch((e: unknown) => e))).to.equal('INVALID_INPUT')
 
       // Converting every file of a page while paging by status: no file is skipped, none is seen twice.
@@ -153,7 +158,7 @@ export function metadataContract(name: string, open: MetadataFactory): void {
       await metadata.insertFiles(records)
       const seen: string[] = []
       for (let after: FileRecord | undefined; ;) {
-        const page = await metadata.listFiles({since: at, until: at, limit: 4, after})
+        const page = await metadata.listFiles({since: at, before: new Date(Date.parse(at) + 1).toISOString(), limit: 4, after})
         if (page.length === 0) break
         seen.push(...page.map((f) => f.fileId))
         after = page.at(-1)
@@ -282,6 +287,90 @@ export function metadataContract(name: string, open: MetadataFactory): void {
         ['boston', 'label.site:boston project:alpha'],
       ])
       expect(await store.savedSearches.get('nope')).to.equal(undefined)
+      expect(await store.savedSearches.delete('alpha')).to.equal(true)
+      expect(await store.savedSearches.delete('alpha')).to.equal(false)
+      expect((await store.savedSearches.list()).map((s) => s.name)).to.deep.equal(['boston'])
+    })
+
+    it("keeps the current document current when an older raw version's document is stored after it", async () => {
+      const v1 = rawRecord('/drop/r.csv', 1)
+      const v2 = rawRecord('/drop/r.csv', 2)
+      await metadata.insertFiles([v1, v2])
+      const document = (raw: NewFileRecord, version: number): NewFileRecord =>
+        rawRecord('/drop/r.csv', version, {category: 'ENGINEERED', rawFileId: raw.fileId, traceId: raw.traceId, status: 'converted'})
+      const ofV1 = document(v1, 1)
+      const ofV2 = document(v2, 2)
+      await metadata.insertFile(ofV1)
+      await metadata.insertFile(ofV2)
+      // Reconverting version 1 stores its document as version 3 of the engineered source: kept, not current.
+      const again = document(v1, 3)
+      await metadata.insertFile(again)
+      const current = await metadata.listFiles({category: 'ENGINEERED'})
+      expect(current.map((f) => f.fileId)).to.deep.equal([ofV2.fileId])
+      expect((await metadata.getFile(again.fileId))?.latest).to.equal(false)
+      // A newer raw version's document still takes over.
+      const v3 = rawRecord('/drop/r.csv', 3)
+      await metadata.insertFile(v3)
+      const ofV3 = document(v3, 4)
+      await metadata.insertFile(ofV3)
+      expect((await metadata.listFiles({category: 'ENGINEERED'})).map((f) => f.fileId)).to.deep.equal([ofV3.fileId])
+    })
+
+    it('deletes records with their labels, gives the source its newest remaining version back, and queues unused objects', async () => {
+      const shared = 'ab'.repeat(32)
+      const v1 = rawRecord('/drop/d.csv', 1, {sha256: shared})
+      const v2 = rawRecord('/drop/d.csv', 2)
+      const copy = rawRecord('/drop/copy-of-d.csv', 1, {sha256: shared})
+      await metadata.insertFiles([v1, v2, copy])
+      const doc1 = rawRecord('/drop/d.csv', 1, {category: 'ENGINEERED', rawFileId: v1.fileId, traceId: v1.traceId})
+      const doc2 = rawRecord('/drop/d.csv', 2, {category: 'ENGINEERED', rawFileId: v2.fileId, traceId: v2.traceId})
+      await metadata.insertFiles([doc1, doc2])
+      await metadata.changes.acknowledge('lake', await metadata.changes.pending('lake', 1000))
+
+      expect(code(await metadata.deleteFiles([v2.fileId, randomUUID()]).catch((e: unknown) => e))).to.equal('NOT_FOUND')
+      expect(await metadata.getFile(v2.fileId), 'all or none').to.not.equal(undefined)
+
+      const {unusedObjects} = await metadata.deleteFiles([v2.fileId, doc2.fileId])
+      expect(unusedObjects).to.deep.equal(
+        [
+          {sha256: v2.sha256, category: 'RAW'},
+          {sha256: doc2.sha256, category: 'ENGINEERED'},
+        ].sort((a, b) => (a.sha256 < b.sha256 ? -1 : 1)),
+      )
+      expect(await metadata.getFiles([v2.fileId, doc2.fileId])).to.deep.equal([])
+      expect((await metadata.getFile(v1.fileId))?.latest, 'version 1 is current again').to.equal(true)
+      expect((await metadata.getFile(doc1.fileId))?.latest, "and so is version 1's document").to.equal(true)
+      expect([...new Set((await metadata.changes.pending('lake', 1000)).map((c) => c.fileId))].sort()).to.deep.equal(
+        [v1.fileId, v2.fileId].sort(),
+      )
+
+      // Bytes another record uses are not queued; a queued object stays queued until claimed.
+      const again = await metadata.deleteFiles([v1.fileId, doc1.fileId])
+      expect(again.unusedObjects.map((o) => o.sha256)).to.not.include(shared)
+      expect(again.unusedObjects.map((o) => o.sha256)).to.include.members([v2.sha256, doc1.sha256])
+      expect(await metadata.claimUnusedObject({sha256: v2.sha256, category: 'RAW'})).to.equal(true)
+      expect(await metadata.claimUnusedObject({sha256: v2.sha256, category: 'RAW'}), 'claimed once').to.equal(false)
+      // Storing a record that uses queued bytes takes them off the queue.
+      await metadata.insertFile(rawRecord('/drop/e.csv', 1, {sha256: doc1.sha256, category: 'ENGINEERED', rawFileId: copy.fileId}))
+      expect(await metadata.claimUnusedObject({sha256: doc1.sha256, category: 'ENGINEERED'})).to.equal(false)
+      expect((await metadata.deleteFiles([])).unusedObjects, 'nothing left queued').to.deep.equal([
+        ...again.unusedObjects.filter((o) => o.sha256 !== v2.sha256 && o.sha256 !== doc1.sha256),
+      ])
+    })
+
+    it('keeps an audit log, newest first, since a time', async () => {
+      const first = await store.audit.record('files delete', 'a b', {files: 2})
+      await new Promise((resolve) => setTimeout(resolve, 5))
+      const second = await store.audit.record('search delete', 'boston')
+      const all = await store.audit.list()
+      expect(all.map((e) => [e.action, e.subject])).to.deep.equal([
+        ['search delete', 'boston'],
+        ['files delete', 'a b'],
+      ])
+      expect(all[1]).to.deep.equal(first)
+      expect(all[1].user).to.be.a('string').and.not.equal('')
+      expect((await store.audit.list({since: second.at})).map((e) => e.action)).to.deep.equal(['search delete'])
+      expect(await store.audit.list({limit: 1})).to.have.length(1)
     })
   })
 }

@@ -5,6 +5,7 @@ import {expect} from 'chai'
 
 import {isLoopback, openPostgres, requireTls} from '../../src/backends/aws/postgres/connection.js'
 import {migrate, PG_MIGRATIONS, schemaVersion} from '../../src/backends/aws/postgres/migrations.js'
+import {createPostgresAuditLog} from '../../src/backends/aws/postgres/audit-log.js'
 import {createPostgresMetadataStore} from '../../src/backends/aws/postgres/metadata-store.js'
 import {createPostgresSavedSearches} from '../../src/backends/aws/postgres/saved-searches.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
@@ -19,6 +20,7 @@ metadataContract('SQLite', async () => {
   return {
     metadata: backend.metadata,
     savedSearches: backend.savedSearches!,
+    audit: backend.audit,
     async close() {
       await backend.close()
       rmSync(home, {recursive: true, force: true})
@@ -30,7 +32,12 @@ metadataContract('SQLite', async () => {
 metadataContract('PostgreSQL', async () => {
   const db = await openPostgres({url: (await testDatabase()).url})
   await migrate(db)
-  return {metadata: createPostgresMetadataStore(db), savedSearches: createPostgresSavedSearches(db), close: () => db.close()}
+  return {
+    metadata: createPostgresMetadataStore(db),
+    savedSearches: createPostgresSavedSearches(db),
+    audit: createPostgresAuditLog(db),
+    close: () => db.close(),
+  }
 })
 
 describe('PostgreSQL connections and migrations', function () {

@@ -272,9 +272,11 @@ describe('hostile command lines', function () {
       {args: ['search', '', '--facets', "x'; DROP TABLE files; --", '--json']},
       ...['../../etc/passwd', '%', '_', '', "' OR 1=1 --", '00000000'].map((id) => ({args: ['files', 'show', id, '--json']})),
       ...[path.join(S, 'precious.txt'), path.join(W, 'tmp'), path.join(S, 'workspace-link'), path.join(S, 'fifo'), '/proc/self'].map(
-        (dir) => ({args: ['files', 'get', fileId, '--out', dir, '--json']}),
+        (dir) => ({args: ['files', 'get', fileId, '--out-dir', dir, '--json']}),
       ),
-      {args: ['files', 'get', fileId, '--out', path.join(O, 'restored'), '--json']},
+      {args: ['files', 'get', fileId, '--out-dir', path.join(O, 'restored'), '--json']},
+      {args: ['files', 'get', fileId, '--out', path.join(S, 'precious.txt'), '--json']},
+      {args: ['files', 'get', fileId, '--out', path.join(W, 'objects', 'x'), '--json']},
       {args: ['files', 'list', '--since', 'notadate', '--json']},
       {args: ['files', 'list', '--until', '2024-02-30', '--json']},
       {args: ['files', 'list', '--metadata', "a'b=1", '--json']},

@@ -73,7 +73,9 @@ describe('walkFiles', () => {
     file('one/.hidden.csv')
     const dots = (options: object) =>
       collect([path.join(root, 'one')], options).then((all) => all.map((e) => e.kind === 'file' && e.relativePath))
-    expect(await dots({include: ['*.csv']})).to.deep.equal(['.hidden.csv', 'x.csv'])
+    // A pattern without a slash matches file names at any depth; one with a slash, the relative path.
+    expect(await dots({include: ['*.csv']})).to.deep.equal(['.hidden.csv', 'skip/z.csv', 'x.csv'])
+    expect(await dots({include: ['skip/*.csv']})).to.deep.equal(['skip/z.csv'])
     expect(await dots({exclude: ['**/*.csv']})).to.deep.equal(['y.txt'])
   })
 

@@ -51,12 +51,13 @@ describe('query options', () => {
     const base = {json: false, terminal: true}
     expect(resolveOutput(base)).to.deep.equal({kind: 'table'})
     expect(resolveOutput({...base, terminal: false})).to.deep.equal({kind: 'stdout', format: 'csv'})
-    expect(resolveOutput({...base, terminal: false, json: true})).to.deep.equal({kind: 'table'})
+    expect(resolveOutput({...base, terminal: false, json: true})).to.deep.equal({kind: 'json'})
+    expect(resolveOutput({...base, json: true, format: 'table'})).to.deep.equal({kind: 'json'})
     expect(resolveOutput({...base, format: 'jsonl'})).to.deep.equal({kind: 'stdout', format: 'jsonl'})
     expect(resolveOutput({...base, out: 'r.parquet'})).to.deep.equal({kind: 'file', path: path.resolve('r.parquet'), format: 'parquet'})
     expect(resolveOutput({...base, out: 'r.txt', format: 'tsv'})).to.deep.equal({kind: 'file', path: path.resolve('r.txt'), format: 'tsv'})
     expect(resolveOutput({...base, package: 'pkg'})).to.deep.equal({kind: 'package', dir: path.resolve('pkg'), format: 'csv'})
-    expect(resolveOutput({...base, package: 'pkg', packageFormat: 'parquet'})).to.deep.equal({
+    expect(resolveOutput({...base, package: 'pkg', format: 'parquet'})).to.deep.equal({
       kind: 'package',
       dir: path.resolve('pkg'),
       format: 'parquet',
@@ -66,7 +67,8 @@ describe('query options', () => {
     usage(() => resolveOutput({...base, format: 'parquet'}))
     usage(() => resolveOutput({...base, json: true, format: 'csv'}))
     usage(() => resolveOutput({...base, package: 'pkg', out: 'r.csv'}))
-    usage(() => resolveOutput({...base, package: 'pkg', format: 'csv'}))
-    usage(() => resolveOutput({...base, packageFormat: 'csv'}))
+    usage(() => resolveOutput({...base, package: 'pkg', format: 'jsonl'}))
+    usage(() => resolveOutput({...base, out: 'r.csv', limit: 10}))
+    usage(() => resolveOutput({...base, package: 'pkg', limit: 10}))
   })
 })

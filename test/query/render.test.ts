@@ -25,19 +25,20 @@ describe('query output for people', () => {
         {n: 2, tags: null},
       ],
       truncated: true,
-      complete: true,
+      complete: false,
       elapsedSeconds: 0.5,
     }
-    const cut = renderOutcome(outcome, 2)!
+    const layout = {kind: 'box', width: 80, colour: false} as const
+    const cut = renderOutcome(outcome, layout)!
     expect(cut).to.include('["a"]')
     expect(cut.split('\n').at(-1)).to.equal('The first 2 rows; the result has more: raise --limit, or write them all with --out FILE.')
     expect(
-      renderOutcome({...outcome, truncated: false}, 2)!
+      renderOutcome({...outcome, truncated: false}, layout)!
         .split('\n')
         .at(-1),
     ).to.equal('2 rows (0.50 s).')
-    expect(renderOutcome({...outcome, rows: [], rowCount: 0, truncated: false}, 2)).to.equal('(no rows; columns: n, tags)')
-    expect(renderOutcome({...outcome, rows: undefined}, 2), 'rows streamed to stdout need no words').to.equal(undefined)
+    expect(renderOutcome({...outcome, rows: [], rowCount: 0, truncated: false}, layout)).to.equal('(no rows; columns: n, tags)')
+    expect(renderOutcome({...outcome, rows: undefined}, layout), 'rows streamed to stdout need no words').to.equal(undefined)
   })
 
   it('adds bytes scanned and the cost after the result of an engine that bills by them, never after rows on stdout', () => {
@@ -50,7 +51,9 @@ describe('query output for people', () => {
       elapsedSeconds: 1,
       statistics,
     }
-    expect(renderOutcome(shown, 10)!.split('\n').at(-1)).to.equal('Scanned 1.5 GiB, about USD 0.0075 (Athena query q-1).')
-    expect(renderOutcome({...shown, rows: undefined}, 10)).to.equal(undefined)
+    expect(renderOutcome(shown, {kind: 'box', width: 80, colour: false})!.split('\n').at(-1)).to.equal(
+      'Scanned 1.5 GiB, about USD 0.0075 (Athena query q-1).',
+    )
+    expect(renderOutcome({...shown, rows: undefined}, {kind: 'tsv', colour: false})).to.equal(undefined)
   })
 })

@@ -102,13 +102,15 @@ export function createGlueCatalog(glue: GlueFacade, options: GlueCatalogOptions)
           `${entry.database}.${entry.table} is registered already, at ${existing?.location ?? 'another location'}`,
           {
             subject: `${entry.database}.${entry.table}`,
-            suggestions: ['pass --replace to point it elsewhere'],
+            suggestions: ['pass --force to point it elsewhere'],
           },
         )
       }
       await glue.updateTable(database, input)
       return {...entry, registeredAt}
     },
+
+    unregister: (ref) => glue.deleteTable(glueDatabase(ref.database), ref.table),
 
     async updateSchema(ref, schema) {
       const existing = await catalog.get(ref)

@@ -2,6 +2,7 @@ import type {
   BatchCreatePartitionCommandOutput,
   CreateDatabaseCommandOutput,
   CreateTableCommandOutput,
+  DeleteTableCommandOutput,
   GetDatabaseCommandOutput,
   GetDatabasesCommandOutput,
   GetTableCommandOutput,
@@ -116,6 +117,17 @@ export class GlueFacade {
     await awsCall({action: 'glue:UpdateTable', resource: this.arn(database, input.Name)}, () =>
       this.send<UpdateTableCommandOutput>((sdk) => new sdk.UpdateTableCommand({DatabaseName: database, TableInput: input})),
     )
+  }
+
+  /** Removes the table's entry (Glue leaves its data where it is); false when there was none. */
+  async deleteTable(database: string, name: string): Promise<boolean> {
+    try {
+      await this.send<DeleteTableCommandOutput>((sdk) => new sdk.DeleteTableCommand({DatabaseName: database, Name: name}))
+      return true
+    } catch (error) {
+      if (awsErrorName(error) === 'EntityNotFoundException') return false
+      throw awsError(error, {action: 'glue:DeleteTable', resource: this.arn(database, name)})
+    }
   }
 
   /** Adds partitions to a table, 100 a call (Glue's limit); partitions that exist already are left as they are. */

@@ -16,6 +16,7 @@ import {RedshiftDataFacade} from './redshift-data.js'
 import {createWarehouseAccess} from './warehouse.js'
 import {profilePolicy} from './iam-policy.js'
 import {createS3ObjectStore} from './object-store.js'
+import {createPostgresAuditLog} from './postgres/audit-log.js'
 import {createPostgresEventStore} from './postgres/event-store.js'
 import {createPostgresKeyStore} from './postgres/key-store.js'
 import {lazyPostgres} from './postgres/lazy.js'
@@ -96,6 +97,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     metadata: createPostgresMetadataStore(postgres),
     search: createPostgresSearchIndex(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
+    audit: createPostgresAuditLog(postgres),
     monitoredPaths: createPostgresMonitoredPaths(postgres),
     keys: createPostgresKeyStore(postgres),
     events: createPostgresEventStore(postgres, webhookSecrets),

@@ -97,6 +97,10 @@ export function createS3ObjectStore(s3: S3Facade, options: S3ObjectStoreOptions)
     async openRead(sha256, category, range) {
       return s3.getStream(keyOf(sha256, category), range)
     },
+
+    async delete(sha256, category) {
+      await s3.deleteMany([keyOf(sha256, category)])
+    },
   }
   return store
 }

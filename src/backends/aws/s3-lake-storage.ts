@@ -22,6 +22,8 @@ export interface S3LakeStorageOptions {
 
 /** How many times a commit is sent again when S3 says another conditional write to the key was in flight (409). */
 const CONFLICT_RETRIES = 5
+/** Keys per DeleteObjects call when a whole table goes. */
+const DELETE_PAGE = 1000
 
 /**
  * A Delta table under an s3:// location. Object I/O is plain S3; the log store's promise ("a
@@ -58,6 +60,7 @@ export class S3LakeStorage implements LakeStorage {
       },
       list: (prefix, startAfter) => this.list(prefix, startAfter),
       deleteMany: async (paths) => s3.deleteMany(paths.map((p) => this.key(p))),
+      deleteAll: () => this.deleteAll(),
     }
     this.log = {putIfAbsent: async (relative, bytes) => this.putIfAbsent(relative, Buffer.from(bytes))}
     this.engine = {
@@ -76,6 +79,19 @@ export class S3LakeStorage implements LakeStorage {
     for await (const object of this.s3.list(base + prefix, startAfter === undefined ? undefined : base + startAfter)) {
       yield {path: object.key.slice(base.length), size: object.size, mtime: object.mtime}
     }
+  }
+
+  /** Every object under the root, a listing page at a time (the continuation is past the keys deleted). */
+  private async deleteAll(): Promise<void> {
+    let page: string[] = []
+    for await (const object of this.s3.list(`${this.root}/`)) {
+      page.push(object.key)
+      if (page.length === DELETE_PAGE) {
+        await this.s3.deleteMany(page)
+        page = []
+      }
+    }
+    if (page.length > 0) await this.s3.deleteMany(page)
   }
 
   private async putIfAbsent(relative: string, bytes: Buffer): Promise<void> {

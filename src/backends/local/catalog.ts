@@ -41,6 +41,7 @@ export function createLocalCatalog(db: Database, workspace: WorkspaceFolders): C
     get: db.prepare<[string, string], CatalogRow>('SELECT * FROM catalog_tables WHERE database = ? AND name = ?'),
     upsert: db.prepare(`INSERT INTO catalog_tables (database, name, location, managed, registered_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (database, name) DO UPDATE SET location = excluded.location, managed = excluded.managed, registered_at = excluded.registered_at`),
+    delete: db.prepare('DELETE FROM catalog_tables WHERE database = ? AND name = ?'),
   }
   const catalog: Catalog = {
     async list(database) {
@@ -66,7 +67,7 @@ export function createLocalCatalog(db: Database, workspace: WorkspaceFolders): C
       if (existing && !options.replace && (existing.location !== entry.location || existing.managed !== entry.managed)) {
         throw new LabmeshError('CONFLICT', `${entry.database}.${entry.table} is registered already, at ${existing.location}`, {
           subject: `${entry.database}.${entry.table}`,
-          suggestions: ['pass --replace to point it elsewhere'],
+          suggestions: ['pass --force to point it elsewhere'],
         })
       }
       if (existing && !options.replace) return existing
@@ -74,6 +75,9 @@ export function createLocalCatalog(db: Database, workspace: WorkspaceFolders): C
       const location = entry.managed ? stored(entry.location) : entry.location
       statements.upsert.run(entry.database, entry.table, location, entry.managed ? 1 : 0, registeredAt)
       return {...entry, registeredAt}
+    },
+    async unregister(ref) {
+      return statements.delete.run(ref.database, ref.table).changes === 1
     },
     async updateSchema() {
       // The log holds the schema; there is nothing to keep in step.

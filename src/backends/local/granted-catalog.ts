@@ -68,6 +68,7 @@ export async function grantedCatalog(
   return {
     catalog: {
       register: (entry, schema, options) => catalog.register(entry, schema, options),
+      unregister: (ref) => catalog.unregister(ref),
       updateSchema: (ref, schema) => catalog.updateSchema(ref, schema),
       checkNames: (ref, schema) => catalog.checkNames(ref, schema),
       managedLocation: (ref) => catalog.managedLocation(ref),

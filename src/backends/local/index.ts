@@ -5,6 +5,7 @@ import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {makeFolders} from '../../files/make-folders.js'
 import {localFolders, openByScheme} from '../../lake/storage-by-scheme.js'
 import type {Backend, Lake} from '../types.js'
+import {createSqliteAuditLog} from './audit-log.js'
 import {createLocalCatalog} from './catalog.js'
 import {openDatabase} from './database.js'
 import {diagnoseWorkspace} from './diagnose.js'
@@ -73,6 +74,7 @@ export function createLocalBackend(options: LocalBackendOptions): Backend {
     objects: createLocalObjectStore({root: layout.objects, tempDir: layout.temp}),
     metadata: createSqliteMetadataStore(db, searchWriter),
     ...lake,
+    audit: createSqliteAuditLog(db),
     diagnose: async () => diagnoseWorkspace(layout, db),
     search: createFts5SearchIndex(db, createRecordReader(db), searchWriter),
     savedSearches: createSqliteSavedSearches(db),

@@ -1,7 +1,7 @@
 import type {Database} from 'better-sqlite3'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
-import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus} from '../types.js'
+import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus, UnusedObject} from '../types.js'
 import type {SearchWriter} from './search-writer.js'
 
 export interface FileRow {
@@ -82,9 +82,14 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     insert: db.prepare(`INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
         ingested_at, modified_at, version, is_latest, metadata, status, error_code, error_message)
       VALUES (@fileId, @category, @traceId, @rawFileId, @sha256, @size, @sourcePath, @sourceHost,
-        @ingestedAt, @modifiedAt, @version, 1, @metadata, @status, @errorCode, @errorMessage)`),
+        @ingestedAt, @modifiedAt, @version, @latest, @metadata, @status, @errorCode, @errorMessage)`),
     supersede: db.prepare(`UPDATE files SET is_latest = 0
       WHERE category = ? AND source_host = ? AND source_path = ? AND is_latest = 1`),
+    // The raw version behind the current document of a source, and the one behind a new document.
+    currentDocumentRawVersion: db.prepare<[string, string], {version: number}>(`SELECT r.version FROM files e
+      JOIN files r ON r.file_id = e.raw_file_id
+      WHERE e.category = 'ENGINEERED' AND e.source_host = ? AND e.source_path = ? AND e.is_latest = 1`),
+    rawVersion: db.prepare<[string], {version: number}>('SELECT version FROM files WHERE file_id = ?'),
     insertLabel: db.prepare('INSERT OR IGNORE INTO labels (file_id, name, value) VALUES (?, ?, ?)'),
     deleteLabel: db.prepare('DELETE FROM labels WHERE file_id = ? AND name = ? AND value = ?'),
     get: db.prepare<[string], FileRow>('SELECT * FROM files WHERE file_id = ?'),
@@ -108,6 +113,21 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       "UPDATE files SET status = 'ingested', error_code = NULL, error_message = NULL WHERE category = 'RAW' AND status = 'failed'",
     ),
     owners: db.prepare<[], {owner: string}>('SELECT DISTINCT claim_owner AS owner FROM files WHERE claim_owner IS NOT NULL'),
+    deleteLabels: db.prepare('DELETE FROM labels WHERE file_id = ?'),
+    // Search entries go with the record (trigger files_delete_search).
+    deleteFile: db.prepare('DELETE FROM files WHERE file_id = ?'),
+    hasCurrent: db.prepare<[string, string, string], {one: number}>(
+      'SELECT 1 AS one FROM files WHERE category = ? AND source_host = ? AND source_path = ? AND is_latest = 1',
+    ),
+    restoreCurrentRaw: db.prepare(`UPDATE files SET is_latest = 1 WHERE file_id = (SELECT file_id FROM files
+      WHERE category = 'RAW' AND source_host = ? AND source_path = ? ORDER BY version DESC LIMIT 1)`),
+    restoreCurrentDocument: db.prepare(`UPDATE files SET is_latest = 1 WHERE file_id = (SELECT e.file_id FROM files e
+      JOIN files r ON r.file_id = e.raw_file_id
+      WHERE e.category = 'ENGINEERED' AND e.source_host = ? AND e.source_path = ? ORDER BY r.version DESC, e.version DESC LIMIT 1)`),
+    objectUsed: db.prepare<[string], {one: number}>('SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1'),
+    queueUnused: db.prepare('INSERT OR IGNORE INTO unused_objects (sha256, category, queued_at) VALUES (?, ?, ?)'),
+    unqueue: db.prepare('DELETE FROM unused_objects WHERE sha256 = ? AND category = ?'),
+    queued: db.prepare<[], UnusedObject>('SELECT sha256, category FROM unused_objects ORDER BY sha256, category'),
     pending: db.prepare<[string, number], {seq: number; file_id: string}>(
       'SELECT seq, file_id FROM file_outbox WHERE consumer = ? ORDER BY seq LIMIT ?',
     ),
@@ -126,16 +146,57 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     return row
   }
 
+  /**
+   * A new record becomes its source's current one, except a document of an older raw version than
+   * the current document's (`convert --reconvert --file-id <version 1>` after version 2's).
+   */
+  const becomesCurrent = (record: NewFileRecord): boolean => {
+    if (record.category !== 'ENGINEERED' || record.rawFileId === null) return true
+    const current = statements.currentDocumentRawVersion.get(record.sourceHost, record.sourcePath)
+    const own = statements.rawVersion.get(record.rawFileId)
+    return current === undefined || own === undefined || own.version >= current.version
+  }
+
   const insertFile = db.transaction((record: NewFileRecord) => {
-    statements.supersede.run(record.category, record.sourceHost, record.sourcePath)
+    const latest = becomesCurrent(record)
+    if (latest) statements.supersede.run(record.category, record.sourceHost, record.sourcePath)
     statements.insert.run({
       ...record,
+      latest: latest ? 1 : 0,
       metadata: JSON.stringify(record.metadata),
       errorCode: record.error?.code ?? null,
       errorMessage: record.error?.message ?? null,
     })
     for (const label of record.labels) statements.insertLabel.run(record.fileId, label.name, label.value)
+    statements.unqueue.run(record.sha256, record.category)
     search.index(record, record.searchText)
+  })
+
+  /** Deletes records (derived ones first), gives each source its newest remaining version back, and queues objects left unused. */
+  const deleteFiles = db.transaction((fileIds: string[]): UnusedObject[] => {
+    const rows = fileIds.map(mustGet).sort((a, b) => Number(a.category === 'RAW') - Number(b.category === 'RAW'))
+    for (const row of rows) {
+      statements.deleteLabels.run(row.file_id)
+      statements.deleteFile.run(row.file_id)
+    }
+    const queuedAt = new Date().toISOString()
+    for (const row of rows) {
+      if (!statements.hasCurrent.get(row.category, row.source_host, row.source_path)) {
+        const restore = row.category === 'RAW' ? statements.restoreCurrentRaw : statements.restoreCurrentDocument
+        restore.run(row.source_host, row.source_path)
+      }
+      if (!statements.objectUsed.get(row.sha256)) statements.queueUnused.run(row.sha256, row.category, queuedAt)
+    }
+    return statements.queued.all()
+  })
+
+  /** Takes an object off the queue if still unused: true means its bytes may go. */
+  const claimUnusedObject = db.transaction(({sha256, category}: UnusedObject): boolean => {
+    if (statements.objectUsed.get(sha256)) {
+      statements.unqueue.run(sha256, category)
+      return false
+    }
+    return statements.unqueue.run(sha256, category).changes === 1
   })
 
   /**
@@ -228,9 +289,9 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
         where.push('f.ingested_at >= ?')
         params.push(filter.since)
       }
-      if (filter.until) {
-        where.push('f.ingested_at <= ?')
-        params.push(filter.until)
+      if (filter.before) {
+        where.push('f.ingested_at < ?')
+        params.push(filter.before)
       }
       if (filter.sourcePath) {
         where.push('f.source_path = ?')
@@ -268,6 +329,14 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     async updateLabels(fileId, add, remove) {
       updateLabels(fileId, add, remove)
       return toRecord(mustGet(fileId))
+    },
+
+    async deleteFiles(fileIds) {
+      return {unusedObjects: deleteFiles(fileIds)}
+    },
+
+    async claimUnusedObject(object) {
+      return claimUnusedObject(object)
     },
 
     async recordConversions(conversions) {

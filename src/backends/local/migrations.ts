@@ -352,6 +352,30 @@ export const MIGRATIONS: string[] = [
    INSERT INTO watched_files_next SELECT * FROM watched_files;
    DROP TABLE watched_files;
    ALTER TABLE watched_files_next RENAME TO watched_files;`,
+  // Deleting files (files delete): objects that no record uses any more are queued in the same
+  // transaction that deletes the records, and leave the queue only as their bytes are removed, so a
+  // crash in between leaves them for the next delete. Storing a record takes its object off the queue.
+  // audit_log: who deleted what, and when. A deleted record's change goes to the outbox too, so
+  // lab.files loses its row.
+  `CREATE TABLE unused_objects (
+     sha256    TEXT NOT NULL,
+     category  TEXT NOT NULL,
+     queued_at TEXT NOT NULL,
+     PRIMARY KEY (sha256, category)
+   );
+   CREATE TABLE audit_log (
+     id      INTEGER PRIMARY KEY,
+     at      TEXT NOT NULL,
+     action  TEXT NOT NULL,
+     subject TEXT NOT NULL,
+     detail  TEXT NOT NULL DEFAULT '{}',
+     user    TEXT NOT NULL,
+     host    TEXT NOT NULL
+   );
+   CREATE INDEX audit_log_by_time ON audit_log (at);
+   CREATE TRIGGER files_delete_outbox AFTER DELETE ON files BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(old.raw_file_id, old.file_id));
+   END;`,
 ]
 
 export function migrate(db: Database): void {

@@ -147,6 +147,10 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
       return exists(objectPath(sha256))
     },
 
+    async delete(sha256: string): Promise<void> {
+      await rm(objectPath(sha256), {force: true})
+    },
+
     async openRead(sha256: string, _category?: Category, range?: ByteRange): Promise<Readable> {
       const file = objectPath(sha256)
       if (!(await exists(file))) {

@@ -5,6 +5,7 @@ import {type DuckDBConnection, DuckDBInstance} from '@duckdb/node-api'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
+import {assertReadable} from '../../lake/delta/readable.js'
 import {DeltaTable} from '../../lake/delta/table.js'
 import type {GrantStore, Lake, TableVersion} from '../types.js'
 import {quoteIdentifier, quoteLiteral} from '../../lake/duckdb.js'
@@ -72,7 +73,9 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
       const exposure = granted ? undefined : workspaceExposure(entry.location, workspace)
       if (exposure) return {error: exposedTable(tables[i], exposure)}
       try {
-        return {body: await new DeltaTable(lake.lakeStorage(entry.location)).scanSql(version ?? {})}
+        const table = new DeltaTable(lake.lakeStorage(entry.location))
+        if (version !== undefined) await assertReadable(table.storage, await table.snapshot(version), tables[i])
+        return {body: await table.scanSql(version ?? {})}
       } catch (error) {
         // A table asked for at a version must be readable there; any other one only matters if the statement names it.
         if (version !== undefined) throw error

@@ -19,6 +19,7 @@ export function createSqliteSavedSearches(db: Database): SavedSearchStore {
       ON CONFLICT (name) DO UPDATE SET query = excluded.query, saved_at = excluded.saved_at`),
     get: db.prepare<[string], SavedRow>('SELECT * FROM saved_searches WHERE name = ?'),
     list: db.prepare<[], SavedRow>('SELECT * FROM saved_searches ORDER BY name'),
+    delete: db.prepare('DELETE FROM saved_searches WHERE name = ?'),
   }
   return {
     async save(name, query, options = {}) {
@@ -43,6 +44,10 @@ export function createSqliteSavedSearches(db: Database): SavedSearchStore {
 
     async list() {
       return statements.list.all().map(toSaved)
+    },
+
+    async delete(name) {
+      return statements.delete.run(name).changes === 1
     },
   }
 }

@@ -3,7 +3,8 @@ import {Flags} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import {summarizeTable, type TableSummary} from '../../lake/catalog/describe.js'
 import {DeltaTable} from '../../lake/delta/table.js'
-import {formatBytes} from '../../output/format.js'
+import {wideFlag} from '../../flags/wide.js'
+import {listedSize} from '../../output/format.js'
 import {renderTable} from '../../output/table.js'
 
 export default class CatalogList extends LabmeshCommand<typeof CatalogList> {
@@ -11,6 +12,7 @@ export default class CatalogList extends LabmeshCommand<typeof CatalogList> {
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --database lab --json']
   static override flags = {
     database: Flags.string({char: 'd', description: 'Only tables of this database.'}),
+    ...wideFlag,
   }
 
   public async run(): Promise<{tables: TableSummary[]}> {
@@ -19,24 +21,24 @@ export default class CatalogList extends LabmeshCommand<typeof CatalogList> {
     for (const entry of await backend.catalog.list(this.flags.database)) {
       tables.push(await summarizeTable(entry, new DeltaTable(backend.lakeStorage(entry.location))))
     }
-    if (!this.jsonEnabled()) {
-      this.log(
-        tables.length === 0
-          ? 'The catalog is empty: `labmesh convert` fills database lab, `labmesh catalog register` adds tables written elsewhere.'
-          : renderTable(
-              ['table', 'version', 'rows', 'files', 'size', 'columns', 'location'],
-              tables.map((t) => [
-                `${t.database}.${t.table}`,
-                t.version,
-                t.rows ?? '?',
-                t.files,
-                formatBytes(t.bytes),
-                t.columns.length,
-                t.managed ? '(managed)' : t.location,
-              ]),
-            ),
-      )
-    }
+    this.printListing(
+      tables.length,
+      () =>
+        renderTable(
+          ['table', 'version', 'rows', 'files', 'size', 'columns', 'location'],
+          tables.map((t) => [
+            `${t.database}.${t.table}`,
+            t.version,
+            t.rows ?? '?',
+            t.files,
+            listedSize(t.bytes, this.layout),
+            t.columns.length,
+            t.managed ? '(managed)' : t.location,
+          ]),
+          this.layout,
+        ),
+      'The catalog is empty: `labmesh convert` fills database lab, `labmesh catalog register` adds tables written elsewhere.',
+    )
     return {tables}
   }
 }

@@ -24,7 +24,11 @@ also registered in Glue (table_type=DELTA, its columns and partition keys) so th
     location: Args.string({description: 'Folder or s3:// URL of the Delta table (holding _delta_log).', required: true}),
   }
   static override flags = {
-    replace: Flags.boolean({description: 'Point an already registered name at this location.'}),
+    force: Flags.boolean({
+      aliases: ['replace'],
+      deprecateAliases: true,
+      description: 'Point an already registered name at this location.',
+    }),
   }
 
   public async run(): Promise<TableSummary> {
@@ -36,7 +40,7 @@ also registered in Glue (table_type=DELTA, its columns and partition keys) so th
     const {snapshot, warnings} = await checkRegistrable(table)
     for (const warning of warnings) this.warn(warning)
     const location = table.storage.location
-    const entry = await backend.catalog.register({...ref, location, managed: false}, schemaOf(snapshot), {replace: this.flags.replace})
+    const entry = await backend.catalog.register({...ref, location, managed: false}, schemaOf(snapshot), {replace: this.flags.force})
     const summary = await summarizeTable(entry, table)
     if (!this.jsonEnabled())
       this.log(`Registered ${ref.database}.${ref.table} (version ${summary.version}, ${summary.columns.length} columns) at ${location}.`)

@@ -17,10 +17,9 @@ export default class CatalogTag extends LabmeshCommand<typeof CatalogTag> {
     '<%= config.bin %> <%= command.id %> lab confidentiality=internal',
     '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement --remove domain',
   ]
-  static override strict = false
   static override args = {
     resource: Args.string({description: 'database.table or database.', required: true}),
-    tag: Args.string({description: 'Tags to set, key=value (one or more).'}),
+    tag: Args.string({description: 'Tags to set, key=value (one or more).', multiple: true}),
   }
   static override flags = {
     remove: Flags.string({char: 'r', multiple: true, description: 'A tag key to remove (repeatable).'}),
@@ -32,7 +31,7 @@ export default class CatalogTag extends LabmeshCommand<typeof CatalogTag> {
       throw new LabmeshError('USAGE', 'tag one table (database.table) or a database at a time')
     const resource: TaggedResource =
       parsed.kind === 'table' ? {database: parsed.database, table: parsed.table} : {database: parsed.database}
-    const set = this.positionals.slice(1).map(parseTag)
+    const set = (this.args.tag ?? []).map(parseTag)
     const remove = this.flags.remove ?? []
     const backend = await this.backend()
     const {store, lake} = sharingBackend(backend)

@@ -6,6 +6,7 @@ import {listConnections} from '../../config/connections.js'
 import {convertStoredFiles, type ConvertResult} from '../../convert/convert-stored.js'
 import {renderConvertResult} from '../../convert/render.js'
 import {toLabmeshError} from '../../errors.js'
+import {wideFlag} from '../../flags/wide.js'
 import {refreshSnowflake} from '../../lake/connect/snowflake.js'
 import {createSpinner} from '../../output/spinner.js'
 import {notifyFlag} from '../../runs/flags.js'
@@ -16,11 +17,13 @@ export default class Convert extends LabmeshCommand<typeof Convert> {
   static override summary = 'Convert ingested raw files into engineered documents.'
   static override description = `Converts every raw file not yet converted (or those named with --file-id, or all with --reconvert; with --retry-failed, those that failed before too).
 Each engineered document is stored as an ENGINEERED file on the raw file's trace (same traceId, rawFileId set).
+Rows go to the lab tables (each file's per table under --json, a summary line otherwise).
 A file that fails is marked failed with the reason; the rest go on and the exit code is then non-zero.
+Reconverting an older version of a file leaves the current version's document the current one.
 Runs at the same time share the work: a file being converted is "converting", held by one run, and the others leave it alone. A run that dies gives its files back when the next run starts (at once on the same machine, else after 5 minutes).`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
-    '<%= config.bin %> <%= command.id %> --file-id 3f2a9c1e-... --converter generic',
+    '<%= config.bin %> <%= command.id %> --file-id 3f2a9c1e --converter generic',
     '<%= config.bin %> <%= command.id %> --reconvert --converter-module ./my-converter.js',
     '<%= config.bin %> <%= command.id %> --retry-failed',
   ]
@@ -32,6 +35,7 @@ Runs at the same time share the work: a file being converted is "converting", he
     'converter-module': Flags.string({description: 'Load converters from this JS module too (repeatable).', multiple: true}),
     concurrency: Flags.integer({description: 'Files converted at once.', default: 4, min: 1, max: 64}),
     ...notifyFlag,
+    ...wideFlag,
   }
 
   public async run(): Promise<ConvertResult> {
@@ -65,7 +69,7 @@ Runs at the same time share the work: a file being converted is "converting", he
     await this.syncFilesTable()
     if (result.converted > 0) await this.refreshWarehouses()
     await this.deliverWebhooks()
-    if (!this.jsonEnabled()) this.log(renderConvertResult(result))
+    this.print(renderConvertResult(result, this.layout, {canQuery: Boolean(backend.query)}))
     if (result.failed.length > 0) this.failBatch()
     return result
   }

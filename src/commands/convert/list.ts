@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import {wideFlag} from '../../flags/wide.js'
 import type {Completions} from '../../completion/sources.js'
 import {renderTable} from '../../output/table.js'
 
@@ -20,6 +21,7 @@ export default class ConvertList extends LabmeshCommand<typeof ConvertList> {
   ]
   static override flags = {
     'converter-module': Flags.string({description: 'Load converters from this JS module too (repeatable).', multiple: true}),
+    ...wideFlag,
   }
 
   public async run(): Promise<{converters: ConverterSummary[]}> {
@@ -30,6 +32,7 @@ export default class ConvertList extends LabmeshCommand<typeof ConvertList> {
         renderTable(
           ['converter', 'version', 'technique', 'description'],
           converters.map((c) => [c.name, c.version, c.technique, c.description]),
+          this.layout,
         ),
       )
     return {converters}

@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
 import type {Label} from '../../backends/types.js'
+import {LabmeshError} from '../../errors.js'
 import {findFile} from '../../files/find.js'
 import {parseKeyValues} from '../../ingest/key-value.js'
 import {formatLabels} from '../../output/format.js'
@@ -12,19 +13,21 @@ export default class FilesLabel extends LabmeshCommand<typeof FilesLabel> {
     '<%= config.bin %> <%= command.id %> 3f2a9c1e site=boston assay=elisa',
     '<%= config.bin %> <%= command.id %> 3f2a9c1e --remove site=boston',
   ]
-  static override strict = false
   static override args = {
-    fileId: Args.string({description: 'File id (or a unique prefix of one).', required: true}),
-    label: Args.string({description: 'Labels to add, name=value (one or more).'}),
+    fileId: Args.string({description: 'File id (or a unique prefix of one, at least 4 characters).', required: true}),
+    label: Args.string({description: 'Labels to add, name=value (one or more).', multiple: true}),
   }
   static override flags = {
     remove: Flags.string({char: 'r', description: 'Label name=value to remove (repeatable).', multiple: true}),
   }
 
   public async run(): Promise<{fileId: string; labels: Label[]}> {
-    const add = parseKeyValues(this.positionals.slice(1), 'label')
+    const add = parseKeyValues(this.args.label ?? [], 'label')
     const remove = parseKeyValues(this.flags.remove, 'label')
-    if (add.length === 0 && remove.length === 0) this.error('give labels to add (name=value) or --remove name=value', {exit: 2})
+    if (add.length === 0 && remove.length === 0)
+      throw new LabmeshError('USAGE', 'give labels to add (name=value) or --remove name=value', {
+        suggestions: ['labmesh files label 3f2a9c1e site=boston'],
+      })
     const backend = await this.backend()
     const file = await findFile(backend, this.args.fileId)
     const updated = await backend.metadata.updateLabels(file.fileId, add, remove)

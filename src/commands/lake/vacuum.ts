@@ -5,7 +5,9 @@ import type {Completions} from '../../completion/sources.js'
 import {findTable, parseTableRef} from '../../lake/catalog/table-ref.js'
 import type {VacuumResult} from '../../lake/delta/vacuum.js'
 import {durationFlag} from '../../flags/duration.js'
+import {wideFlag} from '../../flags/wide.js'
 import {formatBytes} from '../../output/format.js'
+import {renderListed} from '../../output/listed.js'
 
 export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
   static override completions: Completions = {table: 'tables'}
@@ -24,6 +26,7 @@ export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
     }),
     'dry-run': Flags.boolean({description: 'List what would be deleted; delete nothing.'}),
     force: Flags.boolean({description: 'Allow a retention shorter than the table property (time travel to older versions may then fail).'}),
+    ...wideFlag,
   }
 
   public async run(): Promise<VacuumResult & {table: string}> {
@@ -33,11 +36,15 @@ export default class LakeVacuum extends LabmeshCommand<typeof LakeVacuum> {
       dryRun: this.flags['dry-run'],
       allowShortRetention: this.flags.force,
     })
-    if (!this.jsonEnabled()) {
-      const verb = result.dryRun ? 'Would delete' : 'Deleted'
-      this.log(`${verb} ${result.files.length} files (${formatBytes(result.bytes)}) unreferenced for more than ${result.retentionHours} h.`)
-      for (const file of result.files.slice(0, 50)) this.log(`  ${file}`)
-    }
+    const verb = result.dryRun ? 'Would delete' : 'Deleted'
+    const files = renderListed({head: ['file'], rows: result.files.map((f) => [f]), noun: 'files'}, this.layout)
+    this.print({
+      body: [files.body].filter((b) => b !== ''),
+      notes: [
+        ...files.notes,
+        `${verb} ${result.files.length} files (${formatBytes(result.bytes)}) unreferenced for more than ${result.retentionHours} h.`,
+      ],
+    })
     return {table: `${entry.database}.${entry.table}`, ...result}
   }
 }

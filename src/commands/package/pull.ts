@@ -7,32 +7,42 @@ import {SafeOutput} from '../../output/safe-output.js'
 import {pullTable} from '../../package/pull.js'
 import type {PackageSummary} from '../../package/write.js'
 import {PACKAGE_FORMATS} from '../../package/formats.js'
+import {choiceFlag} from '../../flags/choice.js'
 import {engineFlags, queryEngineOf} from '../../query/engines.js'
 import {withQueryHooks} from '../../query/interactive.js'
 import {scanText} from '../../query/render.js'
-import {parseParams, parseTableVersion} from '../../query/options.js'
+import {parseAsOfOne, parseParams} from '../../query/options.js'
 import {asPrincipal, asPrincipalFlag} from '../../sharing/as-principal.js'
 
 export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
-  static override completions: Completions = {table: 'tables', out: 'dirs'}
+  static override completions: Completions = {table: 'tables', 'out-dir': 'dirs'}
   static override summary = 'Pull a table, or part of it, into a Frictionless data package (CSV or Parquet with datapackage.json).'
   static override description =
     'The package records the SQL it ran, its parameters, the table version, the engine and the profile, with the size and sha256 of the data file (check them with `labmesh package verify`).'
   static override examples = [
-    '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement --out ./plates',
-    `<%= config.bin %> <%= command.id %> lab.files --out ./boston --columns file_id,source_path,labels --where "list_contains(labels, 'site=boston')"`,
-    '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement --out ./high --where "absorbance > $min" --param min=0.5 --format parquet',
+    '<%= config.bin %> <%= command.id %> lab.plate_reader_measurement --out-dir ./plates',
+    `<%= config.bin %> <%= command.id %> lab.files --out-dir ./boston --columns file_id,source_path,labels --where "list_contains(labels, 'site=boston')"`,
+    `<%= config.bin %> <%= command.id %> lab.plate_reader_measurement --out-dir ./high --where 'luminescence > $min' --param min=1000 --format parquet`,
+    '<%= config.bin %> <%= command.id %> lab.files --out-dir ./files-v1 --as-of 1',
   ]
   static override args = {
     table: Args.string({description: 'database.table (a bare name is in database lab).', required: true}),
   }
   static override flags = {
-    out: Flags.string({char: 'o', required: true, description: 'The package folder: new or empty.'}),
+    'out-dir': Flags.string({
+      char: 'o',
+      aliases: ['out'],
+      deprecateAliases: true,
+      required: true,
+      description: 'The package folder: new or empty.',
+    }),
     where: Flags.string({description: 'Only rows matching this SQL condition (values as $name with --param).'}),
     columns: Flags.string({description: 'Only these columns, comma-separated, in this order.'}),
     param: Flags.string({char: 'p', multiple: true, description: 'A value for $name in --where, as name=value.'}),
-    'as-of': Flags.string({description: 'Read the table at a version number or a time (ISO 8601).'}),
-    format: Flags.option({options: PACKAGE_FORMATS, default: 'csv' as const, description: "The package's data file format."})(),
+    'as-of': Flags.string({
+      description: 'Read the table at a version or a time: 3, 2024-05-01T12:00:00Z, or as query takes it, database.table=3.',
+    }),
+    format: choiceFlag(PACKAGE_FORMATS)({default: 'csv', description: "The package's data file format."}),
     as: asPrincipalFlag,
     ...engineFlags,
   }
@@ -43,7 +53,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
       .map((c) => c.trim())
       .filter((c) => c !== '')
     const params = parseParams(this.flags.param ?? [])
-    const asOf = this.flags['as-of'] === undefined ? undefined : parseTableVersion(this.flags['as-of'])
+    const asOf = this.flags['as-of'] === undefined ? undefined : parseAsOfOne(this.flags['as-of'], this.args.table)
     const backend = await this.backend()
     const principal = asPrincipal(this.flags.as, backend)
     const engine = queryEngineOf(backend, this.flags.engine)
@@ -52,7 +62,7 @@ export default class PackagePull extends LabmeshCommand<typeof PackagePull> {
     const summary = await withQueryHooks(this.interactive, (hooks) =>
       pullTable(backend, engine, {
         table: this.args.table,
-        dir: this.flags.out,
+        dir: this.flags['out-dir'],
         format: this.flags.format,
         columns,
         where: this.flags.where,

@@ -3,6 +3,7 @@ import {Args} from '@oclif/core'
 import {LabmeshCommand} from '../../base-command.js'
 import type {Completions} from '../../completion/sources.js'
 import {type PackageCheck, verifyDataPackage} from '../../package/verify.js'
+import {wideFlag} from '../../flags/wide.js'
 import {renderTable} from '../../output/table.js'
 
 export default class PackageVerify extends LabmeshCommand<typeof PackageVerify> {
@@ -11,6 +12,7 @@ export default class PackageVerify extends LabmeshCommand<typeof PackageVerify> 
   static override description =
     'Exits with 6 (invalid data) when a file is missing, outside the package folder, or differs from what the descriptor records.'
   static override examples = ['<%= config.bin %> <%= command.id %> ./plates']
+  static override flags = {...wideFlag}
   static override args = {
     dir: Args.string({description: 'The package folder (holding datapackage.json).', required: true}),
   }
@@ -28,9 +30,10 @@ export default class PackageVerify extends LabmeshCommand<typeof PackageVerify> 
             r.hash.actual ?? '',
             r.ok ? 'ok' : r.problems.join('; '),
           ]),
+          this.layout,
         ),
       )
-      this.log(
+      this.note(
         check.valid
           ? `${check.dir}: every resource matches datapackage.json.`
           : `${check.dir}: some resources do not match datapackage.json.`,

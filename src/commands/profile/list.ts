@@ -1,5 +1,6 @@
 import {LabmeshCommand} from '../../base-command.js'
 import {DEFAULT_PROFILE, listProfiles, readConfig} from '../../config/profiles.js'
+import {wideFlag} from '../../flags/wide.js'
 import {renderTable} from '../../output/table.js'
 
 export interface ProfileSummary {
@@ -12,6 +13,7 @@ export interface ProfileSummary {
 export default class ProfileList extends LabmeshCommand<typeof ProfileList> {
   static override summary = 'List the profiles.'
   static override examples = ['<%= config.bin %> <%= command.id %>', '<%= config.bin %> <%= command.id %> --json']
+  static override flags = {...wideFlag}
 
   public async run(): Promise<{profiles: ProfileSummary[]}> {
     const config = readConfig()
@@ -28,6 +30,7 @@ export default class ProfileList extends LabmeshCommand<typeof ProfileList> {
         renderTable(
           ['profile', 'backend', 'default', 'location'],
           profiles.map((p) => [p.name, p.backend, p.isDefault ? '*' : '', p.location]),
+          this.layout,
         ),
       )
     return {profiles}

@@ -17,16 +17,19 @@ export default class ProfileShow extends LabmeshCommand<typeof ProfileShow> {
     const profile = this.args.name ? resolveProfile(this.args.name) : this.profile()
     if (!this.jsonEnabled()) {
       this.log(
-        renderRecord([
-          ['profile', profile.name],
-          ['chosen by', profile.source],
-          ['backend', profile.settings.backend],
-          ...(profile.home ? [['workspace', profile.home] as [string, string]] : []),
-          ...Object.entries(profile.settings)
-            .filter(([k]) => k !== 'backend')
-            .map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
-          ['config file', profile.configFile],
-        ]),
+        renderRecord(
+          [
+            ['profile', profile.name],
+            ['chosen by', profile.source],
+            ['backend', profile.settings.backend],
+            ...(profile.home ? [['workspace', profile.home] as [string, string]] : []),
+            ...Object.entries(profile.settings)
+              .filter(([k]) => k !== 'backend')
+              .map(([k, v]): [string, string] => [k, Array.isArray(v) ? v.join(', ') : String(v)]),
+            ['config file', profile.configFile],
+          ],
+          this.layout,
+        ),
       )
     }
     return profile

@@ -9,15 +9,15 @@ export default class Search extends SearchingCommand<typeof Search> {
   static override description = `Searches every stored file: its path and name, metadata, labels, category, and the words of its engineered document. Hits come best match first, with the words that matched.
 
 ${SYNTAX_HELP}
-A query that is only save, list, run or reindex names a subcommand: quote it ('"list"').
+A query that is only save, list, run, delete or reindex names a subcommand: quote it ('"list"').
 A query that starts with - (-failed, a NOT) would read as a flag: put it after --, flags before: labmesh search --json -- -failed`
   static override examples = [
-    '<%= config.bin %> <%= command.id %> "sample:S-001"',
-    '<%= config.bin %> <%= command.id %> "instrument:envision time>=2024-01-01 -label.status:rejected" --sort time',
-    '<%= config.bin %> <%= command.id %> "glucose OR lactate" --category ENGINEERED --facets instrument',
-    '<%= config.bin %> <%= command.id %> "project:alpha assay:elisa" --download ./alpha-elisa',
-    '<%= config.bin %> <%= command.id %> "" --count',
-    '<%= config.bin %> <%= command.id %> --sort time -- "-status:failed instrument:envision"',
+    "<%= config.bin %> <%= command.id %> 'sample:S-001'",
+    "<%= config.bin %> <%= command.id %> 'instrument:envision time>=2024-01-01 -label.status:rejected' --sort time",
+    "<%= config.bin %> <%= command.id %> 'glucose OR lactate' --category engineered --facets instrument",
+    "<%= config.bin %> <%= command.id %> 'project:alpha assay:elisa' --download ./alpha-elisa",
+    "<%= config.bin %> <%= command.id %> '' --count",
+    "<%= config.bin %> <%= command.id %> --sort time -- '-status:failed instrument:envision'",
   ]
   static override args = {
     query: Args.string({description: 'The query (quote it for the shell); "" matches every file.', required: true}),

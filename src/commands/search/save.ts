@@ -14,8 +14,8 @@ export default class SearchSave extends LabmeshCommand<typeof SearchSave> {
   static override changesKnownValues = true
   static override summary = 'Save a query under a name, to run it again with `labmesh search run`.'
   static override examples = [
-    '<%= config.bin %> <%= command.id %> boston-elisa "label.site:boston assay:elisa"',
-    '<%= config.bin %> <%= command.id %> recent-envision "instrument:envision time>=2024-06-01" --force',
+    "<%= config.bin %> <%= command.id %> boston-elisa 'label.site:boston assay:elisa'",
+    "<%= config.bin %> <%= command.id %> recent-envision 'instrument:envision time>=2024-06-01' --force",
   ]
   static override args = {
     name: Args.string({description: 'Name: letters, digits, _ . - (up to 64).', required: true}),

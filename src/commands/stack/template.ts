@@ -2,6 +2,7 @@ import {writeFile} from 'node:fs/promises'
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import {choiceFlag} from '../../flags/choice.js'
 import {stackOptions, templateFlags} from '../../stack/options.js'
 import {synthesizeTemplate} from '../../stack/template.js'
 
@@ -13,7 +14,7 @@ export default class StackTemplate extends LabmeshCommand<typeof StackTemplate> 
   ]
   static override flags = {
     ...templateFlags,
-    format: Flags.string({description: 'Template format.', options: ['json', 'yaml'], default: 'json'}),
+    format: choiceFlag(['json', 'yaml'])({description: 'Template format.', default: 'json'}),
     out: Flags.string({description: 'Write the template to this file instead of standard output.'}),
   }
 

@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {LabmeshCommand} from '../../base-command.js'
+import {choiceFlag} from '../../flags/choice.js'
 import {durationFlag} from '../../flags/duration.js'
 import {sizeFlag} from '../../flags/size.js'
 import {createSpinner} from '../../output/spinner.js'
@@ -30,9 +31,8 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
   ]
   static override flags = {
     path: Flags.string({description: 'Watch only this monitored path (repeatable; default: every path of this machine).', multiple: true}),
-    'log-format': Flags.string({
+    'log-format': choiceFlag(['text', 'json'])({
       description: 'Log lines as text or JSON (default: text on a terminal, JSON otherwise).',
-      options: ['text', 'json'],
     }),
     'rescan-interval': durationFlag({description: 'Walk each whole folder this often, for missed events.', default: 60_000}),
     'retry-delay': durationFlag({description: 'Wait after a file first fails; doubles with each failure.', default: 10_000}),
@@ -58,7 +58,7 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
         ? await Spool.open(this.flags.spool ?? defaultSpoolDir(this.profile().name), {maxBytes: this.flags['spool-max']})
         : undefined
     if (!spool && this.flags.spool) this.warn('--spool is ignored: a local workspace takes files at once')
-    const format = (this.flags['log-format'] ?? (process.stdout.isTTY ? 'text' : 'json')) as 'json' | 'text'
+    const format = this.flags['log-format'] ?? (process.stdout.isTTY ? 'text' : 'json')
     const out = this.jsonEnabled() ? process.stderr : process.stdout
     const spinner = createSpinner(this.interactive, `watching ${paths.length} path(s)`)
     const counts = {ingested: 0, failed: 0, pending: 0}

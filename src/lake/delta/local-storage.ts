@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {link, mkdir, open, readdir, readFile, rename, stat, unlink} from 'node:fs/promises'
+import {link, mkdir, open, readdir, readFile, rename, rm, stat, unlink} from 'node:fs/promises'
 import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
@@ -81,6 +81,10 @@ class LocalFiles implements TableObjects {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw withSubject(error, relative)
       }
     }
+  }
+
+  async deleteAll(): Promise<void> {
+    await rm(this.root, {recursive: true, force: true})
   }
 
   async linkIfAbsent(relative: string, bytes: Buffer | string): Promise<void> {

@@ -39,6 +39,9 @@ export interface TableObjects {
 
   /** Deletes the objects; absent ones are not an error. */
   deleteMany(paths: string[]): Promise<void>
+
+  /** Deletes the whole table: every object under its root, and the root folder where there is one. */
+  deleteAll(): Promise<void>
 }
 
 /**

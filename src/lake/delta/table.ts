@@ -1,7 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import type {DuckDBConnection, DuckDBValue} from '@duckdb/node-api'
 
-import {quoteIdentifier, withConnection} from '../duckdb.js'
+import {quoteIdentifier, quoteLiteral, withConnection} from '../duckdb.js'
 import {LabmeshError} from '../../errors.js'
 import type {AddAction, MetadataAction} from './actions.js'
 import {type CheckpointOptions, writeCheckpoint} from './checkpoint.js'
@@ -119,6 +119,12 @@ export class DeltaTable {
   /** A DuckDB SELECT over the table at the latest (or a given) version, for use as a view body. */
   async scanSql(options: SnapshotOptions & ScanOptions = {}): Promise<string> {
     return scanSql(this.storage, await this.snapshot(options), options)
+  }
+
+  /** How many rows match `predicate` in a snapshot (files its statistics rule out are not read: on S3, not downloaded). */
+  async countWhere(predicate: Predicate, snapshot?: Snapshot): Promise<number> {
+    const read = snapshot ?? (await this.snapshot())
+    return withConnection(async (connection) => (await matchingFiles(connection, this.storage, read, predicate)).rows)
   }
 
   history(): Promise<CommitRecord[]> {
@@ -248,8 +254,25 @@ export class DeltaTable {
 function operationOf(predicate: Predicate | undefined, rows: Row[], partitionColumns: string[]): CommitOptions {
   const partitionBy = JSON.stringify(partitionColumns)
   if (!predicate) return {operation: 'WRITE', operationParameters: {mode: 'Append', partitionBy}}
-  if (rows.length === 0) return {operation: 'DELETE', operationParameters: {predicate: predicate.sql}}
-  return {operation: 'WRITE', operationParameters: {mode: 'Overwrite', predicate: predicate.sql, partitionBy}}
+  if (rows.length === 0) return {operation: 'DELETE', operationParameters: {predicate: predicateText(predicate)}}
+  return {operation: 'WRITE', operationParameters: {mode: 'Overwrite', predicate: predicateText(predicate), partitionBy}}
+}
+
+/**
+ * A predicate as the log records it, with its parameters' values written in (as Spark records
+ * them), so the history says which rows a commit replaced. Only a record: the predicate itself
+ * always runs with its values bound.
+ */
+export function predicateText(predicate: Predicate): string {
+  const params = predicate.params ?? {}
+  return predicate.sql.replace(/\$([A-Za-z_]\w*)/g, (whole, name: string) => {
+    if (!(name in params)) return whole
+    const value = params[name]
+    if (value === null) return 'NULL'
+    return typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean'
+      ? String(value)
+      : quoteLiteral(String(value))
+  })
 }
 
 /** The files holding rows that match `predicate`, and how many rows match. */

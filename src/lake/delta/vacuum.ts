@@ -42,7 +42,8 @@ export async function vacuum(storage: LakeStorage, options: VacuumOptions = {}):
     throw new LabmeshError('INVALID_INPUT', `a retention of ${retentionHours} hours is shorter than the table's ${tableRetention}`, {
       subject: storage.location,
       suggestions: [
-        'files of writers still running and of older versions could be deleted; allow a short retention only when no one else writes or reads',
+        'pass --force to vacuum with it anyway, when no one else writes the table and no one reads its older versions',
+        `or keep the table's retention: leave out --retention (${tableRetention} hours)`,
       ],
     })
   }

@@ -28,7 +28,11 @@ export const FILES_COLUMNS: StructField[] = [
   field('latest', 'boolean'),
 ]
 
-/** A raw file's row, with its latest engineered document when it has been converted. */
+/**
+ * A raw file's row, with its latest engineered document when it has been converted. `instrument`
+ * and `technique` are then the converter that read the file, detected from the content, whatever
+ * a path template or --metadata named (those stay in `metadata`): one name per instrument.
+ */
 export function filesRow(raw: FileRecord, engineered: FileRecord | undefined, latest: boolean): Row {
   return {
     file_id: raw.fileId,
@@ -42,7 +46,7 @@ export function filesRow(raw: FileRecord, engineered: FileRecord | undefined, la
     version: raw.version,
     ingested_at: new Date(raw.ingestedAt),
     modified_at: new Date(raw.modifiedAt),
-    instrument: raw.metadata.instrument ?? null,
+    instrument: engineered?.metadata.converter ?? raw.metadata.instrument ?? null,
     technique: engineered?.metadata.technique ?? raw.metadata.technique ?? null,
     metadata: raw.metadata,
     labels: raw.labels.map((l) => `${l.name}=${l.value}`),

@@ -27,6 +27,8 @@ export interface TableWrite {
 
 export interface BatchWrite {
   tables: TableWrite[]
+  /** Each document's rows per table (`lab.<table>` -> rows), by engineered file id. */
+  rowsByDocument: Map<string, Record<string, number>>
 }
 
 const KEY_COLUMNS: StructField[] = ROW_KEYS.map((name) => field(name, 'string'))
@@ -80,7 +82,16 @@ export async function writeConvertedBatch(
       await new DeltaTable(lake.lakeStorage(entry.location)).deleteWhere(predicate)
     }
   }
-  return {tables: written}
+  const rowsByDocument = new Map(
+    flattened.map(({item, tables}) => [
+      item.engineeredFileId,
+      Object.fromEntries([
+        ...[...tables].map(([name, rows]) => [`${LAB_DATABASE}.${name}`, rows.length]),
+        [`${LAB_DATABASE}.${FILES_TABLE}`, 1],
+      ]),
+    ]),
+  )
+  return {tables: written, rowsByDocument}
 }
 
 /**

@@ -58,6 +58,12 @@ describe('catalog connect redshift on an aws profile', function () {
     expect(aws.databases.has('labmesh_lab_manifest')).to.equal(false)
     expect(s3.matching('PUT', /_symlink_format_manifest/)).to.deep.equal([])
     expect((await run(['catalog', 'connect', '--list', '--json'])).json.connections).to.deep.equal([])
+    // Without --json, stdout holds the SQL alone (to save and run by hand); what it would do goes to stderr down a pipe.
+    const sql = await run(['catalog', 'connect', 'redshift', '--workgroup', 'analytics', '--database', 'dev', '--dry-run'])
+    expect(sql.code, sql.stderr).to.equal(0)
+    expect(sql.stdout).to.equal(`${dry.json.statements[0]};\n`)
+    expect(sql.stderr).to.match(/^Would expose \d+ tables of lab through Glue database labmesh_lab_manifest/)
+    expect(aws.statements).to.deep.equal([])
   })
 
   it('registers every table over its manifests in Glue and creates the external schema through the Data API', async () => {
@@ -184,6 +190,10 @@ describe('catalog connect redshift on an aws profile', function () {
     expect((await run(['catalog', 'connect', '--list', '--json'])).json.connections.map((c: any) => c.kind)).not.to.include('snowflake')
     const refresh = await run(['catalog', 'connect', 'snowflake', '--refresh', '--json'])
     expect(refresh.json.error.code, 'nothing to refresh yet').to.equal('NOT_FOUND')
+    const missing = await run(['catalog', 'connect', 'snowflake', '--account', 'myorg-lab', '--json'])
+    expect(missing.code).to.equal(2)
+    expect(missing.json.error).to.include({code: 'USAGE'})
+    expect(missing.json.error.message).to.include('--user, --database, --schema, --external-volume')
   })
 
   it('shows the message Redshift refused a statement with, and exits 5', async () => {

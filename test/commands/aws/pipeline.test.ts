@@ -63,7 +63,7 @@ describe('aws backend end to end: init, ingest, convert, files get, catalog, doc
     expect(listed.json.files).to.have.length(CONVERTED_EXPORTS.length)
     for (const file of listed.json.files) {
       expect(file.status).to.equal('converted')
-      const got = await run(['files', 'get', file.fileId, '--out', ws.path('restored'), '--force', '--json'])
+      const got = await run(['files', 'get', file.fileId, '--out-dir', ws.path('restored'), '--force', '--json'])
       expect(got.code, got.stderr).to.equal(0)
       const original = CONVERTED_EXPORTS.find((p) => p === file.sourcePath)!
       expect(readFileSync(got.json.path).equals(readFileSync(original)), path.basename(original)).to.equal(true)

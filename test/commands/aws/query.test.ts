@@ -109,6 +109,32 @@ describe('aws backend: query with Athena, or DuckDB over the snapshots in S3', f
     expect(shown.stderr).to.match(/Scanned 976\.6 KiB, about USD 0\.0001 \(Athena query [0-9a-f-]{36}\)\./)
   })
 
+  it('--json returns every row of an Athena result read over several pages; --limit cuts it and says so', async () => {
+    // 2,500 rows: three GetQueryResults pages of at most 1,000 (the API's largest), far past the table view's 100.
+    const rows = Array.from({length: 2500}, (_, i) => [String(i)])
+    const answer = () => ({bytesScanned: 10_000_000, columns: [{name: 'n', type: 'integer'}], rows})
+    aws.athena.answers.push(answer())
+    const all = await onAws(['query', 'SELECT size AS n FROM lab.files', '--json'])
+    expect(all.code, all.stderr).to.equal(0)
+    expect(all.json.rows.map((r: any) => r.n)).to.deep.equal(rows.map((_, i) => i))
+    expect(all.json).to.include({rowCount: 2500, truncated: false, complete: true})
+    expect(all.json.statistics).to.include({bytesScanned: 10_000_000})
+    expect(aws.inputs('AmazonAthena.GetQueryResults').length).to.be.at.least(3)
+
+    aws.athena.answers.push(answer())
+    const cut = await onAws(['query', 'SELECT size AS n FROM lab.files', '--limit', '1200', '--json'])
+    expect(cut.code, cut.stderr).to.equal(0)
+    expect(cut.json.rows).to.have.length(1200)
+    expect(cut.json).to.include({rowCount: 1200, truncated: true, complete: false})
+    expect(cut.json.warnings.map((w: any) => w.message).join('\n')).to.include('--limit')
+
+    // Down a pipe too: every row, as CSV.
+    aws.athena.answers.push(answer())
+    const piped = await onAws(['query', 'SELECT size AS n FROM lab.files'])
+    expect(piped.code, piped.stderr).to.equal(0)
+    expect(piped.stdout.trimEnd().split('\n')).to.have.length(2501)
+  })
+
   it('writes a data package from the result CSV in S3, recording the execution id, bytes scanned and engine', async () => {
     const facade = await testS3Facade(s3)
     aws.athena.answers.push({

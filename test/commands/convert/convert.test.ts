@@ -8,29 +8,11 @@ import ExcelJS from 'exceljs'
 
 import {scoreDocument} from '../../../src/converters/accuracy.js'
 import {BIN, TestWorkspace} from '../../support/cli.js'
+import {BALANCE_EXPORT, USER_CONVERTER} from '../../support/user-converter.js'
 import {INSTRUMENTS} from '../../support/testdata.js'
 
 const NANODROP = path.join(INSTRUMENTS, 'thermo_fisher_nanodrop_eight', 'thermo_nanodrop_eight_example02.txt')
 const CEDEX = path.join(INSTRUMENTS, 'roche_cedex_bioht', 'roche_cedex_bioht_example01.txt')
-
-const USER_CONVERTER = `
-export default {
-  name: 'lab-weights',
-  version: '0.1.0',
-  technique: 'weighing',
-  description: 'Balance readings, one "sample,grams" pair a line',
-  detect: (name, head) => (head.toString('utf8').startsWith('#balance') ? 0.9 : 0),
-  convert: ({name, bytes}) => ({
-    'weighing aggregate document': {
-      'data system document': {'file name': name},
-      'weighing document': bytes.toString('utf8').split('\\n').slice(1).filter(Boolean).map((line) => {
-        const [sample, grams] = line.split(',')
-        return {'sample document': {'sample identifier': sample}, mass: {value: Number(grams), unit: 'g'}}
-      }),
-    },
-  }),
-}
-`
 
 describe('labmesh convert', function () {
   this.timeout(180_000)
@@ -117,7 +99,10 @@ describe('labmesh convert', function () {
       expect(raw.file.status).to.equal('converted')
       expect(raw.derived.map((d: any) => d.fileId)).to.include(file.fileId)
       const out = ws.path('docs')
-      const got = await ws.run(['files', 'get', file.fileId, '--out', out, '--force', '--json'])
+      const got = await ws.run(['files', 'get', file.fileId, '--out-dir', out, '--force', '--json'])
+      expect(path.basename(got.json.path), 'named apart from the raw file').to.equal(
+        `${path.basename(file.sourcePath)}.${file.metadata.converter}.json`,
+      )
       const document = JSON.parse(readFileSync(got.json.path, 'utf8'))
       expect(JSON.stringify(document)).to.include(file.metadata.converter)
     }
@@ -149,7 +134,7 @@ describe('labmesh convert', function () {
     const modulePath = ws.path('lab-weights.mjs')
     writeFileSync(modulePath, USER_CONVERTER)
     const sample = ws.path('balance.txt')
-    writeFileSync(sample, '#balance\nS-1,1.25\nS-2,0.98\n')
+    writeFileSync(sample, BALANCE_EXPORT)
 
     const listed = await ws.run(['convert', 'list', '--converter-module', modulePath, '--json'])
     expect(listed.json.converters.map((c: any) => c.name)).to.include.members(['lab-weights', 'generic', 'bmg-mars'])

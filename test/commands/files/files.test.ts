@@ -30,7 +30,7 @@ describe('labmesh files', function () {
     for (const name of ['appbio_quantstudio_example08.xlsx', 'Beckman_Vi-Cell-BLU_example01_utf16.csv']) {
       const record = files.find((f) => f.sourcePath.endsWith(name))
       const out = ws.path('restored')
-      const result = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+      const result = await ws.run(['files', 'get', record.fileId, '--out-dir', out, '--json'])
       expect(result.code, result.stderr).to.equal(0)
       expect(result.json).to.include({verified: true, sha256: record.sha256})
       const original = readFileSync(record.sourcePath)
@@ -41,11 +41,11 @@ describe('labmesh files', function () {
   it('get refuses to overwrite without --force and leaves no partial file', async () => {
     const record = files[0]
     const out = ws.path('again')
-    await ws.run(['files', 'get', record.fileId, '--out', out])
-    const second = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    await ws.run(['files', 'get', record.fileId, '--out-dir', out])
+    const second = await ws.run(['files', 'get', record.fileId, '--out-dir', out, '--json'])
     expect(second.json.error.code).to.equal('CONFLICT')
     expect(second.code).to.equal(5)
-    const forced = await ws.run(['files', 'get', record.fileId, '--out', out, '--force', '--json'])
+    const forced = await ws.run(['files', 'get', record.fileId, '--out-dir', out, '--force', '--json'])
     expect(forced.code).to.equal(0)
     expect(readdirSync(out)).to.deep.equal([path.basename(record.sourcePath)])
   })
@@ -56,7 +56,7 @@ describe('labmesh files', function () {
     chmodSync(object, 0o644)
     writeFileSync(object, 'tampered')
     const out = ws.path('damaged')
-    const result = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    const result = await ws.run(['files', 'get', record.fileId, '--out-dir', out, '--json'])
     expect(result.code).to.equal(6)
     expect(result.json.error.code).to.equal('INVALID_DATA')
     expect(readdirSync(out)).to.deep.equal([])
@@ -71,7 +71,7 @@ describe('labmesh files', function () {
     writeFileSync(object, bytes)
     expect(statSync(object).size).to.equal(record.size)
     const out = ws.path('flipped')
-    const result = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    const result = await ws.run(['files', 'get', record.fileId, '--out-dir', out, '--json'])
     expect(result.code).to.equal(6)
     expect(result.json.error).to.include({
       code: 'INVALID_DATA',
@@ -92,7 +92,7 @@ describe('labmesh files', function () {
     const object = path.join(ws.home, 'objects', record.sha256.slice(0, 2), record.sha256)
     expect(statSync(object).mode & 0o777, 'objects are read-only').to.equal(0o444)
     const out = ws.path('big-restored')
-    const restored = await ws.run(['files', 'get', record.fileId, '--out', out, '--json'])
+    const restored = await ws.run(['files', 'get', record.fileId, '--out-dir', out, '--json'])
     expect(restored.json.verified).to.equal(true)
     expect(sha256(readFileSync(path.join(out, 'plate-stack.bin')))).to.equal(record.sha256)
     expect(readdirSync(path.join(ws.home, 'tmp')), 'no temp file left').to.deep.equal([])
@@ -120,17 +120,25 @@ describe('labmesh files', function () {
     expect(human.stderr).to.match(/Error \[NOT_FOUND\]/)
   })
 
-  it('get writes into a folder outside the workspace only, and says so when --out is a file', async () => {
+  it('get writes outside the workspace only, says so when --out-dir is a file, and replaces a file at --out only with --force', async () => {
     const record = files[0]
     const file = ws.path('a-file.txt')
     writeFileSync(file, 'mine')
-    const onFile = await ws.run(['files', 'get', record.fileId, '--out', file, '--json'])
+    const onFile = await ws.run(['files', 'get', record.fileId, '--out-dir', file, '--json'])
     expect(onFile.code).to.equal(6)
     expect(onFile.json.error.message).to.include('not a folder')
     expect(readFileSync(file, 'utf8')).to.equal('mine')
-    const inside = await ws.run(['files', 'get', record.fileId, '--out', path.join(ws.home, 'objects'), '--json'])
-    expect(inside.code).to.equal(4)
-    expect(inside.json.error.code).to.equal('FORBIDDEN')
+    const over = await ws.run(['files', 'get', record.fileId, '--out', file, '--json'])
+    expect(over.json.error.code).to.equal('CONFLICT')
+    expect(readFileSync(file, 'utf8')).to.equal('mine')
+    for (const args of [
+      ['--out-dir', path.join(ws.home, 'objects')],
+      ['--out', path.join(ws.home, 'objects', 'restored.csv')],
+    ]) {
+      const inside = await ws.run(['files', 'get', record.fileId, ...args, '--json'])
+      expect(inside.code, args.join(' ')).to.equal(4)
+      expect(inside.json.error.code).to.equal('FORBIDDEN')
+    }
   })
 
   it('list refuses times that are no times, and days that do not exist', async function () {

@@ -152,12 +152,26 @@ describe('labmesh ingest', function () {
     expect(result.json.ingested).to.equal(2)
     const matched = result.json.files.find((f: any) => f.sourcePath.endsWith('S-001_2024-03-05.csv'))
     expect(matched.metadata).to.include({project: 'alpha', instrument: 'envision', sample: 'S-001', date: '2024-03-05'})
-    expect(result.json.warnings).to.have.length(1)
-    expect(result.json.warnings[0]).to.include({code: 'TEMPLATE_MISMATCH'})
-    expect(result.json.warnings[0].path).to.match(/stray\.csv$/)
+    expect(result.json.warnings.map((w: any) => w.code).sort()).to.deep.equal(['METADATA_SHADOWED', 'TEMPLATE_MISMATCH'])
+    const mismatch = result.json.warnings.find((w: any) => w.code === 'TEMPLATE_MISMATCH')
+    expect(mismatch.path).to.match(/stray\.csv$/)
+    const shadowed = result.json.warnings.find((w: any) => w.code === 'METADATA_SHADOWED')
+    expect(shadowed.path).to.match(/S-001_2024-03-05\.csv$/)
+    expect(shadowed.message).to.include('instrument=envision (detected: perkin-elmer-envision)')
 
     const filtered = await ws.run(['files', 'list', '--metadata', 'sample=S-001', '--json'])
     expect(filtered.json.files).to.have.length(1)
+
+    // Once converted, lab.files names the instrument the content was detected as; the template's value stays in metadata.
+    expect((await ws.run(['convert', '--file-id', matched.fileId, '--json'])).json.converted).to.equal(1)
+    const row = await ws.run([
+      'query',
+      "SELECT instrument, metadata['instrument'] AS given FROM lab.files WHERE file_id = $id",
+      '--param',
+      `id=${matched.fileId}`,
+      '--json',
+    ])
+    expect(row.json.rows, row.stderr).to.deep.equal([{instrument: 'perkin-elmer-envision', given: 'envision'}])
   })
 
   it('rejects a malformed template before touching anything', async () => {

@@ -23,7 +23,7 @@ describe('labmesh package pull and verify', function () {
 
   it('pulls a whole table as a CSV data package that validates and verifies', async () => {
     const dir = ws.path('all')
-    const pulled = await ws.run(['package', 'pull', 'lab.plate_reader_measurement', '--out', dir, '--json'])
+    const pulled = await ws.run(['package', 'pull', 'lab.plate_reader_measurement', '--out-dir', dir, '--json'])
     expect(pulled.code, pulled.stderr).to.equal(0)
     const [{n}] = await queryTable(measurements(), (t) => `SELECT count(*)::INTEGER AS n FROM ${t}`)
     // The plate readers' wells: BMG 96, SoftMax Pro 96 at 3 wavelengths, EnVision 2 plates of 96.
@@ -41,7 +41,8 @@ describe('labmesh package pull and verify', function () {
     expect(Object.keys(rows[0])).to.deep.equal(descriptor.resources[0].schema.fields.map((f: {name: string}) => f.name))
     const verified = await ws.run(['package', 'verify', dir])
     expect(verified.code).to.equal(0)
-    expect(verified.stdout).to.include('every resource matches datapackage.json')
+    expect(verified.stdout).to.match(/^resource\tpath\tbytes\thash\tresult\n/)
+    expect(verified.stderr, 'the verdict is a note: stdout holds the rows').to.include('every resource matches datapackage.json')
   })
 
   it('pulls chosen columns of the rows matching --where, with bound parameters, as Parquet', async () => {
@@ -51,7 +52,7 @@ describe('labmesh package pull and verify', function () {
       'package',
       'pull',
       'plate_reader_measurement',
-      '--out',
+      '--out-dir',
       dir,
       '--columns',
       'sample_location_identifier, absorbance',
@@ -93,7 +94,7 @@ describe('labmesh package pull and verify', function () {
 
   it('pulls a table as it was at an earlier version', async () => {
     const dir = ws.path('first-version')
-    const pulled = await ws.run(['package', 'pull', 'lab.files', '--out', dir, '--as-of', '0', '--json'])
+    const pulled = await ws.run(['package', 'pull', 'lab.files', '--out-dir', dir, '--as-of', '0', '--json'])
     expect(pulled.code, pulled.stderr).to.equal(0)
     expect(pulled.json.rows).to.equal(0)
     const descriptor = JSON.parse(readFileSync(path.join(dir, 'datapackage.json'), 'utf8'))
@@ -102,7 +103,7 @@ describe('labmesh package pull and verify', function () {
 
   it('finds changed, missing and escaping files (exit 6) and passes an untouched package', async () => {
     const dir = ws.path('tampered')
-    expect((await ws.run(['package', 'pull', 'lab.files', '--out', dir])).code).to.equal(0)
+    expect((await ws.run(['package', 'pull', 'lab.files', '--out-dir', dir])).code).to.equal(0)
     const data = path.join(dir, 'files.csv')
     const original = readFileSync(data)
     appendFileSync(data, 'one more line\n')
@@ -135,13 +136,13 @@ describe('labmesh package pull and verify', function () {
     const busy = ws.path('busy')
     mkdirSync(busy)
     writeFileSync(path.join(busy, 'notes.txt'), 'mine')
-    const conflict = await ws.run(['package', 'pull', 'lab.files', '--out', busy, '--json'])
+    const conflict = await ws.run(['package', 'pull', 'lab.files', '--out-dir', busy, '--json'])
     expect(conflict.code).to.equal(5)
     expect(readFileSync(path.join(busy, 'notes.txt'), 'utf8')).to.equal('mine')
-    const table = await ws.run(['package', 'pull', 'lab.file', '--out', ws.path('x'), '--json'])
+    const table = await ws.run(['package', 'pull', 'lab.file', '--out-dir', ws.path('x'), '--json'])
     expect(table.code).to.equal(3)
     expect(table.json.error.suggestions[0]).to.include('lab.files')
-    const column = await ws.run(['package', 'pull', 'lab.files', '--out', ws.path('x'), '--columns', 'file_id,sourcepath', '--json'])
+    const column = await ws.run(['package', 'pull', 'lab.files', '--out-dir', ws.path('x'), '--columns', 'file_id,sourcepath', '--json'])
     expect(column.code).to.equal(6)
     expect(column.json.error.suggestions).to.deep.equal(['did you mean source_path?'])
     const notPackage = await ws.run(['package', 'verify', busy, '--json'])

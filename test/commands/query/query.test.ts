@@ -238,7 +238,7 @@ describe('labmesh query', function () {
         'min=0.1',
         '--package',
         dir,
-        '--package-format',
+        '--format',
         format,
         '--json',
       ])

@@ -209,6 +209,14 @@ export class AwsEndpoint {
         this.tables.set(key, {...input.TableInput, DatabaseName: input.DatabaseName, CreateTime: existing.CreateTime, UpdateTime: now})
         return {}
       }
+      case 'AWSGlue.DeleteTable': {
+        // Request {DatabaseName, Name}; an empty answer, or EntityNotFoundException (Glue API reference, DeleteTable).
+        this.database(input.DatabaseName)
+        if (!this.tables.delete(`${input.DatabaseName}/${input.Name}`)) {
+          throw new AwsServiceError('EntityNotFoundException', `Table ${input.Name} not found.`)
+        }
+        return {}
+      }
       case 'AWSGlue.BatchCreatePartition': {
         const key = `${input.DatabaseName}/${input.TableName}`
         if (!this.tables.has(key)) throw new AwsServiceError('EntityNotFoundException', `Table ${input.TableName} not found.`)

@@ -1,6 +1,6 @@
 import type {PoolClient} from 'pg'
 import {LabmeshError} from '../../../errors.js'
-import type {FileFilter, FileRecord, MetadataStore, NewFileRecord, StageError, StageStatus} from '../../types.js'
+import type {Category, FileFilter, FileRecord, MetadataStore, NewFileRecord, StageError, StageStatus, UnusedObject} from '../../types.js'
 
 import type {Postgres} from './connection.js'
 import {type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
@@ -49,14 +49,30 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
     const stored = new Set(inserted.rows.map((r) => r.file_id))
     const ids = [...stored]
     if (ids.length > 0) {
-      // The versions these records supersede stop being their source's latest.
+      // A document of an older raw version than its source's current document's (a reconverted
+      // old version) is kept superseded: it must not hide the current file's document.
+      await client.query(
+        `UPDATE files n SET is_latest = false FROM files nr
+         WHERE n.file_id = ANY($1) AND n.category = 'ENGINEERED' AND nr.file_id = n.raw_file_id
+           AND EXISTS (SELECT 1 FROM files e JOIN files er ON er.file_id = e.raw_file_id
+             WHERE e.category = 'ENGINEERED' AND e.is_latest AND e.source_host = n.source_host
+               AND e.source_path = n.source_path AND NOT e.file_id = ANY($1) AND er.version > nr.version)`,
+        [ids],
+      )
+      // The versions the other records supersede stop being their source's latest.
       await client.query(
         `UPDATE files f SET is_latest = false WHERE f.is_latest AND EXISTS (SELECT 1 FROM files n
-           WHERE n.file_id = ANY($1) AND n.category = f.category AND n.source_host = f.source_host
+           WHERE n.file_id = ANY($1) AND n.is_latest AND n.category = f.category AND n.source_host = f.source_host
              AND n.source_path = f.source_path AND n.version > f.version)`,
         [ids],
       )
-      const labels = records.filter((r) => stored.has(r.fileId)).flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
+      const objects = records.filter((r) => stored.has(r.fileId))
+      await client.query(
+        `DELETE FROM unused_objects u USING unnest($1::text[], $2::text[]) AS r(sha256, category)
+         WHERE u.sha256 = r.sha256 AND u.category = r.category`,
+        [objects.map((r) => r.sha256), objects.map((r) => r.category)],
+      )
+      const labels = objects.flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
       if (labels.length > 0) {
         await client.query(
           'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
@@ -121,7 +137,7 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
       if (filter.category) where.push(`f.category = ${bind(filter.category)}`)
       if (filter.status) where.push(`f.status = ${bind(filter.status)}`)
       if (filter.since) where.push(`f.ingested_at >= ${bind(filter.since)}::timestamptz`)
-      if (filter.until) where.push(`f.ingested_at <= ${bind(filter.until)}::timestamptz`)
+      if (filter.before) where.push(`f.ingested_at < ${bind(filter.before)}::timestamptz`)
       if (filter.sourcePath) where.push(`f.source_path = ${bind(filter.sourcePath)}`)
       for (const [key, value] of Object.entries(filter.metadata ?? {})) {
         if (!METADATA_KEY.test(key))
@@ -181,6 +197,47 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
       )
       if (updated.rowCount === 0) throw notFound(fileId)
     },
+
+    deleteFiles: (fileIds) =>
+      db.transaction(async (client) => {
+        const {rows} = await client.query<{file_id: string; category: Category; source_host: string; source_path: string; sha256: string}>(
+          'SELECT file_id, category, source_host, source_path, sha256 FROM files WHERE file_id = ANY($1) FOR UPDATE',
+          [fileIds],
+        )
+        const found = new Set(rows.map((r) => r.file_id))
+        const missing = fileIds.find((id) => !found.has(id))
+        if (missing) throw notFound(missing)
+        // Labels first: their trigger queues the change while the record is still there to name its raw file.
+        await client.query('DELETE FROM labels WHERE file_id = ANY($1)', [fileIds])
+        await client.query('DELETE FROM files WHERE file_id = ANY($1)', [fileIds])
+        // A source whose current version went gets its newest remaining one back (a document: of the newest raw version).
+        await client.query(
+          `UPDATE files SET is_latest = true WHERE file_id IN (
+             SELECT DISTINCT ON (f.category, f.source_host, f.source_path) f.file_id
+             FROM files f LEFT JOIN files r ON r.file_id = f.raw_file_id
+             WHERE (f.category, f.source_host, f.source_path) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::text[]))
+               AND NOT EXISTS (SELECT 1 FROM files c WHERE c.is_latest AND c.category = f.category
+                 AND c.source_host = f.source_host AND c.source_path = f.source_path)
+             ORDER BY f.category, f.source_host, f.source_path, r.version DESC NULLS LAST, f.version DESC)`,
+          [rows.map((r) => r.category), rows.map((r) => r.source_host), rows.map((r) => r.source_path)],
+        )
+        await client.query(
+          `INSERT INTO unused_objects (sha256, category, queued_at)
+           SELECT DISTINCT d.sha256, d.category, now() FROM unnest($1::text[], $2::text[]) AS d(sha256, category)
+           WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.sha256 = d.sha256)
+           ON CONFLICT DO NOTHING`,
+          [rows.map((r) => r.sha256), rows.map((r) => r.category)],
+        )
+        const queued = await client.query<UnusedObject>('SELECT sha256, category FROM unused_objects ORDER BY sha256, category')
+        return {unusedObjects: queued.rows}
+      }),
+
+    claimUnusedObject: ({sha256, category}) =>
+      db.transaction(async (client) => {
+        const claimed = await client.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
+        const used = await client.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha256])
+        return claimed.rowCount === 1 && used.rowCount === 0
+      }),
 
     async claimFiles(fileIds, claim) {
       if (fileIds.length === 0) return []

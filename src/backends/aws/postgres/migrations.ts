@@ -252,6 +252,33 @@ export const PG_MIGRATIONS: string[] = [
   `ALTER TABLE watched_files DROP CONSTRAINT watched_files_state_check;
    ALTER TABLE watched_files ADD CONSTRAINT watched_files_state_check
      CHECK (state IN ('pending', 'spooled', 'ingested', 'converted', 'failed', 'archived'));`,
+  // Deleting files (files delete): objects no record uses any more are queued in the transaction
+  // that deletes the records and leave the queue only as their bytes are removed, so a crash in
+  // between leaves them for the next delete; storing a record takes its object off the queue. A
+  // deleted record's change goes to the outbox, so lab.files loses its row. audit_log: who
+  // deleted what, and when.
+  `CREATE TABLE unused_objects (
+     sha256    text NOT NULL,
+     category  text NOT NULL CHECK (category IN ('RAW', 'ENGINEERED')),
+     queued_at timestamptz NOT NULL,
+     PRIMARY KEY (sha256, category)
+   );
+   CREATE TABLE audit_log (
+     id        bigserial PRIMARY KEY,
+     at        timestamptz NOT NULL,
+     action    text NOT NULL,
+     subject   text NOT NULL,
+     detail    jsonb NOT NULL DEFAULT '{}',
+     user_name text NOT NULL,
+     host      text NOT NULL
+   );
+   CREATE INDEX audit_log_by_time ON audit_log (at);
+   CREATE FUNCTION labmesh_queue_deleted_file() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(OLD.raw_file_id, OLD.file_id));
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER files_delete_outbox AFTER DELETE ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_deleted_file();`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.

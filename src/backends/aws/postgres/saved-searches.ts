@@ -36,5 +36,10 @@ export function createPostgresSavedSearches(db: Postgres): SavedSearchStore {
       const {rows} = await db.query<{name: string; query: string; saved_at: Date}>('SELECT * FROM saved_searches ORDER BY name COLLATE "C"')
       return rows.map(toSaved)
     },
+
+    async delete(name) {
+      const {rowCount} = await db.query('DELETE FROM saved_searches WHERE name = $1', [name])
+      return rowCount === 1
+    },
   }
 }

@@ -44,19 +44,16 @@ export default class CatalogConnectRedshift extends LabmeshCommand<typeof Catalo
     })
     for (const failure of result.failed) this.warn(`${failure.table} not exposed: ${failure.message}`)
     if (!result.dryRun && result.tables.length > 0) saveConnection(this.profile().name, result.connection)
-    if (!this.jsonEnabled()) {
-      const {connection} = result
-      if (result.dryRun) {
-        this.log(
-          `Would expose ${result.tables.length} tables of ${lakeDatabase} through Glue database ${connection.catalog}, and run in ${connection.target}:`,
-        )
-        for (const sql of result.statements) this.log(`  ${sql};`)
-      } else {
-        this.log(`Redshift ${connection.target} reads ${result.tables.length} tables of ${lakeDatabase} as schema "${connection.schema}".`)
-        this.log(
-          `Next: SELECT * FROM "${connection.schema}".<table> in Redshift; \`labmesh catalog connect --list\` shows the connections.`,
-        )
-      }
+    const {connection} = result
+    if (result.dryRun) {
+      // The SQL alone on stdout, so that it can be saved and run by hand; what it would do is said to people.
+      this.log(result.statements.map((sql) => `${sql};`).join('\n'))
+      this.note(
+        `Would expose ${result.tables.length} tables of ${lakeDatabase} through Glue database ${connection.catalog}, and run the SQL above in ${connection.target}.`,
+      )
+    } else {
+      this.log(`Redshift ${connection.target} reads ${result.tables.length} tables of ${lakeDatabase} as schema "${connection.schema}".`)
+      this.note(`Next: SELECT * FROM "${connection.schema}".<table> in Redshift; \`labmesh catalog connect --list\` shows the connections.`)
     }
     if (result.failed.length > 0) process.exitCode = 5
     return result

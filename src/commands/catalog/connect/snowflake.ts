@@ -55,14 +55,17 @@ export default class CatalogConnectSnowflake extends LabmeshCommand<typeof Catal
         })
       const statements: string[] = []
       for (const connection of connections) statements.push(...(await refreshSnowflake(backend, connection)))
-      if (!this.jsonEnabled()) this.log(`Refreshed ${statements.length} Snowflake tables.`)
+      this.log(`Refreshed ${statements.length} Snowflake tables.`)
       return {statements, tables: connections.flatMap((c) => c.tables), dryRun: false}
     }
     const required = ['account', 'user', 'database', 'schema', 'external-volume'] as const
     const missing = required.filter((name) => !flags[name])
-    if (missing.length > 0) this.error(`Missing required flags: ${missing.map((m) => `--${m}`).join(', ')}`, {exit: 2})
+    if (missing.length > 0)
+      throw new LabmeshError('USAGE', `connecting Snowflake needs ${missing.map((m) => `--${m}`).join(', ')}`, {
+        suggestions: ['labmesh catalog connect snowflake --help', 'or --refresh, to refresh the connections made already'],
+      })
     if (!flags['private-key-file'] && !flags['private-key-secret'])
-      this.error('One of --private-key-file or --private-key-secret is required', {exit: 2})
+      throw new LabmeshError('USAGE', 'connecting Snowflake needs --private-key-file or --private-key-secret (key-pair sign-in)')
     const bucket = backend.capabilities.location.replace(/^(s3:\/\/[^/]+\/).*$/, '$1')
     const result = await connectSnowflake(backend, {
       signIn: {
@@ -82,12 +85,19 @@ export default class CatalogConnectSnowflake extends LabmeshCommand<typeof Catal
       dryRun: flags['dry-run'],
     })
     if (!result.dryRun) saveConnection(this.profile().name, result.connection)
-    if (!this.jsonEnabled()) {
-      if (result.dryRun) for (const sql of result.statements) this.log(`${sql};`)
-      else
-        this.log(
-          `Snowflake ${result.connection.target} reads ${result.tables.length} tables of ${flags['lake-database']} in schema ${flags.schema}.`,
-        )
+    if (result.dryRun) {
+      // The SQL alone on stdout, so that an administrator can save it and run it by hand.
+      this.log(result.statements.map((sql) => `${sql};`).join('\n'))
+      this.note(
+        `Would create ${result.tables.length} Iceberg tables of ${flags['lake-database']} in ${flags.database}.${flags.schema}: the SQL above.`,
+      )
+    } else {
+      this.log(
+        `Snowflake ${result.connection.target} reads ${result.tables.length} tables of ${flags['lake-database']} in schema ${flags.schema}.`,
+      )
+      this.note(
+        `Next: SELECT * FROM ${flags.database}.${flags.schema}.<table> in Snowflake; \`labmesh catalog connect --list\` shows the connections.`,
+      )
     }
     return {statements: result.statements, tables: result.tables, dryRun: result.dryRun}
   }
