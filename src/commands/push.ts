@@ -18,7 +18,7 @@ reason of their own are set aside in rejected/. Do not run it on a spool a runni
     '<%= config.bin %> <%= command.id %> --from ~/.local/share/labmesh/spool/prod --json',
   ]
   static override flags = {
-    from: Flags.directory({description: 'The spool folder to send up.', required: true, exists: true}),
+    from: Flags.directory({description: 'The spool folder to send up.', required: true}),
     to: Flags.string({description: 'The profile to send the files to (default: --profile).'}),
   }
 

@@ -78,6 +78,9 @@ export class Spool {
   /** Opens the spool folder (creating it unless `existing`) and reads what it holds. */
   static async open(dir: string, options: {maxBytes?: number; existing?: boolean} = {}): Promise<Spool> {
     const spool = new Spool(path.resolve(dir), options.maxBytes ?? Number.POSITIVE_INFINITY)
+    if (options.existing && !(await stat(spool.dir).catch(() => undefined))?.isDirectory()) {
+      throw new LabmeshError('NOT_FOUND', `there is no folder at ${spool.dir}`, {subject: spool.dir})
+    }
     if (options.existing && !(await stat(path.join(spool.dir, MANIFESTS)).catch(() => undefined))?.isDirectory()) {
       throw new LabmeshError('INVALID_INPUT', `${spool.dir} is not a labmesh spool folder (it has no manifests/ folder)`, {
         subject: spool.dir,

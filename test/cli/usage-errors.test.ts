@@ -16,14 +16,14 @@ describe('command-line mistakes', function () {
   const mistakes = [
     {args: ['query', 'SELECT 1', '--bogus'], says: 'Nonexistent flag: --bogus', help: 'labmesh query --help'},
     {args: ['files', 'list', '--limit'], says: '--limit expects a value', help: 'labmesh files list --help'},
-    {args: ['search', 'x', '--sort', 'bogus'], says: 'one of: score, time, path', help: 'labmesh search --help'},
+    {args: ['search', 'x', '--sort', 'bogus'], says: '"bogus" is not one of score, time, path', help: 'labmesh search --help'},
     {args: ['lake', 'vacuum', 'lab.files', '--retention', 'xyz'], says: 'is not a duration', help: 'labmesh lake vacuum --help'},
     {args: ['files', 'show'], says: 'Missing 1 required arg', help: 'labmesh files show --help'},
     // Found by the command itself, after oclif parsed the line.
-    {args: ['files', 'label', 'abcd'], says: 'give labels to add', help: 'labmesh files label --help'},
+    {args: ['files', 'label', 'abcd'], says: 'give labels to add', help: 'labmesh files label 3f2a9c1e site=boston'},
     {
       args: ['catalog', 'connect', 'snowflake'],
-      says: 'Missing required flags: --account',
+      says: 'connecting Snowflake needs --account',
       help: 'labmesh catalog connect snowflake --help',
     },
   ]

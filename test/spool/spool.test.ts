@@ -105,5 +105,9 @@ describe('Spool (store and forward folder)', () => {
   it('opening a folder that is not a spool for draining is refused', async () => {
     const error = await Spool.open(root, {existing: true}).catch((e: unknown) => e)
     expect(error).to.include({code: 'INVALID_INPUT'})
+    // A folder that is not there at all is not found (nothing is created for it).
+    const missing = path.join(root, 'no-such-spool')
+    expect(await Spool.open(missing, {existing: true}).catch((e: unknown) => e)).to.include({code: 'NOT_FOUND'})
+    expect(existsSync(missing)).to.equal(false)
   })
 })
