@@ -83,6 +83,10 @@ export function toEvent(row: EventRow): LabEvent {
   return {seq: Number(row.seq), eventId: row.event_id, type: row.type as EventType, at: time(row.at)!, data: json(row.data)}
 }
 
+/** The columns of a DeliveryRow: the outbox row `d` joined with its event `e` (both event stores). */
+export const DELIVERY_COLUMNS = `d.delivery_id, d.webhook_id, e.event_id, e.type, e.at, d.state, d.attempts, d.next_attempt_at,
+  d.delivered_at, d.last_status, d.last_error`
+
 export interface DeliveryRow {
   delivery_id: string
   webhook_id: string

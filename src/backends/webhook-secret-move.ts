@@ -1,5 +1,5 @@
-import type {WebhookRow} from './record-rows.js'
-import type {WebhookSecretVault} from './types.js'
+import {toWebhook, type WebhookRow} from './record-rows.js'
+import type {Webhook, WebhookSecretVault} from './types.js'
 
 /** A webhook whose plaintext secret was sealed: the row's update sets `ref` where the plaintext still is `plaintext`. */
 export interface SealedWebhookSecret {
@@ -37,7 +37,7 @@ export function plaintextSecretMove(
     }))
 }
 
-/** The signing secret of a webhook row (after the move, every row has its reference). */
-export async function openRowSecret(vault: WebhookSecretVault, row: Pick<WebhookRow, 'webhook_id' | 'secret_ref' | 'plaintext_secret'>) {
-  return row.secret_ref ? vault.open(row.webhook_id, row.secret_ref) : row.plaintext_secret
+/** A webhook row with its signing secret (after the move, every row has its reference). */
+export async function withRowSecret(vault: WebhookSecretVault, row: WebhookRow): Promise<Webhook & {secret: string}> {
+  return {...toWebhook(row), secret: row.secret_ref ? await vault.open(row.webhook_id, row.secret_ref) : row.plaintext_secret}
 }

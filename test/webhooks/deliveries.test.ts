@@ -36,19 +36,16 @@ describe('webhooks: signed deliveries from the outbox', function () {
     ws.remove()
   })
 
+  /** A webhook to a receiver on 127.0.0.1 (a private target, so allowed), signed with SECRET. */
+  const hookTo = (url: string, giveUpAfterMs = 3_600_000, events = ['file.ingested']) =>
+    addWebhook(backend.events!, {url, events, secret: SECRET, allowPrivate: true, giveUpAfterMs})
   const body = (r: Received): {id: string; type: string; createdAt: string; eventId: string; data: Record<string, unknown>} =>
     JSON.parse(r.body)
 
   it('signs each delivery so the receiver can verify it, and refuses tampered or old ones', async () => {
     const receiver = await startReceiver()
     try {
-      await addWebhook(backend.events!, {
-        url: receiver.url,
-        events: ['file.ingested'],
-        secret: SECRET,
-        allowPrivate: true,
-        giveUpAfterMs: 3_600_000,
-      })
+      await hookTo(receiver.url)
       const record = rawRecord('/drop/signed.csv')
       await backend.metadata.insertFile(record)
       expect(await deliverDue(backend.events!, {budgetMs: 5000})).to.deep.equal({delivered: 1, retrying: 0, failed: 0})
@@ -75,13 +72,7 @@ describe('webhooks: signed deliveries from the outbox', function () {
   it('retries after 500s and timeouts with backoff, with the same delivery id, then gives up after the configured age', async () => {
     const receiver = await startReceiver((_r, i) => (i === 0 ? 500 : i === 1 ? 'hang' : 200))
     try {
-      await addWebhook(backend.events!, {
-        url: receiver.url,
-        events: ['file.ingested'],
-        secret: SECRET,
-        allowPrivate: true,
-        giveUpAfterMs: 3_600_000,
-      })
+      await hookTo(receiver.url)
       await backend.metadata.insertFile(rawRecord('/drop/retried.csv'))
       let now = Date.now()
       const clock = (): Date => new Date(now)
@@ -116,13 +107,7 @@ describe('webhooks: signed deliveries from the outbox', function () {
       // A receiver that stays down: given up once the event is older than the webhook's give-up age.
       const down = await startReceiver(() => 503)
       try {
-        await addWebhook(backend.events!, {
-          url: down.url,
-          events: ['file.ingested'],
-          secret: SECRET,
-          allowPrivate: true,
-          giveUpAfterMs: 60_000,
-        })
+        await hookTo(down.url, 60_000)
         await backend.metadata.insertFile(rawRecord('/drop/never.csv'))
         const summaries = []
         for (let round = 0; round < 4; round++) {
@@ -144,13 +129,7 @@ describe('webhooks: signed deliveries from the outbox', function () {
     // The first batch (3 at once) is refused and waits for its retry; the loop goes on to the rest.
     const receiver = await startReceiver((_r, i) => (i < 3 ? 500 : 204))
     try {
-      await addWebhook(backend.events!, {
-        url: receiver.url,
-        events: ['table.updated'],
-        secret: SECRET,
-        allowPrivate: true,
-        giveUpAfterMs: 3_600_000,
-      })
+      await hookTo(receiver.url, 3_600_000, ['table.updated'])
       for (let version = 0; version < 10; version++) await backend.events!.record('table.updated', {table: 'lab.files', version})
       expect(await deliverDue(backend.events!, {budgetMs: 30_000, concurrency: 3})).to.deep.equal({delivered: 7, retrying: 3, failed: 0})
       const ids = receiver.received.map((r) => body(r).id)

@@ -1,13 +1,10 @@
 import {randomBytes} from 'node:crypto'
 
 import {LabmeshError} from '../../../errors.js'
-import {type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../../record-rows.js'
+import {DELIVERY_COLUMNS, type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../../record-rows.js'
 import type {EventStore, WebhookSecretVault} from '../../types.js'
-import {openRowSecret, plaintextSecretMove} from '../../webhook-secret-move.js'
+import {plaintextSecretMove, withRowSecret} from '../../webhook-secret-move.js'
 import type {Postgres} from './connection.js'
-
-const DELIVERY_COLUMNS = `d.delivery_id, d.webhook_id, e.event_id, e.type, e.at, d.state, d.attempts, d.next_attempt_at,
-  d.delivered_at, d.last_status, d.last_error`
 
 /**
  * Events and webhook deliveries in the metadata database. File events come from the triggers of
@@ -34,7 +31,7 @@ export function createPostgresEventStore(db: Postgres, vault: WebhookSecretVault
         }
       }),
   )
-  const withSecret = async (row: WebhookRow) => ({...toWebhook(row), secret: await openRowSecret(vault, row)})
+  const withSecret = (row: WebhookRow) => withRowSecret(vault, row)
 
   return {
     async record(type, data) {
