@@ -152,11 +152,16 @@ describe('labmesh serve: the REST API over HTTP', function () {
     expect(detail.versions).to.have.length(1)
     expect(detail.derived.map((d) => d.category)).to.deep.equal(['ENGINEERED'])
     expect((await get('/v1/files/00000000-0000-4000-8000-000000000000', keys.read)).status).to.equal(404)
-    for (const bad of ['..%2F..%2Fetc%2Fpasswd', '%27%20OR%201%3D1--', 'abc%00def', '..', '%2e%2e%2fobjects']) {
+    // An id that is no id is refused by the route's schema before anything is looked up.
+    for (const bad of ['..%2F..%2Fetc%2Fpasswd', '%27%20OR%201%3D1--', 'abc%00def', '%2e%2e%2fobjects']) {
       const refused = await get(`/v1/files/${bad}`, keys.read)
-      expect(refused.status, bad).to.be.oneOf([400, 404])
-      expect(((await refused.json()) as {error: {code: string}}).error.code, bad).to.be.oneOf(['INVALID_INPUT', 'NOT_FOUND'])
+      expect(refused.status, bad).to.equal(400)
+      expect(((await refused.json()) as {error: {code: string}}).error.code, bad).to.equal('INVALID_INPUT')
     }
+    // `..` is resolved by the client to /v1/, which no route answers.
+    const dotDot = await get('/v1/files/..', keys.read)
+    expect(dotDot.status).to.equal(404)
+    expect(((await dotDot.json()) as {error: {code: string}}).error.code).to.equal('NOT_FOUND')
     expect((await get('/v1/files/../../healthz', keys.read)).status).to.equal(200) // fetch normalises the path: the health route, nothing else
   })
 
@@ -225,7 +230,7 @@ describe('labmesh serve: the REST API over HTTP', function () {
       headers: {...bearer(keys.write), 'content-type': 'text/plain'},
       body: 'a',
     })
-    expect(notOctet.status).to.be.oneOf([400, 415])
+    expect(notOctet.status).to.equal(400)
     expect((await upload('path=empty.csv', '')).status).to.equal(422)
     expect((await backend.metadata.listFiles({allVersions: true})).length).to.equal(before)
   })
