@@ -204,15 +204,18 @@ export interface MetadataStore {
    * Deletes records with their labels and search entries, all or none (derived records must be
    * in the list with their raw file), queueing each one's change. A source whose current version
    * goes gets its newest remaining one back. Returns the objects no record uses any more: queued
-   * with the deletion, including any a crashed earlier deletion left, and removed with
-   * `claimUnusedObject`.
+   * with the deletion, including any a crashed earlier deletion left: each is checked with
+   * `isObjectUnused`, its bytes removed, then `dequeueUnusedObject`.
    */
   deleteFiles(fileIds: string[]): Promise<{unusedObjects: UnusedObject[]}>
   /**
-   * Takes an object off the queue of unused ones: true when no record uses its bytes still (any
-   * record with its sha256, whatever the category), and they may be removed.
+   * True while the object is queued and no record uses its bytes (any record with its sha256,
+   * whatever the category): they may be removed. One a record uses again leaves the queue. The
+   * object stays queued, so a run that stops before its bytes are gone leaves it for the next.
    */
-  claimUnusedObject(object: UnusedObject): Promise<boolean>
+  isObjectUnused(object: UnusedObject): Promise<boolean>
+  /** Takes an object off the queue once its bytes are gone: true when this call did (not another deletion). */
+  dequeueUnusedObject(object: UnusedObject): Promise<boolean>
   /**
    * Claims raw files for one convert run, atomically per file: each whose status is one of
    * `from` becomes `converting`, held by `owner` until `expiresAt`. Returns the ids claimed; a

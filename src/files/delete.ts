@@ -79,10 +79,11 @@ export async function deleteStoredFiles(backend: Backend, options: DeleteFilesOp
     await (await findTable(backend, parseTableRef(table))).table.deleteWhere(predicate)
   }
   const {unusedObjects} = await backend.metadata.deleteFiles(files.map((f) => f.fileId))
+  // An object leaves the queue only once its bytes are gone: a run stopped in between leaves it queued for the next.
   for (const object of unusedObjects) {
-    if (!(await backend.metadata.claimUnusedObject(object))) continue
+    if (!(await backend.metadata.isObjectUnused(object))) continue
     await backend.objects.delete(object.sha256, object.category)
-    result.objectsRemoved++
+    if (await backend.metadata.dequeueUnusedObject(object)) result.objectsRemoved++
   }
   await backend.audit.record('files delete', rawIds.join(' '), {
     files: files.map((f) => ({fileId: f.fileId, category: f.category, sourcePath: f.sourcePath, version: f.version})),

@@ -344,15 +344,21 @@ export function metadataContract(name: string, open: MetadataFactory): void {
         [v1.fileId, v2.fileId].sort(),
       )
 
-      // Bytes another record uses are not queued; a queued object stays queued until claimed.
+      // Bytes another record uses are not queued; a queued object stays queued until its bytes are gone.
       const again = await metadata.deleteFiles([v1.fileId, doc1.fileId])
       expect(again.unusedObjects.map((o) => o.sha256)).to.not.include(shared)
       expect(again.unusedObjects.map((o) => o.sha256)).to.include.members([v2.sha256, doc1.sha256])
-      expect(await metadata.claimUnusedObject({sha256: v2.sha256, category: 'RAW'})).to.equal(true)
-      expect(await metadata.claimUnusedObject({sha256: v2.sha256, category: 'RAW'}), 'claimed once').to.equal(false)
+      const v2Object = {sha256: v2.sha256, category: 'RAW' as const}
+      expect(await metadata.isObjectUnused(v2Object)).to.equal(true)
+      // A run that stops between the check and the bytes' removal leaves the object for the next one.
+      expect((await metadata.deleteFiles([])).unusedObjects, 'still queued after the check').to.deep.include(v2Object)
+      expect(await metadata.isObjectUnused(v2Object)).to.equal(true)
+      expect(await metadata.dequeueUnusedObject(v2Object)).to.equal(true)
+      expect(await metadata.dequeueUnusedObject(v2Object), 'dequeued once: a second deletion does not count it').to.equal(false)
+      expect(await metadata.isObjectUnused(v2Object), 'no longer queued').to.equal(false)
       // Storing a record that uses queued bytes takes them off the queue.
       await metadata.insertFile(rawRecord('/drop/e.csv', 1, {sha256: doc1.sha256, category: 'ENGINEERED', rawFileId: copy.fileId}))
-      expect(await metadata.claimUnusedObject({sha256: doc1.sha256, category: 'ENGINEERED'})).to.equal(false)
+      expect(await metadata.isObjectUnused({sha256: doc1.sha256, category: 'ENGINEERED'})).to.equal(false)
       expect((await metadata.deleteFiles([])).unusedObjects, 'nothing left queued').to.deep.equal([
         ...again.unusedObjects.filter((o) => o.sha256 !== v2.sha256 && o.sha256 !== doc1.sha256),
       ])

@@ -26,6 +26,15 @@ describe('spreadsheet reading', () => {
     expect(first[0]).to.be.a('number')
   })
 
+  it('keeps the empty rows a sheet ends with, up to its last row element, as converters read them', async () => {
+    // Its Results sheet's values end at row 49; row elements without values run on to row 256.
+    const file = path.join(INSTRUMENTS_MORE, 'appbio_quantstudio_designandanalysis', 'appbio_quantstudio_design_quantity_test.xlsx')
+    const [sheet] = await readSheets({name: 'quantity.xlsx', bytes: readFileSync(file)}, (name) => name === 'Results')
+    expect(sheet.rows).to.have.length(256)
+    expect(sheet.rows[48].length).to.be.greaterThan(0)
+    expect(sheet.rows.slice(49)).to.deep.equal(Array.from({length: 207}, () => []))
+  })
+
   it('reads legacy BIFF and HTML .xls workbooks', async () => {
     for (const name of ['hiac_example_6.xls', 'hiac_example_7.xls']) {
       const sheets = await readSheets({name, bytes: readFileSync(path.join(INSTRUMENTS_MORE, 'beckman_pharmspec', name))})

@@ -127,6 +127,7 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     objectUsed: db.prepare<[string], {one: number}>('SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1'),
     queueUnused: db.prepare('INSERT OR IGNORE INTO unused_objects (sha256, category, queued_at) VALUES (?, ?, ?)'),
     unqueue: db.prepare('DELETE FROM unused_objects WHERE sha256 = ? AND category = ?'),
+    isQueued: db.prepare<[string, string], {one: number}>('SELECT 1 AS one FROM unused_objects WHERE sha256 = ? AND category = ?'),
     queued: db.prepare<[], UnusedObject>('SELECT sha256, category FROM unused_objects ORDER BY sha256, category'),
     pending: db.prepare<[string, number], {seq: number; file_id: string}>(
       'SELECT seq, file_id FROM file_outbox WHERE consumer = ? ORDER BY seq LIMIT ?',
@@ -190,13 +191,13 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     return statements.queued.all()
   })
 
-  /** Takes an object off the queue if still unused: true means its bytes may go. */
-  const claimUnusedObject = db.transaction(({sha256, category}: UnusedObject): boolean => {
+  /** True while queued and unused (its bytes may go); one used again leaves the queue. */
+  const isObjectUnused = db.transaction(({sha256, category}: UnusedObject): boolean => {
     if (statements.objectUsed.get(sha256)) {
       statements.unqueue.run(sha256, category)
       return false
     }
-    return statements.unqueue.run(sha256, category).changes === 1
+    return statements.isQueued.get(sha256, category) !== undefined
   })
 
   /**
@@ -335,8 +336,12 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       return {unusedObjects: deleteFiles(fileIds)}
     },
 
-    async claimUnusedObject(object) {
-      return claimUnusedObject(object)
+    async isObjectUnused(object) {
+      return isObjectUnused(object)
+    },
+
+    async dequeueUnusedObject({sha256, category}) {
+      return statements.unqueue.run(sha256, category).changes === 1
     },
 
     async recordConversions(conversions) {

@@ -167,6 +167,8 @@ class SheetParser {
   readonly rows: Cell[][] = []
   private row: Cell[] | undefined
   private rowIndex = -1
+  /** The last row element seen, valued or not. */
+  private lastRow = -1
   private nextColumn = 0
 
   constructor(
@@ -207,7 +209,9 @@ class SheetParser {
         throw new WorkbookLimitError(`the sheet "${this.name}" has a row of more than ${MAX_ROW_XML} bytes of XML`)
     }
     if (inData) this.parse(pending + decoder.end())
-    for (let r = 0; r < this.rows.length; r++) this.rows[r] ??= []
+    // Empty rows run on to the last row element (within the row limit): converters read every row a sheet has.
+    const length = Math.max(this.rows.length, Math.min(this.lastRow + 1, this.limits.maxRows))
+    for (let r = 0; r < length; r++) this.rows[r] ??= []
   }
 
   /** A sheet whose declared dimension (`A1:B1000001`) reaches past the row limit is refused before its rows are read. */
@@ -228,6 +232,7 @@ class SheetParser {
       if (m[1] !== undefined) {
         const r = attribute(m[1], 'r')
         this.rowIndex = r === undefined ? this.rowIndex + 1 : Number(r) - 1
+        this.lastRow = Math.max(this.lastRow, this.rowIndex)
         this.row = undefined
         this.nextColumn = 0
         continue
@@ -240,7 +245,7 @@ class SheetParser {
       if (value === undefined) continue
       this.count()
       if (!this.row) {
-        // Rows are kept from their first value: empty rows past the last value cost nothing.
+        // Rows are kept from their first value: empty rows past the row limit cost nothing.
         if (this.rowIndex >= this.limits.maxRows) {
           throw new WorkbookLimitError(
             `the sheet "${this.name}" has values past row ${this.limits.maxRows}, more than one document may hold`,

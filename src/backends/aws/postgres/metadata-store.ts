@@ -232,12 +232,21 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
         return {unusedObjects: queued.rows}
       }),
 
-    claimUnusedObject: ({sha256, category}) =>
+    isObjectUnused: ({sha256, category}) =>
       db.transaction(async (client) => {
-        const claimed = await client.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
         const used = await client.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha256])
-        return claimed.rowCount === 1 && used.rowCount === 0
+        if (used.rowCount !== 0) {
+          await client.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
+          return false
+        }
+        const queued = await client.query('SELECT 1 FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
+        return queued.rowCount === 1
       }),
+
+    async dequeueUnusedObject({sha256, category}) {
+      const dequeued = await db.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
+      return dequeued.rowCount === 1
+    },
 
     async claimFiles(fileIds, claim) {
       if (fileIds.length === 0) return []
