@@ -129,3 +129,15 @@ export function dailySql(day: string, placeholder: string): string {
             sum(CASE WHEN status = 'error' THEN 1 ELSE 0 END) AS errors
           FROM runs WHERE started_at >= ${placeholder} GROUP BY 1 ORDER BY 1`
 }
+
+/** The latest runs, newest first; `limit` is the placeholder of their number. */
+export function recentSql(limit: string): string {
+  return `SELECT * FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ${limit}`
+}
+
+/** The failures of the runs started at or after `since`, newest run first, `limit` at most (both placeholders). */
+export function failuresSql(since: string, limit: string): string {
+  return `SELECT f.run_id, r.command, r.started_at AS at, f.path, f.stage, f.code, f.message
+          FROM run_failures f JOIN runs r ON r.run_id = f.run_id
+          WHERE r.started_at >= ${since} ORDER BY r.started_at DESC, f.run_id, f.seq LIMIT ${limit}`
+}

@@ -5,8 +5,11 @@ import {awsCall} from '../backends/aws/errors.js'
 import {METRIC_NAMESPACE} from './namespace.js'
 import type {FinishedRun, PathCounts} from './tracker.js'
 
-/** PutMetricData takes at most 1000 metric data per request (CloudWatch API reference). */
+/** PutMetricData takes at most 1000 metric data per request, and at most 1 MB of it (CloudWatch API reference). */
 export const MAX_DATA_PER_REQUEST = 1000
+export const MAX_REQUEST_BYTES = 1_000_000
+/** Room left in a request for its namespace and the JSON around the data. */
+const REQUEST_OVERHEAD = 1024
 /** CloudWatch's longest dimension value. */
 const MAX_DIMENSION_VALUE = 1024
 
@@ -46,21 +49,43 @@ export function runMetricData(finished: FinishedRun, dimension: string): MetricD
   return data
 }
 
-/** Sends the data to CloudWatch, MAX_DATA_PER_REQUEST at a time; errors are the caller's to report (they never fail a command). */
+/**
+ * Sends the data to CloudWatch in order, as few requests as the limits allow (MAX_DATA_PER_REQUEST
+ * data, MAX_REQUEST_BYTES: long paths as dimensions fill a megabyte before a thousand data); errors
+ * are the caller's to report (they never fail a command).
+ */
 export async function putMetricData(config: SharedClientConfig, data: MetricDatum[]): Promise<number> {
   const {CloudWatchClient, PutMetricDataCommand} = await import('@aws-sdk/client-cloudwatch')
   const client = new CloudWatchClient(config)
-  let requests = 0
   try {
-    for (let start = 0; start < data.length; start += MAX_DATA_PER_REQUEST) {
-      const input = {Namespace: METRIC_NAMESPACE, MetricData: data.slice(start, start + MAX_DATA_PER_REQUEST)}
+    const batches = requestBatches(data)
+    for (const batch of batches) {
+      const input = {Namespace: METRIC_NAMESPACE, MetricData: batch}
       await awsCall({action: 'cloudwatch:PutMetricData', resource: METRIC_NAMESPACE}, () => client.send(new PutMetricDataCommand(input)))
-      requests++
     }
-    return requests
+    return batches.length
   } finally {
     client.destroy()
   }
+}
+
+function requestBatches(data: MetricDatum[]): MetricDatum[][] {
+  const batches: MetricDatum[][] = []
+  let batch: MetricDatum[] = []
+  let bytes = REQUEST_OVERHEAD
+  for (const datum of data) {
+    // The JSON of the datum as the SDK sends it, give or take its timestamp's form (a date counts longer than the seconds sent).
+    const size = Buffer.byteLength(JSON.stringify(datum)) + 1
+    if (batch.length === MAX_DATA_PER_REQUEST || (batch.length > 0 && bytes + size > MAX_REQUEST_BYTES)) {
+      batches.push(batch)
+      batch = []
+      bytes = REQUEST_OVERHEAD
+    }
+    batch.push(datum)
+    bytes += size
+  }
+  if (batch.length > 0) batches.push(batch)
+  return batches
 }
 
 function dimensionValue(value: string): string {

@@ -4,7 +4,6 @@ import type {SharedClientConfig} from '../backends/aws/client-config.js'
 import {awsCall} from '../backends/aws/errors.js'
 import type {RunFailure, RunRecord} from '../backends/types.js'
 import {formatBytes} from '../output/format.js'
-import {redactSecrets} from './redact.js'
 
 /** Failures listed in one notification; the rest are counted (`labmesh status` lists them). */
 export const FAILURES_LISTED = 25
@@ -17,7 +16,7 @@ export interface Notification {
   message: string
 }
 
-/** The text of a run that had failures: what failed (file, code, message), the counts, the profile; never a secret. */
+/** The text of a run that had failures: what failed (file, code, message), the counts, the profile (its messages come masked by RunTracker). */
 export function runNotification(run: RunRecord, failures: RunFailure[] = run.failures): Notification {
   const what = run.status === 'error' ? `ended in an error` : `${run.failed} failed`
   const subject = `labmesh ${run.command} on ${run.profile}: ${what}`
@@ -36,8 +35,8 @@ export function runNotification(run: RunRecord, failures: RunFailure[] = run.fai
   }
   lines.push('', `labmesh status --profile ${run.profile} shows the recent runs and failures.`)
   return {
-    subject: asciiLine(redactSecrets(subject)).slice(0, SUBJECT_LENGTH),
-    message: redactSecrets(lines.join('\n')),
+    subject: asciiLine(subject).slice(0, SUBJECT_LENGTH),
+    message: lines.join('\n'),
   }
 }
 

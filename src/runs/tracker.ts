@@ -2,6 +2,7 @@ import {randomUUID} from 'node:crypto'
 import path from 'node:path'
 
 import type {RunCommand, RunFailure, RunRecord, StageError} from '../backends/types.js'
+import {redactSecrets} from './redact.js'
 
 /** Failures kept with a run (all are counted): a run that fails a million files stays small. */
 export const FAILURES_KEPT = 100
@@ -56,7 +57,7 @@ export class RunTracker {
 
   failed(path: string | undefined, failure: RunFailure): void {
     this.counts.failed++
-    if (this.failures.length < FAILURES_KEPT) this.failures.push(failure)
+    if (this.failures.length < FAILURES_KEPT) this.failures.push({...failure, message: redactSecrets(failure.message)})
     this.add(path, {failed: 1})
   }
 
@@ -65,6 +66,7 @@ export class RunTracker {
     return Object.values(this.counts).every((n) => n === 0)
   }
 
+  /** The run as it is kept, shown and notified: its messages with any secret masked (redact.ts). */
   finish(error?: StageError): FinishedRun {
     const ended = Date.now()
     return {
@@ -77,7 +79,7 @@ export class RunTracker {
         durationMs: ended - this.started,
         status: error ? 'error' : this.counts.failed > 0 ? 'failed' : 'ok',
         ...this.counts,
-        error: error ?? null,
+        error: error ? {...error, message: redactSecrets(error.message)} : null,
         failures: [...this.failures],
       },
       paths: new Map(this.paths),

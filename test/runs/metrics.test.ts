@@ -3,7 +3,7 @@ import {mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
 import {testClientConfig} from '../support/aws/clients.js'
-import {MAX_DATA_PER_REQUEST, putMetricData, runMetricData} from '../../src/runs/metrics.js'
+import {MAX_DATA_PER_REQUEST, MAX_REQUEST_BYTES, putMetricData, runMetricData} from '../../src/runs/metrics.js'
 import {RunTracker} from '../../src/runs/tracker.js'
 import {synthesizeTemplate} from '../../src/stack/template.js'
 
@@ -97,6 +97,21 @@ describe('run metrics: data and PutMetricData', () => {
     const inputs = cloudwatch.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input)
     expect(inputs.map((i) => i.MetricData!.length)).to.deep.equal([MAX_DATA_PER_REQUEST, 207])
     expect(inputs.every((i) => i.Namespace === 'labmesh')).to.equal(true)
+    expect(inputs.flatMap((i) => i.MetricData)).to.deep.equal(data)
+  })
+
+  it('keeps each PutMetricData request under 1 MB when long paths fill it before 1000 data', async () => {
+    cloudwatch.on(PutMetricDataCommand).resolves({})
+    const tracker = new RunTracker('ingest', 'prod')
+    const folder = `/data/${'deep-folder-name/'.repeat(55)}`
+    for (let i = 0; i < 500; i++) tracker.ingested(`${folder}${i}`, 1)
+    const data = runMetricData(tracker.finish(), 'prod')
+    expect(data).to.have.length(7 + 1000)
+    const requests = await putMetricData(await testClientConfig('http://127.0.0.1:9'), data)
+    const inputs = cloudwatch.commandCalls(PutMetricDataCommand).map((c) => c.args[0].input)
+    expect(requests).to.equal(inputs.length)
+    expect(inputs.length).to.be.greaterThan(1)
+    for (const input of inputs) expect(Buffer.byteLength(JSON.stringify(input))).to.be.at.most(MAX_REQUEST_BYTES)
     expect(inputs.flatMap((i) => i.MetricData)).to.deep.equal(data)
   })
 

@@ -62,7 +62,7 @@ describe('run notifications and reporting', () => {
     expect(message).to.include('... and 7 more')
   })
 
-  it('never carries a secret', () => {
+  it('never carries a secret: not in the run kept for `labmesh status`, not in its notification', () => {
     const tracker = new RunTracker('convert', 'prod')
     tracker.failed(undefined, {
       path: '/data/x.csv',
@@ -71,10 +71,21 @@ describe('run notifications and reporting', () => {
       message:
         'connect to postgres://labmesh:s3cr3t-Pa55@db.internal:5432/lab failed; key lmk_ab12cd_SECRETPART99 password=hunter2 aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
     })
-    const {message} = runNotification(tracker.finish().run)
-    for (const secret of ['s3cr3t-Pa55', 'SECRETPART99', 'hunter2', 'wJalrXUtnFEMI']) expect(message).not.to.include(secret)
+    tracker.failed(undefined, {
+      path: '/data/y.csv',
+      stage: 'ingest',
+      code: 'BACKEND',
+      // A password with `@` or `/` in it, a JSON body, a bearer token.
+      message: 'postgres://lab:p@ss/W0rd@db.internal/lab refused; body {"client_secret":"sh-h-h"}; sent Authorization: Bearer abc.DEF.ghi',
+    })
+    const {run} = tracker.finish({code: 'BACKEND', message: 'PGPASSWORD=topsecret was refused'})
+    const {message} = runNotification(run)
+    const secrets = ['s3cr3t-Pa55', 'SECRETPART99', 'hunter2', 'wJalrXUtnFEMI', 'ss/W0rd', 'sh-h-h', 'abc.DEF.ghi', 'topsecret']
+    for (const text of [message, JSON.stringify(run)]) for (const secret of secrets) expect(text).not.to.include(secret)
     expect(message).to.include('postgres://labmesh:***@db.internal:5432/lab')
+    expect(message).to.include('postgres://lab:***@db.internal/lab refused')
     expect(message).to.include('lmk_ab12cd_***')
+    expect(message).to.include('Bearer ***')
     expect(redactSecrets('sha256 3a7bd3e2360a3d29eea436fcfb7e44c735d117c42d1c1835420b6b9942dd4f1b stays')).to.include('3a7bd3e2360a')
   })
 

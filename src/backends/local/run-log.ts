@@ -2,6 +2,8 @@ import type {Database} from 'better-sqlite3'
 
 import {
   dailySql,
+  failuresSql,
+  recentSql,
   RUN_COLUMNS,
   type RunDayRow,
   type RunFailureRow,
@@ -19,12 +21,8 @@ export function createSqliteRunLog(db: Database): RunLog {
     insert: db.prepare(`INSERT INTO runs (${RUN_COLUMNS.join(', ')}) VALUES (${RUN_COLUMNS.map(() => '?').join(', ')})`),
     failure: db.prepare('INSERT INTO run_failures (run_id, seq, path, stage, code, message) VALUES (?, ?, ?, ?, ?, ?)'),
     prune: db.prepare('DELETE FROM runs WHERE started_at < ?'),
-    recent: db.prepare<[number], RunRow>(`SELECT * FROM runs ORDER BY started_at DESC, run_id DESC LIMIT ?`),
-    failures: db.prepare<[string, number], RunFailureRow>(
-      `SELECT f.run_id, r.command, r.started_at AS at, f.path, f.stage, f.code, f.message
-       FROM run_failures f JOIN runs r ON r.run_id = f.run_id
-       WHERE r.started_at >= ? ORDER BY r.started_at DESC, f.run_id, f.seq LIMIT ?`,
-    ),
+    recent: db.prepare<[number], RunRow>(recentSql('?')),
+    failures: db.prepare<[string, number], RunFailureRow>(failuresSql('?', '?')),
     daily: db.prepare<[string], RunDayRow>(dailySql('substr(started_at, 1, 10)', '?')),
   }
   const record = db.transaction((run: Parameters<RunLog['record']>[0]) => {

@@ -6,10 +6,10 @@ import pg from 'pg'
 import {DeltaTable} from '../../../src/lake/delta/table.js'
 import {fileIdPredicate} from '../../../src/lake/tables/write-batch.js'
 import {TestWorkspace} from '../../support/cli.js'
-import {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
+import type {AwsEndpoint} from '../../support/aws/aws-endpoint.js'
 import {testS3Facade, testS3Storage} from '../../support/aws/clients.js'
-import {PG_PASSWORD, testDatabase} from '../../support/aws/postgres.js'
-import {TestS3} from '../../support/aws/s3-server.js'
+import type {TestS3} from '../../support/aws/s3-server.js'
+import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
 import {DELTA_TABLES, INSTRUMENTS} from '../../support/testdata.js'
 
 /**
@@ -23,11 +23,11 @@ describe('aws backend: files delete, catalog unregister, search delete, audit li
   let s3: TestS3
   let aws: AwsEndpoint
   let ws: TestWorkspace
-  let env: Record<string, string>
+  let workspace: AwsWorkspace
   let database: pg.Client
   /** Raw file records by name: a.csv, b.csv and copy/a-again.csv (the same bytes as a.csv). */
   const raw = new Map<string, any>()
-  const run = (args: string[]) => ws.run([...args, '--profile', 'prod'], {env})
+  let run: AwsWorkspace['run']
 
   /** Keys in the bucket under the profile's prefix (`team/`), relative to it; or from the bucket's root. */
   async function keys(prefix: string, root = 'team/'): Promise<string[]> {
@@ -60,42 +60,10 @@ describe('aws backend: files delete, catalog unregister, search delete, audit li
     Number((await database.query<{n: string}>(sql, values)).rows[0].n)
 
   before(async () => {
-    s3 = await new TestS3().start()
-    aws = await new AwsEndpoint().start()
-    aws.keys.set('alias/labmesh-test', {
-      arn: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-      state: 'Enabled',
-    })
-    const db = await testDatabase()
-    database = new pg.Client({connectionString: db.url})
+    workspace = await startAwsWorkspace()
+    ;({s3, aws, ws, run} = workspace)
+    database = new pg.Client({connectionString: workspace.databaseUrl})
     await database.connect()
-    ws = new TestWorkspace()
-    env = {...s3.env(), ...aws.env(), PGPASSWORD: PG_PASSWORD, LABMESH_CACHE_DIR: ws.path('cache')}
-    const init = await ws.run(
-      [
-        'init',
-        '--profile',
-        'prod',
-        '--backend',
-        'aws',
-        '--region',
-        'us-east-1',
-        '--bucket',
-        s3.bucket,
-        '--prefix',
-        'team',
-        '--kms-key-id',
-        'alias/labmesh-test',
-        '--metadata-url',
-        db.urlWithoutPassword,
-        '--glue-database-prefix',
-        'labmesh_',
-        '--path-style',
-        '--json',
-      ],
-      {env},
-    )
-    expect(init.code, init.stderr).to.equal(0)
     const drop = ws.path('drop')
     mkdirSync(path.join(drop, 'copy'), {recursive: true})
     cpSync(path.join(INSTRUMENTS, 'bmg_mars', 'BMG Labtech format.CSV'), path.join(drop, 'a.csv'))
@@ -110,9 +78,7 @@ describe('aws backend: files delete, catalog unregister, search delete, audit li
   })
   after(async () => {
     await database?.end()
-    await s3?.stop()
-    await aws?.stop()
-    ws?.remove()
+    await workspace?.stop()
   })
 
   it('files show counts the rows of a file in the lake tables on S3', async () => {

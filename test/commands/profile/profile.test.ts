@@ -54,73 +54,22 @@ describe('labmesh init and profile', function () {
 
     const noBucket = await ws.run(['init', '--profile', 'prod', '--backend', 'aws', '--json'])
     expect(noBucket.code).to.equal(2)
-    const noKey = await ws.run([
-      'init',
-      '--profile',
-      'prod',
-      '--backend',
-      'aws',
-      '--bucket',
-      'acme-lake',
-      '--metadata-url',
-      'postgres://db/x',
-      '--json',
-    ])
+    /** `init` of an aws profile `prod` with bucket acme-lake, the given flags and `--json`. */
+    const initAws = (...flags: string[]) =>
+      ws.run(['init', '--profile', 'prod', '--backend', 'aws', '--bucket', 'acme-lake', ...flags, '--json'])
+    const noKey = await initAws('--metadata-url', 'postgres://db/x')
     expect(noKey.code).to.equal(2)
     expect(noKey.json.error.message).to.include('--kms-key-id')
-    const withPassword = await ws.run([
-      'init',
-      '--profile',
-      'prod',
-      '--backend',
-      'aws',
-      '--bucket',
-      'acme-lake',
-      '--kms-key-id',
-      'alias/lake',
-      '--metadata-url',
-      'postgres://me:secret@db.example.com/lab',
-      '--json',
-    ])
+    const withPassword = await initAws('--kms-key-id', 'alias/lake', '--metadata-url', 'postgres://me:secret@db.example.com/lab')
     expect(withPassword.code).to.equal(2)
     expect(withPassword.json.error.message).to.include('must not hold a password')
     expect(withPassword.stdout + withPassword.stderr).to.not.include('secret@')
     // A URL that does not parse (a port that is no number) is not echoed either: it may hold the password.
-    const unparsed = await ws.run([
-      'init',
-      '--profile',
-      'prod',
-      '--backend',
-      'aws',
-      '--bucket',
-      'acme-lake',
-      '--kms-key-id',
-      'alias/lake',
-      '--metadata-url',
-      'postgres://me:secret@db.example.com:port/lab',
-      '--json',
-    ])
+    const unparsed = await initAws('--kms-key-id', 'alias/lake', '--metadata-url', 'postgres://me:secret@db.example.com:port/lab')
     expect(unparsed.code).to.equal(2)
     expect(unparsed.json.error.message).to.include('is not a URL')
     expect(unparsed.stdout + unparsed.stderr).to.not.include('secret@')
-    const aws = await ws.run([
-      'init',
-      '--profile',
-      'prod',
-      '--backend',
-      'aws',
-      '--bucket',
-      'acme-lake',
-      '--region',
-      'eu-west-1',
-      '--kms-key-id',
-      'alias/lake',
-      '--metadata-secret',
-      'labmesh/rds',
-      '--prefix',
-      'team',
-      '--json',
-    ])
+    const aws = await initAws('--region', 'eu-west-1', '--kms-key-id', 'alias/lake', '--metadata-secret', 'labmesh/rds', '--prefix', 'team')
     expect(aws.code, aws.stderr).to.equal(0)
     expect(aws.json.profile.settings).to.deep.equal({
       backend: 'aws',
@@ -130,33 +79,27 @@ describe('labmesh init and profile', function () {
       prefix: 'team/',
       metadataSecret: 'labmesh/rds',
     })
-    const base = [
-      'init',
-      '--backend',
-      'aws',
-      '--bucket',
-      'acme-lake',
-      '--kms-key-id',
-      'alias/lake',
-      '--metadata-secret',
-      'labmesh/rds',
-      '--json',
-    ]
+    const withSecret = (profile: string, ...flags: string[]) =>
+      ws.run([
+        'init',
+        '--profile',
+        profile,
+        '--backend',
+        'aws',
+        '--bucket',
+        'acme-lake',
+        '--kms-key-id',
+        'alias/lake',
+        '--metadata-secret',
+        'labmesh/rds',
+        ...flags,
+        '--json',
+      ])
     const topic = 'arn:aws:sns:eu-west-1:123456789012:labmesh-lab'
-    const operations = await ws.run([
-      ...base,
-      '--profile',
-      'ops',
-      '--no-metrics',
-      '--notify',
-      '--notify-topic-arn',
-      topic,
-      '--metrics-profile',
-      'lab',
-    ])
+    const operations = await withSecret('ops', '--no-metrics', '--notify', '--notify-topic-arn', topic, '--metrics-profile', 'lab')
     expect(operations.code, operations.stderr).to.equal(0)
     expect(operations.json.profile.settings).to.include({metrics: false, notify: true, notifyTopicArn: topic, metricsProfile: 'lab'})
-    const badTopic = await ws.run([...base, '--profile', 'ops2', '--notify-topic-arn', 'labmesh-lab'])
+    const badTopic = await withSecret('ops2', '--notify-topic-arn', 'labmesh-lab')
     expect(badTopic.code).to.equal(2)
     expect(badTopic.json.error.message).to.include('is not an SNS topic ARN')
     const local = await ws.run(['doctor', '--policy', '--profile', 'local', '--json'])

@@ -1,5 +1,7 @@
 import {
   dailySql,
+  failuresSql,
+  recentSql,
   RUN_COLUMNS,
   type RunDayRow,
   type RunFailureRow,
@@ -35,16 +37,11 @@ export function createPostgresRunLog(db: Postgres): RunLog {
       })
     },
     async recent(limit) {
-      const {rows} = await db.query<RunRow>('SELECT * FROM runs ORDER BY started_at DESC, run_id DESC LIMIT $1', [limit])
+      const {rows} = await db.query<RunRow>(recentSql('$1'), [limit])
       return rows.map(toRun)
     },
     async failures(since, limit) {
-      const {rows} = await db.query<RunFailureRow>(
-        `SELECT f.run_id, r.command, r.started_at AS at, f.path, f.stage, f.code, f.message
-         FROM run_failures f JOIN runs r ON r.run_id = f.run_id
-         WHERE r.started_at >= $1 ORDER BY r.started_at DESC, f.run_id, f.seq LIMIT $2`,
-        [since, limit],
-      )
+      const {rows} = await db.query<RunFailureRow>(failuresSql('$1', '$2'), [since, limit])
       return rows.map(toRunFailure)
     },
     async daily(since) {
