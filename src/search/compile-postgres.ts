@@ -1,8 +1,8 @@
 import type {RangeNode, SearchNode, TextNode} from './ast.js'
-import {leaves} from './ast.js'
 import {fieldSpec} from './fields.js'
 import {wholeValue} from './keyed-words.js'
 import {COLUMN_WEIGHT, fieldLexemes, tsqueryPhrase} from './postgres-text.js'
+import {escapeLike, isScored, seeksExactValue, wantedTerms} from './query-terms.js'
 import {words} from './words.js'
 
 /**
@@ -31,7 +31,7 @@ export interface CompiledPostgresQuery {
 export type Bind = (value: string | number) => string
 
 export function compilePostgres(node: SearchNode, bind: Bind): CompiledPostgresQuery {
-  const wanted = [...leaves(node)].flatMap(({leaf, negated}) => (negated || leaf.type !== 'text' ? [] : [leaf]))
+  const wanted = wantedTerms(node)
   const or = (terms: (string | null)[]): string | null => {
     const kept = [...new Set(terms.filter((t) => t !== null))]
     return kept.length === 0 ? null : kept.join(' | ')
@@ -39,21 +39,11 @@ export function compilePostgres(node: SearchNode, bind: Bind): CompiledPostgresQ
   return {
     where: condition(node, bind),
     rank: or(wanted.filter(isScored).map(termQuery)),
-    exact: or(wanted.filter((leaf) => !leaf.prefix && (leaf.field === null || isValueField(leaf))).map(exactQuery)),
+    exact: or(wanted.filter(seeksExactValue).map(exactQuery)),
     highlight: or(
       wanted.flatMap((leaf) => words(leaf.text).map((w, i, all) => tsqueryPhrase([w], {prefix: leaf.prefix && i === all.length - 1}))),
     ),
   }
-}
-
-const isValueField = (leaf: TextNode): boolean => {
-  const kind = fieldSpec(leaf.field!).kind
-  return kind === 'label' || kind === 'metadata'
-}
-
-/** Free words and name:/path: terms score; field values and prefixes only select (compile-sqlite.ts isScored). */
-function isScored(leaf: TextNode): boolean {
-  return !leaf.prefix && (leaf.field === null || fieldSpec(leaf.field).kind === 'words')
 }
 
 /** A term as a tsquery; null for one tsquery cannot answer (category:, status:, id:, trace:) or with no word in it. */
@@ -167,8 +157,4 @@ function bounds(name: string, node: RangeNode, value: (n: number) => string): st
   if (node.min) parts.push(`${name} ${node.min.inclusive ? '>=' : '>'} ${value(node.min.value)}`)
   if (node.max) parts.push(`${name} ${node.max.inclusive ? '<=' : '<'} ${value(node.max.value)}`)
   return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[%_\\]/g, '\\$&')
 }

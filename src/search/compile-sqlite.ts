@@ -1,7 +1,7 @@
 import type {RangeNode, SearchNode, TextNode} from './ast.js'
-import {leaves} from './ast.js'
-import {type FieldSpec, fieldSpec} from './fields.js'
+import {fieldSpec} from './fields.js'
 import {fieldWords, wholeValue} from './keyed-words.js'
+import {escapeLike, isScored, isValueField, isWeighted, seeksExactValue, wantedTerms} from './query-terms.js'
 
 /**
  * Compiles a query tree to SQL over the local search schema (migrations.ts):
@@ -62,9 +62,7 @@ export function compileSqlite(node: SearchNode): CompiledQuery {
   const sql: Sql = {params: [], usesFiles: false}
   const {driver, inDriver, rest} = splitDriver(node)
   const where = rest.length === 0 ? '1' : rest.map((child) => condition(child, sql)).join(' AND ')
-  const wanted = (nodes: SearchNode[]): TextNode[] =>
-    nodes.flatMap((n) => [...leaves(n)].flatMap(({leaf, negated}) => (negated || leaf.type !== 'text' ? [] : [leaf])))
-  const all = wanted([node])
+  const all = wantedTerms(node)
   const or = (terms: (string | undefined)[]): string | null => {
     const kept = [...new Set(terms.filter((t) => t !== undefined))]
     return kept.length === 0 ? null : kept.join(' OR ')
@@ -77,33 +75,19 @@ export function compileSqlite(node: SearchNode): CompiledQuery {
     rank: or(all.filter(isScored).map(ftsTerm)),
     // bm25 sums over every phrase of an expression whatever its operators (field values weigh 0):
     // the driver ranks as `rank` would when it holds all the scored words and no prefix.
-    rankInDriver: driver !== undefined && !wanted(rest).some(isScored) && !wanted(inDriver).some((leaf) => leaf.prefix && isWeighted(leaf)),
+    rankInDriver:
+      driver !== undefined &&
+      !wantedTerms(...rest).some(isScored) &&
+      !wantedTerms(...inDriver).some((leaf) => leaf.prefix && isWeighted(leaf)),
     rankCoversHits: coveredByRank(node),
     highlight: or(all.map(shownTerm)),
-    exact: or(all.filter((leaf) => !leaf.prefix && (leaf.field === null || isValueField(fieldSpec(leaf.field)))).map(exactTerm)),
+    exact: or(all.filter(seeksExactValue).map(exactTerm)),
   }
 }
 
 /** An FTS5 string: the tokenizer splits it into words; nothing in it is syntax. */
 export function ftsString(text: string, prefix = false): string {
   return `"${text.replaceAll('"', '""')}"${prefix ? ' *' : ''}`
-}
-
-type ValueSpec = Extract<FieldSpec, {kind: 'label' | 'metadata'}>
-const isValueField = (spec: FieldSpec): spec is ValueSpec => spec.kind === 'label' || spec.kind === 'metadata'
-
-/**
- * Free words and name:/path: terms score; field values and prefixes only select. A prefix
- * stands for many words (`pl*`: plate, every PLT barcode...): scoring each hit by all of them
- * costs seconds on a large lake and says little, so, as in Lucene, every hit scores alike.
- */
-function isScored(leaf: TextNode): boolean {
-  return !leaf.prefix && isWeighted(leaf)
-}
-
-/** Whether a term is looked for in the columns bm25 weighs (field values are in the keyed ones, weighted 0). */
-function isWeighted(leaf: TextNode): boolean {
-  return leaf.field === null || fieldSpec(leaf.field).kind === 'words'
 }
 
 /** A term as FTS5 finds it exactly; undefined for category:, status:, id:, trace: (SQL). */
@@ -298,8 +282,4 @@ function bounds(name: string, node: RangeNode, encode: (n: number) => SqlValue, 
     sql.params.push(encode(node.max.value))
   }
   return parts.length === 1 ? parts[0] : `(${parts.join(' AND ')})`
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[%_\\]/g, '\\$&')
 }

@@ -31,12 +31,21 @@ const MAX_LEXEME_BYTES = 2046
 const MAX_POSITION = 16_383
 const MAX_POSITIONS = 256
 
-/** A lexeme within PostgreSQL's limit, cut the same way in entries and queries so they still meet. */
+/**
+ * A lexeme within PostgreSQL's limit, cut the same way in entries and queries so they still meet:
+ * the longest run of whole characters that fits, found in one pass (a document may hold a word of
+ * tens of thousands of letters, a sequence or an encoded blob).
+ */
 function lexeme(token: string): string {
   if (Buffer.byteLength(token) <= MAX_LEXEME_BYTES) return token
-  let cut = token
-  while (Buffer.byteLength(cut) > MAX_LEXEME_BYTES) cut = [...cut].slice(0, -1).join('')
-  return cut
+  let bytes = 0
+  let end = 0
+  for (const character of token) {
+    bytes += Buffer.byteLength(character)
+    if (bytes > MAX_LEXEME_BYTES) break
+    end += character.length
+  }
+  return token.slice(0, end)
 }
 
 const quoted = (text: string): string => `'${text.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`

@@ -13,7 +13,7 @@ import {convertStoredFiles} from '../../src/convert/convert-stored.js'
 import {ConverterRegistry} from '../../src/converters/registry.js'
 import {readObject} from '../../src/files/read-object.js'
 import {ingestFiles} from '../../src/ingest/ingest.js'
-import {documentText} from '../../src/search/document-text.js'
+import {documentText, MAX_DOCUMENT_TEXT} from '../../src/search/document-text.js'
 import {indexEntry} from '../../src/search/index-entry.js'
 import {parseQuery} from '../../src/search/parser.js'
 import {words} from '../../src/search/words.js'
@@ -355,6 +355,26 @@ describe('search: the same queries on SQLite FTS5 and PostgreSQL full-text searc
       expect(await pgIds('w19999 closing')).to.deep.equal([record.fileId])
     })
 
+    it('indexes a word as long as a whole document (a sequence, an encoded blob) at once, cut on a character', async function () {
+      // Cutting such a word one character at a time took minutes; one pass takes milliseconds.
+      this.timeout(60_000)
+      const record = {
+        ...raw(),
+        fileId: '00000000-0000-4000-8000-000000000004',
+        sourcePath: '/drop/sequence.fasta',
+        version: 1,
+        metadata: {sample: 'α'.repeat(20_000)},
+        category: 'ENGINEERED' as const,
+        rawFileId: raw().fileId,
+        searchText: `${'acgt'.repeat(MAX_DOCUMENT_TEXT / 4 - 1)}\nclosing`,
+      }
+      await pgMetadata.insertFile(record)
+      // A lexeme keeps 2046 bytes (two-byte letters here): the query's word is cut the same way.
+      expect(await pgIds(`sample:${'α'.repeat(20_000)}`)).to.deep.equal([record.fileId])
+      expect(await pgIds(`sample:${'β'.repeat(20_000)}`)).to.deep.equal([])
+      expect(await pgIds(`${'acgt'.repeat(600)} closing`)).to.deep.equal([record.fileId])
+    })
+
     it('a rebuild writes the same entries as the writes did, and clears the backlog of files stored before search', async () => {
       const snapshot = async (): Promise<unknown[]> =>
         (
@@ -382,6 +402,43 @@ describe('search: the same queries on SQLite FTS5 and PostgreSQL full-text searc
       expect(progress.at(-1)).to.equal(before.length)
       expect(await engines.PostgreSQL.unindexed()).to.equal(0)
       expect(await snapshot()).to.deep.equal(before)
+    })
+
+    it('a rebuild pages past its batch of 500 files, skipping none when files it walked are deleted meanwhile', async () => {
+      // Ids that sort after the fixed ones above and before any random one: the first page is known.
+      const bulk = Array.from({length: 1050}, (_, i) => ({
+        ...raw(),
+        fileId: `00000000-0000-4000-8001-${String(i).padStart(12, '0')}`,
+        sourcePath: `/bulk/plate-${i}.csv`,
+        sha256: i.toString(16).padStart(64, '0'),
+        version: 1,
+        metadata: {sample: `BULK-${i}`},
+        labels: [],
+      }))
+      expect((await pgMetadata.insertFiles(bulk)).every((e) => e === undefined)).to.equal(true)
+      const files = Number((await db.query<{n: string}>('SELECT count(*) AS n FROM files')).rows[0].n)
+      expect(files).to.be.greaterThan(2 * 500)
+      await db.query('DELETE FROM search_entries')
+      expect(await pgIds('sample:bulk')).to.deep.equal([])
+      // The first page's walk deletes 50 of the files it holds: an offset would then pass over 50 of the next.
+      const gone = bulk.slice(0, 50).map((f) => f.fileId)
+      let deleted: Promise<unknown> | undefined
+      const progress: number[] = []
+      const result = await engines.PostgreSQL.rebuild({
+        searchText: async () => {
+          deleted ??= pgMetadata.deleteFiles(gone)
+          await deleted
+          return undefined
+        },
+        onProgress: (done) => progress.push(done),
+      })
+      expect(result.indexed).to.equal(files)
+      expect(progress).to.deep.equal([500, 1000, files])
+      const {rows} = await db.query<{n: string}>(
+        'SELECT count(*) AS n FROM files f WHERE NOT EXISTS (SELECT 1 FROM search_entries e WHERE e.file_id = f.file_id)',
+      )
+      expect(Number(rows[0].n)).to.equal(0)
+      expect(await pgIds('sample:bulk')).to.deep.equal(sorted(bulk.slice(50).map((f) => f.fileId)))
     })
   })
 })

@@ -66,20 +66,20 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
              AND n.source_path = f.source_path AND n.version > f.version)`,
         [ids],
       )
-      const objects = records.filter((r) => stored.has(r.fileId))
+      const storedRecords = records.filter((r) => stored.has(r.fileId))
       await client.query(
         `DELETE FROM unused_objects u USING unnest($1::text[], $2::text[]) AS r(sha256, category)
          WHERE u.sha256 = r.sha256 AND u.category = r.category`,
-        [objects.map((r) => r.sha256), objects.map((r) => r.category)],
+        [storedRecords.map((r) => r.sha256), storedRecords.map((r) => r.category)],
       )
-      const labels = objects.flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
+      const labels = storedRecords.flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
       if (labels.length > 0) {
         await client.query(
           'INSERT INTO labels (file_id, name, value) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
           [labels.map((l) => l[0]), labels.map((l) => l[1]), labels.map((l) => l[2])],
         )
       }
-      await indexFiles(client, new Map(records.filter((r) => stored.has(r.fileId)).map((r) => [r.fileId, r.searchText])))
+      await indexFiles(client, new Map(storedRecords.map((r) => [r.fileId, r.searchText])))
     }
     return records.map((record) =>
       stored.has(record.fileId)
