@@ -64,7 +64,7 @@ function runExample(
   return new Promise((resolve) => {
     const child = spawn('bash', ['-c', script], {
       cwd: ws.root,
-      env: ws.env({HOME: ws.root, LIMS_HOOK_SECRET: 'whsec-of-the-lims-0123456789abcdef'}),
+      env: ws.env({HOME: ws.root, SHELL: '/bin/bash', LIMS_HOOK_SECRET: 'whsec-of-the-lims-0123456789abcdef'}),
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     })
