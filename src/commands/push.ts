@@ -34,7 +34,7 @@ reason of their own are set aside in rejected/. Do not run it on a spool a runni
       onRejected: (manifest, error) => this.warn(`${manifest.sourcePath}: [${error.code}] ${error.message}; set aside in rejected/`),
     })
     if (result.uploaded + result.unchanged > 0) {
-      await this.syncFilesTable()
+      await this.syncReplicas()
       await this.deliverWebhooks()
     }
     if (result.stoppedBy) {

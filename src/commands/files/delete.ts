@@ -37,7 +37,7 @@ export default class FilesDelete extends LabmeshCommand<typeof FilesDelete> {
       dryRun: this.flags['dry-run'],
       force: this.flags.force,
     })
-    if (!result.dryRun) await this.syncFilesTable()
+    if (!result.dryRun) await this.syncReplicas()
     const layout = this.layout
     const files = renderListed(
       {
