@@ -46,7 +46,9 @@ function record(fileId: string, over: Partial<NewFileRecord> = {}): NewFileRecor
 }
 
 const signed = (r: RecordedRequest): void => {
-  expect(r.headers.authorization, `${r.method} ${r.path}`).to.match(/^AWS4-HMAC-SHA256 Credential=AKIDLABMESHTEST\/\d{8}\/eu-west-1\/es\/aws4_request, SignedHeaders=.*host.*x-amz-date/)
+  expect(r.headers.authorization, `${r.method} ${r.path}`).to.match(
+    /^AWS4-HMAC-SHA256 Credential=AKIDLABMESHTEST\/\d{8}\/eu-west-1\/es\/aws4_request, SignedHeaders=.*host.*x-amz-date/,
+  )
   expect(r.headers['x-amz-date']).to.match(/^\d{8}T\d{6}Z$/)
   expect(r.headers['x-amz-content-sha256']).to.match(/^[0-9a-f]{64}$/)
 }
@@ -72,7 +74,12 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     endpoint.on((r) => (r.method === 'HEAD' ? {status: 200} : undefined))
     const client = await openSearchClient(endpoint.url, config, 'es')
     await ensureIndex(client, 'labmesh-files')
-    index = createOpenSearchIndex(db, {client: async () => client, index: 'labmesh-files', refresh: true, bulk: {attempts: 3, baseDelayMs: 1}})
+    index = createOpenSearchIndex(db, {
+      client: async () => client,
+      index: 'labmesh-files',
+      refresh: true,
+      bulk: {attempts: 3, baseDelayMs: 1},
+    })
   })
 
   after(async () => {
@@ -91,7 +98,9 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     const client = await openSearchClient(endpoint.url, config, 'es')
     endpoint.reset()
     endpoint.on((r) => (r.method === 'HEAD' ? {status: 404} : undefined))
-    endpoint.on((r) => (r.method === 'PUT' ? {status: 200, body: {acknowledged: true, shards_acknowledged: true, index: 'labmesh-files'}} : undefined))
+    endpoint.on((r) =>
+      r.method === 'PUT' ? {status: 200, body: {acknowledged: true, shards_acknowledged: true, index: 'labmesh-files'}} : undefined,
+    )
     await ensureIndex(client, 'labmesh-files')
     expect(endpoint.requests.map((r) => `${r.method} ${r.path}`)).to.deep.equal(['HEAD /labmesh-files', 'PUT /labmesh-files'])
     expect(endpoint.requests[1].body).to.deep.equal(JSON.parse(JSON.stringify(INDEX_BODY)))
@@ -99,7 +108,10 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     // Another process created it between HEAD and PUT: OpenSearch answers 400 resource_already_exists_exception.
     endpoint.on((r) =>
       r.method === 'PUT'
-        ? {status: 400, body: {error: {type: 'resource_already_exists_exception', reason: 'index [labmesh-files] already exists'}, status: 400}}
+        ? {
+            status: 400,
+            body: {error: {type: 'resource_already_exists_exception', reason: 'index [labmesh-files] already exists'}, status: 400},
+          }
         : undefined,
     )
     await ensureIndex(client, 'labmesh-files')
@@ -113,13 +125,16 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
 
   it('sync: writes what the records outbox holds, retrying 429 and 5xx (whole request and single items), reporting refusals', async () => {
     await metadata.insertFiles([record(R1), record(R2, {metadata: {instrument: 'Cedex'}, labels: []})])
-    await metadata.insertFile(record(E1, {category: 'ENGINEERED', rawFileId: R1, sourcePath: '/lab/alpha/a101.csv.json', searchText: 'glucose lactate'}))
+    await metadata.insertFile(
+      record(E1, {category: 'ENGINEERED', rawFileId: R1, sourcePath: '/lab/alpha/a101.csv.json', searchText: 'glucose lactate'}),
+    )
     let bulks = 0
     endpoint.on((r) => {
       if (!r.path.endsWith('/_bulk')) return undefined
       bulks++
       // 1: the whole request throttled; 2: one item throttled, one refused; 3: the throttled item alone.
-      if (bulks === 1) return {status: 429, body: {error: {type: 'es_rejected_execution_exception', reason: 'rejected execution'}, status: 429}}
+      if (bulks === 1)
+        return {status: 429, body: {error: {type: 'es_rejected_execution_exception', reason: 'rejected execution'}, status: 429}}
       if (bulks === 2) return bulkAnswer(r.body as unknown[], [201, 429, 400])
       return bulkAnswer(r.body as unknown[])
     })
@@ -133,12 +148,25 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     expect([...sent].sort()).to.deep.equal([E1, R1, R2].sort())
     expect(ids(bulkRequests[1])).to.deep.equal(sent)
     expect(ids(bulkRequests[2])).to.deep.equal([sent[1]])
-    expect(result).to.deep.equal({indexed: 2, rejected: [{fileId: sent[2], reason: `mapper_parsing_exception for ${sent[2]}`}], deferred: 0})
+    expect(result).to.deep.equal({
+      indexed: 2,
+      rejected: [{fileId: sent[2], reason: `mapper_parsing_exception for ${sent[2]}`}],
+      deferred: 0,
+    })
     // The engineered file's document carries its words, from the entry written with its record.
     const lines = bulkRequests[0].body as Record<string, unknown>[]
     const engineered = lines[lines.findIndex((l) => (l.index as {_id?: string} | undefined)?._id === E1) + 1]
-    expect(engineered).to.include({file_id: E1, category: 'ENGINEERED', content: 'glucose lactate', latest: true, source_path: '/lab/alpha/a101.csv.json'})
-    const raw = lines[lines.findIndex((l) => (l.index as {_id?: string} | undefined)?._id === R1) + 1] as {field_keys: string; label_keys: string}
+    expect(engineered).to.include({
+      file_id: E1,
+      category: 'ENGINEERED',
+      content: 'glucose lactate',
+      latest: true,
+      source_path: '/lab/alpha/a101.csv.json',
+    })
+    const raw = lines[lines.findIndex((l) => (l.index as {_id?: string} | undefined)?._id === R1) + 1] as {
+      field_keys: string
+      label_keys: string
+    }
     expect(raw.field_keys).to.include('instrumentǂenvision').and.include('sampleǂs sampleǂ001')
     expect(raw.label_keys).to.include('labelǁsiteǂboston labelǂboston')
     // The outbox is empty: a second sync sends nothing.
@@ -150,11 +178,22 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
   it('sync: a label change and a deletion reach the index; files still throttled stay queued for the next run', async () => {
     await metadata.updateLabels(R2, [{name: 'site', value: 'north'}], [])
     await metadata.deleteFiles([E1])
-    endpoint.on((r) => (r.path.endsWith('/_bulk') ? {status: 503, body: {error: {type: 'cluster_block_exception', reason: 'unavailable'}, status: 503}} : undefined))
+    endpoint.on((r) =>
+      r.path.endsWith('/_bulk')
+        ? {status: 503, body: {error: {type: 'cluster_block_exception', reason: 'unavailable'}, status: 503}}
+        : undefined,
+    )
     expect(await index.sync!()).to.deep.equal({indexed: 0, rejected: [], deferred: 2})
     expect(endpoint.requests.filter((r) => r.path.endsWith('/_bulk'))).to.have.length(3)
     endpoint.reset()
-    endpoint.on((r) => (r.path.endsWith('/_bulk') ? bulkAnswer(r.body as unknown[], actionLines(r.body).map((a) => ('delete' in a ? 404 : 200))) : undefined))
+    endpoint.on((r) =>
+      r.path.endsWith('/_bulk')
+        ? bulkAnswer(
+            r.body as unknown[],
+            actionLines(r.body).map((a) => ('delete' in a ? 404 : 200)),
+          )
+        : undefined,
+    )
     expect(await index.sync!()).to.deep.equal({indexed: 2, rejected: [], deferred: 0})
     const body = endpoint.requests.find((r) => r.path.endsWith('/_bulk'))!.body as Record<string, unknown>[]
     expect(body).to.deep.include({delete: {_id: E1}})
@@ -165,11 +204,21 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
   it('search: the compiled DSL, sorted with a tie-breaker, search_after for a cursor; hits read back from the records', async () => {
     endpoint.on((r) =>
       r.path.endsWith('/_search')
-        ? searchAnswer([{id: R2, score: 0, sort: ['/lab/alpha/a1000000.csv', 1, 'RAW', R2], highlight: {fields: ['instrument «cedex»']}}, {id: 'gone-from-the-records'}], 7)
+        ? searchAnswer(
+            [
+              {id: R2, score: 0, sort: ['/lab/alpha/a1000000.csv', 1, 'RAW', R2], highlight: {fields: ['instrument «cedex»']}},
+              {id: 'gone-from-the-records'},
+            ],
+            7,
+          )
         : undefined,
     )
     const tree = parseQuery('instrument:cedex -label:boston')
-    const page = await index.search(tree, {sort: 'path', limit: 2, after: {sourcePath: '/lab/alpha/a.csv', version: 2, category: 'RAW', fileId: R1}})
+    const page = await index.search(tree, {
+      sort: 'path',
+      limit: 2,
+      after: {sourcePath: '/lab/alpha/a.csv', version: 2, category: 'RAW', fileId: R1},
+    })
     const sent = endpoint.requests.find((r) => r.path === '/labmesh-files/_search')!
     signed(sent)
     const compiled = compileOpenSearch(tree)
@@ -191,7 +240,9 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
       },
     })
     expect(page.total).to.equal(7)
-    expect(page.hits.map((h) => [h.file.fileId, h.file.metadata.instrument, h.snippet])).to.deep.equal([[R2, 'Cedex', 'instrument «cedex»']])
+    expect(page.hits.map((h) => [h.file.fileId, h.file.metadata.instrument, h.snippet])).to.deep.equal([
+      [R2, 'Cedex', 'instrument «cedex»'],
+    ])
   })
 
   it('search: --offset walks the hits by search_after, never from/size; ranked searches sort by score then time', async () => {
@@ -200,7 +251,10 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
       if (!r.path.endsWith('/_search')) return undefined
       searches++
       const size = (r.body as {size: number}).size
-      return searchAnswer(Array.from({length: size}, (_, i) => ({id: R1, sort: [1.5, 100, `/p/${searches}-${i}`, 1, 'RAW', R1]})), 50)
+      return searchAnswer(
+        Array.from({length: size}, (_, i) => ({id: R1, sort: [1.5, 100, `/p/${searches}-${i}`, 1, 'RAW', R1]})),
+        50,
+      )
     })
     await index.search(parseQuery('glucose'), {offset: 3, limit: 2})
     const bodies = endpoint.requests.filter((r) => r.path.endsWith('/_search')).map((r) => r.body as Record<string, unknown>)
@@ -218,14 +272,21 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
   })
 
   it('count, facets (files per value, via reverse_nested) and unindexed', async () => {
-    endpoint.on((r) => (r.path.endsWith('/_count') ? {status: 200, body: {count: 1, _shards: {total: 1, successful: 1, skipped: 0, failed: 0}}} : undefined))
+    endpoint.on((r) =>
+      r.path.endsWith('/_count') ? {status: 200, body: {count: 1, _shards: {total: 1, successful: 1, skipped: 0, failed: 0}}} : undefined,
+    )
     endpoint.on((r) =>
       r.path.endsWith('/_search')
         ? {
             status: 200,
             body: {
               hits: {hits: []},
-              aggregations: {values: {doc_count: 4, field: {doc_count: 2, values: {buckets: [{key: 'site=north', doc_count: 3, files: {doc_count: 2}}]}}}},
+              aggregations: {
+                values: {
+                  doc_count: 4,
+                  field: {doc_count: 2, values: {buckets: [{key: 'site=north', doc_count: 3, files: {doc_count: 2}}]}},
+                },
+              },
             },
           }
         : undefined,
@@ -239,7 +300,12 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
         aggs: {
           field: {
             filter: {prefix: {'values.field': 'label.'}},
-            aggs: {values: {terms: {field: 'values.facet', size: 50, order: [{files: 'desc'}, {_key: 'asc'}]}, aggs: {files: {reverse_nested: {}}}}},
+            aggs: {
+              values: {
+                terms: {field: 'values.facet', size: 50, order: [{files: 'desc'}, {_key: 'asc'}]},
+                aggs: {files: {reverse_nested: {}}},
+              },
+            },
           },
         },
       },
@@ -251,7 +317,13 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
   it('reindex: every record written by keyset pages, then documents of files that are gone removed', async () => {
     endpoint.on((r) => (r.path.endsWith('/_bulk') ? bulkAnswer(r.body as unknown[]) : undefined))
     endpoint.on((r) =>
-      r.path.endsWith('/_search') ? searchAnswer([{id: R1, sort: [R1]}, {id: R2, sort: [R2]}, {id: E1, sort: [E1]}]) : undefined,
+      r.path.endsWith('/_search')
+        ? searchAnswer([
+            {id: R1, sort: [R1]},
+            {id: R2, sort: [R2]},
+            {id: E1, sort: [E1]},
+          ])
+        : undefined,
     )
     const result = await index.rebuild({searchText: async () => undefined})
     expect(result).to.deep.equal({indexed: 2, removed: 1})
@@ -262,7 +334,7 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     expect(walk).to.deep.equal({query: {match_all: {}}, sort: [{file_id: 'asc'}], size: 1000, _source: false, track_total_hits: false})
   })
 
-  it('--dsl: the raw body goes to labmesh\'s index only, read-only, and its hits are the records', async () => {
+  it("--dsl: the raw body goes to labmesh's index only, read-only, and its hits are the records", async () => {
     endpoint.on((r) => (r.path.endsWith('/_search') ? searchAnswer([{id: R1, score: 2.5}]) : undefined))
     const body = {query: {match_phrase: {content: 'glucose'}}, size: 5}
     const answer = await index.searchDsl!(body)
@@ -272,10 +344,20 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     expect(answer.hits.map((h) => [h.file.fileId, h.score])).to.deep.equal([[R1, 2.5]])
   })
 
-  it('a refusal names the index and OpenSearch\'s reason, with the right code', async () => {
+  it("a refusal names the index and OpenSearch's reason, with the right code", async () => {
     endpoint.on((r) =>
       r.path.endsWith('/_search')
-        ? {status: 403, body: {error: {root_cause: [{type: 'security_exception', reason: 'no permissions for [indices:data/read/search]'}], type: 'security_exception', reason: 'no permissions'}, status: 403}}
+        ? {
+            status: 403,
+            body: {
+              error: {
+                root_cause: [{type: 'security_exception', reason: 'no permissions for [indices:data/read/search]'}],
+                type: 'security_exception',
+                reason: 'no permissions',
+              },
+              status: 403,
+            },
+          }
         : undefined,
     )
     const error = await index.search(parseQuery('x')).catch((e: unknown) => e)

@@ -44,7 +44,9 @@ describe('labmesh search on an aws profile with OpenSearch', function () {
       return bulkAnswer(lines)
     })
     opensearch.on((r) =>
-      r.path.endsWith('/_count') ? {status: 200, body: {count: documents.size, _shards: {total: 1, successful: 1, skipped: 0, failed: 0}}} : undefined,
+      r.path.endsWith('/_count')
+        ? {status: 200, body: {count: documents.size, _shards: {total: 1, successful: 1, skipped: 0, failed: 0}}}
+        : undefined,
     )
     // Every document as a hit, by path: enough to check how hits come back (the query is OpenSearch's to run).
     opensearch.on((r) =>
@@ -127,7 +129,12 @@ describe('labmesh search on an aws profile with OpenSearch', function () {
       'POST /labmesh-files/_search',
       'GET /labmesh-files/_count',
     ])
-    expect(opensearch.requests[1].body).to.deep.equal({size: 20, track_total_hits: true, query: {match_phrase: {content: 'relative light units'}}, _source: false})
+    expect(opensearch.requests[1].body).to.deep.equal({
+      size: 20,
+      track_total_hits: true,
+      query: {match_phrase: {content: 'relative light units'}},
+      _source: false,
+    })
     expect(dsl.json.hits).to.have.length(4)
     const bad = await aws.run(['search', '--dsl', '{"query":', '--json'])
     expect(bad.code).to.equal(6)

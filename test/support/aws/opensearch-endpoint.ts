@@ -20,34 +20,45 @@ export type Route = (request: RecordedRequest) => Answer | undefined
  */
 export class OpenSearchEndpoint {
   readonly requests: RecordedRequest[] = []
+  url = ''
   private routes: Route[] = []
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private readonly server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      const text = Buffer.concat(chunks).toString('utf8')
+      const ndjson = (req.headers['content-type'] ?? '').includes('ndjson')
+      const body =
+        text === ''
+          ? undefined
+          : ndjson
+            ? text
+                .trimEnd()
+                .split('\n')
+                .map((l) => JSON.parse(l) as unknown)
+            : JSON.parse(text)
+      const request: RecordedRequest = {
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+      }
+      this.requests.push(request)
+      const answer = this.routes.map((route) => route(request)).find((a) => a !== undefined) ?? {
+        status: 404,
+        body: {error: {type: 'no_route', reason: `no answer for ${request.method} ${request.path}`}, status: 404},
+      }
+      res.writeHead(answer.status, {'content-type': 'application/json'})
+      res.end(req.method === 'HEAD' || answer.body === undefined ? undefined : JSON.stringify(answer.body))
+    })
+  })
 
   static async start(): Promise<OpenSearchEndpoint> {
-    let endpoint!: OpenSearchEndpoint
-    const server = createServer((req, res) => {
-      const chunks: Buffer[] = []
-      req.on('data', (c: Buffer) => chunks.push(c))
-      req.on('end', () => {
-        const url = new URL(req.url ?? '/', 'http://127.0.0.1')
-        const text = Buffer.concat(chunks).toString('utf8')
-        const ndjson = (req.headers['content-type'] ?? '').includes('ndjson')
-        const body = text === '' ? undefined : ndjson ? text.trimEnd().split('\n').map((l) => JSON.parse(l) as unknown) : JSON.parse(text)
-        const request: RecordedRequest = {method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, body}
-        endpoint.requests.push(request)
-        const answer = endpoint.routes.map((route) => route(request)).find((a) => a !== undefined) ?? {
-          status: 404,
-          body: {error: {type: 'no_route', reason: `no answer for ${request.method} ${request.path}`}, status: 404},
-        }
-        res.writeHead(answer.status, {'content-type': 'application/json'})
-        res.end(req.method === 'HEAD' || answer.body === undefined ? undefined : JSON.stringify(answer.body))
-      })
-    })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    endpoint = new OpenSearchEndpoint(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const endpoint = new OpenSearchEndpoint()
+    await new Promise<void>((resolve) => endpoint.server.listen(0, '127.0.0.1', resolve))
+    endpoint.url = `http://127.0.0.1:${(endpoint.server.address() as AddressInfo).port}`
     return endpoint
   }
 
@@ -82,8 +93,10 @@ export function bulkAnswer(actions: unknown[], statuses: (number | undefined)[] 
     const [op, meta] = Object.entries(line)[0] as [string, {_id: string}]
     const status = statuses[i] ?? (op === 'delete' ? 200 : 201)
     const result = {_index: 'labmesh-files', _id: meta._id, _version: 1, status}
-    if (status < 300) return {[op]: {...result, result: op === 'delete' ? 'deleted' : 'created', _shards: {total: 2, successful: 1, failed: 0}}}
-    const type = status === 429 ? 'es_rejected_execution_exception' : status >= 500 ? 'unavailable_shards_exception' : 'mapper_parsing_exception'
+    if (status < 300)
+      return {[op]: {...result, result: op === 'delete' ? 'deleted' : 'created', _shards: {total: 2, successful: 1, failed: 0}}}
+    const type =
+      status === 429 ? 'es_rejected_execution_exception' : status >= 500 ? 'unavailable_shards_exception' : 'mapper_parsing_exception'
     return {[op]: {...result, error: {type, reason: `${type} for ${meta._id}`}}}
   })
   return {status: 200, body: {took: 3, errors: items.some((i) => Object.values(i)[0].status >= 300), items}}
@@ -101,7 +114,10 @@ export function actionLines(body: unknown): Record<string, {_id: string}>[] {
 }
 
 /** A _search answer with these ids as hits, each with its sort values. */
-export function searchAnswer(hits: {id: string; score?: number; sort?: unknown[]; highlight?: Record<string, string[]>}[], total = hits.length): Answer {
+export function searchAnswer(
+  hits: {id: string; score?: number; sort?: unknown[]; highlight?: Record<string, string[]>}[],
+  total = hits.length,
+): Answer {
   return {
     status: 200,
     body: {
