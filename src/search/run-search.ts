@@ -43,7 +43,7 @@ export async function runDslSearch(backend: Backend, dsl: string, limit: number)
   if (!search.searchDsl) {
     throw new LabmeshError(
       'UNSUPPORTED',
-      `--dsl sends OpenSearch query DSL: the search of this ${backend.name} profile is not OpenSearch`,
+      `--dsl sends OpenSearch query DSL, and the ${backend.name} backend of this profile does not search on OpenSearch`,
       {
         suggestions: ['write the query in labmesh search syntax', 'set openSearchEndpoint in an aws profile'],
       },

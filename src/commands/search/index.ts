@@ -19,7 +19,7 @@ A query that starts with - (-failed, a NOT) would read as a flag: put it after -
     "<%= config.bin %> <%= command.id %> 'project:alpha assay:elisa' --download ./alpha-elisa",
     "<%= config.bin %> <%= command.id %> '' --count",
     "<%= config.bin %> <%= command.id %> --sort time -- '-status:failed instrument:envision'",
-    '<%= config.bin %> <%= command.id %> --profile prod --dsl \'{"query": {"match_phrase": {"content": "optical density"}}}\'',
+    '<%= config.bin %> <%= command.id %> --dsl \'{"query": {"match_phrase": {"content": "optical density"}}}\'',
   ]
   static override args = {
     query: Args.string({description: 'The query (quote it for the shell); "" matches every file. Not with --dsl.'}),
