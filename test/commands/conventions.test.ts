@@ -114,7 +114,7 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
     for (const {args, header} of listings.filter((l) => l.args[1] !== 'deliveries')) {
       const piped = await ws.run(args)
       expect(piped.code, `${args.join(' ')}: ${piped.stderr}`).to.equal(0)
-      const lines = piped.stdout.trimEnd().split('\n')
+      const lines = piped.stdout.replace(/\n$/, '').split('\n')
       expect(lines[0], args.join(' ')).to.equal(header)
       expect(lines.length, args.join(' ')).to.be.at.least(2)
       for (const line of lines.slice(1)) expect(line.split('\t'), `${args.join(' ')}: ${line}`).to.have.length(header.split('\t').length)

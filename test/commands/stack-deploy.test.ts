@@ -103,12 +103,13 @@ describe('labmesh stack deploy (recording CloudFormation endpoint)', function ()
     const pairs = record.split('\n')
     expect(pairs[0]).to.equal('field\tvalue')
     expect(pairs).to.include.members(['stack\tlab', 'status\tCREATE_COMPLETE', `NotificationTopicArn\t${TOPIC}`])
+    // Newest last, as the command lists them.
     const rows = events.split('\n')
     expect(rows[0]).to.equal('time\tresource\tstatus\treason')
     expect(rows.slice(1).map((row) => row.split('\t').slice(1, 3))).to.deep.equal([
-      ['lab', 'CREATE_COMPLETE'],
-      ['LakeBucket', 'CREATE_COMPLETE'],
       ['LakeKey', 'CREATE_COMPLETE'],
+      ['LakeBucket', 'CREATE_COMPLETE'],
+      ['lab', 'CREATE_COMPLETE'],
     ])
     for (const row of rows.slice(1)) expect(row.split('\t')[0]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
 
