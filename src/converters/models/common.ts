@@ -98,14 +98,7 @@ export function calculatedAggregate(values: CalculatedValue[]): Record<string, u
         'data source aggregate document':
           c.sources && c.sources.length > 0
             ? {
-                'data source document': c.sources.map((s) =>
-                  compact({
-                    'data source identifier': s.identifier,
-                    'data source feature': s.feature,
-                    'location identifier': s.location,
-                    'well plate identifier': s.plate,
-                  }),
-                ),
+                'data source document': c.sources.map(sourceDocument),
               }
             : undefined,
         ...(c.cube ? {[c.cube.kind]: dataCubeDocument(c.cube.cube)} : {}),
@@ -114,6 +107,13 @@ export function calculatedAggregate(values: CalculatedValue[]): Record<string, u
       }),
     ),
   }
+}
+
+function sourceDocument(source: NonNullable<CalculatedValue['sources']>[number]): Record<string, unknown> {
+  const document: Record<string, unknown> = {'data source identifier': source.identifier, 'data source feature': source.feature}
+  if (source.location !== undefined) document['location identifier'] = source.location
+  if (source.plate !== undefined) document['well plate identifier'] = source.plate
+  return document
 }
 
 /** What every technique's run holds besides its own documents. */
