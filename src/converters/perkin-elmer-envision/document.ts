@@ -1,5 +1,5 @@
 import {compact, quantity} from '../asm.js'
-import type {CalculatedValue, CustomInformation} from '../models/common.js'
+import type {CalculatedValue, CustomInformation, Sample} from '../models/common.js'
 import {IdentifierSequence} from '../models/common.js'
 import {type PlateReaderGroup, type PlateReaderMeasurement, plateReaderDocument} from '../models/plate-reader.js'
 import {parseNumber} from '../numbers.js'
@@ -115,6 +115,17 @@ export function buildDocument(
   // With plate repeats (kinetic reads) one well has several reads; each says which repeat it is.
   const repeated = new Set(plates.map((p) => p.info.Repeat)).size > 1
   const groups = new Map<string, PlateReaderGroup>()
+  // The reads of a well share its sample (so its document is built once).
+  const samples = new Map<string, Sample>()
+  const sampleOf = (plateNumber: string | undefined, barcode: string, well: string, code: string | undefined): Sample => {
+    const key = `${plateNumber}\u0000${barcode}\u0000${well}`
+    let sample = samples.get(key)
+    if (!sample) {
+      const role = code === undefined ? undefined : ROLES.find(([re]) => re.test(code))?.[1]
+      samples.set(key, (sample = {identifier: `${barcode} ${well}`, location: well, plate: barcode, role}))
+    }
+    return sample
+  }
   const idsByPlate = new Map<PlateBlock, Map<string, string>>()
   for (const plate of plates.filter((p) => !p.calculated)) {
     const readType = readTypeOf(plate)
@@ -137,12 +148,7 @@ export function buildDocument(
       const measurement: PlateReaderMeasurement = {
         identifier,
         label: plate.info.Label || undefined,
-        sample: {
-          identifier: `${barcode} ${cell.well}`,
-          location: cell.well,
-          plate: barcode,
-          role: code === undefined ? undefined : ROLES.find(([re]) => re.test(code))?.[1],
-        },
+        sample: sampleOf(plate.info.Plate, barcode, cell.well, code),
         settings,
         compartmentTemperature,
         readings: value === undefined ? {} : {[readType]: quantity(value, UNITS[readType])},
