@@ -50,7 +50,9 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** Drops undefined fields (and empty strings) so documents carry only what the file said. */
 export function compact<T extends Record<string, unknown>>(record: T): Partial<T> {
   const out: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(record)) {
+  // for...in, not Object.entries: no array per call, and mappers call this once per well and read.
+  for (const key in record) {
+    const value = record[key]
     if (value === undefined || value === '') continue
     out[key] = value
   }
