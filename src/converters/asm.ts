@@ -34,7 +34,7 @@ export function dataSystemDocument(
  * converter's own name and version, whatever converter made it (user converters too): in the
  * aggregate document when there is one, else at the root.
  */
-export function stampLabmeshVersion(document: EngineeredDocument): EngineeredDocument {
+export function stampLabmeshVersion(document: EngineeredDocument) {
   if (!isRecord(document)) return document
   const aggregates = Object.keys(document).filter((key) => key.endsWith(' aggregate document') && isRecord(document[key]))
   const holder = aggregates.length === 1 ? (document[aggregates[0]] as Record<string, unknown>) : document

@@ -22,11 +22,7 @@ const KNOWN_META = new Set([
   'Reading Type',
 ])
 
-export function buildDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  sections: PlateSection[],
-): EngineeredDocument {
+export function buildDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, sections: PlateSection[]) {
   const ids: Identifiers = {
     measurement: new IdentifierSequence(input.name),
     calculation: new IdentifierSequence(`${input.name}_calculated`),

@@ -78,11 +78,7 @@ export interface PlateReaderRun extends TechniqueRun {
   sections?: Record<string, Record<string, unknown> | Record<string, unknown>[]>
 }
 
-export function plateReaderDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  run: PlateReaderRun,
-): EngineeredDocument {
+export function plateReaderDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: PlateReaderRun) {
   const deviceType = run.device.deviceType ?? 'plate reader'
   // Settings objects are shared by the wells of a read; built once per settings object.
   const controls = new Map<object, Record<string, unknown>>()
@@ -161,3 +157,5 @@ export function groupByWell(measurements: PlateReaderMeasurement[], group: Omit<
   }
   return [...byWell.values()].map((list) => ({...group, measurements: list}))
 }
+
+export type PlateReaderDocument = ReturnType<typeof plateReaderDocument>

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
 import type {CustomInformation} from '../models/common.js'
 import {type PlateReaderGroup, plateReaderDocument, type PlateReaderRun} from '../models/plate-reader.js'
@@ -11,7 +12,7 @@ import {parsePlate, type Plate} from './plate-data.js'
 
 const SUPPORTED_READ_TYPES = new Set(['Endpoint', 'Kinetic', 'Spectrum'])
 
-export const moldevSoftmaxPro: Converter = {
+export const moldevSoftmaxPro: Converter<BuiltinDocument> = {
   name: 'moldev-softmax-pro',
   version: '1.0.0',
   technique: 'plate reader',
@@ -32,7 +33,7 @@ export const moldevSoftmaxPro: Converter = {
     return 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     const {name, bytes} = input
     if (bytes.length === 0)
       throw new LabmeshError(

@@ -101,7 +101,7 @@ export function buildDocument(
   plates: PlateBlock[],
   protocol: Protocol,
   converter: Pick<Converter, 'name' | 'version'>,
-): EngineeredDocument {
+) {
   const ids = new IdentifierSequence(input.name)
   const plateType = protocol.sections['Plate type'] ?? {}
   const maxColumns = maxOf(plates.map((p) => p.grid.columns))
