@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {XMLParser} from 'fast-xml-parser'
 
 import {LabmeshError} from '../errors.js'
@@ -40,7 +41,7 @@ function text(node: unknown): string {
   return typeof node === 'string' ? node.trim() : typeof node === 'number' ? String(node) : ''
 }
 
-export const agilentTapestationAnalysis: Converter = {
+export const agilentTapestationAnalysis: Converter<BuiltinDocument> = {
   name: 'agilent-tapestation-analysis',
   version: '1.0.0',
   technique: 'electrophoresis',
@@ -52,7 +53,7 @@ export const agilentTapestationAnalysis: Converter = {
     return /<File>\s*<FileInformation>/.test(start) && /<ScreenTapes?>|<Assay>|RINeVersion|DINVersion/.test(start) ? 0.95 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {type CalculatedValue, type CustomInformation, IdentifierSequence} from './models/common.js'
@@ -55,7 +56,7 @@ function partitionHeader(row: string[]): boolean {
   return row[0] === 'Run' && row.includes('Well ID') && row.includes('Index') && row.some((c) => /^[A-Z]{3}_pos$/.test(c))
 }
 
-export const appbioAbsoluteQ: Converter = {
+export const appbioAbsoluteQ: Converter<BuiltinDocument> = {
   name: 'appbio-absolute-q',
   version: '1.0.0',
   technique: 'dPCR',
@@ -72,7 +73,7 @@ export const appbioAbsoluteQ: Converter = {
     return CONCENTRATION.some((c) => header.includes(c)) && (header.includes('Positives') || header.includes('Count')) ? 0.9 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

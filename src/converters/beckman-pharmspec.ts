@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {type CalculatedValue, IdentifierSequence} from './models/common.js'
@@ -37,7 +38,7 @@ function text(cell: Cell): string {
   return cell === undefined ? '' : String(cell).trim()
 }
 
-export const beckmanPharmspec: Converter = {
+export const beckmanPharmspec: Converter<BuiltinDocument> = {
   name: 'beckman-pharmspec',
   version: '1.0.0',
   technique: 'light obscuration',
@@ -55,7 +56,7 @@ export const beckmanPharmspec: Converter = {
     return markers >= 3 ? 0.9 : 0
   },
 
-  async convert(input: ConverterInput): Promise<EngineeredDocument> {
+  async convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

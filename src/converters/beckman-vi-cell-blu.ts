@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {type CellCountingMeasurement, cellCountingDocument, isCellCountingResult, isCellCountingSetting} from './models/cell-counting.js'
@@ -72,7 +73,7 @@ const BLU_MARKERS = [
   'analysis date/time',
 ]
 
-export const beckmanViCellBlu: Converter = {
+export const beckmanViCellBlu: Converter<BuiltinDocument> = {
   name: 'beckman-vi-cell-blu',
   version: '1.0.0',
   technique: 'cell counting',
@@ -88,7 +89,7 @@ export const beckmanViCellBlu: Converter = {
     return markers >= 2 ? 0.6 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     const lines = decodeText(input.bytes)
       .split('\n')
       .filter((line) => line.trim() !== '')

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {compact, optionalQuantity, quantity} from './asm.js'
 import {type CustomInformation, IdentifierSequence} from './models/common.js'
@@ -15,7 +16,7 @@ import {maxOf} from './arrays.js'
  * "Fluorescence (FI)", "Luminescence"), then one or more titled grids, e.g. "Raw Data (580/620)"
  * followed by a ",1,2,3,..." column header and one line per plate row.
  */
-export const bmgMars: Converter = {
+export const bmgMars: Converter<BuiltinDocument> = {
   name: 'bmg-mars',
   version: '1.0.0',
   technique: 'plate reader',
@@ -51,7 +52,7 @@ function isColumnHeader(cells: string[]): boolean {
   return cells[0].trim() === '' && cells[1]?.trim() === '1' && (cells[2] === undefined || cells[2].trim() === '2' || cells[2].trim() === '')
 }
 
-function convertMars(input: ConverterInput): EngineeredDocument {
+function convertMars(input: ConverterInput) {
   if (input.bytes.length === 0 || looksBinary(input.bytes)) {
     throw invalid(input, 'expected a BMG MARS CSV export, found empty or binary content')
   }
@@ -159,13 +160,7 @@ function wavelengths(title: string): {
   }
 }
 
-function buildDocument(
-  input: ConverterInput,
-  header: Record<string, string>,
-  modes: string[],
-  grids: Grid[],
-  otherLines: string[],
-): EngineeredDocument {
+function buildDocument(input: ConverterInput, header: Record<string, string>, modes: string[], grids: Grid[], otherLines: string[]) {
   const plate = header.ID1 || undefined
   const ids = new IdentifierSequence(input.name)
   const measurements: PlateReaderMeasurement[] = []

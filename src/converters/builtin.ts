@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {agilentGen5} from './agilent-gen5/index.js'
 import {agilentTapestationAnalysis} from './agilent-tapestation-analysis.js'
 import {appbioAbsoluteQ} from './appbio-absolute-q.js'
@@ -22,7 +23,7 @@ import {unchainedLabsLunaticStunner} from './unchained-labs-lunatic-stunner.js'
 import type {Converter} from './types.js'
 
 /** The converters shipped with labmesh. Order breaks ties in detection confidence. */
-export const BUILTIN_CONVERTERS: Converter[] = [
+export const BUILTIN_CONVERTERS: Converter<BuiltinDocument>[] = [
   agilentGen5,
   appbioQuantstudioDesignandanalysis,
   moldevSoftmaxPro,

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {unitInHeader} from './generic/units.js'
@@ -40,7 +41,7 @@ function foldName(name: string): string {
   return name.trim().toLowerCase().replace(/\[/g, '(').replace(/\]/g, ')').replace(/[µμ]/g, 'u')
 }
 
-export const chemometecNucleoview: Converter = {
+export const chemometecNucleoview: Converter<BuiltinDocument> = {
   name: 'chemometec-nucleoview',
   version: '1.0.0',
   technique: 'cell counting',
@@ -53,7 +54,7 @@ export const chemometecNucleoview: Converter = {
     return found >= 3 ? 0.95 : found === 2 ? 0.6 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     const invalid = (what: string): never => {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {scanQuantities} from './generic/header-block.js'
@@ -23,7 +24,7 @@ function readingOf(title: string): {name: string; unit: string} {
   return {name: title.replace(/\s*\([^)]*\)\s*$/, '').toLowerCase(), unit}
 }
 
-export const ctlImmunospot: Converter = {
+export const ctlImmunospot: Converter<BuiltinDocument> = {
   name: 'ctl-immunospot',
   version: '1.0.0',
   technique: 'plate reader',
@@ -36,7 +37,7 @@ export const ctlImmunospot: Converter = {
     return found >= 2 ? 0.95 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

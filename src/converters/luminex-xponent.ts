@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {scanQuantities} from './generic/header-block.js'
@@ -16,7 +17,7 @@ import {normaliseWell} from './wells.js'
  */
 const END_MARKER = /^-- CRC --$/
 
-export const luminexXponent: Converter = {
+export const luminexXponent: Converter<BuiltinDocument> = {
   name: 'luminex-xponent',
   version: '1.0.0',
   technique: 'multi analyte profiling',
@@ -30,7 +31,7 @@ export const luminexXponent: Converter = {
     return program ? (dataType ? 0.95 : 0.8) : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {zipHeadEntries} from './appbio-quantstudio/zip-head.js'
@@ -22,7 +23,7 @@ function text(cell: Cell): string {
   return cell === undefined ? '' : String(cell).trim()
 }
 
-export const mabtechApex: Converter = {
+export const mabtechApex: Converter<BuiltinDocument> = {
   name: 'mabtech-apex',
   version: '1.0.0',
   technique: 'plate reader',
@@ -34,7 +35,7 @@ export const mabtechApex: Converter = {
     return workbook.includes(`name="${DATABASE}"`) && workbook.includes(`name="${INFORMATION}"`) ? 0.95 : 0
   },
 
-  async convert(input: ConverterInput): Promise<EngineeredDocument> {
+  async convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {IdentifierSequence} from './models/common.js'
@@ -21,7 +22,7 @@ interface Block {
   headerLine: number
 }
 
-export const methodicalMind: Converter = {
+export const methodicalMind: Converter<BuiltinDocument> = {
   name: 'methodical-mind',
   version: '1.0.0',
   technique: 'plate reader',
@@ -35,7 +36,7 @@ export const methodicalMind: Converter = {
     return keys >= 3 && data ? 0.95 : keys >= 4 ? 0.6 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {scanQuantities} from './generic/header-block.js'
@@ -26,7 +27,7 @@ function techniqueOf(title: string): Technique | undefined {
   return undefined
 }
 
-export const revvityKaleido: Converter = {
+export const revvityKaleido: Converter<BuiltinDocument> = {
   name: 'revvity-kaleido',
   version: '1.0.0',
   technique: 'plate reader',
@@ -40,7 +41,7 @@ export const revvityKaleido: Converter = {
     return results && kaleido ? 0.95 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {maxOf} from './arrays.js'
 import {optionalQuantity, quantity} from './asm.js'
@@ -122,7 +123,7 @@ const LAYOUT_V6: Layout = {
 const LAYOUT_V5: Layout = {code: 2, sample: 5, role: 6, unit: 7, flag: 8, value: 9, raw: 10, status: 11}
 const KNOWN_COLUMNS = new Map<Layout, Set<number>>([LAYOUT_V6, LAYOUT_V5].map((l) => [l, new Set([0, 1, ...Object.values(l)])]))
 
-export const rocheCedexBioht: Converter = {
+export const rocheCedexBioht: Converter<BuiltinDocument> = {
   name: 'roche-cedex-bioht',
   version: '1.0.0',
   technique: 'solution analyzer',

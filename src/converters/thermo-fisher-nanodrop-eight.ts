@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {IdentifierSequence, type ReadingError, type Sample} from './models/common.js'
@@ -13,7 +14,7 @@ import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './ty
  * concentration (column named by its unit, e.g. "ng/µL"), absorbances ("A260", "A280 10mm"),
  * ratios ("A260/A280") and, in full exports, the absorbance spectrum as one column per wavelength.
  */
-export const thermoFisherNanodropEight: Converter = {
+export const thermoFisherNanodropEight: Converter<BuiltinDocument> = {
   name: 'thermo-fisher-nanodrop-eight',
   version: '1.0.0',
   technique: 'spectrophotometry',
@@ -65,7 +66,7 @@ function invalid(input: ConverterInput, what: string): LabmeshError {
   return new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
 }
 
-function convertNanodrop(input: ConverterInput): EngineeredDocument {
+function convertNanodrop(input: ConverterInput) {
   if (input.bytes.length === 0 || looksBinary(input.bytes)) {
     throw invalid(input, 'expected a NanoDrop Eight tab-separated text export, found empty or binary content')
   }
@@ -179,7 +180,7 @@ function first(row: Row, ...keys: string[]): string | undefined {
   return undefined
 }
 
-function buildDocument(input: ConverterInput, preamble: Record<string, string>, rows: Row[]): EngineeredDocument {
+function buildDocument(input: ConverterInput, preamble: Record<string, string>, rows: Row[]) {
   const ids = new IdentifierSequence(input.name)
   const setting = (name: string) => Object.entries(preamble).find(([key]) => key.toLowerCase() === name)?.[1]
   const application = setting('application')

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {IdentifierSequence} from './models/common.js'
@@ -27,7 +28,7 @@ function scanHeader(rows: string[][]): boolean {
   return rows.length >= 2 && rows[0].length >= 6 && SCAN_HEADER.test(rows[1][0] ?? '') && /^A$/i.test(rows[1][1] ?? '')
 }
 
-export const thermoFisherVisionlite: Converter = {
+export const thermoFisherVisionlite: Converter<BuiltinDocument> = {
   name: 'thermo-fisher-visionlite',
   version: '1.0.0',
   technique: 'spectrophotometry',
@@ -41,7 +42,7 @@ export const thermoFisherVisionlite: Converter = {
     return scanHeader(rows) ? 0.8 : 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     if (input.bytes.length === 0 || looksBinary(input.bytes)) invalid(input, 'a VISIONlite CSV export, found empty or binary content')
     const {rows} = delimitedRows(input.bytes)
     if (rows.length > 0 && fixedHeader(rows[0])) return convertFixed(input, rows)
@@ -50,7 +51,7 @@ export const thermoFisherVisionlite: Converter = {
   },
 }
 
-function convertFixed(input: ConverterInput, rows: string[][]): EngineeredDocument {
+function convertFixed(input: ConverterInput, rows: string[][]) {
   const header = rows[0]
   const body = rows.slice(1).filter((r) => r.some((c) => c !== ''))
   if (body.length === 0) invalid(input, 'sample rows below the header, found none')
@@ -96,7 +97,7 @@ function convertFixed(input: ConverterInput, rows: string[][]): EngineeredDocume
   })
 }
 
-function convertScan(input: ConverterInput, rows: string[][]): EngineeredDocument {
+function convertScan(input: ConverterInput, rows: string[][]) {
   const [file, sample, analyst, time, model, serial, version] = rows[0]
   const points = rows.slice(2).filter((r) => r.some((c) => c !== ''))
   checkRowWidths(input, rows[1], points, 2)

@@ -4,7 +4,10 @@ export interface Quantity {
   unit: string
 }
 
-/** An engineered document: ASM-shaped JSON, numbers as JSON numbers. */
+/**
+ * An engineered document: ASM-shaped JSON, numbers as JSON numbers. Built-in converters produce one of
+ * the typed technique documents (`BuiltinDocument`); a converter module of the user's may return any JSON object.
+ */
 export type EngineeredDocument = Record<string, unknown>
 
 /**
@@ -27,14 +30,14 @@ export interface ConverterInput {
  * the registry picks the most confident. With the whole file at hand, `context` says more of workbooks. `convert` throws a LabmeshError naming what was
  * expected when the file is not a complete export of its kind.
  */
-export interface Converter {
+export interface Converter<D extends EngineeredDocument = EngineeredDocument> {
   name: string
   version: string
   /** ASM technique, e.g. "plate reader", "qPCR", "cell counting", "spectrophotometry". */
   technique: string
   description: string
   detect(name: string, head: Buffer, context?: DetectContext): number | Promise<number>
-  convert(input: ConverterInput): EngineeredDocument | Promise<EngineeredDocument>
+  convert(input: ConverterInput): D | Promise<D>
 }
 
 /** How many leading bytes `detect` sees: enough for every header we know, small enough to sniff fast. */

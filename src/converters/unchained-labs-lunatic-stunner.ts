@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
 import {quantity} from './asm.js'
 import {zipHeadEntries} from './appbio-quantstudio/zip-head.js'
@@ -34,7 +35,7 @@ function isHeader(row: string[]): boolean {
   return names.includes('plate position') && names.includes('plate id')
 }
 
-export const unchainedLabsLunaticStunner: Converter = {
+export const unchainedLabsLunaticStunner: Converter<BuiltinDocument> = {
   name: 'unchained-labs-lunatic-stunner',
   version: '1.0.0',
   technique: 'plate reader',
@@ -58,7 +59,7 @@ export const unchainedLabsLunaticStunner: Converter = {
     return rows.some(isHeader) ? 0.85 : 0
   },
 
-  async convert(input: ConverterInput): Promise<EngineeredDocument> {
+  async convert(input: ConverterInput) {
     function invalid(what: string): never {
       throw new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
     }

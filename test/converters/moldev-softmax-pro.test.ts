@@ -46,9 +46,9 @@ describe('moldev-softmax-pro converter', () => {
     const [plate2] = measurementsOf(doc, 'Plate02', 'H12')
     expect(plate2.absorbance.value).to.equal(1.79018796133333)
     // AvgOD is written once per sample and averages the sample's six wells over both plates.
-    const avg = calculated(doc).find((c) => c['calculated data name'] === 'AvgOD' && c['sample identifier'] === '01')!
+    const avg = calculated(doc).find((c) => c['calculated data name'] === 'AvgOD' && c['sample document']?.['sample identifier'] === '01')!
     expect(avg['calculated result']).to.deep.equal({value: 3.409, unit: '(unitless)'})
-    expect(avg['calculation description']).to.equal('Average(OD)')
+    expect(avg['custom information document']).to.deep.equal({'calculation description': 'Average(OD)', 'group identifier': 'Standards'})
     const sources = avg['data source aggregate document']['data source document']
     expect(sources).to.have.length(6)
     expect(sources[0]['data source identifier']).to.equal(plate1['measurement identifier'])
@@ -103,7 +103,8 @@ describe('moldev-softmax-pro converter', () => {
       b2['measurement identifier'],
     )
     const r = calculated(doc).find((c) => c['calculated data name'] === 'R')!
-    expect(r['calculated text result']).to.equal('R')
+    // A text result is kept as written, as an error of its value: never a number.
+    expect(r['error aggregate document']).to.deep.equal({'error document': [{error: 'R', 'error feature': 'R'}]})
     expect(r).not.to.have.property('calculated result')
   })
 

@@ -164,7 +164,21 @@ describe('perkin-elmer-envision converter', () => {
     const text = bytesOf('PE_Envision_fluorescence_example01.csv').toString('latin1').replace('A,31441,', 'A,OVRFLW,')
     const [a1] = measurementsOf(convert('overflow.csv', Buffer.from(text, 'latin1')), 'Plate 1', 'A1')
     expect(a1.fluorescence).to.equal(undefined)
-    expect(a1['error document']).to.deep.equal([{error: 'OVRFLW', 'error feature': 'fluorescence'}])
+    // In the measurement's error aggregate document, as every plate reader converter writes it (never a bare list).
+    expect(a1).not.to.have.property('error document')
+    expect(a1['error aggregate document']).to.deep.equal({'error document': [{error: 'OVRFLW', 'error feature': 'fluorescence'}]})
+  })
+
+  it('keeps a calculated result written as text as an error of that result', () => {
+    const text = bytesOf('PE_Envision_fluorescence_example01.csv').toString('latin1').replace('A,3912.12920565,', 'A,N/A,')
+    const [ratio] = aggregate(convert('text-ratio.csv', Buffer.from(text, 'latin1')))['calculated data aggregate document'][
+      'calculated data document'
+    ]
+    expect(ratio).not.to.have.property('calculated result')
+    expect(ratio).not.to.have.property('error document')
+    expect(ratio['error aggregate document']).to.deep.equal({
+      'error document': [{error: 'N/A', 'error feature': 'HTRF ratio value for AC HTRF Laser [Eu]'}],
+    })
   })
 
   it('rejects empty, foreign and truncated files, naming the file', async () => {

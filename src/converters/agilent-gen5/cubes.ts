@@ -1,3 +1,5 @@
+import type {ReadingError} from '../models/common.js'
+import type {DataCube} from '../models/data-cube.js'
 import type {WellTable} from './sections.js'
 import {parseDuration, readNumber, UNITLESS} from './values.js'
 
@@ -9,9 +11,9 @@ import {parseDuration, readNumber, UNITLESS} from './values.js'
 
 export interface WellCube {
   well: string
-  cube: Record<string, unknown>
+  cube: DataCube
   /** Cells Gen5 wrote instead of a number ("OVRFLW"), with where they sit. */
-  errors: Array<{error: string; 'error feature': string}>
+  errors: ReadingError[]
 }
 
 interface Dimension {
@@ -53,6 +55,9 @@ export function wellCubes(table: WellTable, measure: {concept: string; unit: str
     })
   }
 
+  // A table led only by its temperature column still has an axis: the read's number.
+  if (dimensions.length === 0) dimensions.push({concept: 'read number', unit: UNITLESS, values: rows.map((_, r) => r + 1)})
+
   const out: WellCube[] = []
   for (let col = firstWell; col < header.length; col++) {
     const well = header[col]
@@ -67,24 +72,15 @@ export function wellCubes(table: WellTable, measure: {concept: string; unit: str
       if (raw !== '') any = true
       if (raw !== '' && value === undefined) {
         const at = dimensions.map((d) => `${d.values[r]} ${d.unit}`).join(', ')
-        errors.push({error: raw, 'error feature': `${measure.concept} at ${at}`})
+        errors.push({error: raw, feature: `${measure.concept} at ${at}`})
       }
     })
     if (!any) continue
-    const measures = [{'@componentDatatype': 'double', concept: measure.concept, unit: measure.unit}]
-    const data: Array<Array<number | null>> = [values]
-    if (temperatures) {
-      measures.push({'@componentDatatype': 'double', concept: 'temperature', unit: 'degC'})
-      data.push(temperatures)
-    }
-    const cube = {
-      label: table.title ?? measure.concept,
-      'cube-structure': {
-        dimensions: dimensions.map((d) => ({'@componentDatatype': 'double', concept: d.concept, unit: d.unit})),
-        measures,
-      },
-      data: {dimensions: dimensions.map((d) => d.values), measures: data},
-    }
+    const measures: DataCube['measures'] = [{...measure, values}]
+    if (temperatures) measures.push({concept: 'temperature', unit: 'degC', values: temperatures})
+    const [dimension, ...more] = dimensions
+    const cube: DataCube = {label: table.title ?? measure.concept, dimension, measures}
+    if (more.length > 0) cube.moreDimensions = more
     out.push({well, cube, errors})
   }
   return out

@@ -1,14 +1,13 @@
 import {LabmeshError} from '../../errors.js'
-import {compact, dataSystemDocument} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import {type CalculatedValue, type CustomInformation, IdentifierSequence} from '../models/common.js'
+import {type PlateReaderGroup, plateReaderDocument} from '../models/plate-reader.js'
+import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
 import {plateWellCount as standardPlateWellCount} from '../wells.js'
 import {appendAll} from '../arrays.js'
-import {type Doc, Identifiers, PlateBuilder, wellColumnOf} from './plate.js'
+import {type Identifiers, PlateBuilder, wellColumnOf} from './plate.js'
 import {parseProcedure, type Procedure} from './procedure.js'
 import type {KeyedTable, PlateSection} from './sections.js'
 import {type Cell, isoDateTime, readCell, UNITLESS} from './values.js'
-
-const PLATE_READER_MANIFEST = 'http://purl.allotrope.org/manifests/plate-reader/REC/2024/06/plate-reader.manifest'
 
 /** Header keys with a place of their own in the document; any other header line goes to custom information. */
 const KNOWN_META = new Set([
@@ -23,21 +22,18 @@ const KNOWN_META = new Set([
   'Reading Type',
 ])
 
-export function buildDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  sections: PlateSection[],
-): EngineeredDocument {
-  const ids = new Identifiers(input.name)
-  const calculated: Doc[] = []
-  let measured = 0
-  const plateDocuments = sections.map((section, index) => {
-    const plate = plateDocument(ids, section, index)
-    measured += plate.measurements
+export function buildDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, sections: PlateSection[]) {
+  const ids: Identifiers = {
+    measurement: new IdentifierSequence(input.name),
+    calculation: new IdentifierSequence(`${input.name}_calculated`),
+  }
+  const calculated: CalculatedValue[] = []
+  const groups = sections.map((section, index) => {
+    const plate = plateGroup(ids, section, index)
     appendAll(calculated, plate.calculated)
-    return plate.document
+    return plate.group
   })
-  if (measured === 0 && calculated.length === 0) {
+  if (groups.every((g) => g.measurements.length === 0) && calculated.length === 0) {
     throw new LabmeshError(
       'INVALID_DATA',
       `${input.name}: no results found: expected a "Results" plate grid or a kinetic/spectrum table of well readings`,
@@ -47,22 +43,15 @@ export function buildDocument(
     )
   }
   const first = sections[0].meta
-  return {
-    '$asm.manifest': PLATE_READER_MANIFEST,
-    'plate reader aggregate document': compact({
-      'device system document': compact({
-        'model number': first.get('Reader Type'),
-        'equipment serial number': first.get('Reader Serial Number'),
-        'product manufacturer': 'Agilent BioTek',
-      }),
-      'data system document': dataSystemDocument(input, converter, {name: 'Gen5', version: first.get('Software Version')}),
-      'plate reader document': plateDocuments,
-      'calculated data aggregate document': calculated.length > 0 ? {'calculated data document': calculated} : undefined,
-    }),
-  }
+  return plateReaderDocument(input, converter, {
+    device: {manufacturer: 'Agilent BioTek', model: first.get('Reader Type'), serialNumber: first.get('Reader Serial Number')},
+    software: {name: 'Gen5', version: first.get('Software Version')},
+    groups,
+    calculated,
+  })
 }
 
-function plateDocument(ids: Identifiers, section: PlateSection, index: number): {document: Doc; measurements: number; calculated: Doc[]} {
+function plateGroup(ids: Identifiers, section: PlateSection, index: number): {group: PlateReaderGroup; calculated: CalculatedValue[]} {
   const {meta} = section
   const plateId = meta.get('Plate Number') || `Plate ${index + 1}`
   const procedure = parseProcedure(section.procedure)
@@ -84,29 +73,26 @@ function plateDocument(ids: Identifiers, section: PlateSection, index: number): 
   for (const [table, wellColumn] of wellRowTables) plate.addWellRows(table, wellColumn)
   plate.finish()
   const calculated = [...plate.calculated]
-  for (const table of keyedTables) appendAll(calculated, keyedTableDocuments(ids, table, plateId))
+  for (const table of keyedTables) appendAll(calculated, keyedTableValues(ids, table, plateId))
 
   const extent = plate.extent()
-  const wellCount = plateWellCount(procedure, extent.rows, extent.columns)
   const custom = [...meta].filter(([k]) => !KNOWN_META.has(k))
-  const document = {
-    'measurement aggregate document': compact({
-      'analytical method identifier': meta.get('Protocol File Path'),
-      'experimental data identifier': meta.get('Experiment File Path'),
-      'measurement time': isoDateTime(meta.get('Date'), meta.get('Time')),
-      'well plate identifier': plateId,
-      'container type': 'well plate',
-      'plate type': procedure.plateType,
-      'plate well count': wellCount === undefined ? undefined : {value: wellCount, unit: '#'},
-      'reading type': meta.get('Reading Type'),
-      'compartment temperature': temperatureOf(section.temperatures),
-      'procedure step document': procedure.steps.length > 0 ? procedure.steps : undefined,
-      'custom information document': custom.length > 0 ? Object.fromEntries(custom) : undefined,
-      'unparsed lines': section.notes.length > 0 ? section.notes : undefined,
-      'measurement document': plate.measurements,
-    }),
+  const group: PlateReaderGroup = {
+    analyticalMethod: meta.get('Protocol File Path'),
+    experimentalDataIdentifier: meta.get('Experiment File Path'),
+    time: isoDateTime(meta.get('Date'), meta.get('Time')),
+    plate: plateId,
+    containerType: 'well plate',
+    plateType: procedure.plateType,
+    wellCount: plateWellCount(procedure, extent.rows, extent.columns),
+    readingType: meta.get('Reading Type'),
+    compartmentTemperature: temperatureOf(section.temperatures),
+    procedureSteps: procedure.steps.length > 0 ? procedure.steps : undefined,
+    custom: custom.length > 0 ? Object.fromEntries(custom) : undefined,
+    unparsedLines: section.notes.length > 0 ? section.notes : undefined,
+    measurements: plate.measurements,
   }
-  return {document, measurements: plate.measurements.length, calculated}
+  return {group, calculated}
 }
 
 function isLayout(title: string | undefined): boolean {
@@ -114,36 +100,34 @@ function isLayout(title: string | undefined): boolean {
 }
 
 /** Keyed tables (curve fits, interpolations): one calculated value per numeric cell, named by its row and column; text cells describe it. */
-function keyedTableDocuments(ids: Identifiers, table: KeyedTable, plateId: string): Doc[] {
-  const documents: Doc[] = []
+function keyedTableValues(ids: Identifiers, table: KeyedTable, plateId: string): CalculatedValue[] {
+  const values: CalculatedValue[] = []
   for (const cells of table.rows) {
     const rowName = cells[0]?.trim() ?? ''
-    const description: Doc = {}
-    const values: Array<[string, Extract<Cell, {value: number}>]> = []
+    const description: CustomInformation = {}
+    const numbers: Array<[string, Extract<Cell, {value: number}>]> = []
     cells.forEach((raw, c) => {
       const cell = readCell(raw)
       if (c === 0 || !cell) return
       const column = table.header[c] || `column ${c + 1}`
-      if ('value' in cell) values.push([column, cell])
+      if ('value' in cell) numbers.push([column, cell])
       else description[column.toLowerCase()] = cell.error
     })
-    for (const [column, cell] of values) {
-      documents.push(
-        compact({
-          'calculated data identifier': ids.calculation(),
-          'calculated data name': `${rowName} ${column}`.trim(),
-          'calculated result': {value: cell.value, unit: cell.unit ?? UNITLESS},
-          'calculated data description': table.title,
-          'well plate identifier': plateId,
-          ...description,
-        }),
-      )
+    for (const [column, cell] of numbers) {
+      values.push({
+        identifier: ids.calculation.next(),
+        name: `${rowName} ${column}`.trim(),
+        value: {value: cell.value, unit: cell.unit ?? UNITLESS},
+        description: table.title,
+        sample: {plate: plateId},
+        custom: description,
+      })
     }
   }
-  return documents
+  return values
 }
 
-function temperatureOf(values: number[]) {
+function temperatureOf(values: number[]): Quantity | Quantity[] | undefined {
   if (values.length === 0) return undefined
   const distinct = [...new Set(values)]
   return distinct.length === 1 ? {value: distinct[0], unit: 'degC'} : values.map((value) => ({value, unit: 'degC'}))

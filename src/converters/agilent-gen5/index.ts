@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
 import {decodeText, looksBinary} from '../text.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
@@ -12,7 +13,7 @@ const PLATE_HEADER = /^(Plate Number|Reader Type:|Reader Serial Number:|Experime
 /** How much of the head the detector reads: the header and procedure sit in the first few kilobytes. */
 const DETECT_CHARS = 16 * 1024
 
-export const agilentGen5: Converter = {
+export const agilentGen5: Converter<BuiltinDocument> = {
   name: 'agilent-gen5',
   version: '1.0.0',
   technique: 'plate reader',
@@ -30,7 +31,7 @@ export const agilentGen5: Converter = {
     return 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     const {name, bytes} = input
     if (bytes.length === 0) {
       throw new LabmeshError('INVALID_DATA', `${name}: the file is empty; expected a Gen5 text export`, {subject: name})

@@ -1,4 +1,5 @@
-import {compact} from '../asm.js'
+import type {CalculatedValue, IdentifierSequence, Sample} from '../models/common.js'
+import type {PlateReaderMeasurement} from '../models/plate-reader.js'
 import {parseNumber} from '../numbers.js'
 import {wellPosition} from '../wells.js'
 import {cubeKind, wellCubes} from './cubes.js'
@@ -7,28 +8,16 @@ import type {Procedure, ReadMode} from './procedure.js'
 import {type KeyedTable, type PlateGrid, WELL_NAME, type WellTable} from './sections.js'
 import {type Cell, readCell, readNumber, UNITLESS} from './values.js'
 
-export type Doc = Record<string, unknown>
-
 const MEASURE: Record<ReadMode, {concept: string; unit: string}> = {
   absorbance: {concept: 'absorbance', unit: 'mAU'},
   fluorescence: {concept: 'fluorescence', unit: 'RFU'},
   luminescence: {concept: 'luminescence', unit: 'RLU'},
 }
 
-/** Identifiers count up in file order, so converting the same file twice gives the same document. */
-export class Identifiers {
-  private measurements = 0
-  private calculated = 0
-
-  constructor(private readonly fileName: string) {}
-
-  measurement(): string {
-    return `${this.fileName}_${++this.measurements}`
-  }
-
-  calculation(): string {
-    return `${this.fileName}_calculated_${++this.calculated}`
-  }
+/** Identifiers count up in file order, measurements and calculated values each on their own. */
+export interface Identifiers {
+  measurement: IdentifierSequence
+  calculation: IdentifierSequence
 }
 
 /**
@@ -37,11 +26,11 @@ export class Identifiers {
  * (labels.ts); a label that names no channel is a calculated value.
  */
 export class PlateBuilder {
-  readonly measurements: Doc[] = []
-  readonly calculated: Doc[] = []
-  private readonly layout = new Map<string, Doc>()
-  private readonly samples = new Map<string, Doc>()
-  private readonly controls = new Map<object, Doc>()
+  readonly measurements: PlateReaderMeasurement[] = []
+  readonly calculated: CalculatedValue[] = []
+  private readonly layout = new Map<string, Record<string, string | number>>()
+  private readonly samples = new Map<string, Sample>()
+  private readonly controls = new Map<object, PlateReaderMeasurement['settings']>()
   private readonly readingsByWell = new Map<string, Array<{id: string; label: string}>>()
   private readonly pendingCalculated: Array<{well: string; name: string; cell: Cell}> = []
   private readonly labels: LabelMatcher
@@ -70,18 +59,12 @@ export class PlateBuilder {
     const measure = match ? MEASURE[match.step.mode] : {concept: title, unit: UNITLESS}
     const kind = cubeKind(table)
     for (const {well, cube, errors} of wellCubes(table, measure)) {
-      const content: Doc = {[kind]: cube}
-      if (errors.length > 0) content['error aggregate document'] = {'error document': errors}
+      const content = {cube: {kind, cube}, errors: errors.length > 0 ? errors : undefined}
       if (match) {
-        this.addMeasurement(well, title, match, content)
+        this.addMeasurement(well, title, match, {readings: {}, ...content})
       } else {
         this.seeWell(well)
-        this.calculated.push({
-          'calculated data identifier': this.ids.calculation(),
-          'calculated data name': title,
-          'sample document': this.sample(well),
-          ...content,
-        })
+        this.calculated.push({identifier: this.ids.calculation.next(), name: title, sample: this.sample(well), ...content})
       }
     }
   }
@@ -116,13 +99,14 @@ export class PlateBuilder {
     for (const {well, name, cell} of this.pendingCalculated) {
       const readings = this.readingsByWell.get(well) ?? []
       const quoted = readings.filter((r) => name.includes(r.label))
-      const sources = (quoted.length > 0 ? quoted : readings).map((r) => ({'data source identifier': r.id, 'data source feature': r.label}))
-      const document: Doc = {'calculated data identifier': this.ids.calculation(), 'calculated data name': name}
-      if ('value' in cell) document['calculated result'] = {value: cell.value, unit: cell.unit ?? UNITLESS}
-      else document['error aggregate document'] = {'error document': [{error: cell.error, 'error feature': name}]}
-      document['sample document'] = this.sample(well)
-      if (sources.length > 0) document['data source aggregate document'] = {'data source document': sources}
-      this.calculated.push(document)
+      this.calculated.push({
+        identifier: this.ids.calculation.next(),
+        name,
+        value: 'value' in cell ? {value: cell.value, unit: cell.unit ?? UNITLESS} : undefined,
+        errors: 'error' in cell ? [{error: cell.error, feature: name}] : undefined,
+        sample: this.sample(well),
+        sources: (quoted.length > 0 ? quoted : readings).map((r) => ({identifier: r.id, feature: r.label})),
+      })
     }
     this.pendingCalculated.length = 0
   }
@@ -155,54 +139,48 @@ export class PlateBuilder {
       return
     }
     const measure = MEASURE[match.step.mode]
-    const reading: Doc =
+    this.addMeasurement(
+      well,
+      label,
+      match,
       'value' in cell
-        ? {[measure.concept]: {value: cell.value, unit: measure.unit}}
-        : {'error aggregate document': {'error document': [{error: cell.error, 'error feature': measure.concept}]}}
-    this.addMeasurement(well, label, match, reading)
+        ? {readings: {[measure.concept]: {value: cell.value, unit: measure.unit}}}
+        : {readings: {}, errors: [{error: cell.error, feature: measure.concept}]},
+    )
   }
 
-  private addMeasurement(well: string, label: string, match: ChannelMatch, content: Doc) {
+  private addMeasurement(
+    well: string,
+    label: string,
+    match: ChannelMatch,
+    content: Pick<PlateReaderMeasurement, 'readings' | 'cube' | 'errors'>,
+  ) {
     this.seeWell(well)
-    const id = this.ids.measurement()
-    this.measurements.push({
-      'measurement identifier': id,
-      'measurement label': label,
-      'sample document': this.sample(well),
-      'device control aggregate document': this.deviceControl(match),
-      ...content,
-    })
+    const id = this.ids.measurement.next()
+    this.measurements.push({identifier: id, label, sample: this.sample(well), settings: this.settings(match), ...content})
     const readings = this.readingsByWell.get(well) ?? []
     readings.push({id, label})
     this.readingsByWell.set(well, readings)
   }
 
   // Sample and device control documents are shared by every reading of a well / channel: built once.
-  private sample(well: string): Doc {
+  private sample(well: string): Sample {
     const known = this.samples.get(well)
     if (known) return known
     // A layout "Name" row names the sample better than its "Well ID" (SPL1, STD2); the other stays as a property.
-    const info = {...this.layout.get(well)}
-    const key = typeof info['Name'] === 'string' ? 'Name' : typeof info['Well ID'] === 'string' ? 'Well ID' : undefined
-    const identifier = key ? (info[key] as string) : `${this.plateId} ${well}`
-    if (key) delete info[key]
-    const document = compact({
-      'sample identifier': identifier,
-      'location identifier': well,
-      'well plate identifier': this.plateId,
-      ...info,
-    })
-    this.samples.set(well, document)
-    return document
+    const properties = {...this.layout.get(well)}
+    const key = typeof properties['Name'] === 'string' ? 'Name' : typeof properties['Well ID'] === 'string' ? 'Well ID' : undefined
+    const identifier = key ? (properties[key] as string) : `${this.plateId} ${well}`
+    if (key) delete properties[key]
+    const sample: Sample = {identifier, location: well, plate: this.plateId, properties}
+    this.samples.set(well, sample)
+    return sample
   }
 
-  private deviceControl(match: ChannelMatch): Doc {
-    let document = this.controls.get(match.channel)
-    if (!document) {
-      document = {'device control document': [{'device type': 'plate reader', ...match.step.settings, ...match.channel.settings}]}
-      this.controls.set(match.channel, document)
-    }
-    return document
+  private settings(match: ChannelMatch): PlateReaderMeasurement['settings'] {
+    let settings = this.controls.get(match.channel)
+    if (!settings) this.controls.set(match.channel, (settings = {...match.step.settings, ...match.channel.settings}))
+    return settings
   }
 
   private seeWell(well: string) {

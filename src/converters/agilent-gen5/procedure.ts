@@ -1,3 +1,4 @@
+import type {DeviceSetting} from '../models/plate-reader.js'
 import type {Quantity} from '../types.js'
 import {parseDuration, quantitiesIn, settingValue, UNITLESS, wavelengthAndBandwidth} from './values.js'
 
@@ -7,7 +8,7 @@ import {parseDuration, quantitiesIn, settingValue, UNITLESS, wavelengthAndBandwi
  * steps (temperature, shaking, dispensing, kinetic loop) are kept as procedure step documents.
  */
 
-export type Settings = Record<string, unknown>
+export type Settings = Record<string, DeviceSetting>
 
 export type ReadMode = 'absorbance' | 'fluorescence' | 'luminescence'
 

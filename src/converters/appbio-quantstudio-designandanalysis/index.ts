@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from '../models/documents.js'
 import {zipHeadEntries} from '../appbio-quantstudio/zip-head.js'
 import {SECTION} from '../appbio-quantstudio/model.js'
 import {readQpcrRun} from '../appbio-quantstudio/run.js'
@@ -45,7 +46,7 @@ const LAYOUT: WorkbookLayout = {
   columnName: (name) => COLUMNS[name] ?? name,
 }
 
-export const appbioQuantstudioDesignandanalysis: Converter = {
+export const appbioQuantstudioDesignandanalysis: Converter<BuiltinDocument> = {
   name: 'appbio-quantstudio-designandanalysis',
   version: '1.0.0',
   technique: 'qPCR',

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
 import {decodeText, looksBinary} from '../text.js'
 import {qpcrDocument, type QpcrDocument} from '../models/qpcr.js'
@@ -25,7 +26,7 @@ const HEADER_KEYS = [
   'Experiment Run End Time',
 ]
 
-export const appbioQuantstudio: Converter = {
+export const appbioQuantstudio: Converter<BuiltinDocument> = {
   name: 'appbio-quantstudio',
   version: '1.0.0',
   technique: 'qPCR',

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
 import {isXls, isXlsx} from '../spreadsheet/index.js'
 import {looksBinary} from '../text.js'
@@ -30,7 +31,7 @@ function holdsNumbers(parsed: Parsed): boolean {
  * The fallback for exports no specific converter claims: key/value headers, plate grids of any
  * size, wells-across tables and result tables with a well column, from CSV/TSV/TXT or XLSX.
  */
-export const genericConverter: Converter = {
+export const genericConverter: Converter<BuiltinDocument> = {
   name: 'generic',
   version: '1.0.0',
   technique: 'plate reader',

@@ -1,5 +1,6 @@
 import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
 import type {Converter, ConverterInput, Quantity} from '../types.js'
+import {type DataCube, dataCubeDocument} from './data-cube.js'
 
 /**
  * What every technique's model shares: the instrument, the software, the sample of a
@@ -87,9 +88,13 @@ export interface CalculatedValue {
   /** Missing when the file gives text instead of a number: then `errors` holds it. */
   value?: Quantity
   sample?: Sample
-  sources?: {identifier: string; feature: string}[]
+  /** Where each source sits (well and plate), when the file says. */
+  sources?: {identifier: string; feature: string; location?: string; plate?: string}[]
   description?: string
   errors?: ReadingError[]
+  /** A value calculated over a series (time, wavelength) is a datacube, not one number. */
+  cube?: {kind: string; cube: DataCube}
+  custom?: CustomInformation
 }
 
 export function calculatedAggregate(values: CalculatedValue[]): Record<string, unknown> | undefined {
@@ -105,13 +110,22 @@ export function calculatedAggregate(values: CalculatedValue[]): Record<string, u
         'data source aggregate document':
           c.sources && c.sources.length > 0
             ? {
-                'data source document': c.sources.map((s) => ({'data source identifier': s.identifier, 'data source feature': s.feature})),
+                'data source document': c.sources.map(sourceDocument),
               }
             : undefined,
+        ...(c.cube ? {[c.cube.kind]: dataCubeDocument(c.cube.cube)} : {}),
         'error aggregate document': errorAggregate(c.errors),
+        'custom information document': customDocument(c.custom),
       }),
     ),
   }
+}
+
+function sourceDocument(source: NonNullable<CalculatedValue['sources']>[number]): Record<string, unknown> {
+  const document: Record<string, unknown> = {'data source identifier': source.identifier, 'data source feature': source.feature}
+  if (source.location !== undefined) document['location identifier'] = source.location
+  if (source.plate !== undefined) document['well plate identifier'] = source.plate
+  return document
 }
 
 /** What every technique's run holds besides its own documents. */

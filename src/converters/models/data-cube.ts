@@ -2,16 +2,19 @@
 export interface DataCube {
   label: string
   dimension: {concept: string; unit: string; values: (number | null)[]}
+  /** Further dimensions after the first, for a cube read over two or more axes. */
+  moreDimensions?: {concept: string; unit: string; values: (number | null)[]}[]
   measures: {concept: string; unit: string; values: (number | null)[]}[]
 }
 
 export function dataCubeDocument(cube: DataCube): Record<string, unknown> {
+  const dimensions = cube.moreDimensions ? [cube.dimension, ...cube.moreDimensions] : [cube.dimension]
   return {
     label: cube.label,
     'cube-structure': {
-      dimensions: [{'@componentDatatype': 'double', concept: cube.dimension.concept, unit: cube.dimension.unit}],
+      dimensions: dimensions.map((d) => ({'@componentDatatype': 'double', concept: d.concept, unit: d.unit})),
       measures: cube.measures.map((m) => ({'@componentDatatype': 'double', concept: m.concept, unit: m.unit})),
     },
-    data: {dimensions: [cube.dimension.values], measures: cube.measures.map((m) => m.values)},
+    data: {dimensions: dimensions.map((d) => d.values), measures: cube.measures.map((m) => m.values)},
   }
 }

@@ -1,4 +1,5 @@
-import {compact, quantity} from '../asm.js'
+import {quantity} from '../asm.js'
+import type {CalculatedValue, CustomInformation} from '../models/common.js'
 import {parseNumber} from '../numbers.js'
 import {appendAll} from '../arrays.js'
 import type {Group, Note, Summary} from './groups.js'
@@ -21,7 +22,7 @@ interface WellRef {
  * the group and note summaries. Each names the wells it was calculated from.
  */
 export class CalculatedData {
-  readonly documents: Record<string, unknown>[] = []
+  readonly values: CalculatedValue[] = []
   private count = 0
 
   constructor(
@@ -85,29 +86,28 @@ export class CalculatedData {
     sources: WellRef[]
   }): void {
     const value = parseNumber(item.raw)
-    const sources = item.sources.flatMap(({plate, well}) => {
+    const sources: NonNullable<CalculatedValue['sources']> = []
+    // Wells the group names that hold no reading in the export: kept by name, there is no measurement to point at.
+    const unread: string[] = []
+    for (const {plate, well} of item.sources) {
       const refs = plate === undefined ? undefined : this.index.get(plate)?.get(well)
-      if (!refs || refs.length === 0) return [compact({'location identifier': well, 'well plate identifier': plate})]
-      return refs.map((ref) => ({
-        'data source identifier': ref.id,
-        'data source feature': ref.feature,
-        'location identifier': well,
-        'well plate identifier': plate,
-      }))
+      if (!refs || refs.length === 0) unread.push(plate === undefined ? well : `${plate} ${well}`)
+      else for (const ref of refs) sources.push({identifier: ref.id, feature: ref.feature, location: well, plate})
+    }
+    const custom: CustomInformation = {}
+    if (item.description) custom['calculation description'] = item.description
+    if (item.group) custom['group identifier'] = item.group
+    if (unread.length > 0) custom['source wells without readings'] = unread
+    this.values.push({
+      identifier: `${this.fileName}_calc_${++this.count}`,
+      name: item.name,
+      description: item.label,
+      sample: item.sample === undefined ? undefined : {identifier: item.sample},
+      value: value === undefined ? undefined : quantity(value, UNITLESS),
+      // Text results ("Pass", "Range?", "Error") are kept as written, never turned into numbers.
+      errors: value === undefined ? [{error: item.raw, feature: item.name}] : undefined,
+      sources,
+      custom,
     })
-    this.documents.push(
-      compact({
-        'calculated data identifier': `${this.fileName}_calc_${++this.count}`,
-        'calculated data name': item.name,
-        'calculated data description': item.label,
-        'calculation description': item.description,
-        'group identifier': item.group,
-        'sample identifier': item.sample,
-        // Text results ("Pass", "Range?", "Error") are kept as text, never turned into numbers.
-        'calculated result': value === undefined ? undefined : quantity(value, UNITLESS),
-        'calculated text result': value === undefined ? item.raw : undefined,
-        'data source aggregate document': sources.length > 0 ? {'data source document': sources} : undefined,
-      }),
-    )
   }
 }

@@ -1,5 +1,7 @@
+import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from '../asm.js'
+import type {CustomInformation} from '../models/common.js'
+import {type PlateReaderGroup, plateReaderDocument, type PlateReaderRun} from '../models/plate-reader.js'
 import {decodeText, looksBinary} from '../text.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
 import {BLOCKS_LINE, splitBlocks} from './blocks.js'
@@ -8,10 +10,9 @@ import {type Group, type Note, parseGroup, parseNote} from './groups.js'
 import {PlateMeasurements} from './measurements.js'
 import {parsePlate, type Plate} from './plate-data.js'
 
-const MANIFEST = `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`
 const SUPPORTED_READ_TYPES = new Set(['Endpoint', 'Kinetic', 'Spectrum'])
 
-export const moldevSoftmaxPro: Converter = {
+export const moldevSoftmaxPro: Converter<BuiltinDocument> = {
   name: 'moldev-softmax-pro',
   version: '1.0.0',
   technique: 'plate reader',
@@ -32,7 +33,7 @@ export const moldevSoftmaxPro: Converter = {
     return 0
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput) {
     const {name, bytes} = input
     if (bytes.length === 0)
       throw new LabmeshError(
@@ -71,7 +72,7 @@ export const moldevSoftmaxPro: Converter = {
     const index: MeasurementIndex = new Map()
     let count = 0
     const nextId = (): string => `${name}_${++count}`
-    const plateDocuments: Record<string, unknown>[] = []
+    const groupsOfWells: PlateReaderGroup[] = []
     for (const plate of plates) {
       const plateName = plate.header.name
       const builder = new PlateMeasurements(plate)
@@ -81,16 +82,11 @@ export const moldevSoftmaxPro: Converter = {
       plate.wells.forEach((well, w) => {
         const measurements = builder.forWell(w, sampleIds.get(plateName)?.get(well), nextId)
         if (measurements.length === 0) return
-        byWell.set(well, [...(byWell.get(well) ?? []), ...measurements.map((m) => ({id: m['measurement identifier'] as string, feature}))])
-        plateDocuments.push({
-          'measurement aggregate document': compact({
-            'plate well count': plate.header.numWells === undefined ? undefined : quantity(plate.header.numWells, '#'),
-            'measurement document': measurements,
-          }),
-        })
+        byWell.set(well, [...(byWell.get(well) ?? []), ...measurements.map((m) => ({id: m.identifier, feature}))])
+        groupsOfWells.push({wellCount: plate.header.numWells, measurements})
       })
     }
-    if (plateDocuments.length === 0) throw new LabmeshError('INVALID_DATA', `${name}: the Plate blocks hold no well cells`, {subject: name})
+    if (groupsOfWells.length === 0) throw new LabmeshError('INVALID_DATA', `${name}: the Plate blocks hold no well cells`, {subject: name})
 
     const calculated = new CalculatedData(name, index, defaultPlate)
     for (const plate of plates) calculated.addReduced(plate)
@@ -99,27 +95,23 @@ export const moldevSoftmaxPro: Converter = {
 
     const noteText = notes.flatMap((n) => n.text)
     const groupText = groups.filter((g) => g.text.length > 0).map((g) => ({group: g.name, text: g.text}))
-    const custom = compact({
-      notes: noteText.length > 0 ? noteText : undefined,
-      'group notes': groupText.length > 0 ? groupText : undefined,
-      'other blocks': otherBlocks.length > 0 ? otherBlocks : undefined,
+    const custom: CustomInformation = {}
+    const exportVersion = plates[0].header.exportVersion
+    if (exportVersion) custom['file export version'] = exportVersion
+    if (file.originalFileName) custom['original file name'] = file.originalFileName
+    if (file.dateLastSaved) custom['date last saved'] = file.dateLastSaved
+    if (noteText.length > 0) custom.notes = noteText
+    const sections: NonNullable<PlateReaderRun['sections']> = {}
+    if (groupText.length > 0) sections['group notes'] = groupText
+    if (otherBlocks.length > 0) sections['other blocks'] = otherBlocks
+    return plateReaderDocument(input, moldevSoftmaxPro, {
+      device: {manufacturer: 'Molecular Devices'},
+      software: {name: 'SoftMax Pro'},
+      groups: groupsOfWells,
+      calculated: calculated.values,
+      custom,
+      sections,
     })
-    return {
-      '$asm.manifest': MANIFEST,
-      'plate reader aggregate document': compact({
-        'device system document': {'device type': 'plate reader', 'product manufacturer': 'Molecular Devices'},
-        'data system document': compact({
-          ...dataSystemDocument(input, moldevSoftmaxPro, {name: 'SoftMax Pro'}),
-          'file export version': plates[0].header.exportVersion,
-          'original file name': file.originalFileName,
-          'date last saved': file.dateLastSaved,
-        }),
-        'plate reader document': plateDocuments,
-        'calculated data aggregate document':
-          calculated.documents.length > 0 ? {'calculated data document': calculated.documents} : undefined,
-        'custom information document': Object.keys(custom).length > 0 ? custom : undefined,
-      }),
-    }
   },
 }
 

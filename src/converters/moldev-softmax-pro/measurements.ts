@@ -1,4 +1,7 @@
 import {compact, optionalQuantity, quantity} from '../asm.js'
+import type {ReadingError} from '../models/common.js'
+import type {DataCube} from '../models/data-cube.js'
+import type {DeviceSetting, PlateReaderMeasurement} from '../models/plate-reader.js'
 import {parseNumber} from '../numbers.js'
 import type {PlateHeader} from './plate-header.js'
 import type {Channel, Plate} from './plate-data.js'
@@ -25,7 +28,7 @@ export interface MeasurementRef {
 /** What every well of a channel shares: its settings and, for series, the axis and temperatures. */
 interface ChannelPlan {
   channel?: Channel
-  device: Record<string, unknown>
+  device: Record<string, DeviceSetting>
   series?: {
     cubeKey: string
     label: string
@@ -37,10 +40,13 @@ interface ChannelPlan {
   }
 }
 
+/** What a well's read gives: its reading or datacube, the chamber temperature, and any cell written as text. */
+type Reading = Pick<PlateReaderMeasurement, 'readings' | 'cube' | 'compartmentTemperature' | 'errors'>
+
 /**
- * The measurement documents of a plate's wells, one per wavelength setting. Endpoint reads give a
+ * The measurements of a plate's wells, one per wavelength setting. Endpoint reads give a
  * `{value, unit}` reading; kinetic and spectrum reads give a datacube over time or wavelength.
- * A cell without a number keeps its text in an error document; ASM requires a numeric reading,
+ * A cell without a number keeps its text as an error; ASM requires a numeric reading,
  * so the reading is the -0 placeholder ASM uses for "no value" (never a number that was read).
  */
 export class PlateMeasurements {
@@ -61,10 +67,10 @@ export class PlateMeasurements {
           }))
   }
 
-  forWell(well: number, sampleId: string | undefined, nextId: () => string): Record<string, unknown>[] {
-    const docs: Record<string, unknown>[] = []
+  forWell(well: number, sampleId: string | undefined, nextId: () => string): PlateReaderMeasurement[] {
+    const measurements: PlateReaderMeasurement[] = []
     for (const plan of this.plans) {
-      let reading: Record<string, unknown>
+      let reading: Reading
       if (!plan.channel) {
         reading = this.missing('no raw reading in the export (reduced data only)')
       } else {
@@ -73,58 +79,44 @@ export class PlateMeasurements {
         reading = plan.series ? this.seriesReading(plan, cellsOfWell) : this.endpointReading(plan.channel, cellsOfWell[0])
       }
       const location = this.plate.wells[well]
-      docs.push({
-        'measurement identifier': nextId(),
-        'sample document': {
-          'sample identifier': sampleId ?? `${this.plate.header.name} ${location}`,
-          'location identifier': location,
-          'well plate identifier': this.plate.header.name,
-        },
-        'device control aggregate document': {'device control document': [{...plan.device}]},
+      const plate = this.plate.header.name
+      measurements.push({
+        identifier: nextId(),
+        sample: {identifier: sampleId ?? `${plate} ${location}`, location, plate},
+        settings: plan.device,
         ...reading,
       })
     }
-    return docs
+    return measurements
   }
 
-  private missing(error: string): Record<string, unknown> {
-    return {
-      [this.concept.key]: quantity(-0, this.concept.unit),
-      'error aggregate document': {'error document': [{error, 'error feature': this.concept.key}]},
-    }
+  private missing(error: string): Reading {
+    return {readings: {[this.concept.key]: quantity(-0, this.concept.unit)}, errors: [{error, feature: this.concept.key}]}
   }
 
-  private endpointReading(channel: Channel, cell: string | undefined): Record<string, unknown> {
+  private endpointReading(channel: Channel, cell: string | undefined): Reading {
     const value = readNumber(cell)
-    const temperature = optionalQuantity(readTemperature(channel.reads[0].temperature), 'degC')
-    const reading = value === undefined ? this.missing(cell || 'no value') : {[this.concept.key]: quantity(value, this.concept.unit)}
-    return temperature ? {'compartment temperature': temperature, ...reading} : reading
+    const reading =
+      value === undefined ? this.missing(cell || 'no value') : {readings: {[this.concept.key]: quantity(value, this.concept.unit)}}
+    return {...reading, compartmentTemperature: optionalQuantity(readTemperature(channel.reads[0].temperature), 'degC')}
   }
 
-  private seriesReading(plan: ChannelPlan, cellsOfWell: (string | undefined)[]): Record<string, unknown> {
+  private seriesReading(plan: ChannelPlan, cellsOfWell: (string | undefined)[]): Reading {
     const series = plan.series!
     const values = cellsOfWell.map((cell) => readNumber(cell) ?? null)
-    const errors: {error: string; 'error feature': string}[] = []
+    const errors: ReadingError[] = []
     values.forEach((v, k) => {
       const cell = cellsOfWell[k]
-      if (v === null && cell)
-        errors.push({error: cell, 'error feature': `${this.concept.key} at ${series.dimension.concept} ${series.axis[k]}`})
+      if (v === null && cell) errors.push({error: cell, feature: `${this.concept.key} at ${series.dimension.concept} ${series.axis[k]}`})
     })
-    const measures = [{'@componentDatatype': 'double', concept: this.concept.key, unit: this.concept.unit}]
-    const data = [values]
-    if (series.temperatures) {
-      measures.push({'@componentDatatype': 'double', concept: 'temperature', unit: 'degC'})
-      data.push(series.temperatures)
+    const measures: DataCube['measures'] = [{concept: this.concept.key, unit: this.concept.unit, values}]
+    if (series.temperatures) measures.push({concept: 'temperature', unit: 'degC', values: series.temperatures})
+    return {
+      readings: {},
+      compartmentTemperature: optionalQuantity(series.firstTemperature, 'degC'),
+      cube: {kind: series.cubeKey, cube: {label: series.label, dimension: {...series.dimension, values: series.axis}, measures}},
+      errors: errors.length > 0 ? errors : undefined,
     }
-    return compact({
-      'compartment temperature': optionalQuantity(series.firstTemperature, 'degC'),
-      [series.cubeKey]: {
-        label: series.label,
-        'cube-structure': {dimensions: [{'@componentDatatype': 'double', ...series.dimension}], measures},
-        data: {dimensions: [series.axis], measures: data},
-      },
-      'error aggregate document': errors.length > 0 ? {'error document': errors} : undefined,
-    })
   }
 }
 
@@ -164,7 +156,7 @@ function readNumber(cell: string | undefined): number | undefined {
   return PLAIN_NUMBER.test(cell) ? Number(cell) : parseNumber(cell)
 }
 
-function deviceControl(h: PlateHeader, channel: number): Record<string, unknown> {
+function deviceControl(h: PlateHeader, channel: number): Record<string, DeviceSetting> {
   const kinetic = h.readType === 'Kinetic'
   const spectrum = h.readType === 'Spectrum'
   return compact({

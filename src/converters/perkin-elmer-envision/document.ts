@@ -1,4 +1,7 @@
-import {ASM_MANIFEST_BASE, compact, dataSystemDocument, quantity} from '../asm.js'
+import {compact, quantity} from '../asm.js'
+import type {CalculatedValue, CustomInformation, Sample} from '../models/common.js'
+import {IdentifierSequence} from '../models/common.js'
+import {type PlateReaderGroup, type PlateReaderMeasurement, plateReaderDocument} from '../models/plate-reader.js'
 import {parseNumber} from '../numbers.js'
 import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
 import {maxOf} from '../arrays.js'
@@ -93,76 +96,83 @@ function toNumber(raw: string): number | undefined {
   return /^-?\d+(\.\d+)?$/.test(raw) ? Number(raw) : parseNumber(raw)
 }
 
-/** Puts the reading on `target`, or the word the instrument wrote instead ("OVRFLW", "N/A"), never a made-up number. */
-function putReading(target: Record<string, unknown>, key: string, raw: string, unit: string, feature: string): void {
-  const value = toNumber(raw)
-  if (value === undefined) target['error document'] = [{error: raw, 'error feature': feature}]
-  else target[key] = {value, unit}
-}
-
 export function buildDocument(
   input: ConverterInput,
   plates: PlateBlock[],
   protocol: Protocol,
   converter: Pick<Converter, 'name' | 'version'>,
-): EngineeredDocument {
-  let counter = 0
-  const nextId = () => `${input.name}_${++counter}`
+) {
+  const ids = new IdentifierSequence(input.name)
   const plateType = protocol.sections['Plate type'] ?? {}
   const maxColumns = maxOf(plates.map((p) => p.grid.columns))
   const wellCount =
-    asQuantity(plateType['Number of the wells in the plate'], '#') ??
-    quantity(({12: 96, 24: 384, 48: 1536} as Record<number, number>)[maxColumns] ?? maxColumns, '#')
+    asQuantity(plateType['Number of the wells in the plate'], '#')?.value ??
+    ({12: 96, 24: 384, 48: 1536} as Record<number, number>)[maxColumns] ??
+    maxColumns
   const assayId = protocol.assay['Assay ID']
   const protocolId = protocol.assay['Protocol ID']
 
   // With plate repeats (kinetic reads) one well has several reads; each says which repeat it is.
   const repeated = new Set(plates.map((p) => p.info.Repeat)).size > 1
-  const groups = new Map<string, {time?: string; measurements: Record<string, unknown>[]}>()
+  const groups = new Map<string, PlateReaderGroup>()
+  // The reads of a well share its sample (so its document is built once).
+  const samples = new Map<string, Sample>()
+  const sampleOf = (plateNumber: string | undefined, barcode: string, well: string, code: string | undefined): Sample => {
+    const key = `${plateNumber}\u0000${barcode}\u0000${well}`
+    let sample = samples.get(key)
+    if (!sample) {
+      const role = code === undefined ? undefined : ROLES.find(([re]) => re.test(code))?.[1]
+      samples.set(key, (sample = {identifier: `${barcode} ${well}`, location: well, plate: barcode, role}))
+    }
+    return sample
+  }
   const idsByPlate = new Map<PlateBlock, Map<string, string>>()
   for (const plate of plates.filter((p) => !p.calculated)) {
     const readType = readTypeOf(plate)
     const label = protocol.labels.find((l) => l.name === labelName(plate))
-    const control = deviceControl(plate, readType, label, protocol)
+    const settings = deviceControl(plate, readType, label, protocol)
     const barcode = barcodeOf(plate)
     const codes = protocol.plateMaps.find((m) => m.plate === plate.info.Plate)?.codes ?? {}
     const chamber = Object.keys(plate.info).find((k) => /temperature at start/i.test(k) && !/ambient/i.test(k))
-    const ids = new Map<string, string>()
-    idsByPlate.set(plate, ids)
-    const temperature = chamber ? asQuantity(infoValue(chamber, plate.info[chamber]), 'degC') : undefined
-    const deviceControls = {'device control document': [control]}
+    const wellIds = new Map<string, string>()
+    idsByPlate.set(plate, wellIds)
+    const compartmentTemperature = chamber ? asQuantity(infoValue(chamber, plate.info[chamber]), 'degC') : undefined
+    const custom: CustomInformation = {}
+    if (plate.title) custom['result title'] = plate.title
+    if (repeated) custom['plate repeat'] = typedValue(plate.info.Repeat ?? '')
     for (const cell of plate.grid.cells) {
-      const id = nextId()
-      ids.set(cell.well, id)
+      const identifier = ids.next()
+      wellIds.set(cell.well, identifier)
       const code = codes[cell.well]
-      const sample: Record<string, unknown> = {
-        'sample identifier': `${barcode} ${cell.well}`,
-        'location identifier': cell.well,
-        'well plate identifier': barcode,
+      const value = toNumber(cell.raw)
+      const measurement: PlateReaderMeasurement = {
+        identifier,
+        label: plate.info.Label || undefined,
+        sample: sampleOf(plate.info.Plate, barcode, cell.well, code),
+        settings,
+        compartmentTemperature,
+        readings: value === undefined ? {} : {[readType]: quantity(value, UNITS[readType])},
+        // The word the instrument wrote instead of a number ("OVRFLW", "N/A"), never a made-up number.
+        errors: value === undefined ? [{error: cell.raw, feature: readType}] : undefined,
+        custom,
       }
-      const role = code === undefined ? undefined : ROLES.find(([re]) => re.test(code))?.[1]
-      if (role) sample['sample role type'] = role
-      // Built field by field rather than through compact(): this loop runs once per well and read.
-      const measurement: Record<string, unknown> = {
-        'measurement identifier': id,
-        'sample document': sample,
-        'device control aggregate document': deviceControls,
-      }
-      if (temperature) measurement['compartment temperature'] = temperature
-      if (plate.info.Label) measurement['measurement label'] = plate.info.Label
-      if (plate.title) measurement['result title'] = plate.title
-      if (repeated) measurement['plate repeat'] = typedValue(plate.info.Repeat ?? '')
-      putReading(measurement, readType, cell.raw, UNITS[readType], readType)
       const key = `${plate.info.Plate}|${cell.well}`
       const group = groups.get(key)
       if (group) group.measurements.push(measurement)
-      else groups.set(key, {time: plate.info['Measurement date'], measurements: [measurement]})
+      else
+        groups.set(key, {
+          time: plate.info['Measurement date'] || undefined,
+          analyticalMethod: protocolId || undefined,
+          experimentalDataIdentifier: assayId || undefined,
+          wellCount,
+          measurements: [measurement],
+        })
     }
   }
 
   const calculated = plates
     .filter((p) => p.calculated)
-    .flatMap((plate) => {
+    .flatMap((plate): CalculatedValue[] => {
       const formula = plate.info.Formula ?? ''
       const index = /^(Calc \d+)/i.exec(formula)?.[1]
       const named = protocol.calculations.find((c) => String(c.Plate) === plate.info.Plate && c['Formula index'] === index)?.[
@@ -172,45 +182,35 @@ export function buildDocument(
       const sources = sourcePlates(plate, plates).map((source) => ({ids: idsByPlate.get(source), feature: readTypeOf(source)}))
       const barcode = barcodeOf(plate)
       return plate.grid.cells.map((cell) => {
-        const doc: Record<string, unknown> = {
-          'calculated data identifier': nextId(),
-          'calculated data name': name,
-          'calculated data description': formula,
-        }
-        putReading(doc, 'calculated result', cell.raw, '(unitless)', name)
-        doc['sample document'] = {'location identifier': cell.well, 'well plate identifier': barcode}
-        doc['data source aggregate document'] = {
-          'data source document': sources.flatMap(({ids, feature}) => {
-            const id = ids?.get(cell.well)
-            return id ? [{'data source identifier': id, 'data source feature': feature}] : []
+        const value = toNumber(cell.raw)
+        return {
+          identifier: ids.next(),
+          name,
+          description: formula,
+          value: value === undefined ? undefined : quantity(value, '(unitless)'),
+          errors: value === undefined ? [{error: cell.raw, feature: name}] : undefined,
+          sample: {location: cell.well, plate: barcode},
+          sources: sources.flatMap(({ids, feature}) => {
+            const identifier = ids?.get(cell.well)
+            return identifier ? [{identifier, feature}] : []
           }),
         }
-        return doc
       })
     })
 
   const instrument = protocol.sections.Instrument ?? {}
   const serial = instrument['Serial number'] ?? protocol.assay['Serial#']
-  return {
-    '$asm.manifest': `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`,
-    'plate reader aggregate document': compact({
-      'device system document': compact({
-        'model number': 'EnVision',
-        'product manufacturer': 'PerkinElmer',
-        'equipment serial number': serial === undefined ? undefined : String(serial),
-        'device identifier': instrument.Nickname === undefined ? undefined : String(instrument.Nickname),
-      }),
-      'data system document': dataSystemDocument(input, converter, protocol.software),
-      'plate reader document': [...groups.values()].map((group) => {
-        const aggregate: Record<string, unknown> = {}
-        if (group.time) aggregate['measurement time'] = group.time
-        if (protocolId) aggregate['analytical method identifier'] = protocolId
-        if (assayId) aggregate['experimental data identifier'] = assayId
-        aggregate['plate well count'] = wellCount
-        aggregate['measurement document'] = group.measurements
-        return {'measurement aggregate document': aggregate}
-      }),
-      'calculated data aggregate document': calculated.length > 0 ? {'calculated data document': calculated} : undefined,
+  return plateReaderDocument(input, converter, {
+    device: {
+      manufacturer: 'PerkinElmer',
+      model: 'EnVision',
+      serialNumber: serial === undefined ? undefined : String(serial),
+      deviceIdentifier: instrument.Nickname === undefined ? undefined : String(instrument.Nickname),
+    },
+    software: protocol.software,
+    groups: [...groups.values()],
+    calculated,
+    sections: {
       'plate information document': plates.map((plate) =>
         compact({
           ...Object.fromEntries(Object.entries(plate.info).map(([column, raw]) => [column, infoValue(column, raw)])),
@@ -233,8 +233,8 @@ export function buildDocument(
         'plate maps': protocol.plateMaps,
         ...protocol.text,
       }),
-    }),
-  }
+    },
+  })
 }
 
 /** The measured plates a calculation used: those its background information names, else every read of that plate. */

@@ -1,3 +1,4 @@
+import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
 import {decodeText, looksBinary} from '../text.js'
 import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
@@ -10,7 +11,7 @@ import {readProtocol} from './protocol.js'
  * information, background information and result or calculated-result grids, then the basic
  * assay information and protocol information (plate type, plate map, labels, filters, instrument).
  */
-export const perkinElmerEnvision: Converter = {
+export const perkinElmerEnvision: Converter<BuiltinDocument> = {
   name: 'perkin-elmer-envision',
   version: '1.0.0',
   technique: 'plate reader',
@@ -37,7 +38,7 @@ function invalid(input: ConverterInput, what: string): LabmeshError {
   return new LabmeshError('INVALID_DATA', `${input.name}: ${what}`, {subject: input.name})
 }
 
-function convertEnvision(input: ConverterInput): EngineeredDocument {
+function convertEnvision(input: ConverterInput) {
   if (input.bytes.length === 0 || looksBinary(input.bytes)) {
     throw invalid(input, 'expected a PerkinElmer EnVision CSV export, found empty or binary content')
   }
