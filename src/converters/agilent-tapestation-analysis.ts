@@ -1,14 +1,14 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {XMLParser} from 'fast-xml-parser'
 
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {unitWord} from './generic/units.js'
 import type {ElectrophoresisMeasurement, ElectrophoresisPeak} from './models/electrophoresis.js'
 import {electrophoresisDocument} from './models/electrophoresis.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, Quantity} from './types.js'
 
 /**
  * Agilent TapeStation Analysis software XML exports: file and ScreenTape information (run

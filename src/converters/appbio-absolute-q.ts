@@ -1,12 +1,12 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {type CalculatedValue, type CustomInformation, IdentifierSequence} from './models/common.js'
 import {type DpcrMeasurement, dpcrDocument} from './models/dpcr.js'
 import {parseNumber} from './numbers.js'
 import {checkRowWidths, delimitedRows} from './table-rows.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, Quantity} from './types.js'
 import {normaliseWell} from './wells.js'
 
 /**

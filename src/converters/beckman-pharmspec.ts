@@ -1,5 +1,5 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {type CalculatedValue, IdentifierSequence} from './models/common.js'
 import {
@@ -11,7 +11,7 @@ import {
 import {parseNumber} from './numbers.js'
 import {type Cell, isHtmlWorkbook, isXls, isXlsx, readSheets} from './spreadsheet/index.js'
 import {zipHeadEntries} from './appbio-quantstudio/zip-head.js'
-import type {Converter, ConverterInput, EngineeredDocument} from './types.js'
+import type {Converter, ConverterInput} from './types.js'
 
 /**
  * Beckman Coulter HIAC / PharmSpec light obscuration reports (.xlsx, and .xls from older

@@ -1,10 +1,10 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {quantity} from './asm.js'
 import {type CellCountingMeasurement, cellCountingDocument, isCellCountingResult, isCellCountingSetting} from './models/cell-counting.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument} from './types.js'
+import type {Converter, ConverterInput} from './types.js'
 import {splitDelimited} from './delimited.js'
 
 /**

@@ -1,5 +1,5 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {quantity} from './asm.js'
 import {unitInHeader} from './generic/units.js'
 import {
@@ -10,7 +10,7 @@ import {
 } from './models/cell-counting.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, Quantity} from './types.js'
 
 /**
  * ChemoMetec NucleoView (NucleoCounter NC-202/NC-3000) result exports: semicolon-separated

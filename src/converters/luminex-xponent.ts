@@ -1,5 +1,5 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {scanQuantities} from './generic/header-block.js'
 import {type CalculatedValue, IdentifierSequence} from './models/common.js'
@@ -7,7 +7,7 @@ import {type MultiAnalyteMeasurement, multiAnalyteProfilingDocument} from './mod
 import {parseNumber} from './numbers.js'
 import {delimitedRows} from './table-rows.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument} from './types.js'
+import type {Converter, ConverterInput} from './types.js'
 import {normaliseWell} from './wells.js'
 
 /**

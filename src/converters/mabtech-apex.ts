@@ -1,12 +1,12 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {quantity} from './asm.js'
 import {zipHeadEntries} from './appbio-quantstudio/zip-head.js'
 import {IdentifierSequence} from './models/common.js'
 import {groupByWell, type PlateReaderMeasurement, plateReaderDocument} from './models/plate-reader.js'
 import {parseNumber} from './numbers.js'
 import {type Cell, isXlsx, readSheets} from './spreadsheet/index.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, Quantity} from './types.js'
 import {normaliseWell, wellPosition} from './wells.js'
 
 /**

@@ -1,11 +1,11 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {quantity} from './asm.js'
 import {IdentifierSequence} from './models/common.js'
 import {groupByWell, type PlateReaderMeasurement, plateReaderDocument} from './models/plate-reader.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument} from './types.js'
+import type {Converter, ConverterInput} from './types.js'
 import {rowIndex, rowName} from './wells.js'
 
 /**

@@ -1,5 +1,5 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {quantity} from './asm.js'
 import {scanQuantities} from './generic/header-block.js'
 import {IdentifierSequence} from './models/common.js'
@@ -7,7 +7,7 @@ import {groupByWell, type PlateReaderMeasurement, plateReaderDocument, READING_U
 import {parseNumber} from './numbers.js'
 import {delimitedRows} from './table-rows.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, Quantity} from './types.js'
 import {rowIndex, rowName} from './wells.js'
 
 /**

@@ -1,5 +1,5 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {maxOf} from './arrays.js'
 import {optionalQuantity, quantity} from './asm.js'
 import {

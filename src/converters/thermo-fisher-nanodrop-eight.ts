@@ -1,12 +1,12 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {quantity} from './asm.js'
 import {IdentifierSequence, type ReadingError, type Sample} from './models/common.js'
 import {type SpectrophotometryGroup, type SpectrophotometryMeasurement, spectrophotometryDocument} from './models/spectrophotometry.js'
 import {normaliseWell} from './wells.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, Quantity} from './types.js'
 
 /**
  * Thermo Fisher NanoDrop Eight tab-separated exports: a few "Key:<tab>value" preamble lines

@@ -1,5 +1,5 @@
-import type {BuiltinDocument} from './models/documents.js'
 import {LabmeshError} from '../errors.js'
+import type {BuiltinDocument} from './models/documents.js'
 import {quantity} from './asm.js'
 import {IdentifierSequence} from './models/common.js'
 import {type SpectrophotometryMeasurement, spectrophotometryDocument} from './models/spectrophotometry.js'
@@ -7,7 +7,7 @@ import type {CalculatedValue} from './models/common.js'
 import {parseNumber} from './numbers.js'
 import {checkRowWidths, delimitedRows} from './table-rows.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument} from './types.js'
+import type {Converter, ConverterInput} from './types.js'
 import {appendAll} from './arrays.js'
 
 /**

@@ -1,7 +1,7 @@
 import {LabmeshError} from '../../errors.js'
 import {type CalculatedValue, type CustomInformation, IdentifierSequence} from '../models/common.js'
 import {type PlateReaderGroup, plateReaderDocument} from '../models/plate-reader.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {plateWellCount as standardPlateWellCount} from '../wells.js'
 import {appendAll} from '../arrays.js'
 import {type Identifiers, PlateBuilder, wellColumnOf} from './plate.js'

@@ -1,5 +1,5 @@
 import {compact, optionalQuantity} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {
   customDocument,
   type CustomInformation,

@@ -3,7 +3,7 @@ import type {CalculatedValue, CustomInformation, Sample} from '../models/common.
 import {IdentifierSequence} from '../models/common.js'
 import {type PlateReaderGroup, type PlateReaderMeasurement, plateReaderDocument} from '../models/plate-reader.js'
 import {parseNumber} from '../numbers.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {maxOf} from '../arrays.js'
 import {typedValue, unwrap} from './csv.js'
 import type {PlateBlock} from './plates.js'

@@ -1,7 +1,7 @@
 import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
 import {decodeText, looksBinary} from '../text.js'
-import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import type {Converter, ConverterInput} from '../types.js'
 import {buildDocument} from './document.js'
 import {GridError, isPlateStart, readPlates} from './plates.js'
 import {readProtocol} from './protocol.js'
