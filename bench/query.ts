@@ -101,6 +101,8 @@ export default async function benchQuery(): Promise<void> {
       const out = c.out ? path.join(root, `result.${c.out}`) : undefined
       const labmesh = await best(async () => {
         c.before?.()
+        // Each run writes a new file: labmesh refuses to replace one without --force.
+        if (out) rmSync(out, {force: true})
         const run = await runCli(out ? [...c.labmesh, out, '--json'] : c.labmesh, env)
         const json = JSON.parse(run.stdout) as {rowCount: number; rows?: unknown[]; elapsedSeconds: number}
         return {
