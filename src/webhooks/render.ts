@@ -6,7 +6,7 @@ const at = (iso: string | null): string => (iso ? iso.slice(0, 19).replace('T', 
 export function renderWebhooks(hooks: Webhook[]): string {
   if (hooks.length === 0) return 'No webhooks. Add one with `labmesh webhooks add https://... --events file.ingested`.'
   return renderTable(
-    ['id', 'url', 'events', 'private targets', 'give up after', 'created'],
+    ['id', 'url', 'events', 'private targets', 'give up after', 'created', 'old secret signs until'],
     hooks.map((w) => [
       w.webhookId,
       w.url,
@@ -14,6 +14,7 @@ export function renderWebhooks(hooks: Webhook[]): string {
       w.allowPrivate ? 'allowed' : 'refused',
       `${w.giveUpAfterSeconds / 3600}h`,
       at(w.createdAt),
+      at(w.previousSecretUntil),
     ]),
   )
 }

@@ -376,6 +376,9 @@ export const MIGRATIONS: string[] = [
    CREATE TRIGGER files_delete_outbox AFTER DELETE ON files BEGIN
      INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(old.raw_file_id, old.file_id));
    END;`,
+  // webhooks rotate: the previous signing secret keeps signing beside the new one until previous_until.
+  `ALTER TABLE webhooks ADD COLUMN previous_secret_ref TEXT;
+   ALTER TABLE webhooks ADD COLUMN previous_until TEXT;`,
 ]
 
 export function migrate(db: Database): void {

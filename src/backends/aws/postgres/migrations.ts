@@ -279,6 +279,8 @@ export const PG_MIGRATIONS: string[] = [
      RETURN NULL;
    END $$;
    CREATE TRIGGER files_delete_outbox AFTER DELETE ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_deleted_file();`,
+  // webhooks rotate: the previous signing secret keeps signing beside the new one until previous_until.
+  `ALTER TABLE webhooks ADD COLUMN previous_secret_ref text, ADD COLUMN previous_until timestamptz;`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
