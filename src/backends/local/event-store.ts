@@ -25,6 +25,7 @@ export function createSqliteEventStore(db: Database, vault: WebhookSecretVault):
     >(`INSERT INTO webhooks (webhook_id, url, events, plaintext_secret, secret_ref, allow_private, give_up_seconds, created_at)
        VALUES (?, ?, ?, '', ?, ?, ?, ?) RETURNING *`),
     webhooks: db.prepare<[], WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, webhook_id'),
+    anySealed: db.prepare<[], WebhookRow>('SELECT * FROM webhooks WHERE secret_ref IS NOT NULL LIMIT 1'),
     webhook: db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE webhook_id = ?'),
     removeWebhook: db.prepare('DELETE FROM webhooks WHERE webhook_id = ?'),
     rotate: db.prepare<[string, string | null, string | null, string], WebhookRow>(
@@ -81,6 +82,10 @@ export function createSqliteEventStore(db: Database, vault: WebhookSecretVault):
       return statements.lastSeq.get()?.seq ?? 0
     },
     async addWebhook(webhook) {
+      // Secrets already sealed must still open: a lost or unreadable key file is told now, naming
+      // it, rather than by every delivery of the other webhooks later (and not hidden by a new key).
+      const sealed = statements.anySealed.get()
+      if (sealed) await vault.open(sealed.webhook_id, sealed.secret_ref!)
       const webhookId = `whk_${randomBytes(8).toString('hex')}`
       const row = statements.addWebhook.get(
         webhookId,

@@ -121,7 +121,7 @@ export function createPostgresEventStore(db: Postgres, vault: WebhookSecretVault
            UPDATE webhook_deliveries d SET lease_until = $3 FROM due WHERE d.delivery_id = due.delivery_id RETURNING d.*
          )
          SELECT ${DELIVERY_COLUMNS.replaceAll('d.', 'l.')}, l.event_seq, e.data, w.url, w.events, w.secret_ref, w.plaintext_secret, w.allow_private,
-                w.give_up_seconds, w.created_at
+                w.give_up_seconds, w.created_at, w.previous_secret_ref, w.previous_until
          FROM leased l JOIN events e ON e.seq = l.event_seq JOIN webhooks w ON w.webhook_id = l.webhook_id
          ORDER BY l.next_attempt_at, l.event_seq`,
         [now, limit, new Date(now.getTime() + leaseMs)],
