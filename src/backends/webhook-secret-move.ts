@@ -1,5 +1,5 @@
-import {rotating, toWebhook, type WebhookRow} from './record-rows.js'
 import {LabmeshError} from '../errors.js'
+import {rotating, toWebhook, type WebhookRow} from './record-rows.js'
 import type {SigningWebhook, Webhook, WebhookSecretVault} from './types.js'
 
 /** A webhook whose plaintext secret was sealed: the row's update sets `ref` where the plaintext still is `plaintext`. */

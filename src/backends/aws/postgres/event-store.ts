@@ -1,6 +1,5 @@
 import {randomBytes} from 'node:crypto'
 
-import {LabmeshError} from '../../../errors.js'
 import {DELIVERY_COLUMNS, type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../../record-rows.js'
 import type {EventStore, WebhookSecretVault} from '../../types.js'
 import {discardSecrets, noSuchWebhook, plaintextSecretMove, rotateSealed, withRowSecret} from '../../webhook-secret-move.js'
