@@ -304,6 +304,8 @@ export const PG_MIGRATIONS: string[] = [
   // what Lake Formation then holds (grant-audit.ts). Older rows were written after the change: done.
   `ALTER TABLE grant_audit ADD COLUMN status text NOT NULL DEFAULT 'done' CHECK (status IN ('pending', 'done', 'not_made'));
    CREATE INDEX grant_audit_pending ON grant_audit (id) WHERE status = 'pending';`,
+  // webhooks rotate: the previous signing secret keeps signing beside the new one until previous_until.
+  `ALTER TABLE webhooks ADD COLUMN previous_secret_ref text, ADD COLUMN previous_until timestamptz;`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
