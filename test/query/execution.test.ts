@@ -195,6 +195,54 @@ describe('the query engine’s errors, progress and cancellation', function () {
     }
   })
 
+  it('runs every kind of query its first word allows, and names what is wrong with parameters, all of them', async () => {
+    for (const [sql, rows] of [
+      ['DESC lab.samples', [['sample'], ['n']]],
+      [
+        'UNPIVOT lab.samples ON n INTO NAME k VALUE v',
+        [
+          ['S1', 'n', 1],
+          ['S2', 'n', 2],
+        ],
+      ],
+      ["PIVOT_WIDER lab.samples ON sample IN ('S1') USING sum(n)", [[1]]],
+      [
+        'PIVOT_LONGER lab.samples ON n INTO NAME k VALUE v',
+        [
+          ['S1', 'n', 1],
+          ['S2', 'n', 2],
+        ],
+      ],
+      ['EXPLAIN ANALYSE SELECT 1', undefined],
+    ] as const) {
+      const result = await rowsOf(engine, {sql})
+      if (rows)
+        expect(
+          result.rows.map((r) => (sql.startsWith('DESC') ? r.slice(0, 1) : r)),
+          sql,
+        ).to.deep.equal(rows)
+      else expect(result.rows.length, sql).to.be.greaterThan(0)
+    }
+    expect((await failure(rowsOf(engine, {sql: ' -- nothing;\n'}))).toJSON()).to.deep.equal({
+      code: 'USAGE',
+      message: 'there is no SQL statement to run',
+      subject: undefined,
+      suggestions: [],
+    })
+    expect((await failure(rowsOf(engine, {sql: 'SELECT $a, $b, $c', params: {b: '1'}}))).toJSON()).to.deep.equal({
+      code: 'INVALID_INPUT',
+      message: 'the query uses $a, $c but no value was given',
+      subject: undefined,
+      suggestions: ['--param a=VALUE', '--param c=VALUE'],
+    })
+    expect((await failure(rowsOf(engine, {sql: 'SELECT $a, $b', params: {a: '1', b: '2', x: '3', y: '4'}}))).toJSON()).to.deep.equal({
+      code: 'INVALID_INPUT',
+      message: 'parameter x, y is not used by the query (it uses $a, $b)',
+      subject: undefined,
+      suggestions: ['write $NAME in the SQL where the value goes'],
+    })
+  })
+
   describe('progress and cancellation', () => {
     // Long enough to be running when its first progress report comes, short enough that a run the abort does not stop ends soon.
     const long = (what: string): string => `SELECT ${what} FROM read_parquet(${quoteLiteral(BIG)}) WHERE md5(i::VARCHAR) LIKE '%abc%'`
