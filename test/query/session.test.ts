@@ -157,6 +157,29 @@ describe('the query session', function () {
     expect(unreadable.message).to.match(/deletionVectors/)
   })
 
+  it('refuses a version whose data files were vacuumed, naming how many are gone', async () => {
+    // A workspace of its own: the table is broken on purpose.
+    const other = createLocalBackend({home: path.join(root, 'vacuumed')})
+    try {
+      const ref = {database: 'lab', table: 'runs'}
+      const location = other.catalog.managedLocation(ref)
+      const delta = await DeltaTable.create(other.lakeStorage(location), {columns: [field('run', 'string')]})
+      await delta.append([{run: 'r1'}])
+      await delta.append([{run: 'r2'}])
+      await registerTable(other, {...ref, location, managed: true})
+      const [first] = (await delta.snapshot({version: 1})).files
+      rmSync(path.join(location, first.path))
+      const error = await failure(
+        openQuerySession({lake: other, lakeRoot: path.join(root, 'vacuumed', 'lake'), tempDir, asOf: {'lab.runs': {version: 1}}}),
+      )
+      expect(error.code).to.equal('NOT_FOUND')
+      expect(error.message).to.equal('version 1 of lab.runs was vacuumed: 1 of its 1 data files are gone')
+      expect(error.subject).to.equal('lab.runs')
+    } finally {
+      await other.close()
+    }
+  })
+
   it("holds an API key's tables to those it lists: nothing else exists or is readable", async () => {
     await withSession({tables: ['shared.*']}, async (session) => {
       expect(session.tables).to.deep.equal(['shared.partitioned', 'shared.with_dv'])
