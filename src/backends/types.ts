@@ -151,6 +151,11 @@ export interface UnusedObject {
   category: Category
 }
 
+export interface RecordOptions {
+  /** `removalMark()` as read before the records' bytes were staged: records whose bytes went since are refused. */
+  removalMark?: number
+}
+
 /** The outbox of file changes, per consumer. */
 export interface ChangeFeed {
   /** The oldest changes not yet acknowledged by `consumer`, at most `limit`. */
@@ -182,8 +187,13 @@ export interface MetadataStore {
    * hides the current file's document.
    */
   insertFile(record: NewFileRecord): Promise<void>
-  /** Stores many records in one transaction per call; an error per record that was not stored (CONFLICT as above), the others stored. */
-  insertFiles(records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]>
+  /**
+   * Stores many records in one transaction per call; an error per record that was not stored
+   * (CONFLICT as above), the others stored. With `removalMark` (see `removalMark`), a record whose
+   * bytes a delete is removing, or removed after the mark, is not stored: its error is a
+   * `BytesRemovedConflict`, and the caller stages the bytes again under a new mark.
+   */
+  insertFiles(records: NewFileRecord[], options?: RecordOptions): Promise<(LabmeshError | undefined)[]>
   getFile(fileId: string): Promise<FileRecord | undefined>
   /** The records of these ids that exist, in no particular order. */
   getFiles(fileIds: string[]): Promise<FileRecord[]>
@@ -204,18 +214,31 @@ export interface MetadataStore {
    * Deletes records with their labels and search entries, all or none (derived records must be
    * in the list with their raw file), queueing each one's change. A source whose current version
    * goes gets its newest remaining one back. Returns the objects no record uses any more: queued
-   * with the deletion, including any a crashed earlier deletion left: each is checked with
-   * `isObjectUnused`, its bytes removed, then `dequeueUnusedObject`.
+   * with the deletion, including any a crashed earlier deletion left: each is claimed with
+   * `claimObjectRemoval`, its bytes removed, then `dequeueUnusedObject`.
    */
   deleteFiles(fileIds: string[]): Promise<{unusedObjects: UnusedObject[]}>
   /**
-   * True while the object is queued and no record uses its bytes (any record with its sha256,
-   * whatever the category): they may be removed. One a record uses again leaves the queue. The
-   * object stays queued, so a run that stops before its bytes are gone leaves it for the next.
+   * Claims a queued object's removal for `leaseMs`: true when it is queued, no record uses its
+   * bytes (any record with its sha256, whatever the category) and no live claim holds it; its
+   * bytes may then be removed. One a record uses again leaves the queue. The object stays queued,
+   * so a run that stops before its bytes are gone leaves it for the next. While claimed, records
+   * with its bytes are refused (`insertFiles` with a removal mark), so none can point at bytes
+   * about to go.
    */
-  isObjectUnused(object: UnusedObject): Promise<boolean>
-  /** Takes an object off the queue once its bytes are gone: true when this call did (not another deletion). */
+  claimObjectRemoval(object: UnusedObject, leaseMs: number): Promise<boolean>
+  /**
+   * Takes an object off the queue once its bytes are gone, and notes the removal past every mark
+   * read so far: true when this call did (not another deletion).
+   */
   dequeueUnusedObject(object: UnusedObject): Promise<boolean>
+  /**
+   * Where the log of removed objects stands. A writer reads it before it stages bytes and passes it
+   * with the records that point at them: a record whose bytes were removed after the mark (or are
+   * being removed) is refused instead of pointing at nothing. Claims whose lease lapsed (their
+   * delete stopped) count as removals from here on, so they hold no writer up for ever.
+   */
+  removalMark(): Promise<number>
   /**
    * Claims raw files for one convert run, atomically per file: each whose status is one of
    * `from` becomes `converting`, held by `owner` until `expiresAt`. Returns the ids claimed; a
@@ -235,7 +258,10 @@ export interface MetadataStore {
    * record is stored and its raw file marked converted; a record that cannot be stored marks its
    * raw file failed instead, with the error returned in its place.
    */
-  recordConversions(conversions: {rawFileId: string; engineered: NewFileRecord}[]): Promise<(LabmeshError | undefined)[]>
+  recordConversions(
+    conversions: {rawFileId: string; engineered: NewFileRecord}[],
+    options?: RecordOptions,
+  ): Promise<(LabmeshError | undefined)[]>
   /** Changes to replicate, queued with the records. */
   readonly changes: ChangeFeed
 }
@@ -684,7 +710,7 @@ export interface WebhookSecretVault {
 }
 
 /** The events of the lake that webhooks and `/v1/events` carry. */
-export const EVENT_TYPES = ['file.ingested', 'file.converted', 'file.failed', 'table.updated'] as const
+export const EVENT_TYPES = ['file.ingested', 'file.converted', 'file.failed', 'file.deleted', 'table.updated'] as const
 export type EventType = (typeof EVENT_TYPES)[number]
 
 /** One event: file events are written by the metadata store in the same transaction as the record. */

@@ -76,6 +76,8 @@ export async function convertStoredFiles(backend: Backend, options: ConvertOptio
 async function convertClaimed(backend: Backend, claims: ConvertClaims, options: ConvertOptions): Promise<ConvertResult> {
   const result: ConvertResult = {converted: 0, failed: [], files: [], rowsWritten: {}}
   if (options.retryFailed && !options.fileIds) await backend.metadata.requeueFailed()
+  // Read before any document is staged: one whose bytes a delete removes meanwhile is refused (its raw file failed, to retry).
+  const removalMark = await backend.metadata.removalMark()
   const pages = selectRawFiles(backend, options)
   const queue: FileRecord[] = []
   let exhausted = false
@@ -125,7 +127,7 @@ async function convertClaimed(backend: Backend, claims: ConvertClaims, options: 
     const batch = pending
     pending = []
     writing = writing.then(async () => {
-      for (const outcome of await writeBatch(backend, batch, Boolean(options.reconvert))) report(outcome)
+      for (const outcome of await writeBatch(backend, batch, {reconvert: Boolean(options.reconvert), removalMark})) report(outcome)
     })
     return writing
   }
@@ -161,7 +163,11 @@ function heldElsewhere(file: FileRecord): ConvertOutcome {
  * Writes a batch's rows into the lake tables, then makes its engineered documents durable, then
  * stores their records and marks the raw files converted, all in one transaction (or failed, with why).
  */
-async function writeBatch(backend: Backend, batch: Converted[], reconvert: boolean): Promise<ConvertOutcome[]> {
+async function writeBatch(
+  backend: Backend,
+  batch: Converted[],
+  {reconvert, removalMark}: {reconvert: boolean; removalMark: number},
+): Promise<ConvertOutcome[]> {
   if (batch.length === 0) return []
   const failed = (item: Converted, error: unknown): ConvertOutcome => {
     const e = toLabmeshError(error)
@@ -181,7 +187,10 @@ async function writeBatch(backend: Backend, batch: Converted[], reconvert: boole
   for (const table of written.tables) {
     await backend.events?.record('table.updated', {table: `${LAB_DATABASE}.${table.table}`, version: table.version, rows: table.rows})
   }
-  const errors = await backend.metadata.recordConversions(batch.map((item) => ({rawFileId: item.raw.fileId, engineered: item.engineered})))
+  const errors = await backend.metadata.recordConversions(
+    batch.map((item) => ({rawFileId: item.raw.fileId, engineered: item.engineered})),
+    {removalMark},
+  )
   return batch.map((item, i): ConvertOutcome =>
     errors[i]
       ? failed(item, errors[i])

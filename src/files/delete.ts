@@ -1,3 +1,4 @@
+import {REMOVAL_LEASE_MS} from '../backends/bytes-removed.js'
 import type {Backend, FileRecord} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
 import {findTable, parseTableRef} from '../lake/catalog/table-ref.js'
@@ -81,7 +82,8 @@ export async function deleteStoredFiles(backend: Backend, options: DeleteFilesOp
   const {unusedObjects} = await backend.metadata.deleteFiles(files.map((f) => f.fileId))
   // An object leaves the queue only once its bytes are gone: a run stopped in between leaves it queued for the next.
   for (const object of unusedObjects) {
-    if (!(await backend.metadata.isObjectUnused(object))) continue
+    // The claim holds records of these bytes off until they are gone (or it lapses): none can point at them meanwhile.
+    if (!(await backend.metadata.claimObjectRemoval(object, REMOVAL_LEASE_MS))) continue
     await backend.objects.delete(object.sha256, object.category)
     if (await backend.metadata.dequeueUnusedObject(object)) result.objectsRemoved++
   }

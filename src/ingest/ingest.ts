@@ -4,12 +4,14 @@ import {stat} from 'node:fs/promises'
 import {hostname} from 'node:os'
 import path from 'node:path'
 
+import {BytesRemovedConflict} from '../backends/bytes-removed.js'
 import type {Backend, Label, NewFileRecord, StagedObject} from '../backends/types.js'
 import type {ConverterRegistry} from '../converters/registry.js'
 import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
 import type {PathTemplate} from './path-template.js'
 import {readHead, sniffInstrument} from './sniff.js'
+import {storeAgain} from './store-again.js'
 import {type FoundFile, type WalkEntry, walkFiles} from './walk.js'
 
 export interface IngestOptions {
@@ -103,6 +105,8 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
     streamed.set(path, (streamed.get(path) ?? 0) + bytes)
     options.onBytes?.(bytes)
   }
+  // Read before any bytes are staged: a record whose bytes a delete removes meanwhile is refused, and stored again.
+  const removalMark = options.dryRun ? undefined : await backend.metadata.removalMark()
   // Group commit: a batch's objects are made durable together, then its records written in one
   // transaction, so a record only ever points at bytes on disk. Batches commit one after another.
   let pending: StoredFile[] = []
@@ -113,9 +117,12 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
     committing = committing.then(async () => {
       if (batch.length === 0) return
       await backend.objects.publish(batch.map((p) => p.staged))
-      const errors = await backend.metadata.insertFiles(batch.map((p) => p.record))
-      for (const [i, {record: stored, outcome}] of batch.entries()) {
-        const error = errors[i]
+      const errors = await backend.metadata.insertFiles(
+        batch.map((p) => p.record),
+        {removalMark},
+      )
+      for (const [i, {record: stored, outcome, restage}] of batch.entries()) {
+        const error = errors[i] instanceof BytesRemovedConflict ? await storeAgain(backend, stored, restage) : errors[i]
         if (!error) report(outcome, stored.size)
         else {
           // Another ingest stored this version first: the same bytes are simply unchanged.
@@ -186,6 +193,8 @@ const RECORD_BATCH = 256
 /** A file whose bytes are staged and whose record is still to be written, with the outcome it will have. */
 interface StoredFile {
   staged: StagedObject
+  /** Stages the file's bytes again, for when a delete removed them before the record was stored. */
+  restage: () => Promise<StagedObject>
   record: NewFileRecord
   outcome: FileOutcome & {kind: 'file'}
 }
@@ -253,7 +262,12 @@ async function ingestOne(
     error: null,
   }
   if (options.dryRun) return {kind: 'file', file: {...describe(fileRecord, latest ? 'version' : 'new'), fileId: null}, warning}
-  return {staged: stored, record: fileRecord, outcome: {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning}}
+  return {
+    staged: stored,
+    restage: () => backend.objects.stageFile(entry.path),
+    record: fileRecord,
+    outcome: {kind: 'file', file: describe(fileRecord, latest ? 'version' : 'new'), warning},
+  }
 }
 
 /**
@@ -343,11 +357,13 @@ export async function ingestUpload(backend: Backend, options: UploadOptions): Pr
     mtime,
     sourcePath: options.sourcePath,
   }
+  const removalMark = await backend.metadata.removalMark()
   const handled = await ingestOne(backend, entry, options.sourceHost, {...options, paths: [], checksum: true}, () => undefined)
   if ('staged' in handled) {
     // As in ingestFiles: the bytes are durable under their name before a record points at them.
     await backend.objects.publish([handled.staged])
-    const [error] = await backend.metadata.insertFiles([handled.record])
+    let [error] = await backend.metadata.insertFiles([handled.record], {removalMark})
+    if (error instanceof BytesRemovedConflict) error = await storeAgain(backend, handled.record, handled.restage)
     if (error) throw error
     return handled.outcome.file
   }

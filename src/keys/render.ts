@@ -1,11 +1,10 @@
 import type {ApiKey} from '../backends/types.js'
+import {listedTime} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
 import {renderTable} from '../output/table.js'
 import {type IssuedKey, keyState} from './keys.js'
 
-const day = (iso: string | null): string => (iso ? iso.slice(0, 16).replace('T', ' ') : '')
-
-export function renderKeys(keys: ApiKey[], now = new Date()): string {
-  if (keys.length === 0) return 'No API keys. Create one with `labmesh keys create --name NAME --scope search`.'
+export function renderKeys(keys: ApiKey[], layout: TableLayout, now = new Date()): string {
   return renderTable(
     ['id', 'name', 'scopes', 'tables', 'created', 'expires', 'last used', 'state'],
     keys.map((k) => [
@@ -13,11 +12,12 @@ export function renderKeys(keys: ApiKey[], now = new Date()): string {
       k.name,
       k.scopes.join(' '),
       k.tables.join(' '),
-      day(k.createdAt),
-      day(k.expiresAt),
-      day(k.lastUsedAt),
+      listedTime(k.createdAt, layout),
+      listedTime(k.expiresAt, layout),
+      listedTime(k.lastUsedAt, layout),
       keyState(k, now),
     ]),
+    layout,
   )
 }
 

@@ -37,3 +37,9 @@ export function listedId(id: string, layout: TableLayout): string {
 export function listedSize(bytes: number, layout: TableLayout): string | number {
   return layout.kind === 'tsv' ? bytes : formatBytes(bytes)
 }
+
+/** A time in a listing: "2026-11-30 14:05:09" for people, whole ISO 8601 down a pipe; empty when unset. */
+export function listedTime(iso: string | null | undefined, layout: TableLayout): string {
+  if (!iso) return ''
+  return layout.kind === 'tsv' ? iso : iso.slice(0, 19).replace('T', ' ')
+}

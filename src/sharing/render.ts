@@ -1,4 +1,6 @@
 import type {AuditEntry, GrantChangeOutcome} from '../backends/types.js'
+import {listedTime} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
 import {renderTable} from '../output/table.js'
 import {formatGrant, formatResource, formatRestriction, type Grant} from './grant.js'
 import type {GrantPlan} from './plan.js'
@@ -26,19 +28,19 @@ export function renderSharing(result: SharingResult, options: {showUnchanged?: b
   return lines.join('\n')
 }
 
-export function renderGrants(grants: Grant[]): string {
-  if (grants.length === 0) return 'No grants.'
+export function renderGrants(grants: Grant[], layout: TableLayout): string {
   return renderTable(
     ['principal', 'resource', 'permissions', 'columns and rows', 'grantable'],
     grants.map((g) => [g.principal, formatResource(g.resource), g.permissions.join(', '), formatRestriction(g), g.grantable ? 'yes' : '']),
+    layout,
   )
 }
 
-export function renderHistory(entries: AuditEntry[]): string {
-  if (entries.length === 0) return 'No changes recorded.'
+export function renderHistory(entries: AuditEntry[], layout: TableLayout): string {
   return renderTable(
     ['time', 'actor', 'change', 'command'],
-    entries.map((e) => [e.at, e.actor, describeChange(e), e.commandLine]),
+    entries.map((e) => [listedTime(e.at, layout), e.actor, describeChange(e), e.commandLine]),
+    layout,
   )
 }
 

@@ -1,4 +1,6 @@
 import type {MonitoredPath, WatchPathStatus} from '../backends/types.js'
+import {listedTime} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
 import {renderRecord, renderTable} from '../output/table.js'
 import type {SpoolUsage} from '../spool/spool.js'
 import type {WatchEvent} from './events.js'
@@ -15,8 +17,10 @@ function delay(ms: number | null): string {
   return `${ms / 1000}s`
 }
 
-export function renderPaths(paths: MonitoredPath[]): string {
-  if (paths.length === 0) return 'No monitored paths. Add one with `labmesh paths add <dir>`.'
+/** Said to people when there is no path to list. */
+export const NO_PATHS = 'No monitored paths. Add one with `labmesh paths add <dir>`.'
+
+export function renderPaths(paths: MonitoredPath[], layout: TableLayout): string {
   return renderTable(
     ['name', 'folder', 'host', 'stable', 'convert', 'archive to'],
     paths.map((p) => [
@@ -27,6 +31,7 @@ export function renderPaths(paths: MonitoredPath[]): string {
       p.convert ? 'yes' : 'no',
       p.archiveTo ? `${p.archiveTo} after ${delay(p.archiveAfterMs)}` : '',
     ]),
+    layout,
   )
 }
 
@@ -68,8 +73,7 @@ function statusPairs(s: WatchPathStatus): [string, unknown][] {
   ]
 }
 
-export function renderWatchStatus(statuses: WatchPathStatus[]): string {
-  if (statuses.length === 0) return 'No monitored paths. Add one with `labmesh paths add <dir>`.'
+export function renderWatchStatus(statuses: WatchPathStatus[], layout: TableLayout): string {
   return renderTable(
     ['path', 'seen', 'pending', 'spooled', 'ingested', 'converted', 'failed', 'last scan', 'last error'],
     statuses.map((s) => [
@@ -80,18 +84,22 @@ export function renderWatchStatus(statuses: WatchPathStatus[]): string {
       s.ingested + s.converted + s.archived,
       s.converted,
       s.failed,
-      s.lastScanAt,
+      listedTime(s.lastScanAt, layout),
       s.lastError ? `${s.lastError.relativePath}: [${s.lastError.code}] ${s.lastError.message}` : '',
     ]),
+    layout,
   )
 }
 
-export function renderSpool(spool: SpoolUsage & {dir: string}): string {
-  return renderRecord([
-    ['spool', spool.dir],
-    ['waiting', `${spool.files} file(s), ${spool.bytes} bytes`],
-    ['set aside', spool.rejected ? `${spool.rejected} file(s) in rejected/` : 0],
-  ])
+export function renderSpool(spool: SpoolUsage & {dir: string}, layout: TableLayout): string {
+  return renderRecord(
+    [
+      ['spool', spool.dir],
+      ['waiting', `${spool.files} file(s), ${spool.bytes} bytes`],
+      ['set aside', spool.rejected ? `${spool.rejected} file(s) in rejected/` : 0],
+    ],
+    layout,
+  )
 }
 
 /** A log line: JSON (one object a line, with the time) or text for people. */

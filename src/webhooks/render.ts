@@ -1,10 +1,9 @@
 import type {Webhook, WebhookDelivery} from '../backends/types.js'
+import {listedTime} from '../output/format.js'
+import type {TableLayout} from '../output/layout.js'
 import {renderTable} from '../output/table.js'
 
-const at = (iso: string | null): string => (iso ? iso.slice(0, 19).replace('T', ' ') : '')
-
-export function renderWebhooks(hooks: Webhook[]): string {
-  if (hooks.length === 0) return 'No webhooks. Add one with `labmesh webhooks add https://... --events file.ingested`.'
+export function renderWebhooks(hooks: Webhook[], layout: TableLayout): string {
   return renderTable(
     ['id', 'url', 'events', 'private targets', 'give up after', 'created'],
     hooks.map((w) => [
@@ -13,13 +12,13 @@ export function renderWebhooks(hooks: Webhook[]): string {
       w.events.join(' '),
       w.allowPrivate ? 'allowed' : 'refused',
       `${w.giveUpAfterSeconds / 3600}h`,
-      at(w.createdAt),
+      listedTime(w.createdAt, layout),
     ]),
+    layout,
   )
 }
 
-export function renderDeliveries(deliveries: WebhookDelivery[]): string {
-  if (deliveries.length === 0) return 'No deliveries.'
+export function renderDeliveries(deliveries: WebhookDelivery[], layout: TableLayout): string {
   return renderTable(
     ['delivery', 'webhook', 'event', 'state', 'attempts', 'last answer', 'next attempt', 'event time'],
     deliveries.map((d) => [
@@ -29,8 +28,9 @@ export function renderDeliveries(deliveries: WebhookDelivery[]): string {
       d.state,
       d.attempts,
       d.lastStatus ?? d.lastError ?? '',
-      at(d.nextAttemptAt),
-      at(d.createdAt),
+      listedTime(d.nextAttemptAt, layout),
+      listedTime(d.createdAt, layout),
     ]),
+    layout,
   )
 }

@@ -167,6 +167,39 @@ function keysAndEventsContract(name: string, open: () => Promise<Stores>): void 
       await stores.events.removeWebhook(other.webhookId)
       expect(await stores.events.pendingCount()).to.equal(1)
     })
+
+    it('writes a file.deleted event per raw record a delete removes, in its transaction, to the webhooks that asked', async () => {
+      const hook = await stores.events.addWebhook({
+        url: 'https://hooks.example.com/deleted',
+        events: ['file.deleted'],
+        secret: 'd'.repeat(20),
+        allowPrivate: false,
+        giveUpAfterSeconds: 3600,
+      })
+      const raw = rawRecord('/drop/gone.csv')
+      const document = rawRecord('/drop/gone.csv', 1, {category: 'ENGINEERED', rawFileId: raw.fileId, traceId: raw.traceId})
+      await stores.metadata.insertFile(raw)
+      await stores.metadata.insertFile(document)
+      const start = await stores.events.lastSeq()
+      // A delete refused (one id unknown) removes nothing and says nothing.
+      await stores.metadata.deleteFiles([raw.fileId, 'no-such-file']).catch(() => undefined)
+      expect(await stores.events.after(start, 100)).to.deep.equal([])
+      await stores.metadata.deleteFiles([raw.fileId, document.fileId])
+      const events = await stores.events.after(start, 100)
+      expect(events.map((e) => e.type)).to.deep.equal(['file.deleted'])
+      expect(events[0].data).to.deep.equal({
+        fileId: raw.fileId,
+        traceId: raw.traceId,
+        sourcePath: '/drop/gone.csv',
+        sourceHost: 'host-a',
+        sha256: raw.sha256,
+        size: 42,
+        version: 1,
+        metadata: raw.metadata,
+      })
+      const due = await stores.events.claimDue(new Date(Date.now() + 1000), 10, 30_000)
+      expect(due.map((d) => [d.webhookId, d.type, d.eventId])).to.deep.equal([[hook.webhookId, 'file.deleted', events[0].eventId]])
+    })
   })
 }
 

@@ -1,6 +1,7 @@
 import {randomUUID} from 'node:crypto'
 import {expect} from 'chai'
 
+import {BytesRemovedConflict} from '../../src/backends/bytes-removed.js'
 import type {AuditLog, FileRecord, MetadataStore, NewFileRecord, SavedSearchStore} from '../../src/backends/types.js'
 import type {LabmeshError} from '../../src/errors.js'
 
@@ -349,19 +350,74 @@ export function metadataContract(name: string, open: MetadataFactory): void {
       expect(again.unusedObjects.map((o) => o.sha256)).to.not.include(shared)
       expect(again.unusedObjects.map((o) => o.sha256)).to.include.members([v2.sha256, doc1.sha256])
       const v2Object = {sha256: v2.sha256, category: 'RAW' as const}
-      expect(await metadata.isObjectUnused(v2Object)).to.equal(true)
-      // A run that stops between the check and the bytes' removal leaves the object for the next one.
-      expect((await metadata.deleteFiles([])).unusedObjects, 'still queued after the check').to.deep.include(v2Object)
-      expect(await metadata.isObjectUnused(v2Object)).to.equal(true)
+      // A claim whose lease lapsed (its run stopped before the bytes were gone) leaves the object for the next run.
+      expect(await metadata.claimObjectRemoval(v2Object, -1000)).to.equal(true)
+      expect((await metadata.deleteFiles([])).unusedObjects, 'still queued after the claim').to.deep.include(v2Object)
+      expect(await metadata.claimObjectRemoval(v2Object, 60_000)).to.equal(true)
+      expect(await metadata.claimObjectRemoval(v2Object, 60_000), 'a live claim is held once').to.equal(false)
       expect(await metadata.dequeueUnusedObject(v2Object)).to.equal(true)
       expect(await metadata.dequeueUnusedObject(v2Object), 'dequeued once: a second deletion does not count it').to.equal(false)
-      expect(await metadata.isObjectUnused(v2Object), 'no longer queued').to.equal(false)
+      expect(await metadata.claimObjectRemoval(v2Object, 60_000), 'no longer queued').to.equal(false)
       // Storing a record that uses queued bytes takes them off the queue.
       await metadata.insertFile(rawRecord('/drop/e.csv', 1, {sha256: doc1.sha256, category: 'ENGINEERED', rawFileId: copy.fileId}))
-      expect(await metadata.isObjectUnused({sha256: doc1.sha256, category: 'ENGINEERED'})).to.equal(false)
+      expect(await metadata.claimObjectRemoval({sha256: doc1.sha256, category: 'ENGINEERED'}, 60_000)).to.equal(false)
       expect((await metadata.deleteFiles([])).unusedObjects, 'nothing left queued').to.deep.equal([
         ...again.unusedObjects.filter((o) => o.sha256 !== v2.sha256 && o.sha256 !== doc1.sha256),
       ])
+    })
+
+    it('refuses records whose bytes a delete is removing, or removed after their mark; under a new mark they are stored', async () => {
+      const gone = rawRecord('/drop/gone.csv')
+      await metadata.insertFile(gone)
+      const mark = await metadata.removalMark()
+      const object = {sha256: gone.sha256, category: 'RAW' as const}
+      await metadata.deleteFiles([gone.fileId])
+      expect(await metadata.claimObjectRemoval(object, 60_000)).to.equal(true)
+      // The same bytes, staged by another ingest while the delete removes them, and a file of other bytes.
+      const same = rawRecord('/drop/same-bytes.csv', 1, {sha256: gone.sha256})
+      const other = rawRecord('/drop/other.csv')
+      const during = await metadata.insertFiles([same, other], {removalMark: mark})
+      expect(during[0]).to.be.instanceOf(BytesRemovedConflict)
+      expect(during[0]?.code).to.equal('CONFLICT')
+      expect(during[1]).to.equal(undefined)
+      expect(await metadata.getFile(same.fileId)).to.equal(undefined)
+      expect(await metadata.getFile(other.fileId)).to.not.equal(undefined)
+      const newer = await metadata.removalMark()
+      expect((await metadata.insertFiles([same], {removalMark: newer}))[0], 'a mark read during the removal too').to.be.instanceOf(
+        BytesRemovedConflict,
+      )
+      expect(await metadata.dequeueUnusedObject(object)).to.equal(true)
+      expect((await metadata.insertFiles([same], {removalMark: newer}))[0], 'removed after the mark').to.be.instanceOf(BytesRemovedConflict)
+      // A document is refused alike, and its raw file marked failed with why.
+      const raw = rawRecord('/drop/converted.csv')
+      await metadata.insertFile(raw)
+      const doc = rawRecord('/drop/converted.csv', 1, {
+        category: 'ENGINEERED',
+        rawFileId: raw.fileId,
+        traceId: raw.traceId,
+        sha256: gone.sha256,
+      })
+      const [refused] = await metadata.recordConversions([{rawFileId: raw.fileId, engineered: doc}], {removalMark: newer})
+      expect(refused).to.be.instanceOf(BytesRemovedConflict)
+      expect((await metadata.getFile(raw.fileId))?.status).to.equal('failed')
+      // Bytes staged after the removal was logged are there: stored.
+      const fresh = await metadata.removalMark()
+      expect(fresh).to.be.greaterThan(newer)
+      expect(await metadata.insertFiles([same], {removalMark: fresh})).to.deep.equal([undefined])
+
+      // A claim whose lease lapsed (its delete stopped, perhaps after removing the bytes) counts as a removal from the next mark on.
+      const lapsed = rawRecord('/drop/lapsed.csv')
+      await metadata.insertFile(lapsed)
+      const before = await metadata.removalMark()
+      await metadata.deleteFiles([lapsed.fileId])
+      expect(await metadata.claimObjectRemoval({sha256: lapsed.sha256, category: 'RAW'}, -1000)).to.equal(true)
+      const copyOfLapsed = rawRecord('/drop/lapsed-copy.csv', 1, {sha256: lapsed.sha256})
+      expect((await metadata.insertFiles([copyOfLapsed], {removalMark: before}))[0]).to.be.instanceOf(BytesRemovedConflict)
+      const after = await metadata.removalMark()
+      expect(after).to.be.greaterThan(before)
+      expect((await metadata.insertFiles([copyOfLapsed], {removalMark: before}))[0]).to.be.instanceOf(BytesRemovedConflict)
+      expect(await metadata.insertFiles([copyOfLapsed], {removalMark: after})).to.deep.equal([undefined])
+      expect(await metadata.claimObjectRemoval({sha256: lapsed.sha256, category: 'RAW'}, 60_000), 'used again').to.equal(false)
     })
 
     it('keeps an audit log, newest first, since a time', async () => {

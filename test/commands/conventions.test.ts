@@ -72,6 +72,96 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
     expect(json.json.warnings[0].message).to.include('--offset 3')
   })
 
+  it('keys, paths, webhooks, grants and watch status list as the older listings do: TSV down a pipe, notes on stderr, fitted or --wide on a terminal', async () => {
+    const spool = ws.path('empty-spool')
+    mkdirSync(spool, {recursive: true})
+    const listings: {args: string[]; header: string; empty: RegExp}[] = [
+      {args: ['keys', 'list'], header: 'id\tname\tscopes\ttables\tcreated\texpires\tlast used\tstate', empty: /^No API keys\. Create one/},
+      {args: ['paths', 'list'], header: 'name\tfolder\thost\tstable\tconvert\tarchive to', empty: /^No monitored paths\./},
+      {
+        args: ['watch', 'status'],
+        header: 'path\tseen\tpending\tspooled\tingested\tconverted\tfailed\tlast scan\tlast error',
+        empty: /^No monitored paths\./,
+      },
+      {args: ['webhooks', 'list'], header: 'id\turl\tevents\tprivate targets\tgive up after\tcreated', empty: /^No webhooks\./},
+      {
+        args: ['webhooks', 'deliveries'],
+        header: 'delivery\twebhook\tevent\tstate\tattempts\tlast answer\tnext attempt\tevent time',
+        empty: /^No deliveries\./,
+      },
+      {args: ['catalog', 'grants'], header: 'principal\tresource\tpermissions\tcolumns and rows\tgrantable', empty: /^No grants\./},
+      {args: ['catalog', 'grants', '--history'], header: 'time\tactor\tchange\tcommand', empty: /^No changes recorded\./},
+    ]
+    // Empty: stdout holds the header line alone, the note goes to stderr.
+    for (const {args, header, empty} of listings) {
+      const none = await ws.run(args)
+      expect(none.code, `${args.join(' ')}: ${none.stderr}`).to.equal(0)
+      expect(none.stdout, args.join(' ')).to.equal(header + '\n')
+      expect(none.stderr, args.join(' ')).to.match(empty)
+    }
+
+    const longName = 'eln-sync-for-the-plate-readers-on-the-third-floor-of-building-b'
+    const hookUrl = 'http://127.0.0.1:9/hooks/labmesh/a-receiver-path-long-enough-to-be-cut-on-a-narrow-terminal'
+    for (const args of [
+      ['keys', 'create', '--name', longName, '--scope', 'search', '--tables', 'lab.files', '--expires', '90d', '--json'],
+      ['paths', 'add', INSTRUMENTS, '--name', 'instruments', '--json'],
+      ['webhooks', 'add', hookUrl, '--events', 'file.ingested,file.deleted', '--allow-private', '--json'],
+      ['catalog', 'share', 'lab.files', '--principal', 'bob', '--permissions', 'SELECT', '--json'],
+    ]) {
+      const made = await ws.run(args)
+      expect(made.code, `${args.join(' ')}: ${made.stderr}`).to.equal(0)
+    }
+    for (const {args, header} of listings.filter((l) => l.args[1] !== 'deliveries')) {
+      const piped = await ws.run(args)
+      expect(piped.code, `${args.join(' ')}: ${piped.stderr}`).to.equal(0)
+      const lines = piped.stdout.replace(/\n$/, '').split('\n')
+      expect(lines[0], args.join(' ')).to.equal(header)
+      expect(lines.length, args.join(' ')).to.be.at.least(2)
+      for (const line of lines.slice(1)) expect(line.split('\t'), `${args.join(' ')}: ${line}`).to.have.length(header.split('\t').length)
+      expect(piped.stdout, args.join(' ')).not.to.match(/[│┌─]/)
+      expect(piped.stdout, `${args.join(' ')}: no escape codes`).not.to.include('\x1b')
+      expect(piped.stderr, `${args.join(' ')}: nothing for people mixed in`).to.equal('')
+    }
+    // Whole values down a pipe: the key's full times, the whole URL.
+    const keyRow = (await ws.run(['keys', 'list'])).stdout.trimEnd().split('\n')[1].split('\t')
+    expect(keyRow[1]).to.equal(longName)
+    expect(keyRow[4]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect((await ws.run(['webhooks', 'list'])).stdout).to.include(`\t${hookUrl}\t`)
+    // The spool comes as a second block, field and value, after a blank line.
+    const withSpool = await ws.run(['watch', 'status', '--spool', spool])
+    const [paths, spoolBlock] = withSpool.stdout.trimEnd().split('\n\n')
+    expect(paths.split('\n')[1]).to.match(/^instruments\t0\t/)
+    expect(spoolBlock.split('\n')).to.deep.equal(['field\tvalue', `spool\t${spool}`, 'waiting\t0 file(s), 0 bytes', 'set aside\t0'])
+    // --json is unchanged: the records, no table.
+    expect((await ws.run(['keys', 'list', '--json'])).json.keys[0]).to.include({name: longName, state: 'active'})
+
+    for (const {args} of listings.filter((l) => l.args[1] !== 'deliveries')) {
+      const fitted = await runOnTerminal(ws, args, {columns: 60})
+      expect(fitted.code, `${args.join(' ')}: ${fitted.output}`).to.equal(0)
+      expect(fitted.output, args.join(' ')).to.include('│')
+      expect(widest(fitted.output), args.join(' ')).to.be.at.most(60)
+    }
+    const keys = await runOnTerminal(ws, ['keys', 'list'], {columns: 60})
+    expect(keys.output).to.include('…').and.not.include(longName)
+    const wideKeys = await runOnTerminal(ws, ['keys', 'list', '--wide'], {columns: 60})
+    expect(wideKeys.output).to.include(longName)
+    const wideHooks = await runOnTerminal(ws, ['webhooks', 'list', '--wide'], {columns: 60})
+    expect(wideHooks.output).to.include(hookUrl)
+    const widePaths = await runOnTerminal(ws, ['paths', 'list', '--wide'], {columns: 60})
+    expect(widePaths.output).to.include(INSTRUMENTS)
+    for (const args of [
+      ['catalog', 'grants', '--wide'],
+      ['watch', 'status', '--wide'],
+    ]) {
+      const wide = await runOnTerminal(ws, args, {columns: 60})
+      expect(wide.code, `${args.join(' ')}: ${wide.output}`).to.equal(0)
+      expect(wide.output, args.join(' ')).not.to.include('…')
+    }
+    // The other tests here ingest: no deliveries to a receiver that is not there.
+    const hooks = (await ws.run(['webhooks', 'list', '--json'])).json.webhooks as {webhookId: string}[]
+    for (const hook of hooks) expect((await ws.run(['webhooks', 'remove', hook.webhookId])).code).to.equal(0)
+  })
+
   it('on a terminal, tables fit its width (COLUMNS too), cutting cells with an ellipsis; --wide shows them whole', async () => {
     const commands = [
       ['files', 'list'],

@@ -1,8 +1,11 @@
 import {readFileSync} from 'node:fs'
+import {stripVTControlCharacters} from 'node:util'
 import {expect} from 'chai'
+import stringWidth from 'string-width'
 
 import {TestWorkspace} from '../support/cli.js'
 import {CloudFormationEndpoint} from '../support/aws/cloudformation-endpoint.js'
+import {runOnTerminal} from '../support/pty.js'
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:labmesh-lab'
 
@@ -87,6 +90,38 @@ describe('labmesh stack deploy (recording CloudFormation endpoint)', function ()
       notifyTopicArn: TOPIC,
       metricsProfile: 'lab',
       athenaWorkgroup: 'labmesh-lab',
+    })
+  })
+
+  it('stack status lists as other commands do: two TSV blocks down a pipe, fitted on a terminal, whole with --wide', async () => {
+    const piped = await ws.run(['stack', 'status', '--stack-name', 'lab'], {env: env()})
+    expect(piped.code, piped.stderr).to.equal(0)
+    expect(piped.stderr).to.equal('')
+    expect(piped.stdout).not.to.match(/[│┌─]/)
+    expect(piped.stdout).not.to.include('\x1b')
+    const [record, events] = piped.stdout.trimEnd().split('\n\n')
+    const pairs = record.split('\n')
+    expect(pairs[0]).to.equal('field\tvalue')
+    expect(pairs).to.include.members(['stack\tlab', 'status\tCREATE_COMPLETE', `NotificationTopicArn\t${TOPIC}`])
+    // Newest last, as the command lists them.
+    const rows = events.split('\n')
+    expect(rows[0]).to.equal('time\tresource\tstatus\treason')
+    expect(rows.slice(1).map((row) => row.split('\t').slice(1, 3))).to.deep.equal([
+      ['LakeKey', 'CREATE_COMPLETE'],
+      ['LakeBucket', 'CREATE_COMPLETE'],
+      ['lab', 'CREATE_COMPLETE'],
+    ])
+    for (const row of rows.slice(1)) expect(row.split('\t')[0]).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+
+    const fitted = await runOnTerminal(ws, ['stack', 'status', '--stack-name', 'lab'], {columns: 60, env: env()})
+    expect(fitted.code, fitted.output).to.equal(0)
+    expect(Math.max(...fitted.output.split('\n').map((line) => stringWidth(stripVTControlCharacters(line))))).to.be.at.most(60)
+    const wide = await runOnTerminal(ws, ['stack', 'status', '--stack-name', 'lab', '--wide'], {columns: 60, env: env()})
+    expect(wide.code, wide.output).to.equal(0)
+    expect(wide.output).to.include(TOPIC)
+    expect((await ws.run(['stack', 'status', '--stack-name', 'lab', '--json'], {env: env()})).json).to.include({
+      stackName: 'lab',
+      status: 'CREATE_COMPLETE',
     })
   })
 })

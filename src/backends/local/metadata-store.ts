@@ -1,6 +1,7 @@
 import type {Database} from 'better-sqlite3'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
+import {BytesRemovedConflict} from '../bytes-removed.js'
 import type {FileFilter, FileRecord, Label, MetadataStore, NewFileRecord, StageError, StageStatus, UnusedObject} from '../types.js'
 import type {SearchWriter} from './search-writer.js'
 
@@ -127,7 +128,19 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     objectUsed: db.prepare<[string], {one: number}>('SELECT 1 AS one FROM files WHERE sha256 = ? LIMIT 1'),
     queueUnused: db.prepare('INSERT OR IGNORE INTO unused_objects (sha256, category, queued_at) VALUES (?, ?, ?)'),
     unqueue: db.prepare('DELETE FROM unused_objects WHERE sha256 = ? AND category = ?'),
-    isQueued: db.prepare<[string, string], {one: number}>('SELECT 1 AS one FROM unused_objects WHERE sha256 = ? AND category = ?'),
+    // A record takes its bytes off the queue, unless a delete is removing them (it was refused then, given a mark).
+    unqueueUnclaimed: db.prepare('DELETE FROM unused_objects WHERE sha256 = ? AND category = ? AND removing_until IS NULL'),
+    claimRemoval: db.prepare(`UPDATE unused_objects SET removing_until = ?
+      WHERE sha256 = ? AND category = ? AND (removing_until IS NULL OR removing_until < ?)`),
+    removedSince: db.prepare<
+      [string, string, number],
+      {one: number}
+    >(`SELECT 1 AS one FROM unused_objects WHERE sha256 = ? AND removing_until IS NOT NULL
+      UNION ALL SELECT 1 FROM object_removals WHERE sha256 = ? AND seq > ? LIMIT 1`),
+    logRemoval: db.prepare('INSERT INTO object_removals (sha256, category, removed_at) VALUES (?, ?, ?)'),
+    lapsedClaims: db.prepare<[string], UnusedObject>('SELECT sha256, category FROM unused_objects WHERE removing_until < ?'),
+    voidClaim: db.prepare('UPDATE unused_objects SET removing_until = NULL WHERE sha256 = ? AND category = ?'),
+    lastRemoval: db.prepare<[], {seq: number}>('SELECT coalesce(max(seq), 0) AS seq FROM object_removals'),
     queued: db.prepare<[], UnusedObject>('SELECT sha256, category FROM unused_objects ORDER BY sha256, category'),
     pending: db.prepare<[string, number], {seq: number; file_id: string}>(
       'SELECT seq, file_id FROM file_outbox WHERE consumer = ? ORDER BY seq LIMIT ?',
@@ -158,7 +171,9 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     return current === undefined || own === undefined || own.version >= current.version
   }
 
-  const insertFile = db.transaction((record: NewFileRecord) => {
+  const insertFile = db.transaction((record: NewFileRecord, removalMark?: number) => {
+    if (removalMark !== undefined && statements.removedSince.get(record.sha256, record.sha256, removalMark))
+      throw new BytesRemovedConflict(record)
     const latest = becomesCurrent(record)
     if (latest) statements.supersede.run(record.category, record.sourceHost, record.sourcePath)
     statements.insert.run({
@@ -169,7 +184,7 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       errorMessage: record.error?.message ?? null,
     })
     for (const label of record.labels) statements.insertLabel.run(record.fileId, label.name, label.value)
-    statements.unqueue.run(record.sha256, record.category)
+    statements.unqueueUnclaimed.run(record.sha256, record.category)
     search.index(record, record.searchText)
   })
 
@@ -191,13 +206,29 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     return statements.queued.all()
   })
 
-  /** True while queued and unused (its bytes may go); one used again leaves the queue. */
-  const isObjectUnused = db.transaction(({sha256, category}: UnusedObject): boolean => {
+  /** Claims a queued, unused object's removal (its bytes may go); one used again leaves the queue. */
+  const claimObjectRemoval = db.transaction(({sha256, category}: UnusedObject, leaseMs: number): boolean => {
     if (statements.objectUsed.get(sha256)) {
       statements.unqueue.run(sha256, category)
       return false
     }
-    return statements.isQueued.get(sha256, category) !== undefined
+    const now = Date.now()
+    return statements.claimRemoval.run(new Date(now + leaseMs).toISOString(), sha256, category, new Date(now).toISOString()).changes === 1
+  })
+
+  const dequeueUnusedObject = db.transaction(({sha256, category}: UnusedObject): boolean => {
+    statements.logRemoval.run(sha256, category, new Date().toISOString())
+    return statements.unqueue.run(sha256, category).changes === 1
+  })
+
+  /** The removal log's last entry, once claims whose lease lapsed are logged as removals (their bytes may be gone). */
+  const removalMark = db.transaction((): number => {
+    const now = new Date().toISOString()
+    for (const {sha256, category} of statements.lapsedClaims.all(now)) {
+      statements.voidClaim.run(sha256, category)
+      statements.logRemoval.run(sha256, category, now)
+    }
+    return statements.lastRemoval.get()!.seq
   })
 
   /**
@@ -205,10 +236,10 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
    * per batch instead of once per file. Each record is its own savepoint, so one that fails
    * (a version stored meanwhile by another run) leaves the others in.
    */
-  const insertBatch = db.transaction((records: NewFileRecord[]) =>
+  const insertBatch = db.transaction((records: NewFileRecord[], removalMark?: number) =>
     records.map((record) => {
       try {
-        insertFile(record)
+        insertFile(record, removalMark)
         return undefined
       } catch (error) {
         return describeInsertError(record, error)
@@ -225,11 +256,11 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
     }),
   )
 
-  const recordConversions = db.transaction((conversions: {rawFileId: string; engineered: NewFileRecord}[]) =>
+  const recordConversions = db.transaction((conversions: {rawFileId: string; engineered: NewFileRecord}[], removalMark?: number) =>
     conversions.map(({rawFileId, engineered}) => {
       let error: LabmeshError | undefined
       try {
-        insertFile(engineered)
+        insertFile(engineered, removalMark)
       } catch (caught) {
         error = describeInsertError(engineered, caught)
       }
@@ -251,8 +282,9 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       if (error) throw error
     },
 
-    async insertFiles(records) {
-      return insertBatch(records)
+    async insertFiles(records, options = {}) {
+      // Immediate: the removal check and the writes see one state of the database, no writer in between.
+      return insertBatch.immediate(records, options.removalMark)
     },
 
     async getFile(fileId) {
@@ -336,16 +368,20 @@ export function createSqliteMetadataStore(db: Database, search: SearchWriter): M
       return {unusedObjects: deleteFiles(fileIds)}
     },
 
-    async isObjectUnused(object) {
-      return isObjectUnused(object)
+    async claimObjectRemoval(object, leaseMs) {
+      return claimObjectRemoval.immediate(object, leaseMs)
     },
 
-    async dequeueUnusedObject({sha256, category}) {
-      return statements.unqueue.run(sha256, category).changes === 1
+    async dequeueUnusedObject(object) {
+      return dequeueUnusedObject.immediate(object)
     },
 
-    async recordConversions(conversions) {
-      return recordConversions(conversions)
+    async removalMark() {
+      return removalMark.immediate()
+    },
+
+    async recordConversions(conversions, options = {}) {
+      return recordConversions.immediate(conversions, options.removalMark)
     },
 
     async setStatus(fileId: string, status: StageStatus, error: StageError | null = null) {

@@ -376,6 +376,23 @@ export const MIGRATIONS: string[] = [
    CREATE TRIGGER files_delete_outbox AFTER DELETE ON files BEGIN
      INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(old.raw_file_id, old.file_id));
    END;`,
+  // file.deleted: one event per raw record `files delete` removes, in the transaction that removes it.
+  `CREATE TRIGGER files_deleted_event AFTER DELETE ON files WHEN old.category = 'RAW' BEGIN
+     INSERT INTO events (event_id, type, at, data) VALUES (
+       'evt_' || lower(hex(randomblob(12))), 'file.deleted', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+       json_object('fileId', old.file_id, 'traceId', old.trace_id, 'sourcePath', old.source_path, 'sourceHost', old.source_host,
+         'sha256', old.sha256, 'size', old.size, 'version', old.version, 'metadata', json(old.metadata)));
+   END;`,
+  // Removing an object's bytes (files delete) is claimed first, and logged once done: a record
+  // whose bytes were staged before a removal is refused instead of pointing at nothing.
+  `ALTER TABLE unused_objects ADD COLUMN removing_until TEXT;
+   CREATE TABLE object_removals (
+     seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+     sha256     TEXT NOT NULL,
+     category   TEXT NOT NULL,
+     removed_at TEXT NOT NULL
+   );
+   CREATE INDEX object_removals_by_sha ON object_removals (sha256, seq);`,
 ]
 
 export function migrate(db: Database): void {

@@ -9,7 +9,7 @@ import {renderTable} from '../../output/table.js'
 
 export default class FilesDelete extends LabmeshCommand<typeof FilesDelete> {
   static override summary = 'Delete raw files with their engineered documents, table rows, search entries and unused bytes.'
-  static override description = `Rows go from every table labmesh manages; bytes are removed when no other record uses them (identical content is stored once). Tables registered from elsewhere are never changed: when they hold rows of a file, the delete is refused unless --force. Each delete is recorded in the audit log (labmesh audit list). On the aws backend this needs the admin policy (s3:DeleteObject). --dry-run shows what would go.`
+  static override description = `Rows go from every table labmesh manages; bytes are removed when no other record uses them (identical content is stored once). Tables registered from elsewhere are never changed: when they hold rows of a file, the delete is refused unless --force. Each delete is recorded in the audit log (labmesh audit list) and sends a file.deleted event per raw file to webhooks and to the /v1/events stream of labmesh serve. On the aws backend this needs the admin policy (s3:DeleteObject). --dry-run shows what would go.`
   static override examples = [
     '<%= config.bin %> <%= command.id %> 3f2a9c1e --dry-run',
     '<%= config.bin %> <%= command.id %> 3f2a9c1e 9b1c44d0 --json',
@@ -37,7 +37,10 @@ export default class FilesDelete extends LabmeshCommand<typeof FilesDelete> {
       dryRun: this.flags['dry-run'],
       force: this.flags.force,
     })
-    if (!result.dryRun) await this.syncFilesTable()
+    if (!result.dryRun) {
+      await this.syncFilesTable()
+      await this.deliverWebhooks()
+    }
     const layout = this.layout
     const files = renderListed(
       {

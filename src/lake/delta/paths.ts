@@ -64,14 +64,15 @@ export function decodeDataPath(logPath: string, location: string): string {
 function absoluteLocation(uri: string): string | undefined {
   if (uri.startsWith('file:')) return fileURLToPath(uri)
   const s3 = /^s3[an]?:\/\/(.*)$/i.exec(uri)
-  return s3 ? `s3://${decodeLogPath(s3[1])}` : undefined
+  return s3 ? `s3://${decodeLogPath(s3[1], uri)}` : undefined
 }
 
-function decodeLogPath(logPath: string): string {
+/** `named` is the path as the log spells it, for the error: a URI's scheme included. */
+function decodeLogPath(logPath: string, named = logPath): string {
   try {
     return decodeURIComponent(logPath)
   } catch (error) {
-    throw new LabmeshError('INVALID_DATA', `the log names a data file with a malformed path: ${logPath}`, {cause: error, subject: logPath})
+    throw new LabmeshError('INVALID_DATA', `the log names a data file with a malformed path: ${named}`, {cause: error, subject: named})
   }
 }
 

@@ -71,9 +71,9 @@ describe('labmesh keys and serve (CLI)', function () {
 
   it('serves on loopback until stopped, sends webhooks in the background, and refuses a reachable host without TLS', async () => {
     const receiver = await startReceiver()
-    const added = await ws.run(['webhooks', 'add', receiver.url, '--events', 'file.ingested', '--allow-private', '--json'])
+    const added = await ws.run(['webhooks', 'add', receiver.url, '--events', 'file.ingested,file.deleted', '--allow-private', '--json'])
     expect(added.code, added.stderr).to.equal(0)
-    const created = await ws.run(['keys', 'create', '--name', 't', '--scope', 'search,files:write', '--json'])
+    const created = await ws.run(['keys', 'create', '--name', 't', '--scope', 'search,files:read,files:write', '--json'])
     const {url, child} = await serve()
     try {
       expect(url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/)
@@ -90,6 +90,25 @@ describe('labmesh keys and serve (CLI)', function () {
       // The upload's event goes out from the server's background work, within its interval.
       const got = await delivered
       expect(JSON.parse(got.body).data.fileId).to.equal(fileId)
+
+      // files delete, from another process: a file.deleted delivery, and the same event on the server's stream.
+      const controller = new AbortController()
+      const stream = await fetch(`${url}/v1/events`, {headers, signal: controller.signal})
+      const deletion = receiver.next()
+      const deleted = await ws.run(['files', 'delete', fileId])
+      expect(deleted.code, deleted.stderr).to.equal(0)
+      const hook = JSON.parse((await deletion).body)
+      expect(hook.type).to.equal('file.deleted')
+      expect(hook.data).to.include({fileId, sourcePath: 'drop/a.csv', version: 1})
+      const reader = stream.body!.getReader()
+      let text = ''
+      while (!text.includes('event: file.deleted')) {
+        const {value, done} = await reader.read()
+        if (done) break
+        text += Buffer.from(value).toString()
+      }
+      controller.abort()
+      expect(text).to.match(new RegExp(`event: file\\.deleted\ndata: \\{.*"fileId":"${fileId}"`))
     } finally {
       expect(await stop(child)).to.equal(0)
       await receiver.close()

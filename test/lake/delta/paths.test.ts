@@ -122,7 +122,10 @@ describe('data file paths in the log', () => {
       expect(error?.subject, malformed).to.equal(malformed)
       expect(error?.cause, malformed).to.be.instanceOf(URIError)
     }
-    expect(failure(() => decodeDataPath('s3://acme-lake/t/%zz.parquet', 's3://acme-lake/t'))?.code).to.equal('INVALID_DATA')
+    const uri = failure(() => decodeDataPath('s3://acme-lake/t/%zz.parquet', 's3://acme-lake/t'))
+    expect(uri?.code).to.equal('INVALID_DATA')
+    expect(uri?.message).to.equal('the log names a data file with a malformed path: s3://acme-lake/t/%zz.parquet')
+    expect(uri?.subject).to.equal('s3://acme-lake/t/%zz.parquet')
   })
 
   it('splits a table-relative path, refusing empty, absolute, `.`, `..` and empty segments', () => {

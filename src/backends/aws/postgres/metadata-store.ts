@@ -1,5 +1,6 @@
 import type {PoolClient} from 'pg'
 import {LabmeshError} from '../../../errors.js'
+import {BytesRemovedConflict} from '../../bytes-removed.js'
 import type {Category, FileFilter, FileRecord, MetadataStore, NewFileRecord, StageError, StageStatus, UnusedObject} from '../../types.js'
 
 import type {Postgres} from './connection.js'
@@ -7,6 +8,13 @@ import {type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
 import {indexFiles, reindexKeepingContent} from './search-writer.js'
 
 const METADATA_KEY = /^[\w.\- ]+$/
+
+// Any constant shared by every labmesh process: removals are logged, and marks read, one at a
+// time, so the log's order is its commit order and no mark can pass a removal still being logged.
+const REMOVAL_LOG_LOCK = 7_261_977_002
+
+/** The transaction lock on one object's bytes, taken by a removal's claim and by records pointing at them. */
+const LOCK_OBJECTS = 'SELECT pg_advisory_xact_lock(hashtextextended(s, 0)) FROM unnest($1::text[]) AS s'
 
 const notFound = (fileId: string): LabmeshError =>
   new LabmeshError('NOT_FOUND', `no file with id ${fileId}`, {subject: fileId, suggestions: ['list files with `labmesh files list`']})
@@ -19,8 +27,34 @@ const notFound = (fileId: string): LabmeshError =>
  * lake by triggers (migrations.ts), and search entries written (search-writer.ts), in the same transaction.
  */
 export function createPostgresMetadataStore(db: Postgres): MetadataStore {
-  /** Stores records inside the caller's transaction; an error per record that was not stored. */
-  const insertRecords = async (client: PoolClient, records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> => {
+  /**
+   * Stores records inside the caller's transaction; an error per record that was not stored. Given
+   * a removal mark, records whose bytes a delete removed since (or is removing) are refused: the
+   * objects' locks make each removal's claim come wholly before or after this transaction.
+   */
+  const insertRecords = async (
+    client: PoolClient,
+    records: NewFileRecord[],
+    removalMark?: number,
+  ): Promise<(LabmeshError | undefined)[]> => {
+    if (removalMark === undefined) return insertChecked(client, records)
+    // In one order, so that two writers of the same objects cannot wait on each other.
+    const shas = [...new Set(records.map((r) => r.sha256))].sort()
+    await client.query(LOCK_OBJECTS, [shas])
+    const {rows} = await client.query<{sha256: string}>(
+      `SELECT sha256 FROM unused_objects WHERE sha256 = ANY($1) AND removing_until IS NOT NULL
+       UNION SELECT sha256 FROM object_removals WHERE sha256 = ANY($1) AND seq > $2`,
+      [shas, removalMark],
+    )
+    const removed = new Set(rows.map((r) => r.sha256))
+    if (removed.size === 0) return insertChecked(client, records)
+    const kept = records.filter((r) => !removed.has(r.sha256))
+    const errors = kept.length === 0 ? [] : await insertChecked(client, kept)
+    const byId = new Map(kept.map((r, i) => [r.fileId, errors[i]]))
+    return records.map((r) => (removed.has(r.sha256) ? new BytesRemovedConflict(r) : byId.get(r.fileId)))
+  }
+
+  const insertChecked = async (client: PoolClient, records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> => {
     const column = <T>(pick: (r: NewFileRecord) => T): T[] => records.map(pick)
     const inserted = await client.query<{file_id: string}>(
       `INSERT INTO files (file_id, category, trace_id, raw_file_id, sha256, size, source_path, source_host,
@@ -69,7 +103,7 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
       const storedRecords = records.filter((r) => stored.has(r.fileId))
       await client.query(
         `DELETE FROM unused_objects u USING unnest($1::text[], $2::text[]) AS r(sha256, category)
-         WHERE u.sha256 = r.sha256 AND u.category = r.category`,
+         WHERE u.sha256 = r.sha256 AND u.category = r.category AND u.removing_until IS NULL`,
         [storedRecords.map((r) => r.sha256), storedRecords.map((r) => r.category)],
       )
       const labels = storedRecords.flatMap((r) => r.labels.map((l) => [r.fileId, l.name, l.value]))
@@ -90,8 +124,8 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
           }),
     )
   }
-  const insertBatch = (records: NewFileRecord[]): Promise<(LabmeshError | undefined)[]> =>
-    db.transaction((client) => insertRecords(client, records))
+  const insertBatch = (records: NewFileRecord[], removalMark?: number): Promise<(LabmeshError | undefined)[]> =>
+    db.transaction((client) => insertRecords(client, records, removalMark))
 
   const one = async (sql: string, values: unknown[]): Promise<FileRecord | undefined> => {
     const {rows} = await db.query<FileRow>(sql, values)
@@ -105,7 +139,7 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
       if (error) throw error
     },
 
-    insertFiles: (records) => (records.length === 0 ? Promise.resolve([]) : insertBatch(records)),
+    insertFiles: (records, options = {}) => (records.length === 0 ? Promise.resolve([]) : insertBatch(records, options.removalMark)),
 
     getFile: (fileId) => one(`${SELECT_FILES} WHERE f.file_id = $1`, [fileId]),
 
@@ -232,21 +266,41 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
         return {unusedObjects: queued.rows}
       }),
 
-    isObjectUnused: ({sha256, category}) =>
+    claimObjectRemoval: ({sha256, category}, leaseMs) =>
       db.transaction(async (client) => {
+        await client.query(LOCK_OBJECTS, [[sha256]])
         const used = await client.query('SELECT 1 FROM files WHERE sha256 = $1 LIMIT 1', [sha256])
         if (used.rowCount !== 0) {
           await client.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
           return false
         }
-        const queued = await client.query('SELECT 1 FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
-        return queued.rowCount === 1
+        const claimed = await client.query(
+          `UPDATE unused_objects SET removing_until = clock_timestamp() + $3 * interval '1 millisecond'
+           WHERE sha256 = $1 AND category = $2 AND (removing_until IS NULL OR removing_until < clock_timestamp())`,
+          [sha256, category, leaseMs],
+        )
+        return claimed.rowCount === 1
       }),
 
-    async dequeueUnusedObject({sha256, category}) {
-      const dequeued = await db.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
-      return dequeued.rowCount === 1
-    },
+    dequeueUnusedObject: ({sha256, category}) =>
+      db.transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [REMOVAL_LOG_LOCK])
+        await client.query('INSERT INTO object_removals (sha256, category) VALUES ($1, $2)', [sha256, category])
+        const dequeued = await client.query('DELETE FROM unused_objects WHERE sha256 = $1 AND category = $2', [sha256, category])
+        return dequeued.rowCount === 1
+      }),
+
+    removalMark: () =>
+      db.transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [REMOVAL_LOG_LOCK])
+        // A claim whose lease lapsed (its delete stopped) may have removed the bytes: logged as a removal.
+        await client.query(
+          `WITH lapsed AS (UPDATE unused_objects SET removing_until = NULL WHERE removing_until < clock_timestamp() RETURNING sha256, category)
+           INSERT INTO object_removals (sha256, category) SELECT sha256, category FROM lapsed`,
+        )
+        const {rows} = await client.query<{seq: string}>('SELECT coalesce(max(seq), 0) AS seq FROM object_removals')
+        return Number(rows[0].seq)
+      }),
 
     async claimFiles(fileIds, claim) {
       if (fileIds.length === 0) return []
@@ -286,12 +340,13 @@ export function createPostgresMetadataStore(db: Postgres): MetadataStore {
       return updated.rowCount ?? 0
     },
 
-    async recordConversions(conversions) {
+    async recordConversions(conversions, options = {}) {
       if (conversions.length === 0) return []
       return db.transaction(async (client) => {
         const errors = await insertRecords(
           client,
           conversions.map((c) => c.engineered),
+          options.removalMark,
         )
         // The raw files' statuses in the same transaction: the triggers queue their changes with them.
         await client.query(

@@ -279,6 +279,26 @@ export const PG_MIGRATIONS: string[] = [
      RETURN NULL;
    END $$;
    CREATE TRIGGER files_delete_outbox AFTER DELETE ON files FOR EACH ROW EXECUTE FUNCTION labmesh_queue_deleted_file();`,
+  // file.deleted: one event per raw record `files delete` removes, in the transaction that removes it.
+  `CREATE FUNCTION labmesh_file_deleted_event() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO events (event_id, type, data) VALUES (labmesh_new_id('evt_'), 'file.deleted', jsonb_build_object(
+       'fileId', OLD.file_id, 'traceId', OLD.trace_id, 'sourcePath', OLD.source_path, 'sourceHost', OLD.source_host,
+       'sha256', OLD.sha256, 'size', OLD.size, 'version', OLD.version, 'metadata', OLD.metadata));
+     RETURN NULL;
+   END $$;
+   CREATE TRIGGER files_deleted_event AFTER DELETE ON files FOR EACH ROW WHEN (OLD.category = 'RAW')
+     EXECUTE FUNCTION labmesh_file_deleted_event();`,
+  // Removing an object's bytes (files delete) is claimed first, and logged once done: a record
+  // whose bytes were staged before a removal is refused instead of pointing at nothing.
+  `ALTER TABLE unused_objects ADD COLUMN removing_until timestamptz;
+   CREATE TABLE object_removals (
+     seq        bigserial PRIMARY KEY,
+     sha256     text NOT NULL,
+     category   text NOT NULL,
+     removed_at timestamptz NOT NULL DEFAULT now()
+   );
+   CREATE INDEX object_removals_by_sha ON object_removals (sha256, seq);`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.
