@@ -12,7 +12,8 @@ export default class Push extends LabmeshCommand<typeof Push> {
 PostgreSQL cannot be reached), e.g. one carried on a disk from an instrument PC that stays offline. Each file is ingested,
 oldest first, with the source path, host, template, labels and metadata recorded when it was spooled, and removed from the
 spool once its record is written. Running it again, also after an interruption, stores nothing twice. Files that fail for a
-reason of their own are set aside in rejected/. Do not run it on a spool a running watcher is using.`
+reason of their own are set aside in rejected/, as are copies whose bytes no longer match the hash they were spooled with.
+One process at a time uses a spool: while a watcher (or another push) holds it, push is refused (CONFLICT).`
   static override examples = [
     '<%= config.bin %> <%= command.id %> --from /media/usb/labmesh-spool --to prod',
     '<%= config.bin %> <%= command.id %> --from ~/.local/share/labmesh/spool/prod --json',
@@ -28,11 +29,15 @@ reason of their own are set aside in rejected/. Do not run it on a spool a runni
 
   public async run(): Promise<DrainResult & {from: string}> {
     const spool = await Spool.open(this.flags.from, {existing: true})
-    const backend = await this.backend()
-    const result = await drainSpool(backend, spool, {
-      registry: await this.converters(),
-      onRejected: (manifest, error) => this.warn(`${manifest.sourcePath}: [${error.code}] ${error.message}; set aside in rejected/`),
-    })
+    let result: DrainResult
+    try {
+      result = await drainSpool(await this.backend(), spool, {
+        registry: await this.converters(),
+        onRejected: (manifest, error) => this.warn(`${manifest.sourcePath}: [${error.code}] ${error.message}; set aside in rejected/`),
+      })
+    } finally {
+      await spool.close()
+    }
     if (result.uploaded + result.unchanged > 0) {
       await this.syncFilesTable()
       await this.deliverWebhooks()

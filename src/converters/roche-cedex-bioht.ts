@@ -1,9 +1,16 @@
 import {LabmeshError} from '../errors.js'
 import {maxOf} from './arrays.js'
-import {compact, dataSystemDocument, optionalQuantity, quantity} from './asm.js'
+import {optionalQuantity, quantity} from './asm.js'
+import {
+  type Analyte,
+  type AnalyteReadings,
+  type SolutionAnalyzerDocument,
+  solutionAnalyzerDocument,
+  type SolutionAnalyzerMeasurement,
+} from './models/solution-analyzer.js'
 import {parseNumber} from './numbers.js'
 import {decodeText, looksBinary} from './text.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from './types.js'
+import type {Converter, ConverterInput, Quantity} from './types.js'
 
 /**
  * Roche Cedex Bio HT bioprocess analyzer: the tab-separated "#ARC-FILE#" result archive. A title
@@ -129,7 +136,7 @@ export const rocheCedexBioht: Converter = {
     return title.some((f) => /cedex\s*bio\s*ht/i.test(f)) ? 1 : 0.7
   },
 
-  convert(input: ConverterInput): EngineeredDocument {
+  convert(input: ConverterInput): SolutionAnalyzerDocument {
     const lines = decodeText(input.bytes).split('\n')
     const records = lines.map((line) => line.split('\t')).filter((cells) => cells.some((c) => c.trim() !== ''))
     const title = records[0]
@@ -147,35 +154,17 @@ export const rocheCedexBioht: Converter = {
     if (results.length === 0) invalid(input.name, `result records (type ${RESULT_RECORD}) after the title record and found none`)
 
     const field = (i: number) => title[i]?.trim() || undefined
-    const analyst = field(9)
     let counter = 0
     const nextId = () => `${input.name}_${++counter}`
-
-    const documents = groupBySample(results).map((sampleResults) => ({
-      ...compact({analyst}),
-      'measurement aggregate document': {
-        ...compact({'data processing time': field(1)}),
-        'measurement document': splitIntoRuns(sampleResults).map((run) => measurementDocument(run, nextId())),
-      },
-    }))
-
-    return {
-      '$asm.manifest': 'http://purl.allotrope.org/manifests/solution-analyzer/REC/2024/09/solution-analyzer.manifest',
-      'solution analyzer aggregate document': compact({
-        'device system document': compact({
-          'model number': field(6),
-          'equipment serial number': field(7),
-          'product manufacturer': 'Roche',
-          'device type': 'solution-analyzer',
-        }),
-        'data system document': {
-          ...dataSystemDocument(input, rocheCedexBioht, {name: field(6), version: field(8)}),
-          ...compact({'file format version': field(3), 'export period start': field(4), 'export period end': field(5)}),
-        },
-        'solution analyzer document': documents,
-        'unparsed records': otherRecords.length > 0 ? otherRecords : undefined,
-      }),
-    }
+    return solutionAnalyzerDocument(input, rocheCedexBioht, {
+      device: {manufacturer: 'Roche', model: field(6), serialNumber: field(7)},
+      software: {name: field(6), version: field(8)},
+      file: {formatVersion: field(3), periodStart: field(4), periodEnd: field(5)},
+      analyst: field(9),
+      processingTime: field(1),
+      samples: groupBySample(results).map((sampleResults) => splitIntoRuns(sampleResults).map((run) => measurementOf(run, nextId()))),
+      unparsedRecords: otherRecords,
+    })
   },
 }
 
@@ -257,61 +246,48 @@ function epochOf(time: string): number {
   return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : 0
 }
 
-function measurementDocument(run: ResultRecord[], identifier: string): Record<string, unknown> {
+function measurementOf(run: ResultRecord[], identifier: string): SolutionAnalyzerMeasurement {
   const first = run[0]
-  const errors: Record<string, unknown>[] = []
-  const analytes = run.map((r) => {
-    const {document, error} = analyteDocument(r)
-    if (error) errors.push(error)
-    return document
-  })
-  return compact({
-    'measurement identifier': identifier,
-    'measurement time': first.time,
-    'sample document': compact({
-      'sample identifier': first.sample,
-      'batch identifier': first.batch,
-      'sample role type': first.role,
-    }),
-    'device control aggregate document': {'device control document': [{'device type': 'solution-analyzer'}]},
-    'analyte aggregate document': {'analyte document': analytes},
-    'error aggregate document': errors.length > 0 ? {'error document': errors} : undefined,
-  })
+  return {
+    identifier,
+    time: first.time,
+    sample: {identifier: first.sample, batch: first.batch, role: first.role},
+    analytes: run.map(analyteOf),
+  }
 }
 
-function analyteDocument(r: ResultRecord): {document: Record<string, unknown>; error?: Record<string, unknown>} {
+function analyteOf(r: ResultRecord): Analyte {
   const name = analyteName(r.code)
   const unit = normaliseUnit(r.unit)
   const value = parseNumber(r.value)
-  const document: Record<string, unknown> = compact({
-    'analyte name': name,
-    'analyte code': r.code,
-    ...(value === undefined ? {} : reading(value, unit)),
-    'measurement time': r.time,
-    ...dilutionSetting('dilution factor setting', r.dilution),
-    ...dilutionSetting('test dilution factor setting', r.testDilution),
+  const analyte: Analyte = {
+    name,
+    code: r.code,
+    readings: value === undefined ? {} : reading(value, unit),
+    time: r.time,
+    dilution: dilutionSetting(r.dilution),
+    testDilution: dilutionSetting(r.testDilution),
     flag: r.flag,
     // The archive's unlabelled number after the result: the test's raw measurement, kept as read.
-    'raw value': optionalQuantity(parseNumber(r.raw), '(unitless)') ?? (r.raw || undefined),
-    'record status': r.status,
-    'additional fields': r.extra.length > 0 ? r.extra : undefined,
-  })
-  if (value !== undefined) return {document}
+    rawValue: optionalQuantity(parseNumber(r.raw), '(unitless)') ?? r.raw,
+    status: r.status,
+    additionalFields: r.extra,
+  }
+  if (value !== undefined) return analyte
   // "< 20.00" / "> 0.264": outside the test's range. The reading stays a string; its bounds become
   // quantities (a concentration below the range lies between 0 and the limit).
   const bound = /^([<>])\s*(.+)$/.exec(r.value)
   const limit = bound ? parseNumber(bound[2]) : undefined
-  const text = r.value || r.flag || 'no result'
-  const error: Record<string, unknown> = {error: text, 'error feature': name}
+  analyte.error = {text: r.value || r.flag || 'no result'}
   if (bound && limit !== undefined) {
-    error['result interval'] = bound[1] === '<' ? interval(0, limit, unit) : interval(limit, undefined, unit)
+    if (bound[1] === '<') Object.assign(analyte.error, {lower: reading(0, unit), upper: reading(limit, unit)})
+    else analyte.error.lower = reading(limit, unit)
   }
-  document.error = text
-  return {document, error}
+  return analyte
 }
 
 /** The reading under its ASM name and unit, plus the reported value when the unit had to change. */
-function reading(value: number, unit: string): Record<string, Quantity> {
+function reading(value: number, unit: string): AnalyteReadings {
   switch (unit) {
     case 'g/L':
       return {'mass concentration': quantity(value, unit)}
@@ -332,15 +308,9 @@ function reading(value: number, unit: string): Record<string, Quantity> {
 }
 
 /** "1/4" as a dilution factor of 4; any other spelling is kept as text. */
-function dilutionSetting(key: string, text: string): Record<string, unknown> {
-  if (text === '') return {}
+function dilutionSetting(text: string): Quantity | string {
   const m = /^1\s*\/\s*(\d+(?:\.\d+)?)$/.exec(text)
-  return {[key]: m ? quantity(Number(m[1]), '(unitless)') : text}
-}
-
-function interval(lower: number, upper: number | undefined, unit: string): Record<string, unknown> {
-  const bounds = (v: number) => reading(v, unit)
-  return compact({'lower bound': bounds(lower), 'upper bound': upper === undefined ? undefined : bounds(upper)})
+  return m ? quantity(Number(m[1]), '(unitless)') : text
 }
 
 function normaliseUnit(unit: string): string {

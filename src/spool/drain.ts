@@ -33,14 +33,25 @@ export interface DrainResult {
 /**
  * Sends the spool's files up, oldest first, through the ingest pipeline with the metadata each
  * manifest recorded (source path and host, template, labels), reading the bytes from the spool.
+ * Each copy is hashed again first: one whose bytes no longer match its manifest is set aside, never
+ * sent under the wrong hash.
  * A manifest is removed only after its record is written; a drain cut short is run again and the
  * files already stored are found by their record (same source, size and time), so none is
  * ingested twice. A service failure stops the drain with the rest kept for the next one.
  */
 export async function drainSpool(backend: Backend, spool: Spool, options: DrainOptions): Promise<DrainResult> {
   const result: DrainResult = {uploaded: 0, unchanged: 0, rejected: 0, left: spool.usage().files}
+  const reject = async (manifest: SpoolManifest, error: StageError): Promise<void> => {
+    await spool.reject(manifest, error)
+    result.rejected++
+    options.onRejected?.(manifest, error)
+  }
   while (spool.usage().files > 0 && !options.signal?.aborted) {
-    const group = sameSettings(await spool.next(options.batch ?? 256))
+    const next = sameSettings(await spool.next(options.batch ?? 256))
+    const damage = await Promise.all(next.map((manifest) => spool.verify(manifest)))
+    const group = next.filter((_, i) => !damage[i])
+    for (const [i, damaged] of damage.entries()) if (damaged) await reject(next[i], {code: damaged.code, message: damaged.message})
+    if (group.length === 0) continue
     const first = group[0]
     let ingested
     try {
@@ -60,22 +71,16 @@ export async function drainSpool(backend: Backend, spool: Spool, options: DrainO
       break
     }
     const bySource = new Map(group.map((m) => [m.sourcePath, m]))
+    await spool.doneMany(ingested.files.map((file) => bySource.get(file.sourcePath)!))
     for (const file of ingested.files) {
-      const manifest = bySource.get(file.sourcePath)!
-      await spool.done(manifest)
       if (file.status === 'unchanged') result.unchanged++
       else result.uploaded++
-      options.onFile?.(manifest, file)
+      options.onFile?.(bySource.get(file.sourcePath)!, file)
     }
     for (const problem of ingested.failed) {
-      const manifest = bySource.get(problem.path)!
       const error = {code: problem.code, message: problem.message}
       if (isServiceFailure(problem.code)) result.stoppedBy ??= error
-      else {
-        await spool.reject(manifest, error)
-        result.rejected++
-        options.onRejected?.(manifest, error)
-      }
+      else await reject(bySource.get(problem.path)!, error)
     }
     if (result.stoppedBy) break
   }

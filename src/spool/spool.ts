@@ -5,8 +5,10 @@ import path from 'node:path'
 import pLimit from 'p-limit'
 
 import type {Label, StageError} from '../backends/types.js'
-import {LabmeshError} from '../errors.js'
+import {LabmeshError, toLabmeshError} from '../errors.js'
+import {hashFile} from '../ingest/hash.js'
 import type {FoundFile} from '../ingest/walk.js'
+import {lockFolder} from './lock.js'
 
 /** What a spooled file is to be ingested as: everything ingest would have recorded from its source. */
 export interface SpoolManifest {
@@ -49,13 +51,18 @@ const MANIFESTS = 'manifests'
 const OBJECTS = 'objects'
 const REJECTED = 'rejected'
 const INCOMING = 'incoming'
+/** Files copied (and fsynced) at once within a batch: parallel fsyncs share the file system's journal commits. */
+const COPIES = 16
 
 /**
  * A local store-and-forward queue: the bytes of files that could not go up, content-addressed
  * (`objects/ab/<sha256>`), and one manifest per file (`manifests/<id>.json`) with what ingest
- * needs. Both are written whole and durable (fsync, then an atomic rename, then the folder's
- * fsync) before `add` returns, so a caller that records "spooled" afterwards never points at
- * nothing. A manifest is removed after its file went up, its bytes once no manifest names them.
+ * needs. A batch is made durable in two steps before `addMany` returns, so a caller that records
+ * "spooled" afterwards never points at nothing: every copy is fsynced and renamed into `objects/`,
+ * and the folders it touched fsynced; then every manifest is fsynced and renamed into
+ * `manifests/`, and that folder fsynced once. A crash between the steps leaves bytes no manifest
+ * names, which the next `open` removes. A manifest is removed after its file went up, its bytes
+ * once no manifest names them. One process at a time holds a spool (a lock inside the folder).
  * The folder is self-contained: it can be carried elsewhere and drained with `labmesh push`.
  */
 export class Spool {
@@ -70,12 +77,17 @@ export class Spool {
   /** One change at a time: a content's bytes are never removed while another manifest is being written for them. */
   private readonly exclusive = pLimit(1)
 
+  private release?: () => Promise<void>
+
   private constructor(
     readonly dir: string,
     readonly maxBytes: number,
   ) {}
 
-  /** Opens the spool folder (creating it unless `existing`) and reads what it holds. */
+  /**
+   * Opens the spool folder (creating it unless `existing`), takes its lock and reads what it holds.
+   * CONFLICT when another process holds it: two drains never send the same file twice.
+   */
   static async open(dir: string, options: {maxBytes?: number; existing?: boolean} = {}): Promise<Spool> {
     const spool = new Spool(path.resolve(dir), options.maxBytes ?? Number.POSITIVE_INFINITY)
     if (options.existing && !(await stat(spool.dir).catch(() => undefined))?.isDirectory()) {
@@ -88,20 +100,46 @@ export class Spool {
       })
     }
     for (const sub of [MANIFESTS, OBJECTS, REJECTED, INCOMING]) await mkdir(path.join(spool.dir, sub), {recursive: true})
-    // Copies a crash left unfinished are not referenced by any manifest.
-    for (const name of await readdir(path.join(spool.dir, INCOMING))) await rm(path.join(spool.dir, INCOMING, name), {force: true})
+    spool.release = await lockFolder(spool.dir, 'spool')
+    try {
+      await spool.load()
+    } catch (error) {
+      await spool.close()
+      throw error
+    }
+    return spool
+  }
+
+  /** Gives the spool's lock back (another process may then open it). */
+  async close(): Promise<void> {
+    const release = this.release
+    this.release = undefined
+    await release?.()
+  }
+
+  private async load(): Promise<void> {
+    // Copies and manifests a crash left unfinished are named by no manifest.
+    for (const name of await readdir(path.join(this.dir, INCOMING))) await rm(path.join(this.dir, INCOMING, name), {force: true})
     for (const [folder, pending] of [
       [MANIFESTS, true],
       [REJECTED, false],
     ] as const) {
-      for (const name of (await readdir(path.join(spool.dir, folder))).filter((n) => n.endsWith('.json')).sort()) {
-        const manifest = await readManifest(path.join(spool.dir, folder, name))
-        if (pending) spool.hold(manifest)
-        else spool.rejected++
-        spool.reference(manifest.sha256, manifest.size)
+      const names = await readdir(path.join(this.dir, folder))
+      // Temporary manifests of older spools were written beside the manifests.
+      for (const name of names.filter((n) => n.endsWith('.tmp'))) await rm(path.join(this.dir, folder, name), {force: true})
+      for (const name of names.filter((n) => n.endsWith('.json')).sort()) {
+        const manifest = await readManifest(path.join(this.dir, folder, name))
+        if (pending) this.hold(manifest)
+        else this.rejected++
+        this.reference(manifest.sha256, manifest.size)
       }
     }
-    return spool
+    // Bytes a crash left without their manifest (between the two steps of a batch).
+    for (const prefix of await readdir(path.join(this.dir, OBJECTS))) {
+      for (const name of await readdir(path.join(this.dir, OBJECTS, prefix)).catch(() => [])) {
+        if (!this.references.has(name)) await rm(path.join(this.dir, OBJECTS, prefix, name), {force: true})
+      }
+    }
   }
 
   /** What a spool folder holds, read without changing it (another process may be using it); zeros when absent. */
@@ -137,8 +175,38 @@ export class Spool {
    * return. SPOOL_FULL when it would go over the spool's bound; CONFLICT when the file changed
    * while it was copied (it is not stable after all: nothing is kept).
    */
-  add(file: FoundFile, entry: SpoolEntry): Promise<SpoolManifest> {
-    return this.exclusive(() => this.write(file, entry))
+  async add(file: FoundFile, entry: SpoolEntry): Promise<SpoolManifest> {
+    const [outcome] = await this.addMany([{file, entry}])
+    if (outcome instanceof LabmeshError) throw outcome
+    return outcome
+  }
+
+  /**
+   * `add` for a batch, made durable together (see the class): one outcome per file, in order, a
+   * manifest or the error that kept that file out (the others are spooled all the same).
+   */
+  addMany(files: Array<{file: FoundFile; entry: SpoolEntry}>): Promise<Array<SpoolManifest | LabmeshError>> {
+    return this.exclusive(() => this.write(files))
+  }
+
+  /**
+   * Whether a spooled file's bytes are still those its manifest names: INVALID_DATA (or UNREADABLE
+   * when they are gone) otherwise, so a damaged copy is never sent under the wrong hash.
+   */
+  async verify(manifest: SpoolManifest): Promise<LabmeshError | undefined> {
+    const target = this.objectPath(manifest.sha256)
+    const actual = await hashFile(target).catch((error: unknown) => toLabmeshError(error))
+    if (actual instanceof LabmeshError) {
+      return new LabmeshError('UNREADABLE', `the spooled copy of ${manifest.sourcePath} (${target}) cannot be read: ${actual.message}`, {
+        subject: manifest.sourcePath,
+      })
+    }
+    if (actual.sha256 === manifest.sha256 && actual.size === manifest.size) return undefined
+    return new LabmeshError(
+      'INVALID_DATA',
+      `the spooled copy of ${manifest.sourcePath} is damaged: ${target} holds ${actual.size} bytes hashing to ${actual.sha256}, its manifest says ${manifest.size} bytes hashing to ${manifest.sha256}; it is not sent`,
+      {subject: manifest.sourcePath, suggestions: ['send the file again from its source, if it is still there']},
+    )
   }
 
   /** The next `limit` files to go up, oldest first. */
@@ -149,66 +217,122 @@ export class Spool {
 
   /** A file went up: its manifest goes, then its bytes if no other manifest names them. */
   done(manifest: SpoolManifest): Promise<void> {
+    return this.doneMany([manifest])
+  }
+
+  /** `done` for a batch: the manifests go, the folder is synced once, then the bytes no manifest names. */
+  doneMany(manifests: SpoolManifest[]): Promise<void> {
     return this.exclusive(async () => {
-      await rm(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), {force: true})
+      await Promise.all(manifests.map((m) => rm(path.join(this.dir, MANIFESTS, `${m.id}.json`), {force: true})))
       await syncFolder(path.join(this.dir, MANIFESTS))
-      if (this.unhold(manifest)) await this.release(manifest.sha256)
+      for (const manifest of manifests) if (this.unhold(manifest)) await this.unreference(manifest.sha256)
     })
   }
 
   /** A file that failed for a reason of its own: set aside in `rejected/` with the reason, its bytes kept. */
   reject(manifest: SpoolManifest, error: StageError): Promise<void> {
     return this.exclusive(async () => {
-      await writeDurably(path.join(this.dir, REJECTED, `${manifest.id}.json`), JSON.stringify({...manifest, error}, null, 2))
+      await this.writeDurably([[path.join(this.dir, REJECTED, `${manifest.id}.json`), JSON.stringify({...manifest, error}, null, 2)]])
       await rm(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), {force: true})
       await syncFolder(path.join(this.dir, MANIFESTS))
       if (this.unhold(manifest)) this.rejected++
     })
   }
 
-  private async write(file: FoundFile, entry: SpoolEntry): Promise<SpoolManifest> {
-    if (this.bytes + file.size > this.maxBytes) {
-      throw new LabmeshError(
-        'SPOOL_FULL',
-        `the spool ${this.dir} is full (${this.bytes} of ${this.maxBytes} bytes); ${file.path} is not spooled`,
-        {
-          subject: file.path,
-          suggestions: [
-            'it stays pending at its source and is tried again',
-            'raise --spool-max, or drain the spool with `labmesh push --from`',
-          ],
-        },
-      )
-    }
-    const incoming = path.join(this.dir, INCOMING, `${randomBytes(8).toString('hex')}.part`)
-    let sha256: string
-    let size: number
-    try {
-      ;({sha256, size} = await copyDurably(file.path, incoming))
-      const after = await stat(file.path)
-      if (size !== file.size || after.size !== file.size || after.mtime.getTime() !== file.mtime.getTime()) {
-        throw new LabmeshError('CONFLICT', `${file.path} changed while it was spooled`, {subject: file.path})
+  private async write(files: Array<{file: FoundFile; entry: SpoolEntry}>): Promise<Array<SpoolManifest | LabmeshError>> {
+    const incoming = files.map(() => path.join(this.dir, INCOMING, `${randomBytes(8).toString('hex')}.part`))
+    const outcomes: Array<{sha256: string; size: number; incoming: string} | LabmeshError> = []
+    let reserved = this.bytes
+    for (const [i, {file}] of files.entries()) {
+      if (reserved + file.size > this.maxBytes) outcomes.push(this.full(file))
+      else {
+        reserved += file.size
+        outcomes.push({sha256: '', size: 0, incoming: incoming[i]})
       }
-      const target = this.objectPath(sha256)
-      await mkdir(path.dirname(target), {recursive: true})
-      await rename(incoming, target)
-      await syncFolder(path.dirname(target))
+    }
+    try {
+      // Step 1: every copy durable under its content's name, and the folders naming them.
+      const copies = pLimit(COPIES)
+      await Promise.all(
+        files.map(({file}, i) =>
+          copies(async () => {
+            const outcome = outcomes[i]
+            if (outcome instanceof LabmeshError) return
+            outcomes[i] = await copyStable(file, outcome.incoming).then(
+              (copied) => ({...copied, incoming: outcome.incoming}),
+              (error: unknown) => toLabmeshError(error),
+            )
+          }),
+        ),
+      )
+      const folders = new Set<string>()
+      for (const outcome of outcomes) {
+        if (outcome instanceof LabmeshError) continue
+        const target = this.objectPath(outcome.sha256)
+        if (!folders.has(path.dirname(target))) await mkdir(path.dirname(target), {recursive: true})
+        await rename(outcome.incoming, target)
+        folders.add(path.dirname(target))
+      }
+      if (folders.size > 0) folders.add(path.join(this.dir, OBJECTS))
+      await Promise.all([...folders].map((folder) => syncFolder(folder)))
+
+      // Step 2: the manifests, durable with one sync of their folder.
+      const spooledAt = new Date().toISOString()
+      const results = files.map(({file, entry}, i): SpoolManifest | LabmeshError => {
+        const outcome = outcomes[i]
+        if (outcome instanceof LabmeshError) return outcome
+        const {sha256, size} = outcome
+        return {format: 1, id: this.nextId(), sha256, size, mtime: file.mtime.toISOString(), spooledAt, ...entry}
+      })
+      const manifests = results.filter((r): r is SpoolManifest => !(r instanceof LabmeshError))
+      await this.writeDurably(manifests.map((m) => [path.join(this.dir, MANIFESTS, `${m.id}.json`), JSON.stringify(m, null, 2)]))
+      for (const manifest of manifests) {
+        this.hold(manifest)
+        this.reference(manifest.sha256, manifest.size)
+      }
+      return results
     } finally {
-      await rm(incoming, {force: true})
+      await Promise.all(incoming.map((part) => rm(part, {force: true})))
     }
-    const manifest: SpoolManifest = {
-      format: 1,
-      id: this.nextId(),
-      sha256,
-      size,
-      mtime: file.mtime.toISOString(),
-      spooledAt: new Date().toISOString(),
-      ...entry,
+  }
+
+  private full(file: FoundFile): LabmeshError {
+    return new LabmeshError(
+      'SPOOL_FULL',
+      `the spool ${this.dir} is full (${this.bytes} of ${this.maxBytes} bytes); ${file.path} is not spooled`,
+      {
+        subject: file.path,
+        suggestions: [
+          'it stays pending at its source and is tried again',
+          'raise --spool-max, or drain the spool with `labmesh push --from`',
+        ],
+      },
+    )
+  }
+
+  /** Writes files whole: each written in `incoming/` and synced, renamed into place, their folders synced once. */
+  private async writeDurably(files: Array<[file: string, text: string]>): Promise<void> {
+    const writes = pLimit(COPIES)
+    const temporaries = files.map(() => path.join(this.dir, INCOMING, `${randomBytes(8).toString('hex')}.json`))
+    try {
+      await Promise.all(
+        files.map(([, text], i) =>
+          writes(async () => {
+            const out = await open(temporaries[i], 'wx')
+            try {
+              await out.writeFile(text)
+              await out.sync()
+            } finally {
+              await out.close()
+            }
+          }),
+        ),
+      )
+      for (const [i, [file]] of files.entries()) await rename(temporaries[i], file)
+    } finally {
+      await Promise.all(temporaries.map((t) => rm(t, {force: true})))
     }
-    await writeDurably(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), JSON.stringify(manifest, null, 2))
-    this.hold(manifest)
-    this.reference(sha256, size)
-    return manifest
+    await Promise.all([...new Set(files.map(([file]) => path.dirname(file)))].map((folder) => syncFolder(folder)))
   }
 
   private hold(manifest: SpoolManifest): void {
@@ -234,7 +358,7 @@ export class Spool {
     this.references.set(sha256, count + 1)
   }
 
-  private async release(sha256: string): Promise<void> {
+  private async unreference(sha256: string): Promise<void> {
     const count = (this.references.get(sha256) ?? 1) - 1
     if (count > 0) {
       this.references.set(sha256, count)
@@ -272,13 +396,16 @@ async function readManifest(file: string): Promise<SpoolManifest> {
   return {...manifest, id: path.basename(file, '.json')}
 }
 
-/** Copies a file to `target`, hashing it, and makes the copy durable. */
-async function copyDurably(source: string, target: string): Promise<{sha256: string; size: number}> {
+/**
+ * Copies a file to `target`, hashing it, and makes the copy durable. CONFLICT when the file
+ * changed while it was copied (it is not stable after all).
+ */
+async function copyStable(file: FoundFile, target: string): Promise<{sha256: string; size: number}> {
   const hash = createHash('sha256')
   const out = await open(target, 'wx')
   let size = 0
   try {
-    for await (const chunk of createReadStream(source) as AsyncIterable<Buffer>) {
+    for await (const chunk of createReadStream(file.path) as AsyncIterable<Buffer>) {
       hash.update(chunk)
       await out.write(chunk)
       size += chunk.length
@@ -287,21 +414,11 @@ async function copyDurably(source: string, target: string): Promise<{sha256: str
   } finally {
     await out.close()
   }
-  return {sha256: hash.digest('hex'), size}
-}
-
-/** Writes a file whole: a temporary file synced, renamed into place, the folder synced. */
-async function writeDurably(file: string, text: string): Promise<void> {
-  const temporary = `${file}.${randomBytes(4).toString('hex')}.tmp`
-  const out = await open(temporary, 'wx')
-  try {
-    await out.writeFile(text)
-    await out.sync()
-  } finally {
-    await out.close()
+  const after = await stat(file.path)
+  if (size !== file.size || after.size !== file.size || after.mtime.getTime() !== file.mtime.getTime()) {
+    throw new LabmeshError('CONFLICT', `${file.path} changed while it was spooled`, {subject: file.path})
   }
-  await rename(temporary, file)
-  await syncFolder(path.dirname(file))
+  return {sha256: hash.digest('hex'), size}
 }
 
 async function syncFolder(dir: string): Promise<void> {

@@ -4,13 +4,13 @@ import path from 'node:path'
 import type {Backend, MonitoredPath, MonitoredPathStore, StageError} from '../backends/types.js'
 import {convertStoredFiles} from '../convert/convert-stored.js'
 import type {ConverterRegistry} from '../converters/registry.js'
-import {toLabmeshError} from '../errors.js'
+import {LabmeshError, toLabmeshError} from '../errors.js'
 import {ingestFiles} from '../ingest/ingest.js'
 import {parsePathTemplate} from '../ingest/path-template.js'
 import type {FoundFile} from '../ingest/walk.js'
 import {syncFilesTable} from '../lake/tables/files-sync.js'
 import {drainSpool} from '../spool/drain.js'
-import type {Spool} from '../spool/spool.js'
+import type {Spool, SpoolEntry} from '../spool/spool.js'
 import {deliverDue} from '../webhooks/deliver.js'
 import type {WatchEvent} from './events.js'
 import {PathWatcher} from './path-watcher.js'
@@ -214,30 +214,33 @@ async function spoolFiles(
   onEvent: (event: WatchEvent) => void,
 ): Promise<number> {
   const {monitored} = watcher
+  const detectedAt = new Date().toISOString()
+  const entry = (file: FoundFile): SpoolEntry => ({
+    sourcePath: file.path,
+    sourceHost: hostname(),
+    relativePath: file.relativePath,
+    pathName: monitored.name,
+    template: monitored.template,
+    labels: monitored.labels,
+    metadata: monitored.metadata,
+    detectedAt,
+  })
+  const outcomes = await spool
+    .addMany(files.map((file) => ({file, entry: entry(file)})))
+    .catch((error: unknown) => files.map(() => toLabmeshError(error)))
   let spooled = 0
-  for (const file of files) {
-    try {
-      await spool.add(file, {
-        sourcePath: file.path,
-        sourceHost: hostname(),
-        relativePath: file.relativePath,
-        pathName: monitored.name,
-        template: monitored.template,
-        labels: monitored.labels,
-        metadata: monitored.metadata,
-        detectedAt: new Date().toISOString(),
-      })
+  for (const [i, file] of files.entries()) {
+    const e = outcomes[i]
+    if (!(e instanceof LabmeshError)) {
       watcher.markSpooled(file.relativePath)
       onEvent({event: 'file.spooled', path: monitored.name, file: file.relativePath, code: cause.code, message: cause.message})
       spooled++
-    } catch (error) {
-      const e = toLabmeshError(error)
-      // Changed while it was copied: not stable after all; the next look sees its new size or time.
-      if (e.code === 'CONFLICT') continue
-      if (e.code === 'SPOOL_FULL') {
-        onEvent({event: 'spool.full', path: monitored.name, file: file.relativePath, code: e.code, message: e.message})
-        watcher.markFailed(file.relativePath, cause)
-      } else watcher.markFailed(file.relativePath, {code: e.code, message: `cannot spool it: ${e.message}`})
+    } else if (e.code === 'SPOOL_FULL') {
+      onEvent({event: 'spool.full', path: monitored.name, file: file.relativePath, code: e.code, message: e.message})
+      watcher.markFailed(file.relativePath, cause)
+    } else if (e.code !== 'CONFLICT') {
+      // (CONFLICT: changed while it was copied, so not stable after all; the next look sees its new size or time.)
+      watcher.markFailed(file.relativePath, {code: e.code, message: `cannot spool it: ${e.message}`})
     }
   }
   return spooled

@@ -1,4 +1,4 @@
-import {mkdtempSync, rmSync, statSync, writeFileSync} from 'node:fs'
+import {mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -57,12 +57,27 @@ describe('drainSpool', function () {
     expect(sent.sort()).to.deep.equal(names)
     for (const name of names) expect(await backend.metadata.latestAtSource('bench-pc-7', path.join(root, name))).to.include({version: 1})
     expect(await Spool.inspect(spool.dir)).to.deep.equal({files: 0, bytes: 0, rejected: 1})
+    await spool.close()
     // Drained: a second drain of the same folder finds nothing to send.
-    expect(await drainSpool(backend, await Spool.open(spool.dir, {existing: true}), {registry, batch: 3})).to.deep.equal({
-      uploaded: 0,
-      unchanged: 0,
-      rejected: 0,
-      left: 0,
-    })
+    const again = await Spool.open(spool.dir, {existing: true})
+    expect(await drainSpool(backend, again, {registry, batch: 3})).to.deep.equal({uploaded: 0, unchanged: 0, rejected: 0, left: 0})
+    await again.close()
+  })
+
+  it('re-hashes every copy before sending it: a damaged one is set aside with INVALID_DATA, never stored under the wrong hash', async () => {
+    const spool = await Spool.open(path.join(root, 'spool'))
+    await spoolFile(spool, 'good.csv', 'Well,Value\nA1,1\n')
+    await spoolFile(spool, 'damaged.csv', 'Well,Value\nA1,2\n')
+    const [, damaged] = await spool.next(2)
+    writeFileSync(spool.objectPath(damaged.sha256), 'Well,Value\nA1,7\n')
+    const rejected: Array<[string, string]> = []
+    const result = await drainSpool(backend, spool, {registry, onRejected: (m, error) => rejected.push([m.relativePath, error.code])})
+    expect(result).to.deep.equal({uploaded: 1, unchanged: 0, rejected: 1, left: 0})
+    expect(rejected).to.deep.equal([['damaged.csv', 'INVALID_DATA']])
+    expect(await backend.metadata.latestAtSource('bench-pc-7', path.join(root, 'good.csv'))).to.include({version: 1})
+    expect(await backend.metadata.latestAtSource('bench-pc-7', path.join(root, 'damaged.csv'))).to.equal(undefined)
+    const kept = JSON.parse(readFileSync(path.join(spool.dir, 'rejected', `${damaged.id}.json`), 'utf8'))
+    expect(kept.error.message).to.include('is damaged')
+    await spool.close()
   })
 })

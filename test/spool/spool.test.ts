@@ -1,5 +1,5 @@
 import {createHash} from 'node:crypto'
-import {existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -69,20 +69,79 @@ describe('Spool (store and forward folder)', () => {
     expect(spool.usage()).to.deep.equal({files: 0, bytes: c.size, rejected: 1})
     const rejected = JSON.parse(readFileSync(path.join(dir, 'rejected', `${next[2].id}.json`), 'utf8'))
     expect(rejected.error).to.deep.equal({code: 'INVALID_DATA', message: 'bad'})
+    await spool.close()
   })
 
-  it('a reopened spool (another process, a copy) finds the same files; a copy a crash left half-written is cleared', async () => {
+  it('a reopened spool (another process, a copy) finds the same files; what a crash left half-written is cleared', async () => {
     const spool = await Spool.open(dir)
     for (const name of ['one.csv', 'two.csv']) {
       const file = source(name, `x,${name}\n`)
       await spool.add(file, entry(file))
     }
+    await spool.close()
+    // A crash in the middle of a batch: a copy not yet renamed, a manifest not yet renamed, and
+    // bytes renamed into objects/ whose manifest was never written.
     writeFileSync(path.join(dir, 'incoming', 'dead.part'), 'half')
+    writeFileSync(path.join(dir, 'incoming', 'dead.json'), '{"format":1')
+    const orphan = 'orphan bytes\n'
+    mkdirSync(path.dirname(spool.objectPath(sha256(orphan))), {recursive: true})
+    writeFileSync(spool.objectPath(sha256(orphan)), orphan)
     const again = await Spool.open(dir)
     expect(again.usage()).to.deep.equal(spool.usage())
     expect((await again.next(5)).map((m) => m.relativePath)).to.deep.equal(['one.csv', 'two.csv'])
     expect(readdirSync(path.join(dir, 'incoming'))).to.have.length(0)
+    expect(existsSync(spool.objectPath(sha256(orphan)))).to.equal(false)
+    expect(existsSync(spool.objectPath(sha256('x,one.csv\n')))).to.equal(true)
     expect(await Spool.inspect(dir)).to.deep.equal(spool.usage())
+    await again.close()
+  })
+
+  it('a batch is spooled together, in order; a file over the bound or changed while copied is kept out, the rest spooled', async () => {
+    const spool = await Spool.open(dir, {maxBytes: 40})
+    const a = source('a.csv', '0123456789')
+    const moving = source('moving.csv', 'abc')
+    utimesSync(moving.path, new Date(), new Date(Date.now() + 5000))
+    const b = source('b.csv', 'abcdefghij')
+    const big = source('big.csv', 'x'.repeat(30))
+    const c = source('c.csv', 'ABCDEFGHIJ')
+    const outcomes = await spool.addMany([a, moving, b, big, c].map((file) => ({file, entry: entry(file)})))
+    expect(outcomes.map((o) => ('code' in o ? o.code : o.relativePath))).to.deep.equal([
+      'a.csv',
+      'CONFLICT',
+      'b.csv',
+      'SPOOL_FULL',
+      'c.csv',
+    ])
+    expect(spool.usage()).to.deep.equal({files: 3, bytes: 30, rejected: 0})
+    expect((await spool.next(10)).map((m) => m.relativePath)).to.deep.equal(['a.csv', 'b.csv', 'c.csv'])
+    expect(readdirSync(path.join(dir, 'incoming'))).to.have.length(0)
+    await spool.doneMany(await spool.next(2))
+    expect(spool.usage()).to.deep.equal({files: 1, bytes: 10, rejected: 0})
+    await spool.close()
+  })
+
+  it('one process at a time: a second open is refused with CONFLICT until the first closes', async () => {
+    const spool = await Spool.open(dir)
+    const refused = await Spool.open(dir, {existing: true}).catch((e: unknown) => e)
+    expect(refused).to.include({code: 'CONFLICT', subject: path.resolve(dir)})
+    expect((refused as Error).message).to.include('in use by another labmesh process')
+    await spool.close()
+    await (await Spool.open(dir, {existing: true})).close()
+  })
+
+  it('a copy whose bytes no longer match its manifest fails verification (INVALID_DATA), a missing one is UNREADABLE', async () => {
+    const spool = await Spool.open(dir)
+    const good = source('good.csv', 'Well,Value\nA1,1\n')
+    const bad = source('bad.csv', 'Well,Value\nA1,2\n')
+    const [g, b] = await Promise.all([spool.add(good, entry(good)), spool.add(bad, entry(bad))])
+    expect(await spool.verify(g)).to.equal(undefined)
+    writeFileSync(spool.objectPath(b.sha256), 'Well,Value\nA1,9\n')
+    const damaged = await spool.verify(b)
+    expect(damaged).to.include({code: 'INVALID_DATA', subject: bad.path})
+    expect(damaged!.message).to.include(b.sha256).and.include(sha256('Well,Value\nA1,9\n'))
+    rmSync(spool.objectPath(b.sha256))
+    expect(await spool.verify(b)).to.include({code: 'UNREADABLE', subject: bad.path})
+    await spool.close()
   })
 
   it('refuses a file over its bound with SPOOL_FULL, and a file that changed while copied with CONFLICT, keeping nothing of either', async () => {
@@ -100,6 +159,7 @@ describe('Spool (store and forward folder)', () => {
     expect(changed).to.include({code: 'CONFLICT'})
     expect(spool.usage().files).to.equal(1)
     expect(readdirSync(path.join(dir, 'incoming'))).to.have.length(0)
+    await spool.close()
   })
 
   it('opening a folder that is not a spool for draining is refused', async () => {

@@ -99,6 +99,7 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
       })
     } finally {
       clearInterval(reporter)
+      await spool?.close()
       await runs.flush()
       spinner.stop()
       process.off('SIGINT', stop)

@@ -1,10 +1,11 @@
 import {zipHeadEntries} from '../appbio-quantstudio/zip-head.js'
-import {buildDocument} from '../appbio-quantstudio/document.js'
 import {SECTION} from '../appbio-quantstudio/model.js'
+import {readQpcrRun} from '../appbio-quantstudio/run.js'
 import {readWorkbookExport, type WorkbookLayout} from '../appbio-quantstudio/workbook-reader.js'
 import {LabmeshError} from '../../errors.js'
 import {isXlsx} from '../spreadsheet/index.js'
-import type {Converter, ConverterInput, DetectContext, EngineeredDocument} from '../types.js'
+import {qpcrDocument, type QpcrDocument} from '../models/qpcr.js'
+import type {Converter, ConverterInput, DetectContext} from '../types.js'
 
 /**
  * Applied Biosystems QuantStudio Design & Analysis software (QuantStudio 1-7 Pro) .xlsx exports:
@@ -62,7 +63,7 @@ export const appbioQuantstudioDesignandanalysis: Converter = {
     return software || sheets.some((name) => OWN_SHEETS.has(name)) ? 0.97 : 0
   },
 
-  async convert(input: ConverterInput): Promise<EngineeredDocument> {
+  async convert(input: ConverterInput): Promise<QpcrDocument> {
     const exported = await readWorkbookExport(input, LAYOUT)
     if (exported.tables.size === 0) {
       throw new LabmeshError(
@@ -79,6 +80,6 @@ export const appbioQuantstudioDesignandanalysis: Converter = {
       if (well >= 0 && !table.columns.includes('Well Position') && typeof table.rows[0]?.[well] === 'string')
         table.columns[well] = 'Well Position'
     }
-    return buildDocument(input, appbioQuantstudioDesignandanalysis, exported)
+    return qpcrDocument(input, appbioQuantstudioDesignandanalysis, readQpcrRun(input, exported))
   },
 }

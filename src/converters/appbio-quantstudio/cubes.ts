@@ -1,18 +1,10 @@
+import type {QpcrDataCube} from '../models/qpcr.js'
 import {type Cell, cellNumber, Columns, type Table} from './model.js'
 
 /**
  * Per-well series ([Amplification Data], [Multicomponent Data], [Raw Data], [Melt Curve Raw Data])
  * as ASM data cubes: the cycle (or reading) as the dimension, every other numeric column a measure.
  */
-
-export interface DataCube {
-  label: string
-  'cube-structure': {
-    dimensions: {'@componentDatatype': string; concept: string; unit: string}[]
-    measures: {'@componentDatatype': string; concept: string; unit: string}[]
-  }
-  data: {dimensions: number[][]; measures: (number | null)[][]}
-}
 
 /** Columns that say where a row belongs rather than what was measured. */
 const LOCATING = new Set(['well', 'well position', 'target name', 'target', 'snp assay name', 'sample name'])
@@ -44,7 +36,7 @@ export function groupRows(table: Table, key: (row: Cell[]) => string | undefined
  * One cube over rows of one well (and target). `defaultUnit` is the unit of measures this table's
  * section implies (RFU for dye signals) when the column is not a known concept.
  */
-export function dataCube(label: string, table: Table, rows: Cell[][], defaultUnit: string): DataCube | undefined {
+export function dataCube(label: string, table: Table, rows: Cell[][], defaultUnit: string): QpcrDataCube | undefined {
   const columns = new Columns(table.columns)
   const dimension = DIMENSIONS.find((d) => columns.has(d))
   if (!dimension || rows.length === 0) return undefined
@@ -75,7 +67,7 @@ export function dataCube(label: string, table: Table, rows: Cell[][], defaultUni
 }
 
 /** The highest cycle a cube holds: the run's total cycle number for that well. */
-export function lastCycle(cube: DataCube | undefined): number | undefined {
+export function lastCycle(cube: QpcrDataCube | undefined): number | undefined {
   if (!cube || cube['cube-structure'].dimensions[0].concept !== 'cycle count') return undefined
   let max: number | undefined
   for (const c of cube.data.dimensions[0]) if (max === undefined || c > max) max = c

@@ -1,8 +1,9 @@
 import {LabmeshError} from '../../errors.js'
 import {decodeText, looksBinary} from '../text.js'
-import type {Converter, ConverterInput, DetectContext, EngineeredDocument} from '../types.js'
-import {buildDocument} from './document.js'
+import {qpcrDocument, type QpcrDocument} from '../models/qpcr.js'
+import type {Converter, ConverterInput, DetectContext} from '../types.js'
 import {type QuantStudioExport, SECTION} from './model.js'
+import {readQpcrRun} from './run.js'
 import {readTextExport} from './text-reader.js'
 import {readWorkbookExport} from './workbook-reader.js'
 import {isZip, zipHeadEntries} from './zip-head.js'
@@ -35,9 +36,9 @@ export const appbioQuantstudio: Converter = {
     return isZip(head) ? detectWorkbook(head, context) : detectText(head)
   },
 
-  async convert(input: ConverterInput): Promise<EngineeredDocument> {
+  async convert(input: ConverterInput): Promise<QpcrDocument> {
     const exported = isZip(input.bytes) ? await readWorkbook(input) : readText(input)
-    return buildDocument(input, appbioQuantstudio, exported)
+    return qpcrDocument(input, appbioQuantstudio, readQpcrRun(input, exported))
   },
 }
 

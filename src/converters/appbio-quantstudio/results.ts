@@ -1,4 +1,6 @@
 import {quantity} from '../asm.js'
+import type {ReadingError} from '../models/common.js'
+import type {QpcrResults} from '../models/qpcr.js'
 import type {Quantity} from '../types.js'
 import {type Cell, cellBoolean, cellNumber, cellText, type Table} from './model.js'
 import type {SourceRow} from './wells.js'
@@ -15,9 +17,9 @@ export interface CalculatedValue {
 }
 
 export interface ReadResult {
-  processed: Record<string, unknown>
+  processed: QpcrResults
   calculated: CalculatedValue[]
-  errors: {error: string; 'error feature': string}[]
+  errors: ReadingError[]
 }
 
 /** Columns that identify the well, sample or target: read elsewhere, never as results. */
@@ -108,7 +110,7 @@ export function readResultRow(source: SourceRow, numeric: Set<number>, genotypin
     if (flag !== undefined) read.processed[name] = flag
     else if (value !== undefined && CALCULATED.test(column)) read.calculated.push({name: column, value})
     else if (value !== undefined) read.processed[name] = quantity(value, unitOf(column)) satisfies Quantity
-    else if (numeric.has(i) || name === 'cycle threshold result') read.errors.push({error: cellText(cell), 'error feature': name})
+    else if (numeric.has(i) || name === 'cycle threshold result') read.errors.push({error: cellText(cell), feature: name})
     else read.processed[name] = cellText(cell)
   })
   return read

@@ -1,10 +1,19 @@
 import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import type {
+  GenericCalculatedDocument,
+  GenericCustomDocument,
+  GenericDeviceControlDocument,
+  GenericMeasurementDocument,
+  GenericPlateReaderDocument,
+  GenericSampleDocument,
+  Repeated,
+} from '../models/generic-plate-reader.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {plateWellCount} from '../wells.js'
 import {appendAll} from '../arrays.js'
 import {onlyQuantities} from './header-block.js'
 import type {HeaderEntry, Parsed, PlateRead, ReadSetting, WellSeries} from './model.js'
-import {UNITLESS} from './units.js'
+import {type Technique, UNITLESS} from './units.js'
 
 export const PLATE_READER_MANIFEST = `${ASM_MANIFEST_BASE}/plate-reader/REC/2024/06/plate-reader.manifest`
 
@@ -25,7 +34,11 @@ const SAMPLE_KEY = /sample|well ?id|name|\bid\b|layout|plate ?map/i
  * each naming its well; header settings in the device documents; other table rows as custom
  * information.
  */
-export function buildDocument(input: ConverterInput, parsed: Parsed, converter: Pick<Converter, 'name' | 'version'>): EngineeredDocument {
+export function buildDocument(
+  input: ConverterInput,
+  parsed: Parsed,
+  converter: Pick<Converter, 'name' | 'version'>,
+): GenericPlateReaderDocument {
   const buckets = new Map<string, WellBucket>()
   const bucket = (plate: string | undefined, well: string): WellBucket => {
     const key = `${plate ?? ''}\u0000${well}`
@@ -46,27 +59,27 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
 
   const wellCount = plateWellCount(parsed.maxRow + 1, parsed.maxColumn)
   // One device control aggregate per read, shared by its wells' documents (the JSON is the same).
-  const controls = new Map<PlateRead, Record<string, unknown>>()
-  const seriesControls = new Map<WellSeries, Record<string, unknown>>()
-  const seriesControl = (series: WellSeries): Record<string, unknown> => {
+  const controls = new Map<PlateRead, {'device control document': GenericDeviceControlDocument[]}>()
+  const seriesControls = new Map<WellSeries, GenericDeviceControlDocument>()
+  const seriesControl = (series: WellSeries): GenericDeviceControlDocument => {
     let control = seriesControls.get(series)
     if (!control) seriesControls.set(series, (control = deviceControl(series.technique, series.settings)))
     return control
   }
   let measurementCount = 0
   let calculatedCount = 0
-  const plateDocuments: Record<string, unknown>[] = []
-  const calculatedDocuments: Record<string, unknown>[] = []
-  const custom: Record<string, unknown>[] = []
+  const plateDocuments: NonNullable<GenericPlateReaderDocument['plate reader aggregate document']['plate reader document']> = []
+  const calculatedDocuments: GenericCalculatedDocument[] = []
+  const custom: GenericCustomDocument[] = []
   for (const b of buckets.values()) {
     const sample = sampleDocument(b)
-    const measurements: Record<string, unknown>[] = []
+    const measurements: GenericMeasurementDocument[] = []
     for (const {read, value, unit} of b.measurements) {
       let control = controls.get(read)
       if (!control) controls.set(read, (control = {'device control document': [deviceControl(read.technique, read.settings)]}))
       const feature = read.technique ?? 'measurement'
       // Built field by field rather than through compact(): this runs once per well per read.
-      const measurement: Record<string, unknown> = {'measurement identifier': `${input.name}_${++measurementCount}`}
+      const measurement: GenericMeasurementDocument = {'measurement identifier': `${input.name}_${++measurementCount}`}
       const label = read.label || read.title
       if (label) measurement['measurement label'] = label
       measurement['sample document'] = sample
@@ -96,10 +109,10 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
         }),
       )
     }
-    const sources = measurements.map((m) => m['measurement identifier'] as string)
+    const sources = measurements.map((m) => m['measurement identifier']!)
     const dataSources = sources.length > 0 ? {'data source document': sources.map((id) => ({'data source identifier': id}))} : undefined
     for (const {read, value, unit} of b.calculated) {
-      const calculated: Record<string, unknown> = {'calculated data identifier': `${input.name}_calculated_${++calculatedCount}`}
+      const calculated: GenericCalculatedDocument = {'calculated data identifier': `${input.name}_calculated_${++calculatedCount}`}
       const name = read.label || read.title
       if (name) calculated['calculated data name'] = name
       if (typeof value === 'number') calculated['calculated result'] = {value, unit: unit ?? read.unit}
@@ -111,9 +124,10 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
       calculatedDocuments.push(calculated)
     }
     if (measurements.length > 0) {
-      const aggregate: Record<string, unknown> = {}
-      if (wellCount !== undefined) aggregate['plate well count'] = {value: wellCount, unit: '#'}
-      aggregate['measurement document'] = measurements
+      const aggregate: {'plate well count'?: Quantity; 'measurement document': GenericMeasurementDocument[]} =
+        wellCount === undefined
+          ? {'measurement document': measurements}
+          : {'plate well count': {value: wellCount, unit: '#'}, 'measurement document': measurements}
       plateDocuments.push({'measurement aggregate document': aggregate})
     } else if (b.calculated.length === 0) custom.push(sample)
   }
@@ -148,8 +162,8 @@ export function buildDocument(input: ConverterInput, parsed: Parsed, converter: 
   }
 }
 
-function sampleDocument(b: WellBucket): Record<string, unknown> {
-  const sample: Record<string, unknown> = {}
+function sampleDocument(b: WellBucket): GenericSampleDocument {
+  const sample: GenericSampleDocument = {}
   const named = b.annotations.find(([key, value]) => typeof value === 'string' && SAMPLE_KEY.test(key))
   if (named) sample['sample identifier'] = named[1]
   sample['location identifier'] = b.well
@@ -161,17 +175,17 @@ function sampleDocument(b: WellBucket): Record<string, unknown> {
   return sample
 }
 
-function deviceControl(technique: string | undefined, settings: ReadSetting[]): Record<string, unknown> {
-  const control: Record<string, unknown> = {'device type': 'plate reader'}
+function deviceControl(technique: Technique | undefined, settings: ReadSetting[]): GenericDeviceControlDocument {
+  const control: GenericDeviceControlDocument = {'device type': 'plate reader'}
   if (technique) control['detection type'] = technique
   for (const s of settings) addField(control, s.name, s.quantity)
   return control
 }
 
 /** Sets a field, turning repeated names into a list so no value is overwritten. */
-function addField(target: Record<string, unknown>, key: string, value: unknown): void {
+function addField<T>(target: {[key: string]: Repeated<T> | undefined}, key: string, value: T | T[]): void {
   const existing = target[key]
-  if (existing === undefined) target[key] = value
+  if (existing === undefined) target[key] = value as Repeated<T>
   else if (Array.isArray(existing)) existing.push(value)
   else target[key] = [existing, value]
 }
@@ -184,9 +198,9 @@ const DEVICE_ID = /^(nickname|instrument id|device id|reader id)$/i
 
 /** Header key/values: identity and text into the device system document, numbers into device control. */
 function headerDocuments(entries: HeaderEntry[]) {
-  const system: Record<string, unknown> = {}
-  const control: Record<string, unknown> = {'device type': 'plate reader'}
-  const notes: Record<string, unknown>[] = []
+  const system: NonNullable<GenericPlateReaderDocument['plate reader aggregate document']['device system document']> = {}
+  const control: GenericDeviceControlDocument = {'device type': 'plate reader'}
+  const notes: GenericCustomDocument[] = []
   const software: {name?: string; version?: string} = {}
   const lines: string[] = []
   for (const {key, text, quantities} of entries) {

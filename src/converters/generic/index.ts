@@ -1,7 +1,8 @@
 import {LabmeshError} from '../../errors.js'
 import {isXls, isXlsx} from '../spreadsheet/index.js'
 import {looksBinary} from '../text.js'
-import type {Converter, ConverterInput, EngineeredDocument} from '../types.js'
+import type {GenericPlateReaderDocument} from '../models/generic-plate-reader.js'
+import type {Converter, ConverterInput} from '../types.js'
 import {buildDocument} from './document.js'
 import type {Parsed} from './model.js'
 import {readTextSheet, readWorkbookSheets, type Sheet} from './rows.js'
@@ -41,7 +42,7 @@ export const genericConverter: Converter = {
     return looksBinary(head) ? 0 : 0.1
   },
 
-  async convert(input: ConverterInput): Promise<EngineeredDocument> {
+  async convert(input: ConverterInput): Promise<GenericPlateReaderDocument> {
     const {name, bytes} = input
     if (bytes.length === 0)
       throw new LabmeshError('INVALID_DATA', `${name}: the file is empty; expected a text or Excel instrument export`, {subject: name})

@@ -1,5 +1,5 @@
 import {compact} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {
   customDocument,
   type CustomInformation,
@@ -70,11 +70,10 @@ export interface CellCountingRun extends TechniqueRun {
   measurements: CellCountingMeasurement[]
 }
 
-export function cellCountingDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  run: CellCountingRun,
-): EngineeredDocument {
+/** The engineered document of the cell counting technique, as the compiler checks it. */
+export type CellCountingDocument = ReturnType<typeof cellCountingDocument>
+
+export function cellCountingDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: CellCountingRun) {
   const deviceType = run.device.deviceType ?? 'cell counter'
   return techniqueDocument(input, converter, run, {
     name: 'cell counting',

@@ -1,5 +1,5 @@
 import {ASM_MANIFEST_BASE, compact, dataSystemDocument} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 
 /**
  * What every technique's model shares: the instrument, the software, the sample of a
@@ -38,7 +38,15 @@ export interface ReadingError {
 /** Fields a file holds that its technique's schema has no name for, kept as written. */
 export type CustomInformation = Record<string, string | number | boolean | Quantity | string[] | null>
 
-function deviceSystemDocument(device: DeviceSystem): Record<string, unknown> {
+export interface DeviceSystemDocument {
+  'product manufacturer'?: string
+  'model number'?: string
+  'equipment serial number'?: string
+  'device identifier'?: string
+  'device type'?: string
+}
+
+function deviceSystemDocument(device: DeviceSystem): DeviceSystemDocument {
   return compact({
     'product manufacturer': device.manufacturer,
     'model number': device.model,
@@ -59,7 +67,11 @@ export function sampleDocument(sample: Sample): Record<string, unknown> {
   })
 }
 
-export function errorAggregate(errors: ReadingError[] | undefined): Record<string, unknown> | undefined {
+export interface ErrorAggregateDocument {
+  'error document': {error: string; 'error feature': string}[]
+}
+
+export function errorAggregate(errors: ReadingError[] | undefined): ErrorAggregateDocument | undefined {
   if (!errors || errors.length === 0) return undefined
   return {'error document': errors.map((e) => ({error: e.error, 'error feature': e.feature}))}
 }
@@ -110,17 +122,28 @@ export interface TechniqueRun {
   custom?: CustomInformation
 }
 
+/** The document of a technique named `Name` whose own documents are `Entry`s: the type of every technique mapper's result. */
+export type TechniqueDocument<Name extends string, Entry> = {'$asm.manifest': string} & {
+  [Aggregate in `${Name} aggregate document`]: {
+    'device system document'?: DeviceSystemDocument
+    'data system document'?: ReturnType<typeof dataSystemDocument>
+    'calculated data aggregate document'?: Record<string, unknown>
+    'custom information document'?: CustomInformation
+  } & {[Documents in `${Name} document`]?: Entry[]}
+}
+
 /**
  * The frame every technique's document shares: its manifest, then the instrument (of
  * `deviceType`, which its device control documents repeat), the software and file, the
  * technique's own documents, the run's calculated values and its custom fields.
  */
-export function techniqueDocument(
+export function techniqueDocument<Name extends string, Entry>(
   input: ConverterInput,
   converter: Pick<Converter, 'name' | 'version'>,
   run: TechniqueRun,
-  technique: {name: string; manifest: string; deviceType: string; documents: unknown[]},
-): EngineeredDocument {
+  technique: {name: Name; manifest: string; deviceType: string; documents: Entry[]},
+): TechniqueDocument<Name, Entry> {
+  // Keys made from the technique's name are typed by TechniqueDocument, which the compiler cannot infer from a computed key.
   return {
     '$asm.manifest': `${ASM_MANIFEST_BASE}/${technique.manifest}`,
     [`${technique.name} aggregate document`]: compact({
@@ -130,7 +153,7 @@ export function techniqueDocument(
       'calculated data aggregate document': calculatedAggregate(run.calculated ?? []),
       'custom information document': customDocument(run.custom),
     }),
-  }
+  } as TechniqueDocument<Name, Entry>
 }
 
 /** Identifiers counting up in file order, so converting a file twice gives the same document. */

@@ -1,5 +1,5 @@
 import {compact, optionalQuantity} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {
   customDocument,
   type CustomInformation,
@@ -38,7 +38,10 @@ export interface DpcrRun extends TechniqueRun {
   measurements: DpcrMeasurement[]
 }
 
-export function dpcrDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: DpcrRun): EngineeredDocument {
+/** The engineered document of the dPCR technique, as the compiler checks it. */
+export type DpcrDocument = ReturnType<typeof dpcrDocument>
+
+export function dpcrDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: DpcrRun) {
   const deviceType = run.device.deviceType ?? 'dPCR'
   // One document per well: its targets' measurements together.
   const byWell = new Map<string, DpcrMeasurement[]>()

@@ -1,5 +1,5 @@
 import {compact} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {customDocument, type CustomInformation, type Sample, sampleDocument, techniqueDocument, type TechniqueRun} from './common.js'
 
 /** Electrophoresis (ASM electrophoresis manifest): per sample lane, its peaks and size regions. */
@@ -54,11 +54,10 @@ function peakDocument(peak: ElectrophoresisPeak): Record<string, unknown> {
   })
 }
 
-export function electrophoresisDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  run: ElectrophoresisRun,
-): EngineeredDocument {
+/** The engineered document of the electrophoresis technique, as the compiler checks it. */
+export type ElectrophoresisDocument = ReturnType<typeof electrophoresisDocument>
+
+export function electrophoresisDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: ElectrophoresisRun) {
   const deviceType = run.device.deviceType ?? 'electrophoresis instrument'
   return techniqueDocument(input, converter, run, {
     name: 'electrophoresis',

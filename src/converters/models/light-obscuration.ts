@@ -1,5 +1,5 @@
 import {compact} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {customDocument, type CustomInformation, type Sample, sampleDocument, techniqueDocument, type TechniqueRun} from './common.js'
 
 /** Light obscuration particle counting (ASM light-obscuration manifest): a size distribution per run. */
@@ -33,11 +33,10 @@ export interface LightObscurationRun extends TechniqueRun {
   measurements: LightObscurationMeasurement[]
 }
 
-export function lightObscurationDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  run: LightObscurationRun,
-): EngineeredDocument {
+/** The engineered document of the light obscuration technique, as the compiler checks it. */
+export type LightObscurationDocument = ReturnType<typeof lightObscurationDocument>
+
+export function lightObscurationDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: LightObscurationRun) {
   const deviceType = run.device.deviceType ?? 'light obscuration particle counter'
   return techniqueDocument(input, converter, run, {
     name: 'light obscuration',

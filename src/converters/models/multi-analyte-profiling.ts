@@ -1,5 +1,5 @@
 import {compact, optionalQuantity} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {errorAggregate, type ReadingError, type Sample, sampleDocument, techniqueDocument, type TechniqueRun} from './common.js'
 
 /** Multiplex bead assays (ASM multi-analyte-profiling manifest): per well, one reading per analyte bead region. */
@@ -30,11 +30,10 @@ export interface MultiAnalyteRun extends TechniqueRun {
   measurements: MultiAnalyteMeasurement[]
 }
 
-export function multiAnalyteProfilingDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  run: MultiAnalyteRun,
-): EngineeredDocument {
+/** The engineered document of the multi analyte profiling technique, as the compiler checks it. */
+export type MultiAnalyteProfilingDocument = ReturnType<typeof multiAnalyteProfilingDocument>
+
+export function multiAnalyteProfilingDocument(input: ConverterInput, converter: Pick<Converter, 'name' | 'version'>, run: MultiAnalyteRun) {
   const deviceType = run.device.deviceType ?? 'multi analyte profiling analyzer'
   const control = {'device control document': [{'device type': deviceType, ...run.settings}]}
   return techniqueDocument(input, converter, run, {

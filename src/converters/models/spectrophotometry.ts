@@ -1,5 +1,5 @@
 import {compact, optionalQuantity} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
+import type {Converter, ConverterInput, Quantity} from '../types.js'
 import {
   calculatedAggregate,
   type CalculatedValue,
@@ -41,11 +41,14 @@ export interface SpectrophotometryRun extends TechniqueRun {
   groups: SpectrophotometryGroup[]
 }
 
+/** The engineered document of the spectrophotometry technique, as the compiler checks it. */
+export type SpectrophotometryDocument = ReturnType<typeof spectrophotometryDocument>
+
 export function spectrophotometryDocument(
   input: ConverterInput,
   converter: Pick<Converter, 'name' | 'version'>,
   run: SpectrophotometryRun,
-): EngineeredDocument {
+) {
   const deviceType = run.device.deviceType ?? 'spectrophotometer'
   return techniqueDocument(input, converter, run, {
     name: 'spectrophotometry',

@@ -151,6 +151,11 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     watcher = new RunningWatcher(profile.ws, ['--profile', 'prod', '--spool', spoolDir], profile.env)
     await watcher.until('the burst found stored', () => watcher!.of('file.ingested').length === 120)
     expect(watcher.of('file.ingested').every((e) => e.status === 'unchanged')).to.equal(true)
+    // While the watcher holds its spool, a push of the same spool is refused: one drain at a time.
+    const busy = await run(['push', '--from', spoolDir, '--json'])
+    expect(busy.code, busy.stderr).to.equal(5)
+    expect(busy.json.error.code).to.equal('CONFLICT')
+    expect(busy.json.error.message).to.include('is in use by another labmesh process')
     await waitFor('the state saved', async () => {
       const r = await run(['watch', 'status', '--spool', spoolDir, '--json'])
       return r.json?.paths[0].spooled === 0 && r.json.paths[0].ingested === 3 + 120

@@ -1,14 +1,12 @@
 import {LabmeshError} from '../../errors.js'
-import {compact, dataSystemDocument, quantity} from '../asm.js'
-import type {Converter, ConverterInput, EngineeredDocument, Quantity} from '../types.js'
-import {type DataCube, dataCube, groupRows, lastCycle} from './cubes.js'
+import {compact, quantity} from '../asm.js'
+import type {QpcrAdditionalTable, QpcrCalculatedValue, QpcrMeasurement, QpcrRun, QpcrSample, QpcrSeries} from '../models/qpcr.js'
+import type {ConverterInput, Quantity} from '../types.js'
+import {dataCube, groupRows, lastCycle} from './cubes.js'
 import {type Cell, cellNumber, cellText, Columns, type QuantStudioExport, SECTION, type Table} from './model.js'
 import {type CalculatedValue, IDENTITY_COLUMNS, numericColumns, readResultRow, unitOf} from './results.js'
 import {optionalText, type TargetEntry, type WellEntry, WellRegistry} from './wells.js'
 
-/** The engineered qPCR document of a QuantStudio export: one qPCR document per well, one measurement per target. */
-
-const MANIFEST = 'http://purl.allotrope.org/manifests/pcr/BENCHLING/2023/09/qpcr.manifest'
 const KNOWN_SECTIONS = new Set<string>(Object.values(SECTION))
 
 /**
@@ -23,18 +21,8 @@ function blockWellVolume(blockType: string | undefined, wells: number | undefine
   return undefined
 }
 
-interface CalculatedGroup {
-  name: string
-  value: number
-  target?: string
-  sources: {'data source identifier': string; 'location identifier'?: string}[]
-}
-
-export function buildDocument(
-  input: ConverterInput,
-  converter: Pick<Converter, 'name' | 'version'>,
-  exported: QuantStudioExport,
-): EngineeredDocument {
+/** A QuantStudio export read into the qPCR model: one entry per well holding reactions, one measurement per target. */
+export function readQpcrRun(input: ConverterInput, exported: QuantStudioExport): QpcrRun {
   const {header, tables} = exported
   const meta = (...keys: string[]): string | undefined => {
     for (const key of keys) {
@@ -62,7 +50,7 @@ export function buildDocument(
   if (setup) registry.addSetup(setup)
   if (results) registry.addResults(results)
   if (amplification) registry.addSeries(amplification, true)
-  const wellSeries: [string, Table | undefined, string][] = [
+  const wellSeries: [QpcrSeries, Table | undefined, string][] = [
     ['multicomponent', tables.get(SECTION.multicomponent), 'RFU'],
     ['raw data', tables.get(SECTION.rawData), 'RFU'],
     ['melting curve', tables.get(SECTION.meltCurve), 'RFU'],
@@ -79,87 +67,69 @@ export function buildDocument(
 
   const numeric = results ? numericColumns(results) : new Set<number>()
   const genotyping = results ? new Columns(results.columns).has('SNP Assay Name') : false
-  const calculated = new Map<string, CalculatedGroup>()
+  const calculated = new Map<string, QpcrCalculatedValue>()
   let measurementCount = 0
 
-  const settings = {
-    time: meta('Experiment Run End Time', 'Experiment Run Stop Time'),
-    barcode: meta('Experiment Barcode', 'Barcode'),
-    chemistry: meta('Chemistry'),
-    passiveReference: meta('Passive Reference'),
-    method: meta('Quantification Cycle Method'),
-  }
+  const time = meta('Experiment Run End Time', 'Experiment Run Stop Time')
+  const barcode = meta('Experiment Barcode', 'Barcode')
+  const runSettings = {method: meta('Quantification Cycle Method'), chemistry: meta('Chemistry')}
+  const passiveReferenceDye = meta('Passive Reference')
 
-  const measurement = (well: WellEntry, entry: TargetEntry): Record<string, unknown> => {
+  const measurement = (well: WellEntry, entry: TargetEntry): QpcrMeasurement => {
     const identifier = `${input.name}_${++measurementCount}`
     const location = registry.position(well)
     const read = entry.result ? readResultRow(entry.result, numeric, genotyping) : undefined
-    for (const value of read?.calculated ?? []) addCalculated(calculated, value, entry.target, identifier, location)
+    for (const value of read?.calculated ?? []) addCalculated(input.name, calculated, value, entry.target, identifier, location)
     const ampRows = ampGroups.get(seriesKey(well.id, entry.target ?? ''))
     const ampCube = ampRows && amplification ? dataCube('amplification', amplification, ampRows, '(unitless)') : undefined
-    const totalCycles = lastCycle(ampCube)
-    const cubes: Record<string, DataCube | undefined> = {}
-    for (const series of seriesGroups) {
-      const rows = series.groups.get(seriesKey(well.id))
-      if (rows && series.table) cubes[`${series.label} data cube`] = dataCube(series.label, series.table, rows, series.unit)
+    const series: QpcrMeasurement['series'] = {}
+    for (const {label, table, unit, groups} of seriesGroups) {
+      const rows = groups.get(seriesKey(well.id))
+      if (rows && table) series[label] = dataCube(label, table, rows, unit)
     }
     const dye = (name: 'Reporter' | 'Quencher') => sourceText(entry, name) ?? alleleText(entry, name)
-    return compact({
-      'measurement identifier': identifier,
-      'measurement time': settings.time,
-      'target DNA description': entry.target,
-      'sample document': sampleDocument(entry, location, settings.barcode),
-      'device control aggregate document': {
-        'device control document': [
-          compact({
-            'device type': 'qPCR',
-            'measurement method identifier': settings.method,
-            'total cycle number setting': totalCycles === undefined ? undefined : quantity(totalCycles, '(unitless)'),
-            'PCR detection chemistry': settings.chemistry,
-            'reporter dye setting': dye('Reporter'),
-            'quencher dye setting': dye('Quencher'),
-            'passive reference dye setting': settings.passiveReference,
-          }),
-        ],
+    return {
+      identifier,
+      time,
+      target: entry.target,
+      sample: sampleOf(entry, location, barcode),
+      settings: {
+        ...runSettings,
+        totalCycles: lastCycle(ampCube),
+        reporterDye: dye('Reporter'),
+        quencherDye: dye('Quencher'),
+        passiveReferenceDye,
       },
-      'processed data aggregate document':
-        read || ampCube
-          ? {'processed data document': [{...read?.processed, ...(ampCube ? {'amplification data cube': ampCube} : {})}]}
-          : undefined,
-      ...cubes,
-      'error aggregate document': read?.errors.length ? {'error document': read.errors} : undefined,
-    })
+      results: read?.processed,
+      amplification: ampCube,
+      series,
+      errors: read?.errors ?? [],
+    }
   }
 
   const wells = [...registry.wells.values()].filter((w) => w.targets.size > 0).sort((a, b) => a.id - b.id)
-  const qpcrDocuments = wells.map((well) => ({
-    'measurement aggregate document': compact({
-      analyst: meta('Experiment User Name', 'User Name'),
-      'experimental data identifier': meta('Experiment Name'),
-      'experiment type': meta('Experiment Type'),
-      'container type': 'qPCR reaction block',
-      'plate well count': plateWellCount === undefined ? undefined : quantity(plateWellCount, '#'),
-      'well volume': blockWellVolume(blockType, plateWellCount),
-      'measurement document': [...well.targets.values()].map((entry) => measurement(well, entry)),
-    }),
-  }))
-
-  const software = [...header.entries()].find(([key]) => /software/i.test(key))?.[1]
+  const measurements = wells.map((well) => [...well.targets.values()].map((entry) => measurement(well, entry)))
+  const notes = results?.notes ?? new Map<string, string>()
   return {
-    '$asm.manifest': MANIFEST,
-    'qPCR aggregate document': compact({
-      'device system document': compact({
-        'device identifier': meta('Instrument Name'),
-        'model number': meta('Instrument Type'),
-        'device serial number': meta('Instrument Serial Number'),
-        'product manufacturer': 'Applied Biosystems',
-      }),
-      'data system document': dataSystemDocument(input, converter, {name: software}),
-      'experiment header': Object.fromEntries(header),
-      'qPCR document': qpcrDocuments,
-      'calculated data aggregate document': calculatedAggregate(input.name, calculated, results),
-      'additional tables': additionalTables(tables),
-    }),
+    device: {
+      manufacturer: 'Applied Biosystems',
+      identifier: meta('Instrument Name'),
+      model: meta('Instrument Type'),
+      serialNumber: meta('Instrument Serial Number'),
+    },
+    software: {name: [...header.entries()].find(([key]) => /software/i.test(key))?.[1]},
+    header: Object.fromEntries(header),
+    analyst: meta('Experiment User Name', 'User Name'),
+    experimentalDataIdentifier: meta('Experiment Name'),
+    experimentType: meta('Experiment Type'),
+    wellCount: plateWellCount,
+    wellVolume: blockWellVolume(blockType, plateWellCount),
+    wells: measurements,
+    calculated: [...calculated.values()],
+    referenceTarget: notes.get('Endogenous Control'),
+    referenceSample: notes.get('Reference Sample'),
+    analysisSettings: notes.size > 0 ? analysisSettings(notes) : undefined,
+    additionalTables: additionalTables(tables),
   }
 }
 
@@ -176,15 +146,8 @@ function seriesKey(wellId: number, target?: string): string {
   return target === undefined ? String(wellId) : `${wellId}\u0000${target}`
 }
 
-function sampleDocument(entry: TargetEntry, location: string | undefined, barcode: string | undefined): Record<string, unknown> {
-  const sample: Record<string, unknown> = compact({
-    'sample identifier': sourceText(entry, 'Sample Name'),
-    'location identifier': location,
-    'well plate identifier': barcode,
-    'sample role type': sourceText(entry, 'Task'),
-    'group identifier': sourceText(entry, 'Biogroup Name'),
-    comments: sourceText(entry, 'Comments'),
-  })
+function sampleOf(entry: TargetEntry, location: string | undefined, barcode: string | undefined): QpcrSample {
+  const properties: Record<string, string | Quantity> = {}
   // Everything else the setup row says about the sample (colors, the standard's quantity, ...).
   const setup = entry.setup
   setup?.columns.names.forEach((name, i) => {
@@ -193,10 +156,18 @@ function sampleDocument(entry: TargetEntry, location: string | undefined, barcod
     if (/^allele[12]/.test(key)) return
     const cell = setup.row[i]
     const value = cellNumber(cell)
-    if (value !== undefined) sample[`${key} setting`] = quantity(value, '(unitless)')
-    else if (cell !== undefined) sample[key] = cellText(cell)
+    if (value !== undefined) properties[`${key} setting`] = quantity(value, '(unitless)')
+    else if (cell !== undefined) properties[key] = cellText(cell)
   })
-  return sample
+  return {
+    identifier: sourceText(entry, 'Sample Name'),
+    location,
+    plate: barcode,
+    role: sourceText(entry, 'Task'),
+    group: sourceText(entry, 'Biogroup Name'),
+    comments: sourceText(entry, 'Comments'),
+    properties,
+  }
 }
 
 /** A descriptive column of the target, from its setup row or else its results row. */
@@ -215,50 +186,36 @@ function alleleText(entry: TargetEntry, column: string): string | undefined {
   return optionalText(source.columns.get(source.row, `Allele${source.allele} ${column}`))
 }
 
+/** Statistics repeated on every row of a replicate group become one calculated value naming each row's measurement. */
 function addCalculated(
-  groups: Map<string, CalculatedGroup>,
+  file: string,
+  values: Map<string, QpcrCalculatedValue>,
   value: CalculatedValue,
   target: string | undefined,
   source: string,
   location?: string,
 ): void {
   const key = `${value.name}\u0000${target ?? ''}\u0000${value.value}`
-  let group = groups.get(key)
-  if (!group) groups.set(key, (group = {name: value.name, value: value.value, target, sources: []}))
-  group.sources.push(compact({'data source identifier': source, 'location identifier': location}) as CalculatedGroup['sources'][number])
+  let calculated = values.get(key)
+  if (!calculated) {
+    const identifier = `${file}_calculated_${values.size + 1}`
+    values.set(key, (calculated = {identifier, name: value.name, target, value: quantity(value.value, '(unitless)'), sources: []}))
+  }
+  calculated.sources.push({identifier: source, location})
 }
 
-function calculatedAggregate(
-  file: string,
-  groups: Map<string, CalculatedGroup>,
-  results: Table | undefined,
-): Record<string, unknown> | undefined {
-  const notes = results?.notes ?? new Map<string, string>()
-  if (groups.size === 0 && notes.size === 0) return undefined
-  const analysis: Record<string, unknown> = {}
+/** The `key = value` lines below [Results]: numbers as quantities (confidence levels in %). */
+function analysisSettings(notes: Map<string, string>): Record<string, Quantity | string> {
+  const analysis: Record<string, Quantity | string> = {}
   for (const [key, text] of notes) {
     const value = cellNumber(text)
     analysis[key] = value === undefined ? text : quantity(value, /confidence/i.test(key) ? '%' : '(unitless)')
   }
-  let n = 0
-  return compact({
-    'reference DNA description': notes.get('Endogenous Control'),
-    'reference sample description': notes.get('Reference Sample'),
-    'analysis settings': notes.size > 0 ? analysis : undefined,
-    'calculated data document': [...groups.values()].map((g) =>
-      compact({
-        'calculated data identifier': `${file}_calculated_${++n}`,
-        'calculated data name': g.name,
-        'target DNA description': g.target,
-        'calculated result': quantity(g.value, '(unitless)'),
-        'data source aggregate document': {'data source document': g.sources},
-      }),
-    ),
-  })
+  return analysis
 }
 
-function additionalRow(columns: string[], row: Cell[]): Record<string, unknown> {
-  const record: Record<string, unknown> = {}
+function additionalRow(columns: string[], row: Cell[]): Record<string, Quantity | string> {
+  const record: Record<string, Quantity | string> = {}
   columns.forEach((column, i) => {
     const cell = row[i]
     if (cell === undefined) return
@@ -269,8 +226,8 @@ function additionalRow(columns: string[], row: Cell[]): Record<string, unknown> 
 }
 
 /** Sections this converter has no model for, and stray lines, kept as they were read. */
-function additionalTables(tables: Map<string, Table>): Record<string, unknown> | undefined {
-  const extra: Record<string, unknown> = {}
+function additionalTables(tables: Map<string, Table>): Record<string, QpcrAdditionalTable> | undefined {
+  const extra: Record<string, QpcrAdditionalTable> = {}
   for (const [name, table] of tables) {
     const known = KNOWN_SECTIONS.has(name)
     const strayNotes = name === SECTION.results ? new Map() : table.notes
