@@ -17,17 +17,18 @@ export const MODULES = {
   verify: {mutate: ['src/package/verify.ts'], spec: ['test/package/verify.test.ts']},
   // What decides whether a file is stored, and which: the run itself and the folder walk.
   ingest: {mutate: ['src/ingest/{ingest,walk}.ts'], spec: ['test/ingest/ingest.test.ts', 'test/ingest/walk.test.ts']},
-  // The query containment, file by file, with the engine tests that run statements end to end.
-  // The execution's runs leave out the cancellation test: it runs a query that only an abort stops,
-  // a minute for each mutant that breaks the abort.
+  // The query containment, file by file, with the in-process tests of sessions, statements, errors,
+  // progress and cancellation. The execution's runs leave out the engine's cancellation test: it runs
+  // a query that only an abort stops, a minute for each mutant that breaks the abort
+  // (execution.test.ts cancels queries that end by themselves within seconds).
   'query-sql': {mutate: ['src/backends/local/query-sql.ts'], spec: ['test/query/query-sql.test.ts']},
   'query-session': {
     mutate: ['src/backends/local/query-session.ts'],
-    spec: ['test/query/containment.test.ts', 'test/query/engine.test.ts'],
+    spec: ['containment', 'engine', 'session', 'execution'].map((t) => `test/query/${t}.test.ts`),
   },
   'query-execution': {
     mutate: ['src/backends/local/query-execution.ts'],
-    spec: ['test/query/containment.test.ts', 'test/query/engine.test.ts'],
+    spec: ['containment', 'engine', 'execution'].map((t) => `test/query/${t}.test.ts`),
     grep: '^(?!.*cancels a running query)',
   },
 }

@@ -61,11 +61,11 @@ export async function runCli(
     let err = ''
     child.stdout.on('data', (d) => (out += d))
     child.stderr.on('data', (d) => (err += d))
-    child.on('close', (code) =>
-      code === 0 || allowFailure
-        ? resolve({stdout: out, stderr: err, code})
-        : reject(new Error(`labmesh ${args.join(' ')} exited ${code}: ${err}`)),
-    )
+    child.on('close', (code) => {
+      if (code === 0 || allowFailure) resolve({stdout: out, stderr: err, code})
+      // Under --json the error is on stdout.
+      else reject(new Error(`labmesh ${args.join(' ')} exited ${code}: ${err}${out}`))
+    })
   })
   const seconds = Number(process.hrtime.bigint() - start) / 1e9
   const peak = /LABMESH_PEAK_RSS=(\d+)/.exec(stderr)

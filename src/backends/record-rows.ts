@@ -55,6 +55,9 @@ export interface WebhookRow {
   plaintext_secret: string
   /** What the webhook secret vault gave for the secret: a sealed secret locally, an ARN on AWS. */
   secret_ref: string | null
+  /** During a rotation's grace period: the previous secret's reference, and when it stops signing. */
+  previous_secret_ref: string | null
+  previous_until: Time
   allow_private: number | boolean
   give_up_seconds: number
   created_at: Time
@@ -68,7 +71,13 @@ export function toWebhook(row: WebhookRow): Webhook {
     allowPrivate: Boolean(row.allow_private),
     giveUpAfterSeconds: Number(row.give_up_seconds),
     createdAt: time(row.created_at)!,
+    previousSecretUntil: rotating(row) ? time(row.previous_until) : null,
   }
+}
+
+/** Whether the row's previous secret is still in its grace period. */
+export function rotating(row: WebhookRow, now = Date.now()): boolean {
+  return row.previous_secret_ref !== null && row.previous_until !== null && new Date(row.previous_until).getTime() > now
 }
 
 export interface EventRow {

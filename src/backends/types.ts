@@ -433,14 +433,30 @@ export interface SearchOptions extends SearchScope {
   /** score: best match first; time: newest first (the `time` metadata); path: by source path. */
   sort?: SearchSort
   /**
-   * With sort `path`: only hits after this file (OpenSearch's search_after). Paging with it keeps
-   * its place while files already passed change or leave the hits, where an offset would skip some.
+   * Only hits after this one in the order asked (OpenSearch's search_after): the `next` of the
+   * page before. Paging with it keeps its place while files are added, changed or removed, where
+   * an offset would skip or repeat hits.
    */
   after?: SearchCursor
 }
 
-/** Where a hit sits in `path` order: source path, then newest version, RAW before ENGINEERED, then id. */
-export type SearchCursor = Pick<FileRecord, 'sourcePath' | 'version' | 'category' | 'fileId'>
+/**
+ * Where a hit sits in its order: ranked by score (best first), then newest `time` first, then
+ * by source path, newest version, RAW before ENGINEERED, and the file id, which makes it unique.
+ * `score` is set for ranked pages only, unrounded (SearchHit.score is rounded for display).
+ */
+export interface SearchCursor extends Pick<FileRecord, 'sourcePath' | 'version' | 'category' | 'fileId'> {
+  score?: number
+  /** The entry's time: the `time` metadata, else the file's modification time (epoch ms). */
+  time: number
+}
+
+/** A page of hits: `total` counts every hit, `next` is where the following page starts (null after the last). */
+export interface SearchPage {
+  total: number
+  hits: SearchHit[]
+  next: SearchCursor | null
+}
 
 export interface SearchHit {
   file: FileRecord
@@ -466,7 +482,7 @@ export interface FacetCount {
  */
 export interface SearchIndex {
   /** A page of hits and the total; a null query matches every file in scope. */
-  search(query: SearchNode | null, options?: SearchOptions): Promise<{total: number; hits: SearchHit[]}>
+  search(query: SearchNode | null, options?: SearchOptions): Promise<SearchPage>
   count(query: SearchNode | null, scope?: SearchScope): Promise<number>
   /** How many hits have each value of a field (metadata key, `label.<name>`, `label`, category, status), most first. */
   facets(query: SearchNode | null, field: string, scope?: SearchScope & {limit?: number}): Promise<FacetCount[]>
@@ -718,8 +734,11 @@ export interface KeyStore {
  * beside the database (local/webhook-secret-vault.ts), on AWS a Secrets Manager ARN.
  */
 export interface WebhookSecretVault {
-  /** Keeps `secret` for the webhook; returns the reference its row stores (never the secret). */
-  seal(webhookId: string, secret: string): Promise<string>
+  /**
+   * Keeps `secret` for the webhook; returns the reference its row stores (never the secret). A
+   * `rotation` keeps it beside the webhook's current secret, which stays readable until discarded.
+   */
+  seal(webhookId: string, secret: string, options?: {rotation?: boolean}): Promise<string>
   /** The secret behind a reference `seal` returned for this webhook. */
   open(webhookId: string, ref: string): Promise<string>
   /** Forgets the secret of a removed webhook. */
@@ -749,7 +768,12 @@ export interface Webhook {
   /** A delivery still failing this long after its event is given up and shown as failed. */
   giveUpAfterSeconds: number
   createdAt: string
+  /** After `webhooks rotate`: until when deliveries are also signed with the previous secret (null when not rotating). */
+  previousSecretUntil: string | null
 }
+
+/** A webhook with what signs its deliveries: its secret, and during a rotation's grace period the previous one too. */
+export type SigningWebhook = Webhook & {secret: string; previousSecret?: string}
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed'
 
@@ -772,7 +796,7 @@ export interface WebhookDelivery {
 
 /** A delivery taken for sending, with what sending needs. */
 export interface DueDelivery extends WebhookDelivery {
-  webhook: Webhook & {secret: string}
+  webhook: SigningWebhook
   event: LabEvent
 }
 
@@ -796,10 +820,15 @@ export interface EventStore {
   after(seq: number, limit: number): Promise<LabEvent[]>
   /** The last event's seq (0 when none): where a new `/v1/events` stream starts. */
   lastSeq(): Promise<number>
-  addWebhook(webhook: Omit<Webhook, 'webhookId' | 'createdAt'> & {secret: string}): Promise<Webhook>
+  addWebhook(webhook: Omit<Webhook, 'webhookId' | 'createdAt' | 'previousSecretUntil'> & {secret: string}): Promise<Webhook>
   listWebhooks(): Promise<Webhook[]>
-  /** One webhook with its signing secret, for sending. */
-  getWebhook(webhookId: string): Promise<(Webhook & {secret: string}) | undefined>
+  /** One webhook with its signing secrets, for sending. */
+  getWebhook(webhookId: string): Promise<SigningWebhook | undefined>
+  /**
+   * Gives the webhook a new signing secret; the current one keeps signing deliveries beside it
+   * for `graceMs` (a secret from an earlier rotation still in its grace is forgotten). NOT_FOUND when absent.
+   */
+  rotateWebhookSecret(webhookId: string, secret: string, graceMs: number): Promise<Webhook>
   /** Removes a webhook and its pending deliveries; NOT_FOUND when absent. */
   removeWebhook(webhookId: string): Promise<Webhook>
   /** Deliveries, newest first. */

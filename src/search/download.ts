@@ -1,7 +1,7 @@
 import {lstat} from 'node:fs/promises'
 import path from 'node:path'
 
-import type {Backend, FileRecord, SearchIndex, SearchScope} from '../backends/types.js'
+import type {Backend, FileRecord, SearchCursor, SearchIndex, SearchScope} from '../backends/types.js'
 import {type ErrorCode, toLabmeshError} from '../errors.js'
 import {type RestoredFile, restoreFile} from '../files/restore.js'
 import {hashFile} from '../ingest/hash.js'
@@ -44,8 +44,8 @@ export async function downloadHits(
   const seen = new Set<string>()
   const names = new Set<string>()
   // Hits can change while files download (a status set, a new version): the pages follow a cursor.
-  for (let after: FileRecord | undefined; ;) {
-    const {hits} = await search.search(query, {...scope, sort: 'path', limit: PAGE, after})
+  for (let after: SearchCursor | undefined; ;) {
+    const {hits, next} = await search.search(query, {...scope, sort: 'path', limit: PAGE, after})
     for (const {file} of hits) {
       const raw = file.category === 'RAW' || file.rawFileId === null ? file : await backend.metadata.getFile(file.rawFileId)
       if (!raw || seen.has(raw.fileId)) continue
@@ -58,8 +58,8 @@ export async function downloadHits(
       }
       onFile?.(result.files.length + result.failed.length)
     }
-    if (hits.length < PAGE) return result
-    after = hits.at(-1)!.file
+    if (next === null) return result
+    after = next
   }
 }
 

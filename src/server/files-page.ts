@@ -30,7 +30,8 @@ export interface FilesPage {
 /** One page of `GET /v1/files` (and of the search page): a search when there is a query or a sort, else the listing by time. */
 export async function filesPage(backend: Backend, request: FilesPageRequest): Promise<FilesPage> {
   const query = (request.q ?? '').trim()
-  const position = request.cursor ? decodeCursor(query, request.cursor) : undefined
+  const sort = request.sort ?? ''
+  const position = request.cursor ? decodeCursor(query, sort, request.cursor) : undefined
   if (query === '' && request.sort === undefined) {
     const after = position && 'after' in position ? position.after : undefined
     const files = await backend.metadata.listFiles({
@@ -45,21 +46,19 @@ export async function filesPage(backend: Backend, request: FilesPageRequest): Pr
     return {
       files: page,
       total: null,
-      nextCursor: more ? encodeCursor(query, {after: {ingestedAt: last.ingestedAt, fileId: last.fileId}}) : null,
+      nextCursor: more ? encodeCursor(query, sort, {after: {ingestedAt: last.ingestedAt, fileId: last.fileId}}) : null,
     }
   }
-  const offset = position && 'offset' in position ? position.offset : 0
   const result = await searchIndexOf(backend).search(query === '' ? null : parseQuery(query), {
     category: request.category,
     allVersions: request.allVersions,
     sort: request.sort,
     limit: request.limit,
-    offset,
+    after: position && 'search' in position ? position.search : undefined,
   })
-  const next = offset + result.hits.length
   return {
     files: result.hits.map((hit) => ({...hit.file, score: hit.score, snippet: hit.snippet})),
     total: result.total,
-    nextCursor: next < result.total && result.hits.length > 0 ? encodeCursor(query, {offset: next}) : null,
+    nextCursor: result.next && result.hits.length > 0 ? encodeCursor(query, sort, {search: result.next}) : null,
   }
 }

@@ -103,3 +103,13 @@ function grouped(base: Entry['base'], permissions: [Permission, boolean][]): Gra
     return chosen.length > 0 ? [{...base, permissions: sortPermissions(chosen), grantable}] : []
   })
 }
+
+/**
+ * Whether `change` holds in `current`: every permission it grants is there, or none it revokes
+ * is, with the grant's option (a revoke of SELECT followed by a grant of SELECT with the grant
+ * option both hold).
+ */
+export function tookEffect(change: {action: 'grant' | 'revoke'; grant: Grant}, current: Grant[]): boolean {
+  const missing = computePlan([change.grant], current, {replaceDescribed: false}).add.flatMap((g) => g.permissions)
+  return change.action === 'grant' ? missing.length === 0 : missing.length === change.grant.permissions.length
+}

@@ -94,18 +94,28 @@ export async function checkGrant(grant: Grant, lake: Lake | undefined): Promise<
     }
     const name = `${resource.database}.${resource.table}`
     const {table} = await findTable(lake, resource)
-    const known = (await table.snapshot()).schema.fields.map((f) => f.name)
-    for (const column of [...(grant.columns ?? []), ...(grant.excludeColumns ?? [])]) {
-      if (!known.includes(column)) {
-        const closest = [...known].sort((a, b) => editDistance(a, column) - editDistance(b, column))[0]
-        return new LabmeshError('INVALID_INPUT', `${name} has no column "${column}"${closest ? ` (did you mean ${closest}?)` : ''}`, {
-          subject: column,
-        })
-      }
-    }
+    const unknown = unknownColumn(
+      grant,
+      name,
+      (await table.snapshot()).schema.fields.map((f) => f.name),
+    )
+    if (unknown) return unknown
     if (grant.rowFilter !== undefined) await checkRowFilter(grant.rowFilter, name, await table.scanSql({}))
     return undefined
   } catch (error) {
     return toLabmeshError(error)
   }
+}
+
+/** INVALID_INPUT naming the first column of `grant`'s restriction that `table` (with columns `known`) lacks, and the closest it has. */
+export function unknownColumn(grant: Grant, table: string, known: string[]): LabmeshError | undefined {
+  for (const column of [...(grant.columns ?? []), ...(grant.excludeColumns ?? [])]) {
+    if (!known.includes(column)) {
+      const closest = [...known].sort((a, b) => editDistance(a, column) - editDistance(b, column))[0]
+      return new LabmeshError('INVALID_INPUT', `${table} has no column "${column}"${closest ? ` (did you mean ${closest}?)` : ''}`, {
+        subject: column,
+      })
+    }
+  }
+  return undefined
 }

@@ -1,6 +1,6 @@
 import type {DueDelivery, EventStore} from '../backends/types.js'
 import {retryDelay, RETRY_BASE_MS} from './backoff.js'
-import {deliveryBody, sendDelivery, type SendResult} from './send.js'
+import {deliveryBody, sendDelivery, type SendResult, signingSecrets} from './send.js'
 
 export interface DeliverOptions {
   /** Stop taking new deliveries after this long (ms); one in flight is cut at the deadline. */
@@ -67,7 +67,7 @@ async function attempt(
 ): Promise<keyof DeliverSummary> {
   const result: SendResult = await sendDelivery({
     url: delivery.webhook.url,
-    secret: delivery.webhook.secret,
+    secrets: signingSecrets(delivery.webhook),
     body: deliveryBody(delivery.deliveryId, delivery.event),
     deliveryId: delivery.deliveryId,
     type: delivery.type,

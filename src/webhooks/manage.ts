@@ -2,7 +2,7 @@ import {randomBytes} from 'node:crypto'
 
 import {type Backend, EVENT_TYPES, type EventStore, type EventType, type LabEvent, type Webhook} from '../backends/types.js'
 import {LabmeshError} from '../errors.js'
-import {deliveryBody, sendDelivery, type SendResult} from './send.js'
+import {deliveryBody, sendDelivery, type SendResult, signingSecrets} from './send.js'
 import {checkWebhookUrl} from './target.js'
 
 export interface AddWebhookOptions {
@@ -35,7 +35,7 @@ export async function addWebhook(events: EventStore, options: AddWebhookOptions)
       suggestions: ['leave out --secret-from-env and labmesh makes one'],
     })
   }
-  const made = options.secret === undefined ? `whsec_${randomBytes(24).toString('base64url')}` : undefined
+  const made = options.secret === undefined ? newSecret() : undefined
   const webhook = await events.addWebhook({
     url,
     events: parseEventTypes(options.events),
@@ -44,6 +44,18 @@ export async function addWebhook(events: EventStore, options: AddWebhookOptions)
     giveUpAfterSeconds: Math.round(options.giveUpAfterMs / 1000),
   })
   return made ? {webhook, secret: made} : {webhook}
+}
+
+const newSecret = (): string => `whsec_${randomBytes(24).toString('base64url')}`
+
+/**
+ * Gives a webhook a new signing secret, returned once; for `graceMs` its deliveries carry a
+ * signature by the previous secret too, so receivers can switch to the new one in their own time.
+ */
+export async function rotateWebhook(events: EventStore, idOrPrefix: string, graceMs: number): Promise<{webhook: Webhook; secret: string}> {
+  const {webhookId} = await findWebhook(events, idOrPrefix)
+  const secret = newSecret()
+  return {webhook: await events.rotateWebhookSecret(webhookId, secret, graceMs), secret}
 }
 
 /** A webhook by id or unique prefix (at least 4 characters). */
@@ -83,7 +95,7 @@ export async function testWebhook(
   }
   const result = await sendDelivery({
     url: webhook.url,
-    secret: webhook.secret,
+    secrets: signingSecrets(webhook),
     body: deliveryBody(deliveryId, event),
     deliveryId,
     type: event.type,

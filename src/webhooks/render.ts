@@ -5,7 +5,7 @@ import {renderTable} from '../output/table.js'
 
 export function renderWebhooks(hooks: Webhook[], layout: TableLayout): string {
   return renderTable(
-    ['id', 'url', 'events', 'private targets', 'give up after', 'created'],
+    ['id', 'url', 'events', 'private targets', 'give up after', 'created', 'old secret signs until'],
     hooks.map((w) => [
       w.webhookId,
       w.url,
@@ -13,6 +13,7 @@ export function renderWebhooks(hooks: Webhook[], layout: TableLayout): string {
       w.allowPrivate ? 'allowed' : 'refused',
       `${w.giveUpAfterSeconds / 3600}h`,
       listedTime(w.createdAt, layout),
+      w.previousSecretUntil ? listedTime(w.previousSecretUntil, layout) : '',
     ]),
     layout,
   )

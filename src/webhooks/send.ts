@@ -1,7 +1,7 @@
 import http from 'node:http'
 import https from 'node:https'
 
-import type {LabEvent} from '../backends/types.js'
+import type {LabEvent, SigningWebhook} from '../backends/types.js'
 import {toLabmeshError} from '../errors.js'
 import {LABMESH_VERSION} from '../version.js'
 import {signPayload, SIGNATURE_HEADER} from './signature.js'
@@ -12,6 +12,10 @@ export function deliveryBody(deliveryId: string, event: LabEvent): string {
   return JSON.stringify({id: deliveryId, type: event.type, createdAt: event.at, eventId: event.eventId, data: event.data})
 }
 
+/** The secrets a webhook's deliveries are signed with, newest first. */
+export const signingSecrets = (webhook: SigningWebhook): string[] =>
+  webhook.previousSecret === undefined ? [webhook.secret] : [webhook.secret, webhook.previousSecret]
+
 export interface SendResult {
   ok: boolean
   /** The receiver's HTTP status; null when there was no answer. */
@@ -21,7 +25,8 @@ export interface SendResult {
 
 export interface SendOptions {
   url: string
-  secret: string
+  /** The signing secrets: the webhook's, and during a rotation's grace period the previous one too. */
+  secrets: string[]
   body: string
   deliveryId: string
   type: string
@@ -54,7 +59,7 @@ export async function sendDelivery(options: SendOptions): Promise<SendResult> {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(options.body),
           'user-agent': `labmesh/${LABMESH_VERSION}`,
-          [SIGNATURE_HEADER]: signPayload(options.secret, options.body),
+          [SIGNATURE_HEADER]: signPayload(options.secrets, options.body),
           'Labmesh-Delivery': options.deliveryId,
           'Labmesh-Event': options.type,
         },

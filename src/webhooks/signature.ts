@@ -7,24 +7,29 @@ import {createHmac, timingSafeEqual} from 'node:crypto'
  */
 export const SIGNATURE_HEADER = 'Labmesh-Signature'
 
-export function signPayload(secret: string, body: string, at: Date = new Date()): string {
+/**
+ * Signs with each secret given: after `webhooks rotate`, the new secret and, for its grace
+ * period, the previous one, each as a `v1=` of its own (a receiver accepts any that verifies).
+ */
+export function signPayload(secrets: string | string[], body: string, at: Date = new Date()): string {
   const t = Math.floor(at.getTime() / 1000)
-  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`
+  const signatures = [secrets].flat().map((secret) => `v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`)
+  return [`t=${t}`, ...signatures].join(',')
 }
 
-/** A receiver's check: the signature matches and its timestamp is at most `toleranceSeconds` old (or ahead). */
+/** A receiver's check: one of the signatures matches and the timestamp is at most `toleranceSeconds` old (or ahead). */
 export function verifySignature(
   secret: string,
   body: string,
   header: string,
   options: {toleranceSeconds?: number; now?: Date} = {},
 ): boolean {
-  const parts = new Map(header.split(',').map((part) => part.trim().split('=', 2) as [string, string]))
-  const t = Number(parts.get('t'))
-  const v1 = parts.get('v1') ?? ''
-  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1)) return false
+  const parts = header.split(',').map((part) => part.trim().split('=', 2) as [string, string])
+  const t = Number(parts.find(([name]) => name === 't')?.[1])
+  const signatures = parts.filter(([name, value]) => name === 'v1' && /^[0-9a-f]{64}$/.test(value)).map(([, value]) => value)
+  if (!Number.isInteger(t) || signatures.length === 0) return false
   const now = (options.now ?? new Date()).getTime() / 1000
   if (Math.abs(now - t) > (options.toleranceSeconds ?? 300)) return false
   const expected = createHmac('sha256', secret).update(`${t}.${body}`).digest()
-  return timingSafeEqual(expected, Buffer.from(v1, 'hex'))
+  return signatures.some((v1) => timingSafeEqual(expected, Buffer.from(v1, 'hex')))
 }

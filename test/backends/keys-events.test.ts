@@ -120,6 +120,54 @@ function keysAndEventsContract(name: string, open: () => Promise<Stores>): void 
       expect(await stores.webhookRows()).to.deep.equal([])
     })
 
+    it('rotates a webhook secret: both sign during the grace period, a second rotation drops the oldest, none is stored in clear', async () => {
+      const first = `whsec_${'a'.repeat(30)}`
+      const hook = await stores.events.addWebhook({
+        url: 'https://hooks.example.com/r',
+        events: ['file.ingested'],
+        secret: first,
+        allowPrivate: false,
+        giveUpAfterSeconds: 60,
+      })
+      expect(hook.previousSecretUntil).to.equal(null)
+      const second = `whsec_${'b'.repeat(30)}`
+      const rotated = await stores.events.rotateWebhookSecret(hook.webhookId, second, 3_600_000)
+      expect(Date.parse(rotated.previousSecretUntil!)).to.be.closeTo(Date.now() + 3_600_000, 60_000)
+      expect(await stores.events.getWebhook(hook.webhookId)).to.include({secret: second, previousSecret: first})
+      await stores.metadata.insertFile(rawRecord('/drop/rotated.csv'))
+      const [due] = await stores.events.claimDue(new Date(Date.now() + 1000), 10, 30_000)
+      expect(due.webhook).to.include({secret: second, previousSecret: first})
+      const rows = JSON.stringify(await stores.webhookRows())
+      for (const secret of [first, second]) expect(rows).to.not.include(secret)
+      expect(JSON.stringify(await stores.events.listWebhooks())).to.not.include(second)
+
+      // Rotating again at once with no grace: only the newest signs.
+      const third = `whsec_${'c'.repeat(30)}`
+      expect((await stores.events.rotateWebhookSecret(hook.webhookId, third, 0)).previousSecretUntil).to.equal(null)
+      const now = (await stores.events.getWebhook(hook.webhookId))!
+      expect(now.secret).to.equal(third)
+      expect(now).to.not.have.property('previousSecret')
+      const missing = (await stores.events.rotateWebhookSecret('whk_0000000000000000', third, 0).catch((e: unknown) => e)) as LabmeshError
+      expect(missing.code).to.equal('NOT_FOUND')
+      await stores.events.removeWebhook(hook.webhookId)
+    })
+
+    it('ends the grace period on the clock: the previous secret stops signing', async () => {
+      const hook = await stores.events.addWebhook({
+        url: 'https://hooks.example.com/g',
+        events: ['file.ingested'],
+        secret: `whsec_${'d'.repeat(30)}`,
+        allowPrivate: false,
+        giveUpAfterSeconds: 60,
+      })
+      await stores.events.rotateWebhookSecret(hook.webhookId, `whsec_${'e'.repeat(30)}`, 300)
+      expect(await stores.events.getWebhook(hook.webhookId)).to.have.property('previousSecret')
+      await new Promise((resolve) => setTimeout(resolve, 400))
+      expect(await stores.events.getWebhook(hook.webhookId)).to.not.have.property('previousSecret')
+      expect((await stores.events.listWebhooks())[0].previousSecretUntil).to.equal(null)
+      await stores.events.removeWebhook(hook.webhookId)
+    })
+
     it('writes file events and their deliveries with the records, and leases each delivery to one sender', async () => {
       const start = await stores.events.lastSeq()
       const hook = await stores.events.addWebhook({
@@ -365,6 +413,51 @@ describe('webhook secrets stored in plaintext by earlier versions', function () 
         expect(secretsManager.secrets.has(name)).to.equal(false)
       } finally {
         for (const v of vaults) v.destroy()
+        await db.close()
+      }
+    })
+
+    it('rotation keeps each secret as a Secrets Manager secret of its own, read by ARN elsewhere, deleted once no row names it', async () => {
+      const db = await openPostgres({url: (await testDatabase()).url})
+      const config = await sharedClientConfig({region: 'us-east-1'})
+      const [mine, other] = [
+        createSecretsManagerVault({config, bucket: 'lab', kmsKeyId: 'alias/lab'}),
+        createSecretsManagerVault({config, bucket: 'lab', kmsKeyId: 'alias/lab'}),
+      ]
+      try {
+        await migrate(db)
+        const events = createPostgresEventStore(db, mine)
+        const hook = await events.addWebhook({
+          url: 'https://hooks.example.com/r',
+          events: ['file.ingested'],
+          secret: `whsec_${'1'.repeat(30)}`,
+          allowPrivate: false,
+          giveUpAfterSeconds: 60,
+        })
+        const start = secretsManager.calls().length
+        await events.rotateWebhookSecret(hook.webhookId, `whsec_${'2'.repeat(30)}`, 3_600_000)
+        const created = secretsManager.calls().slice(start)
+        expect(created.map((c) => c.command)).to.deep.equal(['CreateSecretCommand'])
+        expect(created[0].input.Name).to.match(new RegExp(`^labmesh/lab/webhooks/${hook.webhookId}/[0-9a-f]{12}$`))
+        expect(created[0].input).to.include({KmsKeyId: 'alias/lab', SecretString: `whsec_${'2'.repeat(30)}`})
+        expect(secretsManager.secrets.get(`labmesh/lab/webhooks/${hook.webhookId}`)).to.equal(`whsec_${'1'.repeat(30)}`)
+        const {rows} = await db.query<{secret_ref: string; previous_secret_ref: string}>('SELECT * FROM webhooks')
+        // Another process (serve) reads both by ARN.
+        expect(await createPostgresEventStore(db, other).getWebhook(hook.webhookId)).to.include({
+          secret: `whsec_${'2'.repeat(30)}`,
+          previousSecret: `whsec_${'1'.repeat(30)}`,
+        })
+        const before = secretsManager.calls().length
+        await events.rotateWebhookSecret(hook.webhookId, `whsec_${'3'.repeat(30)}`, 0)
+        const deleted = secretsManager
+          .calls()
+          .slice(before)
+          .filter((c) => c.command === 'DeleteSecretCommand')
+        expect(deleted.map((c) => c.input.SecretId)).to.have.members([rows[0].secret_ref, rows[0].previous_secret_ref])
+        expect([...secretsManager.secrets.keys()].filter((n) => n.includes(hook.webhookId))).to.have.length(1)
+      } finally {
+        mine.destroy()
+        other.destroy()
         await db.close()
       }
     })

@@ -8,7 +8,7 @@ import {openPostgres} from '../../src/backends/aws/postgres/connection.js'
 import {migrate} from '../../src/backends/aws/postgres/migrations.js'
 import {createPostgresMetadataStore} from '../../src/backends/aws/postgres/metadata-store.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
-import type {Backend, MetadataStore, NewFileRecord, SearchIndex} from '../../src/backends/types.js'
+import type {Backend, MetadataStore, NewFileRecord, SearchCursor, SearchIndex} from '../../src/backends/types.js'
 import {SafeOutput} from '../../src/output/safe-output.js'
 import {FILE_PAGE, filePages} from '../../src/files/pages.js'
 import {downloadHits} from '../../src/search/download.js'
@@ -132,19 +132,22 @@ describe('paging over search hits and records that change while we page', functi
     expect(readdirSync(folder)).to.have.length(FILES)
   })
 
-  it('a search cursor pages hits in path order, without a hit skipped or repeated', async () => {
-    const all = await backend.search!.search(null, {sort: 'path', limit: FILES})
-    const paged: string[] = []
-    for (let after; ;) {
-      const {hits, total} = await backend.search!.search(null, {sort: 'path', limit: 7, after})
-      expect(total).to.equal(FILES)
-      paged.push(...hits.map((h) => h.file.fileId))
-      if (hits.length < 7) break
-      after = hits.at(-1)!.file
+  it('a search cursor pages hits in path and in time order, without a hit skipped or repeated', async () => {
+    for (const sort of ['path', 'time'] as const) {
+      const all = await backend.search!.search(null, {sort, limit: FILES})
+      const paged: string[] = []
+      for (let after: SearchCursor | undefined; ;) {
+        const {hits, total, next} = await backend.search!.search(null, {sort, limit: 7, after})
+        expect(total).to.equal(FILES)
+        paged.push(...hits.map((h) => h.file.fileId))
+        if (next === null) break
+        after = next
+      }
+      expect(paged, sort).to.deep.equal(all.hits.map((h) => h.file.fileId))
     }
-    expect(paged).to.deep.equal(all.hits.map((h) => h.file.fileId))
-    let refused: unknown
-    await backend.search!.search(null, {sort: 'time', after: records[0]}).catch((error: unknown) => (refused = error))
+    // A ranked page starts after the last hit's score: a cursor without one is not a ranked search's.
+    const unranked = (await backend.search!.search(null, {sort: 'path', limit: 1})).next!
+    const refused = await backend.search!.search(parseQuery('plate'), {after: unranked}).catch((error: unknown) => error)
     expect(refused).to.have.property('code', 'INVALID_INPUT')
   })
 

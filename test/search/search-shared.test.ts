@@ -8,7 +8,7 @@ import {migrate} from '../../src/backends/aws/postgres/migrations.js'
 import {createPostgresMetadataStore} from '../../src/backends/aws/postgres/metadata-store.js'
 import {createPostgresSearchIndex} from '../../src/backends/aws/postgres/search-index.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
-import type {Backend, FileRecord, MetadataStore, SearchIndex, SearchOptions} from '../../src/backends/types.js'
+import type {Backend, FileRecord, MetadataStore, SearchCursor, SearchIndex, SearchOptions} from '../../src/backends/types.js'
 import {convertStoredFiles} from '../../src/convert/convert-stored.js'
 import {ConverterRegistry} from '../../src/converters/registry.js'
 import {readObject} from '../../src/files/read-object.js'
@@ -254,12 +254,12 @@ describe('search: the same queries on SQLite FTS5 and PostgreSQL full-text searc
     }
     const all = await ids(engines.PostgreSQL, '', {sort: 'path'})
     const walked: string[] = []
-    for (let after: FileRecord | undefined; ;) {
-      const {hits, total} = await engines.PostgreSQL.search(null, {sort: 'path', limit: 5, after})
+    for (let after: SearchCursor | undefined; ;) {
+      const {hits, total, next} = await engines.PostgreSQL.search(null, {sort: 'path', limit: 5, after})
       expect(total).to.equal(38)
       walked.push(...hits.map((h) => h.file.fileId))
-      if (hits.length < 5) break
-      after = hits.at(-1)!.file
+      if (next === null) break
+      after = next
     }
     expect(walked).to.deep.equal(all)
     const page = await engines.PostgreSQL.search(null, {sort: 'path', limit: 7, offset: 7})

@@ -1,7 +1,7 @@
 import {expect} from 'chai'
 
 import {type Grant, normalizeGrant} from '../../src/sharing/grant.js'
-import {computePlan, mergeGrants, planRevoke} from '../../src/sharing/plan.js'
+import {computePlan, mergeGrants, planRevoke, tookEffect} from '../../src/sharing/plan.js'
 
 const table = (name: string) => ({kind: 'table' as const, database: 'lab', table: name})
 const grant = (principal: string, resource: Grant['resource'], permissions: Grant['permissions'], extra: Partial<Grant> = {}): Grant =>
@@ -70,5 +70,23 @@ describe('grant plans', () => {
     expect(grant('arn:aws:iam::123456789012:role/analysts', table('t'), ['SELECT']).principal).to.equal(
       'arn:aws:iam::123456789012:role/analysts',
     )
+  })
+
+  it('tells whether a change left pending holds in the grants as they are', () => {
+    const select = grant('bob', table('t'), ['SELECT', 'DESCRIBE'])
+    const now = stored(select, grant('bob', table('u'), ['SELECT']))
+    expect(tookEffect({action: 'grant', grant: select}, now)).to.equal(true)
+    expect(tookEffect({action: 'revoke', grant: select}, now)).to.equal(false)
+    // Half there: the grant was not (all) made, and the revoke not (all) done.
+    const half = stored(grant('bob', table('t'), ['SELECT']))
+    expect(tookEffect({action: 'grant', grant: select}, half)).to.equal(false)
+    expect(tookEffect({action: 'revoke', grant: select}, half)).to.equal(false)
+    // Another restriction or grant option is another grant.
+    const filtered = grant('bob', table('t'), ['SELECT'], {rowFilter: 'a > 1'})
+    expect(tookEffect({action: 'grant', grant: filtered}, now)).to.equal(false)
+    expect(tookEffect({action: 'revoke', grant: filtered}, now)).to.equal(true)
+    const withOption = stored(grant('bob', table('t'), ['SELECT', 'DESCRIBE'], {grantable: true}))
+    expect(tookEffect({action: 'grant', grant: select}, withOption)).to.equal(false)
+    expect(tookEffect({action: 'revoke', grant: select}, withOption)).to.equal(true)
   })
 })

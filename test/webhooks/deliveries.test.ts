@@ -7,7 +7,7 @@ import {createLocalBackend} from '../../src/backends/local/index.js'
 import type {Backend} from '../../src/backends/types.js'
 import type {LabmeshError} from '../../src/errors.js'
 import {deliverDue} from '../../src/webhooks/deliver.js'
-import {addWebhook} from '../../src/webhooks/manage.js'
+import {addWebhook, rotateWebhook} from '../../src/webhooks/manage.js'
 import {sendDelivery} from '../../src/webhooks/send.js'
 import {signPayload, verifySignature} from '../../src/webhooks/signature.js'
 import {isPublicAddress} from '../../src/webhooks/target.js'
@@ -64,6 +64,37 @@ describe('webhooks: signed deliveries from the outbox', function () {
       expect(got.headers['labmesh-delivery']).to.equal(delivery.id)
       expect(Date.parse(delivery.createdAt)).to.be.closeTo(Date.now(), 60_000)
       expect((await backend.events!.deliveries({state: 'delivered', limit: 5}))[0].deliveryId).to.equal(delivery.id)
+    } finally {
+      await receiver.close()
+    }
+  })
+
+  it('after webhooks rotate, signs with both secrets for the grace period, then with the new one only', async () => {
+    const receiver = await startReceiver()
+    try {
+      const {webhook} = await hookTo(receiver.url)
+      const rotated = await rotateWebhook(backend.events!, webhook.webhookId.slice(0, 8), 3_600_000)
+      expect(rotated.secret)
+        .to.match(/^whsec_/)
+        .and.not.equal(SECRET)
+      await backend.metadata.insertFile(rawRecord('/drop/rotating.csv'))
+      await deliverDue(backend.events!, {budgetMs: 5000})
+      const during = receiver.received[0]
+      const signature = String(during.headers['labmesh-signature'])
+      expect(signature).to.match(/^t=\d+,v1=[0-9a-f]{64},v1=[0-9a-f]{64}$/)
+      // A receiver still holding the old secret and one already on the new secret both accept it.
+      expect(verifySignature(SECRET, during.body, signature)).to.equal(true)
+      expect(verifySignature(rotated.secret, during.body, signature)).to.equal(true)
+      expect(verifySignature('another-secret-entirely', during.body, signature)).to.equal(false)
+
+      const last = await rotateWebhook(backend.events!, webhook.webhookId, 0)
+      await backend.metadata.insertFile(rawRecord('/drop/rotated.csv'))
+      await deliverDue(backend.events!, {budgetMs: 5000})
+      const after = receiver.received[1]
+      const only = String(after.headers['labmesh-signature'])
+      expect(only).to.match(/^t=\d+,v1=[0-9a-f]{64}$/)
+      expect(verifySignature(last.secret, after.body, only)).to.equal(true)
+      for (const old of [SECRET, rotated.secret]) expect(verifySignature(old, after.body, only)).to.equal(false)
     } finally {
       await receiver.close()
     }
@@ -167,7 +198,7 @@ describe('webhooks: signed deliveries from the outbox', function () {
     if (!isPublicAddress(address)) {
       const sent = await sendDelivery({
         url: `http://${hostname()}:9/x`,
-        secret: SECRET,
+        secrets: [SECRET],
         body: '{}',
         deliveryId: 'dlv_x',
         type: 'file.ingested',

@@ -17,14 +17,28 @@ import {
 import {LabmeshError} from '../../errors.js'
 import {formatGrant, formatResource, type Grant} from '../../sharing/grant.js'
 import {parsePrincipal} from '../../sharing/principal.js'
-import type {AuditContext, AuditEntry, GrantChange, GrantChangeOutcome, GrantStore} from '../types.js'
+import {tookEffect} from '../../sharing/plan.js'
+import type {AuditContext, AuditEntry, GrantAction, GrantChange, GrantChangeOutcome, GrantStore} from '../types.js'
+import {glueGrantChecker} from './lake-formation-checks.js'
 import {isNamed, lakeFormationCall, lakeFormationError, type LakeFormationAction} from './lake-formation-errors.js'
 import {cellsFilterOf, FILTER_PREFIX, glueDatabase, grantsOf, type LakeFormationNames, lfResource} from './lake-formation-resources.js'
 import {createLakeFormationTags} from './lake-formation-tags.js'
 
-/** Where the aws backend keeps the audit trail of grant changes (its PostgreSQL database). */
+/**
+ * Where the aws backend keeps the audit trail of grant changes (its PostgreSQL database). Lake
+ * Formation and the trail are not one transaction: a grant change is recorded pending before it
+ * is sent and settled after, and a listing of grants settles what a stopped run left pending.
+ */
 export interface AuditTrail {
+  /** Records changes already made (tags). */
   record(entries: AuditEntry[]): Promise<void>
+  /** Records grant changes about to be sent as pending: their ids, in order. */
+  begin(entries: AuditEntry[]): Promise<string[]>
+  /** Settles pending entries: made ones join the history, the others never show. */
+  settle(made: string[], notMade: string[]): Promise<void>
+  /** Entries still pending, oldest first (of one principal, or all). */
+  pending(principal?: string): Promise<{id: string; entry: AuditEntry}[]>
+  /** Changes made, newest first. */
   history(filter: {principal?: string; limit?: number}): Promise<AuditEntry[]>
 }
 
@@ -34,7 +48,7 @@ export interface LakeFormationGrantStoreOptions {
   region: string
   /** A Lake Formation client for a Region (the profile's when none is named). */
   lakeFormation(region?: string): LakeFormationClient
-  /** A Glue client for a Region, for resource links made by --target-region. */
+  /** A Glue client for a Region: the table columns restricted grants name, and resource links made by --target-region. */
   glue(region: string): GlueClient
   /** Without one, changes are made but `history` is UNSUPPORTED. */
   audit?: AuditTrail
@@ -89,7 +103,9 @@ export function createLakeFormationGrantStore(options: LakeFormationGrantStoreOp
         listFilters(),
         listPermissions(filter.principal === undefined ? {} : {Principal: {DataLakePrincipalIdentifier: filter.principal}}),
       ])
-      return pages.flatMap((page) => (page.PrincipalResourcePermissions ?? []).flatMap((entry) => grantsOf(entry, names, filters)))
+      const current = pages.flatMap((page) => (page.PrincipalResourcePermissions ?? []).flatMap((entry) => grantsOf(entry, names, filters)))
+      await settleLeftPending(current, filter.principal)
+      return current
     },
 
     async apply(changes, audit, applyOptions = {}) {
@@ -100,6 +116,16 @@ export function createLakeFormationGrantStore(options: LakeFormationGrantStoreOp
       const grants = changes.filter((c) => c.action === 'grant')
       if (applyOptions.targetRegion !== undefined)
         for (const change of grants) if (!isSingleTable(change.grant)) fail(change, targetRegionRefused(change.grant))
+      const check = glueGrantChecker(options.glue(options.region), names)
+      for (const change of grants) {
+        if (outcomes.has(change)) continue
+        const problem = await check(change.grant)
+        if (problem) fail(change, problem)
+      }
+      // Recorded before Lake Formation sees them: a run stopped after a change leaves it pending, not unaudited.
+      const sent = changes.filter((change) => !outcomes.has(change))
+      const at = new Date().toISOString()
+      const ids = (await options.audit?.begin(sent.map((c) => ({at, ...auditOf(audit), action: c.action, grant: c.grant})))) ?? []
 
       await batch(client, 'revoke', revokes, names, fail)
       await deleteUnusedFilters(revokes.filter((c) => !outcomes.has(c)).map((c) => c.grant))
@@ -115,6 +141,8 @@ export function createLakeFormationGrantStore(options: LakeFormationGrantStoreOp
         names,
         fail,
       )
+      // Made in Lake Formation, even if the resource link in another Region fails after.
+      const made = new Set(changes.filter((c) => !outcomes.has(c)))
       if (applyOptions.targetRegion !== undefined)
         for (const change of grants) {
           if (outcomes.has(change)) continue
@@ -123,8 +151,9 @@ export function createLakeFormationGrantStore(options: LakeFormationGrantStoreOp
         }
 
       const ordered = [...revokes, ...grants].map((change): GrantChangeOutcome => outcomes.get(change) ?? {...change, ...notesFor(change)})
-      await options.audit?.record(
-        ordered.filter((o) => !o.error).map((o) => ({at: new Date().toISOString(), ...auditOf(audit), action: o.action, grant: o.grant})),
+      await options.audit?.settle(
+        ids.filter((_, i) => made.has(sent[i])),
+        ids.filter((_, i) => !made.has(sent[i])),
       )
       return ordered
     },
@@ -148,6 +177,20 @@ export function createLakeFormationGrantStore(options: LakeFormationGrantStoreOp
       ])
       return result.tags
     },
+  }
+
+  /**
+   * Settles audit entries a stopped run left pending from the grants Lake Formation now holds
+   * (`current`, of `principal` or of all): a change that took effect was made.
+   */
+  async function settleLeftPending(current: Grant[], principal: string | undefined): Promise<void> {
+    const pending = (await options.audit?.pending(principal)) ?? []
+    if (pending.length === 0) return
+    const made = pending.filter(({entry}) => entry.grant && tookEffect({action: entry.action as GrantAction, grant: entry.grant}, current))
+    await options.audit!.settle(
+      made.map((p) => p.id),
+      pending.filter((p) => !made.includes(p)).map((p) => p.id),
+    )
   }
 
   /** Creates the data cells filter a grant needs; an existing one with the same name holds the same restriction (names are hashes of it). */

@@ -1,3 +1,5 @@
+import {randomBytes} from 'node:crypto'
+
 import type {WebhookSecretVault} from '../types.js'
 import type {SharedClientConfig} from './client-config.js'
 import {awsCall, awsError, awsErrorName} from './errors.js'
@@ -25,8 +27,10 @@ export function createSecretsManagerVault(options: SecretsManagerVaultOptions): 
   const facade = () => (client ??= SecretsManagerFacade.create(options.config))
   const opened = new Map<string, string>()
   return {
-    async seal(webhookId, secret) {
-      const arn = await (await facade()).create(webhookSecretName(options.bucket, webhookId), secret, options.kmsKeyId, webhookId)
+    async seal(webhookId, secret, {rotation = false} = {}) {
+      // A rotated secret gets a name of its own beside the current one, which signs until its grace period ends.
+      const name = webhookSecretName(options.bucket, rotation ? `${webhookId}/${randomBytes(6).toString('hex')}` : webhookId)
+      const arn = await (await facade()).create(name, secret, options.kmsKeyId, webhookId)
       opened.set(arn, secret)
       return arn
     },

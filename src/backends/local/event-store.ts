@@ -1,10 +1,9 @@
 import {randomBytes} from 'node:crypto'
 import type {Database} from 'better-sqlite3'
 
-import {LabmeshError} from '../../errors.js'
 import {DELIVERY_COLUMNS, type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../record-rows.js'
 import type {EventStore, WebhookSecretVault} from '../types.js'
-import {plaintextSecretMove, withRowSecret} from '../webhook-secret-move.js'
+import {discardSecrets, noSuchWebhook, plaintextSecretMove, rotateSealed, withRowSecret} from '../webhook-secret-move.js'
 
 /**
  * Events and webhook deliveries in the workspace database. File events come from the triggers of
@@ -25,8 +24,12 @@ export function createSqliteEventStore(db: Database, vault: WebhookSecretVault):
     >(`INSERT INTO webhooks (webhook_id, url, events, plaintext_secret, secret_ref, allow_private, give_up_seconds, created_at)
        VALUES (?, ?, ?, '', ?, ?, ?, ?) RETURNING *`),
     webhooks: db.prepare<[], WebhookRow>('SELECT * FROM webhooks ORDER BY created_at, webhook_id'),
+    anySealed: db.prepare<[], WebhookRow>('SELECT * FROM webhooks WHERE secret_ref IS NOT NULL LIMIT 1'),
     webhook: db.prepare<[string], WebhookRow>('SELECT * FROM webhooks WHERE webhook_id = ?'),
     removeWebhook: db.prepare('DELETE FROM webhooks WHERE webhook_id = ?'),
+    rotate: db.prepare<[string, string | null, string | null, string], WebhookRow>(
+      'UPDATE webhooks SET secret_ref = ?, previous_secret_ref = ?, previous_until = ? WHERE webhook_id = ? RETURNING *',
+    ),
     removePending: db.prepare("DELETE FROM webhook_deliveries WHERE webhook_id = ? AND state = 'pending'"),
     due: db.prepare<[string, string, number], DeliveryRow & {event_seq: number; data: string}>(
       `SELECT ${DELIVERY_COLUMNS}, d.event_seq, e.data FROM webhook_deliveries d JOIN events e ON e.seq = d.event_seq
@@ -78,6 +81,10 @@ export function createSqliteEventStore(db: Database, vault: WebhookSecretVault):
       return statements.lastSeq.get()?.seq ?? 0
     },
     async addWebhook(webhook) {
+      // Secrets already sealed must still open: a lost or unreadable key file is told now, naming
+      // it, rather than by every delivery of the other webhooks later (and not hidden by a new key).
+      const sealed = statements.anySealed.get()
+      if (sealed) await vault.open(sealed.webhook_id, sealed.secret_ref!)
       const webhookId = `whk_${randomBytes(8).toString('hex')}`
       const row = statements.addWebhook.get(
         webhookId,
@@ -103,17 +110,25 @@ export function createSqliteEventStore(db: Database, vault: WebhookSecretVault):
       await movePlaintextSecrets()
       const removed = db.transaction(() => {
         const row = statements.webhook.get(webhookId)
-        if (!row)
-          throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {
-            subject: webhookId,
-            suggestions: ['see them with `labmesh webhooks list`'],
-          })
+        if (!row) throw noSuchWebhook(webhookId)
         statements.removePending.run(webhookId)
         statements.removeWebhook.run(webhookId)
         return row
       })()
-      if (removed.secret_ref) await vault.discard(webhookId, removed.secret_ref)
+      await discardSecrets(vault, removed, [removed.secret_ref, removed.previous_secret_ref])
       return toWebhook(removed)
+    },
+    async rotateWebhookSecret(webhookId, secret, graceMs) {
+      await movePlaintextSecrets()
+      return rotateSealed(vault, webhookId, secret, graceMs, async (change) =>
+        db
+          .transaction(() => {
+            const before = statements.webhook.get(webhookId)
+            if (!before) throw noSuchWebhook(webhookId)
+            return {before, after: statements.rotate.get(...change(before), webhookId)!}
+          })
+          .immediate(),
+      )
     },
     async deliveries(filter) {
       const where = [filter.state ? 'd.state = ?' : '', filter.webhookId ? 'd.webhook_id = ?' : ''].filter(Boolean)

@@ -6,30 +6,37 @@ import {quoteIdentifier} from '../../lake/duckdb.js'
 import {restrictedSelect, type TableAccess, tableAccess} from '../../sharing/access.js'
 import {tableTags} from '../../sharing/tags.js'
 import type {Catalog, CatalogEntry, GrantStore} from '../types.js'
+import {copySelect, grantCopies} from './grant-copies.js'
 import {workspaceExposure, type WorkspaceFolders} from './workspace-folders.js'
 
 /**
  * What a query session run as a principal (`query --as`) is made of. Enforcement is by
  * construction: the session is built from the principal's part of the catalog only, and each
  * table in it already applies the grants. A table the principal reads whole is a view over its
- * files, and its folder is readable; a table read in part is materialised into the session's own
- * memory (spilling to its temporary folder) holding only the granted rows and columns, and its
- * files stay out of reach, so neither a direct read of its Parquet files, nor time travel, nor
- * the catalog's views can show more; a table with DESCRIBE only is an empty table of its schema.
+ * files, and its folder is readable; a table read in part is a view over its granted copy
+ * (grant-copies.ts: only the granted rows and columns, made once per table version and grant),
+ * whose folder alone is readable while the table's files stay out of reach, so neither a direct
+ * read of its Parquet files, nor time travel, nor the catalog's views can show more; a table with
+ * DESCRIBE only is an empty table of its schema.
  */
 export interface GrantedCatalog {
   /** The catalog as the principal sees it: the other tables do not exist. */
   catalog: Catalog
   /** Makes `database.table` in the session as the grants allow, from `body` (the SELECT over its snapshot). */
   create(connection: DuckDBConnection, entry: CatalogEntry, body: string): Promise<void>
-  /** The folders the session may read: those of tables the principal reads whole and nothing else shares. */
+  /**
+   * The folders the session may read, of the tables made so far: those read whole whose folders
+   * nothing else shares, and the granted copies the others read.
+   */
   readableFolders(): string[]
+  /** Removes the principal's granted copies no session used for a while (after `create`, which marks those in use). */
+  prune(): void
 }
 
 /**
  * A table folder that would open the workspace (workspace-folders.ts: a table registered at /data
  * by an older labmesh, with the workspace in /data/labmesh) is never readable: such a table is
- * materialised like a restricted one.
+ * read through a granted copy like a restricted one.
  */
 export async function grantedCatalog(
   catalog: Catalog,
@@ -64,6 +71,13 @@ export async function grantedCatalog(
     })
   }
   const wholeViews = visible.filter((e) => access.get(nameOf(e))!.select === 'all' && shared(e))
+  const copies = grantCopies(path.join(workspace.home, 'grant-copies'), principal)
+  const readable: string[] = []
+  const viewOfCopy = async (connection: DuckDBConnection, name: string, select: string): Promise<void> => {
+    const entry = await copies.copy(connection, select)
+    readable.push(path.resolve(entry) + path.sep)
+    await connection.run(`CREATE VIEW ${name} AS ${copySelect(entry)}`)
+  }
 
   return {
     catalog: {
@@ -78,8 +92,11 @@ export async function grantedCatalog(
     async create(connection, entry, body) {
       const name = `${quoteIdentifier(entry.database)}.${quoteIdentifier(entry.table)}`
       const granted = access.get(nameOf(entry))!
-      if (wholeViews.includes(entry)) return void (await connection.run(`CREATE VIEW ${name} AS ${body}`))
-      if (granted.select === 'all') return void (await connection.run(`CREATE TABLE ${name} AS ${body}`))
+      if (wholeViews.includes(entry)) {
+        await connection.run(`CREATE VIEW ${name} AS ${body}`)
+        return void readable.push(path.resolve(entry.location) + path.sep)
+      }
+      if (granted.select === 'all') return viewOfCopy(connection, name, body)
       if (granted.select === 'none') return void (await connection.run(`CREATE TABLE ${name} AS SELECT * FROM (${body}) LIMIT 0`))
       const described = await connection.runAndReadAll(`DESCRIBE ${body}`)
       const columns = described.getRowObjectsJS().map((row) => String(row.column_name))
@@ -89,9 +106,10 @@ export async function grantedCatalog(
           subject: nameOf(entry),
           suggestions: [`see the grants with \`labmesh catalog grants --principal ${principal}\``],
         })
-      await connection.run(`CREATE TABLE ${name} AS ${select}`)
+      await viewOfCopy(connection, name, select)
     },
-    readableFolders: () => wholeViews.map((e) => path.resolve(e.location) + path.sep),
+    readableFolders: () => readable,
+    prune: () => copies.prune(),
   }
 }
 

@@ -393,6 +393,9 @@ export const MIGRATIONS: string[] = [
      removed_at TEXT NOT NULL
    );
    CREATE INDEX object_removals_by_sha ON object_removals (sha256, seq);`,
+  // webhooks rotate: the previous signing secret keeps signing beside the new one until previous_until.
+  `ALTER TABLE webhooks ADD COLUMN previous_secret_ref TEXT;
+   ALTER TABLE webhooks ADD COLUMN previous_until TEXT;`,
 ]
 
 export function migrate(db: Database): void {

@@ -330,8 +330,13 @@ function queryError(error: unknown, session: QuerySession, request: QueryRequest
   if (missing) {
     // DuckDB quotes the name when its schema is missing too (a database whose every table is unreadable).
     const name = missing[1].replace(/^"(.*)"$/, '$1')
-    // DuckDB names the table without its database: of the unreadable tables of that name, the one the SQL names.
-    const broken = [...session.unreadable].filter(([table]) => table === name || table.endsWith(`.${name}`))
+    // DuckDB names the table without its database, as the SQL spells it (names match whatever their case):
+    // of the unreadable tables of that name, the one the SQL names.
+    const wanted = name.toLowerCase()
+    const broken = [...session.unreadable].filter(([table]) => {
+      const lower = table.toLowerCase()
+      return lower === wanted || lower.endsWith(`.${wanted}`)
+    })
     const sql = request.sql.replaceAll('"', '').toLowerCase()
     const named =
       broken.find(([table]) => sql.includes(table.toLowerCase())) ?? broken.find(([table]) => table.startsWith('lab.')) ?? broken[0]

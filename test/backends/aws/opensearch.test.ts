@@ -7,7 +7,7 @@ import {createOpenSearchIndex, ensureIndex, followRecordChanges} from '../../../
 import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/connection.js'
 import {createPostgresMetadataStore} from '../../../src/backends/aws/postgres/metadata-store.js'
 import {migrate} from '../../../src/backends/aws/postgres/migrations.js'
-import type {MetadataStore, NewFileRecord, SearchIndex} from '../../../src/backends/types.js'
+import type {MetadataStore, NewFileRecord, SearchCursor, SearchIndex} from '../../../src/backends/types.js'
 import {compileOpenSearch} from '../../../src/search/compile-opensearch.js'
 import {parseQuery} from '../../../src/search/parser.js'
 import {testDatabase} from '../../support/aws/postgres.js'
@@ -217,7 +217,7 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     const page = await index.search(tree, {
       sort: 'path',
       limit: 2,
-      after: {sourcePath: '/lab/alpha/a.csv', version: 2, category: 'RAW', fileId: R1},
+      after: {time: 0, sourcePath: '/lab/alpha/a.csv', version: 2, category: 'RAW', fileId: R1},
     })
     const sent = endpoint.requests.find((r) => r.path === '/labmesh-files/_search')!
     signed(sent)
@@ -363,5 +363,71 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     const error = await index.search(parseQuery('x')).catch((e: unknown) => e)
     expect(error).to.include({code: 'FORBIDDEN'})
     expect((error as Error).message).to.equal('OpenSearch search on index labmesh-files: no permissions for [indices:data/read/search]')
+  })
+
+  it('a cursor pages by search_after in every order (score, time): no hit skipped or repeated while files are added', async () => {
+    const ids = [1, 2, 3, 4, 5].map((n) => `f1000000-0000-4000-8000-00000000000${n}`)
+    await metadata.insertFiles(ids.map((id) => record(id)))
+    // The index's documents and their sort keys. F2 and F3 tie on score, time, path, version and
+    // category: only the file id orders them. F2 to F4 tie on score: time orders them.
+    const doc = (id: string, score: number, time: number, path: string) => ({id, score, time, path, version: 1, category: 'RAW'})
+    const docs = [
+      doc(ids[0], 2.5, 3000, '/lab/a.csv'),
+      doc(ids[2], 1.25, 2000, '/lab/same.csv'),
+      doc(ids[1], 1.25, 2000, '/lab/same.csv'),
+      doc(ids[3], 1.25, 1000, '/lab/b.csv'),
+      doc(ids[4], 0.5, 500, '/lab/c.csv'),
+    ]
+    const keyOf = {_score: 'score', time: 'time', source_path: 'path', version: 'version', category: 'category', file_id: 'id'} as const
+    // OpenSearch's search_after: sort every document by the body's sort, keep those after the given values.
+    endpoint.on((r) => {
+      if (!r.path.endsWith('/_search')) return undefined
+      const body = r.body as {sort: Record<string, 'asc' | 'desc'>[]; size: number; search_after?: unknown[]}
+      const values = (d: (typeof docs)[number]): (number | string)[] =>
+        body.sort.map((s) => d[keyOf[Object.keys(s)[0] as keyof typeof keyOf]])
+      const compare = (a: unknown[], b: unknown[]): number => {
+        for (const [i, s] of body.sort.entries()) {
+          const [x, y] = [a[i] as number | string, b[i] as number | string]
+          if (x !== y) return (x < y ? -1 : 1) * (Object.values(s)[0] === 'desc' ? -1 : 1)
+        }
+        return 0
+      }
+      const sorted = docs.map((d) => ({id: d.id, score: d.score, sort: values(d)})).sort((a, b) => compare(a.sort, b.sort))
+      const after = body.search_after
+      const page = (after ? sorted.filter((d) => compare(d.sort, after) > 0) : sorted).slice(0, body.size)
+      return searchAnswer(page, docs.length)
+    })
+    const walk = async (sort: 'score' | 'time'): Promise<{seen: string[]; afters: unknown[]}> => {
+      const sent = endpoint.requests.length
+      const seen: string[] = []
+      for (let after: SearchCursor | undefined, pages = 0; ; pages++) {
+        const page = await index.search(parseQuery('glucose'), {sort, limit: 2, after})
+        seen.push(...page.hits.map((h) => h.file.fileId))
+        // A file ranked before the cursor arrives mid-walk: a keyset does not show it or shift the rest.
+        if (pages === 0) docs.push(doc('f1000000-0000-4000-8000-000000000009', 9, 9000, '/lab/0.csv'))
+        if (page.next === null) break
+        after = page.next
+      }
+      docs.pop()
+      const afters = endpoint.requests
+        .slice(sent)
+        .filter((r) => r.path.endsWith('/_search'))
+        .map((r) => (r.body as {search_after?: unknown}).search_after)
+      return {seen, afters}
+    }
+    const byScore = await walk('score')
+    expect(byScore.seen).to.deep.equal([ids[0], ids[1], ids[2], ids[3], ids[4]])
+    expect(byScore.afters).to.deep.equal([
+      undefined,
+      [1.25, 2000, '/lab/same.csv', 1, 'RAW', ids[1]],
+      [1.25, 1000, '/lab/b.csv', 1, 'RAW', ids[3]],
+    ])
+    const byTime = await walk('time')
+    expect(byTime.seen).to.deep.equal([ids[0], ids[1], ids[2], ids[3], ids[4]])
+    expect(byTime.afters).to.deep.equal([undefined, [2000, '/lab/same.csv', 1, 'RAW', ids[1]], [1000, '/lab/b.csv', 1, 'RAW', ids[3]]])
+    // A time cursor is not a ranked one: given to a ranked search, it is refused before any request.
+    const timeCursor = {time: 2000, sourcePath: '/lab/same.csv', version: 1, category: 'RAW' as const, fileId: ids[1]}
+    const error = await index.search(parseQuery('glucose'), {limit: 2, after: timeCursor}).catch((e: unknown) => e)
+    expect(error).to.include({code: 'INVALID_INPUT'})
   })
 })

@@ -1,10 +1,12 @@
-import {mkdtempSync, readFileSync, rmSync, statSync} from 'node:fs'
+import {existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
 
+import {createLocalBackend} from '../../../src/backends/local/index.js'
 import {createLocalWebhookSecretVault} from '../../../src/backends/local/webhook-secret-vault.js'
 import type {LabmeshError} from '../../../src/errors.js'
+import {addWebhook} from '../../../src/webhooks/manage.js'
 
 /** The local vault on real files: AES-256-GCM under a key file it makes (0600). */
 describe('local webhook secret vault', () => {
@@ -39,6 +41,43 @@ describe('local webhook secret vault', () => {
       .open('whk_a', sealed)
       .catch((e: unknown) => e)) as LabmeshError
     expect(lost.code).to.equal('INVALID_DATA')
+    expect(lost.message).to.include(keyFile).and.include('missing')
     expect(lost.suggestions[0]).to.include('restore the key file')
+    // Opening never makes a key: a new one would hide the loss.
+    expect(existsSync(keyFile)).to.equal(false)
+  })
+
+  it('webhooks add tells of a missing or unreadable key file at once, naming it, and adds nothing', async () => {
+    const backend = createLocalBackend({home: dir})
+    try {
+      const hook = {url: 'https://hooks.example.com/a', events: ['file.ingested'], giveUpAfterMs: 60_000}
+      await addWebhook(backend.events!, hook)
+      const workspaceKey = path.join(dir, 'webhook-secrets.key')
+      const key = readFileSync(workspaceKey)
+      rmSync(workspaceKey)
+      // The next command (a new process: the key is read once per process).
+      const next = createLocalBackend({home: dir})
+      const missing = (await addWebhook(next.events!, hook).catch((e: unknown) => e)) as LabmeshError
+      await next.close()
+      expect(missing.code).to.equal('INVALID_DATA')
+      expect(missing.message).to.include(workspaceKey).and.include('missing')
+      expect(existsSync(workspaceKey)).to.equal(false)
+      // Unreadable: a folder where the key file should be.
+      mkdirSync(workspaceKey)
+      const again = createLocalBackend({home: dir})
+      const unreadable = (await addWebhook(again.events!, hook).catch((e: unknown) => e)) as LabmeshError
+      await again.close()
+      expect(unreadable.message).to.include(workspaceKey)
+      expect(await backend.events!.listWebhooks()).to.have.length(1)
+      // The key restored: adding works again.
+      rmSync(workspaceKey, {recursive: true})
+      writeFileSync(workspaceKey, key, {mode: 0o600})
+      const restored = createLocalBackend({home: dir})
+      await addWebhook(restored.events!, hook)
+      expect(await restored.events!.listWebhooks()).to.have.length(2)
+      await restored.close()
+    } finally {
+      await backend.close()
+    }
   })
 })

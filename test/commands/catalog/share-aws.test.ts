@@ -42,6 +42,23 @@ describe('catalog share on an aws profile (Lake Formation)', function () {
       PGPASSWORD: PG_PASSWORD,
       LABMESH_ACTOR: 'ci:shares-pipeline',
     }
+    // The tables the grants name, as Glue holds them: restricted grants are checked against their columns.
+    aws.databases.set('labmesh_lab', {Name: 'labmesh_lab', CreateTime: 0})
+    for (const [table, columns, partitions] of [
+      ['plate_reader_measurement', ['file_id', 'absorbance', 'sample_location_identifier'], []],
+      ['plate_reader', ['file_id', 'operator'], ['site']],
+    ]) {
+      const glueColumns = (names: string[]) => names.map((name) => ({Name: name, Type: name === 'absorbance' ? 'double' : 'string'}))
+      aws.tables.set(`labmesh_lab/${table}`, {
+        Name: table as string,
+        DatabaseName: 'labmesh_lab',
+        CreateTime: 0,
+        UpdateTime: 0,
+        StorageDescriptor: {Columns: glueColumns(columns as string[]), Location: `s3://labmesh-test/lake/lab/${table}`},
+        PartitionKeys: glueColumns(partitions as string[]),
+        Parameters: {table_type: 'DELTA'},
+      })
+    }
     await init('prod', ['--metadata-url', db.urlWithoutPassword, '--glue-database-prefix', 'labmesh_'])
     await init('central', ['--metadata-url', db.urlWithoutPassword, '--catalog-id', '111122223333'])
   })
@@ -133,6 +150,26 @@ describe('catalog share on an aws profile (Lake Formation)', function () {
       {TableCatalogId: ACCOUNT, DatabaseName: 'labmesh_lab', TableName: 'plate_reader', Name: created.TableData.Name},
     ])
     expect(aws.cellsFilters.size).to.equal(0)
+  })
+
+  it('refuses a column or row filter the Glue table does not have before Lake Formation sees it', async () => {
+    const sent = aws.inputs('LakeFormation.BatchGrantPermissions').length
+    const column = await run(['catalog', 'share', 'lab.plate_reader_measurement', '-P', ANALYST, '-p', 'SELECT', '--columns', 'absorbanse'])
+    expect(column.code, column.stderr).to.equal(6)
+    expect(column.json.outcomes[0].error).to.deep.equal({
+      code: 'INVALID_INPUT',
+      message: 'lab.plate_reader_measurement has no column "absorbanse" (did you mean absorbance?)',
+    })
+    const filter = await run(['catalog', 'share', 'lab.plate_reader', '-P', ANALYST, '-p', 'SELECT', '--row-filter', 'region = 1'])
+    expect(filter.code).to.equal(6)
+    expect(filter.json.outcomes[0].error.message).to.match(/^the row filter on lab\.plate_reader does not fit the table .*region/)
+    const missing = await run(['catalog', 'share', 'lab.nothing', '-P', ANALYST, '-p', 'SELECT', '--columns', 'a'])
+    expect(missing.json.outcomes[0].error.code).to.equal('NOT_FOUND')
+    expect(aws.inputs('LakeFormation.BatchGrantPermissions')).to.have.length(sent)
+    expect(aws.inputs('AWSGlue.GetTable').at(-1)).to.deep.equal({CatalogId: ACCOUNT, DatabaseName: 'labmesh_lab', Name: 'nothing'})
+    // Nothing was made, so nothing is in the history.
+    const history = await ok(['catalog', 'grants', '--history'])
+    expect(history.history.filter((e: any) => e.grant?.columns?.includes('absorbanse'))).to.deep.equal([])
   })
 
   it('uses the profile catalog id, reports a refused entry alone (exit 6), and says what another account does', async () => {

@@ -1,4 +1,4 @@
-import {cpSync, readdirSync, readFileSync} from 'node:fs'
+import {cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, utimesSync} from 'node:fs'
 import path from 'node:path'
 import {parse} from 'csv-parse/sync'
 import {expect} from 'chai'
@@ -146,12 +146,16 @@ describe('labmesh catalog share and query --as: grants enforced by construction'
     ]) {
       expect((await refusal('bob', sql)).code, sql).to.equal('FORBIDDEN')
     }
-    // What bob's session may read: lab.files' folder and a temporary folder of its own, not the shared one.
+    // What bob's session may read: lab.files' folder, the granted copy of the measurements and a
+    // temporary folder of its own, not the shared one.
     const allowed = String((await as('bob', "SELECT value FROM duckdb_settings() WHERE name = 'allowed_directories'"))[0].value)
     const folders = allowed.slice(1, -1).split(', ')
     const filesFolder = path.join(ws.home, 'lake', 'lab', 'files') + path.sep
-    expect(folders).to.have.length(2).and.include(filesFolder)
-    expect(folders.find((f) => f !== filesFolder)).to.match(new RegExp(`^${path.join(ws.home, 'tmp', 'duckdb', 'as-')}[0-9a-f-]{36}/$`))
+    expect(folders).to.have.length(3).and.include(filesFolder)
+    expect(folders.filter((f) => f.startsWith(path.join(ws.home, 'grant-copies') + path.sep))).to.have.length(1)
+    expect(folders).to.satisfy((all: string[]) =>
+      all.some((f) => new RegExp(`^${path.join(ws.home, 'tmp', 'duckdb', 'as-')}[0-9a-f-]{36}/$`).test(f)),
+    )
     const cli = await asBob(`SELECT count(*) FROM read_parquet('${path.join(folder, parquet)}')`)
     expect(cli.code).to.equal(4)
     // A table bob reads whole stays a view over its own files, which bob may then read.
@@ -168,19 +172,101 @@ describe('labmesh catalog share and query --as: grants enforced by construction'
   })
 
   it("shows no file paths or hidden columns in the session's catalog", async () => {
-    const views = await as('bob', "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND schema_name = 'lab'")
-    expect(views.map((v) => v.view_name)).to.deep.equal(['files'])
-    const tables = await as('bob', "SELECT table_name, sql FROM duckdb_tables() WHERE schema_name = 'lab' ORDER BY table_name")
-    const measurement = tables.find((t) => t.table_name === 'plate_reader_measurement')
-    expect(measurement.sql).not.to.match(/parquet|lake/)
+    const views = await as('bob', "SELECT view_name, sql FROM duckdb_views() WHERE NOT internal AND schema_name = 'lab' ORDER BY view_name")
+    expect(views.map((v) => v.view_name)).to.deep.equal(['files', 'plate_reader_measurement'])
+    // The restricted table reads its granted copy: no path into the lake, no hidden column.
+    const measurement = views.find((t) => t.view_name === 'plate_reader_measurement')
+    expect(measurement.sql).not.to.include(path.join(ws.home, 'lake'))
+    expect(measurement.sql).to.include(path.join(ws.home, 'grant-copies'))
     expect(measurement.sql).not.to.match(/absorbance_unit/)
-    const infoViews = await as('bob', "SELECT view_definition FROM information_schema.views WHERE table_schema = 'lab'")
-    expect(infoViews.map((v) => v.view_definition).join('\n')).not.to.match(/plate_reader_measurement/)
+    const infoViews = await as('bob', "SELECT table_name, view_definition FROM information_schema.views WHERE table_schema = 'lab'")
+    const others = infoViews.filter((v) => v.table_name !== 'plate_reader_measurement').map((v) => v.view_definition)
+    expect(others.join('\n')).not.to.match(/plate_reader_measurement/)
+    expect(infoViews.map((v) => v.view_definition).join('\n')).not.to.match(/absorbance_unit/)
     const columns = await as(
       'bob',
       `SELECT column_name FROM information_schema.columns WHERE table_name = 'plate_reader_measurement' ORDER BY 1`,
     )
     expect(columns.map((c) => c.column_name)).to.deep.equal(GRANTED)
+  })
+
+  it('reads a restricted table through one granted copy per table version and grant, and no other copy', async () => {
+    const copyOf = async (principal: string, asOf?: QueryRequest['asOf']): Promise<string> => {
+      const views = await as(principal, "SELECT sql FROM duckdb_views() WHERE view_name = 'plate_reader_measurement'", asOf)
+      return /read_parquet\('([^']+)'/.exec(views[0].sql)![1]
+    }
+    const expected = await count(engine({sql: `SELECT count(*) AS n FROM ${MEASUREMENTS} WHERE ${FILTER}`}))
+    const copy = await copyOf('bob')
+    // The copy holds what bob may read and nothing more, so reading it by its path shows no more.
+    expect(await count(as('bob', `SELECT count(*) AS n FROM read_parquet('${copy}')`))).to.equal(expected)
+    const stored = await as('bob', `SELECT name FROM parquet_schema('${copy}') WHERE num_children IS NULL ORDER BY name`)
+    expect(stored.map((c) => c.name)).to.deep.equal(GRANTED)
+    // Used again as it is: the table is not read again.
+    const written = statSync(copy).mtimeMs
+    expect(await copyOf('bob')).to.equal(copy)
+    expect(statSync(copy).mtimeMs).to.equal(written)
+    // Another version is another copy, and a session reads only the copies it uses, not even through `..`.
+    const older = await copyOf('bob', {[MEASUREMENTS]: {version: 1}})
+    expect(older).not.to.equal(copy)
+    for (const file of [older, `${path.dirname(copy)}/../${path.basename(path.dirname(older))}/data.parquet`]) {
+      expect((await refusal('bob', `SELECT count(*) FROM read_parquet('${file}')`)).code, file).to.equal('FORBIDDEN')
+    }
+    // Statements that reach the table by strings still read the grant.
+    for (const sql of [
+      `SELECT count(*) AS n FROM query('SELECT * FROM ${MEASUREMENTS}')`,
+      `SELECT count(*) AS n FROM query('FROM plate_reader_measurement UNION ALL FROM ${MEASUREMENTS} WHERE false')`,
+      `SELECT count(*) AS n FROM query_table(['${MEASUREMENTS}'])`,
+      `SELECT count(*) AS n FROM query_table('plate_reader_' || 'measurement')`,
+      `WITH t AS (FROM query_table('plate_reader_measurement')) SELECT count(*) AS n FROM t`,
+    ]) {
+      expect(await count(as('bob', sql)), sql).to.equal(expected)
+    }
+    // A session writes nothing: no view of its own over the table's files.
+    const folder = path.join(ws.home, 'lake', 'lab', 'plate_reader_measurement')
+    for (const sql of [
+      `CREATE TEMP VIEW raw AS SELECT * FROM read_parquet('${folder}/*.parquet')`,
+      `SELECT 1; CREATE VIEW raw AS SELECT * FROM '${folder}/*.parquet'`,
+      `COPY (SELECT * FROM ${MEASUREMENTS}) TO '${path.join(ws.home, 'out.parquet')}'`,
+    ]) {
+      expect((await refusal('bob', sql)).code, sql).to.be.oneOf(['INVALID_INPUT', 'USAGE', 'FORBIDDEN'])
+    }
+
+    // ivan reads the same table under another grant: his copy is his own, and a grant changed makes a new one.
+    await ok(['catalog', 'share', MEASUREMENTS, '-P', 'ivan', '-p', 'SELECT', '--columns', 'file_id', '--row-filter', FILTER])
+    const ivans = await copyOf('ivan')
+    expect(ivans).not.to.equal(copy)
+    expect((await refusal('bob', `SELECT count(*) FROM read_parquet('${ivans}')`)).code).to.equal('FORBIDDEN')
+    expect((await refusal('ivan', `SELECT count(*) FROM read_parquet('${copy}')`)).code).to.equal('FORBIDDEN')
+    await ok(['catalog', 'revoke', MEASUREMENTS, '-P', 'ivan', '--columns', 'file_id', '--row-filter', FILTER])
+    await ok([
+      'catalog',
+      'share',
+      MEASUREMENTS,
+      '-P',
+      'ivan',
+      '-p',
+      'SELECT',
+      '--columns',
+      'file_id',
+      '--row-filter',
+      "sample_location_identifier LIKE 'B%'",
+    ])
+    const narrowed = await copyOf('ivan')
+    expect(narrowed).not.to.equal(ivans)
+    expect((await refusal('ivan', `SELECT count(*) FROM read_parquet('${ivans}')`)).code).to.equal('FORBIDDEN')
+    expect(Object.keys((await as('ivan', `SELECT * FROM ${MEASUREMENTS} LIMIT 1`))[0])).to.deep.equal(['file_id'])
+
+    // Copies no session used for an hour (or cut short by a crash) are removed; those in use stay.
+    const ivanFolder = path.dirname(path.dirname(narrowed))
+    const stale = path.join(ivanFolder, 'f'.repeat(64) + '.partial-0')
+    mkdirSync(stale)
+    const hourAgo = new Date(Date.now() - 61 * 60 * 1000)
+    utimesSync(stale, hourAgo, hourAgo)
+    utimesSync(path.dirname(ivans), hourAgo, hourAgo)
+    await as('ivan', 'SELECT 1')
+    expect(existsSync(stale)).to.equal(false)
+    expect(existsSync(ivans)).to.equal(false)
+    expect(existsSync(narrowed)).to.equal(true)
   })
 
   it('DESCRIBE shows the granted schema; DESCRIBE-only tables show their schema and no rows', async () => {

@@ -3,7 +3,9 @@ import type {Client} from '@opensearch-project/opensearch'
 import {LabmeshError} from '../../../errors.js'
 import {compileOpenSearch, type Dsl} from '../../../search/compile-opensearch.js'
 import {fieldSpec, isFacetable, normaliseFieldName} from '../../../search/fields.js'
-import type {FacetCount, FileRecord, SearchHit, SearchIndex, SearchOptions, SearchSync} from '../../types.js'
+import {indexEntry} from '../../../search/index-entry.js'
+import {rankedCursor} from '../../../search/keyset.js'
+import type {Category, FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchOptions, SearchSync} from '../../types.js'
 import type {Postgres} from '../postgres/connection.js'
 import {FILE_WITH_LABELS, type FileRow, SELECT_FILES, toRecord} from '../postgres/file-rows.js'
 import {rebuildEntries} from '../postgres/search-index.js'
@@ -30,6 +32,33 @@ const WALK_PAGE = 1000
 
 /** Where snippets come from, in the order one is chosen. */
 const SNIPPET_FIELDS = ['fields', 'labels', 'content', 'name', 'path'] as const
+
+/**
+ * A cursor's search_after: the sort values its hit had, the same keys as the local keyset (score
+ * when ranked, then time unless by path, then path, version, category and the file id).
+ */
+function sortValues(cursor: SearchCursor, ranked: boolean, byPath: boolean): unknown[] {
+  const path = [cursor.sourcePath, cursor.version, cursor.category, cursor.fileId]
+  if (ranked) return [rankedCursor(cursor).score, cursor.time, ...path]
+  return byPath ? path : [cursor.time, ...path]
+}
+
+/**
+ * A hit's cursor from its sort values. The path order does not sort on time, so a cursor in it
+ * takes the time from the record (it is never compared there).
+ */
+function cursorOf(values: unknown[], ranked: boolean, byPath: boolean, file: FileRecord | undefined): SearchCursor {
+  const keys = ranked ? values.slice(1) : values
+  const [time, sourcePath, version, category, fileId] = byPath ? [file ? indexEntry(file).time : 0, ...keys] : keys
+  return {
+    ...(ranked ? {score: Number(values[0])} : {}),
+    time: Number(time),
+    sourcePath: String(sourcePath),
+    version: Number(version),
+    category: category as Category,
+    fileId: String(fileId),
+  }
+}
 
 /** Registers the index as a consumer of the records' outbox, in the schema of postgres/migrations.ts. */
 export async function followRecordChanges(db: Postgres): Promise<void> {
@@ -147,9 +176,8 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     async search(query, options: SearchOptions = {}) {
       const compiled = compileOpenSearch(query, options)
       const ranked = (options.sort ?? 'score') === 'score' && 'should' in (compiled.query.bool as Dsl)
-      const sort = ranked ? [{_score: 'desc'}, ...TIME_ORDER] : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
-      if (options.after && options.sort !== 'path')
-        throw new LabmeshError('INVALID_INPUT', 'a search cursor pages only hits sorted by path')
+      const byPath = !ranked && options.sort === 'path'
+      const sort = ranked ? [{_score: 'desc'}, ...TIME_ORDER] : byPath ? PATH_ORDER : TIME_ORDER
       const limit = options.limit ?? 20
       const body: Dsl = {
         query: compiled.query,
@@ -158,9 +186,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
         track_total_hits: true,
         track_scores: true,
         _source: false,
-        ...(options.after
-          ? {search_after: [options.after.sourcePath, options.after.version, options.after.category, options.after.fileId]}
-          : {}),
+        ...(options.after ? {search_after: sortValues(options.after, ranked, byPath)} : {}),
         ...(compiled.highlight
           ? {
               highlight: {
@@ -174,15 +200,24 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
             }
           : {}),
       }
+      let total: number
+      let raw: RawHit[]
       if (options.offset) {
-        const total = (await run({...body, size: 0, track_scores: false, highlight: undefined})).hits.total?.value ?? 0
+        total = (await run({...body, size: 0, track_scores: false, highlight: undefined})).hits.total?.value ?? 0
         const after = await skip(body, options.offset)
-        if (after === undefined) return {total, hits: []}
-        const {hits} = await run({...body, search_after: after})
-        return {total, hits: await toHits(hits.hits)}
+        if (after === undefined) return {total, hits: [], next: null}
+        raw = (await run({...body, search_after: after})).hits.hits
+      } else {
+        const {hits} = await run(body)
+        total = hits.total?.value ?? 0
+        raw = hits.hits
       }
-      const {hits} = await run(body)
-      return {total: hits.total?.value ?? 0, hits: await toHits(hits.hits)}
+      const hits = await toHits(raw)
+      // The next page starts after the last hit OpenSearch returned, even one whose record is gone.
+      const last = raw.at(-1)
+      const next =
+        last?.sort && raw.length === limit ? cursorOf(last.sort, ranked, byPath, hits.find((h) => h.file.fileId === last._id)?.file) : null
+      return {total, hits, next}
     },
 
     async count(query, scope = {}) {

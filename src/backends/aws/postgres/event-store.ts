@@ -1,9 +1,8 @@
 import {randomBytes} from 'node:crypto'
 
-import {LabmeshError} from '../../../errors.js'
 import {DELIVERY_COLUMNS, type DeliveryRow, type EventRow, toDelivery, toEvent, toWebhook, type WebhookRow} from '../../record-rows.js'
 import type {EventStore, WebhookSecretVault} from '../../types.js'
-import {plaintextSecretMove, withRowSecret} from '../../webhook-secret-move.js'
+import {discardSecrets, noSuchWebhook, plaintextSecretMove, rotateSealed, withRowSecret} from '../../webhook-secret-move.js'
 import type {Postgres} from './connection.js'
 
 /**
@@ -75,17 +74,28 @@ export function createPostgresEventStore(db: Postgres, vault: WebhookSecretVault
     async removeWebhook(webhookId) {
       const removed = await db.transaction(async (client) => {
         const {rows} = await client.query<WebhookRow>('DELETE FROM webhooks WHERE webhook_id = $1 RETURNING *', [webhookId])
-        if (!rows[0])
-          throw new LabmeshError('NOT_FOUND', `no webhook ${webhookId}`, {
-            subject: webhookId,
-            suggestions: ['see them with `labmesh webhooks list`'],
-          })
+        if (!rows[0]) throw noSuchWebhook(webhookId)
         await client.query("DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND state = 'pending'", [webhookId])
         return rows[0]
       })
       // After the commit: a crash in between leaves an unused secret, never a webhook without one.
-      if (removed.secret_ref) await vault.discard(webhookId, removed.secret_ref)
+      await discardSecrets(vault, removed, [removed.secret_ref, removed.previous_secret_ref])
       return toWebhook(removed)
+    },
+    async rotateWebhookSecret(webhookId, secret, graceMs) {
+      await movePlaintextSecrets()
+      return rotateSealed(vault, webhookId, secret, graceMs, (change) =>
+        db.transaction(async (client) => {
+          const {rows} = await client.query<WebhookRow>('SELECT * FROM webhooks WHERE webhook_id = $1 FOR UPDATE', [webhookId])
+          if (!rows[0]) throw noSuchWebhook(webhookId)
+          const [ref, previous, until] = change(rows[0])
+          const updated = await client.query<WebhookRow>(
+            'UPDATE webhooks SET secret_ref = $1, previous_secret_ref = $2, previous_until = $3 WHERE webhook_id = $4 RETURNING *',
+            [ref, previous, until, webhookId],
+          )
+          return {before: rows[0], after: updated.rows[0]}
+        }),
+      )
     },
     async deliveries(filter) {
       const values: unknown[] = []
@@ -110,7 +120,7 @@ export function createPostgresEventStore(db: Postgres, vault: WebhookSecretVault
            UPDATE webhook_deliveries d SET lease_until = $3 FROM due WHERE d.delivery_id = due.delivery_id RETURNING d.*
          )
          SELECT ${DELIVERY_COLUMNS.replaceAll('d.', 'l.')}, l.event_seq, e.data, w.url, w.events, w.secret_ref, w.plaintext_secret, w.allow_private,
-                w.give_up_seconds, w.created_at
+                w.give_up_seconds, w.created_at, w.previous_secret_ref, w.previous_until
          FROM leased l JOIN events e ON e.seq = l.event_seq JOIN webhooks w ON w.webhook_id = l.webhook_id
          ORDER BY l.next_attempt_at, l.event_seq`,
         [now, limit, new Date(now.getTime() + leaseMs)],

@@ -299,6 +299,13 @@ export const PG_MIGRATIONS: string[] = [
      removed_at timestamptz NOT NULL DEFAULT now()
    );
    CREATE INDEX object_removals_by_sha ON object_removals (sha256, seq);`,
+  // A grant change is recorded `pending` before Lake Formation sees it and settled after (done, or
+  // not_made), so a run stopped in between leaves a row the next listing of grants settles from
+  // what Lake Formation then holds (grant-audit.ts). Older rows were written after the change: done.
+  `ALTER TABLE grant_audit ADD COLUMN status text NOT NULL DEFAULT 'done' CHECK (status IN ('pending', 'done', 'not_made'));
+   CREATE INDEX grant_audit_pending ON grant_audit (id) WHERE status = 'pending';`,
+  // webhooks rotate: the previous signing secret keeps signing beside the new one until previous_until.
+  `ALTER TABLE webhooks ADD COLUMN previous_secret_ref text, ADD COLUMN previous_until timestamptz;`,
   // Consumers that follow every file (not only raw ones) under its own id: the OpenSearch index
   // registers itself when a profile names an endpoint, so one searching in PostgreSQL queues nothing for it.
   `CREATE TABLE outbox_consumers (consumer text PRIMARY KEY);

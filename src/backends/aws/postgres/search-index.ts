@@ -7,7 +7,8 @@ import {type CompiledPostgresQuery, compilePostgres} from '../../../search/compi
 import {fieldSpec, isFacetable, normaliseFieldName} from '../../../search/fields.js'
 import {SNIPPET_MARKS} from '../../../search/highlight.js'
 import {RANK_WEIGHTS} from '../../../search/postgres-text.js'
-import type {FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchScope, SearchSort} from '../../types.js'
+import {afterKeys, type OrderKey, rankedCursor} from '../../../search/keyset.js'
+import type {Category, FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchScope} from '../../types.js'
 import type {Postgres} from './connection.js'
 import {FILE_WITH_LABELS, type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
 import {indexFiles} from './search-writer.js'
@@ -43,6 +44,16 @@ class Params {
   }
 }
 
+/** A hit's place in the order. */
+interface EntryRow {
+  file_id: string
+  time: number
+  source_path: string
+  version: number
+  category: Category
+  score: number | null
+}
+
 interface Plan {
   where: string
   compiled: CompiledPostgresQuery | null
@@ -66,13 +77,14 @@ function scoreOf(compiled: CompiledPostgresQuery | null, params: Params): string
   return parts.length === 0 ? '0' : parts.join(' + ')
 }
 
-/** The hits after a cursor in PATH_ORDER. */
-function afterInPathOrder(cursor: SearchCursor, sort: SearchSort | undefined, params: Params): string {
-  if (sort !== 'path') throw new LabmeshError('INVALID_INPUT', 'a search cursor pages only hits sorted by path')
-  const [path, version, category, fileId] = [cursor.sourcePath, cursor.version, cursor.category, cursor.fileId].map(params.bind)
-  return ` AND (f.source_path COLLATE "C" > ${path} OR (f.source_path = ${path} AND (f.version < ${version} OR (f.version = ${version}
-    AND (f.category COLLATE "C" < ${category} OR (f.category = ${category} AND f.file_id COLLATE "C" > ${fileId}))))))`
-}
+/** The keys of PATH_ORDER and TIME_ORDER with a cursor's values, compared byte-wise as they are ordered. */
+const pathKeys = (c: SearchCursor): OrderKey[] => [
+  {sql: 'f.source_path COLLATE "C"', value: c.sourcePath},
+  {sql: 'f.version', descending: true, value: c.version},
+  {sql: 'f.category COLLATE "C"', descending: true, value: c.category},
+  {sql: 'f.file_id COLLATE "C"', value: c.fileId},
+]
+const timeKeys = (c: SearchCursor): OrderKey[] => [{sql: 'e.time', descending: true, value: c.time}, ...pathKeys(c)]
 
 /** The aws SearchIndex without OpenSearch: PostgreSQL full-text search over the metadata database. */
 export function createPostgresSearchIndex(db: Postgres): SearchIndex {
@@ -126,12 +138,23 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
         const {where, compiled} = plan(query, options, params)
         // Ranking needs every hit's score; other orders score only the page shown.
         const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || compiled?.exact != null)
-        const order = ranked ? `${scoreOf(compiled, params)} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
-        const after = options.after ? afterInPathOrder(options.after, options.sort, params) : ''
+        // As float8 everywhere, so a cursor's score (a JS number) compares equal to the one it came from.
+        const score = (): string => `(${scoreOf(compiled, params)})::float8`
+        const order = ranked ? `score DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
+        // ts_rank reads only the file's own entry: files added or changed meanwhile leave the
+        // last hit's score, and so its place, as it was.
+        const keys = (c: SearchCursor): OrderKey[] =>
+          ranked
+            ? [{sql: score(), descending: true, value: rankedCursor(c).score}, ...timeKeys(c)]
+            : options.sort === 'path'
+              ? pathKeys(c)
+              : timeKeys(c)
+        const after = options.after ? ` AND ${afterKeys(keys(options.after), params.bind)}` : ''
         const limit = options.limit ?? 20
         const offset = options.offset ?? 0
-        const {rows} = await client.query<{file_id: string}>(
-          `SELECT e.file_id FROM ${FROM} WHERE ${where}${after} ORDER BY ${order} LIMIT ${params.bind(limit)} OFFSET ${params.bind(offset)}`,
+        const {rows} = await client.query<EntryRow>(
+          `SELECT e.file_id, e.time, f.source_path, f.version, f.category, ${ranked ? score() : 'NULL'} AS score
+           FROM ${FROM} WHERE ${where}${after} ORDER BY ${order} LIMIT ${params.bind(limit)} OFFSET ${params.bind(offset)}`,
           params.values,
         )
         const byId =
@@ -144,8 +167,23 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
               )
         // A file removed between the two reads is left out rather than shown half.
         const hits = rows.flatMap((r) => byId.get(r.file_id) ?? [])
+        const last = rows.at(-1)
         const shortPage = rows.length > 0 && rows.length < limit && !options.after
-        return {total: shortPage ? offset + rows.length : await count(client, query, options), hits}
+        return {
+          total: shortPage ? offset + rows.length : await count(client, query, options),
+          hits,
+          next:
+            last && rows.length === limit
+              ? {
+                  ...(ranked ? {score: Number(last.score)} : {}),
+                  time: Number(last.time),
+                  sourcePath: last.source_path,
+                  version: last.version,
+                  category: last.category,
+                  fileId: last.file_id,
+                }
+              : null,
+        }
       }),
 
     count: (query, scope = {}) => reading((client) => count(client, query, scope)),
