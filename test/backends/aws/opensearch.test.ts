@@ -8,7 +8,7 @@ import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/co
 import {createPostgresMetadataStore} from '../../../src/backends/aws/postgres/metadata-store.js'
 import {migrate} from '../../../src/backends/aws/postgres/migrations.js'
 import type {MetadataStore, NewFileRecord, SearchCursor, SearchIndex} from '../../../src/backends/types.js'
-import {compileOpenSearch} from '../../../src/search/compile-opensearch.js'
+import {compileOpenSearch, type Dsl} from '../../../src/search/compile-opensearch.js'
 import {parseQuery} from '../../../src/search/parser.js'
 import {testDatabase} from '../../support/aws/postgres.js'
 import {actionLines, bulkAnswer, OpenSearchEndpoint, type RecordedRequest, searchAnswer} from '../../support/aws/opensearch-endpoint.js'
@@ -379,14 +379,19 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
       doc(ids[4], 0.5, 500, '/lab/c.csv'),
     ]
     const keyOf = {_score: 'score', time: 'time', source_path: 'path', version: 'version', category: 'category', file_id: 'id'} as const
-    // OpenSearch's search_after: sort every document by the body's sort, keep those after the given values.
+    // OpenSearch's search_after: sort every document by the body's sort, keep those after the given
+    // values. A body without a sort asks for one file's score now (an `ids` filter).
     endpoint.on((r) => {
       if (!r.path.endsWith('/_search')) return undefined
-      const body = r.body as {sort: Record<string, 'asc' | 'desc'>[]; size: number; search_after?: unknown[]}
-      const values = (d: (typeof docs)[number]): (number | string)[] =>
-        body.sort.map((s) => d[keyOf[Object.keys(s)[0] as keyof typeof keyOf]])
+      const body = r.body as {sort?: Record<string, 'asc' | 'desc'>[]; size: number; search_after?: unknown[]; query: Dsl}
+      if (!body.sort) {
+        const [id] = ((body.query.bool as {filter: Dsl[]}).filter.at(-1)!.ids as {values: string[]}).values
+        return searchAnswer(docs.filter((d) => d.id === id).map((d) => ({id, score: d.score})))
+      }
+      const sort = body.sort
+      const values = (d: (typeof docs)[number]): (number | string)[] => sort.map((s) => d[keyOf[Object.keys(s)[0] as keyof typeof keyOf]])
       const compare = (a: unknown[], b: unknown[]): number => {
-        for (const [i, s] of body.sort.entries()) {
+        for (const [i, s] of sort.entries()) {
           const [x, y] = [a[i] as number | string, b[i] as number | string]
           if (x !== y) return (x < y ? -1 : 1) * (Object.values(s)[0] === 'desc' ? -1 : 1)
         }
@@ -397,34 +402,47 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
       const page = (after ? sorted.filter((d) => compare(d.sort, after) > 0) : sorted).slice(0, body.size)
       return searchAnswer(page, docs.length)
     })
-    const walk = async (sort: 'score' | 'time'): Promise<{seen: string[]; afters: unknown[]}> => {
+    const walk = async (sort: 'score' | 'time'): Promise<{seen: string[]; afters: unknown[]; anchors: unknown[]}> => {
       const sent = endpoint.requests.length
       const seen: string[] = []
       for (let after: SearchCursor | undefined, pages = 0; ; pages++) {
         const page = await index.search(parseQuery('glucose'), {sort, limit: 2, after})
         seen.push(...page.hits.map((h) => h.file.fileId))
-        // A file ranked before the cursor arrives mid-walk: a keyset does not show it or shift the rest.
-        if (pages === 0) docs.push(doc('f1000000-0000-4000-8000-000000000009', 9, 9000, '/lab/0.csv'))
+        // A file ranked before the cursor arrives mid-walk: a keyset does not show it or shift the
+        // rest. bm25 weighs words by how many files hold them, so every score moves with it.
+        if (pages === 0) {
+          docs.push(doc('f1000000-0000-4000-8000-000000000009', 9, 9000, '/lab/0.csv'))
+          for (const d of docs) d.score *= 2
+        }
         if (page.next === null) break
         after = page.next
       }
       docs.pop()
-      const afters = endpoint.requests
-        .slice(sent)
-        .filter((r) => r.path.endsWith('/_search'))
-        .map((r) => (r.body as {search_after?: unknown}).search_after)
-      return {seen, afters}
+      for (const d of docs) d.score /= 2
+      const bodies = endpoint.requests.slice(sent).map((r) => r.body as {sort?: unknown; search_after?: unknown})
+      return {seen, afters: bodies.filter((b) => b.sort).map((b) => b.search_after), anchors: bodies.filter((b) => !b.sort)}
     }
     const byScore = await walk('score')
     expect(byScore.seen).to.deep.equal([ids[0], ids[1], ids[2], ids[3], ids[4]])
+    // The last hit's score is read again (its page said 1.25; it is 2.5 now), so the page after it
+    // starts where it now sits: with the old score, F3 and F4 would be skipped.
     expect(byScore.afters).to.deep.equal([
       undefined,
-      [1.25, 2000, '/lab/same.csv', 1, 'RAW', ids[1]],
-      [1.25, 1000, '/lab/b.csv', 1, 'RAW', ids[3]],
+      [2.5, 2000, '/lab/same.csv', 1, 'RAW', ids[1]],
+      [2.5, 1000, '/lab/b.csv', 1, 'RAW', ids[3]],
     ])
+    const {bool} = compileOpenSearch(parseQuery('glucose')).query as {bool: {filter: Dsl[]}}
+    expect(byScore.anchors[0]).to.deep.equal({
+      query: {bool: {...bool, filter: [...bool.filter, {ids: {values: [ids[1]]}}]}},
+      size: 1,
+      _source: false,
+      track_total_hits: false,
+    })
+    expect(byScore.anchors).to.have.length(2)
     const byTime = await walk('time')
     expect(byTime.seen).to.deep.equal([ids[0], ids[1], ids[2], ids[3], ids[4]])
     expect(byTime.afters).to.deep.equal([undefined, [2000, '/lab/same.csv', 1, 'RAW', ids[1]], [1000, '/lab/b.csv', 1, 'RAW', ids[3]]])
+    expect(byTime.anchors).to.deep.equal([])
     // A time cursor is not a ranked one: given to a ranked search, it is refused before any request.
     const timeCursor = {time: 2000, sourcePath: '/lab/same.csv', version: 1, category: 'RAW' as const, fileId: ids[1]}
     const error = await index.search(parseQuery('glucose'), {limit: 2, after: timeCursor}).catch((e: unknown) => e)

@@ -172,6 +172,24 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     return after
   }
 
+  /**
+   * The score to page after: the last hit's score now. bm25 weighs words by how many files hold
+   * them, so every score moves as files are added; the hit's own score moves with the rest, where
+   * the one it had when its page was read would no longer sit between the same hits. A last hit
+   * that no longer matches keeps the score it had.
+   */
+  const anchored = async (query: Dsl, after: SearchCursor): Promise<SearchCursor> => {
+    const cursor = rankedCursor(after)
+    const bool = query.bool as Dsl & {filter: Dsl[]}
+    const {hits} = await run({
+      query: {bool: {...bool, filter: [...bool.filter, {ids: {values: [cursor.fileId]}}]}},
+      size: 1,
+      _source: false,
+      track_total_hits: false,
+    })
+    return {...cursor, score: hits.hits[0]?._score ?? cursor.score}
+  }
+
   return {
     async search(query, options: SearchOptions = {}) {
       const compiled = compileOpenSearch(query, options)
@@ -179,6 +197,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
       const byPath = !ranked && options.sort === 'path'
       const sort = ranked ? [{_score: 'desc'}, ...TIME_ORDER] : byPath ? PATH_ORDER : TIME_ORDER
       const limit = options.limit ?? 20
+      const after = options.after && ranked ? await anchored(compiled.query, options.after) : options.after
       const body: Dsl = {
         query: compiled.query,
         sort,
@@ -186,7 +205,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
         track_total_hits: true,
         track_scores: true,
         _source: false,
-        ...(options.after ? {search_after: sortValues(options.after, ranked, byPath)} : {}),
+        ...(after ? {search_after: sortValues(after, ranked, byPath)} : {}),
         ...(compiled.highlight
           ? {
               highlight: {
@@ -204,9 +223,9 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
       let raw: RawHit[]
       if (options.offset) {
         total = (await run({...body, size: 0, track_scores: false, highlight: undefined})).hits.total?.value ?? 0
-        const after = await skip(body, options.offset)
-        if (after === undefined) return {total, hits: [], next: null}
-        raw = (await run({...body, search_after: after})).hits.hits
+        const skipped = await skip(body, options.offset)
+        if (skipped === undefined) return {total, hits: [], next: null}
+        raw = (await run({...body, search_after: skipped})).hits.hits
       } else {
         const {hits} = await run(body)
         total = hits.total?.value ?? 0
