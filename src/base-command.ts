@@ -83,15 +83,28 @@ export abstract class LabmeshCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * Brings lab.files up to date with the records this command changed (and any change a crashed
-   * run left queued). A failure only warns: the changes stay queued and the next run writes them.
+   * Brings lab.files, and an OpenSearch index, up to date with the records this command changed
+   * (and any change a crashed run left queued). A failure only warns: the changes stay queued
+   * and the next run writes them.
    */
-  protected async syncFilesTable(): Promise<void> {
+  protected async syncReplicas(): Promise<void> {
+    const backend = await this.backend()
     const {syncFilesTable} = await import('./lake/tables/files-sync.js')
     try {
-      await syncFilesTable(await this.backend())
+      await syncFilesTable(backend)
     } catch (error) {
       this.warn(`lab.files is not up to date (${toLabmeshError(error).message}); the next ingest, convert or label change catches up`)
+    }
+    if (!backend.search?.sync) return
+    try {
+      const {rejected, deferred} = await backend.search.sync()
+      for (const r of rejected) this.warn(`the search index refused file ${r.fileId}: ${r.reason}`)
+      if (deferred > 0)
+        this.warn(`${deferred} files wait for the search index (throttled); the next ingest, convert or label change sends them`)
+    } catch (error) {
+      this.warn(
+        `the search index is not up to date (${toLabmeshError(error).message}); the next ingest, convert or label change catches up`,
+      )
     }
   }
 

@@ -138,12 +138,13 @@ export interface FileChange {
 }
 
 /**
- * Consumers that replicate file records elsewhere: the lake's `lab.files` table (every backend).
+ * Consumers that replicate file records elsewhere: the lake's `lab.files` table (every backend,
+ * changes queued under the raw file's id) and the OpenSearch index (aws, each file under its own id).
  * The metadata store queues a change for each of them in the same transaction as the record it
  * describes (an outbox), so a crash between the record and the replica loses nothing: the next
  * run catches up.
  */
-export type ChangeConsumer = 'lake'
+export type ChangeConsumer = 'lake' | 'search'
 
 /** Stored bytes no record uses any more, waiting to be removed (files delete). */
 export interface UnusedObject {
@@ -496,6 +497,22 @@ export interface SearchIndex {
     searchText(record: FileRecord): Promise<string | undefined>
     onProgress?(done: number, total: number): void
   }): Promise<{indexed: number; removed: number}>
+  /**
+   * An index kept beside the records (OpenSearch) applies the record changes queued in the
+   * outbox since its last run; indexes written in the records' transactions have none.
+   */
+  sync?(): Promise<SearchSync>
+  /** A raw OpenSearch query DSL body, run read-only on labmesh's index (`search --dsl`); absent elsewhere. */
+  searchDsl?(body: Record<string, unknown>): Promise<{total: number; hits: SearchHit[]; aggregations?: unknown}>
+}
+
+export interface SearchSync {
+  /** Files written to (or removed from) the index. */
+  indexed: number
+  /** Files the index refused for good (they stay out until `search reindex` after the cause is fixed). */
+  rejected: {fileId: string; reason: string}[]
+  /** Files still throttled after every retry: left queued for the next run. */
+  deferred: number
 }
 
 export interface SavedSearch {

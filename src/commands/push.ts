@@ -39,7 +39,7 @@ One process at a time uses a spool: while a watcher (or another push) holds it, 
       await spool.close()
     }
     if (result.uploaded + result.unchanged > 0) {
-      await this.syncFilesTable()
+      await this.syncReplicas()
       await this.deliverWebhooks()
     }
     if (result.stoppedBy) {

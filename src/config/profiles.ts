@@ -42,7 +42,12 @@ export interface AwsProfileSettings {
   awsProfile?: string
   /** Path-style S3 URLs, for S3-compatible servers (MinIO, Ceph). */
   pathStyle?: boolean
+  /** An OpenSearch domain or serverless collection endpoint (https://...): search runs there instead of in PostgreSQL. */
   openSearchEndpoint?: string
+  /** The index labmesh keeps there (default `labmesh-files`). */
+  openSearchIndex?: string
+  /** How requests are signed: `es` (managed domains) or `aoss` (serverless); default from the endpoint's host name. */
+  openSearchService?: 'es' | 'aoss'
   /** CloudWatch metrics of the batch commands (docs/operations.md); on unless false. */
   metrics?: boolean
   /** The metrics' `Profile` dimension: the stack's name when `stack deploy` wrote the profile (its alarms watch that); else the profile's name. */

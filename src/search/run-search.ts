@@ -33,6 +33,40 @@ export interface SearchResult {
   download?: DownloadResult
   /** Files stored but missing from the index (after an upgrade), until `labmesh search reindex`. */
   unindexed: number
+  /** With --dsl: OpenSearch's `aggregations`, as it answered them. */
+  aggregations?: unknown
+}
+
+/** Runs a raw OpenSearch query DSL body (`search --dsl`) on the profile's index, read-only. */
+export async function runDslSearch(backend: Backend, dsl: string, limit: number): Promise<SearchResult> {
+  const search = searchIndexOf(backend)
+  if (!search.searchDsl) {
+    throw new LabmeshError(
+      'UNSUPPORTED',
+      `--dsl sends OpenSearch query DSL, and the ${backend.name} backend of this profile does not search on OpenSearch`,
+      {
+        suggestions: ['write the query in labmesh search syntax', 'set openSearchEndpoint in an aws profile'],
+      },
+    )
+  }
+  let body: unknown
+  try {
+    body = JSON.parse(dsl)
+  } catch (error) {
+    throw new LabmeshError('INVALID_INPUT', `--dsl is not JSON: ${(error as Error).message}`, {subject: '--dsl'})
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new LabmeshError('INVALID_INPUT', '--dsl must be a JSON object: the body of an OpenSearch _search request', {subject: '--dsl'})
+  }
+  const answer = await search.searchDsl({size: limit, ...(body as Record<string, unknown>)})
+  return {
+    query: dsl,
+    total: answer.total,
+    hits: answer.hits,
+    offset: 0,
+    unindexed: await search.unindexed(),
+    ...(answer.aggregations ? {aggregations: answer.aggregations} : {}),
+  }
 }
 
 /** Runs a query: a page of hits (or only their number), facets, and the download of the hits' raw files. */

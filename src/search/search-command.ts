@@ -3,7 +3,7 @@ import type {Command} from '@oclif/core'
 import {LabmeshCommand} from '../base-command.js'
 import type {Completions} from '../completion/sources.js'
 import {type SearchFlagValues, searchRequest} from './flags.js'
-import {runSearch, type SearchResult} from './run-search.js'
+import {runDslSearch, runSearch, type SearchResult} from './run-search.js'
 
 /** What `search` and `search run` share: run a query with the search flags and show the result. */
 export abstract class SearchingCommand<T extends typeof Command> extends LabmeshCommand<T> {
@@ -28,6 +28,15 @@ export abstract class SearchingCommand<T extends typeof Command> extends Labmesh
       else this.print(renderSearchResult(result, this.layout))
     }
     if (result.download && result.download.failed.length > 0) this.failBatch()
+    return result
+  }
+
+  protected async dslSearchAndShow(dsl: string, limit: number): Promise<SearchResult> {
+    const result = await runDslSearch(await this.backend(), dsl, limit)
+    if (!this.jsonEnabled()) {
+      const {renderSearchResult} = await import('./render.js')
+      this.print(renderSearchResult(result, this.layout))
+    }
     return result
   }
 }

@@ -29,6 +29,11 @@ export function startBackgroundWork(backend: Backend, options: {intervalMs: numb
     } catch (error) {
       options.log(`lab.files: ${toLabmeshError(error).message}; retried in ${options.intervalMs} ms`)
     }
+    try {
+      await backend.search?.sync?.()
+    } catch (error) {
+      options.log(`search index: ${toLabmeshError(error).message}; retried in ${options.intervalMs} ms`)
+    }
   }
   const schedule = (): void => {
     if (stopping) return

@@ -126,6 +126,10 @@ export async function watchPaths(backend: Backend, options: WatchOptions): Promi
               filesTableStale = true
               onEvent({event: 'watch.error', code: toLabmeshError(error).code, message: `lab.files: ${toLabmeshError(error).message}`})
             })
+            await backend.search?.sync?.().catch((error: unknown) => {
+              filesTableStale = true
+              onEvent({event: 'watch.error', code: toLabmeshError(error).code, message: `search index: ${toLabmeshError(error).message}`})
+            })
           }
           await deliverWebhooks(backend, onEvent)
           if (options.signal.aborted) break

@@ -1,10 +1,11 @@
 import path from 'node:path'
+import type {Client} from '@opensearch-project/opensearch'
 import envPaths from 'env-paths'
 
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {openByScheme} from '../../lake/storage-by-scheme.js'
 import {createDuckDbQueryEngine} from '../local/query-engine.js'
-import type {Backend, Lake} from '../types.js'
+import type {Backend, Lake, SearchIndex} from '../types.js'
 import {resolvedRegion, sharedClientConfig} from './client-config.js'
 import {AthenaFacade} from './athena.js'
 import {createAthenaQueryEngine} from './athena-engine.js'
@@ -15,6 +16,8 @@ import {GlueFacade} from './glue.js'
 import {RedshiftDataFacade} from './redshift-data.js'
 import {createWarehouseAccess} from './warehouse.js'
 import {profilePolicy} from './iam-policy.js'
+import {openSearchClient as connectOpenSearch, openSearchService} from './opensearch/client.js'
+import {createOpenSearchIndex, ensureIndex, followRecordChanges} from './opensearch/search-index.js'
 import {createS3ObjectStore} from './object-store.js'
 import {createPostgresAuditLog} from './postgres/audit-log.js'
 import {createPostgresEventStore} from './postgres/event-store.js'
@@ -38,6 +41,7 @@ export function lakeCacheDir(): string {
 
 /** USD per TB scanned: Athena's list price in most regions. */
 const DEFAULT_PRICE_PER_TB = 5
+const DEFAULT_OPENSEARCH_INDEX = 'labmesh-files'
 
 /**
  * The aws backend: content-addressed objects and Delta tables in one S3 bucket (SSE-KMS with the
@@ -51,11 +55,15 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
   const s3 = await S3Facade.create(config, {bucket: settings.bucket, kmsKeyId: settings.kmsKeyId, pathStyle: settings.pathStyle})
   const glue = new GlueFacade(config)
   const redshift = new RedshiftDataFacade(config)
-  const postgres = lazyPostgres({
-    url: settings.metadataUrl,
-    secretId: settings.metadataSecret,
-    readSecret: (secretId) => readDatabaseSecret(config, secretId),
-  })
+  const postgres = lazyPostgres(
+    {
+      url: settings.metadataUrl,
+      secretId: settings.metadataSecret,
+      readSecret: (secretId) => readDatabaseSecret(config, secretId),
+    },
+    // With OpenSearch, every record change is queued for it from the first write on.
+    settings.openSearchEndpoint ? {afterMigrate: followRecordChanges} : {},
+  )
   const grants = createAwsGrantStore(settings, config, postgres)
   const cacheDir = lakeCacheDir()
   const lake: Lake = {
@@ -81,6 +89,24 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
   // DuckDB reads the snapshots' files from the cache, the only folder its session may read.
   const webhookSecrets = createSecretsManagerVault({config, bucket: settings.bucket, kmsKeyId: settings.kmsKeyId})
   const duckdb = createDuckDbQueryEngine({lake, lakeRoot: cacheDir, tempDir})
+  let openSearchClient: Promise<Client> | undefined
+  const openSearch = (endpoint: string): SearchIndex => {
+    const service = openSearchService(endpoint, settings.openSearchService)
+    const index = settings.openSearchIndex ?? DEFAULT_OPENSEARCH_INDEX
+    return createOpenSearchIndex(postgres, {
+      index,
+      // Serverless collections refresh on their own and take no refresh parameter.
+      refresh: service === 'es',
+      client: () => {
+        openSearchClient ??= connectOpenSearch(endpoint, config, service).then(async (client) => {
+          await ensureIndex(client, index)
+          return client
+        })
+        openSearchClient.catch(() => (openSearchClient = undefined))
+        return openSearchClient
+      },
+    })
+  }
   return {
     name: 'aws',
     capabilities: {
@@ -89,13 +115,13 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
       encryptionAtRest: 'sse-kms',
       timeTravel: false,
       exportFormats: ['csv', 'parquet'],
-      searchRanking: 'ts_rank',
+      searchRanking: settings.openSearchEndpoint ? 'bm25' : 'ts_rank',
       // Lake Formation applies the grants of whoever calls Athena; labmesh cannot act as someone else.
       queryAsPrincipal: false,
     },
     objects: createS3ObjectStore(s3, {prefix}),
     metadata: createPostgresMetadataStore(postgres),
-    search: createPostgresSearchIndex(postgres),
+    search: settings.openSearchEndpoint ? openSearch(settings.openSearchEndpoint) : createPostgresSearchIndex(postgres),
     savedSearches: createPostgresSavedSearches(postgres),
     audit: createPostgresAuditLog(postgres),
     monitoredPaths: createPostgresMonitoredPaths(postgres),
@@ -124,6 +150,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
     async close() {
       grants.destroy()
       await postgres.close()
+      await (await openSearchClient?.catch(() => undefined))?.close()
       glue.destroy()
       redshift.destroy()
       athena.destroy()

@@ -66,7 +66,7 @@ Runs at the same time share the work: a file being converted is "converting", he
     } finally {
       spinner.stop()
     }
-    await this.syncFilesTable()
+    await this.syncReplicas()
     if (result.converted > 0) await this.refreshWarehouses()
     await this.deliverWebhooks()
     this.print(renderConvertResult(result, this.layout, {canQuery: Boolean(backend.query)}))

@@ -38,7 +38,7 @@ export default class FilesDelete extends LabmeshCommand<typeof FilesDelete> {
       force: this.flags.force,
     })
     if (!result.dryRun) {
-      await this.syncFilesTable()
+      await this.syncReplicas()
       await this.deliverWebhooks()
     }
     const layout = this.layout

@@ -31,7 +31,7 @@ export default class FilesLabel extends LabmeshCommand<typeof FilesLabel> {
     const backend = await this.backend()
     const file = await findFile(backend, this.args.fileId)
     const updated = await backend.metadata.updateLabels(file.fileId, add, remove)
-    await this.syncFilesTable()
+    await this.syncReplicas()
     if (!this.jsonEnabled()) this.log(`Labels of ${updated.fileId}: ${formatLabels(updated.labels) || '(none)'}`)
     return {fileId: updated.fileId, labels: updated.labels}
   }

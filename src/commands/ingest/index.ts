@@ -93,7 +93,7 @@ A file that cannot be stored is reported with the reason and the rest go on; the
       progress.stop()
     }
     if (!this.flags['dry-run']) {
-      await this.syncFilesTable()
+      await this.syncReplicas()
       await this.deliverWebhooks()
     }
     this.print(renderIngestResult(result, this.layout))

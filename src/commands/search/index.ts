@@ -1,5 +1,6 @@
-import {Args} from '@oclif/core'
+import {Args, Flags} from '@oclif/core'
 
+import {LabmeshError} from '../../errors.js'
 import {searchFlags, SYNTAX_HELP} from '../../search/flags.js'
 import type {SearchResult} from '../../search/run-search.js'
 import {SearchingCommand} from '../../search/search-command.js'
@@ -18,13 +19,27 @@ A query that starts with - (-failed, a NOT) would read as a flag: put it after -
     "<%= config.bin %> <%= command.id %> 'project:alpha assay:elisa' --download ./alpha-elisa",
     "<%= config.bin %> <%= command.id %> '' --count",
     "<%= config.bin %> <%= command.id %> --sort time -- '-status:failed instrument:envision'",
+    '<%= config.bin %> <%= command.id %> --dsl \'{"query": {"match_phrase": {"content": "optical density"}}}\'',
   ]
   static override args = {
-    query: Args.string({description: 'The query (quote it for the shell); "" matches every file.', required: true}),
+    query: Args.string({description: 'The query (quote it for the shell); "" matches every file. Not with --dsl.'}),
   }
-  static override flags = searchFlags
+  static override flags = {
+    ...searchFlags,
+    dsl: Flags.string({
+      description:
+        "On an aws profile searching in OpenSearch: this JSON body of a _search request instead of a query, sent read-only to labmesh's index.",
+      exclusive: ['count', 'facets', 'download', 'offset', 'category', 'all-versions'],
+    }),
+  }
 
   public async run(): Promise<SearchResult> {
-    return this.searchAndShow(this.args.query, this.flags)
+    const {dsl, ...flags} = this.flags
+    if (dsl !== undefined) {
+      if (this.args.query !== undefined) throw new LabmeshError('USAGE', 'give a query or --dsl, not both')
+      return this.dslSearchAndShow(dsl, flags.limit)
+    }
+    if (this.args.query === undefined) throw new LabmeshError('USAGE', 'a query is needed ("" matches every file)')
+    return this.searchAndShow(this.args.query, flags)
   }
 }

@@ -7,7 +7,8 @@ export interface LazyPostgres extends Postgres {
   unmigrated(): Promise<Postgres>
 }
 
-export function lazyPostgres(settings: PostgresSettings): LazyPostgres {
+/** `afterMigrate` runs once the schema is current, before any other statement of the process. */
+export function lazyPostgres(settings: PostgresSettings, options: {afterMigrate?: (db: Postgres) => Promise<void>} = {}): LazyPostgres {
   let opened: Promise<Postgres> | undefined
   let migrated: Promise<Postgres> | undefined
   const open = (): Promise<Postgres> => {
@@ -21,6 +22,7 @@ export function lazyPostgres(settings: PostgresSettings): LazyPostgres {
     migrated ??= open()
       .then(async (db) => {
         await migrate(db)
+        await options.afterMigrate?.(db)
         return db
       })
       .catch((error: unknown) => {

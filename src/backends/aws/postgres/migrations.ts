@@ -306,6 +306,28 @@ export const PG_MIGRATIONS: string[] = [
    CREATE INDEX grant_audit_pending ON grant_audit (id) WHERE status = 'pending';`,
   // webhooks rotate: the previous signing secret keeps signing beside the new one until previous_until.
   `ALTER TABLE webhooks ADD COLUMN previous_secret_ref text, ADD COLUMN previous_until timestamptz;`,
+  // Consumers that follow every file (not only raw ones) under its own id: the OpenSearch index
+  // registers itself when a profile names an endpoint, so one searching in PostgreSQL queues nothing for it.
+  `CREATE TABLE outbox_consumers (consumer text PRIMARY KEY);
+   CREATE OR REPLACE FUNCTION labmesh_queue_file() RETURNS trigger LANGUAGE plpgsql AS $$
+   DECLARE
+     changed text := CASE WHEN TG_OP = 'DELETE' THEN OLD.file_id ELSE NEW.file_id END;
+   BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT consumer, changed FROM outbox_consumers;
+     IF TG_TABLE_NAME = 'files' THEN
+       INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(NEW.raw_file_id, NEW.file_id));
+       RETURN NEW;
+     END IF;
+     INSERT INTO file_outbox (consumer, file_id)
+       SELECT 'lake', coalesce(raw_file_id, file_id) FROM files WHERE file_id = changed;
+     RETURN NULL;
+   END $$;
+   CREATE OR REPLACE FUNCTION labmesh_queue_deleted_file() RETURNS trigger LANGUAGE plpgsql AS $$
+   BEGIN
+     INSERT INTO file_outbox (consumer, file_id) SELECT consumer, OLD.file_id FROM outbox_consumers;
+     INSERT INTO file_outbox (consumer, file_id) VALUES ('lake', coalesce(OLD.raw_file_id, OLD.file_id));
+     RETURN NULL;
+   END $$;`,
 ]
 
 // Any constant shared by every labmesh process: concurrent first runs migrate one at a time.

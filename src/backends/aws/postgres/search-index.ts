@@ -8,7 +8,7 @@ import {fieldSpec, isFacetable, normaliseFieldName} from '../../../search/fields
 import {SNIPPET_MARKS} from '../../../search/highlight.js'
 import {RANK_WEIGHTS} from '../../../search/postgres-text.js'
 import {afterKeys, type OrderKey, rankedCursor} from '../../../search/keyset.js'
-import type {Category, FacetCount, SearchCursor, SearchHit, SearchIndex, SearchScope} from '../../types.js'
+import type {Category, FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchScope} from '../../types.js'
 import type {Postgres} from './connection.js'
 import {FILE_WITH_LABELS, type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
 import {indexFiles} from './search-writer.js'
@@ -223,25 +223,42 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
       return Number(rows[0]?.files ?? 0)
     },
 
-    async rebuild({searchText, onProgress}) {
-      const total = Number((await db.query<{n: string}>('SELECT count(*) AS n FROM files')).rows[0].n)
-      const limit = pLimit(8)
-      let done = 0
-      // Keyset on the file id: files stored or changed meanwhile never make the walk skip one.
-      for (let after = ''; ;) {
-        const {rows} = await db.query<FileRow>(`${SELECT_FILES} WHERE f.file_id > $1 ORDER BY f.file_id LIMIT $2`, [after, REBUILD_PAGE])
-        if (rows.length === 0) break
-        after = rows.at(-1)!.file_id
-        const records = rows.map(toRecord)
-        const texts = await Promise.all(records.map((record) => limit(() => searchText(record))))
-        // indexFiles re-reads the records inside its transaction: labels may have changed while documents were read.
-        await db.transaction((client) => indexFiles(client, new Map(records.map((record, i) => [record.fileId, texts[i]]))))
-        done += rows.length
-        onProgress?.(done, total)
-      }
-      await db.query('UPDATE search_backlog SET files = 0')
+    async rebuild(options) {
+      const indexed = await rebuildEntries(db, options)
       // Entries go with their files (ON DELETE CASCADE): none is left to remove.
-      return {indexed: done, removed: 0}
+      return {indexed, removed: 0}
     },
   }
+}
+
+/**
+ * Rewrites every file's entry, walking `files` by keyset on the file id (files stored or changed
+ * meanwhile never make the walk skip one), then clears the backlog. `afterPage` sees each page's
+ * records and document words once they are committed (the OpenSearch index writes them on).
+ */
+export async function rebuildEntries(
+  db: Postgres,
+  {
+    searchText,
+    onProgress,
+    afterPage,
+  }: Parameters<SearchIndex['rebuild']>[0] & {afterPage?(records: FileRecord[], texts: (string | undefined)[]): Promise<void>},
+): Promise<number> {
+  const total = Number((await db.query<{n: string}>('SELECT count(*) AS n FROM files')).rows[0].n)
+  const limit = pLimit(8)
+  let done = 0
+  for (let after = ''; ;) {
+    const {rows} = await db.query<FileRow>(`${SELECT_FILES} WHERE f.file_id > $1 ORDER BY f.file_id LIMIT $2`, [after, REBUILD_PAGE])
+    if (rows.length === 0) break
+    after = rows.at(-1)!.file_id
+    const records = rows.map(toRecord)
+    const texts = await Promise.all(records.map((record) => limit(() => searchText(record))))
+    // indexFiles re-reads the records inside its transaction: labels may have changed while documents were read.
+    await db.transaction((client) => indexFiles(client, new Map(records.map((record, i) => [record.fileId, texts[i]]))))
+    await afterPage?.(records, texts)
+    done += rows.length
+    onProgress?.(done, total)
+  }
+  await db.query('UPDATE search_backlog SET files = 0')
+  return done
 }
