@@ -51,6 +51,9 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
     'metrics-profile': Flags.string(aws("The metrics' Profile dimension (the stack name its alarms watch); default the profile name")),
     'notify-topic-arn': Flags.string(aws('SNS topic that --notify publishes failures to')),
     notify: Flags.boolean(aws('Notify failures of every batch command, as with --notify')),
+    'opensearch-endpoint': Flags.string(
+      aws('https:// endpoint of an OpenSearch domain or serverless collection that search runs on; default PostgreSQL full text'),
+    ),
     default: Flags.boolean({description: 'Make this the default profile.'}),
     force: Flags.boolean({description: 'Replace a profile of the same name.'}),
   }
@@ -78,6 +81,7 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
       metrics: this.flags.metrics,
       metricsProfile: this.flags['metrics-profile'],
       notifyTopicArn: this.flags['notify-topic-arn'],
+      openSearchEndpoint: this.flags['opensearch-endpoint'],
       notify: this.flags.notify,
       makeDefault: this.flags.default,
     }

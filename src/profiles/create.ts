@@ -9,7 +9,7 @@ import {
 import {LabmeshError} from '../errors.js'
 
 /** The settings of an aws profile as given on the command line or at the prompts. */
-export type NewAwsSettings = Partial<Omit<AwsProfileSettings, 'backend' | 'converters' | 'openSearchEndpoint'>>
+export type NewAwsSettings = Partial<Omit<AwsProfileSettings, 'backend' | 'converters'>>
 
 export interface NewProfile extends NewAwsSettings {
   name: string
@@ -82,6 +82,11 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     throw usage(`--catalog-id "${request.catalogId}" is not an AWS account id (12 digits)`)
   if (request.notifyTopicArn && !/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/.test(request.notifyTopicArn))
     throw usage(`--notify-topic-arn "${request.notifyTopicArn}" is not an SNS topic ARN`, 'arn:aws:sns:eu-west-1:123456789012:labmesh-lab')
+  if (request.openSearchEndpoint && !isHttpsUrl(request.openSearchEndpoint))
+    throw usage(
+      `--opensearch-endpoint "${request.openSearchEndpoint}" is not an https:// URL`,
+      'https://abc123.eu-west-1.aoss.amazonaws.com',
+    )
   const prefix = (request.prefix ?? '').replace(/^\/+/, '')
   return {
     backend: 'aws',
@@ -102,5 +107,15 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     ...(request.metricsProfile ? {metricsProfile: request.metricsProfile} : {}),
     ...(request.notifyTopicArn ? {notifyTopicArn: request.notifyTopicArn} : {}),
     ...(request.notify ? {notify: true} : {}),
+    ...(request.openSearchEndpoint ? {openSearchEndpoint: request.openSearchEndpoint.replace(/\/+$/, '')} : {}),
+  }
+}
+
+// Requests to OpenSearch carry SigV4-signed credentials: never over plain HTTP.
+function isHttpsUrl(text: string): boolean {
+  try {
+    return new URL(text).protocol === 'https:'
+  } catch {
+    return false
   }
 }

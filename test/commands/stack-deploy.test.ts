@@ -26,6 +26,7 @@ describe('labmesh stack deploy (recording CloudFormation endpoint)', function ()
       AthenaWorkgroup: 'labmesh-lab',
       AthenaOutput: 's3://lab-lakebucket-1a2b3c/athena/',
       NotificationTopicArn: TOPIC,
+      OpenSearchEndpoint: 'https://abc123.us-east-1.aoss.amazonaws.com',
     },
     [
       ['LakeKey', 'AWS::KMS::Key'],
@@ -90,6 +91,7 @@ describe('labmesh stack deploy (recording CloudFormation endpoint)', function ()
       notifyTopicArn: TOPIC,
       metricsProfile: 'lab',
       athenaWorkgroup: 'labmesh-lab',
+      openSearchEndpoint: 'https://abc123.us-east-1.aoss.amazonaws.com',
     })
   })
 

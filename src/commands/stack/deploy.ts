@@ -100,6 +100,7 @@ export default class StackDeploy extends LabmeshCommand<typeof StackDeploy> {
       athenaWorkgroup: outputs[OUTPUTS.workgroup],
       athenaOutput: outputs[OUTPUTS.athenaOutput],
       notifyTopicArn: outputs[OUTPUTS.topic],
+      openSearchEndpoint: outputs[OUTPUTS.openSearch],
       // The stack's alarms watch the metrics of Profile = the stack's name, whatever the profile is called.
       metricsProfile: this.flags['stack-name'],
       ...(metadataSecret ? {metadataSecret} : {metadataUrl: this.flags['metadata-url']}),

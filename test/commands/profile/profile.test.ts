@@ -99,6 +99,13 @@ describe('labmesh init and profile', function () {
     const operations = await withSecret('ops', '--no-metrics', '--notify', '--notify-topic-arn', topic, '--metrics-profile', 'lab')
     expect(operations.code, operations.stderr).to.equal(0)
     expect(operations.json.profile.settings).to.include({metrics: false, notify: true, notifyTopicArn: topic, metricsProfile: 'lab'})
+    const searchOn = await withSecret('os', '--opensearch-endpoint', 'https://abc123.eu-west-1.aoss.amazonaws.com/')
+    expect(searchOn.code, searchOn.stderr).to.equal(0)
+    expect(searchOn.json.profile.settings.openSearchEndpoint).to.equal('https://abc123.eu-west-1.aoss.amazonaws.com')
+    // Signed requests never go over plain HTTP.
+    const plain = await withSecret('os2', '--opensearch-endpoint', 'http://abc123.eu-west-1.aoss.amazonaws.com')
+    expect(plain.code).to.equal(2)
+    expect(plain.json.error.message).to.equal('--opensearch-endpoint "http://abc123.eu-west-1.aoss.amazonaws.com" is not an https:// URL')
     const badTopic = await withSecret('ops2', '--notify-topic-arn', 'labmesh-lab')
     expect(badTopic.code).to.equal(2)
     expect(badTopic.json.error.message).to.include('is not an SNS topic ARN')
