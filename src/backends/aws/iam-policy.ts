@@ -1,6 +1,7 @@
 import type {AwsProfileSettings} from '../../config/profiles.js'
 import {METRIC_NAMESPACE} from '../../runs/namespace.js'
 import type {AccessRole} from '../types.js'
+import {openSearchIndexName, openSearchService} from './opensearch/client.js'
 import {webhookSecretName} from './webhook-secrets.js'
 
 interface Statement {
@@ -146,6 +147,7 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
       Resource: [`arn:aws:secretsmanager:${region}:${account}:secret:${webhookSecretName(settings.bucket, '*')}`],
     })
   }
+  if (settings.openSearchEndpoint) statements.push(openSearchStatement(settings, writes, context))
   if (admin) {
     // catalog connect redshift: the external schema, created through the Data API.
     statements.push({
@@ -192,4 +194,30 @@ export function profilePolicy(settings: AwsProfileSettings, role: AccessRole, co
     })
   }
   return {Version: '2012-10-17', Statement: statements}
+}
+
+/**
+ * Search on OpenSearch. A managed domain is scoped to labmesh's index (readers search with GET and POST;
+ * writers also create the index with PUT; bulk writes are POSTs, which IAM cannot tell from searches). A
+ * serverless collection takes only `aoss:APIAccessAll` in IAM, on the collection the endpoint names; what
+ * it may do inside is its data access policy's (docs/aws.md).
+ */
+function openSearchStatement(settings: AwsProfileSettings, writes: boolean, {account, region}: PolicyContext): Statement {
+  const endpoint = settings.openSearchEndpoint!
+  if (openSearchService(endpoint, settings.openSearchService) === 'aoss') {
+    const collection = new URL(endpoint).hostname.split('.')[0]
+    return {
+      Sid: 'SearchCollection',
+      Effect: 'Allow',
+      Action: ['aoss:APIAccessAll'],
+      Resource: [`arn:aws:aoss:${region}:${account}:collection/${collection}`],
+    }
+  }
+  const index = openSearchIndexName(settings)
+  return {
+    Sid: writes ? 'SearchIndexReadAndWrite' : 'SearchIndexRead',
+    Effect: 'Allow',
+    Action: ['es:ESHttpGet', 'es:ESHttpHead', 'es:ESHttpPost', ...(writes ? ['es:ESHttpPut'] : [])],
+    Resource: [`arn:aws:es:${region}:${account}:domain/*/${index}`, `arn:aws:es:${region}:${account}:domain/*/${index}/*`],
+  }
 }

@@ -16,7 +16,7 @@ import {GlueFacade} from './glue.js'
 import {RedshiftDataFacade} from './redshift-data.js'
 import {createWarehouseAccess} from './warehouse.js'
 import {profilePolicy} from './iam-policy.js'
-import {openSearchClient as connectOpenSearch, openSearchService} from './opensearch/client.js'
+import {openSearchClient as connectOpenSearch, openSearchService, openSearchIndexName} from './opensearch/client.js'
 import {createOpenSearchIndex, ensureIndex, followRecordChanges} from './opensearch/search-index.js'
 import {createS3ObjectStore} from './object-store.js'
 import {createPostgresAuditLog} from './postgres/audit-log.js'
@@ -41,7 +41,6 @@ export function lakeCacheDir(): string {
 
 /** USD per TB scanned: Athena's list price in most regions. */
 const DEFAULT_PRICE_PER_TB = 5
-const DEFAULT_OPENSEARCH_INDEX = 'labmesh-files'
 
 /**
  * The aws backend: content-addressed objects and Delta tables in one S3 bucket (SSE-KMS with the
@@ -92,7 +91,7 @@ export async function createAwsBackend(settings: AwsProfileSettings): Promise<Ba
   let openSearchClient: Promise<Client> | undefined
   const openSearch = (endpoint: string): SearchIndex => {
     const service = openSearchService(endpoint, settings.openSearchService)
-    const index = settings.openSearchIndex ?? DEFAULT_OPENSEARCH_INDEX
+    const index = openSearchIndexName(settings)
     return createOpenSearchIndex(postgres, {
       index,
       // Serverless collections refresh on their own and take no refresh parameter.

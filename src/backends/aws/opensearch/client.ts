@@ -1,7 +1,13 @@
 import type {Client} from '@opensearch-project/opensearch'
 
+import type {AwsProfileSettings} from '../../../config/profiles.js'
 import {LabmeshError} from '../../../errors.js'
 import {resolvedRegion, type SharedClientConfig} from '../client-config.js'
+
+/** The index labmesh keeps on the profile's OpenSearch endpoint. */
+export function openSearchIndexName(settings: Pick<AwsProfileSettings, 'openSearchIndex'>): string {
+  return settings.openSearchIndex ?? 'labmesh-files'
+}
 
 /** Which AWS service signs the requests: a managed domain (`es`) or a serverless collection (`aoss`). */
 export type OpenSearchService = 'es' | 'aoss'
