@@ -9,6 +9,7 @@ import type {SharedClientConfig} from './client-config.js'
 import type {GlueFacade} from './glue.js'
 import {describeKey} from './kms.js'
 import {PG_MIGRATIONS, schemaVersion} from './postgres/migrations.js'
+import {openSearchClient, openSearchError, openSearchIndexName, openSearchService} from './opensearch/client.js'
 import type {LazyPostgres} from './postgres/lazy.js'
 import type {S3Facade} from './s3.js'
 import {callerIdentity} from './sts.js'
@@ -35,7 +36,8 @@ async function check(name: string, run: () => Promise<HealthCheck | HealthCheck[
 /**
  * What `labmesh doctor` checks on an aws profile, each on its own (one failing does not hide the
  * others): credentials, the bucket's reachability and settings, the KMS key, the metadata
- * database, the Glue database, the Athena workgroup, and the Node.js version the SDK supports.
+ * database, the Glue database, the Athena workgroup, the OpenSearch index when the profile searches
+ * there, and the Node.js version the SDK supports.
  */
 export async function diagnoseAws(context: AwsDiagnosis): Promise<HealthCheck[]> {
   const {settings, config, s3, glue, postgres} = context
@@ -190,6 +192,7 @@ export async function diagnoseAws(context: AwsDiagnosis): Promise<HealthCheck[]>
       },
       'allow athena:GetWorkGroup',
     ),
+    ...(settings.openSearchEndpoint ? [check('opensearch', async () => openSearchHealth(settings, config), OPENSEARCH_FIX)] : []),
     check('node', async () => nodeSupport(), 'use Node.js 20 or later'),
   ])
   return checks.flat()
@@ -203,4 +206,29 @@ function nodeSupport(): HealthCheck {
   const major = Number(process.versions.node.split('.')[0])
   const detail = `Node.js ${process.versions.node}; AWS SDK for JavaScript ${pkg.version} supports Node.js ${wanted}`
   return major >= minimum ? {name: 'node', status: 'ok', detail} : {name: 'node', status: 'fail', detail, fix: `use Node.js ${wanted}`}
+}
+
+const OPENSEARCH_FIX = "check the profile's openSearchEndpoint and that this identity may reach it (labmesh doctor --policy)"
+
+/** The profile's OpenSearch index, asked with one signed HEAD: reachable, and whether it exists yet. */
+async function openSearchHealth(settings: AwsProfileSettings, config: SharedClientConfig): Promise<HealthCheck> {
+  const endpoint = settings.openSearchEndpoint!
+  const index = openSearchIndexName(settings)
+  const client = await openSearchClient(endpoint, config, openSearchService(endpoint, settings.openSearchService))
+  let exists: boolean
+  try {
+    exists = (await client.indices.exists({index})).body
+  } catch (error) {
+    throw openSearchError(error, `index ${index} at ${endpoint}`)
+  } finally {
+    await client.close()
+  }
+  return exists
+    ? {name: 'opensearch', status: 'ok', detail: `index ${index} at ${endpoint}`}
+    : {
+        name: 'opensearch',
+        status: 'warn',
+        detail: `${endpoint} has no index ${index} yet`,
+        fix: 'the first command that writes files creates it; `labmesh search reindex` fills it with what is stored',
+      }
 }

@@ -148,4 +148,21 @@ describe('labmesh search on an aws profile with OpenSearch', function () {
     for (const [id, document] of before) expect(documents.get(id), id).to.deep.equal(document)
     expect(actionLines(requests('/_bulk')[0].body).length).to.equal(4)
   })
+
+  it('doctor asks the index with one signed HEAD, and says when it does not exist yet', async () => {
+    opensearch.requests.length = 0
+    const checkOf = async () => {
+      const doctor = await aws.run(['doctor', '--json'])
+      return doctor.json.checks.find((c: {name: string}) => c.name === 'opensearch')
+    }
+    expect(await checkOf()).to.deep.equal({name: 'opensearch', status: 'ok', detail: `index labmesh-files at ${opensearch.url}`})
+    expect(opensearch.requests.map((r) => `${r.method} ${r.path}`)).to.deep.equal(['HEAD /labmesh-files'])
+    expect(opensearch.requests[0].headers.authorization).to.match(/^AWS4-HMAC-SHA256 Credential=/)
+    opensearch.on((r) => (r.method === 'HEAD' ? {status: 404} : undefined), {once: true})
+    expect(await checkOf()).to.include({status: 'warn', detail: `${opensearch.url} has no index labmesh-files yet`})
+    opensearch.on((r) => (r.method === 'HEAD' ? {status: 403} : undefined), {once: true})
+    const refused = await checkOf()
+    expect(refused.status).to.equal('fail')
+    expect(refused.detail).to.match(/^\[FORBIDDEN\] OpenSearch index labmesh-files at /)
+  })
 })
