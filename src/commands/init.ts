@@ -51,9 +51,10 @@ chain (environment, shared config and SSO, container and instance roles, AWS_END
     'metrics-profile': Flags.string(aws("The metrics' Profile dimension (the stack name its alarms watch); default the profile name")),
     'notify-topic-arn': Flags.string(aws('SNS topic that --notify publishes failures to')),
     notify: Flags.boolean(aws('Notify failures of every batch command, as with --notify')),
-    'opensearch-endpoint': Flags.string(
-      aws('https:// endpoint of an OpenSearch domain or serverless collection that search runs on; default PostgreSQL full text'),
-    ),
+    'opensearch-endpoint': Flags.string({
+      ...aws('https:// endpoint of an OpenSearch domain or serverless collection that search runs on; default PostgreSQL full text'),
+      aliases: ['opensearch'],
+    }),
     default: Flags.boolean({description: 'Make this the default profile.'}),
     force: Flags.boolean({description: 'Replace a profile of the same name.'}),
   }

@@ -1,9 +1,13 @@
 import type {Command} from '@oclif/core'
 
 import {LabmeshCommand} from '../base-command.js'
+import {readInputFile} from '../files/contained.js'
 import type {Completions} from '../completion/sources.js'
 import {type SearchFlagValues, searchRequest} from './flags.js'
 import {runDslSearch, runSearch, type SearchResult} from './run-search.js'
+
+// A query body, however elaborate, is small: a bigger file is surely not one.
+const MAX_DSL_BYTES = 1024 * 1024
 
 /** What `search` and `search run` share: run a query with the search flags and show the result. */
 export abstract class SearchingCommand<T extends typeof Command> extends LabmeshCommand<T> {
@@ -31,8 +35,10 @@ export abstract class SearchingCommand<T extends typeof Command> extends Labmesh
     return result
   }
 
+  /** `dsl` is the body itself when it starts with `{`, else the file holding it. */
   protected async dslSearchAndShow(dsl: string, limit: number): Promise<SearchResult> {
-    const result = await runDslSearch(await this.backend(), dsl, limit)
+    const body = dsl.trimStart().startsWith('{') ? dsl : (await readInputFile(dsl, MAX_DSL_BYTES)).toString('utf8')
+    const result = await runDslSearch(await this.backend(), body, limit)
     if (!this.jsonEnabled()) {
       const {renderSearchResult} = await import('./render.js')
       this.print(renderSearchResult(result, this.layout))

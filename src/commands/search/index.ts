@@ -20,6 +20,7 @@ A query that starts with - (-failed, a NOT) would read as a flag: put it after -
     "<%= config.bin %> <%= command.id %> '' --count",
     "<%= config.bin %> <%= command.id %> --sort time -- '-status:failed instrument:envision'",
     '<%= config.bin %> <%= command.id %> --dsl \'{"query": {"match_phrase": {"content": "optical density"}}}\'',
+    '<%= config.bin %> <%= command.id %> --dsl query.json',
   ]
   static override args = {
     query: Args.string({description: 'The query (quote it for the shell); "" matches every file. Not with --dsl.'}),
@@ -28,7 +29,7 @@ A query that starts with - (-failed, a NOT) would read as a flag: put it after -
     ...searchFlags,
     dsl: Flags.string({
       description:
-        "On an aws profile searching in OpenSearch: this JSON body of a _search request instead of a query, sent read-only to labmesh's index.",
+        "On an aws profile searching in OpenSearch: the JSON body of a _search request (inline, or a file holding it) instead of a query, sent read-only to labmesh's index.",
       exclusive: ['count', 'facets', 'download', 'offset', 'category', 'all-versions'],
     }),
   }

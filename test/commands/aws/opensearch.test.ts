@@ -1,3 +1,4 @@
+import {spawn} from 'node:child_process'
 import {readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -136,6 +137,16 @@ describe('labmesh search on an aws profile with OpenSearch', function () {
       _source: false,
     })
     expect(dsl.json.hits).to.have.length(4)
+    // The same body from a file.
+    const file = path.join(aws.ws.root, 'query.json')
+    writeFileSync(file, '\n{"query":{"match_phrase":{"content":"relative light units"}}}\n')
+    opensearch.requests.length = 0
+    const fromFile = await aws.run(['search', '--dsl', file, '--json'])
+    expect(fromFile.code, fromFile.stderr).to.equal(0)
+    expect(opensearch.requests[1].body).to.deep.include({query: {match_phrase: {content: 'relative light units'}}})
+    expect(fromFile.json.hits).to.have.length(4)
+    const missing = await aws.run(['search', '--dsl', path.join(aws.ws.root, 'absent.json'), '--json'])
+    expect(missing.json.error).to.include({code: 'NOT_FOUND', message: `${path.join(aws.ws.root, 'absent.json')} does not exist`})
     const bad = await aws.run(['search', '--dsl', '{"query":', '--json'])
     expect(bad.code).to.equal(6)
     expect(bad.json.error.code).to.equal('INVALID_INPUT')
@@ -164,5 +175,33 @@ describe('labmesh search on an aws profile with OpenSearch', function () {
     const refused = await checkOf()
     expect(refused.status).to.equal('fail')
     expect(refused.detail).to.match(/^\[FORBIDDEN\] OpenSearch index labmesh-files at /)
+  })
+
+  it('changes a killed ingest wrote reach the index with the next command: the outbox is in the records', async () => {
+    // _bulk takes the request and never answers; the ingest is killed while it waits.
+    let stalled = true
+    opensearch.on((r) => (stalled && r.path.endsWith('/_bulk') ? 'hang' : undefined))
+    opensearch.requests.length = 0
+    const bin = new URL('../../../bin/run.js', import.meta.url).pathname
+    const child = spawn(process.execPath, [bin, 'ingest', CONVERTED_EXPORTS[2], '--profile', 'prod', '--json'], {
+      env: aws.ws.env(aws.env),
+      stdio: 'ignore',
+    })
+    const deadline = Date.now() + 60_000
+    while (requests('/_bulk').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100))
+    expect(requests('/_bulk'), 'the ingest sent its change').to.have.length(1)
+    child.kill('SIGKILL')
+    await new Promise((resolve) => child.on('exit', resolve))
+
+    const listed = await aws.run(['files', 'list', '--json'])
+    const record = listed.json.files.find((f: {sourcePath: string}) => f.sourcePath === CONVERTED_EXPORTS[2])
+    expect(record, 'the record was stored before the index was written').to.not.equal(undefined)
+    expect(documents.has(record.fileId)).to.equal(false)
+
+    stalled = false
+    const again = await aws.run(['ingest', CONVERTED_EXPORTS[2], '--json'])
+    expect(again.code, again.stderr).to.equal(0)
+    expect(again.json.files.map((f: {status: string}) => f.status)).to.deep.equal(['unchanged'])
+    expect(documents.get(record.fileId)).to.include({file_id: record.fileId, source_path: CONVERTED_EXPORTS[2]})
   })
 })

@@ -99,7 +99,7 @@ describe('labmesh init and profile', function () {
     const operations = await withSecret('ops', '--no-metrics', '--notify', '--notify-topic-arn', topic, '--metrics-profile', 'lab')
     expect(operations.code, operations.stderr).to.equal(0)
     expect(operations.json.profile.settings).to.include({metrics: false, notify: true, notifyTopicArn: topic, metricsProfile: 'lab'})
-    const searchOn = await withSecret('os', '--opensearch-endpoint', 'https://abc123.eu-west-1.aoss.amazonaws.com/')
+    const searchOn = await withSecret('os', '--opensearch', 'https://abc123.eu-west-1.aoss.amazonaws.com/')
     expect(searchOn.code, searchOn.stderr).to.equal(0)
     expect(searchOn.json.profile.settings.openSearchEndpoint).to.equal('https://abc123.eu-west-1.aoss.amazonaws.com')
     // Signed requests never go over plain HTTP.

@@ -1,4 +1,4 @@
-import {createServer, type IncomingHttpHeaders, type Server} from 'node:http'
+import {createServer, type IncomingHttpHeaders, type Server, type ServerResponse} from 'node:http'
 import type {AddressInfo} from 'node:net'
 
 /** A request the endpoint received, its body parsed (NDJSON bodies as a list of lines). */
@@ -11,7 +11,8 @@ export interface RecordedRequest {
 }
 
 export type Answer = {status: number; body?: unknown}
-export type Route = (request: RecordedRequest) => Answer | undefined
+/** `'hang'`: the request is taken and never answered (until the endpoint closes), as a stalled node does. */
+export type Route = (request: RecordedRequest) => Answer | 'hang' | undefined
 
 /**
  * A recording OpenSearch endpoint on 127.0.0.1: it answers each request with the first route
@@ -22,6 +23,7 @@ export class OpenSearchEndpoint {
   readonly requests: RecordedRequest[] = []
   url = ''
   private routes: Route[] = []
+  private readonly hanging: ServerResponse[] = []
   private readonly server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
@@ -46,14 +48,27 @@ export class OpenSearchEndpoint {
         body,
       }
       this.requests.push(request)
-      const answer = this.routes.map((route) => route(request)).find((a) => a !== undefined) ?? {
+      const answer = this.answer(request) ?? {
         status: 404,
         body: {error: {type: 'no_route', reason: `no answer for ${request.method} ${request.path}`}, status: 404},
+      }
+      if (answer === 'hang') {
+        this.hanging.push(res)
+        return
       }
       res.writeHead(answer.status, {'content-type': 'application/json'})
       res.end(req.method === 'HEAD' || answer.body === undefined ? undefined : JSON.stringify(answer.body))
     })
   })
+
+  /** The first route's answer: later routes are not asked (a route may keep what it was sent). */
+  private answer(request: RecordedRequest): Answer | 'hang' | undefined {
+    for (const route of this.routes) {
+      const answer = route(request)
+      if (answer !== undefined) return answer
+    }
+    return undefined
+  }
 
   static async start(): Promise<OpenSearchEndpoint> {
     const endpoint = new OpenSearchEndpoint()
@@ -83,6 +98,7 @@ export class OpenSearchEndpoint {
   }
 
   close(): Promise<void> {
+    for (const res of this.hanging) res.destroy()
     return new Promise((resolve) => this.server.close(() => resolve()))
   }
 }
