@@ -201,6 +201,45 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
     expect(labelled.labels).to.equal('site north')
   })
 
+  it('sync: two at once cannot leave the index behind the records (one retrying an older state after the other sent the newer)', async () => {
+    const R3 = 'a1000000-0000-4000-8000-000000000003'
+    await metadata.insertFile(record(R3, {labels: []}))
+    // The first _bulk is held until the test lets it go, then throttled: its sync retries what it read then.
+    let release: () => void = () => undefined
+    const held = new Promise<void>((resolve) => (release = resolve))
+    let bulks = 0
+    endpoint.on((r) => {
+      if (!r.path.endsWith('/_bulk')) return undefined
+      bulks++
+      if (bulks > 1) return bulkAnswer(r.body as unknown[])
+      return held.then(() => ({status: 429, body: {error: {type: 'es_rejected_execution_exception', reason: 'rejected'}, status: 429}}))
+    })
+    const first = index.sync!()
+    const deadline = Date.now() + 10_000
+    while (bulks === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(bulks, 'the first sync sent its page').to.equal(1)
+    await metadata.updateLabels(R3, [{name: 'site', value: 'north'}], [])
+    const second = index.sync!()
+    // Long enough for a second sync that does not wait for the first to send the newer state.
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    release()
+    await Promise.all([first, second])
+    // What the index holds last for R3 is what OpenSearch was sent last.
+    const sent = endpoint.requests
+      .filter((r) => r.path.endsWith('/_bulk'))
+      .flatMap((r) => {
+        const lines = r.body as Record<string, unknown>[]
+        const at = lines.findIndex((l) => (l.index as {_id?: string} | undefined)?._id === R3)
+        return at === -1 ? [] : [lines[at + 1] as {labels: string}]
+      })
+    expect(sent.at(-1)?.labels).to.equal('site north')
+    const {rows} = await db.query<{n: string}>("SELECT count(*) AS n FROM file_outbox WHERE consumer = 'search'")
+    expect(Number(rows[0].n)).to.equal(0)
+    // Leaves the records as the next tests expect them.
+    await metadata.deleteFiles([R3])
+    await index.sync!()
+  })
+
   it('search: the compiled DSL, sorted with a tie-breaker, search_after for a cursor; hits read back from the records', async () => {
     endpoint.on((r) =>
       r.path.endsWith('/_search')

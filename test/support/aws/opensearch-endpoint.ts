@@ -12,7 +12,7 @@ export interface RecordedRequest {
 
 export type Answer = {status: number; body?: unknown}
 /** `'hang'`: the request is taken and never answered (until the endpoint closes), as a stalled node does. */
-export type Route = (request: RecordedRequest) => Answer | 'hang' | undefined
+export type Route = (request: RecordedRequest) => Answer | Promise<Answer> | 'hang' | undefined
 
 /**
  * A recording OpenSearch endpoint on 127.0.0.1: it answers each request with the first route
@@ -27,7 +27,7 @@ export class OpenSearchEndpoint {
   private readonly server: Server = createServer((req, res) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => {
+    req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1')
       const text = Buffer.concat(chunks).toString('utf8')
       const ndjson = (req.headers['content-type'] ?? '').includes('ndjson')
@@ -48,7 +48,7 @@ export class OpenSearchEndpoint {
         body,
       }
       this.requests.push(request)
-      const answer = this.answer(request) ?? {
+      const answer = (await this.answer(request)) ?? {
         status: 404,
         body: {error: {type: 'no_route', reason: `no answer for ${request.method} ${request.path}`}, status: 404},
       }
@@ -62,7 +62,7 @@ export class OpenSearchEndpoint {
   })
 
   /** The first route's answer: later routes are not asked (a route may keep what it was sent). */
-  private answer(request: RecordedRequest): Answer | 'hang' | undefined {
+  private answer(request: RecordedRequest): Answer | Promise<Answer> | 'hang' | undefined {
     for (const route of this.routes) {
       const answer = route(request)
       if (answer !== undefined) return answer

@@ -29,6 +29,8 @@ const TIME_ORDER = [{time: 'desc'}, ...PATH_ORDER]
 /** Outbox changes per bulk write; hits per page when walking the index. */
 const PAGE = 500
 const WALK_PAGE = 1000
+// Any constant shared by every labmesh process: syncs of the search outbox run one at a time.
+const SYNC_LOCK = 7_261_977_101
 
 /** Where snippets come from, in the order one is chosen. */
 const SNIPPET_FIELDS = ['fields', 'labels', 'content', 'name', 'path'] as const
@@ -152,6 +154,29 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
   }
 
   /** Skips `offset` hits by walking their sort values: search_after, never from/size over a changing set. */
+  // Writes what the outbox holds, oldest first, page by page.
+  const syncQueued = async (): Promise<SearchSync> => {
+    const result: SearchSync = {indexed: 0, rejected: [], deferred: 0}
+    for (;;) {
+      const {rows} = await db.query<{seq: string; file_id: string}>(
+        "SELECT seq, file_id FROM file_outbox WHERE consumer = 'search' ORDER BY seq LIMIT $1",
+        [PAGE],
+      )
+      if (rows.length === 0) break
+      const ids = [...new Set(rows.map((r) => r.file_id))]
+      const outcome = await write(await actionsFor(ids))
+      const deferred = new Set(outcome.deferred)
+      // Deferred files stay queued for the next run; refused ones leave the queue, reported.
+      const done = rows.filter((r) => !deferred.has(r.file_id)).map((r) => r.seq)
+      await db.query("DELETE FROM file_outbox WHERE consumer = 'search' AND seq = ANY($1::bigint[])", [done])
+      result.indexed += outcome.written
+      result.rejected.push(...outcome.rejected.map(({fileId, reason}) => ({fileId, reason})))
+      result.deferred += deferred.size
+      if (deferred.size > 0 || rows.length < PAGE) break
+    }
+    return result
+  }
+
   const skip = async (body: Dsl, offset: number): Promise<unknown[] | undefined> => {
     let after = body.search_after as unknown[] | undefined
     for (let left = offset; left > 0;) {
@@ -328,27 +353,14 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
       return {indexed, removed}
     },
 
-    async sync(): Promise<SearchSync> {
-      const result: SearchSync = {indexed: 0, rejected: [], deferred: 0}
-      for (;;) {
-        const {rows} = await db.query<{seq: string; file_id: string}>(
-          "SELECT seq, file_id FROM file_outbox WHERE consumer = 'search' ORDER BY seq LIMIT $1",
-          [PAGE],
-        )
-        if (rows.length === 0) break
-        const ids = [...new Set(rows.map((r) => r.file_id))]
-        const outcome = await write(await actionsFor(ids))
-        const deferred = new Set(outcome.deferred)
-        // Deferred files stay queued for the next run; refused ones leave the queue, reported.
-        const done = rows.filter((r) => !deferred.has(r.file_id)).map((r) => r.seq)
-        await db.query("DELETE FROM file_outbox WHERE consumer = 'search' AND seq = ANY($1::bigint[])", [done])
-        result.indexed += outcome.written
-        result.rejected.push(...outcome.rejected.map(({fileId, reason}) => ({fileId, reason})))
-        result.deferred += deferred.size
-        if (deferred.size > 0 || rows.length < PAGE) break
-      }
-      return result
-    },
+    // One sync at a time across processes: a sync builds each document from the record as it reads
+    // it, so one that sent an older state after another sent the newer one (a retry after a 429)
+    // would leave the index behind with nothing queued to repair it. The lock ends with its transaction.
+    sync: () =>
+      db.transaction(async (client) => {
+        await client.query('SELECT pg_advisory_xact_lock($1)', [SYNC_LOCK])
+        return syncQueued()
+      }),
 
     async searchDsl(body) {
       if (typeof body !== 'object' || body === null || Array.isArray(body)) {
