@@ -83,7 +83,11 @@ describe('CLI conventions (docs/conventions.md), through the built CLI', functio
         header: 'path\tseen\tpending\tspooled\tingested\tconverted\tfailed\tlast scan\tlast error',
         empty: /^No monitored paths\./,
       },
-      {args: ['webhooks', 'list'], header: 'id\turl\tevents\tprivate targets\tgive up after\tcreated', empty: /^No webhooks\./},
+      {
+        args: ['webhooks', 'list'],
+        header: 'id\turl\tevents\tprivate targets\tgive up after\tcreated\told secret signs until',
+        empty: /^No webhooks\./,
+      },
       {
         args: ['webhooks', 'deliveries'],
         header: 'delivery\twebhook\tevent\tstate\tattempts\tlast answer\tnext attempt\tevent time',
