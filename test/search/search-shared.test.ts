@@ -304,6 +304,14 @@ describe('search: the same queries on SQLite FTS5 and PostgreSQL full-text searc
       {value: 'cambridge', count: 16},
       {value: 'boston', count: 2},
     ])
+    // A field of many values (numbers, times, words, ids) is refused alike, naming the field as given.
+    for (const [engine, index] of Object.entries(engines)) {
+      for (const field of ['Size', 'modified', 'name', 'id']) {
+        const error = await index.facets(null, field).catch((e: unknown) => e)
+        expect(error, `${engine} ${field}`).to.include({code: 'INVALID_INPUT', subject: field})
+        expect((error as Error).message).to.equal(`cannot count hits per value of "${field}": it is not a field of a few repeated values`)
+      }
+    }
   })
 
   describe('PostgreSQL entries kept in step with the records', () => {

@@ -1,10 +1,9 @@
 import type {Database, Statement} from 'better-sqlite3'
 import pLimit from 'p-limit'
 
-import {LabmeshError} from '../../errors.js'
 import type {SearchNode} from '../../search/ast.js'
 import {type CompiledQuery, compileSqlite, FILE_COLUMNS, type SqlValue, TEXT_COLUMNS} from '../../search/compile-sqlite.js'
-import {fieldSpec, isFacetable, normaliseFieldName} from '../../search/fields.js'
+import {facetSpec} from '../../search/fields.js'
 import {SNIPPET_MARKS} from '../../search/highlight.js'
 import {afterKeys, type OrderKey, rankedCursor} from '../../search/keyset.js'
 import type {Category, FacetCount, SearchCursor, SearchHit, SearchIndex, SearchOptions, SearchPage, SearchScope} from '../types.js'
@@ -256,14 +255,7 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
     },
 
     async facets(query, field, scope = {}) {
-      const name = normaliseFieldName(field)
-      const spec = fieldSpec(name)
-      if (!isFacetable(spec)) {
-        throw new LabmeshError('INVALID_INPUT', `cannot count hits per value of "${field}": it is not a field of a few repeated values`, {
-          subject: field,
-          suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
-        })
-      }
+      const spec = facetSpec(field)
       const p = plan(compile(query), scope, false, spec.kind === 'keyword' && FILE_COLUMNS[spec.property].startsWith('f.'))
       const limit = scope.limit ?? 50
       if (spec.kind === 'keyword') {

@@ -2,7 +2,7 @@ import type {Client} from '@opensearch-project/opensearch'
 
 import {LabmeshError} from '../../../errors.js'
 import {compileOpenSearch, type Dsl} from '../../../search/compile-opensearch.js'
-import {fieldSpec, isFacetable, normaliseFieldName} from '../../../search/fields.js'
+import {facetSpec} from '../../../search/fields.js'
 import {indexEntry} from '../../../search/index-entry.js'
 import {rankedCursor} from '../../../search/keyset.js'
 import type {Category, FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchOptions, SearchSync} from '../../types.js'
@@ -272,13 +272,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     },
 
     async facets(query, field, scope = {}) {
-      const spec = fieldSpec(normaliseFieldName(field))
-      if (!isFacetable(spec)) {
-        throw new LabmeshError('INVALID_INPUT', `cannot count hits per value of "${field}": it is not a field of a few repeated values`, {
-          subject: field,
-          suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
-        })
-      }
+      const spec = facetSpec(field)
       const size = scope.limit ?? 50
       const byCount = [{_count: 'desc'}, {_key: 'asc'}]
       let aggs: Dsl

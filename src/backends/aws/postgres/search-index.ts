@@ -1,10 +1,9 @@
 import pLimit from 'p-limit'
 import type {PoolClient} from 'pg'
 
-import {LabmeshError} from '../../../errors.js'
 import type {SearchNode} from '../../../search/ast.js'
 import {type CompiledPostgresQuery, compilePostgres} from '../../../search/compile-postgres.js'
-import {fieldSpec, isFacetable, normaliseFieldName} from '../../../search/fields.js'
+import {facetSpec} from '../../../search/fields.js'
 import {SNIPPET_MARKS} from '../../../search/highlight.js'
 import {RANK_WEIGHTS} from '../../../search/postgres-text.js'
 import {afterKeys, type OrderKey, rankedCursor} from '../../../search/keyset.js'
@@ -189,13 +188,7 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
     count: (query, scope = {}) => reading((client) => count(client, query, scope)),
 
     async facets(query, field, scope = {}) {
-      const spec = fieldSpec(normaliseFieldName(field))
-      if (!isFacetable(spec)) {
-        throw new LabmeshError('INVALID_INPUT', `cannot count hits per value of "${field}": it is not a field of a few repeated values`, {
-          subject: field,
-          suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
-        })
-      }
+      const spec = facetSpec(field)
       const params = new Params()
       const {where} = plan(query, scope, params)
       const limit = params.bind(scope.limit ?? 50)
