@@ -6,6 +6,7 @@ import {type CompiledQuery, compileSqlite, FILE_COLUMNS, type SqlValue, TEXT_COL
 import {facetSpec} from '../../search/fields.js'
 import {SNIPPET_MARKS} from '../../search/highlight.js'
 import {afterKeys, cursorKeys, orderBy, type OrderColumns, rankedCursor} from '../../search/keyset.js'
+import {EXACT_VALUE_BOOST} from '../../search/query-terms.js'
 import type {Category, FacetCount, SearchCursor, SearchHit, SearchIndex, SearchOptions, SearchPage, SearchScope} from '../types.js'
 import type {FileRow, RecordReader} from './metadata-store.js'
 import type {SearchWriter} from './search-writer.js'
@@ -25,9 +26,6 @@ const WEIGHTS: Record<(typeof TEXT_COLUMNS)[number], number> = {
 }
 const BM25 = `bm25(search_text, ${TEXT_COLUMNS.map((c) => WEIGHTS[c]).join(', ')})`
 const SNIPPET = `snippet(search_text, -1, '${SNIPPET_MARKS.open}', '${SNIPPET_MARKS.close}', '…', 12)`
-
-/** What a file whose metadata value or label equals a wanted term whole gains over bm25 (see CompiledQuery.exact). */
-const EXACT_VALUE_BOOST = 10
 
 /** The columns of the search order (keyset.ts). */
 const ORDER_COLUMNS: OrderColumns = {

@@ -156,7 +156,6 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     })
   }
 
-  /** Skips `offset` hits by walking their sort values: search_after, never from/size over a changing set. */
   // Writes what the outbox holds, oldest first, page by page.
   const syncQueued = async (): Promise<SearchSync> => {
     const result: SearchSync = {indexed: 0, rejected: [], deferred: 0}
@@ -180,6 +179,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     return result
   }
 
+  /** Skips `offset` hits by walking their sort values: search_after, never from/size over a changing set. */
   const skip = async (body: Dsl, offset: number): Promise<unknown[] | undefined> => {
     let after = body.search_after as unknown[] | undefined
     for (let left = offset; left > 0;) {

@@ -6,14 +6,12 @@ import {type CompiledPostgresQuery, compilePostgres} from '../../../search/compi
 import {facetSpec} from '../../../search/fields.js'
 import {SNIPPET_MARKS} from '../../../search/highlight.js'
 import {RANK_WEIGHTS} from '../../../search/postgres-text.js'
+import {EXACT_VALUE_BOOST} from '../../../search/query-terms.js'
 import {afterKeys, cursorKeys, orderBy, type OrderColumns, type OrderKey, rankedCursor} from '../../../search/keyset.js'
 import type {Category, FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchScope} from '../../types.js'
 import type {Postgres} from './connection.js'
 import {FILE_WITH_LABELS, type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
 import {indexFiles} from './search-writer.js'
-
-/** What a file whose metadata value or label equals a wanted term whole gains (as locally). */
-const EXACT_VALUE_BOOST = 10
 
 /** The columns of the search order (keyset.ts), text compared byte-wise as SQLite compares it. */
 const ORDER_COLUMNS: OrderColumns = {
