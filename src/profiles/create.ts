@@ -82,11 +82,24 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     throw usage(`--catalog-id "${request.catalogId}" is not an AWS account id (12 digits)`)
   if (request.notifyTopicArn && !/^arn:aws[\w-]*:sns:[\w-]+:\d{12}:[\w-]{1,256}$/.test(request.notifyTopicArn))
     throw usage(`--notify-topic-arn "${request.notifyTopicArn}" is not an SNS topic ARN`, 'arn:aws:sns:eu-west-1:123456789012:labmesh-lab')
-  if (request.openSearchEndpoint && !isHttpsUrl(request.openSearchEndpoint))
-    throw usage(
-      `--opensearch-endpoint "${request.openSearchEndpoint}" is not an https:// URL`,
-      'https://abc123.eu-west-1.aoss.amazonaws.com',
-    )
+  if (request.openSearchEndpoint) {
+    // Requests carry SigV4-signed credentials: never over plain HTTP, never with a user and
+    // password of the URL's own (the config file is not a secret store). What may hold a password is not echoed.
+    const example = 'https://abc123.eu-west-1.aoss.amazonaws.com'
+    let url: URL
+    try {
+      url = new URL(request.openSearchEndpoint)
+    } catch {
+      throw usage('--opensearch-endpoint is not a URL', example)
+    }
+    if (url.username || url.password) {
+      throw usage(
+        '--opensearch-endpoint must not hold a user or password: requests to OpenSearch are signed with the AWS credentials of the profile',
+        example,
+      )
+    }
+    if (url.protocol !== 'https:') throw usage(`--opensearch-endpoint "${request.openSearchEndpoint}" is not an https:// URL`, example)
+  }
   const prefix = (request.prefix ?? '').replace(/^\/+/, '')
   return {
     backend: 'aws',
@@ -108,14 +121,5 @@ export function awsSettings(request: NewAwsSettings): AwsProfileSettings {
     ...(request.notifyTopicArn ? {notifyTopicArn: request.notifyTopicArn} : {}),
     ...(request.notify ? {notify: true} : {}),
     ...(request.openSearchEndpoint ? {openSearchEndpoint: request.openSearchEndpoint.replace(/\/+$/, '')} : {}),
-  }
-}
-
-// Requests to OpenSearch carry SigV4-signed credentials: never over plain HTTP.
-function isHttpsUrl(text: string): boolean {
-  try {
-    return new URL(text).protocol === 'https:'
-  } catch {
-    return false
   }
 }

@@ -1,11 +1,11 @@
 import type {RangeNode, SearchNode, TextNode} from './ast.js'
 import {fieldSpec} from './fields.js'
 import {fieldWords, wholeValue} from './keyed-words.js'
-import {isScored, isValueField, seeksExactValue, wantedTerms} from './query-terms.js'
+import {EXACT_VALUE_BOOST, isScored, isValueField, seeksExactValue, wantedTerms} from './query-terms.js'
 import {words} from './words.js'
 
 /**
- * Compiles a query tree to the OpenSearch query DSL over the index of opensearch-index.ts. It
+ * Compiles a query tree to the OpenSearch query DSL over the index of backends/aws/opensearch/index-document.ts. It
  * selects the same files as compile-sqlite.ts and compile-postgres.ts, operator for operator.
  *
  * The text fields hold labmesh's own tokens (words.ts, keyed-words.ts) joined by spaces and read
@@ -22,9 +22,6 @@ export interface CompiledOpenSearchQuery {
   /** The query whose matches snippets mark: every wanted term in the fields people read; null when none. */
   highlight: Dsl | null
 }
-
-/** What a file whose metadata value or label equals a wanted term whole gains (as locally). */
-export const EXACT_VALUE_BOOST = 10
 
 /** The fields people read, with the local bm25 weight of each (local/search-index.ts). */
 export const TEXT_FIELDS = {name: 4, path: 1.5, fields: 8, labels: 6, content: 1} as const

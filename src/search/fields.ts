@@ -1,3 +1,5 @@
+import {LabmeshError} from '../errors.js'
+
 /**
  * The fields a query can name (`field:value`, `field>=value`) and what each one means. Every
  * backend reads this one table, so `size`, `time` or `label.site` behave alike everywhere.
@@ -52,7 +54,15 @@ function metadataSpec(key: string): FieldSpec {
   return {kind: 'metadata', key, time: key === TIME_KEY}
 }
 
-/** Fields whose values can be counted with --facets: they hold a few repeated values. */
-export function isFacetable(spec: FieldSpec): spec is Extract<FieldSpec, {kind: 'keyword' | 'label' | 'metadata'}> {
-  return spec.kind === 'keyword' || spec.kind === 'label' || spec.kind === 'metadata'
+/** A field whose values can be counted with --facets: it holds a few repeated values. */
+export type FacetSpec = Extract<FieldSpec, {kind: 'keyword' | 'label' | 'metadata'}>
+
+/** What a field named for --facets refers to, or INVALID_INPUT when its values are not a few repeated ones. */
+export function facetSpec(field: string): FacetSpec {
+  const spec = fieldSpec(normaliseFieldName(field))
+  if (spec.kind === 'keyword' || spec.kind === 'label' || spec.kind === 'metadata') return spec
+  throw new LabmeshError('INVALID_INPUT', `cannot count hits per value of "${field}": it is not a field of a few repeated values`, {
+    subject: field,
+    suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
+  })
 }

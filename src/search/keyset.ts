@@ -21,6 +21,40 @@ export function afterKeys(keys: OrderKey[], bind: (value: unknown) => string): s
   return `(${beyond} OR (${key.sql} = ${bind(key.value)} AND ${afterKeys(rest, bind)}))`
 }
 
+/**
+ * The order of hits after the score (SearchCursor): newest time first, then source path, newest
+ * version, RAW before ENGINEERED, and the file id, which makes a place unique. The path order
+ * leaves out time. Each index gives its own column (or SQL) for each key; its ORDER BY and its
+ * cursor conditions are both made from this one list, so they never disagree.
+ */
+const ORDER = [
+  {key: 'time', descending: true},
+  {key: 'sourcePath', descending: false},
+  {key: 'version', descending: true},
+  {key: 'category', descending: true},
+  {key: 'fileId', descending: false},
+] as const
+
+/** An index's column, field or SQL for each key of the order. */
+export type OrderColumns = Record<(typeof ORDER)[number]['key'], string>
+
+/** The keys of the time order, or of the path order, with each one's column. */
+export function searchOrder(columns: OrderColumns, byPath: boolean): {key: keyof OrderColumns; column: string; descending: boolean}[] {
+  return (byPath ? ORDER.slice(1) : ORDER).map(({key, descending}) => ({key, column: columns[key], descending}))
+}
+
+/** The SQL ORDER BY of the time order, or of the path order. */
+export function orderBy(columns: OrderColumns, byPath: boolean): string {
+  return searchOrder(columns, byPath)
+    .map(({column, descending}) => (descending ? `${column} DESC` : column))
+    .join(', ')
+}
+
+/** The keys of a cursor's place in the time order, or in the path order, for afterKeys. */
+export function cursorKeys(columns: OrderColumns, cursor: SearchCursor, byPath: boolean): OrderKey[] {
+  return searchOrder(columns, byPath).map(({key, column, descending}) => ({sql: column, descending, value: cursor[key]}))
+}
+
 /** The cursor of a ranked page, which must carry the last hit's score. */
 export function rankedCursor(after: SearchCursor): SearchCursor & {score: number} {
   if (typeof after.score === 'number' && Number.isFinite(after.score)) return after as SearchCursor & {score: number}

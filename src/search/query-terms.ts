@@ -2,9 +2,12 @@ import {leaves, type SearchNode, type TextNode} from './ast.js'
 import {type FieldSpec, fieldSpec} from './fields.js'
 
 /**
- * What both search compilers (compile-sqlite.ts, compile-postgres.ts) decide alike about a
- * query's terms, so the local and aws indexes rank and select the same way.
+ * What the search compilers (compile-sqlite.ts, compile-postgres.ts, compile-opensearch.ts) decide
+ * alike about a query's terms, so the local and aws indexes rank and select the same way.
  */
+
+/** What a file whose metadata value or label equals a wanted term whole gains in every index (seeksExactValue). */
+export const EXACT_VALUE_BOOST = 10
 
 /** The terms the nodes want (not under a NOT): what ranks hits, boosts exact values and marks snippets. */
 export function wantedTerms(...nodes: SearchNode[]): TextNode[] {

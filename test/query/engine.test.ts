@@ -8,32 +8,12 @@ import {withConnection} from '../../src/lake/duckdb.js'
 import {createLocalBackend} from '../../src/backends/local/index.js'
 import {queryValueConverter} from '../../src/backends/local/query-values.js'
 import type {Backend, ExportFormat, QueryColumn, QueryEngine, QueryRequest, QueryValue} from '../../src/backends/types.js'
-import type {LabmeshError} from '../../src/errors.js'
 import {field} from '../../src/lake/delta/schema.js'
 import {DeltaTable} from '../../src/lake/delta/table.js'
 import {tableSchemaFor} from '../../src/package/table-schema.js'
 import {registerTable} from '../support/lake.js'
+import {failure, rowsOf} from '../support/query.js'
 import {DELTA_TABLES} from '../support/testdata.js'
-
-/** Every row of a query, as the engine streams it. */
-async function rowsOf(engine: QueryEngine, request: QueryRequest): Promise<{columns: QueryColumn[]; rows: QueryValue[][]}> {
-  return engine.query(request, async (result) => {
-    const rows: QueryValue[][] = []
-    for await (const page of result) rows.push(...page)
-    return {columns: result.columns, rows}
-  })
-}
-
-async function failure(promise: Promise<unknown>): Promise<LabmeshError> {
-  try {
-    await promise
-  } catch (error) {
-    // By name: under mocha, tsx loads this file as CommonJS and the engine's own import as ESM, two copies of the class.
-    expect((error as Error).name, String(error)).to.equal('LabmeshError')
-    return error as LabmeshError
-  }
-  throw new Error('expected the query to fail')
-}
 
 /** A file written by export, read back into QueryValues: text through its Table Schema types, Parquet through DuckDB. */
 async function readBack(file: string, format: ExportFormat, columns: QueryColumn[]): Promise<QueryValue[][]> {

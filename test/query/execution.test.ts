@@ -4,32 +4,13 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {createLocalBackend} from '../../src/backends/local/index.js'
-import type {Backend, QueryColumn, QueryEngine, QueryProgress, QueryRequest, QueryValue} from '../../src/backends/types.js'
-import type {LabmeshError} from '../../src/errors.js'
+import type {Backend, QueryEngine, QueryProgress} from '../../src/backends/types.js'
 import {field} from '../../src/lake/delta/schema.js'
 import {DeltaTable} from '../../src/lake/delta/table.js'
 import {quoteLiteral, withConnection} from '../../src/lake/duckdb.js'
 import {registerTable} from '../support/lake.js'
+import {failure, rowsOf} from '../support/query.js'
 import {registerUnchecked} from '../support/legacy-registration.js'
-
-async function rowsOf(engine: QueryEngine, request: QueryRequest): Promise<{columns: QueryColumn[]; rows: QueryValue[][]}> {
-  return engine.query(request, async (result) => {
-    const rows: QueryValue[][] = []
-    for await (const page of result) rows.push(...page)
-    return {columns: result.columns, rows}
-  })
-}
-
-async function failure(promise: Promise<unknown>): Promise<LabmeshError> {
-  try {
-    await promise
-  } catch (error) {
-    // By name: tsx loads this file as CommonJS and the engine's own import as ESM, two copies of the class.
-    expect((error as Error).name, String(error)).to.equal('LabmeshError')
-    return error as LabmeshError
-  }
-  throw new Error('expected the query to fail')
-}
 
 const REFUSED = 'labmesh query only reads; tables change through `labmesh convert` and the `catalog` and `lake` commands'
 

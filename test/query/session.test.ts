@@ -6,22 +6,12 @@ import {expect} from 'chai'
 import {createLocalBackend} from '../../src/backends/local/index.js'
 import {openQuerySession, type QuerySession, type QuerySessionOptions} from '../../src/backends/local/query-session.js'
 import type {Backend} from '../../src/backends/types.js'
-import type {LabmeshError} from '../../src/errors.js'
 import {field} from '../../src/lake/delta/schema.js'
 import {DeltaTable} from '../../src/lake/delta/table.js'
 import {registerTable} from '../support/lake.js'
+import {failure} from '../support/query.js'
 import {registerUnchecked} from '../support/legacy-registration.js'
 import {DELTA_TABLES} from '../support/testdata.js'
-
-async function failure(promise: Promise<unknown>): Promise<LabmeshError> {
-  try {
-    await promise
-  } catch (error) {
-    expect((error as Error).name, String(error)).to.equal('LabmeshError')
-    return error as LabmeshError
-  }
-  throw new Error('expected the session to be refused')
-}
 
 /**
  * What a query session is made of, read back from DuckDB itself: its views, the settings that

@@ -1,12 +1,12 @@
 import type {Database, Statement} from 'better-sqlite3'
 import pLimit from 'p-limit'
 
-import {LabmeshError} from '../../errors.js'
 import type {SearchNode} from '../../search/ast.js'
 import {type CompiledQuery, compileSqlite, FILE_COLUMNS, type SqlValue, TEXT_COLUMNS} from '../../search/compile-sqlite.js'
-import {fieldSpec, isFacetable, normaliseFieldName} from '../../search/fields.js'
+import {facetSpec} from '../../search/fields.js'
 import {SNIPPET_MARKS} from '../../search/highlight.js'
-import {afterKeys, type OrderKey, rankedCursor} from '../../search/keyset.js'
+import {afterKeys, cursorKeys, orderBy, type OrderColumns, rankedCursor} from '../../search/keyset.js'
+import {EXACT_VALUE_BOOST} from '../../search/query-terms.js'
 import type {Category, FacetCount, SearchCursor, SearchHit, SearchIndex, SearchOptions, SearchPage, SearchScope} from '../types.js'
 import type {FileRow, RecordReader} from './metadata-store.js'
 import type {SearchWriter} from './search-writer.js'
@@ -27,11 +27,14 @@ const WEIGHTS: Record<(typeof TEXT_COLUMNS)[number], number> = {
 const BM25 = `bm25(search_text, ${TEXT_COLUMNS.map((c) => WEIGHTS[c]).join(', ')})`
 const SNIPPET = `snippet(search_text, -1, '${SNIPPET_MARKS.open}', '${SNIPPET_MARKS.close}', '…', 12)`
 
-/** What a file whose metadata value or label equals a wanted term whole gains over bm25 (see CompiledQuery.exact). */
-const EXACT_VALUE_BOOST = 10
-
-const PATH_ORDER = 'e.path, e.version DESC, e.category DESC, e.file_id'
-const TIME_ORDER = `e.time DESC, ${PATH_ORDER}`
+/** The columns of the search order (keyset.ts). */
+const ORDER_COLUMNS: OrderColumns = {
+  time: 'e.time',
+  sourcePath: 'e.path',
+  version: 'e.version',
+  category: 'e.category',
+  fileId: 'e.file_id',
+}
 
 /** How a query runs: the SQL before SELECT (a WITH), the FROM, the WHERE, their parameters in that order, and the bm25 to order by. */
 interface Plan {
@@ -128,15 +131,6 @@ function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolea
   return {with: '', from: `search_entries e${files}`, where: whereSql, params, bm25: '0'}
 }
 
-/** The keys of PATH_ORDER, TIME_ORDER and the ranked order, with a cursor's values. */
-const pathKeys = (c: SearchCursor): OrderKey[] => [
-  {sql: 'e.path', value: c.sourcePath},
-  {sql: 'e.version', descending: true, value: c.version},
-  {sql: 'e.category', descending: true, value: c.category},
-  {sql: 'e.file_id', value: c.fileId},
-]
-const timeKeys = (c: SearchCursor): OrderKey[] => [{sql: 'e.time', descending: true, value: c.time}, ...pathKeys(c)]
-
 /** Files per rebuild transaction: small enough that searches and writers never wait long. */
 const REBUILD_PAGE = 500
 
@@ -178,17 +172,17 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
         : `CASE WHEN e.doc IN (SELECT rowid FROM search_text WHERE search_text MATCH @exact) THEN ${EXACT_VALUE_BOOST} ELSE 0 END`
     const score = `(${boost} - ${p.bm25})`
     // Ties end on the file id: the order must not depend on doc numbers, which a rebuild changes.
-    const order = ranked ? `${score} DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
+    const byPath = !ranked && options.sort === 'path'
+    const order = ranked ? `${score} DESC, ${orderBy(ORDER_COLUMNS, false)}` : orderBy(ORDER_COLUMNS, byPath)
     const limit = options.limit ?? 20
     const offset = options.offset ?? 0
     const afterParams: unknown[] = []
     const after = options.after
       ? ` AND ${afterKeys(
-          ranked
-            ? [{sql: score, descending: true, value: anchorScore(compiled, rankedCursor(options.after))}, ...timeKeys(options.after)]
-            : options.sort === 'path'
-              ? pathKeys(options.after)
-              : timeKeys(options.after),
+          [
+            ...(ranked ? [{sql: score, descending: true, value: anchorScore(compiled, rankedCursor(options.after))}] : []),
+            ...cursorKeys(ORDER_COLUMNS, options.after, byPath),
+          ],
           (value) => {
             afterParams.push(value)
             return '?'
@@ -256,14 +250,7 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
     },
 
     async facets(query, field, scope = {}) {
-      const name = normaliseFieldName(field)
-      const spec = fieldSpec(name)
-      if (!isFacetable(spec)) {
-        throw new LabmeshError('INVALID_INPUT', `cannot count hits per value of "${field}": it is not a field of a few repeated values`, {
-          subject: field,
-          suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
-        })
-      }
+      const spec = facetSpec(field)
       const p = plan(compile(query), scope, false, spec.kind === 'keyword' && FILE_COLUMNS[spec.property].startsWith('f.'))
       const limit = scope.limit ?? 50
       if (spec.kind === 'keyword') {

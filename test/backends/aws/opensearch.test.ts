@@ -349,6 +349,10 @@ describe('OpenSearch search index (aws) at its HTTP contract', function () {
         },
       },
     })
+    // A field of many values is refused before any request.
+    const asked = endpoint.requests.length
+    expect(await index.facets(null, 'size').catch((e: unknown) => e)).to.include({code: 'INVALID_INPUT', subject: 'size'})
+    expect(endpoint.requests).to.have.length(asked)
     // Two records, one document: one file waits for the index.
     expect(await index.unindexed()).to.equal(1)
   })

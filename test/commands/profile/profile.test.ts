@@ -106,6 +106,22 @@ describe('labmesh init and profile', function () {
     const plain = await withSecret('os2', '--opensearch-endpoint', 'http://abc123.eu-west-1.aoss.amazonaws.com')
     expect(plain.code).to.equal(2)
     expect(plain.json.error.message).to.equal('--opensearch-endpoint "http://abc123.eu-west-1.aoss.amazonaws.com" is not an https:// URL')
+    // A user and password in the URL are refused, under either flag name, and never echoed (not even over http).
+    for (const [flag, endpoint] of [
+      ['--opensearch', 'https://admin:hunter2@abc123.eu-west-1.aoss.amazonaws.com'],
+      ['--opensearch-endpoint', 'http://admin:hunter2@abc123.eu-west-1.aoss.amazonaws.com'],
+      ['--opensearch-endpoint', 'https://admin@abc123.eu-west-1.aoss.amazonaws.com'],
+      ['--opensearch', 'https://admin:hunter2@abc123.eu-west-1.aoss.amazonaws.com:port'],
+    ]) {
+      const withUser = await withSecret('os3', flag, endpoint)
+      expect(withUser.code, endpoint).to.equal(2)
+      expect(withUser.json.error.code).to.equal('USAGE')
+      expect(withUser.json.error.message, endpoint).to.match(/^--opensearch-endpoint (must not hold a user or password|is not a URL)/)
+      expect(withUser.stdout + withUser.stderr, endpoint)
+        .to.not.include('hunter2')
+        .and.not.include('admin@')
+    }
+    expect(JSON.parse(readFileSync(path.join(ws.configDir, 'config.json'), 'utf8')).profiles).to.not.have.property('os3')
     const badTopic = await withSecret('ops2', '--notify-topic-arn', 'labmesh-lab')
     expect(badTopic.code).to.equal(2)
     expect(badTopic.json.error.message).to.include('is not an SNS topic ARN')

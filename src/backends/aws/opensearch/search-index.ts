@@ -2,9 +2,9 @@ import type {Client} from '@opensearch-project/opensearch'
 
 import {LabmeshError} from '../../../errors.js'
 import {compileOpenSearch, type Dsl} from '../../../search/compile-opensearch.js'
-import {fieldSpec, isFacetable, normaliseFieldName} from '../../../search/fields.js'
+import {facetSpec} from '../../../search/fields.js'
 import {indexEntry} from '../../../search/index-entry.js'
-import {rankedCursor} from '../../../search/keyset.js'
+import {type OrderColumns, rankedCursor, searchOrder} from '../../../search/keyset.js'
 import type {Category, FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchOptions, SearchSync} from '../../types.js'
 import type {Postgres} from '../postgres/connection.js'
 import {FILE_WITH_LABELS, type FileRow, SELECT_FILES, toRecord} from '../postgres/file-rows.js'
@@ -22,9 +22,8 @@ export interface OpenSearchIndexSettings {
   bulk?: {attempts?: number; baseDelayMs?: number}
 }
 
-/** The local index's orders, byte-wise (keywords sort by their UTF-8 bytes, as SQLite compares text). */
-const PATH_ORDER = [{source_path: 'asc'}, {version: 'desc'}, {category: 'desc'}, {file_id: 'asc'}]
-const TIME_ORDER = [{time: 'desc'}, ...PATH_ORDER]
+/** The fields of the search order (keyset.ts): keywords sort by their UTF-8 bytes, as SQLite compares text. */
+const ORDER_FIELDS: OrderColumns = {time: 'time', sourcePath: 'source_path', version: 'version', category: 'category', fileId: 'file_id'}
 
 /** Outbox changes per bulk write; hits per page when walking the index. */
 const PAGE = 500
@@ -40,9 +39,13 @@ const SNIPPET_FIELDS = ['fields', 'labels', 'content', 'name', 'path'] as const
  * when ranked, then time unless by path, then path, version, category and the file id).
  */
 function sortValues(cursor: SearchCursor, ranked: boolean, byPath: boolean): unknown[] {
-  const path = [cursor.sourcePath, cursor.version, cursor.category, cursor.fileId]
-  if (ranked) return [rankedCursor(cursor).score, cursor.time, ...path]
-  return byPath ? path : [cursor.time, ...path]
+  return [...(ranked ? [rankedCursor(cursor).score] : []), ...searchOrder(ORDER_FIELDS, byPath).map(({key}) => cursor[key])]
+}
+
+/** The sort of a search: by score when ranked, then the time order, or the path order alone. */
+function sortOf(ranked: boolean, byPath: boolean): Dsl[] {
+  const order = searchOrder(ORDER_FIELDS, byPath).map(({column, descending}) => ({[column]: descending ? 'desc' : 'asc'}))
+  return ranked ? [{_score: 'desc'}, ...order] : order
 }
 
 /**
@@ -51,14 +54,14 @@ function sortValues(cursor: SearchCursor, ranked: boolean, byPath: boolean): unk
  */
 function cursorOf(values: unknown[], ranked: boolean, byPath: boolean, file: FileRecord | undefined): SearchCursor {
   const keys = ranked ? values.slice(1) : values
-  const [time, sourcePath, version, category, fileId] = byPath ? [file ? indexEntry(file).time : 0, ...keys] : keys
+  const at = new Map(searchOrder(ORDER_FIELDS, byPath).map(({key}, i) => [key, keys[i]]))
   return {
     ...(ranked ? {score: Number(values[0])} : {}),
-    time: Number(time),
-    sourcePath: String(sourcePath),
-    version: Number(version),
-    category: category as Category,
-    fileId: String(fileId),
+    time: Number(byPath ? (file ? indexEntry(file).time : 0) : at.get('time')),
+    sourcePath: String(at.get('sourcePath')),
+    version: Number(at.get('version')),
+    category: at.get('category') as Category,
+    fileId: String(at.get('fileId')),
   }
 }
 
@@ -153,7 +156,6 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     })
   }
 
-  /** Skips `offset` hits by walking their sort values: search_after, never from/size over a changing set. */
   // Writes what the outbox holds, oldest first, page by page.
   const syncQueued = async (): Promise<SearchSync> => {
     const result: SearchSync = {indexed: 0, rejected: [], deferred: 0}
@@ -177,6 +179,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     return result
   }
 
+  /** Skips `offset` hits by walking their sort values: search_after, never from/size over a changing set. */
   const skip = async (body: Dsl, offset: number): Promise<unknown[] | undefined> => {
     let after = body.search_after as unknown[] | undefined
     for (let left = offset; left > 0;) {
@@ -220,7 +223,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
       const compiled = compileOpenSearch(query, options)
       const ranked = (options.sort ?? 'score') === 'score' && 'should' in (compiled.query.bool as Dsl)
       const byPath = !ranked && options.sort === 'path'
-      const sort = ranked ? [{_score: 'desc'}, ...TIME_ORDER] : byPath ? PATH_ORDER : TIME_ORDER
+      const sort = sortOf(ranked, byPath)
       const limit = options.limit ?? 20
       const after = options.after && ranked ? await anchored(compiled.query, options.after) : options.after
       const body: Dsl = {
@@ -272,13 +275,7 @@ export function createOpenSearchIndex(db: Postgres, settings: OpenSearchIndexSet
     },
 
     async facets(query, field, scope = {}) {
-      const spec = fieldSpec(normaliseFieldName(field))
-      if (!isFacetable(spec)) {
-        throw new LabmeshError('INVALID_INPUT', `cannot count hits per value of "${field}": it is not a field of a few repeated values`, {
-          subject: field,
-          suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
-        })
-      }
+      const spec = facetSpec(field)
       const size = scope.limit ?? 50
       const byCount = [{_count: 'desc'}, {_key: 'asc'}]
       let aggs: Dsl

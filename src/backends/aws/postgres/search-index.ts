@@ -1,24 +1,26 @@
 import pLimit from 'p-limit'
 import type {PoolClient} from 'pg'
 
-import {LabmeshError} from '../../../errors.js'
 import type {SearchNode} from '../../../search/ast.js'
 import {type CompiledPostgresQuery, compilePostgres} from '../../../search/compile-postgres.js'
-import {fieldSpec, isFacetable, normaliseFieldName} from '../../../search/fields.js'
+import {facetSpec} from '../../../search/fields.js'
 import {SNIPPET_MARKS} from '../../../search/highlight.js'
 import {RANK_WEIGHTS} from '../../../search/postgres-text.js'
-import {afterKeys, type OrderKey, rankedCursor} from '../../../search/keyset.js'
+import {EXACT_VALUE_BOOST} from '../../../search/query-terms.js'
+import {afterKeys, cursorKeys, orderBy, type OrderColumns, type OrderKey, rankedCursor} from '../../../search/keyset.js'
 import type {Category, FacetCount, FileRecord, SearchCursor, SearchHit, SearchIndex, SearchScope} from '../../types.js'
 import type {Postgres} from './connection.js'
 import {FILE_WITH_LABELS, type FileRow, SELECT_FILES, toRecord} from './file-rows.js'
 import {indexFiles} from './search-writer.js'
 
-/** What a file whose metadata value or label equals a wanted term whole gains (as locally). */
-const EXACT_VALUE_BOOST = 10
-
-/** The local index's orders, byte-wise as SQLite compares text. */
-const PATH_ORDER = 'f.source_path COLLATE "C", f.version DESC, f.category COLLATE "C" DESC, f.file_id COLLATE "C"'
-const TIME_ORDER = `e.time DESC, ${PATH_ORDER}`
+/** The columns of the search order (keyset.ts), text compared byte-wise as SQLite compares it. */
+const ORDER_COLUMNS: OrderColumns = {
+  time: 'e.time',
+  sourcePath: 'f.source_path COLLATE "C"',
+  version: 'f.version',
+  category: 'f.category COLLATE "C"',
+  fileId: 'f.file_id COLLATE "C"',
+}
 
 const FROM = 'search_entries e JOIN files f ON f.file_id = e.file_id'
 
@@ -77,15 +79,6 @@ function scoreOf(compiled: CompiledPostgresQuery | null, params: Params): string
   return parts.length === 0 ? '0' : parts.join(' + ')
 }
 
-/** The keys of PATH_ORDER and TIME_ORDER with a cursor's values, compared byte-wise as they are ordered. */
-const pathKeys = (c: SearchCursor): OrderKey[] => [
-  {sql: 'f.source_path COLLATE "C"', value: c.sourcePath},
-  {sql: 'f.version', descending: true, value: c.version},
-  {sql: 'f.category COLLATE "C"', descending: true, value: c.category},
-  {sql: 'f.file_id COLLATE "C"', value: c.fileId},
-]
-const timeKeys = (c: SearchCursor): OrderKey[] => [{sql: 'e.time', descending: true, value: c.time}, ...pathKeys(c)]
-
 /** The aws SearchIndex without OpenSearch: PostgreSQL full-text search over the metadata database. */
 export function createPostgresSearchIndex(db: Postgres): SearchIndex {
   /** Runs a search's statements on one connection, in one read transaction with the search costs. */
@@ -140,15 +133,14 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
         const ranked = (options.sort ?? 'score') === 'score' && (compiled?.rank != null || compiled?.exact != null)
         // As float8 everywhere, so a cursor's score (a JS number) compares equal to the one it came from.
         const score = (): string => `(${scoreOf(compiled, params)})::float8`
-        const order = ranked ? `score DESC, ${TIME_ORDER}` : options.sort === 'path' ? PATH_ORDER : TIME_ORDER
+        const byPath = !ranked && options.sort === 'path'
+        const order = ranked ? `score DESC, ${orderBy(ORDER_COLUMNS, false)}` : orderBy(ORDER_COLUMNS, byPath)
         // ts_rank reads only the file's own entry: files added or changed meanwhile leave the
         // last hit's score, and so its place, as it was.
-        const keys = (c: SearchCursor): OrderKey[] =>
-          ranked
-            ? [{sql: score(), descending: true, value: rankedCursor(c).score}, ...timeKeys(c)]
-            : options.sort === 'path'
-              ? pathKeys(c)
-              : timeKeys(c)
+        const keys = (c: SearchCursor): OrderKey[] => [
+          ...(ranked ? [{sql: score(), descending: true, value: rankedCursor(c).score}] : []),
+          ...cursorKeys(ORDER_COLUMNS, c, byPath),
+        ]
         const after = options.after ? ` AND ${afterKeys(keys(options.after), params.bind)}` : ''
         const limit = options.limit ?? 20
         const offset = options.offset ?? 0
@@ -189,13 +181,7 @@ export function createPostgresSearchIndex(db: Postgres): SearchIndex {
     count: (query, scope = {}) => reading((client) => count(client, query, scope)),
 
     async facets(query, field, scope = {}) {
-      const spec = fieldSpec(normaliseFieldName(field))
-      if (!isFacetable(spec)) {
-        throw new LabmeshError('INVALID_INPUT', `cannot count hits per value of "${field}": it is not a field of a few repeated values`, {
-          subject: field,
-          suggestions: ['facet on category, status, label, label.<name> or a metadata key (instrument, technique, sample, project...)'],
-        })
-      }
+      const spec = facetSpec(field)
       const params = new Params()
       const {where} = plan(query, scope, params)
       const limit = params.bind(scope.limit ?? 50)
