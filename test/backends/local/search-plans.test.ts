@@ -30,7 +30,7 @@ describe('local search: query plans and statements', () => {
   })
 
   const countPlan = (query: string): string => {
-    const p = plan(compileSqlite(parseQuery(query)), {}, false)
+    const p = plan(compileSqlite(parseQuery(query)!), {}, false)
     const rows = db.prepare(`EXPLAIN QUERY PLAN ${countSql(p)}`).all(...p.params) as {detail: string}[]
     return rows.map((row) => row.detail).join('\n')
   }
