@@ -1,5 +1,5 @@
 import {mkdtempSync, rmSync} from 'node:fs'
-import {tmpdir} from 'node:os'
+import {loadavg, tmpdir} from 'node:os'
 import path from 'node:path'
 import autocannon from 'autocannon'
 
@@ -10,6 +10,7 @@ import {buildServer} from '../src/server/app.js'
 import {filesPage} from '../src/server/files-page.js'
 import {queryMix} from './search.js'
 import {labRecords} from './support/lab-records.js'
+import {targetTable} from './support/measure.js'
 import {benchTable} from './support/table.js'
 
 const RECORDS = Number(process.env.LABMESH_BENCH_SERVE_RECORDS ?? 100_000)
@@ -61,10 +62,11 @@ export default async function benchServe(): Promise<void> {
     }
     inProcess.sort((a, b) => a - b)
     const at = (share: number): number => Math.round(inProcess[Math.min(inProcess.length - 1, Math.floor(share * inProcess.length))])
-    console.log(`Search mix in the process (filesPage, serial): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`)
+    console.log(`Search mix in the process (filesPage, serial): p50 ${at(0.5)} ms, p99 ${at(0.99)} ms (load average ${load()})`)
 
     const table = benchTable(['route', 'connections', 'requests', 'req/s', 'vs /healthz', 'p50 ms', 'p99 ms', 'errors'])
     let floor = 0
+    let searchP99 = Number.NaN
     const search = queries.map((p) => ({path: p, headers}))
     for (const [name, connections, requests] of [
       ['GET /healthz', CONNECTIONS, [{path: '/healthz'}]],
@@ -85,17 +87,29 @@ export default async function benchServe(): Promise<void> {
         result.latency.p99,
         result.non2xx + result.errors,
       ])
-      if (name.includes('search') && connections === 1) {
-        console.log(
-          `Search p99 over HTTP, one connection: ${result.latency.p99} ms (target < ${P99_TARGET_MS} ms: ${result.latency.p99 < P99_TARGET_MS ? 'met' : 'MISSED'})`,
-        )
-      }
+      if (name.includes('search') && connections === 1) searchP99 = result.latency.p99
     }
     await app.close()
     console.log(`${RECORDS} records, ${SECONDS} s per row; the search work is synchronous (SQLite), so more connections queue behind it`)
     console.log(table.toString())
+    console.log(
+      targetTable([
+        {
+          target: `GET /v1/files?q=... p99 < ${P99_TARGET_MS} ms, one connection, ${RECORDS.toLocaleString('en-US')} records`,
+          measured: `${searchP99} ms (${(searchP99 / at(0.99)).toFixed(2)}x the search's p99 in the process; load average ${load()})`,
+          met: searchP99 < P99_TARGET_MS,
+        },
+      ]),
+    )
   } finally {
     await backend.close()
     rmSync(home, {recursive: true, force: true})
   }
+}
+
+/** The machine's load averages (1, 5 and 15 minutes): latency on shared cores is read beside them. */
+function load(): string {
+  return loadavg()
+    .map((n) => n.toFixed(1))
+    .join(' ')
 }

@@ -396,6 +396,10 @@ export const MIGRATIONS: string[] = [
   // webhooks rotate: the previous signing secret keeps signing beside the new one until previous_until.
   `ALTER TABLE webhooks ADD COLUMN previous_secret_ref TEXT;
    ALTER TABLE webhooks ADD COLUMN previous_until TEXT;`,
+  // The docs of current versions alone, a few bytes each: a search checks every FTS5 match
+  // against it (a count reads nothing else) instead of a row of search_entries, which are too
+  // many pages to stay in the cache (search-index.ts).
+  `CREATE INDEX search_entries_latest ON search_entries (doc) WHERE latest = 1;`,
 ]
 
 export function migrate(db: Database): void {

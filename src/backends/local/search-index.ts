@@ -37,7 +37,7 @@ const ORDER_COLUMNS: OrderColumns = {
 }
 
 /** How a query runs: the SQL before SELECT (a WITH), the FROM, the WHERE, their parameters in that order, and the bm25 to order by. */
-interface Plan {
+export interface Plan {
   with: string
   from: string
   where: string
@@ -76,10 +76,14 @@ const matches = (bm25: boolean): string =>
  * a column the entry does not repeat. When ranking needs words the start does not hold, their
  * scores are read once into a table of their own.
  */
-function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolean, withFiles = false): Plan {
+export function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolean, withFiles = false): Plan {
+  const rank = ranked ? (compiled?.rank ?? null) : null
+  const fromMatches = Boolean(compiled?.driver) || (rank !== null && compiled!.rankCoversHits)
   const where: string[] = []
   const params: SqlValue[] = []
-  if (!scope.allVersions) where.push('e.latest = 1')
+  // Each FTS5 match is checked against the index of current docs (migrations.ts); a scan of the
+  // entries reads their rows anyway, and `+` keeps SQLite from walking that index to look each up.
+  if (!scope.allVersions) where.push(fromMatches ? 'e.latest = 1' : '+e.latest = 1')
   if (scope.category) {
     where.push('e.category = ?')
     params.push(scope.category)
@@ -90,7 +94,6 @@ function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolea
   }
   const whereSql = where.length > 0 ? where.join(' AND ') : '1'
   const files = withFiles || compiled?.usesFiles ? ' LEFT JOIN files f ON f.file_id = e.file_id' : ''
-  const rank = ranked ? (compiled?.rank ?? null) : null
   const scoresApart = {with: `WITH s AS MATERIALIZED ${matches(true)}`, join: ' LEFT JOIN s ON s.doc = e.doc', bm25: 'coalesce(s.bm25, 0)'}
   if (compiled?.driver) {
     const start = (bm25: boolean): string => `${matches(bm25)} r JOIN search_entries e ON e.doc = r.doc`
@@ -131,8 +134,13 @@ function plan(compiled: CompiledQuery | null, scope: SearchScope, ranked: boolea
   return {with: '', from: `search_entries e${files}`, where: whereSql, params, bm25: '0'}
 }
 
+/** The statement that counts a plan's hits. */
+export const countSql = (p: Plan): string => `${p.with} SELECT count(*) AS n FROM ${p.from} WHERE ${p.where}`
+
 /** Files per rebuild transaction: small enough that searches and writers never wait long. */
 const REBUILD_PAGE = 500
+/** Statements kept per shape of query (the values are bound, so a shape repeats): compiling one can cost more than a selective search. */
+const PREPARED_SHAPES = 256
 
 /** The local SearchIndex: SQLite FTS5 (bm25 ranking) in the workspace database. */
 export function createFts5SearchIndex(db: Database, reader: RecordReader, writer: SearchWriter): SearchIndex {
@@ -157,8 +165,18 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       ? new Map()
       : new Map(statement.all(expression, Math.min(...docs), Math.max(...docs), JSON.stringify(docs)).map((r) => [r.doc, r.value]))
 
-  const count = (p: Plan): number =>
-    (db.prepare(`${p.with} SELECT count(*) AS n FROM ${p.from} WHERE ${p.where}`).get(...p.params) as {n: number}).n
+  const shapes = new Map<string, Statement>()
+  /** The statement for `sql`, compiled once while it stays among the shapes used most recently. */
+  const prepared = (sql: string): Statement => {
+    const kept = shapes.get(sql)
+    shapes.delete(sql)
+    const statement = kept ?? db.prepare(sql)
+    if (shapes.size >= PREPARED_SHAPES) shapes.delete(shapes.keys().next().value!)
+    shapes.set(sql, statement)
+    return statement
+  }
+
+  const count = (p: Plan): number => (prepared(countSql(p)).get(...p.params) as {n: number}).n
   const compile = (query: SearchNode | null): CompiledQuery | null => (query === null ? null : compileSqlite(query))
 
   const searchPage = (compiled: CompiledQuery | null, options: SearchOptions): SearchPage => {
@@ -189,11 +207,9 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
           },
         )}`
       : ''
-    const rows = db
-      .prepare(
-        `${p.with} SELECT e.doc, e.file_id, e.time, e.path, e.version, e.category FROM ${p.from} WHERE ${p.where}${after} ORDER BY ${order} LIMIT ? OFFSET ?`,
-      )
-      .all(...p.params, ...afterParams, limit, offset, ...(exact === null ? [] : [{exact}])) as EntryRow[]
+    const rows = prepared(
+      `${p.with} SELECT e.doc, e.file_id, e.time, e.path, e.version, e.category FROM ${p.from} WHERE ${p.where}${after} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    ).all(...p.params, ...afterParams, limit, offset, ...(exact === null ? [] : [{exact}])) as EntryRow[]
     const docs = rows.map((row) => row.doc)
     const bm25 = forPage(statements.bm25, compiled?.rank ?? null, docs)
     const snippets = forPage(statements.snippet, compiled?.highlight ?? null, docs)
@@ -254,23 +270,19 @@ export function createFts5SearchIndex(db: Database, reader: RecordReader, writer
       const p = plan(compile(query), scope, false, spec.kind === 'keyword' && FILE_COLUMNS[spec.property].startsWith('f.'))
       const limit = scope.limit ?? 50
       if (spec.kind === 'keyword') {
-        return db
-          .prepare(
-            `SELECT ${FILE_COLUMNS[spec.property]} AS value, count(*) AS count FROM ${p.from} WHERE ${p.where} GROUP BY value ORDER BY count DESC, value LIMIT ?`,
-          )
-          .all(...p.params, limit) as FacetCount[]
+        return prepared(
+          `SELECT ${FILE_COLUMNS[spec.property]} AS value, count(*) AS count FROM ${p.from} WHERE ${p.where} GROUP BY value ORDER BY count DESC, value LIMIT ?`,
+        ).all(...p.params, limit) as FacetCount[]
       }
       const anyLabel = spec.kind === 'label' && spec.name === null
       const value = anyLabel ? "substr(v.field, 7) || '=' || v.value" : 'v.value'
       const fieldCondition = anyLabel ? "v.field >= 'label.' AND v.field < 'label/'" : 'v.field = ?'
       const fieldParams = anyLabel ? [] : [spec.kind === 'label' ? `label.${spec.name}` : spec.key]
       // Joined from the hits, not `v.doc IN (hits)`: SQLite would first copy every hit into a temporary index.
-      return db
-        .prepare(
-          `SELECT ${value} AS value, count(*) AS count FROM (SELECT e.doc FROM ${p.from} WHERE ${p.where}) h
+      return prepared(
+        `SELECT ${value} AS value, count(*) AS count FROM (SELECT e.doc FROM ${p.from} WHERE ${p.where}) h
           JOIN search_values v ON v.doc = h.doc AND ${fieldCondition} GROUP BY 1 ORDER BY count DESC, value LIMIT ?`,
-        )
-        .all(...p.params, ...fieldParams, limit) as FacetCount[]
+      ).all(...p.params, ...fieldParams, limit) as FacetCount[]
     },
 
     // A stored number, not a count of files without an entry: counting 100,000 files costs a search's time.
