@@ -55,10 +55,17 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     const backend = await this.backend()
     const store = monitoredPathsOf(backend)
     const registry = await this.converters()
+    const controller = new AbortController()
+    // Another process took the spool over (this one seemed dead): the watch stops, the files in hand done.
+    let spoolLost: Error | undefined
+    const onLost = (error: Error): void => {
+      spoolLost = error
+      controller.abort()
+    }
     // Only a remote backend can be out of reach: a local workspace takes the files straight away.
     const spool =
       backend.name === 'aws'
-        ? await Spool.open(this.flags.spool ?? defaultSpoolDir(this.profile().name), {maxBytes: this.flags['spool-max']})
+        ? await Spool.open(this.flags.spool ?? defaultSpoolDir(this.profile().name), {maxBytes: this.flags['spool-max'], onLost})
         : undefined
     if (!spool && this.flags.spool) this.warn('--spool is ignored: a local workspace takes files at once')
     const format = this.flags['log-format'] ?? (process.stdout.isTTY ? 'text' : 'json')
@@ -81,7 +88,6 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
       spinner.update(`watching ${counts.paths} path(s): ${counts.ingested} ingested, ${counts.failed} failed`)
     }
 
-    const controller = new AbortController()
     const stop = (): void => {
       if (controller.signal.aborted) process.exit(130)
       controller.abort()
@@ -89,7 +95,7 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
     try {
-      return await watchMonitoredPaths(backend, {
+      const summary = await watchMonitoredPaths(backend, {
         names: this.flags.path,
         store,
         copy: spool ? await LocalWatchCopy.open(spool.dir) : undefined,
@@ -102,6 +108,8 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
         spool,
         onEvent,
       })
+      if (spoolLost) throw spoolLost
+      return summary
     } finally {
       clearInterval(reporter)
       await spool?.close()

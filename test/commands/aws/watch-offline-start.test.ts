@@ -1,4 +1,4 @@
-import {existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
+import {existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {expect} from 'chai'
 
@@ -57,6 +57,13 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
     expect(saved.files.plates.map((f: {relativePath: string; state: string}) => [f.relativePath, f.state])).to.deep.equal([
       ['old-1.csv', 'ingested'],
     ])
+    // The states read from the backend at a start are saved too, not only those the run writes.
+    rmSync(path.join(spoolDir, 'watch-config.json'))
+    watcher = new RunningWatcher(profile.ws, args, profile.env)
+    await watcher.until('the first scan', () => watcher!.of('path.scanned').length > 0)
+    expect((await watcher.stop()).code, watcher.stderr).to.equal(0)
+    const reread = JSON.parse(readFileSync(path.join(spoolDir, 'watch-config.json'), 'utf8'))
+    expect(reread.files.plates.map((f: {relativePath: string}) => f.relativePath)).to.deep.equal(['old-1.csv'])
     // A path added in the backend since: the copy does not know it yet.
     expect((await profile.run(['paths', 'add', later, '--name', 'later', '--stable-seconds', '1'])).code).to.equal(0)
 
