@@ -78,6 +78,8 @@ export class Spool {
   private readonly exclusive = pLimit(1)
 
   private release?: () => Promise<void>
+  /** Set once another process took the spool's lock over: from then on it refuses every change. */
+  private lost?: LabmeshError
 
   private constructor(
     readonly dir: string,
@@ -88,7 +90,10 @@ export class Spool {
    * Opens the spool folder (creating it unless `existing`), takes its lock and reads what it holds.
    * CONFLICT when another process holds it: two drains never send the same file twice.
    */
-  static async open(dir: string, options: {maxBytes?: number; existing?: boolean} = {}): Promise<Spool> {
+  static async open(
+    dir: string,
+    options: {maxBytes?: number; existing?: boolean; onLost?: (error: LabmeshError) => void} = {},
+  ): Promise<Spool> {
     const spool = new Spool(path.resolve(dir), options.maxBytes ?? Number.POSITIVE_INFINITY)
     if (options.existing && !(await stat(spool.dir).catch(() => undefined))?.isDirectory()) {
       throw new LabmeshError('NOT_FOUND', `there is no folder at ${spool.dir}`, {subject: spool.dir})
@@ -100,7 +105,12 @@ export class Spool {
       })
     }
     for (const sub of [MANIFESTS, OBJECTS, REJECTED, INCOMING]) await mkdir(path.join(spool.dir, sub), {recursive: true})
-    spool.release = await lockFolder(spool.dir, 'spool')
+    spool.release = await lockFolder(spool.dir, 'spool', {
+      onLost(error) {
+        spool.lost = error
+        options.onLost?.(error)
+      },
+    })
     try {
       await spool.load()
     } catch (error) {
@@ -186,7 +196,7 @@ export class Spool {
    * manifest or the error that kept that file out (the others are spooled all the same).
    */
   addMany(files: Array<{file: FoundFile; entry: SpoolEntry}>): Promise<Array<SpoolManifest | LabmeshError>> {
-    return this.exclusive(() => this.write(files))
+    return this.exclusive(() => this.whileHeld(() => this.write(files)))
   }
 
   /**
@@ -211,6 +221,7 @@ export class Spool {
 
   /** The next `limit` files to go up, oldest first. */
   async next(limit: number): Promise<SpoolManifest[]> {
+    if (this.lost) throw this.lost
     const ids = [...this.pending.keys()].slice(0, limit)
     return Promise.all(ids.map((id) => readManifest(path.join(this.dir, MANIFESTS, `${id}.json`))))
   }
@@ -222,21 +233,31 @@ export class Spool {
 
   /** `done` for a batch: the manifests go, the folder is synced once, then the bytes no manifest names. */
   doneMany(manifests: SpoolManifest[]): Promise<void> {
-    return this.exclusive(async () => {
-      await Promise.all(manifests.map((m) => rm(path.join(this.dir, MANIFESTS, `${m.id}.json`), {force: true})))
-      await syncFolder(path.join(this.dir, MANIFESTS))
-      for (const manifest of manifests) if (this.unhold(manifest)) await this.unreference(manifest.sha256)
-    })
+    return this.exclusive(() =>
+      this.whileHeld(async () => {
+        await Promise.all(manifests.map((m) => rm(path.join(this.dir, MANIFESTS, `${m.id}.json`), {force: true})))
+        await syncFolder(path.join(this.dir, MANIFESTS))
+        for (const manifest of manifests) if (this.unhold(manifest)) await this.unreference(manifest.sha256)
+      }),
+    )
   }
 
   /** A file that failed for a reason of its own: set aside in `rejected/` with the reason, its bytes kept. */
   reject(manifest: SpoolManifest, error: StageError): Promise<void> {
-    return this.exclusive(async () => {
-      await this.writeDurably([[path.join(this.dir, REJECTED, `${manifest.id}.json`), JSON.stringify({...manifest, error}, null, 2)]])
-      await rm(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), {force: true})
-      await syncFolder(path.join(this.dir, MANIFESTS))
-      if (this.unhold(manifest)) this.rejected++
-    })
+    return this.exclusive(() =>
+      this.whileHeld(async () => {
+        await this.writeDurably([[path.join(this.dir, REJECTED, `${manifest.id}.json`), JSON.stringify({...manifest, error}, null, 2)]])
+        await rm(path.join(this.dir, MANIFESTS, `${manifest.id}.json`), {force: true})
+        await syncFolder(path.join(this.dir, MANIFESTS))
+        if (this.unhold(manifest)) this.rejected++
+      }),
+    )
+  }
+
+  /** Runs a change while the spool's lock is still this process's: never two processes changing one spool. */
+  private async whileHeld<T>(change: () => Promise<T>): Promise<T> {
+    if (this.lost) throw this.lost
+    return change()
   }
 
   private async write(files: Array<{file: FoundFile; entry: SpoolEntry}>): Promise<Array<SpoolManifest | LabmeshError>> {

@@ -4,6 +4,8 @@ export interface WatchEvent {
     | 'watch.started'
     | 'watch.stopped'
     | 'watch.error'
+    | 'watch.offline'
+    | 'watch.online'
     | 'path.scanned'
     | 'path.missing'
     | 'path.back'

@@ -81,9 +81,11 @@ function inside(child: string, parent: string): boolean {
   return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative))
 }
 
-/** The paths `watch` takes: every path of this machine, or those named (NOT_FOUND for a name that is not there). */
-export async function pathsToWatch(store: MonitoredPathStore, names: string[] | undefined): Promise<MonitoredPath[]> {
-  const all = await store.list()
+/**
+ * The paths `watch` takes, among all those read (from the backend, or from the copy saved beside
+ * the spool): every path of this machine, or those named (NOT_FOUND for a name that is not there).
+ */
+export function choosePaths(all: MonitoredPath[], names: string[] | undefined): MonitoredPath[] {
   const host = hostname()
   if (!names?.length) {
     const here = all.filter((p) => p.host === host)

@@ -10,9 +10,11 @@ import {WatchRuns} from '../../runs/watch-runs.js'
 import {defaultSpoolDir} from '../../spool/location.js'
 import {Spool} from '../../spool/spool.js'
 import type {WatchEvent} from '../../watch/events.js'
-import {monitoredPathsOf, pathsToWatch} from '../../watch/monitored-paths.js'
+import {LocalWatchCopy} from '../../watch/local-copy.js'
+import {monitoredPathsOf} from '../../watch/monitored-paths.js'
 import {formatEvent} from '../../watch/render.js'
-import {watchPaths, type WatchSummary} from '../../watch/watch.js'
+import {watchMonitoredPaths} from '../../watch/session.js'
+import type {WatchSummary} from '../../watch/watch.js'
 
 export default class Watch extends LabmeshCommand<typeof Watch> {
   static override summary = 'Ingest new and changed files of the monitored paths as they arrive, until stopped.'
@@ -22,7 +24,9 @@ the path's stable interval, and, on Linux, no process holding it open for writin
 says so. Each file's state is kept in the backend's database: after a restart, files that arrived meanwhile are picked up and
 none is ingested twice. A file that fails is tried again with a growing delay, then reported failed. On an aws profile, a
 stable file that cannot go up (S3 or PostgreSQL unreachable, credentials expired) is kept in a local spool, bytes and
-metadata, and goes up in order once the service is back, even if its source was moved or deleted meanwhile. SIGINT or SIGTERM
+metadata, and goes up in order once the service is back, even if its source was moved or deleted meanwhile. Beside the spool it
+keeps a copy of the monitored paths and of each file's state (watch-config.json): started while PostgreSQL cannot be reached,
+it watches the paths of that copy and spools, and reads them again from PostgreSQL once it is back. SIGINT or SIGTERM
 finishes the files in hand and stops. Log lines go to stdout (stderr under --json): text on a terminal, else JSON.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
@@ -50,18 +54,24 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
   public async run(): Promise<WatchSummary> {
     const backend = await this.backend()
     const store = monitoredPathsOf(backend)
-    const paths = await pathsToWatch(store, this.flags.path)
     const registry = await this.converters()
+    const controller = new AbortController()
+    // Another process took the spool over (this one seemed dead): the watch stops, the files in hand done.
+    let spoolLost: Error | undefined
+    const onLost = (error: Error): void => {
+      spoolLost = error
+      controller.abort()
+    }
     // Only a remote backend can be out of reach: a local workspace takes the files straight away.
     const spool =
       backend.name === 'aws'
-        ? await Spool.open(this.flags.spool ?? defaultSpoolDir(this.profile().name), {maxBytes: this.flags['spool-max']})
+        ? await Spool.open(this.flags.spool ?? defaultSpoolDir(this.profile().name), {maxBytes: this.flags['spool-max'], onLost})
         : undefined
     if (!spool && this.flags.spool) this.warn('--spool is ignored: a local workspace takes files at once')
     const format = this.flags['log-format'] ?? (process.stdout.isTTY ? 'text' : 'json')
     const out = this.jsonEnabled() ? process.stderr : process.stdout
-    const spinner = createSpinner(this.interactive, `watching ${paths.length} path(s)`)
-    const counts = {ingested: 0, failed: 0, pending: 0}
+    const spinner = createSpinner(this.interactive, 'watching')
+    const counts = {paths: 0, ingested: 0, failed: 0}
     const runs = new WatchRuns(this.profile().name, (finished) => this.reportRun(finished))
     const reporter = setInterval(
       () => void runs.flush().catch((error: unknown) => this.warn(`a watch window was not reported: ${String(error)}`)),
@@ -69,15 +79,15 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     )
     const onEvent = (event: WatchEvent): void => {
       runs.onEvent(event)
+      if (event.event === 'watch.started') counts.paths = event.files ?? 0
       if (event.event === 'file.ingested') counts.ingested++
       if (event.event === 'file.failed') counts.failed++
       if (this.interactive && (event.event === 'file.seen' || event.event === 'path.scanned')) return
       spinner.stop()
       out.write(formatEvent(event, format) + '\n')
-      spinner.update(`watching ${paths.length} path(s): ${counts.ingested} ingested, ${counts.failed} failed`)
+      spinner.update(`watching ${counts.paths} path(s): ${counts.ingested} ingested, ${counts.failed} failed`)
     }
 
-    const controller = new AbortController()
     const stop = (): void => {
       if (controller.signal.aborted) process.exit(130)
       controller.abort()
@@ -85,9 +95,10 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
     try {
-      return await watchPaths(backend, {
-        paths,
+      const summary = await watchMonitoredPaths(backend, {
+        names: this.flags.path,
         store,
+        copy: spool ? await LocalWatchCopy.open(spool.dir) : undefined,
         registry,
         signal: controller.signal,
         rescanMs: this.flags['rescan-interval'],
@@ -97,6 +108,8 @@ finishes the files in hand and stops. Log lines go to stdout (stderr under --jso
         spool,
         onEvent,
       })
+      if (spoolLost) throw spoolLost
+      return summary
     } finally {
       clearInterval(reporter)
       await spool?.close()

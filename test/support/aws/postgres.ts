@@ -1,5 +1,5 @@
 import {randomUUID} from 'node:crypto'
-import {execFileSync, spawn} from 'node:child_process'
+import {type ChildProcess, execFileSync, spawn} from 'node:child_process'
 import {chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync} from 'node:fs'
 import {createServer} from 'node:net'
 import {tmpdir} from 'node:os'
@@ -15,7 +15,15 @@ import pg from 'pg'
 export const PG_USER = 'labmesh'
 export const PG_PASSWORD = 'labmesh-test-password'
 
-let server: Promise<{port: number; stop(): Promise<void>}> | undefined
+/** A PostgreSQL server of the tests: `halt` stops it (its data kept, for an outage), `restart` starts it again on the same port. */
+export interface PostgresServer {
+  port: number
+  halt(): Promise<void>
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+
+let server: Promise<PostgresServer> | undefined
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -35,7 +43,7 @@ export async function freePort(): Promise<number> {
  * `postgres` user can reach (the checkout may sit under a folder only root can enter) and run as
  * that user, created if missing.
  */
-export async function startPostgres(): Promise<{port: number; stop(): Promise<void>}> {
+export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort()
   const root = mkdtempSync(path.join(tmpdir(), 'labmesh-pg-'))
   chmodSync(root, 0o755)
@@ -72,25 +80,41 @@ export async function startPostgres(): Promise<{port: number; stop(): Promise<vo
     {env, stdio: 'pipe', ...owner},
   )
   // Loopback only, no Unix socket in a shared folder: other PostgreSQL servers on the machine are left alone.
-  const server = spawn(
-    path.join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
-    {env, stdio: ['ignore', 'ignore', 'pipe'], ...owner},
-  )
-  await new Promise<void>((resolve, reject) => {
-    let log = ''
-    server.stderr.on('data', (chunk: Buffer) => {
-      log += chunk.toString()
-      if (log.includes('ready to accept connections')) resolve()
+  const run = async (): Promise<ChildProcess> => {
+    const server = spawn(
+      path.join(bin, 'postgres'),
+      ['-D', data, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'fsync=off'],
+      {env, stdio: ['ignore', 'ignore', 'pipe'], ...owner},
+    )
+    await new Promise<void>((resolve, reject) => {
+      let log = ''
+      server.stderr.on('data', (chunk: Buffer) => {
+        log += chunk.toString()
+        if (log.includes('ready to accept connections')) resolve()
+      })
+      server.on('exit', (code) => reject(new Error(`postgres exited with ${code}: ${log}`)))
     })
-    server.on('exit', (code) => reject(new Error(`postgres exited with ${code}: ${log}`)))
-  })
+    return server
+  }
+  const halt = async (server: ChildProcess): Promise<void> => {
+    if (server.exitCode !== null || server.signalCode !== null) return
+    const exited = new Promise((resolve) => server.on('exit', resolve))
+    server.kill('SIGINT')
+    await exited
+  }
+  let server: ChildProcess | undefined = await run()
   return {
     port,
+    async halt() {
+      if (server) await halt(server)
+      server = undefined
+    },
+    async restart() {
+      server ??= await run()
+    },
     async stop() {
-      const exited = new Promise((resolve) => server.on('exit', resolve))
-      server.kill('SIGINT')
-      await exited
+      if (server) await halt(server)
+      server = undefined
       rmSync(root, {recursive: true, force: true})
     },
   }
