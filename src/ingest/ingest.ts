@@ -11,6 +11,7 @@ import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {hashFile} from './hash.js'
 import type {PathTemplate} from './path-template.js'
 import {readHead, sniffInstrument} from './sniff.js'
+import {commitStaged, type StagedRecord} from './commit.js'
 import {storeAgain} from './store-again.js'
 import {type FoundFile, type WalkEntry, walkFiles} from './walk.js'
 
@@ -115,14 +116,9 @@ export async function ingestFiles(backend: Backend, options: IngestOptions): Pro
     const batch = pending
     pending = []
     committing = committing.then(async () => {
-      if (batch.length === 0) return
-      await backend.objects.publish(batch.map((p) => p.staged))
-      const errors = await backend.metadata.insertFiles(
-        batch.map((p) => p.record),
-        {removalMark},
-      )
-      for (const [i, {record: stored, outcome, restage}] of batch.entries()) {
-        const error = errors[i] instanceof BytesRemovedConflict ? await storeAgain(backend, stored, restage) : errors[i]
+      const errors = await commitStaged(backend, batch, removalMark)
+      for (const [i, {record: stored, outcome}] of batch.entries()) {
+        const error = errors[i]
         if (!error) report(outcome, stored.size)
         else {
           // Another ingest stored this version first: the same bytes are simply unchanged.
@@ -191,11 +187,7 @@ function record(result: IngestResult, outcome: FileOutcome, collect: boolean): v
 const RECORD_BATCH = 256
 
 /** A file whose bytes are staged and whose record is still to be written, with the outcome it will have. */
-interface StoredFile {
-  staged: StagedObject
-  /** Stages the file's bytes again, for when a delete removed them before the record was stored. */
-  restage: () => Promise<StagedObject>
-  record: NewFileRecord
+interface StoredFile extends StagedRecord {
   outcome: FileOutcome & {kind: 'file'}
 }
 
