@@ -13,10 +13,17 @@ export const MODULES = {
     spec: ['snapshot', 'replay'].map((t) => `test/lake/delta/${t}.test.ts`),
   },
   search: {mutate: ['src/search/compile-sqlite.ts'], spec: ['test/search/compile-sqlite.test.ts']},
-  restore: {mutate: ['src/files/restore.ts', 'src/search/download.ts'], spec: ['test/files/*.test.ts']},
+  // restore.test.ts alone covers every mutant of the two files; the rest of test/files (PostgreSQL,
+  // S3, 1200-record paging) made a run take about an hour, this one about 8 minutes.
+  restore: {mutate: ['src/files/restore.ts', 'src/search/download.ts'], spec: ['test/files/restore.test.ts']},
   verify: {mutate: ['src/package/verify.ts'], spec: ['test/package/verify.test.ts']},
   // What decides whether a file is stored, and which: the run itself and the folder walk.
-  ingest: {mutate: ['src/ingest/{ingest,walk}.ts'], spec: ['test/ingest/ingest.test.ts', 'test/ingest/walk.test.ts']},
+  // With the delete race on the local backend: a record refused because a delete removed its bytes.
+  ingest: {
+    mutate: ['src/ingest/{ingest,walk}.ts'],
+    spec: ['test/ingest/ingest.test.ts', 'test/ingest/walk.test.ts', 'test/files/delete-ingest-race.test.ts'],
+    grep: '^(?!PostgreSQL and S3)',
+  },
   // The query containment, file by file, with the in-process tests of sessions, statements, errors,
   // progress and cancellation. The execution's runs leave out the engine's cancellation test: it runs
   // a query that only an abort stops, a minute for each mutant that breaks the abort

@@ -1,5 +1,5 @@
 import type {Dirent} from 'node:fs'
-import {lstat, readdir, stat} from 'node:fs/promises'
+import {lstat, opendir, readdir, stat} from 'node:fs/promises'
 import path from 'node:path'
 import picomatch from 'picomatch'
 
@@ -47,7 +47,7 @@ export async function* walkFiles(inputs: string[], options: WalkOptions = {}): A
       yield await describeStatError(input, error)
       continue
     }
-    const wanted = globFilter(options, await caseInsensitiveAt(input))
+    const wanted = globFilter(options, await caseInsensitiveAt(input, info.isDirectory()))
     if (info.isDirectory()) {
       yield* walkDirectory(input, '', [`${info.dev}:${info.ino}`], wanted)
     } else if (info.isFile()) {
@@ -137,15 +137,31 @@ function globFilter(options: WalkOptions, nocase: boolean): (relativePath: strin
 }
 
 /**
- * Whether the file system at `file` ignores case: the same path with its letters' case swapped
- * names the same file. A path without letters cannot tell; then the platform's default decides.
+ * Whether the file system holding the files under `input` ignores case: a name there with its
+ * letters' case swapped names the same file. Probed where the files are (the file itself, or an
+ * entry of the folder): a share mounted on a case-sensitive system can ignore case. Without a name
+ * that has letters, the platform's default decides.
  */
-async function caseInsensitiveAt(file: string): Promise<boolean> {
-  const swapped = [...file].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('')
-  if (swapped === file) return process.platform === 'darwin' || process.platform === 'win32'
-  const [a, b] = await Promise.all([stat(file), stat(swapped).catch(() => undefined)])
-  return b !== undefined && a.dev === b.dev && a.ino === b.ino
+async function caseInsensitiveAt(input: string, isDirectory: boolean): Promise<boolean> {
+  const probe = isDirectory ? await entryWithLetters(input) : hasLetters(path.basename(input)) ? input : undefined
+  if (probe === undefined) return process.platform === 'darwin' || process.platform === 'win32'
+  const swapped = path.join(path.dirname(probe), swapCase(path.basename(probe)))
+  // lstat: a link is compared as itself, so a broken one can be the probe too.
+  const [a, b] = await Promise.all([lstat(probe), lstat(swapped)].map((s) => s.catch(() => undefined)))
+  return a !== undefined && b !== undefined && a.dev === b.dev && a.ino === b.ino
 }
+
+/** The first entry of a folder whose name has letters (the listing is read only that far). */
+async function entryWithLetters(dir: string): Promise<string | undefined> {
+  // A folder that cannot be listed is reported by the walk itself.
+  const listing = await opendir(dir).catch(() => undefined)
+  if (!listing) return undefined
+  for await (const entry of listing) if (hasLetters(entry.name)) return path.join(dir, entry.name)
+  return undefined
+}
+
+const swapCase = (name: string): string => [...name].map((c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase())).join('')
+const hasLetters = (name: string): boolean => swapCase(name) !== name
 
 /** Drops inputs inside another input folder, so no file is visited twice in one run. */
 function withoutNested(inputs: string[]): string[] {

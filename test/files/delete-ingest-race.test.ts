@@ -16,7 +16,7 @@ import type {Backend, MetadataStore, ObjectStore} from '../../src/backends/types
 import {ConverterRegistry} from '../../src/converters/registry.js'
 import type {LabmeshError} from '../../src/errors.js'
 import {deleteStoredFiles} from '../../src/files/delete.js'
-import {ingestFiles} from '../../src/ingest/ingest.js'
+import {ingestFiles, ingestUpload} from '../../src/ingest/ingest.js'
 import {testDatabase} from '../support/aws/postgres.js'
 import {testS3Facade} from '../support/aws/clients.js'
 import {TestS3} from '../support/aws/s3-server.js'
@@ -91,6 +91,50 @@ function deleteIngestRace(name: string, open: (home: string) => Promise<RaceBack
       expect(stored.sha256).to.equal(sha256(content))
       expect(await readBack(stored.sha256), 'the record points at bytes that are there').to.equal(content)
       expect(await backend.metadata.getFile(deletedId)).to.equal(undefined)
+    })
+
+    it('an upload whose bytes a delete removes before its record is stored stores them again', async () => {
+      const {backend} = opened
+      const content = 'well,value\nD1,0.5\n'
+      const first = await ingestOne(backend, 'plate-d.csv', content)
+      let deleted: Awaited<ReturnType<typeof deleteStoredFiles>> | undefined
+      const refused: (LabmeshError | undefined)[] = []
+      const racing = withMetadata(backend, {
+        async insertFiles(records, options) {
+          deleted ??= await deleteStoredFiles(backend, {ids: [first.files[0].fileId!]})
+          const errors = await backend.metadata.insertFiles(records, options)
+          refused.push(...errors)
+          return errors
+        },
+      })
+      const spooled = path.join(root, 'spooled')
+      writeFileSync(spooled, content)
+      const uploaded = await ingestUpload(racing, {spooled, sourcePath: 'uploads/plate-d.csv', sourceHost: 'api:key-1', registry})
+      expect(deleted?.objectsRemoved, 'the delete removed the bytes').to.equal(1)
+      expect(refused.map((e) => e?.constructor.name)).to.deep.equal(['BytesRemovedConflict', undefined])
+      expect(uploaded).to.include({status: 'new', version: 1, sha256: sha256(content)})
+      expect(await readBack(uploaded.sha256), 'the record points at bytes that are there').to.equal(content)
+    })
+
+    it('bytes removed while the file changed on disk: the file is reported as changed, and nothing points at missing bytes', async () => {
+      const {backend} = opened
+      const content = 'well,value\nE1,0.5\n'
+      const first = await ingestOne(backend, 'plate-e.csv', content)
+      const copy = path.join(drop, 'plate-e-copy.csv')
+      const racing = withMetadata(backend, {
+        async insertFiles(records, options) {
+          if (records.some((r) => r.sourcePath === copy) && (await backend.metadata.getFile(first.files[0].fileId!))) {
+            await deleteStoredFiles(backend, {ids: [first.files[0].fileId!]})
+            // Staged again for the retry, the file is no longer what was hashed.
+            writeFileSync(copy, 'well,value\nE1,0.7\n')
+          }
+          return backend.metadata.insertFiles(records, options)
+        },
+      })
+      const second = await ingestOne(racing, 'plate-e-copy.csv', content)
+      expect(second).to.deep.include({ingested: 0, files: []})
+      expect(second.failed).to.deep.equal([{path: copy, code: 'CONFLICT', message: `${copy} changed while it was being stored`}])
+      expect(await backend.metadata.listFiles({sourcePath: copy, allVersions: true})).to.deep.equal([])
     })
 
     it('a record stored while the delete holds its claim waits for the removal, then stores the bytes again', async () => {

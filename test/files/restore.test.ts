@@ -144,6 +144,29 @@ describe('restoring stored files', function () {
       expect(readdirSync(out)).to.deep.equal(['run.csv'])
     })
 
+    it("names an engineered document after its raw file and its converter, so it never takes the raw file's name", async () => {
+      const raw = await stored('/drop/run.csv', 'well,value\nA1,1\n')
+      const engineered = (version: number, metadata: Record<string, string>) =>
+        stored('/drop/run.csv', '{"rows": 1}', {category: 'ENGINEERED', traceId: raw.traceId, rawFileId: raw.fileId, version, metadata})
+      expect(path.basename((await restore(raw)).path)).to.equal('run.csv')
+      expect(path.basename((await restore(await engineered(1, {converter: 'plate-reader'}))).path)).to.equal('run.csv.plate-reader.json')
+      expect(path.basename((await restore(await engineered(2, {}))).path)).to.equal('run.csv.engineered.json')
+      expect(readdirSync(out).sort()).to.deep.equal(['run.csv', 'run.csv.engineered.json', 'run.csv.plate-reader.json'])
+      expect(readFileSync(path.join(out, 'run.csv.plate-reader.json'), 'utf8')).to.equal('{"rows": 1}')
+    })
+
+    it('refuses intact bytes whose record gives another size: record and object disagree', async () => {
+      const text = 'well,value\nA1,0.5\n'
+      const object = await backend.objects.putBytes(Buffer.from(text))
+      const record = await stored('/drop/run.csv', text, {size: object.size + 1})
+      const error = await failure(restore(record))
+      expect(error).to.include({code: 'INVALID_DATA', subject: record.fileId})
+      expect(error.message).to.equal(
+        `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256(text)}, expected ${sha256(text)}): the workspace object is damaged`,
+      )
+      expect(readdirSync(out)).to.deep.equal([])
+    })
+
     it('keeps every name inside the output folder', async () => {
       const record = await stored('/drop/run.csv', 'x\n')
       const names: Array<[string, string]> = [
@@ -243,6 +266,26 @@ describe('restoring stored files', function () {
       const again = await download('project:alpha')
       expect(again.failed.map((f) => f.code)).to.deep.equal(['INVALID_DATA'])
       expect(readdirSync(out)).to.deep.equal(['b.csv'])
+    })
+
+    it('goes through hits in path order whatever their times, so the first path keeps a clashing name', async () => {
+      // The newer file has the later path: by time it would come first and take the plain name.
+      const older = await stored('/drop/one/run.csv', 'a\n', {metadata: {project: 'alpha'}, modifiedAt: '2026-01-01T00:00:00.000Z'})
+      const newer = await stored('/drop/two/run.csv', 'b\n', {metadata: {project: 'alpha'}, modifiedAt: '2026-03-01T00:00:00.000Z'})
+      const result = await download('project:alpha')
+      expect(result.files.map((f) => [f.fileId, path.basename(f.path)])).to.deep.equal([
+        [older.fileId, 'run.csv'],
+        [newer.fileId, `${newer.fileId.slice(0, 8)}-run.csv`],
+      ])
+    })
+
+    it('restores an engineered hit whose raw file is not recorded as itself, under its own name', async () => {
+      const orphan = await stored('/drop/run.csv.json', '{"rows": 1}', {category: 'ENGINEERED', metadata: {project: 'alpha'}})
+      const result = await download('project:alpha')
+      expect(result.failed).to.deep.equal([])
+      expect(result.files).to.deep.equal([
+        {fileId: orphan.fileId, path: path.join(out, 'run.csv.json'), sha256: sha256('{"rows": 1}'), size: 11, verified: true},
+      ])
     })
 
     it('pages through more hits than one page holds', async () => {

@@ -354,6 +354,145 @@ describe('ingestFiles', function () {
       await other.close()
     }
   })
+
+  it('walks nothing without paths, and takes a list of found files as given, reporting one it cannot read by its source path', async () => {
+    expect(await ingestFiles(backend, {registry})).to.deep.equal({
+      dryRun: false,
+      ingested: 0,
+      unchanged: 0,
+      failed: [],
+      warnings: [],
+      files: [],
+      bytesStored: 0,
+    })
+    const kept = path.join(drop, 'kept.csv')
+    writeFileSync(kept, 'a,b\n')
+    const gone = path.join(drop, 'gone.csv')
+    const {mtime} = statSync(kept)
+    const result = await ingest({
+      paths: undefined,
+      // Found earlier (the watcher's stable files); one was removed since, one had its bytes spooled.
+      files: [
+        {kind: 'file', path: kept, relativePath: 'kept.csv', size: 4, mtime},
+        {kind: 'file', path: gone, relativePath: 'gone.csv', size: 3, mtime, sourcePath: 'uploads/gone.csv'},
+      ],
+      concurrency: 0,
+    })
+    expect(statuses(result)).to.deep.equal([['kept.csv', 'new', '1']])
+    expect(result.failed).to.deep.equal([
+      {path: 'uploads/gone.csv', code: 'NOT_FOUND', message: `ENOENT: no such file or directory, open '${gone}'`},
+    ])
+  })
+
+  it('a dry run over a changed file reports the version it would store', async () => {
+    const file = path.join(drop, 'run.csv')
+    writeFileSync(file, 'well,value\nA1,1\n')
+    await ingest()
+    writeFileSync(file, 'well,value\nA1,22\n')
+    const dry = await ingest({dryRun: true})
+    expect(dry.files.map((f) => [f.fileId, f.status, f.version, f.sha256])).to.deep.equal([
+      [null, 'version', 2, sha256('well,value\nA1,22\n')],
+    ])
+    expect((await backend.metadata.listFiles({allVersions: true})).map((f) => f.version)).to.deep.equal([1])
+  })
+
+  it('warns when given metadata differs from the detected instrument or technique, naming each pair, and not when it agrees', async () => {
+    for (const folder of ['agrees', 'differs']) {
+      mkdirSync(path.join(drop, folder))
+      cpSync(NANODROP, path.join(drop, folder, 'rna.txt'))
+    }
+    const agrees = await ingest({paths: [path.join(drop, 'agrees')], metadata: {technique: 'spectrophotometry'}})
+    expect(agrees.warnings).to.deep.equal([])
+    const differs = await ingest({paths: [path.join(drop, 'differs')], metadata: {instrument: 'nanodrop', technique: 'uv-vis'}})
+    expect(differs.warnings).to.deep.equal([
+      {
+        path: path.join(drop, 'differs', 'rna.txt'),
+        code: 'METADATA_SHADOWED',
+        message:
+          'metadata instrument=nanodrop (detected: thermo-fisher-nanodrop-eight), technique=uv-vis (detected: spectrophotometry) kept as given; lab.files keeps the detected instrument and technique once converted',
+      },
+    ])
+    expect(differs.files[0].metadata).to.include({instrument: 'nanodrop', technique: 'uv-vis'})
+  })
+
+  it('reads a file of exactly 4 MiB in one piece, and streams one a byte larger', async () => {
+    const limit = 4 * 1024 * 1024
+    for (const [name, size, streamedBytes] of [
+      ['edge.bin', limit, 0],
+      ['over.bin', limit + 1, limit + 1],
+    ] as const) {
+      const folder = path.join(drop, name.replace('.bin', ''))
+      mkdirSync(folder)
+      writeFileSync(path.join(folder, name), Buffer.alloc(size, 3))
+      const streamed: number[] = []
+      const done: number[] = []
+      await ingest({paths: [folder], onBytes: (n) => streamed.push(n), onFile: (_, n) => done.push(n)})
+      expect(
+        streamed.reduce((a, b) => a + b, 0),
+        name,
+      ).to.equal(streamedBytes)
+      expect(done, name).to.deep.equal([size - streamedBytes])
+    }
+  })
+
+  it('an upload is always read: new bytes of the same size under the same time are a new version', async () => {
+    const spooled = path.join(root, 'spooled')
+    writeFileSync(spooled, 'well,value\nA1,1\n')
+    const upload = () => ingestUpload(backend, {spooled, sourcePath: 'uploads/run.csv', sourceHost: 'api:key-1', registry})
+    expect(await upload()).to.include({version: 1, status: 'new'})
+    const {mtime} = statSync(spooled)
+    writeFileSync(spooled, 'well,value\nA1,2\n')
+    utimesSync(spooled, mtime, mtime)
+    expect(await upload()).to.include({version: 2, status: 'version', sha256: sha256('well,value\nA1,2\n')})
+  })
+
+  it('another writer storing other bytes at the path first: the file is reported failed with the conflict, an upload refused', async () => {
+    // A second open of the workspace (as another process) stores its version just before ours is
+    // written, and the real insert refuses ours. Only the moment is chosen, by wrapping insertFiles.
+    const other = createLocalBackend({home: path.join(root, 'home')})
+    const racing = (first: () => Promise<unknown>): Backend => {
+      let ran = false
+      const metadata: Backend['metadata'] = {
+        ...backend.metadata,
+        async insertFiles(records, options) {
+          if (!ran) {
+            ran = true
+            await first()
+          }
+          return backend.metadata.insertFiles(records, options)
+        },
+      }
+      return {...backend, metadata}
+    }
+    try {
+      const file = path.join(drop, 'run.csv')
+      writeFileSync(file, 'ours\n')
+      const theirs = path.join(root, 'theirs')
+      writeFileSync(theirs, 'theirs\n')
+      const theirFile = {kind: 'file', path: theirs, relativePath: 'run.csv', size: 7, mtime: new Date(), sourcePath: file} as const
+      const result = await ingestFiles(
+        racing(() => ingestFiles(other, {files: [theirFile], registry, sourceHost: 'bench-1'})),
+        {paths: [drop], registry, sourceHost: 'bench-1'},
+      )
+      expect(result).to.deep.include({ingested: 0, unchanged: 0, files: []})
+      expect(result.failed).to.deep.equal([
+        {path: file, code: 'CONFLICT', message: `${file} version 1 was stored by another run at the same time`},
+      ])
+      const upload = {spooled: file, sourcePath: 'uploads/run.csv', sourceHost: 'api:key-1', registry}
+      const refused = await ingestUpload(
+        racing(() => ingestUpload(other, {...upload, spooled: theirs})),
+        upload,
+      ).catch((e: unknown) => e as LabmeshError)
+      expect(refused).to.include({code: 'CONFLICT', message: 'uploads/run.csv version 1 was stored by another run at the same time'})
+      const stored = await backend.metadata.listFiles({allVersions: true})
+      expect(stored.map((f) => [f.sourcePath, f.version, f.sha256])).to.have.deep.members([
+        [file, 1, sha256('theirs\n')],
+        ['uploads/run.csv', 1, sha256('theirs\n')],
+      ])
+    } finally {
+      await other.close()
+    }
+  })
 })
 
 describe('parseKeyValues', () => {

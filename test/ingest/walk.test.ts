@@ -1,5 +1,5 @@
 import {execFileSync} from 'node:child_process'
-import {mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
+import {chmodSync, linkSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync} from 'node:fs'
 import {tmpdir} from 'node:os'
 import path from 'node:path'
 import {expect} from 'chai'
@@ -10,6 +10,22 @@ const collect = async (inputs: string[], options = {}): Promise<WalkEntry[]> => 
   const entries: WalkEntry[] = []
   for await (const entry of walkFiles(inputs, options)) entries.push(entry)
   return entries
+}
+const statMtime = (p: string): Date => statSync(p).mtime
+const relativePaths = (entries: WalkEntry[]): (string | false)[] => entries.map((e) => e.kind === 'file' && e.relativePath)
+
+/**
+ * Runs `walk` as a user other than root when the tests run as root (as in CI): root may list and
+ * look into any folder, so the folders' modes would not apply. seteuid switches back after.
+ */
+async function asOtherUser<T>(walk: () => Promise<T>): Promise<T> {
+  if (process.getuid?.() !== 0) return walk()
+  process.seteuid!(65_534)
+  try {
+    return await walk()
+  } finally {
+    process.seteuid!(0)
+  }
 }
 
 /** walkFiles on a real folder tree: files in name order, and every path it cannot take as a problem with its reason. */
@@ -129,5 +145,67 @@ describe('walkFiles', () => {
     expect(filtered.map((e) => e.path)).to.deep.equal(
       entries.map((e) => e.path).filter((p) => !p.endsWith('pipe') && !p.endsWith('-absent')),
     )
+  })
+
+  it('ignores case in --include and --exclude where the file system holding the files ignores it', async () => {
+    // This machine's temporary folder is case-sensitive: Plate.csv and pLATE.CSV are two files.
+    file('sensitive/Plate.csv', 'one')
+    file('sensitive/pLATE.CSV', 'another')
+    file('sensitive/2024/run.CSV')
+    // A case-insensitive one answers a name with its case swapped with the same file: here a hard
+    // link gives that answer (the probe compares inodes), as a share mounted from a lab PC would.
+    linkSync(file('insensitive/Plate.csv'), path.join(root, 'insensitive', 'pLATE.CSV'))
+    file('insensitive/2024/run.CSV')
+    const walked = (folder: string, options: object) => collect([path.join(root, folder)], options).then(relativePaths)
+    expect(await walked('sensitive', {include: ['*.csv']})).to.deep.equal(['Plate.csv'])
+    expect(await walked('insensitive', {include: ['*.csv']})).to.deep.equal(['2024/run.CSV', 'Plate.csv', 'pLATE.CSV'])
+    expect(await walked('sensitive', {exclude: ['2024/RUN.csv']})).to.deep.equal(['2024/run.CSV', 'Plate.csv', 'pLATE.CSV'])
+    expect(await walked('insensitive', {exclude: ['2024/RUN.csv']})).to.deep.equal(['Plate.csv', 'pLATE.CSV'])
+    // A file argument is probed by its own name.
+    expect(await walked('insensitive/Plate.csv', {include: ['*.CSV']})).to.deep.equal(['Plate.csv'])
+    expect(await walked('sensitive/Plate.csv', {include: ['*.CSV']})).to.deep.equal([])
+    // Names without letters cannot tell: the platform's default decides (case-sensitive on Linux).
+    expect(process.platform).to.equal('linux')
+    expect(await walked('insensitive/2024', {include: ['*.csv']})).to.deep.equal([])
+    file('digits/2024/7.csv')
+    expect(await walked('digits', {include: ['*.CSV']})).to.deep.equal([])
+  })
+
+  it('a pattern with a slash anywhere, even inside braces, matches the relative path, never a name alone', async () => {
+    file('a.csv')
+    file('x/a.csv')
+    file('x/b.csv')
+    expect(relativePaths(await collect([root], {include: ['{a.csv,x/b.csv}']}))).to.deep.equal(['a.csv', 'x/b.csv'])
+    expect(relativePaths(await collect([root], {exclude: ['{a.csv,x/b.csv}']}))).to.deep.equal(['x/a.csv'])
+  })
+
+  it('reports a folder it may not list and a file it may not look at, and goes on', async () => {
+    chmodSync(root, 0o755)
+    file('good.csv')
+    const locked = path.join(root, 'locked')
+    file('locked/secret.csv')
+    chmodSync(locked, 0o000)
+    // Names can be listed, but nothing in it can be looked at (no search permission).
+    const blind = path.join(root, 'blind')
+    file('blind/hidden.csv')
+    chmodSync(blind, 0o644)
+    try {
+      expect(await asOtherUser(() => collect([root]))).to.deep.equal([
+        {kind: 'problem', path: path.join(blind, 'hidden.csv'), code: 'UNREADABLE', message: 'permission denied'},
+        {kind: 'file', path: path.join(root, 'good.csv'), relativePath: 'good.csv', size: 8, mtime: statMtime(path.join(root, 'good.csv'))},
+        {kind: 'problem', path: locked, code: 'UNREADABLE', message: `cannot list folder: EACCES: permission denied, scandir '${locked}'`},
+      ])
+      // Given by name: a name in it cannot be looked at to probe its case either; the file is reported.
+      expect(await asOtherUser(() => collect([blind], {include: ['*.csv']}))).to.deep.equal([
+        {kind: 'problem', path: path.join(blind, 'hidden.csv'), code: 'UNREADABLE', message: 'permission denied'},
+      ])
+      // Given by name, the same: its case is not probed, the folder is reported.
+      expect(await asOtherUser(() => collect([locked], {include: ['*.csv']}))).to.deep.equal([
+        {kind: 'problem', path: locked, code: 'UNREADABLE', message: `cannot list folder: EACCES: permission denied, scandir '${locked}'`},
+      ])
+    } finally {
+      chmodSync(locked, 0o755)
+      chmodSync(blind, 0o755)
+    }
   })
 })
