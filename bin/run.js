@@ -21,6 +21,8 @@ if (args.length === 1 && args[0] === '--version') {
   // Ingest fsyncs many small files at once: more libuv threads let those waits overlap.
   // It must be set before the thread pool starts, hence the dynamic import below.
   process.env.UV_THREADPOOL_SIZE ??= '64'
+  // The version check above is the one labmesh needs: oclif's own loads semver and a package.json to repeat it.
+  process.env.OCLIF_DISABLE_ENGINE_WARNING ??= '1'
 
   const {execute} = await import('@oclif/core')
   await execute({dir: import.meta.url})

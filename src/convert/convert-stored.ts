@@ -6,8 +6,8 @@ import {type ErrorCode, LabmeshError, toLabmeshError} from '../errors.js'
 import {findFile} from '../files/find.js'
 import {filePages} from '../files/pages.js'
 import {readObject} from '../files/read-object.js'
-import {flattenDocument} from '../lake/tables/flatten.js'
-import {type BatchWrite, type ConvertedDocument, LAB_DATABASE, writeConvertedBatch} from '../lake/tables/write-batch.js'
+import type {FlatTables} from '../lake/tables/flatten.js'
+import {type BatchWrite, flattenConverted, LAB_DATABASE, writeConvertedBatch} from '../lake/tables/write-batch.js'
 import {documentText} from '../search/document-text.js'
 import {ConvertClaims} from './claims.js'
 
@@ -123,16 +123,25 @@ async function convertClaimed(backend: Backend, claims: ConvertClaims, options: 
   let pending: Converted[] = []
   // Batches are written one at a time: each is one commit per table.
   let writing = Promise.resolve()
+  // Full batches not written yet. While one is written the next one fills; once that one is full
+  // too, the workers wait for the write, so no more than two batches' rows are ever held.
+  let unwritten = 0
   const flush = (): Promise<void> => {
     const batch = pending
     pending = []
+    unwritten++
     writing = writing.then(async () => {
-      for (const outcome of await writeBatch(backend, batch, {reconvert: Boolean(options.reconvert), removalMark})) report(outcome)
+      try {
+        for (const outcome of await writeBatch(backend, batch, {reconvert: Boolean(options.reconvert), removalMark})) report(outcome)
+      } finally {
+        unwritten--
+      }
     })
     return writing
   }
   const worker = async (): Promise<void> => {
     for (let raw = await take(); raw; raw = await take()) {
+      while (unwritten >= 2) await writing
       const converted = await convertOne(backend, raw, options)
       if ('kind' in converted) {
         report(converted)
@@ -223,7 +232,12 @@ async function* selectRawFiles(backend: Backend, options: ConvertOptions): Async
   yield* filePages(backend.metadata, {category: 'RAW', ...(options.reconvert ? {} : {status: 'ingested'})})
 }
 
-interface Converted extends ConvertedDocument {
+interface Converted {
+  raw: FileRecord
+  engineeredFileId: string
+  technique: string
+  /** The document's rows per table: the batch holds these, not the document. */
+  tables: FlatTables
   file: ConvertedFile
   /** The engineered document's bytes, published with the batch. */
   staged: StagedObject
@@ -237,13 +251,14 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
   try {
     const bytes = await readObject(backend, raw)
     const {converter, document} = await options.registry.convert({name, bytes}, options.converter)
-    // Flattened once here to refuse, for this file alone, a document too wide or too big for the tables.
-    flattenDocument(document, {technique: converter.technique, fileId: raw.fileId, traceId: raw.traceId})
+    const engineeredFileId = randomUUID()
+    // Flattened here, so that a document too wide or too big for the tables fails this file alone.
+    const tables = flattenConverted({raw, engineeredFileId, technique: converter.technique, document})
     const json = Buffer.from(JSON.stringify(document))
     const stored = await backend.objects.stageBytes(json, {category: 'ENGINEERED'})
     const previous = await backend.metadata.latestAtSource(raw.sourceHost, raw.sourcePath, 'ENGINEERED')
     const engineered: NewFileRecord = {
-      fileId: randomUUID(),
+      fileId: engineeredFileId,
       category: 'ENGINEERED',
       traceId: raw.traceId,
       rawFileId: raw.fileId,
@@ -265,7 +280,7 @@ async function convertOne(backend: Backend, raw: FileRecord, options: ConvertOpt
       engineered: {...engineered, searchText: documentText(document)},
       engineeredFileId: engineered.fileId,
       technique: converter.technique,
-      document,
+      tables,
       file: {
         rawFileId: raw.fileId,
         engineeredFileId: engineered.fileId,

@@ -42,7 +42,14 @@ export async function writeDataFiles(connection: DuckDBConnection, request: Data
     return column
   })
   const dataColumns = request.schema.fields.filter((f) => !request.partitionColumns.includes(f.name))
-  const indexed = Number(request.configuration['delta.dataSkippingNumIndexedCols'] ?? DEFAULT_INDEXED_COLUMNS)
+  // Unpartitioned: one file, written straight from the source. Partitioned: the source runs once,
+  // into a temporary table each partition's file is then selected from.
+  if (partitions.length === 0) {
+    const select = `SELECT ${dataColumns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM (${request.source})`
+    const relative = newDataFilePath(partitionDirectory([]))
+    const add = await writeDataFile(connection, request, {relative, select, params: request.params ?? {}, partitions: []})
+    return add ? [add] : []
+  }
   const staged = quoteIdentifier(`labmesh_stage_${randomUUID().replaceAll('-', '')}`)
   await connection.run(`CREATE TEMP TABLE ${staged} AS SELECT * FROM (${request.source})`, request.params ?? {})
   try {
@@ -50,30 +57,15 @@ export async function writeDataFiles(connection: DuckDBConnection, request: Data
     for (const values of await partitionsOf(connection, staged, partitions)) {
       const filter = partitions.map((p, i) => `${partitionValueSql(quoteIdentifier(p.name), p.type)} IS NOT DISTINCT FROM $p${i}`)
       const params: Record<string, DuckDBValue> = Object.fromEntries(values.map((v, i) => [`p${i}`, v]))
+      const select = `SELECT ${dataColumns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${staged} WHERE ${filter.join(' AND ')}`
       const relative = newDataFilePath(partitionDirectory(partitions.map((p, i) => [p.name, values[i]])))
-      const output = await request.storage.engine.stage(relative)
-      let stored: StoredObject
-      let stats: string
-      try {
-        const select = `SELECT ${dataColumns.map((c) => quoteIdentifier(c.name)).join(', ')} FROM ${staged}${filter.length > 0 ? ` WHERE ${filter.join(' AND ')}` : ''}`
-        await connection.run(`COPY (${select}) TO $target (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`, {
-          ...params,
-          target: output.localPath,
-        })
-        stats = await fileStats(connection, {sql: select, params}, dataColumns, indexed)
-        stored = await output.publish()
-      } catch (error) {
-        await output.abort()
-        throw error
-      }
-      adds.push({
-        path: encodeDataPath(relative),
-        partitionValues: Object.fromEntries(partitions.map((p, i) => [p.name, values[i]])),
-        size: stored.size,
-        modificationTime: Math.floor(stored.mtime),
-        dataChange: request.dataChange,
-        stats,
+      const add = await writeDataFile(connection, request, {
+        relative,
+        select,
+        params,
+        partitions: partitions.map((p, i) => [p.name, values[i]]),
       })
+      if (add) adds.push(add)
     }
     return adds
   } finally {
@@ -81,12 +73,45 @@ export async function writeDataFiles(connection: DuckDBConnection, request: Data
   }
 }
 
-/** The distinct partition value tuples of the staged rows (one empty tuple for an unpartitioned table with rows). */
-async function partitionsOf(connection: DuckDBConnection, staged: string, partitions: StructField[]): Promise<Array<Array<string | null>>> {
-  if (partitions.length === 0) {
-    const [[count]] = (await connection.runAndReadAll(`SELECT count(*) FROM ${staged}`)).getRows()
-    return Number(count) === 0 ? [] : [[]]
+/** Writes the rows of `select` as one data file with its statistics; nothing (and undefined) when it has no rows. */
+async function writeDataFile(
+  connection: DuckDBConnection,
+  request: DataFilesRequest,
+  file: {relative: string; select: string; params: Record<string, DuckDBValue>; partitions: Array<[string, string | null]>},
+): Promise<AddAction | undefined> {
+  const rowGroupSize = request.rowGroupSize ?? DEFAULT_ROW_GROUP_SIZE
+  const dataColumns = request.schema.fields.filter((f) => !request.partitionColumns.includes(f.name))
+  const indexed = Number(request.configuration['delta.dataSkippingNumIndexedCols'] ?? DEFAULT_INDEXED_COLUMNS)
+  const output = await request.storage.engine.stage(file.relative)
+  let stored: StoredObject
+  let stats: string
+  try {
+    await connection.run(`COPY (${file.select}) TO $target (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize})`, {
+      ...file.params,
+      target: output.localPath,
+    })
+    stats = await fileStats(connection, {sql: file.select, params: file.params}, dataColumns, indexed)
+    if ((JSON.parse(stats) as {numRecords: number}).numRecords === 0) {
+      await output.abort()
+      return undefined
+    }
+    stored = await output.publish()
+  } catch (error) {
+    await output.abort()
+    throw error
   }
+  return {
+    path: encodeDataPath(file.relative),
+    partitionValues: Object.fromEntries(file.partitions),
+    size: stored.size,
+    modificationTime: Math.floor(stored.mtime),
+    dataChange: request.dataChange,
+    stats,
+  }
+}
+
+/** The distinct partition value tuples of the staged rows. */
+async function partitionsOf(connection: DuckDBConnection, staged: string, partitions: StructField[]): Promise<Array<Array<string | null>>> {
   const serialized = partitions.map((p, i) => `${partitionValueSql(quoteIdentifier(p.name), p.type)} AS p${i}`)
   const reader = await connection.runAndReadAll(`SELECT DISTINCT ${serialized.join(', ')} FROM ${staged}`)
   return reader.getRowObjectsJson().map((row) => partitions.map((_, i) => row[`p${i}`] as string | null))

@@ -25,41 +25,57 @@ export interface StagedRows {
 }
 
 /**
+ * A string column of ids that count up under a few prefixes (flatten.ts's row uuids: a hash of
+ * the file, then the row's position as 12 hex digits): staged as the prefix (an ENUM) and the
+ * counter (a double, exact below 2^53), and joined again by DuckDB. Those ids are unique per row,
+ * so as text each would cost a call into DuckDB of its own.
+ */
+interface CounterIds {
+  prefixes: Set<string>
+}
+
+const COUNTER_DIGITS = 12
+const COUNTER = /^[0-9a-f]{12}$/
+
+interface StagedColumn {
+  name: string
+  type: DeltaType
+  asText: boolean
+  dictionary?: Set<string>
+  counter?: CounterIds
+}
+
+/**
  * Copies rows (already checked against the schema by validateRows) into a DuckDB temp table,
- * column by column through data chunks: numbers go over as typed arrays and strings one call
- * each, with no JSON in between to write, read and parse again.
+ * column by column through data chunks: numbers go over as typed arrays, repeating strings and
+ * counted ids as small codes, other strings one call each, with no JSON in between to write,
+ * read and parse again.
  */
 export async function stageRows(connection: DuckDBConnection, rows: Row[], schema: StructType): Promise<StagedRows> {
   const table = `labmesh_rows_${randomUUID().replaceAll('-', '')}`
-  const staged = schema.fields.map((column) => ({
-    name: column.name,
-    type: column.type,
-    asText: isPrimitive(column.type) && CAST_FROM_TEXT.test(column.type),
-    dictionary: column.type === 'string' ? fewValues(rows, column.name) : undefined,
-  }))
-  const stagedType = (c: (typeof staged)[number]): string => {
-    if (c.dictionary) return `ENUM(${[...c.dictionary].map(quoteLiteral).join(', ')})`
-    return c.asText ? 'VARCHAR' : duckdbType(c.type)
-  }
-  await connection.run(
-    `CREATE TEMP TABLE ${quoteIdentifier(table)} (${staged.map((c) => `${quoteIdentifier(c.name)} ${stagedType(c)}`).join(', ')})`,
+  const staged: StagedColumn[] = schema.fields.map((column) => {
+    const asText = isPrimitive(column.type) && CAST_FROM_TEXT.test(column.type)
+    if (column.type !== 'string') return {name: column.name, type: column.type, asText}
+    const dictionary = fewValues(rows, column.name)
+    return {name: column.name, type: column.type, asText, dictionary, counter: dictionary ? undefined : counterIds(rows, column.name)}
+  })
+  // Staged under positional names: a counted column takes two, which no table column can clash with.
+  const stagedColumns = staged.flatMap((c, i) =>
+    c.counter
+      ? [`c${i} ${enumSql(c.counter.prefixes)}`, `c${i}_n DOUBLE`]
+      : [`c${i} ${c.dictionary ? enumSql(c.dictionary) : c.asText ? 'VARCHAR' : duckdbType(c.type)}`],
   )
+  await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(table)} (${stagedColumns.join(', ')})`)
   const appender = await connection.createAppender(table, 'main', 'temp')
   try {
-    const types = staged.map((_, i) => appender.columnType(i))
-    const converters = staged.map((c, i) => (c.asText ? textOf(c.type as string) : converterFor(c.type, types[i])))
+    const types = stagedColumns.map((_, i) => appender.columnType(i))
+    const writers = columnWriters(staged, types)
+    // One chunk for every full slice of rows: building one per slice rebuilds each ENUM type's members.
+    let chunk: DuckDBDataChunk | undefined
     for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, rows.length - start)
-      const chunk = DuckDBDataChunk.create(types, count)
-      for (const [index, column] of staged.entries()) {
-        const convert = converters[index]
-        const values = new Array<DuckDBValue>(count)
-        for (let i = 0; i < count; i++) {
-          const value = rows[start + i][column.name]
-          values[i] = value === null || value === undefined ? null : convert(value)
-        }
-        chunk.setColumnValues(index, values)
-      }
+      if (!chunk || chunk.rowCount !== count) chunk = DuckDBDataChunk.create(types, count)
+      for (const write of writers) write(chunk, rows, start, count)
       appender.appendDataChunk(chunk)
     }
     appender.flushSync()
@@ -67,13 +83,77 @@ export async function stageRows(connection: DuckDBConnection, rows: Row[], schem
     appender.closeSync()
   }
   const select = staged
-    .map((c) =>
-      c.asText || c.dictionary
-        ? `CAST(${quoteIdentifier(c.name)} AS ${duckdbType(c.type)}) AS ${quoteIdentifier(c.name)}`
-        : quoteIdentifier(c.name),
-    )
+    .map((c, i) => {
+      const as = quoteIdentifier(c.name)
+      if (c.counter) return `CAST(c${i} AS VARCHAR) || printf('%0${COUNTER_DIGITS}x', CAST(c${i}_n AS UBIGINT)) AS ${as}`
+      return c.asText || c.dictionary ? `CAST(c${i} AS ${duckdbType(c.type)}) AS ${as}` : `c${i} AS ${as}`
+    })
     .join(', ')
   return {table, select: `SELECT ${select} FROM ${quoteIdentifier(table)}`}
+}
+
+type ColumnWriter = (chunk: DuckDBDataChunk, rows: Row[], start: number, count: number) => void
+
+/** Per staged column, what fills its vectors of a chunk from a slice of the rows (every item is set: chunks are reused). */
+function columnWriters(staged: StagedColumn[], types: DuckDBType[]): ColumnWriter[] {
+  const writers: ColumnWriter[] = []
+  let index = 0
+  for (const column of staged) {
+    const at = index
+    if (column.counter) {
+      writers.push((chunk, rows, start, count) => {
+        const prefixes = new Array<DuckDBValue>(count)
+        const counters = new Array<DuckDBValue>(count)
+        for (let i = 0; i < count; i++) {
+          const value = rows[start + i][column.name] as string | null | undefined
+          if (value === null || value === undefined) {
+            prefixes[i] = counters[i] = null
+          } else {
+            prefixes[i] = value.slice(0, -COUNTER_DIGITS)
+            counters[i] = parseInt(value.slice(-COUNTER_DIGITS), 16)
+          }
+        }
+        chunk.setColumnValues(at, prefixes)
+        chunk.setColumnValues(at + 1, counters)
+      })
+      index += 2
+      continue
+    }
+    const convert = column.asText ? textOf(column.type as string) : converterFor(column.type, types[at])
+    writers.push((chunk, rows, start, count) => {
+      const values = new Array<DuckDBValue>(count)
+      for (let i = 0; i < count; i++) {
+        const value = rows[start + i][column.name]
+        values[i] = value === null || value === undefined ? null : convert(value)
+      }
+      chunk.setColumnValues(at, values)
+    })
+    index += 1
+  }
+  return writers
+}
+
+function enumSql(members: Set<string>): string {
+  return `ENUM(${[...members].map(quoteLiteral).join(', ')})`
+}
+
+/** The prefixes of a column whose every value is a prefix and a 12-hex-digit counter, the prefixes few; else undefined. */
+function counterIds(rows: Row[], column: string): CounterIds | undefined {
+  const limit = Math.min(MAX_DICTIONARY, rows.length / 8)
+  const prefixes = new Set<string>()
+  let last: string | undefined
+  for (const row of rows) {
+    const value = row[column]
+    if (value === null || value === undefined) continue
+    if (typeof value !== 'string' || value.length <= COUNTER_DIGITS || !COUNTER.test(value.slice(-COUNTER_DIGITS))) return undefined
+    const prefix = value.slice(0, -COUNTER_DIGITS)
+    if (prefix === last) continue
+    last = prefix
+    if (prefixes.has(prefix)) continue
+    if (prefixes.size >= limit) return undefined
+    prefixes.add(prefix)
+  }
+  return prefixes.size > 0 ? {prefixes} : undefined
 }
 
 /**

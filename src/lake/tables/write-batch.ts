@@ -7,16 +7,28 @@ import {field, type StructField} from '../delta/schema.js'
 import {DeltaTable, type WriteResult} from '../delta/table.js'
 import type {Predicate} from '../delta/transaction.js'
 import {FILES_TABLE} from './files-table.js'
-import {flattenDocument, MAX_TABLE_COLUMNS, ROW_KEYS} from './flatten.js'
+import {type FlatTables, flattenDocument, MAX_TABLE_COLUMNS, ROW_KEYS} from './flatten.js'
 
 /** The database convert writes engineered tables into. */
 export const LAB_DATABASE = 'lab'
 
-export interface ConvertedDocument {
+interface ConvertedFile {
   raw: FileRecord
   engineeredFileId: string
   technique: string
-  document: EngineeredDocument
+}
+
+/** A converted file: its document, or the document's rows as flattenConverted made them (the document itself then need not be held). */
+export type ConvertedDocument = ConvertedFile & ({document: EngineeredDocument} | {tables: FlatTables})
+
+/** A converted document's rows per table, as writeConvertedBatch writes them. */
+export function flattenConverted(item: ConvertedFile & {document: EngineeredDocument}): FlatTables {
+  return flattenDocument(item.document, {
+    technique: item.technique,
+    fileId: item.raw.fileId,
+    traceId: item.raw.traceId,
+    rootColumns: {engineered_file_id: item.engineeredFileId},
+  })
 }
 
 export interface TableWrite {
@@ -36,22 +48,24 @@ const KEY_COLUMNS: StructField[] = ROW_KEYS.map((name) => field(name, 'string'))
 /**
  * Writes a batch of converted files into the lab tables: one commit per table per batch. A
  * file's earlier rows are replaced (copy-on-write), never duplicated. (`lab.files` follows the
- * file records instead: files-sync.ts.)
+ * file records instead: files-sync.ts.) The rows of items given as `tables` are consumed: each
+ * table's rows are let go once written, so a batch's memory shrinks as it is written.
  */
 export async function writeConvertedBatch(
   lake: Lake,
   batch: ConvertedDocument[],
   options: {reconvert?: boolean} = {},
 ): Promise<BatchWrite> {
-  const flattened = batch.map((item) => ({
-    item,
-    tables: flattenDocument(item.document, {
-      technique: item.technique,
-      fileId: item.raw.fileId,
-      traceId: item.raw.traceId,
-      rootColumns: {engineered_file_id: item.engineeredFileId},
-    }),
-  }))
+  const flattened = batch.map((item) => ({item, tables: 'tables' in item ? item.tables : flattenConverted(item)}))
+  const rowsByDocument = new Map(
+    flattened.map(({item, tables}) => [
+      item.engineeredFileId,
+      Object.fromEntries([
+        ...[...tables].map(([name, rows]) => [`${LAB_DATABASE}.${name}`, rows.length]),
+        [`${LAB_DATABASE}.${FILES_TABLE}`, 1],
+      ]),
+    ]),
+  )
 
   const types = new ColumnTypes()
   const tableNames = new Set(flattened.flatMap((f) => [...f.tables.keys()]))
@@ -66,31 +80,25 @@ export async function writeConvertedBatch(
       if (!list) rowsByTable.set(name, (list = []))
       for (const row of rows) list.push(row)
     }
+    tables.clear()
   }
 
   const fileIds = flattened.map(({item}) => item.raw.fileId)
   const predicate = fileIdPredicate(fileIds)
   const written: TableWrite[] = []
+  const writtenTables = new Set(rowsByTable.keys())
   for (const [name, rows] of rowsByTable) {
     const result = await replaceRows(lake, {database: LAB_DATABASE, table: name}, KEY_COLUMNS, predicate, rows)
     written.push({table: name, version: result.version, rows: rows.length})
+    rowsByTable.delete(name)
   }
   // A file converted again may no longer produce rows for a table it wrote before.
   if (options.reconvert && fileIds.length > 0) {
     for (const entry of await lake.catalog.list(LAB_DATABASE)) {
-      if (!entry.managed || rowsByTable.has(entry.table) || entry.table === FILES_TABLE) continue
+      if (!entry.managed || writtenTables.has(entry.table) || entry.table === FILES_TABLE) continue
       await new DeltaTable(lake.lakeStorage(entry.location)).deleteWhere(predicate)
     }
   }
-  const rowsByDocument = new Map(
-    flattened.map(({item, tables}) => [
-      item.engineeredFileId,
-      Object.fromEntries([
-        ...[...tables].map(([name, rows]) => [`${LAB_DATABASE}.${name}`, rows.length]),
-        [`${LAB_DATABASE}.${FILES_TABLE}`, 1],
-      ]),
-    ]),
-  )
   return {tables: written, rowsByDocument}
 }
 
