@@ -18,6 +18,12 @@ describe('engineered document size', () => {
     })()
     expect(error?.code).to.equal('INVALID_DATA')
     expect(error?.message).to.include('plate.csv')
+    // An object held in several places (a sample document under each read) counts wherever it appears.
+    const sample = {'sample identifier': 'S1', 'location identifier': 'A1', volume: {value: 2.5, unit: 'µL'}}
+    const shared = {reads: [{sample}, {sample}, {sample, again: [sample]}]}
+    const sharedJson = JSON.stringify(shared).length
+    expect(() => assertDocumentSize(shared, 'plate.csv', sharedJson)).to.not.throw()
+    expect(() => assertDocumentSize(shared, 'plate.csv', sharedJson - 1)).to.throw(/plate\.csv/)
     // Control characters take six bytes each in JSON.
     expect(() => assertDocumentSize({s: '\u0001'.repeat(100)}, 'c.csv', 300)).to.throw(/c\.csv/)
   })

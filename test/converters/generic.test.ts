@@ -223,6 +223,33 @@ describe('generic converter', () => {
       expect(wellCount(doc)).to.equal(12)
     })
 
+    it('writes the plate-reader document every plate reader gets: the device type, no empty header values, text results beside their well', async () => {
+      const text = [
+        'Reader Serial Number: SN-1',
+        'Operator:',
+        '',
+        'Well,Sample,Abs 450,Conc. (ng/µL)',
+        'A01,S1,0.512,12.5',
+        'B02,S2,0.733,>ULOQ',
+      ].join('\n')
+      const doc = await convert('results.csv', text)
+      expect(aggregate(doc)['device system document']).to.deep.equal({
+        'equipment serial number': 'SN-1',
+        'device type': 'plate reader',
+        'Reader Serial Number': 'SN-1',
+      })
+      expect(calculated(doc, 'B2')).to.deep.equal([
+        {
+          'calculated data identifier': 'results.csv_calculated_2',
+          'calculated data name': 'Conc. (ng/µL)',
+          error: '>ULOQ',
+          'location identifier': 'B2',
+          'sample identifier': 'S2',
+          'data source aggregate document': {'data source document': [{'data source identifier': 'results.csv_2'}]},
+        },
+      ])
+    })
+
     it('reads "Well Position" and tab-delimited tables, keeping rows without a well as table rows', async () => {
       const text = [
         'Well\tWell Position\tCt\tTm (°C)',

@@ -2,10 +2,10 @@ import type {BuiltinDocument} from '../models/documents.js'
 import {LabmeshError} from '../../errors.js'
 import {isXls, isXlsx} from '../spreadsheet/index.js'
 import {looksBinary} from '../text.js'
-import type {GenericPlateReaderDocument} from '../models/generic-plate-reader.js'
+import {type PlateReaderDocument, plateReaderDocument} from '../models/plate-reader.js'
 import type {Converter, ConverterInput} from '../types.js'
-import {buildDocument} from './document.js'
 import type {Parsed} from './model.js'
+import {plateReaderRun} from './run.js'
 import {readTextSheet, readWorkbookSheets, type Sheet} from './rows.js'
 import {scanSheets} from './scan.js'
 
@@ -43,7 +43,7 @@ export const genericConverter: Converter<BuiltinDocument> = {
     return looksBinary(head) ? 0 : 0.1
   },
 
-  async convert(input: ConverterInput): Promise<GenericPlateReaderDocument> {
+  async convert(input: ConverterInput): Promise<PlateReaderDocument> {
     const {name, bytes} = input
     if (bytes.length === 0)
       throw new LabmeshError('INVALID_DATA', `${name}: the file is empty; expected a text or Excel instrument export`, {subject: name})
@@ -63,6 +63,6 @@ export const genericConverter: Converter<BuiltinDocument> = {
         {subject: name},
       )
     }
-    return buildDocument(input, parsed, genericConverter)
+    return plateReaderDocument(input, genericConverter, plateReaderRun(input, parsed))
   },
 }

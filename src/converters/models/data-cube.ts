@@ -7,7 +7,20 @@ export interface DataCube {
   measures: {concept: string; unit: string; values: (number | null)[]}[]
 }
 
-export function dataCubeDocument(cube: DataCube): Record<string, unknown> {
+export interface DataCubeComponent {
+  '@componentDatatype': 'double'
+  concept: string
+  unit: string
+}
+
+/** A datacube as ASM writes it: the structure of its axes, then their values. */
+export interface DataCubeDocument {
+  label: string
+  'cube-structure': {dimensions: DataCubeComponent[]; measures: DataCubeComponent[]}
+  data: {dimensions: (number | null)[][]; measures: (number | null)[][]}
+}
+
+export function dataCubeDocument(cube: DataCube): DataCubeDocument {
   const dimensions = cube.moreDimensions ? [cube.dimension, ...cube.moreDimensions] : [cube.dimension]
   return {
     label: cube.label,

@@ -1,7 +1,6 @@
 import type {CellCountingDocument} from './cell-counting.js'
 import type {DpcrDocument} from './dpcr.js'
 import type {ElectrophoresisDocument} from './electrophoresis.js'
-import type {GenericPlateReaderDocument} from './generic-plate-reader.js'
 import type {LightObscurationDocument} from './light-obscuration.js'
 import type {MultiAnalyteProfilingDocument} from './multi-analyte-profiling.js'
 import type {PlateReaderDocument} from './plate-reader.js'
@@ -14,7 +13,6 @@ export type BuiltinDocument =
   | CellCountingDocument
   | DpcrDocument
   | ElectrophoresisDocument
-  | GenericPlateReaderDocument
   | LightObscurationDocument
   | MultiAnalyteProfilingDocument
   | PlateReaderDocument

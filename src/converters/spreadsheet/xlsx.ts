@@ -51,6 +51,14 @@ function unescapeXml(text: string): string {
 const ATTRIBUTE_PATTERNS = new Map<string, RegExp>()
 
 function attribute(attributes: string, name: string): string | undefined {
+  // A search for ` name="` first: a name appears once in an element and a value holds no quote, so a
+  // match is the attribute. The pattern only for other spacing (a tab or line break before the name).
+  const at = attributes.indexOf(` ${name}="`)
+  if (at >= 0) {
+    const start = at + name.length + 3
+    const end = attributes.indexOf('"', start)
+    if (end >= 0) return unescapeXml(attributes.slice(start, end))
+  }
   let pattern = ATTRIBUTE_PATTERNS.get(name)
   if (!pattern) ATTRIBUTE_PATTERNS.set(name, (pattern = new RegExp(`(?:^|\\s)${name}="([^"]*)"`)))
   const m = pattern.exec(attributes)
