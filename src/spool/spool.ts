@@ -8,6 +8,7 @@ import type {Label, StageError} from '../backends/types.js'
 import {LabmeshError, toLabmeshError} from '../errors.js'
 import {hashFile} from '../ingest/hash.js'
 import type {FoundFile} from '../ingest/walk.js'
+import {syncFolder} from '../files/sync-folder.js'
 import {lockFolder} from './lock.js'
 
 /** What a spooled file is to be ingested as: everything ingest would have recorded from its source. */
@@ -440,15 +441,4 @@ async function copyStable(file: FoundFile, target: string): Promise<{sha256: str
     throw new LabmeshError('CONFLICT', `${file.path} changed while it was spooled`, {subject: file.path})
   }
   return {sha256: hash.digest('hex'), size}
-}
-
-async function syncFolder(dir: string): Promise<void> {
-  // Windows cannot open a folder to sync it; NTFS journals the rename itself.
-  if (process.platform === 'win32') return
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import type {MonitoredPath, MonitoredPathStore, WatchedFile} from '../backends/types.js'
 import {LabmeshError, toLabmeshError} from '../errors.js'
+import {syncFolder} from '../files/sync-folder.js'
 import {isServiceFailure} from './retry.js'
 
 /** The copy's file in the spool folder. */
@@ -167,15 +168,4 @@ function damaged(file: string, problem: string): LabmeshError {
     subject: file,
     suggestions: ['remove it, then start `labmesh watch` while the backend can be reached (it writes it again)'],
   })
-}
-
-async function syncFolder(dir: string): Promise<void> {
-  // Windows cannot open a folder to sync it; NTFS journals the rename itself.
-  if (process.platform === 'win32') return
-  const handle = await open(dir, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
 }

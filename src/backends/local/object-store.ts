@@ -6,6 +6,7 @@ import type {Readable} from 'node:stream'
 
 import {LabmeshError} from '../../errors.js'
 import type {ByteRange, Category, ObjectStore, PutOptions, StagedObject} from '../types.js'
+import {syncFolder} from '../../files/sync-folder.js'
 
 const SHA256 = /^[0-9a-f]{64}$/
 /** Large reads make the single read-hash-write pass run near disk speed. */
@@ -113,7 +114,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
       await Promise.all(extra.map((temp) => rm(temp, {force: true})))
       if (waiting.size === 0) return
       // All fsyncs at once (libuv runs them on its thread pool): the filesystem commits them together.
-      await Promise.all([...waiting.values()].map((temp) => syncPath(temp)))
+      await Promise.all([...waiting.values()].map((temp) => syncFile(temp)))
       const folders = new Set<string>()
       await Promise.all(
         [...waiting].map(async ([sha256, temp]) => {
@@ -128,7 +129,7 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
           folders.add(folder)
         }),
       )
-      await Promise.all([...folders].map((folder) => syncPath(folder)))
+      await Promise.all([...folders].map((folder) => syncFolder(folder)))
     },
 
     async putFile(sourcePath: string, putOptions: PutOptions = {}) {
@@ -162,8 +163,8 @@ export function createLocalObjectStore(options: LocalObjectStoreOptions): Object
   return store
 }
 
-/** fsync of a file's bytes, or of a folder's names. */
-async function syncPath(target: string): Promise<void> {
+/** fsync of a file's bytes. */
+async function syncFile(target: string): Promise<void> {
   const handle = await open(target, 'r')
   try {
     await handle.sync()

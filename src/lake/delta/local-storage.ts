@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {LabmeshError, toLabmeshError} from '../../errors.js'
 import {assertContained, realPathOf} from '../../files/contained.js'
+import {syncFolder} from '../../files/sync-folder.js'
 import {tablePathSegments} from './paths.js'
 import type {EngineAccess, LakeStorage, LogStore, StagedFile, StoredObject, TableObjects} from './storage.js'
 
@@ -93,7 +94,7 @@ class LocalFiles implements TableObjects {
     try {
       // link() fails with EEXIST when the name is taken, and the file it publishes is already complete.
       await link(temp, target)
-      await syncDirectory(path.dirname(target))
+      await syncFolder(path.dirname(target))
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'EEXIST') {
         throw new LabmeshError('CONFLICT', `${relative} already exists in ${this.root}`, {subject: relative})
@@ -174,16 +175,6 @@ class LocalFiles implements TableObjects {
         if (info) found.push({path: relative, size: info.size, mtime: info.mtimeMs})
       }
     }
-  }
-}
-
-/** fsync on the directory makes the new name itself durable, not only the file's bytes. */
-async function syncDirectory(directory: string): Promise<void> {
-  const handle = await open(directory, 'r')
-  try {
-    await handle.sync()
-  } finally {
-    await handle.close()
   }
 }
 
