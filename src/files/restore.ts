@@ -53,7 +53,7 @@ export async function restoreFile(
     if (sha256 !== record.sha256 || size !== record.size) {
       throw new LabmeshError(
         'INVALID_DATA',
-        `stored bytes of ${record.fileId} do not match its record (sha256 ${sha256}, expected ${record.sha256}): the workspace object is damaged`,
+        `stored bytes of ${record.fileId} do not match its record (${sha256 === record.sha256 ? `${size} bytes, expected ${record.size}` : `sha256 ${sha256}, expected ${record.sha256}`}): the workspace object is damaged`,
         {subject: record.fileId},
       )
     }
