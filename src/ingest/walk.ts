@@ -39,6 +39,8 @@ const utf8 = new TextDecoder('utf-8', {fatal: true})
  * that cannot be ingested is yielded as a problem with a reason instead of ending the walk.
  */
 export async function* walkFiles(inputs: string[], options: WalkOptions = {}): AsyncGenerator<WalkEntry> {
+  // Case matters to --include and --exclude alone: without them, no input's file system is probed.
+  const patterns = Boolean(options.include?.length || options.exclude?.length)
   for (const input of withoutNested(inputs.map((p) => path.resolve(p)))) {
     let info
     try {
@@ -47,7 +49,7 @@ export async function* walkFiles(inputs: string[], options: WalkOptions = {}): A
       yield await describeStatError(input, error)
       continue
     }
-    const wanted = globFilter(options, await caseInsensitiveAt(input, info.isDirectory()))
+    const wanted = globFilter(options, patterns && (await caseInsensitiveAt(input, info.isDirectory())))
     if (info.isDirectory()) {
       yield* walkDirectory(input, '', [`${info.dev}:${info.ino}`], wanted)
     } else if (info.isFile()) {

@@ -8,19 +8,10 @@ import {createLocalBackend} from '../../src/backends/local/index.js'
 import {checkStatement, prepareCopy} from '../../src/backends/local/query-execution.js'
 import {openQuerySession, type QuerySession} from '../../src/backends/local/query-session.js'
 import type {Backend, QueryRequest} from '../../src/backends/types.js'
-import type {LabmeshError} from '../../src/errors.js'
 import {field} from '../../src/lake/delta/schema.js'
 import {DeltaTable} from '../../src/lake/delta/table.js'
 import {registerTable} from '../support/lake.js'
-
-async function failure(promise: Promise<unknown>): Promise<LabmeshError> {
-  try {
-    await promise
-  } catch (error) {
-    return error as LabmeshError
-  }
-  throw new Error('expected a refusal')
-}
+import {failure} from '../support/query.js'
 
 /** DuckDB's own error for a statement run straight on a connection, or undefined when it ran. */
 async function duckdbError(connection: DuckDBConnection, sql: string): Promise<string | undefined> {

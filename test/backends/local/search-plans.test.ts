@@ -65,6 +65,32 @@ describe('local search: query plans and statements', () => {
     expect(compiled).to.equal(first)
   })
 
+  it('keeps the statements of the 256 shapes used most recently, and compiles a shape again once it has dropped out', async () => {
+    const search = createFts5SearchIndex(db, createRecordReader(db), createSearchWriter(db))
+    const compiled: string[] = []
+    const prepare = db.prepare.bind(db)
+    db.prepare = ((sql: string) => {
+      compiled.push(sql)
+      return prepare(sql)
+    }) as typeof db.prepare
+    // A shape per number of size or version alternatives (a query holds at most 200 terms): more shapes than are kept.
+    const shape = (n: number): Promise<number> => {
+      const [field, conditions] = n <= 150 ? ['size', n] : ['version', n - 150]
+      return search.count(parseQuery(Array.from({length: conditions}, (_, i) => `${field}>${i}`).join(' OR ')))
+    }
+    for (let n = 1; n <= 257; n++) await shape(n)
+    expect(new Set(compiled).size).to.equal(257)
+    // The most recent 256 are kept (2..257); using 2 keeps it among them when 258 comes in.
+    await shape(2)
+    await shape(258)
+    await shape(2)
+    expect(compiled).to.have.length(258)
+    // 1 dropped out first, then 3 (used least recently of those left).
+    await shape(1)
+    await shape(3)
+    expect(compiled).to.have.length(260)
+  })
+
   it('keeps a page cache large enough for a search of a large workspace', () => {
     expect(db.pragma('cache_size', {simple: true})).to.equal(-CACHE_KIB)
   })
