@@ -123,25 +123,27 @@ async function convertClaimed(backend: Backend, claims: ConvertClaims, options: 
   let pending: Converted[] = []
   // Batches are written one at a time: each is one commit per table.
   let writing = Promise.resolve()
-  // Full batches not written yet. While one is written the next one fills; once that one is full
-  // too, the workers wait for the write, so no more than two batches' rows are ever held.
-  let unwritten = 0
+  // Writes of full batches not finished, oldest first. While one is written the next one fills;
+  // once that one is full too, the workers wait for the oldest write (not for both), so no more
+  // than two batches' rows are ever held and the lake always has the next batch to write.
+  const unwritten: Promise<void>[] = []
   const flush = (): Promise<void> => {
     const batch = pending
     pending = []
-    unwritten++
     writing = writing.then(async () => {
       try {
         for (const outcome of await writeBatch(backend, batch, {reconvert: Boolean(options.reconvert), removalMark})) report(outcome)
       } finally {
-        unwritten--
+        // Batches are written in order: the one done is the oldest.
+        unwritten.shift()
       }
     })
+    unwritten.push(writing)
     return writing
   }
   const worker = async (): Promise<void> => {
     for (let raw = await take(); raw; raw = await take()) {
-      while (unwritten >= 2) await writing
+      while (unwritten.length >= 2) await unwritten[0]
       const converted = await convertOne(backend, raw, options)
       if ('kind' in converted) {
         report(converted)

@@ -27,7 +27,7 @@ export function assertDocumentSize(document: unknown, name: string, maxBytes = M
     let bytes = 1
     if (Array.isArray(value)) {
       // A datacube's values: the engine writes a short array of numbers faster than it is walked.
-      if (value.length <= MAX_SERIALISED_ARRAY && typeof value[0] === 'number') return JSON.stringify(value).length
+      if (value.length <= MAX_SERIALISED_ARRAY && finiteNumbers(value)) return JSON.stringify(value).length
       bytes += value.length
       for (const item of value) {
         bytes += size(item)
@@ -44,6 +44,16 @@ export function assertDocumentSize(document: unknown, name: string, maxBytes = M
     return bytes
   }
   if (size(document) > maxBytes) throw tooLarge(name, maxBytes)
+}
+
+/**
+ * Numbers and nulls only, none NaN or infinite: their JSON then takes exactly what the walk counts
+ * (JSON writes NaN as null, the walk counts it as written by String).
+ */
+function finiteNumbers(values: unknown[]): boolean {
+  if (typeof values[0] !== 'number') return false
+  for (const value of values) if (value !== null && !Number.isFinite(value)) return false
+  return true
 }
 
 function tooLarge(name: string, maxBytes: number): LabmeshError {

@@ -24,6 +24,18 @@ describe('engineered document size', () => {
     const sharedJson = JSON.stringify(shared).length
     expect(() => assertDocumentSize(shared, 'plate.csv', sharedJson)).to.not.throw()
     expect(() => assertDocumentSize(shared, 'plate.csv', sharedJson - 1)).to.throw(/plate\.csv/)
+    // Arrays of numbers, short (serialised) and long (walked), count to the byte either way.
+    for (const length of [12, 100_001]) {
+      const cube = {values: Array.from({length}, (_, i) => (i % 5 === 4 ? null : i / 7 - 3e-7))}
+      const cubeJson = JSON.stringify(cube).length
+      expect(() => assertDocumentSize(cube, 'cube.csv', cubeJson)).to.not.throw()
+      expect(() => assertDocumentSize(cube, 'cube.csv', cubeJson - 1)).to.throw(/cube\.csv/)
+    }
+    // NaN counts as the walk writes it (three letters), not as JSON's null, in a short array as in any other.
+    const withNaN = {values: [0.5, Number.NaN]}
+    const nanCount = JSON.stringify(withNaN).length - 1
+    expect(() => assertDocumentSize(withNaN, 'nan.csv', nanCount)).to.not.throw()
+    expect(() => assertDocumentSize(withNaN, 'nan.csv', nanCount - 1)).to.throw(/nan\.csv/)
     // Control characters take six bytes each in JSON.
     expect(() => assertDocumentSize({s: '\u0001'.repeat(100)}, 'c.csv', 300)).to.throw(/c\.csv/)
   })

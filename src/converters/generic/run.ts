@@ -1,4 +1,5 @@
 import type {CalculatedValue, DeviceSetting, DeviceSystem, Sample, SampleProperty, SoftwareInfo} from '../models/common.js'
+import type {DataCube} from '../models/data-cube.js'
 import type {PlateReaderGroup, PlateReaderMeasurement, PlateReaderNote, PlateReaderRun} from '../models/plate-reader.js'
 import type {ConverterInput, Quantity} from '../types.js'
 import {plateWellCount} from '../wells.js'
@@ -80,14 +81,7 @@ export function plateReaderRun(input: ConverterInput, parsed: Parsed): PlateRead
         sample,
         settings: settingsOf(series),
         readings: {},
-        cube: {
-          kind: `${feature} ${kind} data cube`,
-          cube: {
-            label: series.title,
-            dimension: {concept: series.dimension.name, unit: series.dimension.unit, values: series.dimension.values},
-            measures: [{concept: feature, unit: series.unit, values: cube}],
-          },
-        },
+        cube: {kind: `${feature} ${kind} data cube`, cube: seriesCube(series, [{concept: feature, unit: series.unit, values: cube}])},
         errors: errors?.map((error) => ({error, feature})),
       })
     }
@@ -109,11 +103,10 @@ export function plateReaderRun(input: ConverterInput, parsed: Parsed): PlateRead
     if (series.shared.length === 0) continue
     notes.push({
       kind: 'shared series',
-      cube: {
-        label: series.title,
-        dimension: {concept: series.dimension.name, unit: series.dimension.unit, values: series.dimension.values},
-        measures: series.shared.map((c) => ({concept: c.name, unit: c.unit, values: c.values})),
-      },
+      cube: seriesCube(
+        series,
+        series.shared.map((c) => ({concept: c.name, unit: c.unit, values: c.values})),
+      ),
     })
   }
   for (const row of parsed.rows) notes.push({kind: 'table row', table: row.table, index: row.index, fields: row.fields})
@@ -121,6 +114,15 @@ export function plateReaderRun(input: ConverterInput, parsed: Parsed): PlateRead
   for (const note of header.notes) notes.push(note)
 
   return {device: header.device, software: header.software, runSettings: header.settings, groups, calculated, notes}
+}
+
+/** A series' datacube: its dimension (time, wavelength), with the measures given. */
+function seriesCube(series: WellSeries, measures: DataCube['measures']): DataCube {
+  return {
+    label: series.title,
+    dimension: {concept: series.dimension.name, unit: series.dimension.unit, values: series.dimension.values},
+    measures,
+  }
 }
 
 /** A well's sample: its identifier from a layout or name annotation, its other annotations by their own names. */

@@ -19,7 +19,7 @@ export interface DataFilesRequest {
   schema: StructType
   partitionColumns: string[]
   configuration: Record<string, string>
-  /** A SELECT producing the table's columns by name; it runs once, into a temporary table. */
+  /** A SELECT producing the table's columns by name; it runs once. */
   source: string
   params?: Record<string, DuckDBValue>
   /** False for rewrites that do not change the table's rows (optimize). */
@@ -90,7 +90,8 @@ async function writeDataFile(
       ...file.params,
       target: output.localPath,
     })
-    stats = await fileStats(connection, {sql: file.select, params: file.params}, dataColumns, indexed)
+    // From the file just written: the source is not run a second time (it may read a table's old files).
+    stats = await fileStats(connection, {sql: 'SELECT * FROM read_parquet($file)', params: {file: output.localPath}}, dataColumns, indexed)
     if ((JSON.parse(stats) as {numRecords: number}).numRecords === 0) {
       await output.abort()
       return undefined
