@@ -8,6 +8,7 @@ import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/co
 import type {S3Facade} from '../../../src/backends/aws/s3.js'
 import {createLocalBackend} from '../../../src/backends/local/index.js'
 import type {FileRecord} from '../../../src/backends/types.js'
+import {FILE_PAGE} from '../../../src/files/pages.js'
 import {testS3Facade} from '../../support/aws/clients.js'
 import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
 
@@ -287,6 +288,34 @@ describe('labmesh push --from <local profile> (aws backend)', function () {
     const rows = await pushedRows()
     expect(rows).to.have.length(before + 2)
     expect(new Set(rows.map((r) => `${r.source_host}:${r.source_path}:${r.version}`)).size).to.equal(rows.length)
+  })
+
+  it('sends a workspace of more files than a page of the source (500): each once, a version on the next page numbered after its first', async () => {
+    const files = FILE_PAGE + 20
+    // Every file of the tests before was sent by them.
+    const before = (await localRecords()).length
+    const folder = exports('many')
+    mkdirSync(folder, {recursive: true})
+    for (let i = 0; i < files; i++) writeFileSync(path.join(folder, `plate-${String(i).padStart(4, '0')}.csv`), `Well,Value\nA1,${i}\n`)
+    expect((await local(['ingest', folder, '--json'])).code).to.equal(0)
+    // The first file's second version: ingested last, so on the second page.
+    appendFileSync(path.join(folder, 'plate-0000.csv'), 'A2,0\n')
+    expect((await local(['ingest', folder, '--json'])).code).to.equal(0)
+
+    const pushed = await push(['--to', 'prod'])
+    expect(pushed.code, pushed.stderr).to.equal(0)
+    expect(pushed.json).to.include({sent: files + 1, unchanged: before})
+    const rows = (await pushedRows()).filter((r) => r.source_path.startsWith(folder + path.sep))
+    expect(rows).to.have.length(files + 1)
+    expect(new Set(rows.map((r) => r.file_id)).size).to.equal(files + 1)
+    const first = rows.filter((r) => r.source_path.endsWith('plate-0000.csv')).sort((a, b) => a.version - b.version)
+    expect(first.map((r) => [r.version, r.is_latest])).to.deep.equal([
+      [1, false],
+      [2, true],
+    ])
+
+    const again = await push(['--to', 'prod'])
+    expect(again.json).to.include({sent: 0, unchanged: before + files + 1})
   })
 
   it('refuses a --from that is an aws profile, or neither a profile nor a folder (USAGE)', async () => {
