@@ -86,9 +86,9 @@ export class LocalWatchCopy {
       files: async (pathName) => {
         try {
           const rows = await store.files(pathName)
+          // Written with the next save (the session's every 30 s, and at its end), not once per path at the start.
           this.files.set(pathName, new Map(rows.map((r) => [r.relativePath, r])))
           this.changed = true
-          await this.save()
           return rows
         } catch (error) {
           if (!isServiceFailure(toLabmeshError(error).code) || !this.pathsSaved) throw error
