@@ -3,6 +3,7 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/connection.js'
+import {PG_PASSWORD} from '../../support/aws/postgres.js'
 import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
 import {RunningWatcher, waitFor} from '../../support/watcher.js'
 
@@ -31,6 +32,11 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
   before(async () => {
     profile = await startAwsWorkspace(undefined, {ownPostgres: true})
     db = await openPostgres({url: profile.databaseUrl})
+    // A hand-edited profile whose metadata URL holds the password (init refuses one): it must reach no log line nor error.
+    const config = path.join(profile.ws.configDir, 'config.json')
+    const settings = JSON.parse(readFileSync(config, 'utf8'))
+    settings.profiles.prod.metadataUrl = profile.databaseUrl
+    writeFileSync(config, JSON.stringify(settings))
   })
   after(async () => {
     if (watcher) await watcher.stop()
@@ -72,6 +78,7 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
     await watcher.until('the first scan', () => watcher!.of('path.scanned').length > 0)
     expect(watcher.of('watch.offline')).to.have.length(1)
     expect(watcher.of('watch.offline')[0].message).to.include('cannot reach PostgreSQL')
+    expect(JSON.stringify(watcher.events) + watcher.stderr).to.not.include(PG_PASSWORD)
     expect(watcher.of('watch.started')[0]).to.include({files: 1})
     writeFileSync(path.join(drop, 'new-1.csv'), plate(2))
     writeFileSync(path.join(drop, 'new-2.csv'), plate(3))
@@ -116,6 +123,7 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
     expect(result.json.error.code).to.equal('BACKEND')
     expect(result.json.error.message).to.match(/^the monitored paths cannot be read from the aws backend \(cannot reach PostgreSQL at /)
     expect(result.json.error.message).to.include(`there is no saved copy of them (${path.join(spoolDir, 'watch-config.json')})`)
+    expect(result.stdout + result.stderr).to.not.include(PG_PASSWORD)
     expect(existsSync(path.join(spoolDir, 'watch-config.json'))).to.equal(false)
     await profile.postgres!.restart()
   })
