@@ -87,23 +87,27 @@ export class LocalWatchCopy {
       files: async (pathName) => {
         try {
           const rows = await store.files(pathName)
+          // Written with the next save (the session's every 30 s, and at its end), not once per path at the start.
           this.files.set(pathName, new Map(rows.map((r) => [r.relativePath, r])))
           this.changed = true
-          await this.save()
           return rows
         } catch (error) {
           if (!isServiceFailure(toLabmeshError(error).code) || !this.pathsSaved) throw error
           return [...(this.files.get(pathName)?.values() ?? [])]
         }
       },
+      // While the backend cannot be reached, the watcher writes the same states again each tick: not a change.
       saveFiles: async (files) => {
-        for (const row of files) this.rowsOf(row.pathName).set(row.relativePath, row)
-        if (files.length > 0) this.changed = true
+        for (const row of files) {
+          const rows = this.rowsOf(row.pathName)
+          if (rows.get(row.relativePath) === row) continue
+          rows.set(row.relativePath, row)
+          this.changed = true
+        }
         await store.saveFiles(files)
       },
       forgetFiles: async (pathName, relativePaths) => {
-        for (const relativePath of relativePaths) this.rowsOf(pathName).delete(relativePath)
-        if (relativePaths.length > 0) this.changed = true
+        for (const relativePath of relativePaths) if (this.rowsOf(pathName).delete(relativePath)) this.changed = true
         await store.forgetFiles(pathName, relativePaths)
       },
     }

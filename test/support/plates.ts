@@ -76,3 +76,8 @@ export function envisionLikePlate(n: number): Buffer {
   )
   return Buffer.from(lines.join('\n') + '\n')
 }
+
+/** A small two-column plate CSV (20 wells) whose values depend on `n`: a different file for each `n`. */
+export function wellValuesCsv(n: number): string {
+  return `Well,Value\n${Array.from({length: 20}, (_, i) => `A${i + 1},${(n * 0.01 + i).toFixed(3)}`).join('\n')}\n`
+}

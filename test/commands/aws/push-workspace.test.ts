@@ -1,4 +1,4 @@
-import {createHash} from 'node:crypto'
+import {createHash, randomBytes} from 'node:crypto'
 import {appendFileSync, chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
 import {setTimeout as delay} from 'node:timers/promises'
@@ -8,6 +8,7 @@ import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/co
 import type {S3Facade} from '../../../src/backends/aws/s3.js'
 import {createLocalBackend} from '../../../src/backends/local/index.js'
 import type {FileRecord} from '../../../src/backends/types.js'
+import {FILE_PAGE} from '../../../src/files/pages.js'
 import {testS3Facade} from '../../support/aws/clients.js'
 import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
 
@@ -213,32 +214,53 @@ describe('labmesh push --from <local profile> (aws backend)', function () {
     expect((await s3.getBytes(rawKey(nanodrop.sha256))).equals(readFileSync(path.join(older, 'nanodrop.txt')))).to.equal(true)
   })
 
-  it('names a file whose local bytes are damaged as failed and sends the others (exit INVALID_DATA); a re-run sends it once repaired', async () => {
+  it('names files whose local bytes are damaged (small or large) as failed, uploads none of their bytes and sends the others (exit INVALID_DATA); a re-run sends them once repaired', async () => {
     const folder = copyExports('damaged', [
       ['agilent_gen5/absorbance/endpoint_wavelength_measurement_labels.txt', 'good.txt'],
       ['agilent_gen5/absorbance/kinetic_helper_gene_growth_curve.txt', 'bad.txt'],
     ])
+    // Above the size copied through memory: these go through a temporary file.
+    writeFileSync(path.join(folder, 'big-good.bin'), randomBytes(5 * 1024 * 1024))
+    writeFileSync(path.join(folder, 'big-bad.bin'), randomBytes(5 * 1024 * 1024))
     expect((await local(['ingest', folder, '--json'])).code).to.equal(0)
-    const bad = readFileSync(path.join(folder, 'bad.txt'))
-    const object = path.join(profile.ws.home, 'objects', sha256(bad).slice(0, 2), sha256(bad))
-    chmodSync(object, 0o644)
-    writeFileSync(object, 'not the bytes that were ingested\n')
+    const damage = (name: string, bytes: Buffer): {object: string; original: Buffer} => {
+      const original = readFileSync(path.join(folder, name))
+      const object = path.join(profile.ws.home, 'objects', sha256(original).slice(0, 2), sha256(original))
+      chmodSync(object, 0o644)
+      writeFileSync(object, bytes)
+      return {object, original}
+    }
+    const damaged = [Buffer.from('not the bytes that were ingested\n'), randomBytes(5 * 1024 * 1024)]
+    const bad = damage('bad.txt', damaged[0])
+    const bigBad = damage('big-bad.bin', damaged[1])
 
     const pushed = await push(['--to', 'prod'])
     expect(pushed.code, pushed.stderr).to.equal(6)
     expect(pushed.json.error).to.equal(undefined)
-    expect(pushed.json).to.include({sent: 1})
-    expect(pushed.json.failed).to.have.length(1)
-    expect(pushed.json.failed[0]).to.include({sourcePath: path.join(folder, 'bad.txt'), code: 'INVALID_DATA'})
+    expect(pushed.json).to.include({sent: 2})
+    expect(pushed.json.failed).to.have.length(2)
+    expect(pushed.json.failed.map((f: {sourcePath: string; code: string}) => [path.basename(f.sourcePath), f.code]).sort()).to.deep.equal([
+      ['bad.txt', 'INVALID_DATA'],
+      ['big-bad.bin', 'INVALID_DATA'],
+    ])
     expect((await pushedRows()).map((r) => path.basename(r.source_path)))
-      .to.include('good.txt')
-      .and.not.include('bad.txt')
+      .to.include.members(['good.txt', 'big-good.bin'])
+      .and.not.include.members(['bad.txt', 'big-bad.bin'])
+    expect(
+      (await s3.getBytes(rawKey(sha256(readFileSync(path.join(folder, 'big-good.bin')))))).equals(
+        readFileSync(path.join(folder, 'big-good.bin')),
+      ),
+    ).to.equal(true)
+    // Damaged bytes are refused before they reach the target: nothing of theirs is uploaded.
+    for (const bytes of damaged) expect(profile.s3.matching('PUT', new RegExp(`/${rawKey(sha256(bytes))}`))).to.have.length(0)
 
-    writeFileSync(object, bad)
+    writeFileSync(bad.object, bad.original)
+    writeFileSync(bigBad.object, bigBad.original)
     const repaired = await push(['--to', 'prod'])
     expect(repaired.code, repaired.stderr).to.equal(0)
-    expect(repaired.json).to.include({sent: 1})
-    expect((await s3.getBytes(rawKey(sha256(bad)))).equals(bad)).to.equal(true)
+    expect(repaired.json).to.include({sent: 2})
+    expect((await s3.getBytes(rawKey(sha256(bad.original)))).equals(bad.original)).to.equal(true)
+    expect((await s3.getBytes(rawKey(sha256(bigBad.original)))).equals(bigBad.original)).to.equal(true)
   })
 
   it('stops at an S3 outage with the service error, and the re-run once S3 is back sends the rest, none twice', async () => {
@@ -266,6 +288,34 @@ describe('labmesh push --from <local profile> (aws backend)', function () {
     const rows = await pushedRows()
     expect(rows).to.have.length(before + 2)
     expect(new Set(rows.map((r) => `${r.source_host}:${r.source_path}:${r.version}`)).size).to.equal(rows.length)
+  })
+
+  it('sends a workspace of more files than a page of the source (500): each once, a version on the next page numbered after its first', async () => {
+    const files = FILE_PAGE + 20
+    // Every file of the tests before was sent by them.
+    const before = (await localRecords()).length
+    const folder = exports('many')
+    mkdirSync(folder, {recursive: true})
+    for (let i = 0; i < files; i++) writeFileSync(path.join(folder, `plate-${String(i).padStart(4, '0')}.csv`), `Well,Value\nA1,${i}\n`)
+    expect((await local(['ingest', folder, '--json'])).code).to.equal(0)
+    // The first file's second version: ingested last, so on the second page.
+    appendFileSync(path.join(folder, 'plate-0000.csv'), 'A2,0\n')
+    expect((await local(['ingest', folder, '--json'])).code).to.equal(0)
+
+    const pushed = await push(['--to', 'prod'])
+    expect(pushed.code, pushed.stderr).to.equal(0)
+    expect(pushed.json).to.include({sent: files + 1, unchanged: before})
+    const rows = (await pushedRows()).filter((r) => r.source_path.startsWith(folder + path.sep))
+    expect(rows).to.have.length(files + 1)
+    expect(new Set(rows.map((r) => r.file_id)).size).to.equal(files + 1)
+    const first = rows.filter((r) => r.source_path.endsWith('plate-0000.csv')).sort((a, b) => a.version - b.version)
+    expect(first.map((r) => [r.version, r.is_latest])).to.deep.equal([
+      [1, false],
+      [2, true],
+    ])
+
+    const again = await push(['--to', 'prod'])
+    expect(again.json).to.include({sent: 0, unchanged: before + files + 1})
   })
 
   it('refuses a --from that is an aws profile, or neither a profile nor a folder (USAGE)', async () => {

@@ -3,11 +3,10 @@ import path from 'node:path'
 import {expect} from 'chai'
 
 import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/connection.js'
+import {PG_PASSWORD} from '../../support/aws/postgres.js'
 import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
+import {wellValuesCsv} from '../../support/plates.js'
 import {RunningWatcher, waitFor} from '../../support/watcher.js'
-
-const plate = (n: number): string =>
-  `Well,Value\n${Array.from({length: 20}, (_, i) => `A${i + 1},${(n * 0.01 + i).toFixed(3)}`).join('\n')}\n`
 
 /**
  * `watch` started while PostgreSQL is down: the built CLI in a subprocess; a real PostgreSQL
@@ -31,6 +30,11 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
   before(async () => {
     profile = await startAwsWorkspace(undefined, {ownPostgres: true})
     db = await openPostgres({url: profile.databaseUrl})
+    // A hand-edited profile whose metadata URL holds the password (init refuses one): it must reach no log line nor error.
+    const config = path.join(profile.ws.configDir, 'config.json')
+    const settings = JSON.parse(readFileSync(config, 'utf8'))
+    settings.profiles.prod.metadataUrl = profile.databaseUrl
+    writeFileSync(config, JSON.stringify(settings))
   })
   after(async () => {
     if (watcher) await watcher.stop()
@@ -45,7 +49,7 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
     mkdirSync(drop)
     mkdirSync(later)
     expect((await profile.run(['paths', 'add', drop, '--name', 'plates', '--stable-seconds', '1'])).code).to.equal(0)
-    writeFileSync(path.join(drop, 'old-1.csv'), plate(1))
+    writeFileSync(path.join(drop, 'old-1.csv'), wellValuesCsv(1))
     const args = ['--profile', 'prod', '--spool', spoolDir, '--retry-delay', '0.3s', '--attempts', '1']
 
     // A run while PostgreSQL is up saves the paths and the files' states beside the spool.
@@ -72,10 +76,11 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
     await watcher.until('the first scan', () => watcher!.of('path.scanned').length > 0)
     expect(watcher.of('watch.offline')).to.have.length(1)
     expect(watcher.of('watch.offline')[0].message).to.include('cannot reach PostgreSQL')
+    expect(JSON.stringify(watcher.events) + watcher.stderr).to.not.include(PG_PASSWORD)
     expect(watcher.of('watch.started')[0]).to.include({files: 1})
-    writeFileSync(path.join(drop, 'new-1.csv'), plate(2))
-    writeFileSync(path.join(drop, 'new-2.csv'), plate(3))
-    writeFileSync(path.join(later, 'late-1.csv'), plate(4))
+    writeFileSync(path.join(drop, 'new-1.csv'), wellValuesCsv(2))
+    writeFileSync(path.join(drop, 'new-2.csv'), wellValuesCsv(3))
+    writeFileSync(path.join(later, 'late-1.csv'), wellValuesCsv(4))
     await watcher.until('the new files spooled', () => watcher!.of('file.spooled').length === 2)
     await watcher.until('a drain refused', () => watcher!.of('spool.retry').length > 0)
     // The file handled before the outage is known from the copy: it is not spooled again.
@@ -116,6 +121,7 @@ describe('labmesh watch: started while PostgreSQL is down (aws backend, the copy
     expect(result.json.error.code).to.equal('BACKEND')
     expect(result.json.error.message).to.match(/^the monitored paths cannot be read from the aws backend \(cannot reach PostgreSQL at /)
     expect(result.json.error.message).to.include(`there is no saved copy of them (${path.join(spoolDir, 'watch-config.json')})`)
+    expect(result.stdout + result.stderr).to.not.include(PG_PASSWORD)
     expect(existsSync(path.join(spoolDir, 'watch-config.json'))).to.equal(false)
     await profile.postgres!.restart()
   })

@@ -8,12 +8,11 @@ import {expect} from 'chai'
 import {openPostgres, type Postgres} from '../../../src/backends/aws/postgres/connection.js'
 import {testS3Facade} from '../../support/aws/clients.js'
 import {type AwsWorkspace, startAwsWorkspace} from '../../support/aws/workspace.js'
+import {wellValuesCsv} from '../../support/plates.js'
 import {RunningWatcher, waitFor} from '../../support/watcher.js'
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/run.js')
 const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex')
-const plate = (n: number): string =>
-  `Well,Value\n${Array.from({length: 20}, (_, i) => `A${i + 1},${(n * 0.01 + i).toFixed(3)}`).join('\n')}\n`
 
 /**
  * Store and forward on an aws profile: the built CLI in a subprocess; the real S3 protocol
@@ -63,16 +62,16 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     await profile.s3.pause()
     const contents = new Map<string, string>()
     for (let n = 1; n <= 3; n++) {
-      contents.set(`plate-${n}.csv`, plate(n))
-      writeFileSync(path.join(drop, `plate-${n}.csv`), plate(n))
+      contents.set(`plate-${n}.csv`, wellValuesCsv(n))
+      writeFileSync(path.join(drop, `plate-${n}.csv`), wellValuesCsv(n))
     }
     await watcher.until('three files spooled', () => watcher!.of('file.spooled').length === 3)
     // One attempt allowed: a file failure would have been final; an outage is not the file's fault.
     expect(watcher.of('file.failed')).to.have.length(0)
     expect(readdirSync(path.join(spoolDir, 'manifests'))).to.have.length(3)
     // A later file queues behind the spooled ones, and a source goes away during the outage.
-    contents.set('plate-4.csv', plate(4))
-    writeFileSync(path.join(drop, 'plate-4.csv'), plate(4))
+    contents.set('plate-4.csv', wellValuesCsv(4))
+    writeFileSync(path.join(drop, 'plate-4.csv'), wellValuesCsv(4))
     await watcher.until('plate-4 spooled', () => watcher!.of('file.spooled', 'plate-4.csv').length === 1)
     rmSync(path.join(drop, 'plate-2.csv'))
 
@@ -110,7 +109,7 @@ describe('labmesh watch: store and forward (aws backend: S3 outage, spool, push)
     const drop = profile.ws.path('drop')
     // Fill the spool with 120 files during an outage, and keep a copy of it as it was.
     await profile.s3.pause()
-    for (let n = 100; n < 220; n++) writeFileSync(path.join(drop, `burst-${n}.csv`), plate(n))
+    for (let n = 100; n < 220; n++) writeFileSync(path.join(drop, `burst-${n}.csv`), wellValuesCsv(n))
     await watcher!.until('the burst spooled', () => watcher!.of('file.spooled').length === 4 + 120, 120_000)
     expect((await watcher!.stop()).code, watcher!.stderr).to.equal(0)
     watcher = undefined
@@ -239,8 +238,8 @@ describe('labmesh watch: store and forward through a PostgreSQL outage (aws back
 
     await profile.postgresGate!.close()
     const contents = new Map([
-      ['run-1.csv', plate(31)],
-      ['run-2.csv', plate(32)],
+      ['run-1.csv', wellValuesCsv(31)],
+      ['run-2.csv', wellValuesCsv(32)],
     ])
     for (const [name, text] of contents) writeFileSync(path.join(drop, name), text)
     await watcher.until('both spooled', () => watcher!.of('file.spooled').length === 2)
