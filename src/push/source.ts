@@ -8,7 +8,7 @@ export type PushSource = {kind: 'workspace'; profile: ResolvedProfile} | {kind: 
 
 /**
  * A profile of that name wins over a folder of that name; a profile must be local (its workspace
- * is read), a folder must exist. USAGE otherwise, saying which.
+ * is read), a folder must exist: NOT_FOUND for a name that is neither, USAGE for a profile or path of the wrong kind.
  */
 export function pushSource(from: string, target: ResolvedProfile): PushSource {
   const settings = listProfiles()[from]
@@ -27,17 +27,19 @@ export function pushSource(from: string, target: ResolvedProfile): PushSource {
     }
     return {kind: 'workspace', profile: resolveProfile(from)}
   }
-  if (isDirectory(from)) return {kind: 'spool', dir: from}
-  throw new LabmeshError('USAGE', `--from ${from} is neither a local profile nor a spool folder`, {
+  const found = kindOf(from)
+  if (found === 'directory') return {kind: 'spool', dir: from}
+  // A name that stands for nothing is NOT_FOUND, as a missing spool folder always was; a file is a wrong kind of thing.
+  throw new LabmeshError(found === 'missing' ? 'NOT_FOUND' : 'USAGE', `--from ${from} is neither a local profile nor a spool folder`, {
     subject: from,
     suggestions: [`profiles: ${Object.keys(listProfiles()).join(', ')}`, 'a spool folder is the --spool folder of `labmesh watch`'],
   })
 }
 
-function isDirectory(dir: string): boolean {
+function kindOf(dir: string): 'directory' | 'other' | 'missing' {
   try {
-    return statSync(dir).isDirectory()
+    return statSync(dir).isDirectory() ? 'directory' : 'other'
   } catch {
-    return false
+    return 'missing'
   }
 }

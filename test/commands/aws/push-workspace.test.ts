@@ -318,13 +318,20 @@ describe('labmesh push --from <local profile> (aws backend)', function () {
     expect(again.json).to.include({sent: 0, unchanged: before + files + 1})
   })
 
-  it('refuses a --from that is an aws profile, or neither a profile nor a folder (USAGE)', async () => {
+  it('refuses a --from that is an aws profile or a file (USAGE), or names nothing (NOT_FOUND)', async () => {
     const aws = await profile.run(['push', '--from', 'prod', '--to', 'prod', '--json'])
     expect(aws.code).to.equal(2)
     expect(aws.json.error.message).to.include('profile "prod" is an aws profile')
+    const file = path.join(TESTDATA, 'thermo_fisher_nanodrop_eight', nanodropFile())
+    const notFolder = await profile.run(['push', '--from', file, '--to', 'prod', '--json'])
+    expect(notFolder.code).to.equal(2)
+    expect(notFolder.json.error).to.include({code: 'USAGE', message: `--from ${file} is neither a local profile nor a spool folder`})
     const neither = await profile.run(['push', '--from', 'no-such-thing', '--json'])
-    expect(neither.code).to.equal(2)
-    expect(neither.json.error.message).to.include('neither a local profile nor a spool folder')
+    expect(neither.code).to.equal(3)
+    expect(neither.json.error).to.include({
+      code: 'NOT_FOUND',
+      message: '--from no-such-thing is neither a local profile nor a spool folder',
+    })
   })
 })
 
